@@ -1,0 +1,102 @@
+// The pipeline: source -> migrations -> schema -> queries -> rules -> findings.
+// Reading happens through the Source; everything after is pure.
+import type { AuditConfig } from "./core/config.js";
+import type { AccessPattern, Finding, InputProblem, MigrationSet, Schema, Statement } from "./core/types.js";
+import { MAX_FILE_BYTES, decodeText, type Source, type TextResult } from "./source/source.js";
+import { initParser } from "./sql/parser.js";
+import { discoverMigrationSets } from "./migrations/discover.js";
+import { loadMigrationSet } from "./migrations/load.js";
+import { replaySchema } from "./schema/replay.js";
+import { extractPatterns } from "./queries/extract.js";
+import { runRules } from "./rules/run.js";
+
+export interface AuditOptions {
+  config: AuditConfig;
+  /** Called with a short line of progress now and then (the CLI prints it on a TTY). */
+  onProgress?: (message: string) => void;
+}
+
+export interface SetResult {
+  set: MigrationSet;
+  statements: Statement[];
+  schema: Schema;
+  patterns: AccessPattern[];
+}
+
+export interface AuditResult {
+  findings: Finding[];
+  sets: SetResult[];
+  /** Input that could not be read or parsed; each also appears as a `parse-error` finding. */
+  problems: InputProblem[];
+  stats: { files: number; migrationFiles: number; statements: number; codeFiles: number; patterns: number };
+}
+
+/** Reads a file as text through the source, with the size and binary checks every stage relies on. */
+export type TextReader = (path: string) => Promise<TextResult>;
+
+export function textReader(source: Source): TextReader {
+  return async (path) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = await source.read(path);
+    } catch (error) {
+      return { ok: false, reason: `cannot be read: ${(error as Error).message}` };
+    }
+    if (bytes.length > MAX_FILE_BYTES) {
+      return { ok: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${(bytes.length / 1024 / 1024).toFixed(1)} MiB), skipped` };
+    }
+    return decodeText(bytes);
+  };
+}
+
+export async function audit(source: Source, options: AuditOptions): Promise<AuditResult> {
+  await initParser();
+  const { config } = options;
+  const progress = options.onProgress ?? (() => {});
+  const read = textReader(source);
+  const files = (await source.list()).map((f) => f.path);
+  const problems: InputProblem[] = [];
+
+  const discovered = await discoverMigrationSets(files, read, config);
+  problems.push(...discovered.problems);
+
+  const loaded: Array<{ set: MigrationSet; statements: Statement[]; schema: Schema; problems: InputProblem[] }> = [];
+  for (const set of discovered.sets) {
+    progress(`reading ${set.files.length} migrations in ${set.name}`);
+    const { statements, problems: setProblems } = await loadMigrationSet(set, read);
+    const schema = replaySchema(statements);
+    loaded.push({ set, statements, schema, problems: setProblems });
+  }
+
+  progress("reading queries from code");
+  const extracted = await extractPatterns(files, read, config, loaded);
+  problems.push(...extracted.problems);
+
+  const sets: SetResult[] = loaded.map((l, i) => ({
+    set: l.set,
+    statements: l.statements,
+    schema: l.schema,
+    patterns: extracted.patternsBySet[i] ?? [],
+  }));
+
+  const findings = runRules(
+    loaded.map((l, i) => ({ ...sets[i], problems: l.problems })),
+    problems,
+    config,
+    sets.length > 1,
+  );
+  for (const l of loaded) problems.push(...l.problems);
+
+  return {
+    findings,
+    sets,
+    problems,
+    stats: {
+      files: files.length,
+      migrationFiles: discovered.sets.reduce((n, s) => n + s.files.length, 0),
+      statements: loaded.reduce((n, l) => n + l.statements.length, 0),
+      codeFiles: extracted.codeFiles,
+      patterns: extracted.patternsBySet.reduce((n, p) => n + p.length, 0),
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// The configuration file `.github/index-audit.yml`: one schema for the CLI and the app.
+import { z } from "zod";
+import type { Framework, Severity } from "./types.js";
+
+export const FRAMEWORKS = [
+  "supabase",
+  "prisma",
+  "drizzle",
+  "flyway",
+  "golang-migrate",
+  "dbmate",
+  "sqitch",
+  "schema-dump",
+  "plain",
+] as const satisfies readonly Framework[];
+
+const severityOrOff = z.enum(["important", "routine", "noted", "off"]);
+const failOn = z.enum(["important", "routine", "noted", "never"]);
+
+const ruleSetting = z.union([
+  severityOrOff,
+  z.strictObject({
+    severity: severityOrOff.optional(),
+  }),
+]);
+
+const tableHint = z.strictObject({
+  /** Expected row count in production. */
+  rows: z.number().int().nonnegative().optional(),
+  /** Rows are only ever added (logs, events): a partitioning candidate when large. */
+  "append-only": z.boolean().optional(),
+});
+
+const ignoreEntry = z.strictObject({
+  rule: z.string().min(1),
+  table: z.string().min(1).optional(),
+  columns: z.array(z.string().min(1)).optional(),
+  reason: z.string().optional(),
+});
+
+const migrationSetting = z.strictObject({
+  /** Folders (or single files) holding migrations; each becomes its own migration set. */
+  paths: z.array(z.string().min(1)).optional(),
+  framework: z.enum(FRAMEWORKS).optional(),
+  /** Globs of migration folders to leave out (e.g. ClickHouse migrations). */
+  exclude: z.array(z.string().min(1)).optional(),
+});
+
+const codeSetting = z.strictObject({
+  /** Folders holding application code that queries the database. */
+  paths: z.array(z.string().min(1)).optional(),
+  exclude: z.array(z.string().min(1)).optional(),
+});
+
+export const configSchema = z.strictObject({
+  migrations: migrationSetting.optional(),
+  code: codeSetting.optional(),
+  rules: z.record(z.string(), ruleSetting).optional(),
+  ignore: z.array(ignoreEntry).optional(),
+  tables: z.record(z.string(), tableHint).optional(),
+  "fail-on": failOn.optional(),
+  /** Row count above which an append-only, time-keyed table is worth partitioning. */
+  "partition-threshold": z.number().int().positive().optional(),
+  /** Row count above which a select with no limit is reported. */
+  "unbounded-threshold": z.number().int().positive().optional(),
+  /** Check-run conclusion when only findings below fail-on are new. */
+  "conclusion-below-fail-on": z.enum(["success", "neutral"]).optional(),
+  /** Org-wide defaults (Probot's config loading resolves it before validation). */
+  _extends: z.string().optional(),
+});
+
+export type ConfigFile = z.infer<typeof configSchema>;
+
+export interface TableHint {
+  rows?: number;
+  appendOnly?: boolean;
+}
+
+/** The configuration with every default filled in, as the pipeline uses it. */
+export interface AuditConfig {
+  migrations: { paths: string[]; framework: Framework | null; exclude: string[] };
+  code: { paths: string[]; exclude: string[] };
+  /** Severity override per rule id; "off" disables the rule. */
+  rules: Record<string, Severity | "off">;
+  ignore: Array<{ rule: string; table?: string; columns?: string[]; reason?: string }>;
+  tables: Record<string, TableHint>;
+  failOn: Severity | "never";
+  partitionThreshold: number;
+  unboundedThreshold: number;
+  conclusionBelowFailOn: "success" | "neutral";
+}
+
+export const DEFAULT_CONFIG: AuditConfig = {
+  migrations: { paths: [], framework: null, exclude: [] },
+  code: { paths: [], exclude: [] },
+  rules: {},
+  ignore: [],
+  tables: {},
+  failOn: "important",
+  partitionThreshold: 10_000_000,
+  unboundedThreshold: 100_000,
+  conclusionBelowFailOn: "success",
+};
+
+export function resolveConfig(file: ConfigFile): AuditConfig {
+  const rules: AuditConfig["rules"] = {};
+  for (const [id, setting] of Object.entries(file.rules ?? {})) {
+    const severity = typeof setting === "string" ? setting : setting.severity;
+    if (severity) rules[id] = severity;
+  }
+  const tables: AuditConfig["tables"] = {};
+  for (const [name, hint] of Object.entries(file.tables ?? {})) {
+    tables[name] = { rows: hint.rows, appendOnly: hint["append-only"] };
+  }
+  return {
+    migrations: {
+      paths: file.migrations?.paths ?? [],
+      framework: file.migrations?.framework ?? null,
+      exclude: file.migrations?.exclude ?? [],
+    },
+    code: { paths: file.code?.paths ?? [], exclude: file.code?.exclude ?? [] },
+    rules,
+    ignore: file.ignore ?? [],
+    tables,
+    failOn: file["fail-on"] ?? DEFAULT_CONFIG.failOn,
+    partitionThreshold: file["partition-threshold"] ?? DEFAULT_CONFIG.partitionThreshold,
+    unboundedThreshold: file["unbounded-threshold"] ?? DEFAULT_CONFIG.unboundedThreshold,
+    conclusionBelowFailOn: file["conclusion-below-fail-on"] ?? DEFAULT_CONFIG.conclusionBelowFailOn,
+  };
+}
+
+/** The size hint for a table named bare or schema-qualified. */
+export function tableHint(config: AuditConfig, schema: string, table: string): TableHint | undefined {
+  return config.tables[`${schema}.${table}`] ?? config.tables[table];
+}

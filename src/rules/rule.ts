@@ -1,0 +1,28 @@
+import type { AuditConfig } from "../core/config.js";
+import type { AccessPattern, FindingDraft, InputProblem, MigrationSet, Schema, Severity, Statement } from "../core/types.js";
+
+/** Everything a rule may look at: pure data, already read and parsed. */
+export interface RuleContext {
+  set: MigrationSet;
+  /** Every statement of the set, in apply order (DO-block contents included). */
+  statements: Statement[];
+  /** The schema after every statement is replayed. */
+  schema: Schema;
+  /** Queries read from code, SQL files and database functions, resolved against this set. */
+  patterns: AccessPattern[];
+  /** Input of this set that could not be read or parsed (plus repository-wide problems for the first set). */
+  problems: InputProblem[];
+  config: AuditConfig;
+}
+
+export interface Rule {
+  id: string;
+  /** One line, shown in docs and `--help`. */
+  description: string;
+  defaultSeverity: Severity;
+  check(context: RuleContext): FindingDraft[];
+}
+
+export function docsUrl(ruleId: string): string {
+  return `https://github.com/index-audit/index-audit/blob/main/docs/rules/${ruleId}.md`;
+}

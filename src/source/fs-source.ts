@@ -1,0 +1,33 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Source, SourceFile } from "./source.js";
+
+/** Folders never worth walking into. */
+const SKIPPED_DIRS = new Set([".git", "node_modules", "dist", "build", ".next", "coverage", "vendor", ".turbo", ".cache"]);
+
+/** A Source over a folder on disk. */
+export function fsSource(root: string): Source {
+  const absRoot = path.resolve(root);
+  return {
+    async list() {
+      const out: SourceFile[] = [];
+      async function walk(dir: string, rel: string): Promise<void> {
+        const entries = await readdir(dir, { withFileTypes: true });
+        for (const entry of entries) {
+          const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+          if (entry.isDirectory()) {
+            if (!SKIPPED_DIRS.has(entry.name)) await walk(path.join(dir, entry.name), relPath);
+          } else if (entry.isFile()) {
+            out.push({ path: relPath });
+          }
+        }
+      }
+      await walk(absRoot, "");
+      out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      return out;
+    },
+    async read(relPath) {
+      return readFile(path.join(absRoot, relPath));
+    },
+  };
+}
