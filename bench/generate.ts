@@ -1,0 +1,140 @@
+// Generates synthetic repositories for the benchmark: Supabase-layout migrations with a realistic mix of
+// statements, and application code with supabase-js and raw SQL queries against those tables.
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/** Small deterministic PRNG (mulberry32) so every run audits the same repository. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface GeneratedTable {
+  name: string;
+  columns: string[];
+}
+
+const COLUMN_KINDS = [
+  ["status", "text NOT NULL DEFAULT 'new'"],
+  ["email", "text"],
+  ["external_ref", "text"],
+  ["amount_cents", "bigint NOT NULL DEFAULT 0"],
+  ["is_archived", "boolean NOT NULL DEFAULT false"],
+  ["payload", "jsonb NOT NULL DEFAULT '{}'::jsonb"],
+  ["starts_at", "timestamptz"],
+  ["priority", "integer NOT NULL DEFAULT 0"],
+] as const;
+
+/** Writes `count` migrations under `root/supabase/migrations`; returns the tables they create. */
+export function writeMigrations(root: string, count: number, seed = 42): GeneratedTable[] {
+  const rand = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const dir = path.join(root, "supabase", "migrations");
+  mkdirSync(dir, { recursive: true });
+  const tables: GeneratedTable[] = [];
+  let indexNo = 0;
+  for (let i = 0; i < count; i++) {
+    const stamp = String(20200101000000 + i * 100);
+    const lines: string[] = [`-- migration ${i}`];
+    const roll = rand();
+    if (tables.length < 3 || roll < 0.35) {
+      const name = `table_${tables.length}`;
+      const parent = tables.length ? pick(tables) : null;
+      const extra = [pick(COLUMN_KINDS), pick(COLUMN_KINDS)].filter((c, k, all) => all.findIndex((d) => d[0] === c[0]) === k);
+      const cols = [
+        "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        ...(parent ? [`  ${parent.name}_id bigint NOT NULL REFERENCES public.${parent.name} (id) ON DELETE CASCADE`] : []),
+        "  name text NOT NULL",
+        ...extra.map(([c, t]) => `  ${c} ${t}`),
+        "  created_at timestamptz NOT NULL DEFAULT now()",
+        "  updated_at timestamptz NOT NULL DEFAULT now()",
+      ];
+      lines.push(`CREATE TABLE public.${name} (\n${cols.join(",\n")}\n);`);
+      const columns = ["id", ...(parent ? [`${parent.name}_id`] : []), "name", ...extra.map(([c]) => c), "created_at", "updated_at"];
+      if (parent && rand() < 0.7) lines.push(`CREATE INDEX idx_${name}_${parent.name}_id ON public.${name} (${parent.name}_id);`);
+      if (rand() < 0.5) lines.push(`CREATE INDEX idx_${name}_created_at ON public.${name} (created_at DESC);`);
+      if (rand() < 0.3) lines.push(`CREATE UNIQUE INDEX idx_${name}_name ON public.${name} (lower(name));`);
+      lines.push(`COMMENT ON TABLE public.${name} IS 'Generated table ${name}';`);
+      tables.push({ name, columns });
+    } else if (roll < 0.6) {
+      const t = pick(tables);
+      const col = pick(t.columns);
+      const partial = rand() < 0.3 ? ` WHERE ${col} IS NOT NULL` : "";
+      lines.push(`CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_${t.name}_${col}_${indexNo++} ON public.${t.name} (${col}, created_at)${partial};`);
+    } else if (roll < 0.8) {
+      const t = pick(tables);
+      const col = `extra_${i}`;
+      lines.push(`ALTER TABLE public.${t.name} ADD COLUMN ${col} text;`);
+      lines.push(`ALTER TABLE public.${t.name} ALTER COLUMN ${col} SET DEFAULT '';`);
+      t.columns.push(col);
+    } else if (roll < 0.9) {
+      const t = pick(tables);
+      const other = pick(tables);
+      const col = `${other.name}_ref_${i}`;
+      lines.push(`ALTER TABLE public.${t.name} ADD COLUMN ${col} bigint;`);
+      lines.push(
+        `ALTER TABLE public.${t.name} ADD CONSTRAINT ${t.name}_${col}_fkey FOREIGN KEY (${col}) REFERENCES public.${other.name} (id) ON DELETE SET NULL NOT VALID;`,
+      );
+      lines.push(`ALTER TABLE public.${t.name} VALIDATE CONSTRAINT ${t.name}_${col}_fkey;`);
+      t.columns.push(col);
+    } else {
+      const t = pick(tables);
+      lines.push(
+        `CREATE OR REPLACE FUNCTION public.touch_${t.name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$;`,
+      );
+      lines.push(`UPDATE public.${t.name} SET updated_at = now() WHERE updated_at IS NULL;`);
+    }
+    writeFileSync(path.join(dir, `${stamp}_migration_${i}.sql`), lines.join("\n\n") + "\n");
+  }
+  return tables;
+}
+
+/** Writes `count` TypeScript files under `root/apps/api/src`, each with a few queries on the given tables. */
+export function writeCodeFiles(root: string, count: number, tables: GeneratedTable[], seed = 7): void {
+  const rand = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  for (let i = 0; i < count; i++) {
+    const dir = path.join(root, "apps", "api", "src", `module_${Math.floor(i / 100)}`);
+    mkdirSync(dir, { recursive: true });
+    const parts: string[] = [`import { supabase } from "../supabase";`, `import { pool } from "../db";`, ""];
+    const queries = 2 + Math.floor(rand() * 4);
+    for (let q = 0; q < queries; q++) {
+      const t = pick(tables);
+      const col = pick(t.columns);
+      if (rand() < 0.6) {
+        parts.push(
+          `export async function load_${i}_${q}(value: string, since: string) {`,
+          `  const { data } = await supabase`,
+          `    .from("${t.name}")`,
+          `    .select("id, name, created_at")`,
+          `    .eq("${col}", value)`,
+          `    .gte("created_at", since)`,
+          `    .order("created_at", { ascending: false })`,
+          `    .limit(50);`,
+          `  return data ?? [];`,
+          `}`,
+          "",
+        );
+      } else {
+        parts.push(
+          `export async function find_${i}_${q}(value: string) {`,
+          `  const result = await pool.query(`,
+          `    "SELECT id, name FROM public.${t.name} WHERE ${col} = $1 AND created_at > now() - interval '7 days' ORDER BY created_at DESC LIMIT 20",`,
+          `    [value],`,
+          `  );`,
+          `  return result.rows;`,
+          `}`,
+          "",
+        );
+      }
+    }
+    parts.push(`export function format_${i}(rows: Array<{ name: string }>) {`, `  return rows.map((r) => r.name.trim()).join(", ");`, `}`);
+    writeFileSync(path.join(dir, `service_${i}.ts`), parts.join("\n") + "\n");
+  }
+}

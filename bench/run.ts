@@ -1,0 +1,87 @@
+// `npm run bench`: speed and memory of the audit on generated repositories.
+// Each measurement runs in a fresh child process so its peak RSS is its own.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeCodeFiles, writeMigrations } from "./generate.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const workDir = path.join(os.tmpdir(), "index-audit-bench");
+
+interface Figures {
+  ms: number;
+  statements: number;
+  maxRssMb: number;
+  [key: string]: number;
+}
+
+function child(script: string, root: string): Figures {
+  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(here, script), root], {
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(out.trim().split("\n").pop()!);
+}
+
+function repo(name: string, migrations: number, codeFiles: number): string {
+  const root = path.join(workDir, name);
+  if (existsSync(path.join(root, ".complete"))) return root;
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  const tables = writeMigrations(root, migrations);
+  if (codeFiles) writeCodeFiles(root, codeFiles, tables);
+  execFileSync("touch", [path.join(root, ".complete")]);
+  return root;
+}
+
+function squawkBinary(): string | null {
+  const local = path.join(here, "..", "node_modules", ".bin", "squawk");
+  if (existsSync(local)) return local;
+  const found = spawnSync("sh", ["-c", "command -v squawk"], { encoding: "utf8" });
+  return found.status === 0 ? found.stdout.trim() : null;
+}
+
+function timeSquawk(bin: string, root: string): number | null {
+  const started = process.hrtime.bigint();
+  const run = spawnSync(bin, [path.join(root, "supabase", "migrations", "*.sql")], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  if (run.error) return null;
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+console.log(`index-audit benchmark — ${os.cpus().length} cores, node ${process.version}\n`);
+const squawk = squawkBinary();
+console.log("## Migrations only\n");
+console.log("| migrations | statements | bare parse | audit | audit / parse | statements/s | peak RSS |" + (squawk ? " squawk | squawk / audit |" : ""));
+console.log("|---:|---:|---:|---:|---:|---:|---:|" + (squawk ? "---:|---:|" : ""));
+for (const size of [100, 1_000, 10_000]) {
+  const root = repo(`migrations-${size}`, size, 0);
+  const parse = child("parse-once.ts", root);
+  const audited = child("audit-once.ts", root);
+  let squawkCells = "";
+  if (squawk) {
+    const ms = timeSquawk(squawk, root);
+    squawkCells = ms === null ? " n/a | n/a |" : ` ${fmt(ms)} ms | ${fmt(ms / audited.ms, 2)}x |`;
+  }
+  console.log(
+    `| ${fmt(size)} | ${fmt(audited.statements)} | ${fmt(parse.ms)} ms | ${fmt(audited.ms)} ms | ${fmt(audited.ms / parse.ms, 2)}x | ${fmt(
+      (audited.statements / audited.ms) * 1000,
+    )} | ${fmt(audited.maxRssMb)} MB |${squawkCells}`,
+  );
+}
+if (!squawk) console.log("\n(squawk not installed: `npm i -g squawk-cli` to compare in the same run)");
+
+console.log("\n## Migrations and application code\n");
+console.log("| migrations | code files | query patterns | audit | added by code | peak RSS |");
+console.log("|---:|---:|---:|---:|---:|---:|");
+{
+  const base = child("audit-once.ts", repo("migrations-10000", 10_000, 0));
+  const root = repo("migrations-10000-code-5000", 10_000, 5_000);
+  const audited = child("audit-once.ts", root);
+  console.log(
+    `| 10,000 | ${fmt(audited.codeFiles)} | ${fmt(audited.patterns)} | ${fmt(audited.ms)} ms | ${fmt(audited.ms - base.ms)} ms | ${fmt(audited.maxRssMb)} MB |`,
+  );
+}
