@@ -180,6 +180,8 @@ export interface ColumnPredicate {
   sentAs: SentAs;
   /** For ILIKE: case-insensitive. */
   caseInsensitive?: boolean;
+  /** Applied on some code paths only (added inside an `if`): the query also runs without it. */
+  conditional?: boolean;
 }
 
 export interface OrderTerm {
@@ -213,6 +215,8 @@ export interface AccessPattern {
   joins: JoinUse[];
   /** Issued inside a loop body (for, while, forEach, map with await). */
   inLoop: boolean;
+  /** The innermost loop that issues it, when inLoop: its kind (`for...of`, `.map()`) and 1-based line. */
+  loop?: { kind: string; line: number };
   source: PatternSource;
   /** Enclosing function name, when there is one (`getCallByReconnectToken`). */
   functionName?: string;

@@ -1,13 +1,180 @@
-// Placeholder until the query extractors land: no patterns.
+// Access patterns from everything that queries the database: application code, .sql query files,
+// and the functions, views and cron jobs the migrations define. Patterns go to the migration sets
+// whose schema has their table.
 import type { AuditConfig } from "../core/config.js";
-import type { AccessPattern, InputProblem, MigrationSet, Schema, Statement } from "../core/types.js";
+import type { AccessPattern, ColumnPredicate, InputProblem, MigrationSet, Schema, Statement } from "../core/types.js";
 import type { TextReader } from "../audit.js";
+import { findTable } from "../schema/lookup.js";
+import { extractFromCodeFile } from "./code-file.js";
+import { patternsFromMigrations } from "./migration-sql.js";
+import { collectSharedConstants, emptyConstants } from "./shared-constants.js";
+import { extractFromSqlFile } from "./sql-file.js";
+import { isUniqueLookup } from "./unique-lookup.js";
+import type { EmbeddedPattern } from "./supabase.js";
+
+const CODE_EXTENSIONS = /\.(ts|tsx|js|jsx|mjs|cjs|mts|cts)$/;
+const DECLARATION_FILE = /\.d\.[cm]?ts$/;
+/** Build output, dependencies and vendored code are not the application's own queries. */
+const IGNORED_FOLDERS = /(^|\/)(node_modules|dist|build|out|\.next|\.nuxt|\.svelte-kit|\.turbo|\.vercel|coverage|vendor|\.git)\//;
+/**
+ * Tests, specs, fixtures and mocks are left out by default: their queries exercise code rather than
+ * describe how production reads the database. `code.paths` in the config brings them back.
+ */
+const TEST_FILES = /(^|\/)(__tests__|__mocks__|tests?|spec|fixtures?|e2e|cypress|playwright)\/|\.(test|spec|stories)\.[cm]?[jt]sx?$/;
+/** Folders where sqlc, pgtyped and similar tools keep hand-written queries. */
+const QUERY_SQL = /(^|\/)(queries|query|sql)\/[^/]*\.sql$|(^|\/)[^/]*quer(y|ies)[^/]*\.sql$/i;
+
+function underAny(path: string, folders: string[]): boolean {
+  return folders.some((folder) => {
+    const f = folder.replace(/^\.\//, "").replace(/\/+$/, "");
+    return f === "" || f === "." || path === f || path.startsWith(`${f}/`);
+  });
+}
+
+/** A glob (`**`, `*`, `?`) or a folder prefix, as `code.exclude` takes them. */
+function excluded(path: string, patterns: string[]): boolean {
+  return patterns.some((pattern) => {
+    if (!/[*?]/.test(pattern)) return underAny(path, [pattern]);
+    const regex = pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*\*\//g, "\u0000")
+      .replace(/\*\*/g, "\u0001")
+      .replace(/\*/g, "[^/]*")
+      .replace(/\?/g, "[^/]")
+      .replace(/\u0000/g, "(?:.*/)?")
+      .replace(/\u0001/g, ".*");
+    return new RegExp(`^${regex}$`).test(path) || new RegExp(`^${regex}/`).test(path);
+  });
+}
+
+export interface SelectedFiles {
+  code: string[];
+  sql: string[];
+}
+
+/** The files that hold queries: code files and `.sql` query files that are not migrations. */
+export function selectQueryFiles(files: string[], config: AuditConfig, migrationPaths: ReadonlySet<string>): SelectedFiles {
+  const code: string[] = [];
+  const sql: string[] = [];
+  const configured = config.code.paths.length > 0;
+  for (const path of files) {
+    if (migrationPaths.has(path) || IGNORED_FOLDERS.test(path)) continue;
+    if (excluded(path, config.code.exclude)) continue;
+    if (configured ? !underAny(path, config.code.paths) : TEST_FILES.test(path)) continue;
+    if (CODE_EXTENSIONS.test(path) && !DECLARATION_FILE.test(path)) code.push(path);
+    else if (path.endsWith(".sql") && /(^|\/)migrations?\//i.test(path) === false && (configured || QUERY_SQL.test(path))) sql.push(path);
+  }
+  return { code, sql };
+}
 
 export async function extractPatterns(
-  _files: string[],
-  _read: TextReader,
-  _config: AuditConfig,
+  files: string[],
+  read: TextReader,
+  config: AuditConfig,
   sets: Array<{ set: MigrationSet; statements: Statement[]; schema: Schema }>,
 ): Promise<{ patternsBySet: AccessPattern[][]; problems: InputProblem[]; codeFiles: number }> {
-  return { patternsBySet: sets.map(() => []), problems: [], codeFiles: 0 };
+  const migrationPaths = new Set(sets.flatMap((s) => s.set.files.map((f) => f.path)));
+  const selected = selectQueryFiles(files, config, migrationPaths);
+  const problems: InputProblem[] = [];
+  const shared: EmbeddedPattern[] = [];
+
+  // Read everything first: constants exported by one file name the tables of another.
+  const texts: Array<{ path: string; text: string }> = [];
+  const constants = emptyConstants();
+  for (const path of [...selected.code, ...selected.sql]) {
+    const text = await read(path);
+    if (!text.ok) {
+      problems.push({ message: `${path}:1: ${text.reason}`, location: { file: path, line: 1, column: 1 } });
+      continue;
+    }
+    texts.push({ path, text: text.text });
+    if (!path.endsWith(".sql")) collectSharedConstants(text.text, constants);
+  }
+  for (const { path, text } of texts) {
+    try {
+      const result = path.endsWith(".sql") ? extractFromSqlFile(path, text) : extractFromCodeFile(path, text, constants);
+      shared.push(...result.patterns);
+      problems.push(...result.problems);
+    } catch (error) {
+      // A construct the extractors do not expect costs this file only.
+      problems.push({ message: `${path}:1: could not be read for queries: ${(error as Error).message}`, location: { file: path, line: 1, column: 1 } });
+    }
+  }
+
+  const patternsBySet = sets.map((entry) => {
+    const own = patternsFromMigrations(entry.statements, problems);
+    const fromCode = sets.length === 1 ? shared : shared.filter((p) => findTable(entry.schema, p.table) !== undefined);
+    return markUniqueLookups([...own, ...resolveEmbeds(fromCode, entry.schema)], entry.schema);
+  });
+  return { patternsBySet, problems, codeFiles: selected.code.length + selected.sql.length };
+}
+
+/**
+ * supabase-js embeds (`agent:agent_profiles(name)`) join through a foreign key that only the schema
+ * names. The embedded table is read by its side of that key, once per parent row. An embed whose key
+ * cannot be found (no FK, or several and no hint) keeps no join columns and yields no pattern.
+ */
+export function resolveEmbeds(patterns: EmbeddedPattern[], schema: Schema): AccessPattern[] {
+  const out: AccessPattern[] = [];
+  // Children follow their parent in extraction order; a resolved parent's join entries are patched in place.
+  const resolvedParents = new Map<EmbeddedPattern, EmbeddedPattern>();
+  let lastTopLevel: EmbeddedPattern | undefined;
+  const parentsByTable = new Map<string, EmbeddedPattern>();
+  for (const pattern of patterns) {
+    if (!pattern.embeddedIn) {
+      const copy: EmbeddedPattern = { ...pattern, joins: pattern.joins.map((j) => ({ ...j, columns: [...j.columns] })) };
+      resolvedParents.set(pattern, copy);
+      lastTopLevel = copy;
+      parentsByTable.clear();
+      parentsByTable.set(copy.table, copy);
+      out.push(copy);
+      continue;
+    }
+    const { table: parentName, hint } = pattern.embeddedIn;
+    const parent = findTable(schema, parentName);
+    let child = findTable(schema, pattern.table);
+    // PostgREST also embeds through an FK column's name: `agent_id(name)`.
+    let viaColumn: string | undefined;
+    if (!child && parent) {
+      const fk = parent.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === pattern.table);
+      if (fk) {
+        child = findTable(schema, `${fk.references.schema}.${fk.references.table}`);
+        viaColumn = pattern.table;
+      }
+    }
+    const parentPattern = parentsByTable.get(parentName) ?? lastTopLevel;
+    const rest: EmbeddedPattern = { ...pattern, joins: pattern.joins.map((j) => ({ ...j, columns: [...j.columns] })) };
+    delete rest.embeddedIn;
+    parentsByTable.set(pattern.table, rest);
+    if (!parent || !child) continue;
+    const matchesHint = (f: { name: string; columns: string[] }) =>
+      (!hint || f.name === hint || f.columns.includes(hint)) && (!viaColumn || f.columns.includes(viaColumn));
+    // Many-to-one: the parent holds the key; one-to-many: the child does.
+    const toChild = parent.foreignKeys.filter((f) => f.references.table === child!.name && f.references.schema === child!.schema && matchesHint(f));
+    const toParent = child.foreignKeys.filter((f) => f.references.table === parent.name && f.references.schema === parent.schema && matchesHint(f));
+    const candidates = [
+      ...toChild.map((f) => ({ childColumns: f.references.columns })),
+      ...toParent.map((f) => ({ childColumns: f.columns })),
+    ];
+    if (candidates.length !== 1) continue;
+    const columns = candidates[0].childColumns;
+    const childName = child.schema === "public" ? child.name : `${child.schema}.${child.name}`;
+    const join = parentPattern?.joins.find((j) => j.table === pattern.table && j.columns.length === 0);
+    if (join) {
+      join.table = childName;
+      join.columns.push(...columns);
+    }
+    const joinPredicates: ColumnPredicate[] = columns.map((column) => ({ column, op: "eq", sentAs: "param" }));
+    out.push({ ...rest, table: childName, predicates: [...joinPredicates, ...rest.predicates] });
+  }
+  return out;
+}
+
+/** A select that pins the primary key or a unique index returns at most one row: limited, as `.single()` is. */
+function markUniqueLookups(patterns: AccessPattern[], schema: Schema): AccessPattern[] {
+  return patterns.map((pattern) => {
+    if (pattern.limited || pattern.kind !== "select") return pattern;
+    const table = findTable(schema, pattern.table);
+    return table && isUniqueLookup(pattern, table) ? { ...pattern, limited: true } : pattern;
+  });
 }

@@ -1,0 +1,37 @@
+// Finishing findings: stable ids that survive moved lines, and the order reports list them in.
+import { createHash } from "node:crypto";
+import type { Finding, FindingDraft, Severity } from "./types.js";
+
+const SEVERITY_RANK: Record<Severity, number> = { important: 0, routine: 1, noted: 2 };
+
+/** 0 for the most severe; lower sorts first. */
+export function severityRank(severity: Severity): number {
+  return SEVERITY_RANK[severity];
+}
+
+/** True when `severity` is at or above `threshold` (`never` is above everything). */
+export function meetsThreshold(severity: Severity, threshold: Severity | "never"): boolean {
+  return threshold !== "never" && SEVERITY_RANK[severity] <= SEVERITY_RANK[threshold];
+}
+
+/**
+ * A short hex fingerprint of what the finding is about: rule, migration set (when the
+ * repository has several), table, columns (order-free) and the rule's key. Never line numbers,
+ * so the same problem keeps its id when code above it moves.
+ */
+export function fingerprint(draft: FindingDraft, setName?: string): string {
+  const parts = [draft.rule, setName ?? "", draft.table, [...draft.columns].sort().join(","), draft.key ?? ""];
+  return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 16);
+}
+
+/** Severity first, then file, line and column; rule and id break ties so the order is stable. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+    (a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : 0) ||
+    a.location.line - b.location.line ||
+    a.location.column - b.location.column ||
+    (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}

@@ -1,0 +1,101 @@
+// How supabase-js / postgrest-js filter values reach PostgreSQL.
+//
+// supabase-js only builds a URL (`?reconnect_token=eq.abc&ended_at=is.null`); PostgREST turns it into
+// SQL. Read in PostgREST/postgrest, src/PostgREST/Query/SqlFragment.hs, function `pgFmtFilter`:
+//   - `Op` operators (neq, cs, cd, ov, sl, sr, nxr, nxl, adj) write `<col> <op> ` followed by
+//     `unknownLiteral val`, and `unknownLiteral = unknownEncoder . encodeUtf8` with
+//     `unknownEncoder = SQL.encoderAndParam (HE.nonNullable HE.unknown)`: a bound parameter ($n).
+//   - `OpQuant` operators (eq, gt, gte, lt, lte, like, ilike, match, imatch, and their any/all forms)
+//     go through the same `unknownLiteral`: bound parameters. like/ilike turn `*` into `%` first,
+//     still inside the parameter.
+//   - `In vals` is written as `= ANY (<array literal>)` where the array literal is again one
+//     `unknownLiteral` parameter (the comment there: IN would break prepared-statement caching).
+//   - `Is isVal` is spelled into the SQL text: ` IS NULL`, ` IS NOT NULL`, ` IS TRUE`, ` IS FALSE`,
+//     ` IS UNKNOWN`; the source comment says IS cannot be prepared, so those values are whitelisted
+//     keywords, never parameters.
+//   - `IsDistinctFrom` (isdistinct) and full-text search (fts, plfts, phfts, wfts) bind parameters.
+//   - `limitOffsetF` binds LIMIT and OFFSET as parameters too.
+// PostgREST runs these statements as prepared statements (hasql), so after a few executions the
+// plan can go generic: a partial index predicate like `status = 'accepted'` cannot be proved from
+// `status = $1`. Only the IS forms (null, not null, true, false) can be proved by the planner.
+
+import type { PredicateOp, SentAs } from "../core/types.js";
+
+export interface PostgrestOperator {
+  op: PredicateOp;
+  sentAs: SentAs;
+  operator?: "<" | "<=" | ">" | ">=";
+  caseInsensitive?: boolean;
+}
+
+/** PostgREST filter operators by their URL name (`.filter(col, "eq", v)`, `.not(col, "eq", v)`). */
+export const POSTGREST_OPERATORS: Record<string, PostgrestOperator> = {
+  eq: { op: "eq", sentAs: "param" },
+  neq: { op: "neq", sentAs: "param" },
+  gt: { op: "range", operator: ">", sentAs: "param" },
+  gte: { op: "range", operator: ">=", sentAs: "param" },
+  lt: { op: "range", operator: "<", sentAs: "param" },
+  lte: { op: "range", operator: "<=", sentAs: "param" },
+  like: { op: "like", sentAs: "param" },
+  ilike: { op: "like", sentAs: "param", caseInsensitive: true },
+  match: { op: "like", sentAs: "param" },
+  imatch: { op: "like", sentAs: "param", caseInsensitive: true },
+  in: { op: "in", sentAs: "param" },
+  cs: { op: "contains", sentAs: "param" },
+  cd: { op: "contains", sentAs: "param" },
+  ov: { op: "contains", sentAs: "param" },
+  sl: { op: "other", sentAs: "param" },
+  sr: { op: "other", sentAs: "param" },
+  nxr: { op: "other", sentAs: "param" },
+  nxl: { op: "other", sentAs: "param" },
+  adj: { op: "other", sentAs: "param" },
+  isdistinct: { op: "other", sentAs: "param" },
+  fts: { op: "other", sentAs: "param" },
+  plfts: { op: "other", sentAs: "param" },
+  phfts: { op: "other", sentAs: "param" },
+  wfts: { op: "other", sentAs: "param" },
+  // `is` is handled by isFilter(): its value is a keyword written into the SQL.
+};
+
+/** supabase-js method names that are a PostgREST operator under another name. */
+export const METHOD_OPERATORS: Record<string, string> = {
+  eq: "eq",
+  neq: "neq",
+  gt: "gt",
+  gte: "gte",
+  lt: "lt",
+  lte: "lte",
+  like: "like",
+  ilike: "ilike",
+  likeAllOf: "like",
+  likeAnyOf: "like",
+  ilikeAllOf: "ilike",
+  ilikeAnyOf: "ilike",
+  in: "in",
+  contains: "cs",
+  containedBy: "cd",
+  overlaps: "ov",
+  rangeGt: "sr",
+  rangeGte: "nxl",
+  rangeLt: "sl",
+  rangeLte: "nxr",
+  rangeAdjacent: "adj",
+  textSearch: "fts",
+  isDistinct: "isdistinct",
+};
+
+/**
+ * `.is(col, value)`: PostgREST writes `IS NULL` / `IS TRUE` / `IS FALSE` into the SQL text, so the
+ * planner sees a literal test it can use to prove a partial index predicate.
+ */
+export function isFilter(value: null | boolean | "unknown" | "not_null", negated: boolean): { op: PredicateOp; value?: string; sentAs: SentAs } {
+  if (value === null) return { op: negated ? "is-not-null" : "is-null", sentAs: "literal" };
+  if (value === "not_null") return { op: negated ? "is-null" : "is-not-null", sentAs: "literal" };
+  if (value === true || value === false) {
+    const truth = negated ? !value : value;
+    // NOT (col IS TRUE) also holds for NULL: not the same test as `col IS FALSE`.
+    if (negated) return { op: "other", sentAs: "literal" };
+    return { op: "bool", value: String(truth), sentAs: "literal" };
+  }
+  return { op: "other", sentAs: "literal" };
+}

@@ -1,0 +1,406 @@
+// Migration statements that lock a table they need not lock: index builds and drops without
+// CONCURRENTLY on tables that already existed, constraints that build an index or validate a
+// foreign key under a heavy lock, and CONCURRENTLY where a transaction makes it fail.
+import type { FindingDraft, Severity, Statement } from "../core/types.js";
+import { deparseNode } from "../sql/parser.js";
+import { findTable, isLarge } from "./model.js";
+import type { Rule, RuleContext } from "./rule.js";
+import { insertConcurrently, joinedColumnNames, makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
+import { transactionAdvice } from "./transactions.js";
+
+interface Origin {
+  fileOrder: number;
+  file: string;
+}
+
+interface IndexOrigin extends Origin {
+  table: string | null;
+}
+
+/** Tables and indexes the migrations create, and where: "existing" means made by an earlier file or not by these migrations. */
+class History {
+  readonly tables = new Map<string, Origin>();
+  readonly indexes = new Map<string, IndexOrigin>();
+  readonly partitioned = new Set<string>();
+
+  tableExistedBefore(name: string, statement: Statement): boolean {
+    const origin = this.tables.get(name);
+    return !origin || origin.fileOrder < statement.fileOrder;
+  }
+
+  indexExistedBefore(name: string, statement: Statement): boolean {
+    const origin = this.indexes.get(name);
+    return !origin || origin.fileOrder < statement.fileOrder;
+  }
+
+  whereCreated(name: string): string {
+    const origin = this.tables.get(name);
+    return origin ? `was created in ${origin.file}, an earlier migration` : "is not created by these migrations, so it already exists in the database";
+  }
+}
+
+function relationName(relation: Record<string, any> | undefined): { schema: string; name: string; key: string } | null {
+  if (!relation?.relname) return null;
+  const schema: string = relation.schemaname ?? "public";
+  return { schema, name: relation.relname, key: `${schema}.${relation.relname}` };
+}
+
+function qualifiedList(items: Array<Record<string, any>>): { schema: string; name: string; key: string } {
+  const parts = nameParts(items);
+  const name = parts[parts.length - 1] ?? "";
+  const schema = parts.length > 1 ? parts[parts.length - 2] : "public";
+  return { schema, name, key: `${schema}.${name}` };
+}
+
+function hasConcurrentlyOption(params: Array<Record<string, any>> | undefined): boolean {
+  return (params ?? []).some((p) => p.DefElem?.defname === "concurrently");
+}
+
+function elemLabel(elem: Record<string, any>): string {
+  const e = elem.IndexElem ?? {};
+  if (e.name) return e.name;
+  try {
+    return e.expr ? deparseNode(e.expr) : "?";
+  } catch {
+    return "?";
+  }
+}
+
+interface Draft {
+  statement: Statement;
+  table: { schema: string; name: string } | null;
+  columns: string[];
+  kind: string;
+  name: string;
+  message: string;
+  details: string[];
+  fix?: string;
+  severity: Severity;
+}
+
+class LockingCheck {
+  private readonly history = new History();
+  readonly drafts: Draft[] = [];
+
+  constructor(private readonly context: RuleContext) {}
+
+  private severityFor(table: { schema: string; name: string } | null): Severity {
+    const model = table ? findTable(this.context.schema, table.schema, table.name) : undefined;
+    return model && isLarge(this.context.config, model) ? "important" : "routine";
+  }
+
+  private isPartitioned(key: string, schema: string, name: string): boolean {
+    return this.history.partitioned.has(key) || Boolean(findTable(this.context.schema, schema, name)?.partitionBy);
+  }
+
+  /** The extra paragraph for a fix that adds CONCURRENTLY to a statement running in a transaction. */
+  private transactionNote(statement: Statement): string[] {
+    const advice = transactionAdvice(statement, this.context.set.framework);
+    if (!advice) return [];
+    return [`CONCURRENTLY cannot run inside a transaction block, and here ${advice.why}. ${advice.remedy}`];
+  }
+
+  /** CONCURRENTLY inside a transaction: the migration fails. Returns true when reported. */
+  private concurrentlyInTransaction(statement: Statement, what: string, table: { schema: string; name: string } | null, columns: string[], name: string): boolean {
+    const advice = transactionAdvice(statement, this.context.set.framework);
+    if (!advice) return false;
+    this.drafts.push({
+      statement,
+      table,
+      columns,
+      kind: "concurrently-in-transaction",
+      name,
+      severity: advice.certainFailure ? "important" : "routine",
+      message: `${what} CONCURRENTLY cannot run inside a transaction block, and ${advice.why}, so this migration fails with SQLSTATE 25001.`,
+      details: [
+        `PostgreSQL builds or drops an index concurrently in several transactions of its own, waiting for other transactions in between; it refuses to do that inside an open transaction.`,
+        advice.remedy,
+      ],
+    });
+    return true;
+  }
+
+  visit(statement: Statement): void {
+    const ast = statement.ast;
+    if (ast.CreateStmt) this.onCreateTable(statement, ast.CreateStmt);
+    else if (ast.CreateTableAsStmt) this.onCreateTableAs(statement, ast.CreateTableAsStmt);
+    else if (ast.RenameStmt) this.onRename(ast.RenameStmt);
+    else if (ast.IndexStmt) this.onCreateIndex(statement, ast.IndexStmt);
+    else if (ast.DropStmt) this.onDrop(statement, ast.DropStmt);
+    else if (ast.ReindexStmt) this.onReindex(statement, ast.ReindexStmt);
+    else if (ast.AlterTableStmt) this.onAlterTable(statement, ast.AlterTableStmt);
+  }
+
+  private onCreateTable(statement: Statement, node: Record<string, any>): void {
+    const rel = relationName(node.relation);
+    if (!rel) return;
+    this.history.tables.set(rel.key, { fileOrder: statement.fileOrder, file: statement.location.file });
+    if (node.partspec) this.history.partitioned.add(rel.key);
+  }
+
+  private onCreateTableAs(statement: Statement, node: Record<string, any>): void {
+    const rel = relationName(node.into?.rel);
+    if (rel) this.history.tables.set(rel.key, { fileOrder: statement.fileOrder, file: statement.location.file });
+  }
+
+  private onRename(node: Record<string, any>): void {
+    const rel = relationName(node.relation);
+    if (!rel || !node.newname) return;
+    const target = `${rel.schema}.${node.newname}`;
+    const map = node.renameType === "OBJECT_TABLE" ? this.history.tables : node.renameType === "OBJECT_INDEX" ? this.history.indexes : null;
+    if (!map) return;
+    const origin = map.get(rel.key);
+    map.delete(rel.key);
+    if (origin) (map as Map<string, Origin>).set(target, origin);
+    if (node.renameType === "OBJECT_TABLE" && this.history.partitioned.delete(rel.key)) this.history.partitioned.add(target);
+  }
+
+  private onCreateIndex(statement: Statement, node: Record<string, any>): void {
+    const rel = relationName(node.relation);
+    if (!rel) return;
+    const columns = (node.indexParams ?? []).map(elemLabel);
+    const name: string = node.idxname ?? "";
+    if (name) this.history.indexes.set(`${rel.schema}.${name}`, { fileOrder: statement.fileOrder, file: statement.location.file, table: rel.key });
+    const table = { schema: rel.schema, name: rel.name };
+    const what = node.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
+    if (node.concurrent) {
+      this.concurrentlyInTransaction(statement, what, table, columns, name);
+      return;
+    }
+    if (!this.history.tableExistedBefore(rel.key, statement)) return;
+    const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
+    // ON ONLY a partitioned table creates an empty, invalid parent index at once: no build, no long lock.
+    if (partitioned && !node.relation.inh) return;
+    const details = [
+      `${rel.key} ${this.history.whereCreated(rel.key)}, so it may hold many rows, and CREATE INDEX holds a SHARE lock for the whole build: reads continue, but every write waits until the index is built.`,
+    ];
+    let fix: string | undefined;
+    if (partitioned) {
+      details.push(
+        `${rel.key} is partitioned, and PostgreSQL cannot build an index CONCURRENTLY on a partitioned table. Create it with \`CREATE INDEX ... ON ONLY ${tableRef(rel.schema, rel.name)} ...\` (instant, invalid until complete), build the same index CONCURRENTLY on each partition, then \`ALTER INDEX <parent index> ATTACH PARTITION <partition index>\` for each.`,
+      );
+    } else {
+      details.push(
+        `CREATE INDEX CONCURRENTLY lets writes continue (it takes SHARE UPDATE EXCLUSIVE), at the cost of two table scans and waiting for running transactions. If a concurrent build fails it leaves an INVALID index behind: drop it and run the statement again.`,
+      );
+      details.push(...this.transactionNote(statement));
+      fix = insertConcurrently(statement.sql, ["INDEX"]) ?? undefined;
+    }
+    this.drafts.push({
+      statement,
+      table,
+      columns,
+      kind: "create-index",
+      name,
+      severity: this.severityFor(table),
+      message: `${what} on existing table ${rel.name} without CONCURRENTLY takes a SHARE lock that blocks all writes to ${rel.name} until the build finishes.`,
+      details,
+      fix,
+    });
+  }
+
+  private onDrop(statement: Statement, node: Record<string, any>): void {
+    const objects: Array<Record<string, any>> = node.objects ?? [];
+    if (node.removeType === "OBJECT_TABLE") {
+      for (const object of objects) {
+        const rel = qualifiedList(object.List?.items ?? []);
+        this.history.tables.delete(rel.key);
+        this.history.partitioned.delete(rel.key);
+      }
+      return;
+    }
+    if (node.removeType !== "OBJECT_INDEX") return;
+    const names = objects.map((object) => qualifiedList(object.List?.items ?? []));
+    const origins = names.map((n) => this.history.indexes.get(n.key));
+    const tableKey = origins.find((o) => o?.table)?.table ?? null;
+    const table = tableKey ? { schema: tableKey.slice(0, tableKey.indexOf(".")), name: tableKey.slice(tableKey.indexOf(".") + 1) } : null;
+    const label = names.map((n) => n.name).join(", ");
+    if (node.concurrent) {
+      this.concurrentlyInTransaction(statement, "DROP INDEX", table, [], label);
+    } else {
+      const existing = names.filter((n) => this.history.indexExistedBefore(n.key, statement));
+      if (existing.length > 0) {
+        const onPartitioned = table !== null && this.isPartitioned(tableKey ?? "", table.schema, table.name);
+        const details = [
+          `DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running query on the table, and every query that arrives meanwhile, reads included, queues behind it. DROP INDEX CONCURRENTLY waits for those queries without blocking new ones.`,
+        ];
+        let fix: string | undefined;
+        if (onPartitioned) {
+          details.push(`The index belongs to a partitioned table, where PostgreSQL cannot drop an index CONCURRENTLY; run it at a quiet time with a short lock_timeout.`);
+        } else if (node.behavior === "DROP_CASCADE") {
+          details.push(`DROP INDEX CONCURRENTLY does not support CASCADE: drop what depends on the index first, then the index concurrently.`);
+        } else {
+          details.push(...this.transactionNote(statement));
+          fix =
+            names.length === 1
+              ? (insertConcurrently(statement.sql, ["INDEX"]) ?? undefined)
+              : names.map((n) => `DROP INDEX CONCURRENTLY IF EXISTS ${n.schema === "public" ? quoteIdent(n.name) : `${quoteIdent(n.schema)}.${quoteIdent(n.name)}`};`).join("\n");
+        }
+        this.drafts.push({
+          statement,
+          table,
+          columns: [],
+          kind: "drop-index",
+          name: label,
+          severity: this.severityFor(table),
+          message: `DROP INDEX ${label} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock that blocks reads and writes on ${table ? table.name : "its table"} while it waits and runs.`,
+          details,
+          fix,
+        });
+      }
+    }
+    for (const n of names) this.history.indexes.delete(n.key);
+  }
+
+  private onReindex(statement: Statement, node: Record<string, any>): void {
+    const kind: string = node.kind ?? "";
+    const rel = relationName(node.relation);
+    const target = rel?.name ?? node.name ?? "";
+    const what = kind.replace("REINDEX_OBJECT_", "");
+    if (what === "SYSTEM") return;
+    let table: { schema: string; name: string } | null = null;
+    if (what === "TABLE" && rel) table = { schema: rel.schema, name: rel.name };
+    if (what === "INDEX" && rel) {
+      const owner = this.history.indexes.get(rel.key)?.table;
+      if (owner) table = { schema: owner.slice(0, owner.indexOf(".")), name: owner.slice(owner.indexOf(".") + 1) };
+    }
+    if (hasConcurrentlyOption(node.params)) {
+      this.concurrentlyInTransaction(statement, `REINDEX ${what}`, table, [], target);
+      return;
+    }
+    if (what === "INDEX" && rel && !this.history.indexExistedBefore(rel.key, statement)) return;
+    if (what === "TABLE" && rel && !this.history.tableExistedBefore(rel.key, statement)) return;
+    const details = [
+      `REINDEX without CONCURRENTLY holds a SHARE lock on the table (writes wait) and an ACCESS EXCLUSIVE lock on each index it rebuilds (queries that would use it wait) until it finishes. REINDEX CONCURRENTLY rebuilds beside the old index and swaps them.`,
+      ...this.transactionNote(statement),
+    ];
+    this.drafts.push({
+      statement,
+      table,
+      columns: [],
+      kind: "reindex",
+      name: target,
+      severity: this.severityFor(table),
+      message: `REINDEX ${what} ${target} without CONCURRENTLY blocks writes${table ? ` to ${table.name}` : ""} until the rebuild finishes.`,
+      details,
+      fix: insertConcurrently(statement.sql, ["INDEX", "TABLE", "SCHEMA", "DATABASE"]) ?? undefined,
+    });
+  }
+
+  private onAlterTable(statement: Statement, node: Record<string, any>): void {
+    const rel = relationName(node.relation);
+    if (!rel || (node.objtype && node.objtype !== "OBJECT_TABLE")) return;
+    if (!this.history.tableExistedBefore(rel.key, statement)) return;
+    const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
+    for (const cmd of node.cmds ?? []) {
+      const command = cmd.AlterTableCmd;
+      const constraint = command?.subtype === "AT_AddConstraint" ? command.def?.Constraint : undefined;
+      if (!constraint) continue;
+      if ((constraint.contype === "CONSTR_PRIMARY" || constraint.contype === "CONSTR_UNIQUE") && !constraint.indexname) {
+        this.onAddUnique(statement, rel, constraint, partitioned);
+      } else if (constraint.contype === "CONSTR_FOREIGN" && !constraint.skip_validation) {
+        this.onAddForeignKey(statement, node, rel, constraint);
+      }
+    }
+  }
+
+  private onAddUnique(statement: Statement, rel: { schema: string; name: string; key: string }, constraint: Record<string, any>, partitioned: boolean): void {
+    const columns = nameParts(constraint.keys);
+    if (columns.length === 0) return;
+    const primary = constraint.contype === "CONSTR_PRIMARY";
+    const kindWord = primary ? "PRIMARY KEY" : "UNIQUE";
+    const name: string = constraint.conname ?? (primary ? makeObjectName(rel.name, null, "pkey") : makeObjectName(rel.name, joinedColumnNames(columns), "key"));
+    const table = { schema: rel.schema, name: rel.name };
+    const details = [
+      `${rel.key} ${this.history.whereCreated(rel.key)}. ALTER TABLE ... ADD ${kindWord} builds the constraint's unique index while holding an ACCESS EXCLUSIVE lock on the table, so reads and writes both wait for the whole build.`,
+    ];
+    let fix: string | undefined;
+    if (partitioned) {
+      details.push(`${rel.key} is partitioned, so the index cannot be built CONCURRENTLY on the parent; build it on each partition first, then add the constraint at a quiet time.`);
+    } else {
+      const target = tableRef(rel.schema, rel.name);
+      const include = nameParts(constraint.including);
+      const nullsNotDistinct = !primary && constraint.nulls_not_distinct ? " NULLS NOT DISTINCT" : "";
+      const sql =
+        `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${target} (${columns.map(quoteIdent).join(", ")})` +
+        `${include.length > 0 ? ` INCLUDE (${include.map(quoteIdent).join(", ")})` : ""}${nullsNotDistinct};\n` +
+        `ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdent(name)} ${kindWord} USING INDEX ${quoteIdent(name)};`;
+      if (parsesCleanly(sql)) fix = sql;
+      details.push(
+        `Build the unique index CONCURRENTLY first, then attach it with ADD CONSTRAINT ... USING INDEX, which only takes the lock for a moment.${primary ? " For a primary key the columns must be NOT NULL; if they are not yet, USING INDEX sets NOT NULL and scans the table under the lock, so add and validate a CHECK (col IS NOT NULL) constraint beforehand." : ""}`,
+      );
+      details.push(...this.transactionNote(statement));
+    }
+    this.drafts.push({
+      statement,
+      table,
+      columns,
+      kind: primary ? "add-primary-key" : "add-unique",
+      name,
+      severity: this.severityFor(table),
+      message: `ADD ${kindWord} on existing table ${rel.name} builds its index under an ACCESS EXCLUSIVE lock, blocking reads and writes on ${rel.name} for the whole build.`,
+      details,
+      fix,
+    });
+  }
+
+  private onAddForeignKey(statement: Statement, node: Record<string, any>, rel: { schema: string; name: string; key: string }, constraint: Record<string, any>): void {
+    const columns = nameParts(constraint.fk_attrs);
+    const referenced = relationName(constraint.pktable);
+    const name: string = constraint.conname ?? makeObjectName(rel.name, joinedColumnNames(columns), "fkey");
+    const table = { schema: rel.schema, name: rel.name };
+    const refName = referenced ? referenced.name : "the referenced table";
+    const target = tableRef(rel.schema, rel.name);
+    let fix: string | undefined;
+    try {
+      const single = {
+        AlterTableStmt: {
+          relation: node.relation,
+          cmds: [{ AlterTableCmd: { subtype: "AT_AddConstraint", def: { Constraint: { ...constraint, conname: name, skip_validation: true, initially_valid: false } }, behavior: "DROP_RESTRICT" } }],
+          objtype: "OBJECT_TABLE",
+        },
+      };
+      const sql = `${terminate(deparseNode(single))}\nALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(name)};`;
+      if (parsesCleanly(sql) && /NOT VALID/i.test(sql)) fix = sql;
+    } catch {
+      fix = undefined;
+    }
+    this.drafts.push({
+      statement,
+      table,
+      columns,
+      kind: "add-foreign-key",
+      name,
+      severity: this.severityFor(table),
+      message: `Adding foreign key ${name} to existing table ${rel.name} without NOT VALID locks ${rel.name} and ${refName} against writes (SHARE ROW EXCLUSIVE) while it scans all of ${rel.name} to validate it.`,
+      details: [
+        `${rel.key} ${this.history.whereCreated(rel.key)}. Add the constraint NOT VALID, which takes the locks only for a moment and checks new rows from then on, then VALIDATE CONSTRAINT, which scans the existing rows under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue.`,
+        `Run the VALIDATE in a later migration or after a COMMIT: inside the same transaction the ADD's locks are still held while it scans.`,
+      ],
+      fix,
+    });
+  }
+}
+
+export const indexLocking: Rule = {
+  id: "index-locking",
+  description: "Migration statements that take locks they need not take: index builds, drops and reindexes without CONCURRENTLY on existing tables, constraints that build or validate under a heavy lock, and CONCURRENTLY inside a transaction.",
+  defaultSeverity: "routine",
+  check(context) {
+    const check = new LockingCheck(context);
+    for (const statement of context.statements) check.visit(statement);
+    return check.drafts.map(
+      (d): FindingDraft => ({
+        rule: "index-locking",
+        severity: d.severity,
+        table: d.table ? `${d.table.schema}.${d.table.name}` : "",
+        columns: d.columns,
+        message: d.message,
+        details: d.details.join("\n\n"),
+        location: d.statement.location,
+        key: `${d.kind}:${d.name}:${d.statement.location.file}`,
+        ...(d.fix ? { fix: { sql: d.fix } } : {}),
+      }),
+    );
+  },
+};

@@ -1,0 +1,27 @@
+// Every rule the audit runs, in the order their findings are produced.
+import { fkIndex } from "./fk-index.js";
+import { indexLocking } from "./index-locking.js";
+import { missingPrimaryKey } from "./missing-primary-key.js";
+import { nPlusOne } from "./n-plus-one.js";
+import { parseError } from "./parse-error.js";
+import { partitionCandidate } from "./partition-candidate.js";
+import { queryIndex } from "./query-index.js";
+import { redundantIndex } from "./redundant-index.js";
+import type { Rule } from "./rule.js";
+import { unboundedQuery } from "./unbounded-query.js";
+
+export const ALL_RULES: Rule[] = [
+  parseError,
+  fkIndex,
+  redundantIndex,
+  indexLocking,
+  missingPrimaryKey,
+  partitionCandidate,
+  queryIndex,
+  nPlusOne,
+  unboundedQuery,
+];
+
+export function ruleById(id: string): Rule | undefined {
+  return ALL_RULES.find((rule) => rule.id === id);
+}

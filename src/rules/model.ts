@@ -1,0 +1,108 @@
+// Questions the rules ask of the schema model: table lookup, partition ancestry, key labels,
+// creation order, size hints. Pure functions over the model.
+import { tableHint, type AuditConfig } from "../core/config.js";
+import type { Index, IndexKey, Location, MigrationSet, Schema, Table } from "../core/types.js";
+import { parseSql } from "../sql/parser.js";
+
+/** Rows at which a table counts as large for severity decisions. */
+export const LARGE_TABLE_ROWS = 100_000;
+
+export function findTable(schema: Schema, schemaName: string, name: string): Table | undefined {
+  return schema.tables.find((t) => t.schema === schemaName && t.name === name);
+}
+
+/** The partitioned tables above a partition, nearest first. */
+export function partitionAncestors(schema: Schema, table: Table): Table[] {
+  const ancestors: Table[] = [];
+  const seen = new Set<Table>([table]);
+  let current = table;
+  while (current.partitionOf) {
+    const parent = findTable(schema, current.partitionOf.schema, current.partitionOf.table);
+    if (!parent || seen.has(parent)) break;
+    ancestors.push(parent);
+    seen.add(parent);
+    current = parent;
+  }
+  return ancestors;
+}
+
+/** What a key is called in messages and `columns`: the column, or the expression's text. */
+export function keyLabel(key: IndexKey): string {
+  return key.column ?? key.expression ?? "?";
+}
+
+/** Every index of the table, with the primary key's index added when the model lists it only as `primaryKey`. */
+export function tableIndexes(table: Table): Index[] {
+  const indexes = [...table.indexes];
+  const pk = table.primaryKey;
+  if (pk && !indexes.some((i) => i.constraint === "primary" || i.name === pk.name)) {
+    indexes.unshift({
+      name: pk.name,
+      keys: pk.columns.map((column) => ({ column, descending: false, nullsFirst: false })),
+      include: [],
+      unique: true,
+      method: "btree",
+      where: null,
+      whereAst: null,
+      constraint: "primary",
+      location: table.location,
+    });
+  }
+  return indexes;
+}
+
+/** Expected rows from config.tables, if the table has a hint. */
+export function expectedRows(config: AuditConfig, table: Table): number | undefined {
+  return tableHint(config, table.schema, table.name)?.rows;
+}
+
+/** Below this many expected rows a full scan costs little. */
+export const SMALL_TABLE_ROWS = 10_000;
+
+/** True when the configuration says the table stays small. */
+export function isKnownSmall(config: AuditConfig, table: Table): boolean {
+  const rows = expectedRows(config, table);
+  return rows !== undefined && rows < SMALL_TABLE_ROWS;
+}
+
+export function isLarge(config: AuditConfig, table: Table): boolean {
+  return (expectedRows(config, table) ?? 0) >= LARGE_TABLE_ROWS;
+}
+
+const fileOrders = new WeakMap<MigrationSet, Map<string, number>>();
+
+/** Sort key for "created later": the file's apply order, then the line. */
+export function creationOrder(set: MigrationSet, location: Location): [number, number] {
+  let orders = fileOrders.get(set);
+  if (!orders) fileOrders.set(set, (orders = new Map(set.files.map((f) => [f.path, f.order]))));
+  return [orders.get(location.file) ?? Number.MAX_SAFE_INTEGER, location.line];
+}
+
+export function compareCreation(set: MigrationSet, a: Location, b: Location): number {
+  const [fa, la] = creationOrder(set, a);
+  const [fb, lb] = creationOrder(set, b);
+  return fa - fb || la - lb;
+}
+
+/** The AST of a partial index's predicate, parsing the text when the model kept only that. */
+export function predicateAst(index: Index): Record<string, any> | null {
+  if (index.whereAst) return index.whereAst;
+  if (!index.where) return null;
+  const outcome = parseSql(`SELECT 1 WHERE ${index.where}`);
+  if (!outcome.ok) return null;
+  return outcome.statements[0]?.ast.SelectStmt?.whereClause ?? null;
+}
+
+/** The ANDed terms of a boolean expression. */
+export function conjuncts(node: Record<string, any>): Record<string, any>[] {
+  const bool = node.BoolExpr;
+  if (bool && bool.boolop === "AND_EXPR") return (bool.args ?? []).flatMap((arg: Record<string, any>) => conjuncts(arg));
+  return [node];
+}
+
+/** The column a ColumnRef names (its last field), or null for anything else. */
+export function columnRefName(node: Record<string, any> | undefined): string | null {
+  const fields: Array<Record<string, any>> | undefined = node?.ColumnRef?.fields;
+  const last = fields?.[fields.length - 1];
+  return last?.String?.sval ?? null;
+}

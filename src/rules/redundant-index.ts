@@ -1,0 +1,164 @@
+// Indexes that another index of the same table already does the work of: exact duplicates,
+// and btree indexes whose keys are a leading prefix of another's under the same predicate.
+import type { FindingDraft, Index, IndexKey, Table } from "../core/types.js";
+import { compareCreation, keyLabel, tableIndexes } from "./model.js";
+import type { Rule, RuleContext } from "./rule.js";
+import { qualifiedName, quoteIdent } from "./sql-text.js";
+
+function keyTarget(key: IndexKey): string {
+  return key.column !== undefined ? `c:${key.column}` : `e:${key.expression ?? ""}`;
+}
+
+function sameKey(a: IndexKey, b: IndexKey): boolean {
+  return (
+    keyTarget(a) === keyTarget(b) &&
+    (a.opclass ?? "") === (b.opclass ?? "") &&
+    (a.collation ?? "") === (b.collation ?? "") &&
+    a.descending === b.descending &&
+    a.nullsFirst === b.nullsFirst
+  );
+}
+
+/** Same key read backwards: a btree scanned in reverse gives the flipped direction and NULLS placement. */
+function flippedKey(a: IndexKey, b: IndexKey): boolean {
+  return (
+    keyTarget(a) === keyTarget(b) &&
+    (a.opclass ?? "") === (b.opclass ?? "") &&
+    (a.collation ?? "") === (b.collation ?? "") &&
+    a.descending !== b.descending &&
+    a.nullsFirst !== b.nullsFirst
+  );
+}
+
+function normalisePredicate(where: string | null): string {
+  return (where ?? "").replace(/\s+/g, " ").trim();
+}
+
+function columnsOf(index: Index): Set<string> {
+  return new Set([...index.keys.filter((k) => k.column !== undefined).map((k) => k.column as string), ...index.include]);
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  const sa = new Set(a);
+  return sa.size === new Set(b).size && b.every((x) => sa.has(x));
+}
+
+type Relation = "duplicate" | "prefix" | null;
+
+/** Whether `wider` does everything `narrower` does, and how. */
+function covers(wider: Index, narrower: Index): Relation {
+  if (wider === narrower) return null;
+  const method = narrower.method.toLowerCase();
+  if (method !== wider.method.toLowerCase()) return null;
+  if (normalisePredicate(narrower.where) !== normalisePredicate(wider.where)) return null;
+  if (narrower.keys.length > wider.keys.length) return null;
+  const leading = wider.keys.slice(0, narrower.keys.length);
+  const same = narrower.keys.every((k, i) => sameKey(k, leading[i]));
+  // Only btree indexes can be read as a prefix or backwards; other methods must match exactly.
+  const reversed = method === "btree" && narrower.keys.every((k, i) => flippedKey(k, leading[i]));
+  if (!same && !reversed) return null;
+  const equalLength = narrower.keys.length === wider.keys.length;
+  if (!equalLength && method !== "btree") return null;
+  if (method !== "btree" && !sameSet(narrower.include, wider.include)) return null;
+  const widerColumns = columnsOf(wider);
+  if (!narrower.include.every((c) => widerColumns.has(c))) return null;
+  // A unique index enforces something; only a unique index on exactly the same keys replaces it.
+  if (narrower.unique) {
+    if (!wider.unique || !equalLength) return null;
+    if (Boolean(narrower.nullsNotDistinct) !== Boolean(wider.nullsNotDistinct)) return null;
+  }
+  return equalLength && sameSet(narrower.include, wider.include) && narrower.unique === wider.unique ? "duplicate" : "prefix";
+}
+
+interface Verdict {
+  drop: Index;
+  keep: Index;
+  relation: "duplicate" | "prefix";
+}
+
+function findRedundant(context: RuleContext, table: Table): Verdict[] {
+  const indexes = tableIndexes(table);
+  const order = (i: Index) => indexes.indexOf(i);
+  const createdBefore = (a: Index, b: Index) => {
+    const byLocation = compareCreation(context.set, a.location, b.location);
+    return byLocation !== 0 ? byLocation < 0 : order(a) < order(b);
+  };
+  /** `a` is to be dropped in favour of `b`. */
+  const loses = (a: Index, b: Index): boolean => {
+    if (a.constraint) return false;
+    if (!covers(b, a)) return false;
+    if (!covers(a, b)) return true;
+    // Each does the other's work: keep the constraint's index, else the older one.
+    if (b.constraint) return true;
+    return createdBefore(b, a);
+  };
+  const dropped = new Set(indexes.filter((a) => indexes.some((b) => loses(a, b))));
+  const verdicts: Verdict[] = [];
+  for (const drop of dropped) {
+    const keepers = indexes.filter((b) => !dropped.has(b) && covers(b, drop));
+    // Name the closest match: an exact duplicate, then a constraint's index, then the oldest.
+    keepers.sort(
+      (x, y) =>
+        Number(covers(x, drop) !== "duplicate") - Number(covers(y, drop) !== "duplicate") ||
+        Number(!x.constraint) - Number(!y.constraint) ||
+        Number(createdBefore(y, x)) - Number(createdBefore(x, y)),
+    );
+    const keep = keepers[0];
+    const relation = keep ? covers(keep, drop) : null;
+    if (keep && relation) verdicts.push({ drop, keep, relation });
+  }
+  return verdicts;
+}
+
+function describe(index: Index): string {
+  const keys = index.keys.map((k) => keyLabel(k) + (k.descending ? " DESC" : "")).join(", ");
+  const include = index.include.length > 0 ? ` INCLUDE (${index.include.join(", ")})` : "";
+  const where = index.where ? ` WHERE ${index.where}` : "";
+  const what = index.constraint === "primary" ? " (the primary key)" : index.constraint === "unique" ? " (a UNIQUE constraint)" : index.unique ? " (unique)" : "";
+  return `${index.name}${what} on (${keys})${include}${where}`;
+}
+
+function toFinding(context: RuleContext, table: Table, verdict: Verdict): FindingDraft {
+  const { drop, keep, relation } = verdict;
+  const child = qualifiedName(table.schema, table.name);
+  const later = compareCreation(context.set, drop.location, keep.location) >= 0 ? drop : keep;
+  const why =
+    relation === "duplicate"
+      ? `${drop.name} has the same keys as ${keep.name}${drop.keys.every((k, i) => sameKey(k, keep.keys[i])) ? "" : " (in reverse order, which a backward scan reads the same way)"}`
+      : `the keys of ${drop.name} are a leading prefix of ${keep.name}'s, so ${keep.name} serves every lookup and sort ${drop.name} serves`;
+  const indexRef = table.schema === "public" ? quoteIdent(drop.name) : `${quoteIdent(table.schema)}.${quoteIdent(drop.name)}`;
+  const paragraphs = [
+    `${describe(drop)} is redundant: ${why} (${describe(keep)}).`,
+    `Every INSERT, and every UPDATE that cannot be a heap-only update, writes both indexes; both take disk space and memory in the buffer cache; and for any one lookup the planner uses only one of them. Drop ${drop.name} and keep ${keep.name}${keep.constraint ? ", which backs a constraint" : ""}.`,
+    `Before dropping, check on production (and on replicas) that nothing depends on ${drop.name} by name, e.g. index hints in code or \`pg_stat_user_indexes.idx_scan\` rising only for it.`,
+  ];
+  let sql = `DROP INDEX CONCURRENTLY IF EXISTS ${indexRef};`;
+  if (table.partitionBy) {
+    sql = `DROP INDEX IF EXISTS ${indexRef};`;
+    paragraphs.push(`${child} is partitioned; PostgreSQL cannot drop an index of a partitioned table CONCURRENTLY, so this DROP takes an ACCESS EXCLUSIVE lock briefly on the table and its partitions.`);
+  }
+  return {
+    rule: "redundant-index",
+    severity: "routine",
+    table: child,
+    columns: drop.keys.map(keyLabel),
+    message:
+      relation === "duplicate"
+        ? `Index ${drop.name} duplicates ${keep.name} on ${table.name}; drop ${drop.name}.`
+        : `Index ${drop.name} on ${table.name}(${drop.keys.map(keyLabel).join(", ")}) is a prefix of ${keep.name}(${keep.keys.map(keyLabel).join(", ")}); drop ${drop.name}.`,
+    details: paragraphs.join("\n\n"),
+    location: later.location,
+    related: [later === drop ? keep.location : drop.location],
+    key: drop.name,
+    fix: { sql },
+  };
+}
+
+export const redundantIndex: Rule = {
+  id: "redundant-index",
+  description: "Indexes that duplicate another index, or whose keys are a leading prefix of another btree index's, and back no constraint.",
+  defaultSeverity: "routine",
+  check(context) {
+    return context.schema.tables.flatMap((table) => findRedundant(context, table).map((v) => toFinding(context, table, v)));
+  },
+};

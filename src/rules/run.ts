@@ -1,0 +1,164 @@
+// Runs every enabled rule over each migration set, then finishes the findings: configured
+// severities, ignore entries, suppression comments, stable ids, one order.
+import type { AuditConfig } from "../core/config.js";
+import { compareFindings, fingerprint } from "../core/findings.js";
+import type { AccessPattern, Finding, FindingDraft, InputProblem, MigrationSet, Schema, Statement, Suppression } from "../core/types.js";
+import { scanSql } from "../sql/parser.js";
+import { ALL_RULES } from "./index.js";
+import type { Rule, RuleContext } from "./rule.js";
+import { parsesCleanly } from "./sql-text.js";
+
+export interface RuleInput {
+  set: MigrationSet;
+  statements: Statement[];
+  schema: Schema;
+  patterns: AccessPattern[];
+  problems: InputProblem[];
+}
+
+/** `index-audit-ignore <rule>[, <rule>...]: <reason>`, the same form the migration loader reads. */
+const SUPPRESSION = /index-audit-ignore\s+([A-Za-z0-9][\w-]*(?:\s*,\s*[A-Za-z0-9][\w-]*)*)\s*(?::\s*([\s\S]*?))?\s*(?:\*\/)?\s*$/;
+
+/** Where suppressions apply: single lines (a comment covers its line and the next) and whole statements. */
+class Suppressions {
+  /** file -> line -> rules suppressed by a comment on that line. */
+  private readonly byLine = new Map<string, Map<number, Set<string>>>();
+  /** Statements and patterns that carry suppressions, with the lines they span. */
+  private readonly spans: Array<{ file: string; from: number; to: number; rules: Set<string> }> = [];
+
+  addComment(suppression: Suppression): void {
+    const { file, line } = suppression.location;
+    let lines = this.byLine.get(file);
+    if (!lines) this.byLine.set(file, (lines = new Map()));
+    let rules = lines.get(line);
+    if (!rules) lines.set(line, (rules = new Set()));
+    rules.add(suppression.rule);
+  }
+
+  addSpan(file: string, from: number, to: number, suppressions: Suppression[]): void {
+    if (suppressions.length > 0) this.spans.push({ file, from, to, rules: new Set(suppressions.map((s) => s.rule)) });
+  }
+
+  covers(finding: FindingDraft): boolean {
+    const { file, line } = finding.location;
+    const lines = this.byLine.get(file);
+    if (lines && (lines.get(line)?.has(finding.rule) || lines.get(line - 1)?.has(finding.rule))) return true;
+    return this.spans.some((s) => s.file === file && line >= s.from && line <= s.to && s.rules.has(finding.rule));
+  }
+}
+
+/** Suppression comments written inside a statement's text (e.g. above one column of a CREATE TABLE). */
+function commentsInside(statement: Statement): Suppression[] {
+  if (!statement.sql.includes("index-audit-ignore")) return [];
+  const scanned = scanSql(statement.sql);
+  if (!scanned.ok) return [];
+  const first = scanned.tokens.find((t) => !t.name.includes("COMMENT"));
+  const anchor = first?.start ?? 0;
+  const lineOf = (offset: number): number => {
+    const [from, to, sign] = offset >= anchor ? [anchor, offset, 1] : [offset, anchor, -1];
+    let newlines = 0;
+    for (let i = from; i < to; i++) if (statement.sql.charCodeAt(i) === 10) newlines++;
+    return statement.location.line + sign * newlines;
+  };
+  const found: Suppression[] = [];
+  for (const token of scanned.tokens) {
+    if (!token.name.includes("COMMENT")) continue;
+    const match = SUPPRESSION.exec(token.text);
+    if (!match) continue;
+    for (const rule of match[1].split(",")) {
+      found.push({ rule: rule.trim(), reason: (match[2] ?? "").trim(), location: { file: statement.location.file, line: lineOf(token.start), column: 1 } });
+    }
+  }
+  return found;
+}
+
+function lastLine(statement: Statement): number {
+  const text = statement.sql.trimStart();
+  let newlines = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) newlines++;
+  return statement.location.line + newlines;
+}
+
+function collectSuppressions(input: RuleInput): Suppressions {
+  const suppressions = new Suppressions();
+  for (const statement of input.statements) {
+    for (const s of statement.suppressions) suppressions.addComment(s);
+    for (const s of commentsInside(statement)) suppressions.addComment(s);
+    suppressions.addSpan(statement.location.file, statement.location.line, lastLine(statement), statement.suppressions);
+  }
+  for (const pattern of input.patterns) {
+    for (const s of pattern.suppressions) suppressions.addComment(s);
+    suppressions.addSpan(pattern.location.file, pattern.location.line, pattern.location.line, pattern.suppressions);
+  }
+  return suppressions;
+}
+
+function bareTable(table: string): string {
+  const dot = table.indexOf(".");
+  return dot === -1 ? table : table.slice(dot + 1);
+}
+
+function isIgnored(finding: FindingDraft, config: AuditConfig): boolean {
+  return config.ignore.some((entry) => {
+    if (entry.rule !== finding.rule) return false;
+    if (entry.table !== undefined) {
+      const matches = entry.table.includes(".") ? entry.table === finding.table : entry.table === bareTable(finding.table);
+      if (!matches) return false;
+    }
+    if (entry.columns !== undefined) {
+      const wanted = new Set(entry.columns);
+      if (wanted.size !== new Set(finding.columns).size || !finding.columns.every((c) => wanted.has(c))) return false;
+    }
+    return true;
+  });
+}
+
+function runOne(rule: Rule, context: RuleContext): FindingDraft[] {
+  try {
+    return rule.check(context);
+  } catch (error) {
+    // A rule bug must not cost the user the other rules' findings.
+    return [
+      {
+        rule: rule.id,
+        severity: "noted",
+        table: "",
+        columns: [],
+        message: `The ${rule.id} rule stopped with an internal error on ${context.set.name || "this repository"}: ${(error as Error).message}`,
+        location: { file: context.set.files[0]?.path ?? context.set.root ?? "", line: 1, column: 1 },
+        key: "internal-error",
+      },
+    ];
+  }
+}
+
+const NO_SET: MigrationSet = { name: "", framework: "plain", root: "", files: [] };
+
+export function runRules(sets: RuleInput[], globalProblems: InputProblem[], config: AuditConfig, multipleSets: boolean, rules: Rule[] = ALL_RULES): Finding[] {
+  const inputs: RuleInput[] =
+    sets.length > 0
+      ? sets.map((s, i) => (i === 0 ? { ...s, problems: [...globalProblems, ...s.problems] } : s))
+      : [{ set: NO_SET, statements: [], schema: { tables: [] }, patterns: [], problems: globalProblems }];
+
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    const context: RuleContext = { ...input, config };
+    const suppressions = collectSuppressions(input);
+    for (const rule of rules) {
+      const configured = config.rules[rule.id];
+      if (configured === "off") continue;
+      for (const draft of runOne(rule, context)) {
+        const finding: FindingDraft = { ...draft, severity: configured ?? draft.severity };
+        if (finding.fix && !parsesCleanly(finding.fix.sql)) delete finding.fix;
+        if (isIgnored(finding, config) || suppressions.covers(finding)) continue;
+        const setName = multipleSets ? input.set.name : undefined;
+        const id = fingerprint(finding, setName);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        findings.push({ ...finding, id, ...(setName !== undefined ? { set: setName } : {}) });
+      }
+    }
+  }
+  return findings.sort(compareFindings);
+}

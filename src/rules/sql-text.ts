@@ -1,0 +1,105 @@
+// Small helpers for writing SQL text in fixes: identifier quoting, PostgreSQL's object naming,
+// and keyword insertion into a statement's own text (so a fix keeps the author's formatting).
+import { QuoteUtils } from "pgsql-deparser";
+import { parseSql, scanSql, type Token } from "../sql/parser.js";
+
+/** NAMEDATALEN - 1: the longest identifier PostgreSQL keeps, in bytes. */
+export const MAX_IDENTIFIER_BYTES = 63;
+
+/** Quotes an identifier only when PostgreSQL needs it (its own quote_identifier rules). */
+export function quoteIdent(name: string): string {
+  return QuoteUtils.quoteIdentifier(name);
+}
+
+/** A table name as a fix writes it: bare in `public`, schema-qualified elsewhere. */
+export function tableRef(schema: string, name: string): string {
+  return schema === "public" ? quoteIdent(name) : `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+/** The `schema.table` form findings use (unquoted, always qualified). */
+export function qualifiedName(schema: string, name: string): string {
+  return `${schema}.${name}`;
+}
+
+/** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character. */
+export function clipBytes(text: string, maxBytes: number): string {
+  const encoder = new TextEncoder();
+  if (encoder.encode(text).length <= maxBytes) return text;
+  let out = "";
+  let used = 0;
+  for (const ch of text) {
+    const len = encoder.encode(ch).length;
+    if (used + len > maxBytes) break;
+    out += ch;
+    used += len;
+  }
+  return out;
+}
+
+function byteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/**
+ * PostgreSQL's makeObjectName(): `name1_name2_label`, shortening the longer of name1/name2
+ * until the whole fits in 63 bytes. Constraint and index names PostgreSQL invents follow it.
+ */
+export function makeObjectName(name1: string, name2: string | null, label: string | null): string {
+  let name1Bytes = byteLength(name1);
+  let name2Bytes = name2 ? byteLength(name2) : 0;
+  const overhead = (label ? byteLength(label) + 1 : 0) + (name2 ? 1 : 0);
+  const available = MAX_IDENTIFIER_BYTES - overhead;
+  while (name1Bytes + name2Bytes > available) {
+    if (name1Bytes > name2Bytes) name1Bytes--;
+    else name2Bytes--;
+  }
+  let result = clipBytes(name1, name1Bytes);
+  if (name2) result += `_${clipBytes(name2, name2Bytes)}`;
+  if (label) result += `_${label}`;
+  return result;
+}
+
+/** Column names joined the way PostgreSQL joins them into an invented name (at most 63 bytes). */
+export function joinedColumnNames(columns: string[]): string {
+  return clipBytes(columns.join("_"), MAX_IDENTIFIER_BYTES);
+}
+
+/** The name our fixes give a new index: `idx_<table>_<col>_<col>`, within 63 bytes. */
+export function recommendedIndexName(table: string, columns: string[]): string {
+  return makeObjectName(`idx_${table}`, joinedColumnNames(columns), null);
+}
+
+/** Ends a statement with exactly one semicolon. */
+export function terminate(sql: string): string {
+  const trimmed = sql.trimEnd().replace(/;+$/, "").trimEnd();
+  return `${trimmed};`;
+}
+
+function isKeyword(token: Token, word: string): boolean {
+  return token.name !== "IDENT" && !token.name.includes("COMMENT") && token.text.toUpperCase() === word;
+}
+
+/**
+ * Inserts ` CONCURRENTLY` right after the first keyword in `after` (e.g. INDEX in
+ * `CREATE UNIQUE INDEX name ON ...`), keeping the rest of the text as written.
+ * Returns null when the keyword is not found or the result does not parse.
+ */
+export function insertConcurrently(sql: string, after: string[]): string | null {
+  const scanned = scanSql(sql);
+  if (!scanned.ok) return null;
+  const anchor = scanned.tokens.find((t) => after.some((word) => isKeyword(t, word)));
+  if (!anchor) return null;
+  const rewritten = terminate(`${sql.slice(0, anchor.end)} CONCURRENTLY${sql.slice(anchor.end)}`);
+  return parsesCleanly(rewritten) ? rewritten : null;
+}
+
+/** True when the text is one or more statements the parser accepts. */
+export function parsesCleanly(sql: string): boolean {
+  const outcome = parseSql(sql);
+  return outcome.ok && outcome.statements.length > 0;
+}
+
+/** The name of a qualified-name list node (`[{String:{sval}}...]`), as [schema?, name]. */
+export function nameParts(list: Array<Record<string, any>> | undefined): string[] {
+  return (list ?? []).map((item) => item.String?.sval ?? "").filter((s) => s !== "");
+}

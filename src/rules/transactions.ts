@@ -1,0 +1,82 @@
+// How each migration framework wraps a file in a transaction, and how a migration opts out:
+// what the index-locking rule tells an author whose CONCURRENTLY statement would run inside one.
+import type { Framework, Statement } from "../core/types.js";
+
+export interface TransactionAdvice {
+  /** Why the statement runs inside a transaction, as a clause ("Supabase applies each migration file as one transaction"). */
+  why: string;
+  /** What to do so the statement runs outside one. */
+  remedy: string;
+  /** Whether the migration certainly fails (some tools run CONCURRENTLY outside the batch in newer releases). */
+  certainFailure: boolean;
+}
+
+const FRAMEWORK_ADVICE: Record<Framework, TransactionAdvice> = {
+  supabase: {
+    why: "the Supabase CLI applies each migration file as one transaction (one pipeline)",
+    remedy:
+      "Put the statement in a migration file of its own with no other statements. Recent Supabase CLI releases take CREATE INDEX CONCURRENTLY and REINDEX CONCURRENTLY out of the batch and run them on their own (DROP INDEX CONCURRENTLY only in later releases); older releases fail with SQLSTATE 25001.",
+    certainFailure: false,
+  },
+  prisma: {
+    why: "Prisma Migrate applies each migration.sql as a whole",
+    remedy:
+      "Keep the statement alone in a migration of its own (`prisma migrate dev --create-only`, then edit that migration.sql so it holds only this statement). Older Prisma releases run the file in a transaction and fail with SQLSTATE 25001; newer ones support CREATE INDEX CONCURRENTLY in migrations.",
+    certainFailure: false,
+  },
+  drizzle: {
+    why: "drizzle-kit migrate (and drizzle-orm's migrate()) applies all pending migrations inside one transaction",
+    remedy:
+      "Drizzle has no per-migration switch to turn the transaction off. Build the index outside the migrator (psql, or a script run after it), and keep a plain `CREATE INDEX IF NOT EXISTS` of the same name in the migration, which then finds the index built and does nothing.",
+    certainFailure: true,
+  },
+  flyway: {
+    why: "Flyway runs a migration in a transaction unless it is told or detects otherwise",
+    remedy:
+      "Keep the statement in a migration of its own: Flyway detects CREATE INDEX CONCURRENTLY on PostgreSQL and then runs that migration outside a transaction, but refuses a migration that mixes it with transactional statements (unless `mixed=true`). To be explicit, add a script configuration file next to the migration (`<migration file name>.conf`) containing `executeInTransaction=false`.",
+    certainFailure: true,
+  },
+  "golang-migrate": {
+    why: "golang-migrate's postgres driver sends the whole file as one multi-statement query, which PostgreSQL runs as one implicit transaction",
+    remedy:
+      "Put the statement alone in its own migration file (one statement per file), or enable the driver's `x-multi-statement=true` option so it sends statements one at a time.",
+    certainFailure: true,
+  },
+  dbmate: {
+    why: "dbmate runs each migration in a transaction unless the section says otherwise",
+    remedy: "Change the section header to `-- migrate:up transaction:false`, and keep that migration free of statements that must be applied atomically.",
+    certainFailure: true,
+  },
+  sqitch: {
+    why: "this Sqitch deploy script runs inside a transaction",
+    remedy: "Sqitch runs the deploy script as written: remove the BEGIN/COMMIT around this statement, or move it into a change of its own without them.",
+    certainFailure: true,
+  },
+  "schema-dump": {
+    why: "this file runs inside a transaction",
+    remedy: "Run the statement outside any transaction block.",
+    certainFailure: true,
+  },
+  plain: {
+    why: "this file runs inside a transaction",
+    remedy: "Run the statement outside any transaction block: move it out of BEGIN … COMMIT, or into a file of its own that the runner does not wrap in a transaction.",
+    certainFailure: true,
+  },
+};
+
+const EXPLICIT_BLOCK: TransactionAdvice = {
+  why: "the file wraps it in BEGIN … COMMIT",
+  remedy: "Move the statement after the COMMIT (or into a migration of its own) so it runs outside the transaction block.",
+  certainFailure: true,
+};
+
+/** The advice for a statement that runs inside a transaction; null when it does not. */
+export function transactionAdvice(statement: Statement, framework: Framework): TransactionAdvice | null {
+  if (statement.inExplicitTransaction) return EXPLICIT_BLOCK;
+  if (!statement.inTransaction) return null;
+  return FRAMEWORK_ADVICE[framework];
+}
+
+export function frameworkAdvice(framework: Framework): TransactionAdvice {
+  return FRAMEWORK_ADVICE[framework];
+}

@@ -1,0 +1,195 @@
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fkIndex } from "../../src/rules/fk-index.js";
+import { initParser, parseSql } from "../../src/sql/parser.js";
+import { check } from "./helpers.js";
+
+const PARENT = "CREATE TABLE parent (id int PRIMARY KEY, a int, b int, UNIQUE (a, b));\n";
+
+/** Findings of fk-index for a schema made of the parent table plus the given child DDL. */
+function findings(childSql: string, options: Parameters<typeof check>[2] = {}) {
+  return check(fkIndex, PARENT + childSql, options);
+}
+
+beforeAll(async () => {
+  await initParser();
+});
+
+describe("fk-index: which indexes serve the foreign-key check", () => {
+  it("reports a foreign key with no index, at the foreign key's line, with a runnable fix", () => {
+    const result = findings("CREATE TABLE child (\n  id int PRIMARY KEY,\n  parent_id int REFERENCES parent (id)\n);");
+    expect(result).toHaveLength(1);
+    const [finding] = result;
+    expect(finding.table).toBe("public.child");
+    expect(finding.columns).toEqual(["parent_id"]);
+    expect(finding.location.line).toBe(4);
+    expect(finding.severity).toBe("routine");
+    expect(finding.message).toContain("child(parent_id)");
+    expect(finding.fix?.sql).toBe("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_child_parent_id ON child (parent_id);");
+    expect(parseSql(finding.fix!.sql).ok).toBe(true);
+  });
+
+  it("accepts a composite index whose leading columns are the key in another order", () => {
+    const sql = "CREATE TABLE child (x int, y int, z int, FOREIGN KEY (y, x) REFERENCES parent (a, b));\nCREATE INDEX child_xyz ON child (x, y, z);";
+    expect(findings(sql)).toEqual([]);
+  });
+
+  it("does not accept the key columns behind another leading column", () => {
+    const result = findings("CREATE TABLE child (x int, y int REFERENCES parent (id));\nCREATE INDEX child_xy ON child (x, y);");
+    expect(result).toHaveLength(1);
+    expect(result[0].details).toContain("child_xy starts with (x, y)");
+  });
+
+  it("does not count INCLUDE columns", () => {
+    const result = findings("CREATE TABLE child (x int, parent_id int REFERENCES parent (id));\nCREATE INDEX child_x_inc ON child (x) INCLUDE (parent_id);");
+    expect(result).toHaveLength(1);
+    expect(result[0].details).toContain("only as INCLUDE columns");
+  });
+
+  it("counts the primary key and UNIQUE constraints' indexes", () => {
+    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id), tag text, PRIMARY KEY (parent_id, tag));")).toEqual([]);
+    expect(findings("CREATE TABLE child (id int PRIMARY KEY, parent_id int UNIQUE REFERENCES parent (id));")).toEqual([]);
+  });
+
+  it("counts a partial index only when its predicate is IS NOT NULL on the key columns", () => {
+    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id), status text);\nCREATE INDEX c1 ON child (parent_id) WHERE parent_id IS NOT NULL;")).toEqual([]);
+    const partial = findings("CREATE TABLE child (parent_id int REFERENCES parent (id), status text);\nCREATE INDEX c1 ON child (parent_id) WHERE status = 'x';");
+    expect(partial).toHaveLength(1);
+    expect(partial[0].details).toMatch(/c1 is partial \(WHERE status = 'x'\)/);
+  });
+
+  it("does not count GIN, GiST or BRIN indexes", () => {
+    const result = findings("CREATE TABLE child (parent_id int REFERENCES parent (id));\nCREATE INDEX child_brin ON child USING brin (parent_id);");
+    expect(result).toHaveLength(1);
+    expect(result[0].details).toContain("child_brin is a BRIN index");
+    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id));\nCREATE INDEX child_gin ON child USING gin (parent_id);")).toHaveLength(1);
+  });
+
+  it("counts a single-column hash index for a single-column key only", () => {
+    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id));\nCREATE INDEX child_h ON child USING hash (parent_id);")).toEqual([]);
+    const composite = findings("CREATE TABLE child (x int, y int, FOREIGN KEY (x, y) REFERENCES parent (a, b));\nCREATE INDEX child_h ON child USING hash (x);");
+    expect(composite).toHaveLength(1);
+    expect(composite[0].columns).toEqual(["x", "y"]);
+  });
+
+  it("reports a composite key that an index covers only in part", () => {
+    const result = findings("CREATE TABLE child (x int, y int, FOREIGN KEY (x, y) REFERENCES parent (a, b));\nCREATE INDEX child_x ON child (x);");
+    expect(result).toHaveLength(1);
+    expect(result[0].fix?.sql).toBe("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_child_x_y ON child (x, y);");
+  });
+
+  it("sees indexes created in later migration files and counts an index on the partitioned parent for its partitions", () => {
+    const files = [
+      { path: "m/001.sql", sql: PARENT + "CREATE TABLE child (parent_id int REFERENCES parent (id));" },
+      { path: "m/002.sql", sql: "CREATE INDEX child_parent ON child (parent_id);" },
+    ];
+    expect(check(fkIndex, files)).toEqual([]);
+    const partitioned =
+      PARENT +
+      "CREATE TABLE events (parent_id int, at date) PARTITION BY RANGE (at);\n" +
+      "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n" +
+      "ALTER TABLE events_2026 ADD FOREIGN KEY (parent_id) REFERENCES parent (id);\n" +
+      "CREATE INDEX events_parent ON events (parent_id);";
+    expect(check(fkIndex, partitioned)).toEqual([]);
+  });
+
+  it("gives a partitioned table a fix without CONCURRENTLY, which PostgreSQL refuses there", () => {
+    const result = findings("CREATE TABLE events (parent_id int REFERENCES parent (id), at date) PARTITION BY RANGE (at);");
+    expect(result).toHaveLength(1);
+    expect(result[0].fix?.sql).toBe("CREATE INDEX IF NOT EXISTS idx_events_parent_id ON events (parent_id);");
+    expect(result[0].details).toContain("ON ONLY");
+  });
+
+  it("is important when the key writes through (cascade, set null/default) unless the child is known small, routine otherwise", () => {
+    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE CASCADE);")[0].severity).toBe("important");
+    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE SET NULL);")[0].severity).toBe("important");
+    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON UPDATE SET DEFAULT);")[0].severity).toBe("important");
+    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE RESTRICT);")[0].severity).toBe("routine");
+    // A plain key on a large child: the rare parent delete is slow, but nothing cascades.
+    const large = findings("CREATE TABLE child (parent_id int REFERENCES parent (id));", { config: { tables: { child: { rows: 250_000 } } } });
+    expect(large[0].severity).toBe("routine");
+    expect(large[0].details).toContain("expected to hold many rows");
+    const smallCascade = findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE CASCADE);", {
+      config: { tables: { "public.child": { rows: 5_000 } } },
+    });
+    expect(smallCascade[0].severity).toBe("routine");
+  });
+
+  it("quotes identifiers only where needed, qualifies non-public tables, and keeps names within 63 bytes", () => {
+    const quoted = check(fkIndex, 'CREATE TABLE "Owner" (id int PRIMARY KEY);\nCREATE TABLE "Visit" ("ownerId" int REFERENCES "Owner" (id));');
+    expect(quoted[0].table).toBe("public.Visit");
+    expect(quoted[0].fix?.sql).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS "idx_Visit_ownerId" ON "Visit" ("ownerId");');
+    const long = "a_very_long_table_name_that_keeps_going_and_going_on";
+    const other = check(
+      fkIndex,
+      `CREATE SCHEMA app;\nCREATE TABLE app.owner (id int PRIMARY KEY);\nCREATE TABLE app.${long} (the_owner_reference_column_with_a_long_name int REFERENCES app.owner (id));`,
+    );
+    const sql = other[0].fix!.sql;
+    expect(sql).toContain(`ON app.${long} (the_owner_reference_column_with_a_long_name)`);
+    const name = /IF NOT EXISTS (\S+) ON/.exec(sql)![1];
+    expect(Buffer.byteLength(name)).toBeLessThanOrEqual(63);
+    expect(name.startsWith("idx_a_very_long")).toBe(true);
+    expect(parseSql(sql).ok).toBe(true);
+  });
+});
+
+// The planner is the judge: the foreign-key check is `SELECT 1 FROM ONLY child WHERE fk = $1 FOR KEY SHARE`,
+// planned generically (parameters unknown), with sequential scans discouraged so any usable index shows up.
+describe("fk-index agrees with PostgreSQL's planner", () => {
+  let db: PGlite;
+  beforeAll(async () => {
+    db = new PGlite();
+    await db.waitReady;
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  const cases: Array<{ name: string; child: string; fk: string[] }> = [
+    { name: "no index", child: "CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id));", fk: ["parent_id"] },
+    { name: "plain btree", child: "CREATE TABLE child (parent_id int REFERENCES parent (id));\nCREATE INDEX ci ON child (parent_id);", fk: ["parent_id"] },
+    { name: "key second", child: "CREATE TABLE child (x int, parent_id int REFERENCES parent (id));\nCREATE INDEX ci ON child (x, parent_id);", fk: ["parent_id"] },
+    { name: "include only", child: "CREATE TABLE child (x int, parent_id int REFERENCES parent (id));\nCREATE INDEX ci ON child (x) INCLUDE (parent_id);", fk: ["parent_id"] },
+    { name: "partial not null", child: "CREATE TABLE child (parent_id int REFERENCES parent (id));\nCREATE INDEX ci ON child (parent_id) WHERE parent_id IS NOT NULL;", fk: ["parent_id"] },
+    { name: "partial other", child: "CREATE TABLE child (parent_id int REFERENCES parent (id), status text);\nCREATE INDEX ci ON child (parent_id) WHERE status = 'x';", fk: ["parent_id"] },
+    { name: "partial not null on another column", child: "CREATE TABLE child (parent_id int REFERENCES parent (id), x int);\nCREATE INDEX ci ON child (parent_id) WHERE x IS NOT NULL;", fk: ["parent_id"] },
+    { name: "composite partial not null", child: "CREATE TABLE child (x int, y int, FOREIGN KEY (x, y) REFERENCES parent (a, b));\nCREATE INDEX ci ON child (x, y) WHERE x IS NOT NULL AND y IS NOT NULL;", fk: ["x", "y"] },
+    { name: "hash", child: "CREATE TABLE child (parent_id int REFERENCES parent (id));\nCREATE INDEX ci ON child USING hash (parent_id);", fk: ["parent_id"] },
+    { name: "composite reversed", child: "CREATE TABLE child (x int, y int, FOREIGN KEY (x, y) REFERENCES parent (a, b));\nCREATE INDEX ci ON child (y, x);", fk: ["x", "y"] },
+    { name: "composite partial cover", child: "CREATE TABLE child (x int, y int, FOREIGN KEY (x, y) REFERENCES parent (a, b));\nCREATE INDEX ci ON child (x);", fk: ["x", "y"] },
+    { name: "primary key", child: "CREATE TABLE child (parent_id int REFERENCES parent (id), tag text, PRIMARY KEY (parent_id, tag));", fk: ["parent_id"] },
+    { name: "unique", child: "CREATE TABLE child (x int, y int, UNIQUE (y, x), FOREIGN KEY (x, y) REFERENCES parent (a, b));", fk: ["x", "y"] },
+  ];
+
+  /** True when the generic plan of the RI lookup scans an index whose leading keys are the FK columns. */
+  async function plannerUsesKeyIndex(fk: string[]): Promise<boolean> {
+    await db.exec("DEALLOCATE ALL; SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off;");
+    const where = fk.map((c, i) => `${c} = $${i + 1}`).join(" AND ");
+    await db.exec(`PREPARE ri(${fk.map(() => "int").join(", ")}) AS SELECT 1 FROM ONLY child WHERE ${where} FOR KEY SHARE OF child;`);
+    const explained = await db.query<{ "QUERY PLAN": any }>(`EXPLAIN (FORMAT JSON) EXECUTE ri(${fk.map(() => "1").join(", ")})`);
+    const used = new Set<string>();
+    const walk = (node: any) => {
+      if (node["Index Name"]) used.add(node["Index Name"]);
+      for (const child of node.Plans ?? []) walk(child);
+    };
+    walk(explained.rows[0]["QUERY PLAN"][0].Plan);
+    for (const name of used) {
+      const keys = await db.query<{ attname: string }>(
+        `SELECT a.attname FROM pg_index i, unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, n)
+           JOIN pg_attribute a ON a.attrelid = 'child'::regclass AND a.attnum = k.attnum
+          WHERE i.indexrelid = $1::regclass ORDER BY k.n`,
+        [name],
+      );
+      const leading = keys.rows.slice(0, fk.length).map((r) => r.attname);
+      if (leading.length === fk.length && fk.every((c) => leading.includes(c))) return true;
+    }
+    return false;
+  }
+
+  it.each(cases)("$name", async ({ child, fk }) => {
+    await db.exec("DROP TABLE IF EXISTS child; DROP TABLE IF EXISTS parent;");
+    await db.exec(PARENT + child);
+    const covered = findings(child).length === 0;
+    expect(covered).toBe(await plannerUsesKeyIndex(fk));
+  });
+});

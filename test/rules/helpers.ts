@@ -1,0 +1,91 @@
+// Builds rule inputs from SQL text the way the pipeline does: the real parser, the real schema replay.
+import { configSchema, resolveConfig, type AuditConfig } from "../../src/core/config.js";
+import type { AccessPattern, Framework, InputProblem, MigrationSet, Statement, Suppression } from "../../src/core/types.js";
+import type { Rule, RuleContext } from "../../src/rules/rule.js";
+import type { RuleInput } from "../../src/rules/run.js";
+import { replaySchema } from "../../src/schema/replay.js";
+import { lineIndex, parseSql } from "../../src/sql/parser.js";
+
+export interface FixtureFile {
+  path: string;
+  sql: string;
+}
+
+export interface FixtureOptions {
+  framework?: Framework;
+  /** The framework wraps each file in a transaction. */
+  runsInTransaction?: boolean;
+  name?: string;
+  /** Query patterns the rules see beside the migrations. */
+  patterns?: AccessPattern[];
+}
+
+const SUPPRESSION = /--\s*index-audit-ignore\s+([A-Za-z0-9_-]+)\s*(?::\s*(.*))?$/;
+
+function suppressionsNear(file: string, lines: string[], line: number): Suppression[] {
+  const found: Suppression[] = [];
+  for (const at of [line - 1, line]) {
+    const match = SUPPRESSION.exec(lines[at - 1] ?? "");
+    if (match) found.push({ rule: match[1], reason: match[2] ?? "", location: { file, line: at, column: 1 } });
+  }
+  return found;
+}
+
+/** Parses each file into Statements (explicit BEGIN/COMMIT tracked); unparseable files become problems. */
+export function buildInput(files: FixtureFile[], options: FixtureOptions = {}): RuleInput {
+  const set: MigrationSet = {
+    name: options.name ?? "migrations",
+    framework: options.framework ?? "plain",
+    root: "migrations",
+    files: files.map((f, order) => ({ path: f.path, order, runsInTransaction: options.runsInTransaction ?? false })),
+  };
+  const statements: Statement[] = [];
+  const problems: InputProblem[] = [];
+  files.forEach((file, fileOrder) => {
+    const outcome = parseSql(file.sql);
+    const at = lineIndex(file.sql);
+    if (!outcome.ok) {
+      const position = at(outcome.offset ?? 0);
+      problems.push({ message: `${file.path}:${position.line}: ${outcome.message}`, location: { file: file.path, ...position } });
+      return;
+    }
+    const lines = file.sql.split("\n");
+    let explicit = false;
+    for (const parsed of outcome.statements) {
+      const kind = parsed.ast.TransactionStmt?.kind;
+      if (kind === "TRANS_STMT_BEGIN" || kind === "TRANS_STMT_START") {
+        explicit = true;
+        continue;
+      }
+      if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK") {
+        explicit = false;
+        continue;
+      }
+      const position = at(parsed.start);
+      statements.push({
+        ast: parsed.ast,
+        sql: file.sql.slice(parsed.start, parsed.end),
+        location: { file: file.path, ...position },
+        fileOrder,
+        inExplicitTransaction: explicit,
+        inTransaction: explicit || (options.runsInTransaction ?? false),
+        suppressions: suppressionsNear(file.path, lines, position.line),
+      });
+    }
+  });
+  return { set, statements, schema: replaySchema(statements), patterns: options.patterns ?? [], problems };
+}
+
+export function config(file: unknown = {}): AuditConfig {
+  return resolveConfig(configSchema.parse(file));
+}
+
+export function contextOf(input: RuleInput, cfg: AuditConfig = config()): RuleContext {
+  return { ...input, config: cfg };
+}
+
+/** Runs one rule over SQL files. */
+export function check(rule: Rule, files: FixtureFile[] | string, options: FixtureOptions & { config?: unknown } = {}) {
+  const list = typeof files === "string" ? [{ path: "migrations/001_init.sql", sql: files }] : files;
+  return rule.check(contextOf(buildInput(list, options), config(options.config ?? {})));
+}

@@ -1,0 +1,182 @@
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Framework } from "../../src/core/types.js";
+import { indexLocking } from "../../src/rules/index-locking.js";
+import { initParser, parseSql } from "../../src/sql/parser.js";
+import { check, type FixtureFile } from "./helpers.js";
+
+const BASE = "CREATE TABLE users (id int PRIMARY KEY, email text, org_id int);\nCREATE TABLE orgs (id int PRIMARY KEY);\nCREATE INDEX users_org ON users (org_id);\n";
+
+function twoFiles(second: string): FixtureFile[] {
+  return [
+    { path: "m/001_init.sql", sql: BASE },
+    { path: "m/002_change.sql", sql: second },
+  ];
+}
+
+beforeAll(async () => {
+  await initParser();
+});
+
+describe("index-locking: statements on tables that already exist", () => {
+  it("reports CREATE INDEX without CONCURRENTLY on a table from an earlier file, naming the SHARE lock", () => {
+    const result = check(indexLocking, twoFiles("-- speed up logins\nCREATE INDEX users_email ON users (email);"));
+    expect(result).toHaveLength(1);
+    const [finding] = result;
+    expect(finding.message).toContain("SHARE lock");
+    expect(finding.message).toContain("blocks all writes");
+    expect(finding.location).toEqual({ file: "m/002_change.sql", line: 2, column: 1 });
+    expect(finding.table).toBe("public.users");
+    expect(finding.columns).toEqual(["email"]);
+    expect(finding.details).toContain("was created in m/001_init.sql");
+    expect(finding.fix?.sql).toBe("CREATE INDEX CONCURRENTLY users_email ON users (email);");
+  });
+
+  it("leaves index builds on tables created in the same file alone", () => {
+    expect(check(indexLocking, BASE + "CREATE UNIQUE INDEX users_email ON users (email);")).toEqual([]);
+  });
+
+  it("treats a table the migrations never create as existing", () => {
+    const result = check(indexLocking, "CREATE UNIQUE INDEX profiles_handle ON profiles (lower(handle));");
+    expect(result).toHaveLength(1);
+    expect(result[0].message).toMatch(/^CREATE UNIQUE INDEX on existing table profiles/);
+    expect(result[0].details).toContain("not created by these migrations");
+    expect(result[0].fix?.sql).toBe("CREATE UNIQUE INDEX CONCURRENTLY profiles_handle ON profiles (lower(handle));");
+  });
+
+  it("follows renames: a table created and renamed in the same file is still new", () => {
+    expect(check(indexLocking, "CREATE TABLE tmp (a int);\nALTER TABLE tmp RENAME TO fresh;\nCREATE INDEX fresh_a ON fresh (a);")).toEqual([]);
+  });
+
+  it("reports DROP INDEX of an index made earlier, naming ACCESS EXCLUSIVE, and not one made in the same file", () => {
+    const result = check(indexLocking, twoFiles("DROP INDEX users_org;"));
+    expect(result).toHaveLength(1);
+    expect(result[0].message).toContain("ACCESS EXCLUSIVE");
+    expect(result[0].table).toBe("public.users");
+    expect(result[0].fix?.sql).toBe("DROP INDEX CONCURRENTLY users_org;");
+    expect(check(indexLocking, BASE + "DROP INDEX users_org;")).toEqual([]);
+  });
+
+  it("splits a multi-index DROP into one concurrent drop each, and gives no fix for CASCADE", () => {
+    const result = check(indexLocking, twoFiles("DROP INDEX IF EXISTS users_org, other_idx;"));
+    expect(result[0].fix?.sql).toBe("DROP INDEX CONCURRENTLY IF EXISTS users_org;\nDROP INDEX CONCURRENTLY IF EXISTS other_idx;");
+    const cascade = check(indexLocking, twoFiles("DROP INDEX users_org CASCADE;"));
+    expect(cascade[0].fix).toBeUndefined();
+    expect(cascade[0].details).toContain("does not support CASCADE");
+  });
+
+  it("reports REINDEX without CONCURRENTLY", () => {
+    const result = check(indexLocking, twoFiles("REINDEX (VERBOSE) TABLE users;"));
+    expect(result).toHaveLength(1);
+    expect(result[0].fix?.sql).toBe("REINDEX (VERBOSE) TABLE CONCURRENTLY users;");
+  });
+
+  it("reports ADD UNIQUE / PRIMARY KEY without USING INDEX and ADD FOREIGN KEY without NOT VALID, with their own messages", () => {
+    const result = check(
+      indexLocking,
+      twoFiles(
+        "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);\nALTER TABLE users ADD FOREIGN KEY (org_id) REFERENCES orgs (id) ON DELETE CASCADE;\nALTER TABLE users ADD CONSTRAINT users_org_fk2 FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;",
+      ),
+    );
+    expect(result).toHaveLength(2);
+    expect(result[0].message).toContain("ADD UNIQUE on existing table users builds its index under an ACCESS EXCLUSIVE lock");
+    expect(result[0].fix?.sql).toBe(
+      "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_key ON users (email);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
+    );
+    expect(result[1].message).toContain("SHARE ROW EXCLUSIVE");
+    expect(result[1].message).toContain("users_org_id_fkey");
+    expect(result[1].fix?.sql).toMatch(/NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_org_id_fkey;$/);
+    expect(result[1].fix?.sql).toContain("ON DELETE CASCADE");
+  });
+
+  it("is important when the table is large", () => {
+    const result = check(indexLocking, twoFiles("CREATE INDEX users_email ON users (email);"), { config: { tables: { users: { rows: 5_000_000 } } } });
+    expect(result[0].severity).toBe("important");
+  });
+
+  it("on a partitioned table gives the ON ONLY advice instead of an impossible CONCURRENTLY, and accepts ON ONLY", () => {
+    const files = [
+      { path: "m/001.sql", sql: "CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);" },
+      { path: "m/002.sql", sql: "CREATE INDEX events_id ON events (id);\nCREATE INDEX events_id_parent ON ONLY events (id);" },
+    ];
+    const result = check(indexLocking, files);
+    expect(result).toHaveLength(1);
+    expect(result[0].fix).toBeUndefined();
+    expect(result[0].details).toContain("ON ONLY");
+  });
+});
+
+describe("index-locking: CONCURRENTLY where a transaction makes it fail", () => {
+  it("reports CONCURRENTLY inside an explicit BEGIN … COMMIT", () => {
+    const result = check(indexLocking, twoFiles("BEGIN;\nCREATE INDEX CONCURRENTLY users_email ON users (email);\nCOMMIT;\nCREATE INDEX CONCURRENTLY users_email2 ON users (email);"));
+    expect(result).toHaveLength(1);
+    expect(result[0].severity).toBe("important");
+    expect(result[0].message).toContain("BEGIN … COMMIT");
+    expect(result[0].location.line).toBe(2);
+  });
+
+  const frameworks: Array<[Framework, RegExp, "important" | "routine"]> = [
+    ["dbmate", /-- migrate:up transaction:false/, "important"],
+    ["flyway", /executeInTransaction=false/, "important"],
+    ["golang-migrate", /alone in its own migration file/, "important"],
+    ["drizzle", /no per-migration switch/, "important"],
+    ["supabase", /migration file of its own with no other statements/, "routine"],
+    ["prisma", /--create-only/, "routine"],
+  ];
+
+  it.each(frameworks)("tells a %s user how to run it outside the transaction", (framework, remedy, severity) => {
+    const result = check(indexLocking, twoFiles("CREATE INDEX CONCURRENTLY users_email ON users (email);"), { framework, runsInTransaction: true });
+    expect(result).toHaveLength(1);
+    expect(result[0].details).toMatch(remedy);
+    expect(result[0].severity).toBe(severity);
+    expect(result[0].message).toContain("SQLSTATE 25001");
+  });
+
+  it("covers DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY too, and nothing outside a transaction", () => {
+    const result = check(indexLocking, twoFiles("DROP INDEX CONCURRENTLY users_org;\nREINDEX INDEX CONCURRENTLY users_pkey;"), { framework: "dbmate", runsInTransaction: true });
+    expect(result.map((f) => f.message.split(" CONCURRENTLY")[0])).toEqual(["DROP INDEX", "REINDEX INDEX"]);
+    expect(check(indexLocking, twoFiles("DROP INDEX CONCURRENTLY users_org;"), { framework: "dbmate", runsInTransaction: false })).toEqual([]);
+  });
+
+  it("warns, beside a CONCURRENTLY fix, that the framework's transaction must be dealt with", () => {
+    const result = check(indexLocking, twoFiles("CREATE INDEX users_email ON users (email);"), { framework: "dbmate", runsInTransaction: true });
+    expect(result[0].details).toContain("transaction:false");
+  });
+});
+
+describe("index-locking fixes run on PostgreSQL", () => {
+  let db: PGlite;
+  beforeAll(async () => {
+    db = new PGlite();
+    await db.waitReady;
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it("every suggested fix is accepted by the parser and executes against the schema", async () => {
+    const second = [
+      "CREATE INDEX users_email ON users (email);",
+      "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
+      "ALTER TABLE users ADD FOREIGN KEY (org_id) REFERENCES orgs (id);",
+      "DROP INDEX users_org;",
+      "REINDEX TABLE users;",
+    ].join("\n");
+    const result = check(indexLocking, twoFiles(second));
+    expect(result).toHaveLength(5);
+    await db.exec(BASE + "INSERT INTO orgs VALUES (1); INSERT INTO users VALUES (1, 'a@b.c', 1);");
+    for (const finding of result) {
+      expect(parseSql(finding.fix!.sql).ok).toBe(true);
+      // One statement at a time: the CONCURRENTLY forms refuse multi-statement strings.
+      const parsed = parseSql(finding.fix!.sql);
+      if (!parsed.ok) throw new Error(parsed.message);
+      for (const statement of parsed.statements) await db.exec(finding.fix!.sql.slice(statement.start, statement.end));
+    }
+    const constraints = await db.query<{ conname: string; convalidated: boolean }>("SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'users'::regclass AND contype IN ('p', 'u', 'f') ORDER BY conname");
+    expect(constraints.rows).toEqual([
+      { conname: "users_email_key", convalidated: true },
+      { conname: "users_org_id_fkey", convalidated: true },
+      { conname: "users_pkey", convalidated: true },
+    ]);
+  });
+});

@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { redundantIndex } from "../../src/rules/redundant-index.js";
+import { initParser, parseSql } from "../../src/sql/parser.js";
+import { check } from "./helpers.js";
+
+const TABLE = "CREATE TABLE t (id int PRIMARY KEY, a int, b int, c int, email text, status text);\n";
+
+function findings(sql: string) {
+  return check(redundantIndex, TABLE + sql);
+}
+
+beforeAll(async () => {
+  await initParser();
+});
+
+describe("redundant-index", () => {
+  it("reports an exact duplicate, dropping and locating the later one", () => {
+    const result = findings("CREATE INDEX t_a_1 ON t (a);\nCREATE INDEX t_a_2 ON t (a);");
+    expect(result).toHaveLength(1);
+    expect(result[0].key).toBe("t_a_2");
+    expect(result[0].message).toBe("Index t_a_2 duplicates t_a_1 on t; drop t_a_2.");
+    expect(result[0].location.line).toBe(3);
+    expect(result[0].table).toBe("public.t");
+    expect(result[0].columns).toEqual(["a"]);
+    expect(result[0].fix?.sql).toBe("DROP INDEX CONCURRENTLY IF EXISTS t_a_2;");
+    expect(parseSql(result[0].fix!.sql).ok).toBe(true);
+    expect(result[0].details).toMatch(/writes both indexes/);
+  });
+
+  it("reports a leading prefix and locates the finding at the later index", () => {
+    const result = findings("CREATE INDEX t_a ON t (a);\nCREATE INDEX t_a_b ON t (a, b);");
+    expect(result).toHaveLength(1);
+    expect(result[0].key).toBe("t_a");
+    expect(result[0].message).toContain("is a prefix of t_a_b(a, b)");
+    expect(result[0].location.line).toBe(3);
+  });
+
+  it("does not call a non-leading subset a prefix", () => {
+    expect(findings("CREATE INDEX t_b ON t (b);\nCREATE INDEX t_a_b ON t (a, b);")).toEqual([]);
+  });
+
+  it("never drops a unique index for a non-unique one that extends it, but drops a plain index a unique one extends", () => {
+    expect(findings("CREATE UNIQUE INDEX t_a_u ON t (a);\nCREATE INDEX t_a_b ON t (a, b);")).toEqual([]);
+    const result = findings("CREATE INDEX t_a ON t (a);\nCREATE UNIQUE INDEX t_a_b_u ON t (a, b);");
+    expect(result.map((f) => f.key)).toEqual(["t_a"]);
+  });
+
+  it("keeps the index behind a constraint and drops the duplicate of it", () => {
+    const result = findings("CREATE INDEX t_id ON t (id);");
+    expect(result).toHaveLength(1);
+    expect(result[0].key).toBe("t_id");
+    expect(result[0].details).toContain("t_pkey");
+    const unique = check(redundantIndex, "CREATE TABLE u (id int PRIMARY KEY, email text UNIQUE);\nCREATE UNIQUE INDEX u_email ON u (email);");
+    expect(unique.map((f) => f.key)).toEqual(["u_email"]);
+  });
+
+  it("treats different predicates, methods, opclasses, directions and include lists as different", () => {
+    expect(findings("CREATE INDEX p1 ON t (a) WHERE status = 'x';\nCREATE INDEX p2 ON t (a) WHERE status = 'y';")).toEqual([]);
+    expect(findings("CREATE INDEX p1 ON t (a) WHERE status = 'x';\nCREATE INDEX p2 ON t (a, b);")).toEqual([]);
+    expect(findings("CREATE INDEX h1 ON t USING hash (a);\nCREATE INDEX b1 ON t (a);")).toEqual([]);
+    expect(findings("CREATE INDEX o1 ON t (email text_pattern_ops);\nCREATE INDEX o2 ON t (email);")).toEqual([]);
+    expect(findings("CREATE INDEX d1 ON t (a, b DESC);\nCREATE INDEX d2 ON t (a, b);")).toEqual([]);
+    expect(findings("CREATE INDEX i1 ON t (a) INCLUDE (c);\nCREATE INDEX i2 ON t (a, b);")).toEqual([]);
+  });
+
+  it("matches partial indexes with the same predicate, and expression keys", () => {
+    const partial = findings("CREATE INDEX p1 ON t (a) WHERE status = 'x';\nCREATE INDEX p2 ON t (a, b) WHERE status = 'x';");
+    expect(partial.map((f) => f.key)).toEqual(["p1"]);
+    const expression = findings("CREATE INDEX e1 ON t (lower(email));\nCREATE INDEX e2 ON t (lower(email));");
+    expect(expression.map((f) => f.key)).toEqual(["e2"]);
+    expect(expression[0].columns).toEqual(["lower(email)"]);
+  });
+
+  it("reads a whole prefix chain, naming the widest index as the one to keep", () => {
+    const result = findings("CREATE INDEX c1 ON t (a);\nCREATE INDEX c2 ON t (a, b);\nCREATE INDEX c3 ON t (a, b, c);");
+    expect(result.map((f) => f.key).sort()).toEqual(["c1", "c2"]);
+    expect(result.every((f) => f.message.includes("c3"))).toBe(true);
+  });
+
+  it("sees only what is left after later migrations drop an index", () => {
+    const files = [
+      { path: "m/001.sql", sql: TABLE + "CREATE INDEX t_a ON t (a);\nCREATE INDEX t_a_b ON t (a, b);" },
+      { path: "m/002.sql", sql: "DROP INDEX t_a;" },
+    ];
+    expect(check(redundantIndex, files)).toEqual([]);
+  });
+
+  it("qualifies the index in another schema", () => {
+    const result = check(redundantIndex, "CREATE SCHEMA app;\nCREATE TABLE app.t (a int);\nCREATE INDEX x1 ON app.t (a);\nCREATE INDEX x2 ON app.t (a);");
+    expect(result[0].table).toBe("app.t");
+    expect(result[0].fix?.sql).toBe("DROP INDEX CONCURRENTLY IF EXISTS app.x2;");
+  });
+});
