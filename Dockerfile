@@ -1,0 +1,37 @@
+# index-audit GitHub App. Build: docker build -t index-audit .
+# Run:   docker run -p 3000:3000 -e APP_ID=... -e PRIVATE_KEY="$(cat key.pem)" -e WEBHOOK_SECRET=... index-audit
+
+# ---- build: compile TypeScript with every dependency installed
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Scripts stay off here: `prepare` would build before the sources are copied.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# ---- production dependencies only
+FROM node:20-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+
+# ---- runtime
+FROM node:20-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    LOG_FORMAT=json
+WORKDIR /app
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json app.yml ./
+COPY --chown=node:node docs ./docs
+# The image's built-in unprivileged user.
+USER node
+EXPOSE 3000
+# Probot's server answers GET /ping with "PONG".
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ping').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+CMD ["node_modules/.bin/probot", "run", "./dist/app/index.js"]

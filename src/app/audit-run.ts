@@ -1,0 +1,312 @@
+// One audit of one commit (usually a pull request's head against its merge base), from the
+// check run created `in_progress` to everything published. Each step is a call into the pure
+// core or one of the publishers; nothing here decides what a finding is.
+import type { ProbotOctokit } from "probot";
+import { audit } from "../audit.js";
+import type { AuditConfig } from "../core/config.js";
+import type { Finding } from "../core/types.js";
+import { conclusionFor, diffFindings, type Conclusion, type FindingsDiff } from "../diff/findings.js";
+import {
+  CHECK_NAME,
+  REAUDIT_ACTION,
+  configErrorText,
+  renderConfigErrorComment,
+  renderInternalError,
+  renderCheckRunOutput,
+  renderNothingRelevant,
+  renderSummaryComment,
+  renderSuperseded,
+  toAnnotations,
+  type CheckRunOutput,
+  type PullRequestReport,
+} from "../report/github.js";
+import { decodeText } from "../source/source.js";
+import {
+  gitApiFromOctokit,
+  githubSource,
+  listPullRequestFiles,
+  type ChangedFile,
+  type GitHubSource,
+  type PullRequestFiles,
+} from "../source/github-source.js";
+import { configKey, loadAppConfig } from "./config.js";
+import { completeCheckRun, publishReview, upsertSummaryComment, type PublishLog } from "./publish.js";
+import { CONFIG_PATH, isAuditInput, mayChangeFindings } from "./relevance.js";
+import type { AppState } from "./state.js";
+
+export type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export interface AuditTarget {
+  owner: string;
+  repo: string;
+  headSha: string;
+  /** The pull request, when there is one: comments go there and the merge base is the comparison. */
+  pull: { number: number; baseSha: string; /** The pull request's `changed_files`, when the event carries it. */ changedFiles?: number } | null;
+  /** Without a pull request: the commit to compare with (e.g. the push's `before`), or null. */
+  compareWith: string | null;
+  /** Why the audit runs, for logs. */
+  reason: string;
+}
+
+export interface AuditDeps {
+  octokit: Octokit;
+  /** `context.config("index-audit.yml")`. */
+  readConfig: () => Promise<unknown>;
+  state: AppState;
+  log: PublishLog;
+}
+
+export type AuditRunOutcome =
+  | { kind: "completed"; conclusion: Conclusion; diff: FindingsDiff; checkRunId: number; timings: Timings; notes: string[] }
+  | { kind: "nothing-relevant"; checkRunId: number; timings: Timings }
+  | { kind: "config-error"; checkRunId: number; message: string }
+  | { kind: "superseded"; checkRunId: number | null }
+  | { kind: "error"; checkRunId: number | null; message: string };
+
+export interface Timings {
+  /** Wall time from the start of the run to the last publish call. */
+  totalMs: number;
+  /** Our own processing (pipeline, diff, rendering), without waiting on GitHub. */
+  processingMs: number;
+  /** The part of processingMs spent in the audit pipeline (0 when both commits' audits were cached). */
+  pipelineMs: number;
+  /** Waiting for the tree and blobs. */
+  fetchMs: number;
+}
+
+export function pullKey(target: Pick<AuditTarget, "owner" | "repo" | "pull" | "headSha">): string {
+  return target.pull ? `${target.owner}/${target.repo}#${target.pull.number}` : `${target.owner}/${target.repo}@${target.headSha}`;
+}
+
+const REAUDIT_BUTTON = [{ label: "Re-audit", description: "Run index-audit again", identifier: REAUDIT_ACTION }];
+
+export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<AuditRunOutcome> {
+  const { octokit, state, log } = deps;
+  const { owner, repo, headSha } = target;
+  const key = pullKey(target);
+  const generation = state.generations.begin(key, headSha);
+  const isCurrent = () => state.generations.isCurrent(key, generation);
+  const started = performance.now();
+  let checkRunId: number | null = null;
+
+  const finish = (conclusion: "success" | "failure" | "neutral" | "cancelled", output: CheckRunOutput) =>
+    completeCheckRun(octokit, { owner, repo, checkRunId: checkRunId!, conclusion, output, annotations: [], actions: REAUDIT_BUTTON });
+
+  const superseded = async (): Promise<AuditRunOutcome> => {
+    if (checkRunId !== null) await finish("cancelled", renderSuperseded(state.generations.currentHead(key)));
+    log.info(`${key}: audit of ${headSha.slice(0, 7)} superseded, nothing published`);
+    return { kind: "superseded", checkRunId };
+  };
+
+  try {
+    const created = await octokit.rest.checks.create({
+      owner,
+      repo,
+      name: CHECK_NAME,
+      head_sha: headSha,
+      status: "in_progress",
+      started_at: new Date().toISOString(),
+      external_id: target.pull ? `pull:${target.pull.number}` : `commit:${headSha}`,
+      output: { title: "Auditing…", summary: `Reading migrations and query code at \`${headSha.slice(0, 7)}\`.` },
+    });
+    checkRunId = created.data.id;
+
+    const configOutcome = await loadAppConfig(deps.readConfig, state.knownRules);
+    if (!isCurrent()) return await superseded();
+    if (!configOutcome.ok) {
+      await finish("failure", { title: "Invalid .github/index-audit.yml", summary: configErrorText(configOutcome.message) });
+      if (target.pull) await upsertSummaryComment(octokit, state, { owner, repo, number: target.pull.number }, renderConfigErrorComment(configOutcome.message));
+      return { kind: "config-error", checkRunId, message: configOutcome.message };
+    }
+    const config = configOutcome.config;
+
+    const notes: string[] = [];
+    let prFiles: PullRequestFiles | null = null;
+    if (target.pull) {
+      prFiles = await listPullRequestFiles(octokit, { owner, repo, pull_number: target.pull.number }, target.pull.changedFiles);
+      if (prFiles.truncated) {
+        notes.push(
+          `This pull request changes ${target.pull.changedFiles !== undefined ? target.pull.changedFiles.toLocaleString("en-US") : "more"} files; GitHub lists only the first ${prFiles.files.length.toLocaleString("en-US")}. Inline comments cover only those; every finding is still in this summary.`,
+        );
+      }
+      const relevant = prFiles.files.some((f) => mayChangeFindings(f.path, config) || (f.previousPath !== undefined && mayChangeFindings(f.previousPath, config)));
+      if (!relevant && !prFiles.truncated) {
+        await finish("success", renderNothingRelevant(headSha));
+        // Earlier pushes may have left a summary with findings since reverted: bring it up to date.
+        if (state.summaryComments.has(key)) {
+          const empty: PullRequestReport = { diff: { new: [], existing: [], fixed: [] }, conclusion: "success", config, headSha, baseSha: null, notes: [] };
+          await upsertSummaryComment(octokit, state, { owner, repo, number: target.pull.number }, renderSummaryComment(empty));
+        }
+        return { kind: "nothing-relevant", checkRunId, timings: { totalMs: performance.now() - started, processingMs: 0, pipelineMs: 0, fetchMs: 0 } };
+      }
+      if (prFiles.files.some((f) => f.path === CONFIG_PATH)) {
+        notes.push(`This pull request edits \`${CONFIG_PATH}\`. The app reads it from the default branch, so the change applies after merge; this audit used the current one.`);
+      }
+      const withoutPatch = prFiles.files.filter((f) => !f.hasPatch && f.status !== "removed" && isAuditInput(f.path, config));
+      if (withoutPatch.length) {
+        notes.push(
+          `GitHub shows no diff for ${withoutPatch.length} changed file${withoutPatch.length === 1 ? "" : "s"} (binary or too large: ${withoutPatch
+            .slice(0, 5)
+            .map((f) => `\`${f.path}\``)
+            .join(", ")}${withoutPatch.length > 5 ? ", …" : ""}), so findings there are listed here instead of inline.`,
+        );
+      }
+    }
+
+    const baseSha = target.pull ? await mergeBase(octokit, owner, repo, target.pull.baseSha, headSha) : target.compareWith;
+    if (!isCurrent()) return await superseded();
+
+    const api = gitApiFromOctokit(octokit, owner, repo, { batchBlobs: state.batchBlobs });
+    const sourceOf = (sha: string) => githubSource({ api, commitSha: sha, blobs: state.blobs, trees: state.trees });
+    const headSource = sourceOf(headSha);
+    const baseSource = baseSha ? sourceOf(baseSha) : null;
+
+    // Fetch everything both audits read first (in parallel, shared by SHA), then audit on cached bytes,
+    // so waiting on GitHub and our own processing are measured apart.
+    const timing = { fetchMs: 0, processingMs: 0, pipelineMs: 0 };
+    const fetchStart = performance.now();
+    await Promise.all([
+      prefetchFor(headSource, headSha, config, state),
+      baseSource && baseSha ? prefetchFor(baseSource, baseSha, config, state) : null,
+    ]);
+    timing.fetchMs = performance.now() - fetchStart;
+    const headAudit = await auditCommit(headSource, headSha, config, deps, timing);
+    const baseAudit = baseSource && baseSha ? await auditCommit(baseSource, baseSha, config, deps, timing) : null;
+    for (const [label, result, sha] of [
+      ["head", headAudit, headSha],
+      ["base", baseAudit, baseSha],
+    ] as const) {
+      if (result?.treeTruncated) {
+        notes.push(
+          `GitHub truncated the file tree of the ${label} (\`${(sha ?? "").slice(0, 7)}\`): files past its listing limit were not audited, so some findings may be missing.`,
+        );
+      }
+    }
+
+    const processStart = performance.now();
+    const diff = diffFindings(baseAudit ? baseAudit.findings : null, headAudit.findings);
+    const conclusion = conclusionFor(diff, config.failOn, config.conclusionBelowFailOn);
+    timing.processingMs += performance.now() - processStart;
+    if (!isCurrent()) return await superseded();
+
+    const report: PullRequestReport = { diff, conclusion, config, headSha, baseSha, notes, inlineIds: new Set() };
+    if (target.pull && prFiles) {
+      const changed = new Map<string, ChangedFile>(prFiles.files.map((f) => [f.path, f]));
+      const textOf = async (path: string): Promise<string | null> => {
+        try {
+          const decoded = decodeText(await headSource.read(path));
+          return decoded.ok ? decoded.text : null;
+        } catch {
+          return null;
+        }
+      };
+      try {
+        const published = await publishReview(octokit, state, {
+          owner,
+          repo,
+          number: target.pull.number,
+          headSha,
+          diff,
+          changed,
+          textOf,
+        });
+        report.inlineIds = published.inlineIds;
+        if (published.overflow > 0) {
+          notes.push(`${published.overflow} more new finding${published.overflow === 1 ? "" : "s"} on changed lines did not fit in one review (at most ${state.maxReviewComments}); they are listed below.`);
+        }
+      } catch (error) {
+        log.warn(`${key}: review comments not posted: ${(error as Error).message}`);
+        notes.push("Inline review comments could not be posted this time; every new finding is listed below.");
+      }
+    }
+
+    const renderStart = performance.now();
+    const output = renderCheckRunOutput(report);
+    const annotations = toAnnotations(diff.new);
+    const summaryBody = target.pull ? renderSummaryComment(report) : null;
+    timing.processingMs += performance.now() - renderStart;
+
+    if (!isCurrent()) return await superseded();
+    await completeCheckRun(octokit, { owner, repo, checkRunId, conclusion, output, annotations, actions: REAUDIT_BUTTON });
+    if (target.pull && summaryBody) await upsertSummaryComment(octokit, state, { owner, repo, number: target.pull.number }, summaryBody);
+
+    const timings: Timings = { totalMs: performance.now() - started, processingMs: timing.processingMs, pipelineMs: timing.pipelineMs, fetchMs: timing.fetchMs };
+    log.info(
+      `${key}: ${conclusion} at ${headSha.slice(0, 7)}: ${diff.new.length} new, ${diff.fixed.length} fixed, ${diff.existing.length} existing (${Math.round(timings.processingMs)} ms processing)`,
+    );
+    return { kind: "completed", conclusion, diff, checkRunId, timings, notes };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.error(`${key}: audit of ${headSha.slice(0, 7)} failed: ${message}`);
+    await failCheckRun(octokit, { owner, repo, headSha, checkRunId, message }).catch((publishError: Error) =>
+      log.error(`${key}: could not report the failure on the check run: ${publishError.message}`),
+    );
+    return { kind: "error", checkRunId, message };
+  }
+}
+
+/** Ends the check run with conclusion failure and the error, creating it when even that had failed. */
+async function failCheckRun(
+  octokit: Octokit,
+  p: { owner: string; repo: string; headSha: string; checkRunId: number | null; message: string },
+): Promise<void> {
+  const output = renderInternalError(p.message);
+  if (p.checkRunId === null) {
+    await octokit.rest.checks.create({
+      owner: p.owner,
+      repo: p.repo,
+      name: CHECK_NAME,
+      head_sha: p.headSha,
+      status: "completed",
+      conclusion: "failure",
+      completed_at: new Date().toISOString(),
+      output,
+      actions: REAUDIT_BUTTON,
+    });
+    return;
+  }
+  await completeCheckRun(octokit, { owner: p.owner, repo: p.repo, checkRunId: p.checkRunId, conclusion: "failure", output, annotations: [], actions: REAUDIT_BUTTON });
+}
+
+/** Where the pull request's branch left its base: findings there are not the pull request's doing. */
+async function mergeBase(octokit: Octokit, owner: string, repo: string, baseSha: string, headSha: string): Promise<string> {
+  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${baseSha}...${headSha}`, per_page: 1 });
+  return data.merge_base_commit?.sha ?? baseSha;
+}
+
+/** Fetches what an audit of this commit will read, unless that audit is already cached. */
+async function prefetchFor(source: GitHubSource, sha: string, config: AuditConfig, state: AppState): Promise<void> {
+  if (state.audits.has(auditKey(sha, config))) return;
+  await source.prefetch((path) => isAuditInput(path, config));
+}
+
+const auditKey = (sha: string, config: AuditConfig) => `${sha}#${configKey(config)}`;
+
+interface CommitAudit {
+  findings: Finding[];
+  treeTruncated: boolean;
+}
+
+/** Audits one commit, once per commit and settings in this process (base and head of later pushes reuse it). */
+async function auditCommit(
+  source: GitHubSource,
+  sha: string,
+  config: AuditConfig,
+  deps: AuditDeps,
+  timing: { fetchMs: number; processingMs: number; pipelineMs: number },
+): Promise<CommitAudit> {
+  const cacheKey = auditKey(sha, config);
+  const cached = deps.state.audits.get(cacheKey);
+  if (cached) return cached;
+  const work = (async () => {
+    const tree = await source.tree();
+    const auditStart = performance.now();
+    const result = await audit(source, { config });
+    timing.processingMs += performance.now() - auditStart;
+    timing.pipelineMs += performance.now() - auditStart;
+    return { findings: result.findings, treeTruncated: tree.truncated };
+  })();
+  deps.state.audits.set(cacheKey, work);
+  work.catch(() => deps.state.audits.delete(cacheKey));
+  return work;
+}

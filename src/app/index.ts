@@ -1,0 +1,201 @@
+// The Probot app: thin handlers that turn webhooks into audits. Each handler answers at once and
+// leaves the audit running behind the acknowledged webhook (GitHub gives up on a reply after 10 s).
+import type { ApplicationFunction, Context, Probot } from "probot";
+import { audit } from "../audit.js";
+import { CHECK_NAME, HELP_TEXT, REAUDIT_ACTION, renderPermissionDenied } from "../report/github.js";
+import { gitApiFromOctokit, githubSource } from "../source/github-source.js";
+import { runAudit, type AuditRunOutcome, type AuditTarget, type Octokit } from "./audit-run.js";
+import { canTrigger, parseCommand } from "./commands.js";
+import { loadAppConfig } from "./config.js";
+import { renderFullReport } from "./full-report.js";
+import { isAuditInput } from "./relevance.js";
+import { AppState, type AppStateOptions } from "./state.js";
+
+export interface IndexAuditAppOptions extends AppStateOptions {
+  /** Called after each audit with what it did (tests and the benchmark read it). */
+  onAuditDone?: (outcome: AuditRunOutcome, target: AuditTarget) => void;
+}
+
+export interface IndexAuditApp {
+  app: ApplicationFunction;
+  state: AppState;
+}
+
+const ZERO_SHA = /^0+$/;
+
+export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAuditApp {
+  const state = new AppState(options);
+
+  const app: ApplicationFunction = (probot: Probot) => {
+    const log = probot.log.child({ name: "index-audit" });
+    const logger = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
+
+    /** Starts an audit behind the webhook; automatic triggers run once per pull request and commits. */
+    const start = (context: Context, target: AuditTarget, automatic: boolean): void => {
+      const onceKey = `${target.owner}/${target.repo}#${target.pull?.number ?? ""}:${target.headSha}:${target.pull?.baseSha ?? target.compareWith ?? ""}`;
+      if (automatic && !state.startedAudits.add(onceKey)) {
+        log.debug(`${onceKey}: already audited, ${target.reason} ignored`);
+        return;
+      }
+      const octokit = context.octokit as unknown as Octokit;
+      const work = runAudit(target, {
+        octokit,
+        readConfig: () => context.config("index-audit.yml"),
+        state,
+        log: logger,
+      }).then((outcome) => {
+        // A failed audit may be retried by the next automatic event for the same commits.
+        if (outcome.kind === "error") state.startedAudits.delete(onceKey);
+        options.onAuditDone?.(outcome, target);
+        return outcome;
+      });
+      state.runs.track(work);
+    };
+
+    /** GitHub redelivers with the same delivery id: handle each one once. */
+    const firstDelivery = (context: Context): boolean => {
+      if (state.deliveries.add(context.id)) return true;
+      log.info(`delivery ${context.id} (${context.name}) already handled, ignored`);
+      return false;
+    };
+
+    probot.on(
+      ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.ready_for_review", "pull_request.edited"],
+      async (context) => {
+        if (!firstDelivery(context)) return;
+        const { payload } = context;
+        if (payload.action === "edited" && !("base" in (payload.changes ?? {}))) return;
+        if (payload.pull_request.state === "closed") return;
+        const { owner, repo } = context.repo();
+        start(
+          context,
+          {
+            owner,
+            repo,
+            headSha: payload.pull_request.head.sha,
+            pull: { number: payload.pull_request.number, baseSha: payload.pull_request.base.sha, changedFiles: payload.pull_request.changed_files },
+            compareWith: null,
+            reason: `pull_request.${payload.action}`,
+          },
+          // A base change is new information even for a head already audited.
+          payload.action !== "edited",
+        );
+      },
+    );
+
+    probot.on(["check_suite.requested", "check_suite.rerequested"], async (context) => {
+      if (!firstDelivery(context)) return;
+      const suite = context.payload.check_suite;
+      const { owner, repo } = context.repo();
+      const automatic = context.payload.action === "requested";
+      const pulls = suite.pull_requests ?? [];
+      if (pulls.length === 0) {
+        const before = suite.before && !ZERO_SHA.test(suite.before) ? suite.before : null;
+        start(context, { owner, repo, headSha: suite.head_sha, pull: null, compareWith: before, reason: `check_suite.${context.payload.action}` }, automatic);
+        return;
+      }
+      for (const pr of pulls) {
+        start(
+          context,
+          { owner, repo, headSha: suite.head_sha, pull: { number: pr.number, baseSha: pr.base.sha }, compareWith: null, reason: `check_suite.${context.payload.action}` },
+          automatic,
+        );
+      }
+    });
+
+    probot.on(["check_run.rerequested", "check_run.requested_action"], async (context) => {
+      if (!firstDelivery(context)) return;
+      const run = context.payload.check_run;
+      if (run.name !== CHECK_NAME) return;
+      if (context.payload.action === "requested_action" && context.payload.requested_action?.identifier !== REAUDIT_ACTION) return;
+      const { owner, repo } = context.repo();
+      const pulls = run.pull_requests ?? [];
+      if (pulls.length === 0) {
+        start(context, { owner, repo, headSha: run.head_sha, pull: null, compareWith: null, reason: `check_run.${context.payload.action}` }, false);
+        return;
+      }
+      for (const pr of pulls) {
+        start(
+          context,
+          { owner, repo, headSha: run.head_sha, pull: { number: pr.number, baseSha: pr.base.sha }, compareWith: null, reason: `check_run.${context.payload.action}` },
+          false,
+        );
+      }
+    });
+
+    probot.on("issue_comment.created", async (context) => {
+      if (!firstDelivery(context)) return;
+      const { payload } = context;
+      if (context.isBot || payload.comment.user?.type === "Bot") return;
+      if (!payload.issue.pull_request) return;
+      const command = parseCommand(payload.comment.body);
+      if (!command) return;
+      const { owner, repo } = context.repo();
+      const octokit = context.octokit as unknown as Octokit;
+      const number = payload.issue.number;
+      const login = payload.comment.user?.login ?? payload.sender.login;
+
+      const work = (async () => {
+        await octokit.rest.reactions
+          .createForIssueComment({ owner, repo, comment_id: payload.comment.id, content: "eyes" })
+          .catch((error: Error) => log.warn(`could not react to comment ${payload.comment.id}: ${error.message}`));
+        if (command.kind === "help") {
+          await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: HELP_TEXT });
+          return;
+        }
+        if (!(await hasWriteAccess(octokit, owner, repo, login))) {
+          await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: renderPermissionDenied(login) });
+          return;
+        }
+        const { data: pr } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
+        if (command.kind === "audit") {
+          start(
+            context,
+            { owner, repo, headSha: pr.head.sha, pull: { number, baseSha: pr.base.sha, changedFiles: pr.changed_files }, compareWith: null, reason: "/audit" },
+            false,
+          );
+          return;
+        }
+        const body = await fullReport(octokit, owner, repo, pr.head.sha, () => context.config("index-audit.yml"));
+        await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body });
+      })().catch((error: Error) => log.error(`command on ${owner}/${repo}#${number} failed: ${error.message}`));
+      state.runs.track(work);
+    });
+
+    /** The whole-repository report at a commit, as a comment body. */
+    async function fullReport(octokit: Octokit, owner: string, repo: string, sha: string, readConfig: () => Promise<unknown>): Promise<string> {
+      const configOutcome = await loadAppConfig(readConfig, state.knownRules);
+      if (!configOutcome.ok) return `index-audit could not run: ${configOutcome.message}`;
+      const source = githubSource({ api: gitApiFromOctokit(octokit, owner, repo, { batchBlobs: state.batchBlobs }), commitSha: sha, blobs: state.blobs, trees: state.trees });
+      await source.prefetch((path) => isAuditInput(path, configOutcome.config));
+      const result = await audit(source, { config: configOutcome.config });
+      return renderFullReport(result, configOutcome.config, sha);
+    }
+  };
+
+  return { app, state };
+}
+
+/** Write, maintain or admin, as GitHub says now; the payload's author_association is not a permission. */
+async function hasWriteAccess(octokit: Octokit, owner: string, repo: string, username: string): Promise<boolean> {
+  try {
+    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username });
+    return canTrigger(data.permission, data.role_name);
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return false;
+    throw error;
+  }
+}
+
+const defaultApp = createIndexAuditApp();
+
+/** The app `probot run` loads; on SIGTERM it lets running audits finish (up to 25 s) before exiting. */
+const indexAudit: ApplicationFunction = (probot, options) => {
+  process.once("SIGTERM", () => {
+    const deadline = new Promise((resolve) => setTimeout(resolve, 25_000).unref());
+    void Promise.race([defaultApp.state.runs.idle(), deadline]).then(() => process.exit(0));
+  });
+  return defaultApp.app(probot, options);
+};
+
+export default indexAudit;

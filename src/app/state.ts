@@ -1,0 +1,51 @@
+// What the app keeps in memory between webhooks: caches that make the next push cheap and the
+// bookkeeping that keeps overlapping deliveries from doing things twice. Nothing here is required
+// for correctness across restarts: markers in GitHub's own data are the durable record.
+import { BlobStore, type CommitTree } from "../source/github-source.js";
+import type { Finding } from "../core/types.js";
+import { ALL_RULES } from "../rules/index.js";
+import type { KnownThreads } from "./publish.js";
+import { BoundedMap, Generations, RecentKeys, RunRegistry } from "./runs.js";
+
+export interface AppStateOptions {
+  /** Bytes of blob content kept in memory (default 256 MiB). */
+  blobCacheBytes?: number;
+  /** Parallel blob requests (default 8). */
+  concurrency?: number;
+  /** Inline comments per review (default 30); the rest go to the summary. */
+  maxReviewComments?: number;
+  /** Rule ids the config may name; others are rejected with the nearest id. */
+  knownRules?: readonly string[];
+  /**
+   * Fetch blobs in batches through GraphQL, one request per 100 blobs (default), instead of one REST
+   * call each: a first audit of a large repository would otherwise spend thousands of calls of the
+   * installation's hourly rate limit.
+   */
+  batchBlobs?: boolean;
+}
+
+export class AppState {
+  readonly runs = new RunRegistry();
+  readonly generations = new Generations();
+  /** Webhook delivery ids already handled (GitHub redelivers with the same id). */
+  readonly deliveries = new RecentKeys(5_000);
+  /** Automatic audits already started, by pull request and commits, so two events for one push run once. */
+  readonly startedAudits = new RecentKeys(5_000);
+  readonly blobs: BlobStore;
+  readonly trees = new BoundedMap<string, Promise<CommitTree>>(64);
+  readonly audits = new BoundedMap<string, Promise<{ findings: Finding[]; treeTruncated: boolean }>>(64);
+  /** The summary comment of each pull request, once found or made, and its last body. */
+  readonly summaryComments = new BoundedMap<string, { id: number; body: string }>(5_000);
+  /** Inline threads of each pull request, read from GitHub once per process and kept current. */
+  readonly threads = new BoundedMap<string, KnownThreads>(5_000);
+  readonly maxReviewComments: number;
+  readonly batchBlobs: boolean;
+  readonly knownRules: readonly string[];
+
+  constructor(options: AppStateOptions = {}) {
+    this.blobs = new BlobStore({ maxBytes: options.blobCacheBytes, concurrency: options.concurrency });
+    this.maxReviewComments = options.maxReviewComments ?? 30;
+    this.batchBlobs = options.batchBlobs ?? true;
+    this.knownRules = options.knownRules ?? ALL_RULES.map((rule) => rule.id);
+  }
+}

@@ -1,0 +1,1 @@
+export { diffFindings, conclusionFor, atOrAbove, compareFindings, type FindingsDiff, type Conclusion } from "./findings.js";

@@ -1,0 +1,133 @@
+// The app's pure helpers: command parsing, comment placement, bookkeeping of overlapping audits.
+import { describe, expect, it } from "vitest";
+import { canTrigger, parseCommand } from "../../src/app/commands.js";
+import { fixForFile, placeFinding, statementEndLine } from "../../src/app/placement.js";
+import { isAuditInput } from "../../src/app/relevance.js";
+import { Generations, RecentKeys, RunRegistry } from "../../src/app/runs.js";
+import { DEFAULT_CONFIG, resolveConfig } from "../../src/core/config.js";
+import type { Finding } from "../../src/core/types.js";
+import { parsePatch, type ChangedFile } from "../../src/source/github-source.js";
+import { initParser } from "../../src/sql/parser.js";
+
+describe("slash commands", () => {
+  it("reads /audit, /audit full and /audit help on a line of their own", () => {
+    expect(parseCommand("/audit")).toEqual({ kind: "audit" });
+    expect(parseCommand("Please look again\n  /audit full  ")).toEqual({ kind: "full" });
+    expect(parseCommand("/AUDIT help")).toEqual({ kind: "help" });
+    expect(parseCommand("/audit sideways")).toEqual({ kind: "help" });
+    expect(parseCommand("I will /audit later")).toBeNull();
+    expect(parseCommand("/auditing")).toBeNull();
+  });
+
+  it("lets write, maintain and admin run; read and none not", () => {
+    expect(canTrigger("write", "write")).toBe(true);
+    expect(canTrigger("write", "maintain")).toBe(true);
+    expect(canTrigger("admin")).toBe(true);
+    expect(canTrigger("read", "triage")).toBe(false);
+    expect(canTrigger("none")).toBe(false);
+  });
+});
+
+describe("comment placement", () => {
+  const text = [
+    "create table call_logs (",
+    "  id uuid primary key,",
+    "  site_id uuid references sites (id)",
+    ");",
+    "alter table call_logs add constraint fk foreign key (site_id) references sites (id);",
+  ].join("\n");
+  const finding = (line: number): Finding => ({
+    id: "f1",
+    rule: "fk-index",
+    severity: "important",
+    table: "public.call_logs",
+    columns: ["site_id"],
+    message: "m",
+    location: { file: "m.sql", line, column: 3 },
+    fix: { sql: "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_call_logs_site_id ON call_logs (site_id);" },
+  });
+  const newFile = (patch: string): ChangedFile => ({ path: "m.sql", status: "added", hasPatch: true, ...parsePatch(patch) });
+
+  it("finds the end of the statement holding a line", async () => {
+    await initParser();
+    expect(statementEndLine(text, 3)).toBe(4);
+    expect(statementEndLine(text, 5)).toBe(5);
+  });
+
+  it("spans an inline FK's statement and repeats its lines before the fix", async () => {
+    await initParser();
+    const patch = "@@ -0,0 +1,5 @@\n" + text.split("\n").map((l) => "+" + l).join("\n");
+    const placement = placeFinding(finding(3), newFile(patch), text)!;
+    expect(placement).toMatchObject({ path: "m.sql", startLine: 3, line: 4 });
+    expect(placement.suggestion).toEqual([
+      "  site_id uuid references sites (id)",
+      ");",
+      // The table is created in this file: CONCURRENTLY would fail in the file's transaction.
+      "CREATE INDEX IF NOT EXISTS idx_call_logs_site_id ON call_logs (site_id);",
+    ]);
+  });
+
+  it("places nothing on a line outside the hunks, and no suggestion past the hunk", async () => {
+    await initParser();
+    expect(placeFinding(finding(3), newFile("@@ -1,1 +5,1 @@\n+x"), text)).toBeNull();
+    const onlyLine3 = newFile("@@ -3,1 +3,1 @@\n-old\n+  site_id uuid references sites (id)");
+    expect(placeFinding(finding(3), onlyLine3, text)).toEqual({ path: "m.sql", line: 3 });
+  });
+
+  it("keeps CONCURRENTLY for a table made elsewhere", () => {
+    expect(fixForFile(finding(1), "alter table call_logs add column x int;")).toContain("CONCURRENTLY");
+  });
+});
+
+describe("what the audit reads", () => {
+  it("counts SQL, code and migration metadata, not docs or vendored folders", () => {
+    expect(isAuditInput("supabase/migrations/1_a.sql", DEFAULT_CONFIG)).toBe(true);
+    expect(isAuditInput("apps/web/src/calls.ts", DEFAULT_CONFIG)).toBe(true);
+    expect(isAuditInput("drizzle/meta/_journal.json", DEFAULT_CONFIG)).toBe(true);
+    expect(isAuditInput("README.md", DEFAULT_CONFIG)).toBe(false);
+    expect(isAuditInput("node_modules/pg/index.js", DEFAULT_CONFIG)).toBe(false);
+    const scoped = resolveConfig({ code: { paths: ["apps/server"] } });
+    expect(isAuditInput("apps/web/src/calls.ts", scoped)).toBe(false);
+    expect(isAuditInput("apps/server/src/calls.ts", scoped)).toBe(true);
+  });
+});
+
+describe("bookkeeping", () => {
+  it("a newer audit of the same pull request makes the older one stale", () => {
+    const generations = new Generations();
+    const first = generations.begin("o/r#1", "aaa");
+    const other = generations.begin("o/r#2", "ccc");
+    expect(generations.isCurrent("o/r#1", first)).toBe(true);
+    const second = generations.begin("o/r#1", "bbb");
+    expect(generations.isCurrent("o/r#1", first)).toBe(false);
+    expect(generations.isCurrent("o/r#1", second)).toBe(true);
+    expect(generations.isCurrent("o/r#2", other)).toBe(true);
+    expect(generations.currentHead("o/r#1")).toBe("bbb");
+  });
+
+  it("remembers recent keys within its capacity", () => {
+    const keys = new RecentKeys(2);
+    expect(keys.add("a")).toBe(true);
+    expect(keys.add("a")).toBe(false);
+    keys.add("b");
+    keys.add("c");
+    expect(keys.has("a")).toBe(false);
+  });
+
+  it("waits for running work, including work started while waiting", async () => {
+    const registry = new RunRegistry();
+    const done: string[] = [];
+    registry.track(
+      (async () => {
+        await new Promise((r) => setImmediate(r));
+        done.push("first");
+        registry.track((async () => {
+          await new Promise((r) => setImmediate(r));
+          done.push("second");
+        })());
+      })(),
+    );
+    await registry.idle();
+    expect(done).toEqual(["first", "second"]);
+  });
+});
