@@ -1,0 +1,53 @@
+// The replayed model as JSON (`index-audit schema`): what the tool believes the migrations built.
+import type { FkAction, IndexConstraintKind, Location, Schema } from "../core/types.js";
+import { indexColumns } from "./lookup.js";
+
+export interface SchemaDump {
+  tables: Array<{
+    schema: string;
+    name: string;
+    columns: Array<{ name: string; type: string; nullable: boolean }>;
+    primaryKey: { name: string; columns: string[] } | null;
+    indexes: Array<{
+      name: string;
+      columns: string[];
+      unique: boolean;
+      method: string;
+      where: string | null;
+      constraint: IndexConstraintKind | null;
+    }>;
+    foreignKeys: Array<{
+      name: string;
+      columns: string[];
+      references: { schema: string; table: string; columns: string[] };
+      onDelete: FkAction;
+    }>;
+    location: Location;
+  }>;
+}
+
+export function schemaDump(schema: Schema): SchemaDump {
+  return {
+    tables: schema.tables.map((table) => ({
+      schema: table.schema,
+      name: table.name,
+      columns: table.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })),
+      primaryKey: table.primaryKey ? { name: table.primaryKey.name, columns: [...table.primaryKey.columns] } : null,
+      indexes: table.indexes.map((index) => ({
+        name: index.name,
+        columns: indexColumns(index),
+        unique: index.unique,
+        method: index.method,
+        where: index.where,
+        constraint: index.constraint,
+      })),
+      foreignKeys: table.foreignKeys.map((fk) => ({
+        name: fk.name,
+        columns: [...fk.columns],
+        references: { schema: fk.references.schema, table: fk.references.table, columns: [...fk.references.columns] },
+        onDelete: fk.onDelete,
+      })),
+      location: { ...table.location },
+    })),
+  };
+}

@@ -1,0 +1,70 @@
+// Finding tables and describing indexes in a replayed schema.
+import type { Index, Schema, Table } from "../core/types.js";
+
+/**
+ * Splits `t`, `schema.t`, `"Mixed Case"`, `"schema"."t"` into schema and name. Unquoted parts
+ * fold to lower case, as the server folds them; quoted parts keep their case.
+ */
+export function parseQualifiedName(text: string): { schema: string | null; name: string } {
+  const parts: string[] = [];
+  let i = 0;
+  const input = text.trim();
+  while (i < input.length) {
+    if (input[i] === '"') {
+      let part = "";
+      i++;
+      while (i < input.length) {
+        if (input[i] === '"' && input[i + 1] === '"') {
+          part += '"';
+          i += 2;
+        } else if (input[i] === '"') {
+          i++;
+          break;
+        } else part += input[i++];
+      }
+      parts.push(part);
+    } else {
+      let end = input.indexOf(".", i);
+      if (end === -1) end = input.length;
+      parts.push(input.slice(i, end).trim().toLowerCase());
+      i = end;
+    }
+    while (i < input.length && input[i] === " ") i++;
+    if (input[i] === ".") i++;
+  }
+  if (parts.length >= 2) return { schema: parts[parts.length - 2], name: parts[parts.length - 1] };
+  return { schema: null, name: parts[0] ?? "" };
+}
+
+/** The table called `name` (`t`, `schema.t`, or quoted forms); unqualified names look in `defaultSchema`. */
+export function findTable(schema: Schema, name: string, defaultSchema = "public"): Table | undefined {
+  const wanted = parseQualifiedName(name);
+  const schemaName = wanted.schema ?? defaultSchema;
+  return schema.tables.find((t) => t.schema === schemaName && t.name === wanted.name);
+}
+
+/** `schema.table`, the form findings use. */
+export function qualifiedTableName(table: Pick<Table, "schema" | "name">): string {
+  return `${table.schema}.${table.name}`;
+}
+
+/** The index's key columns in order: column names, and expressions as their SQL text. INCLUDE columns are not keys. */
+export function indexColumns(index: Index): string[] {
+  return index.keys.map((key) => key.column ?? key.expression ?? "");
+}
+
+/** The index called `name` on any table of the schema (index names are unique per schema). */
+export function findIndex(
+  schema: Schema,
+  name: string,
+  defaultSchema = "public",
+): { table: Table; index: Index } | undefined {
+  const wanted = parseQualifiedName(name);
+  const schemaName = wanted.schema ?? defaultSchema;
+  for (const table of schema.tables) {
+    if (table.schema !== schemaName) continue;
+    const index = table.indexes.find((i) => i.name === wanted.name);
+    if (index) return { table, index };
+  }
+  return undefined;
+}
