@@ -1,0 +1,292 @@
+#!/usr/bin/env node
+// index-audit on a checkout: read the config, run the audit, print a report, exit by severity.
+import { readFileSync, realpathSync } from "node:fs";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { audit, textReader, type AuditResult } from "./audit.js";
+import type { AuditConfig } from "./core/config.js";
+import type { Severity } from "./core/types.js";
+import { discoverMigrationSets } from "./migrations/discover.js";
+import { loadMigrationSet } from "./migrations/load.js";
+import { schemaDump } from "./schema/dump.js";
+import { replaySchema } from "./schema/replay.js";
+import { initParser } from "./sql/parser.js";
+import { loadConfig } from "./config/load.js";
+import { nearest } from "./config/validate.js";
+import { severityRank } from "./core/findings.js";
+import { failsAt } from "./report/common.js";
+import { renderJson } from "./report/json.js";
+import { renderMarkdown } from "./report/markdown.js";
+import { renderSarif } from "./report/sarif.js";
+import { ALL_RULES } from "./rules/index.js";
+import { fsSource } from "./source/fs-source.js";
+import type { Source } from "./source/source.js";
+
+const FORMATS = ["markdown", "json", "sarif"] as const;
+type Format = (typeof FORMATS)[number];
+const FAIL_ON = ["important", "routine", "noted", "never"] as const;
+
+/** Repositories with at least this many files get progress lines (on a terminal). */
+const LARGE_REPOSITORY_FILES = 500;
+
+export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+
+const USAGE = `Usage:
+  index-audit [path] [options]     audit the PostgreSQL migrations and query code under path (default .)
+  index-audit schema [path]        print the schema the migrations build, as JSON
+
+Options:
+  -f, --format <format>    markdown (default), json or sarif
+  -c, --config <file>      config file (default: <path>/.github/index-audit.yml or .yaml)
+      --fail-on <level>    important (default), routine, noted or never: exit 1 when a finding
+                           is at or above this severity (overrides fail-on in the config)
+  -o, --output <file>      write the report to a file instead of standard output
+      --set <name>         schema: the migration set to print when there are several
+  -h, --help               show this help
+  -v, --version            show the version
+
+Exit status: 0 no finding at or above fail-on, 1 findings at or above fail-on,
+2 usage, config or input error.
+
+Every path in the output is relative to the audited path. To audit a folder named
+"schema", write ./schema.
+Config reference: https://github.com/index-audit/index-audit/blob/main/schema/index-audit.schema.json`;
+
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether standard error is a terminal (progress lines go there only then). */
+  stderrIsTTY: boolean;
+  /** Today's date (YYYY-MM-DD) for the report header. */
+  today: () => string;
+}
+
+class UsageError extends Error {}
+/** A problem with the user's files rather than the command line: said plainly, without the usage hint. */
+class InputError extends Error {}
+
+function toolVersion(): string {
+  // src/cli.ts and dist/cli.js both sit one folder below package.json.
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+function choice<T extends string>(value: string | undefined, allowed: readonly T[], option: string): T | undefined {
+  if (value === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  const hint = nearest(value, allowed);
+  throw new UsageError(`--${option} must be one of ${allowed.join(", ")}, not "${value}"${hint ? ` — did you mean "${hint}"?` : ""}`);
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: "string", short: "f" },
+        config: { type: "string", short: "c" },
+        "fail-on": { type: "string" },
+        output: { type: "string", short: "o" },
+        set: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+      },
+    });
+  } catch (error) {
+    io.stderr(`index-audit: ${(error as Error).message}\nRun "index-audit --help" for usage.\n`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    const width = Math.max(...ALL_RULES.map((r) => r.id.length));
+    const rules = ALL_RULES.map((r) => `  ${r.id.padEnd(width)}  ${r.defaultSeverity.padEnd(9)}  ${r.description}`).join("\n");
+    io.stdout(`${USAGE}\n\nRules (id, default severity; change either in the config's rules:):\n${rules}\n`);
+    return EXIT.ok;
+  }
+  if (values.version) {
+    io.stdout(`${toolVersion()}\n`);
+    return EXIT.ok;
+  }
+
+  try {
+    const schemaMode = positionals[0] === "schema";
+    const rest = schemaMode ? positionals.slice(1) : positionals;
+    if (rest.length > 1) throw new UsageError(`expected one path, got ${rest.length}: ${rest.join(" ")}`);
+    const root = rest[0] ?? ".";
+    await requireDirectory(root);
+    const format = choice(values.format, FORMATS, "format") ?? "markdown";
+    const failOnFlag = choice(values["fail-on"], FAIL_ON, "fail-on");
+    if (schemaMode && (values.format || values["fail-on"])) {
+      throw new UsageError("schema prints JSON and never fails on findings; --format and --fail-on do not apply");
+    }
+    if (!schemaMode && values.set !== undefined) throw new UsageError("--set applies to the schema command only");
+
+    const loaded = await loadConfig({ root, configFile: values.config, knownRules: knownRuleIds() });
+    if (!loaded.ok) {
+      io.stderr(`index-audit: ${loaded.message}\n`);
+      return EXIT.usage;
+    }
+    for (const warning of loaded.warnings) io.stderr(`index-audit: warning: ${warning}\n`);
+    const config = { ...loaded.config, failOn: failOnFlag ?? loaded.config.failOn };
+
+    const source = withProgressGate(fsSource(root));
+    const onProgress = (message: string) => {
+      if (io.stderrIsTTY && source.fileCount() >= LARGE_REPOSITORY_FILES) io.stderr(`index-audit: ${message}\n`);
+    };
+
+    if (schemaMode) {
+      const text = await schemaJson(source, config, values.set, io);
+      if (values.output) await writeOutput(values.output, text);
+      else io.stdout(text);
+      return EXIT.ok;
+    }
+
+    const result = await audit(source, { config, onProgress });
+    if (result.sets.length === 0) {
+      io.stderr(`index-audit: no migrations found under ${root}; if they are there, name their folder in migrations.paths of .github/index-audit.yml\n`);
+    }
+    const version = toolVersion();
+    const report = render(format, result, { version, date: io.today(), config, subject: path.basename(path.resolve(root)) });
+    if (values.output) {
+      await writeOutput(values.output, report);
+      io.stderr(`index-audit: wrote ${values.output} (${summaryLine(result)})\n`);
+    } else {
+      io.stdout(report);
+    }
+    return failsAt(result.findings, config.failOn) ? EXIT.findings : EXIT.ok;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`index-audit: ${error.message}\nRun "index-audit --help" for usage.\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof InputError) {
+      io.stderr(`index-audit: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`index-audit: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.usage;
+  }
+}
+
+function render(
+  format: Format,
+  result: AuditResult,
+  options: { version: string; date: string; config: AuditConfig; subject: string },
+): string {
+  switch (format) {
+    case "json":
+      return renderJson(result, options.version);
+    case "sarif":
+      return renderSarif(result, { version: options.version, rules: ALL_RULES });
+    case "markdown":
+      return renderMarkdown(result, options);
+  }
+}
+
+/** `index-audit schema`: the replayed model of one migration set, without running rules or reading code. */
+async function schemaJson(source: Source, config: AuditConfig, setName: string | undefined, io: CliIO): Promise<string> {
+  await initParser();
+  const read = textReader(source);
+  const files = (await source.list()).map((f) => f.path);
+  const discovered = await discoverMigrationSets(files, read, config);
+  for (const p of discovered.problems) io.stderr(`index-audit: ${p.location.file}:${p.location.line}: ${p.message}\n`);
+  const names = discovered.sets.map((s) => s.name);
+  if (discovered.sets.length === 0) {
+    io.stderr("index-audit: no migrations found; the schema is empty\n");
+    return `${JSON.stringify({ tables: [] }, null, 2)}\n`;
+  }
+  let set = discovered.sets[0];
+  if (setName !== undefined) {
+    const chosen = discovered.sets.find((s) => s.name === setName);
+    if (!chosen) {
+      const hint = nearest(setName, names);
+      throw new UsageError(`no migration set "${setName}"${hint ? ` — did you mean "${hint}"?` : ""} (sets: ${names.join(", ")})`);
+    }
+    set = chosen;
+  } else if (discovered.sets.length > 1) {
+    io.stderr(`index-audit: ${names.length} migration sets (${names.join(", ")}); printing ${set.name}, choose another with --set\n`);
+  }
+  const { statements, problems } = await loadMigrationSet(set, read);
+  for (const p of problems) io.stderr(`index-audit: ${p.location.file}:${p.location.line}:${p.location.column}: ${p.message}\n`);
+  return `${JSON.stringify(schemaDump(replaySchema(statements)), null, 2)}\n`;
+}
+
+function knownRuleIds(): string[] {
+  return ALL_RULES.map((r) => r.id);
+}
+
+function summaryLine(result: AuditResult): string {
+  if (result.findings.length === 0) return "no findings";
+  const counts = new Map<Severity, number>();
+  for (const f of result.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+  return [...counts]
+    .sort(([a], [b]) => severityRank(a) - severityRank(b))
+    .map(([s, n]) => `${n} ${s}`)
+    .join(", ");
+}
+
+async function requireDirectory(root: string): Promise<void> {
+  let isDirectory = false;
+  try {
+    isDirectory = (await stat(root)).isDirectory();
+  } catch {
+    throw new UsageError(`path not found: ${root}`);
+  }
+  if (!isDirectory) throw new UsageError(`not a folder: ${root} (index-audit audits a repository folder)`);
+}
+
+async function writeOutput(file: string, text: string): Promise<void> {
+  try {
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await writeFile(file, text);
+  } catch (error) {
+    throw new InputError(`cannot write ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** A Source that remembers how many files it listed, so progress is shown only for large trees. */
+function withProgressGate(source: Source): Source & { fileCount(): number } {
+  let count = 0;
+  return {
+    async list() {
+      const files = await source.list();
+      count = files.length;
+      return files;
+    },
+    read: (p) => source.read(p),
+    fileCount: () => count,
+  };
+}
+
+function defaultIO(): CliIO {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    today: () => {
+      // SOURCE_DATE_EPOCH makes the report reproducible (the reproducible-builds convention).
+      const epoch = Number(process.env.SOURCE_DATE_EPOCH);
+      const date = Number.isFinite(epoch) && process.env.SOURCE_DATE_EPOCH ? new Date(epoch * 1000) : new Date();
+      return date.toISOString().slice(0, 10);
+    },
+  };
+}
+
+function invokedDirectly(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    // npm's bin link is a symlink; compare real paths.
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  process.exitCode = await main(process.argv.slice(2), defaultIO());
+}

@@ -1,0 +1,65 @@
+// Small pieces every renderer shares: ordering, labels, table names.
+import { compareFindings, meetsThreshold } from "../core/findings.js";
+import type { Finding, Location, Severity } from "../core/types.js";
+
+export const TOOL_NAME = "index-audit";
+export const TOOL_URI = "https://github.com/index-audit/index-audit";
+
+/** What a renderer needs to know about a rule; a Rule from src/rules satisfies it. */
+export interface RuleInfo {
+  id: string;
+  description: string;
+  defaultSeverity: Severity;
+}
+
+export const SEVERITY_EMOJI: Record<Severity, string> = { important: "🟡", routine: "🟢", noted: "📝" };
+
+export const SEVERITY_WORD: Record<Severity, string> = { important: "IMPORTANT", routine: "ROUTINE", noted: "NOTED" };
+
+/** Short headings for the rules the report knows; any other rule id is shown as is. */
+const RULE_TITLES: Record<string, string> = {
+  "fk-index": "Foreign key without index",
+  "query-index": "Missing index",
+  "redundant-index": "Redundant index",
+  "index-locking": "Lock-taking index change",
+  "missing-primary-key": "Missing primary key",
+  "n-plus-one": "N+1 query",
+  "unbounded-query": "Unbounded query",
+  "partition-candidate": "Partitioning candidate",
+  "parse-error": "Unreadable input",
+};
+
+export function ruleTitle(ruleId: string): string {
+  return RULE_TITLES[ruleId] ?? ruleId;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function compareLocations(a: Location, b: Location): number {
+  return compareText(a.file, b.file) || a.line - b.line || a.column - b.column;
+}
+
+/** Severity first, then place, then rule and id: the order every report and the pipeline share. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(compareFindings);
+}
+
+/** `call_logs` for the public schema (as people write it), `audit.events` otherwise. */
+export function displayTable(qualified: string): string {
+  return qualified.startsWith("public.") ? qualified.slice("public.".length) : qualified;
+}
+
+export function displayTableOf(schema: string, name: string): string {
+  return schema === "public" ? name : `${schema}.${name}`;
+}
+
+export function formatLocation(location: Location): string {
+  return `${location.file}:${location.line}`;
+}
+
+/** True when some finding is at or above the threshold (never: nothing fails). */
+export function failsAt(findings: readonly Finding[], threshold: Severity | "never"): boolean {
+  return findings.some((f) => meetsThreshold(f.severity, threshold));
+}

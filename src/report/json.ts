@@ -1,0 +1,80 @@
+// `--format json`: the stable machine contract `{tool, version, summary, findings[]}`.
+import type { AuditResult } from "../audit.js";
+import { SEVERITIES, type Finding, type Location, type Severity } from "../core/types.js";
+import { TOOL_NAME, sortFindings } from "./common.js";
+
+export interface JsonFinding {
+  id: string;
+  rule: string;
+  severity: Severity;
+  table: string;
+  columns: string[];
+  message: string;
+  location: Location;
+  fix?: { sql: string };
+  set?: string;
+  details?: string;
+  related?: Location[];
+}
+
+export interface JsonSummary {
+  findings: number;
+  bySeverity: Record<Severity, number>;
+  byRule: Record<string, number>;
+  files: number;
+  migrationFiles: number;
+  statements: number;
+  codeFiles: number;
+  patterns: number;
+  migrationSets: Array<{ name: string; framework: string; files: number }>;
+}
+
+export interface JsonReport {
+  tool: string;
+  version: string;
+  summary: JsonSummary;
+  findings: JsonFinding[];
+}
+
+export function buildJsonReport(result: AuditResult, version: string): JsonReport {
+  const findings = sortFindings(result.findings);
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const byRule: Record<string, number> = {};
+  for (const f of findings) {
+    bySeverity[f.severity]++;
+    byRule[f.rule] = (byRule[f.rule] ?? 0) + 1;
+  }
+  return {
+    tool: TOOL_NAME,
+    version,
+    summary: {
+      findings: findings.length,
+      bySeverity,
+      byRule: Object.fromEntries(Object.entries(byRule).sort(([a], [b]) => (a < b ? -1 : 1))),
+      ...result.stats,
+      migrationSets: result.sets.map((s) => ({ name: s.set.name, framework: s.set.framework, files: s.set.files.length })),
+    },
+    findings: findings.map(toJsonFinding),
+  };
+}
+
+export function renderJson(result: AuditResult, version: string): string {
+  return `${JSON.stringify(buildJsonReport(result, version), null, 2)}\n`;
+}
+
+function toJsonFinding(f: Finding): JsonFinding {
+  const out: JsonFinding = {
+    id: f.id,
+    rule: f.rule,
+    severity: f.severity,
+    table: f.table,
+    columns: [...f.columns],
+    message: f.message,
+    location: { file: f.location.file, line: f.location.line, column: f.location.column },
+  };
+  if (f.fix) out.fix = { sql: f.fix.sql };
+  if (f.set !== undefined) out.set = f.set;
+  if (f.details) out.details = f.details;
+  if (f.related && f.related.length > 0) out.related = f.related.map((l) => ({ file: l.file, line: l.line, column: l.column }));
+  return out;
+}
