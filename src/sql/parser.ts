@@ -42,6 +42,15 @@ function byteToCharMapper(text: string): (byteOffset: number) => number {
   return (b) => map[Math.max(0, Math.min(b, bytes.length))];
 }
 
+function codePointToStringOffset(text: string, codePoints: number): number {
+  if (!/[\ud800-\udfff]/.test(text)) return Math.min(codePoints, text.length);
+  let offset = 0;
+  for (let seen = 0; seen < codePoints && offset < text.length; seen++) {
+    offset += (text.codePointAt(offset) ?? 0) > 0xffff ? 2 : 1;
+  }
+  return offset;
+}
+
 /** Parses SQL into top-level statements. Never throws for bad SQL: the outcome says what went wrong. */
 export function parseSql(sql: string): ParseOutcome {
   let result: { stmts?: Array<{ stmt?: Record<string, any>; stmt_location?: number; stmt_len?: number }> };
@@ -50,7 +59,8 @@ export function parseSql(sql: string): ParseOutcome {
   } catch (error) {
     const err = error as Error & { sqlDetails?: { cursorPosition?: number } };
     const cursor = err.sqlDetails?.cursorPosition;
-    const offset = typeof cursor === "number" && cursor >= 0 ? byteToCharMapper(sql)(cursor) : null;
+    // PostgreSQL reports the error position in characters (code points), unlike statement locations.
+    const offset = typeof cursor === "number" && cursor >= 0 ? codePointToStringOffset(sql, cursor) : null;
     return { ok: false, message: err.message, offset };
   }
   const toChar = byteToCharMapper(sql);
@@ -83,7 +93,7 @@ export interface Token {
   name: string;
 }
 
-/** Runs PostgreSQL's lexer only: works on text the grammar rejects. Comments are not tokens. */
+/** Runs PostgreSQL's lexer only: works on text the grammar rejects. Comments come back as SQL_COMMENT / C_COMMENT tokens; keywords are named UNKNOWN. */
 export function scanSql(sql: string): { ok: true; tokens: Token[] } | { ok: false; message: string } {
   try {
     const toChar = byteToCharMapper(sql);
