@@ -1,0 +1,465 @@
+// Building the indexes that serve the queries no existing index serves: as few as will serve them all.
+//
+// Per query: equality columns first (a column every query filters on before the others, then the more
+// selective), then one range or sort column. Constants the client writes into the SQL and that every
+// query on that key shares go into a partial WHERE; values the client binds as parameters go into the
+// key, because a generic plan cannot prove a WHERE from a parameter. Candidate indexes are then chosen
+// greedily by how many queries each serves, as the matcher (the planner's rules) judges it.
+import type { AccessPattern, ColumnPredicate, ForeignKey, Index, IndexKey, OrderTerm, Table } from "../core/types.js";
+import { type IndexMatch, indexesOf, keyLabel, keyTarget, matchIndex, matchPattern, type PatternMatch } from "./match.js";
+import { exprFromPredicate, exprToText, parseLiteralText, targetOfPredicate, literalToSql } from "./predicates.js";
+import { normalizeExpressionText } from "./expression.js";
+import { indexName, qualifiedTable, quoteIdent } from "./sql.js";
+
+export interface RecommendedKey {
+  column?: string;
+  expression?: string;
+  opclass?: string;
+  descending: boolean;
+  /** Written out only when it differs from the direction's default. */
+  nullsFirst: boolean;
+}
+
+export interface Recommendation {
+  /** Schema-qualified table, e.g. `public.call_logs`. */
+  table: string;
+  name: string;
+  keys: RecommendedKey[];
+  /** Partial-index predicate as SQL, or null. */
+  where: string | null;
+  /** `CREATE INDEX CONCURRENTLY IF NOT EXISTS ...;` plus any `DROP INDEX` of an index it replaces. */
+  sql: string;
+  /** The recommended index as the schema model would hold it. */
+  index: Index;
+  /** Every query it serves, in source order. */
+  patterns: AccessPattern[];
+  /** Existing indexes whose keys are a prefix of this one: drop them once this one is built. */
+  replaces: Index[];
+  /** Foreign keys with no covering index that this index also covers. */
+  foreignKeys: ForeignKey[];
+  /** Existing partial indexes that look as if they serve these queries but rely on parameter values. */
+  parameterBlocked: Array<{ index: Index; columns: string[] }>;
+  /** Why this column order, why this WHERE, and other caveats, one sentence each. */
+  reasons: string[];
+}
+
+export interface RecommendOptions {
+  /** Foreign keys of the table that no index covers (from the fk-index rule). */
+  uncoveredForeignKeys?: ForeignKey[];
+  /** Expected row counts by table name (bare or schema-qualified), to rank equality columns. */
+  rowsOf?: (schema: string, table: string) => number | undefined;
+  /** Index names already taken in the schema. */
+  takenNames?: Set<string>;
+}
+
+export interface TableAdvice {
+  /** Matcher verdict for every pattern given. */
+  matches: Array<{ pattern: AccessPattern; match: PatternMatch }>;
+  recommendations: Recommendation[];
+  /** Patterns not served for which no btree index can help (only `<>`, `LIKE '%x'`, `@>` ...). */
+  unplaced: AccessPattern[];
+  /**
+   * Served patterns whose index searches only on weak columns while the query has one that alone
+   * finds the row; the index used is given. They get recommendations like unserved ones.
+   */
+  underServed: Map<AccessPattern, IndexMatch>;
+}
+
+// ---------------------------------------------------------------- reading a query's shape
+
+interface Shape {
+  pattern: AccessPattern;
+  equalities: Array<{ target: string; predicate: ColumnPredicate }>;
+  /** Constant filters written into the SQL: candidates for the partial WHERE, keyed by their SQL. */
+  constants: Map<string, ColumnPredicate>;
+  range: ColumnPredicate | null;
+  sort: OrderTerm[];
+}
+
+function constantSql(p: ColumnPredicate): string | null {
+  const target = p.column ? quoteIdent(p.column) : p.expression ? `(${normalizeExpressionText(p.expression)})` : null;
+  if (!target || p.sentAs !== "literal") return null;
+  switch (p.op) {
+    case "is-null":
+      return `${target} IS NULL`;
+    case "is-not-null":
+      return `${target} IS NOT NULL`;
+    case "bool": {
+      const v = parseLiteralText(p.value ?? "true");
+      return `${target} = ${v?.kind === "bool" && !v.value ? "false" : "true"}`;
+    }
+    case "eq": {
+      const v = parseLiteralText(p.value);
+      return v ? `${target} = ${literalToSql(v)}` : null;
+    }
+    default:
+      return null;
+  }
+}
+
+function shapeOf(pattern: AccessPattern): Shape {
+  const equalities: Shape["equalities"] = [];
+  const constants = new Map<string, ColumnPredicate>();
+  let range: ColumnPredicate | null = null;
+  const pinned = new Set<string>();
+  for (const p of pattern.predicates) {
+    const target = targetOfPredicate(p);
+    if (!target) continue;
+    const constant = constantSql(p);
+    if (constant) {
+      constants.set(constant, p);
+      if (p.op === "eq") pinned.add(target);
+      continue;
+    }
+    if (p.op === "eq" || p.op === "in" || p.op === "bool") {
+      if (!equalities.some((e) => e.target === target)) equalities.push({ target, predicate: p });
+      if (p.op !== "in") pinned.add(target);
+    } else if (!range && (p.op === "range" || (p.op === "like-prefix" && p.sentAs === "literal" && !p.caseInsensitive))) {
+      range = p;
+    }
+  }
+  const seen = new Set<string>();
+  const sort = pattern.limited
+    ? pattern.orderBy.filter((t) => {
+        const target = targetOfPredicate(t);
+        if (!target || pinned.has(target) || seen.has(target)) return false;
+        seen.add(target);
+        return true;
+      })
+    : [];
+  // An ORDER BY term we cannot name (no column, no expression) cannot be served by any index.
+  const nameable = pattern.orderBy.every((t) => targetOfPredicate(t) !== null);
+  return { pattern, equalities, constants, range, sort: nameable ? sort : [] };
+}
+
+// ---------------------------------------------------------------- ranking equality columns
+
+const TOKEN_LIKE = /(^|_)(token|uuid|guid|nonce|secret|hash|digest|api_key|idempotency_key)$/;
+
+function selectivity(table: Table, target: string, options: RecommendOptions): { score: number; why?: string } {
+  if (target === "id" || TOKEN_LIKE.test(target)) return { score: Number.POSITIVE_INFINITY, why: `${target} looks unique per row` };
+  const uniqueAlone = table.indexes.some((i) => i.unique && i.where === null && i.keys.length === 1 && keyTarget(i.keys[0]) === target);
+  if (uniqueAlone) return { score: Number.POSITIVE_INFINITY, why: `${target} is unique` };
+  const column = table.columns.find((c) => c.name === target);
+  if (column && /^bool/i.test(column.type)) return { score: -1 };
+  const fk = table.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === target);
+  const rows = fk && options.rowsOf?.(fk.references.schema, fk.references.table);
+  if (fk && rows !== undefined) return { score: rows, why: `${target} points at ${fk.references.table} (~${rows.toLocaleString("en-US")} rows)` };
+  return { score: 0 };
+}
+
+// ---------------------------------------------------------------- candidates
+
+interface Candidate {
+  keys: RecommendedKey[];
+  where: string[];
+  reasons: string[];
+  /** The leading column alone finds the row (unique, or a token): the rest of the key was left out. */
+  selectiveLead?: string;
+}
+
+function keyOf(target: string, predicate?: ColumnPredicate, table?: Table): RecommendedKey {
+  const key: RecommendedKey = target.startsWith("expr:")
+    ? { expression: target.slice(5), descending: false, nullsFirst: false }
+    : { column: target, descending: false, nullsFirst: false };
+  if (predicate?.op === "like-prefix" && table) {
+    const type = table.columns.find((c) => c.name === predicate.column)?.type ?? "text";
+    key.opclass = /^(character varying|varchar)/i.test(type) ? "varchar_pattern_ops" : "text_pattern_ops";
+  }
+  return key;
+}
+
+function sortKey(term: OrderTerm): RecommendedKey {
+  const target = targetOfPredicate(term)!;
+  const base = keyOf(target);
+  const nullsFirst = term.nullsFirst ?? term.descending;
+  return { ...base, descending: term.descending, nullsFirst };
+}
+
+function candidateFor(shape: Shape, table: Table, frequency: Map<string, number>, total: number, options: RecommendOptions): Candidate | null {
+  const reasons: string[] = [];
+  const ranked = shape.equalities
+    .map((e, order) => ({ ...e, order, freq: frequency.get(e.target) ?? 0, sel: selectivity(table, e.target, options) }))
+    .sort(
+      (a, b) =>
+        // A column that alone finds the row leads; then one every query filters on; then the more selective.
+        Number(b.sel.score === Infinity) - Number(a.sel.score === Infinity) ||
+        Number(b.freq === total) - Number(a.freq === total) ||
+        b.sel.score - a.sel.score ||
+        b.freq - a.freq ||
+        a.order - b.order,
+    );
+  const keys: RecommendedKey[] = [];
+  let selectiveLead: string | undefined;
+  const label = (t: string) => (t.startsWith("expr:") ? t.slice(5) : t);
+  if (ranked.length > 0 && ranked[0].sel.score === Number.POSITIVE_INFINITY) {
+    keys.push(keyOf(ranked[0].target));
+    selectiveLead = label(ranked[0].target);
+    const left = ranked.slice(1).map((r) => label(r.target));
+    reasons.push(
+      left.length
+        ? `${label(ranked[0].target)} alone finds the row (${ranked[0].sel.why}); ${left.join(", ")} ${left.length > 1 ? "are" : "is"} left out of the key and checked on that row, which keeps the index small`
+        : `${label(ranked[0].target)} alone finds the row (${ranked[0].sel.why})`,
+    );
+  } else {
+    for (const r of ranked) keys.push(keyOf(r.target));
+    if (ranked.length > 1) {
+      const why = ranked.map((r) => `${label(r.target)}${r.freq > 1 ? ` (in ${r.freq} queries)` : ""}${r.sel.why ? ` (${r.sel.why})` : ""}`);
+      reasons.push(`equality columns lead, in this order: ${why.join(", ")} (a column every query filters on comes first, then the more selective, so one index serves them all)`);
+    } else if (ranked.length === 1) {
+      reasons.push(`equality on ${label(ranked[0].target)} leads`);
+    }
+    if (shape.sort.length > 0) {
+      const keysSoFar = new Set(keys.map((k) => k.column ?? `expr:${k.expression}`));
+      if (shape.sort.every((t) => !keysSoFar.has(targetOfPredicate(t)!))) {
+        for (const t of shape.sort) keys.push(sortKey(t));
+        reasons.push(`then the ORDER BY column${shape.sort.length > 1 ? "s" : ""} in ${shape.sort.some((t) => t.descending) ? "its" : "their"} order, so the LIMIT stops the scan after the first rows instead of sorting every match`);
+      }
+    } else if (shape.range) {
+      const target = targetOfPredicate(shape.range)!;
+      keys.push(keyOf(target, shape.range, table));
+      reasons.push(
+        shape.range.op === "like-prefix"
+          ? `then ${label(target)} with ${keys[keys.length - 1].opclass}, the only way a LIKE 'prefix%' can use a btree under a locale collation`
+          : `then the range column ${label(target)} last: a btree bounds one range after the equalities`,
+      );
+    }
+  }
+  let where = [...shape.constants.keys()];
+  if (keys.length === 0) {
+    // Only constant filters: the first keys the index (a filter the WHERE held would leave the key
+    // nothing to search on) and the others stay in the WHERE.
+    const [firstSql, first] = [...shape.constants.entries()][0] ?? [];
+    const target = first ? targetOfPredicate(first) : null;
+    if (!target) return null;
+    keys.push(keyOf(target));
+    where = where.filter((w) => w !== firstSql);
+    reasons.push(`no column is compared with a parameter or a range; ${label(target)} keys the index${where.length ? " and the WHERE holds the other filters" : ""}`);
+  }
+  return { keys, where, reasons, selectiveLead };
+}
+
+function keyIdentity(k: RecommendedKey | IndexKey): string {
+  const target = "column" in k && k.column ? k.column : k.expression ? `expr:${normalizeExpressionText(k.expression)}` : "?";
+  return `${target}|${k.opclass ?? ""}|${k.descending ? "desc" : "asc"}`;
+}
+
+function keySql(k: RecommendedKey): string {
+  let s = k.column ? quoteIdent(k.column) : `(${k.expression})`;
+  if (k.opclass) s += ` ${k.opclass}`;
+  if (k.descending) s += " DESC";
+  if (k.nullsFirst !== k.descending) s += k.nullsFirst ? " NULLS FIRST" : " NULLS LAST";
+  return s;
+}
+
+function hypotheticalIndex(name: string, c: Candidate, table: Table): Index {
+  const where = c.where.length ? c.where.join(" AND ") : null;
+  return {
+    name,
+    keys: c.keys.map((k) => ({ ...k })),
+    include: [],
+    unique: false,
+    method: "btree",
+    where,
+    whereAst: null,
+    constraint: null,
+    location: table.location,
+  };
+}
+
+function sameWhere(a: string | null, b: string | null): boolean {
+  const norm = (w: string | null) => (w === null ? "" : w.toLowerCase().replace(/\s+/g, " ").replace(/[()]/g, "").trim());
+  return norm(a) === norm(b);
+}
+
+function isPrefix(shorter: Array<RecommendedKey | IndexKey>, longer: Array<RecommendedKey | IndexKey>): boolean {
+  return shorter.length <= longer.length && shorter.every((k, i) => keyIdentity(k) === keyIdentity(longer[i]));
+}
+
+// ---------------------------------------------------------------- the recommender
+
+/** Which existing indexes serve each pattern, and the fewest new indexes that serve the rest. */
+export function adviseTable(table: Table, patterns: AccessPattern[], options: RecommendOptions = {}): TableAdvice {
+  const matches = patterns.map((pattern) => ({ pattern, match: matchPattern(table, pattern) }));
+  // A served query can still be served badly: when it has a column that alone finds the row (a
+  // token, a unique column) and the index the planner would use searches on other columns only
+  // (say a status), it reads every row with that status. Such a query is advised like an unserved one.
+  const underServed = new Map<AccessPattern, IndexMatch>();
+  for (const { pattern, match } of matches) {
+    if (match.verdict !== "served" || !match.best) continue;
+    const shape = shapeOf(pattern);
+    const own = candidateFor(shape, table, new Map(), 1, options);
+    if (own?.selectiveLead && !match.best.boundKeys.includes(own.selectiveLead)) underServed.set(pattern, match.best);
+  }
+  // A skip scan or a filtering full scan is not a served query: it gets a recommendation too, and
+  // the caller decides how much that matters (see IndexMatch.filterKeys).
+  const unserved = matches.filter((m) => m.match.verdict !== "served" || underServed.has(m.pattern)).map((m) => m.pattern);
+  const shapes = unserved.map(shapeOf);
+  const frequency = new Map<string, number>();
+  for (const s of shapes) for (const e of s.equalities) frequency.set(e.target, (frequency.get(e.target) ?? 0) + 1);
+
+  // One candidate per distinct key; its WHERE keeps only the constants every query on that key shares.
+  const byKey = new Map<string, { candidate: Candidate; shapes: Shape[] }>();
+  // The equality columns each query's own ideal index searches on: another index serves that query
+  // only if it searches on all of them too (fewer indexes, but never a worse one for any query).
+  const required = new Map<AccessPattern, string[]>();
+  for (const shape of shapes) {
+    const c = candidateFor(shape, table, frequency, shapes.length, options);
+    if (!c) continue;
+    const equalityTargets = new Set(shape.equalities.map((e) => e.target));
+    required.set(
+      shape.pattern,
+      c.keys.filter((k) => equalityTargets.has(k.column ?? `expr:${k.expression}`)).map((k) => k.column ?? k.expression ?? ""),
+    );
+    const id = c.keys.map(keyIdentity).join(",");
+    const entry = byKey.get(id);
+    if (!entry) byKey.set(id, { candidate: c, shapes: [shape] });
+    else {
+      entry.candidate.where = entry.candidate.where.filter((w) => c.where.includes(w));
+      entry.shapes.push(shape);
+    }
+  }
+
+  const taken = new Set([...(options.takenNames ?? []), ...table.indexes.map((i) => i.name)]);
+  const pool = [...byKey.values()]
+    .map(({ candidate }) => candidate)
+    // Never an index that repeats, or is a left prefix of, an existing one with the same WHERE.
+    .filter((c) => !indexesOf(table).some((i) => sameWhere(i.where, c.where.length ? c.where.join(" AND ") : null) && isPrefix(c.keys, i.keys)))
+    .map((candidate, n) => {
+      const index = hypotheticalIndex(`candidate_${n}`, candidate, table);
+      const serves = unserved.filter((p) => {
+        const m = matchIndex(table, index, p);
+        return m.verdict === "served" && (required.get(p) ?? []).every((col) => m.boundKeys.includes(col));
+      });
+      return { candidate, index, serves };
+    });
+
+  const chosen: typeof pool = [];
+  let left = new Set(unserved);
+  while (left.size > 0) {
+    const best = pool
+      .filter((c) => !chosen.includes(c))
+      .map((c) => ({ c, gain: c.serves.filter((p) => left.has(p)).length }))
+      .filter((x) => x.gain > 0)
+      .sort((a, b) => b.gain - a.gain || b.c.candidate.keys.length - a.c.candidate.keys.length)[0];
+    if (!best) break;
+    chosen.push(best.c);
+    const servedNow = new Set(best.c.serves);
+    left = new Set([...left].filter((p) => !servedNow.has(p)));
+  }
+  // A chosen index that is a prefix of another chosen one (same WHERE) adds nothing.
+  const final = chosen.filter(
+    (c) => !chosen.some((o) => o !== c && sameWhere(o.index.where, c.index.where) && isPrefix(c.candidate.keys, o.candidate.keys) && c.serves.every((p) => new Set(o.serves).has(p))),
+  );
+
+  const uncoveredFks = [...(options.uncoveredForeignKeys ?? [])];
+  const recommendations: Recommendation[] = [];
+  const assigned = new Set<AccessPattern>();
+  for (const c of final) {
+    const served = c.serves.filter((p) => !assigned.has(p));
+    if (served.length === 0) continue;
+    served.forEach((p) => assigned.add(p));
+    const folded = foldForeignKeys(table, c.candidate, served, uncoveredFks);
+    const candidate = folded.candidate;
+    const partsForName = candidate.keys.map((k) => k.column ?? k.expression ?? "expr");
+    const name = indexName(table.name, partsForName, taken);
+    taken.add(name);
+    const index = hypotheticalIndex(name, candidate, table);
+    const where = index.where;
+    const replaces = table.indexes.filter(
+      (i) => i.constraint === null && i.method.toLowerCase() === "btree" && i.include.length === 0 && sameWhere(i.where, where) && i.keys.length < candidate.keys.length && isPrefix(i.keys, candidate.keys),
+    );
+    const reasons = [...candidate.reasons, ...folded.reasons];
+    if (where) {
+      reasons.push(
+        `WHERE ${where}: ${candidate.where.length > 1 ? "these filters are" : "this filter is"} written into the SQL (not sent as a parameter) by every query it serves, so the planner can prove it even in a generic plan, and the index holds only those rows`,
+      );
+    }
+    const params = [...new Set(served.flatMap((p) => p.predicates.filter((q) => q.sentAs === "param" && (q.op === "eq" || q.op === "bool")).map((q) => q.column ?? q.expression ?? "")))];
+    if (params.length) {
+      const inKey = params.filter((col) => candidate.keys.some((k) => (k.column ?? k.expression) === col));
+      const where = inKey.length === params.length ? "go into the key" : inKey.length ? `go into the key (${inKey.join(", ")}) or are checked on the fetched rows` : "are checked on the fetched rows";
+      reasons.push(
+        `${params.join(", ")} ${params.length > 1 ? "are" : "is"} sent as ${params.length > 1 ? "parameters" : "a parameter"}, so ${params.length > 1 ? "they" : "it"} ${where}, never into the WHERE: a partial index predicate on a parameterised value is unusable once PostgreSQL switches to a generic plan`,
+      );
+    }
+    for (const r of replaces) reasons.push(`replaces ${r.name} (${r.keys.map(keyLabel).join(", ")}), a left prefix of this index: the new index serves its queries too, so drop it to save the write cost`);
+    const blocked = new Map<Index, Set<string>>();
+    for (const p of served) {
+      const m = matches.find((x) => x.pattern === p)?.match;
+      for (const b of m?.parameterBlocked ?? []) {
+        const set = blocked.get(b.index) ?? new Set<string>();
+        for (const col of b.parameterBlockedColumns ?? []) set.add(col);
+        blocked.set(b.index, set);
+      }
+    }
+    const parameterBlocked = [...blocked].map(([idx, cols]) => ({ index: idx, columns: [...cols] }));
+    for (const b of parameterBlocked) reasons.push(genericPlanCaveat(b.index, b.columns));
+    const create = `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${qualifiedTable(table.schema, table.name)} (${candidate.keys.map(keySql).join(", ")})${where ? ` WHERE ${where}` : ""};`;
+    const drops = replaces.map((r) => `DROP INDEX CONCURRENTLY IF EXISTS ${table.schema === "public" ? "" : `${quoteIdent(table.schema)}.`}${quoteIdent(r.name)};`);
+    recommendations.push({
+      table: `${table.schema}.${table.name}`,
+      name,
+      keys: candidate.keys,
+      where,
+      sql: [create, ...drops].join("\n"),
+      index,
+      patterns: [...served].sort(bySource),
+      replaces,
+      foreignKeys: folded.foreignKeys,
+      parameterBlocked,
+      reasons,
+    });
+  }
+  const unplaced = unserved.filter((p) => !assigned.has(p));
+  return { matches, recommendations, unplaced, underServed };
+}
+
+/** Explains why an existing partial index stops serving a query once plans go generic. */
+export function genericPlanCaveat(index: Index, columns: string[]): string {
+  return (
+    `${index.name} (WHERE ${index.where ?? "..."}) compares ${columns.join(", ")} with constants, but the client sends ${columns.length > 1 ? "those values" : "that value"} as parameters: ` +
+    `PostgreSQL can use it only in a custom plan; after 5 executions of a prepared statement (PostgREST prepares its statements) it switches to a generic plan when that is not costlier, and a generic plan cannot prove the WHERE, so the index is silently skipped`
+  );
+}
+
+function bySource(a: AccessPattern, b: AccessPattern): number {
+  return a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column;
+}
+
+/**
+ * When an uncovered foreign key's columns are all equality columns of a recommendation, move them to
+ * the front: one index then serves the queries and the FK's RI lookups (`fk = $1`). Only for an index
+ * with no WHERE, which the RI check could not prove.
+ */
+function foldForeignKeys(
+  table: Table,
+  candidate: Candidate,
+  served: AccessPattern[],
+  uncovered: ForeignKey[],
+): { candidate: Candidate; foreignKeys: ForeignKey[]; reasons: string[] } {
+  if (candidate.where.length > 0) return { candidate, foreignKeys: [], reasons: [] };
+  for (const fk of uncovered) {
+    const positions = fk.columns.map((col) => candidate.keys.findIndex((k) => k.column === col));
+    if (positions.some((p) => p < 0)) continue;
+    const fkKeys = positions.map((p) => candidate.keys[p]);
+    const rest = candidate.keys.filter((k) => !fkKeys.includes(k));
+    const reordered: Candidate = { ...candidate, keys: [...fkKeys, ...rest] };
+    const probe = hypotheticalIndex("fold_probe", reordered, table);
+    if (!served.every((p) => matchIndex(table, probe, p).verdict === "served")) continue;
+    uncovered.splice(uncovered.indexOf(fk), 1);
+    return {
+      candidate: reordered,
+      foreignKeys: [fk],
+      reasons: [`${fk.columns.join(", ")} lead${fk.columns.length > 1 ? "" : "s"} so the same index also covers foreign key ${fk.name}, which has no index of its own`],
+    };
+  }
+  return { candidate, foreignKeys: [], reasons: [] };
+}
+
+/** The pattern's filter as readable SQL, for messages. */
+export function describePattern(pattern: AccessPattern): string {
+  return pattern.predicates.map((p) => exprToText(exprFromPredicate(p))).join(" AND ");
+}
+
+export type { IndexMatch };

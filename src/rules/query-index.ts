@@ -1,0 +1,220 @@
+// A query the application makes that no index serves, with the index that would serve it.
+//
+// Severity: IMPORTANT when the table's size hint is at least 100,000 rows, or when the table has no
+// size hint and the query is a single-row lookup (equality plus LIMIT/single()) or a scheduled or bulk
+// write (cron job, UPDATE, DELETE) whose leading column appears in no index at all; ROUTINE otherwise
+// (a size hint below 100,000 rows keeps it ROUTINE). A query an index serves only by skip scan or as a
+// filtering full scan is NOTED. `rules: { query-index: <severity> }` in the config overrides all of it.
+import { tableHint } from "../core/config.js";
+import type { AccessPattern, FindingDraft, ForeignKey, Location, Table } from "../core/types.js";
+import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
+import { adviseTable, describePattern, type Recommendation } from "../advisor/recommend.js";
+import { findTable, qualifiedTableName } from "../schema/lookup.js";
+import { whyIndexCannotServe } from "./fk-index.js";
+import type { Rule, RuleContext } from "./rule.js";
+
+const RULE_ID = "query-index";
+/** Rows from which a table counts as large (the same mark the other rules use). */
+export const LARGE_TABLE_ROWS = 100_000;
+
+function suppressed(pattern: AccessPattern): boolean {
+  return pattern.suppressions.some((s) => s.rule === RULE_ID);
+}
+
+/** The query as it always runs: filters added only on some code paths cannot be relied on. */
+function unconditional(pattern: AccessPattern): AccessPattern {
+  if (!pattern.predicates.some((p) => p.conditional)) return pattern;
+  return { ...pattern, predicates: pattern.predicates.filter((p) => !p.conditional) };
+}
+
+/** Queries an index could help with: something to filter on or to order by. */
+function indexable(pattern: AccessPattern): boolean {
+  if (pattern.kind === "insert" || pattern.kind === "upsert") return false;
+  return pattern.predicates.length > 0 || (pattern.orderBy.length > 0 && pattern.limited);
+}
+
+function bySource(a: Location, b: Location): number {
+  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
+}
+
+function callers(patterns: AccessPattern[]): string {
+  const names = [...new Set(patterns.map((p) => (p.functionName ? `\`${p.functionName}()\`` : null)).filter((n): n is string => n !== null))];
+  if (names.length === 0) return patterns.length > 1 ? `${patterns.length} queries` : "A query";
+  if (names.length <= 2) return names.join(" and ");
+  return `${names.slice(0, 2).join(", ")} and ${names.length - 2} more`;
+}
+
+function filterColumns(patterns: AccessPattern[]): string[] {
+  return [...new Set(patterns.flatMap((p) => [...p.predicates, ...p.orderBy].map((x) => x.column ?? x.expression).filter((c): c is string => !!c)))];
+}
+
+function uncoveredForeignKeys(table: Table): ForeignKey[] {
+  const indexes = indexesOf(table);
+  return table.foreignKeys.filter((fk) => indexes.every((index) => whyIndexCannotServe(index, fk.columns) !== null));
+}
+
+function severityOf(context: RuleContext, table: Table, rec: Recommendation): "important" | "routine" {
+  const rows = tableHint(context.config, table.schema, table.name)?.rows;
+  if (rows !== undefined) return rows >= LARGE_TABLE_ROWS ? "important" : "routine";
+  const leading = rec.keys[0]?.column ?? rec.keys[0]?.expression;
+  // An index a generic plan cannot use (its WHERE relies on parameter values) does not count.
+  const blocked = new Set(rec.parameterBlocked.map((b) => b.index));
+  const unindexed = !indexesOf(table).some((i) => !blocked.has(i) && i.keys.some((k) => keyLabel(k) === leading));
+  if (!unindexed) return "routine";
+  const risky = rec.patterns.some(
+    (p) =>
+      (p.limited && p.predicates.some((q) => q.op === "eq" && (q.column ?? q.expression) === leading)) ||
+      p.source === "cron" ||
+      p.kind === "update" ||
+      p.kind === "delete",
+  );
+  return risky ? "important" : "routine";
+}
+
+function sizeNote(context: RuleContext, table: Table): string {
+  const rows = tableHint(context.config, table.schema, table.name)?.rows;
+  return rows === undefined
+    ? `${table.name} has no size hint; add one under \`tables:\` in the configuration to weigh this finding.`
+    : `${table.name} is expected to hold ${rows.toLocaleString("en-US")} rows.`;
+}
+
+/**
+ * True when every query of the recommendation can already reach the recommended leading column
+ * through an existing index, by skip scan or as a filter inside it: the new index is an improvement,
+ * not a rescue, and the finding is NOTED.
+ */
+function alreadyReachable(rec: Recommendation, matches: Map<AccessPattern, PatternMatch>): PatternMatch[] | null {
+  const leading = rec.keys[0]?.column ?? rec.keys[0]?.expression;
+  const found: PatternMatch[] = [];
+  for (const p of rec.patterns) {
+    const m = matches.get(p);
+    if (!m || m.verdict !== "partial" || !m.best) return null;
+    const reaches = m.best.access === "skip-scan" ? m.best.filterKeys.includes(leading ?? "") : false;
+    if (!reaches) return null;
+    found.push(m);
+  }
+  return found;
+}
+
+function recommendationFinding(
+  context: RuleContext,
+  table: Table,
+  rec: Recommendation,
+  matches: Map<AccessPattern, PatternMatch>,
+  underServed: Map<AccessPattern, IndexMatch>,
+): FindingDraft {
+  const sites = rec.patterns.map((p) => p.location).sort(bySource);
+  const columns = rec.keys.map((k) => k.column ?? k.expression ?? "?");
+  const keyText = `(${columns.join(", ")})${rec.where ? ` WHERE ${rec.where}` : ""}`;
+  const qualified = qualifiedTableName(table);
+  const filtered = filterColumns(rec.patterns);
+  const blocked = rec.parameterBlocked.length > 0;
+  const weak = rec.patterns.map((p) => underServed.get(p)).filter((m): m is IndexMatch => m !== undefined);
+  const them = rec.patterns.length > 1 ? "them" : "it";
+  const lead = rec.keys[0]?.column ?? rec.keys[0]?.expression ?? "";
+  const served = weak.length
+    ? `the only index the planner can use, ${[...new Set(weak.map((m) => m.index.name))].join(", ")}, searches by ${[...new Set(weak.flatMap((m) => m.boundKeys))].join(", ")}, not by ${lead}, which alone finds the row`
+    : `no index serves ${them}`;
+  let message = `${callers(rec.patterns)} ${rec.patterns.length > 1 ? "query" : "queries"} \`${table.name}\` by ${filtered.join(", ")} and ${served}: add ${rec.name} on ${keyText}.`;
+  if (rec.replaces.length > 0) message += ` It replaces ${rec.replaces.map((r) => r.name).join(", ")}.`;
+  if (blocked) {
+    message += ` ${rec.parameterBlocked.map((b) => b.index.name).join(", ")} looks as if it serves ${rec.patterns.length > 1 ? "them" : "it"}, but its WHERE compares ${[...new Set(rec.parameterBlocked.flatMap((b) => b.columns))].join(", ")} with constants the client sends as parameters: once the plan goes generic it is not used.`;
+  }
+
+  const reachable = alreadyReachable(rec, matches);
+  if (reachable) {
+    message = `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}) can use ${reachable[0].best!.index.name} only by a skip scan over its leading column: ${rec.name} on ${keyText} would bound the scan.`;
+  }
+  const why: string[] = [];
+  for (const p of rec.patterns) {
+    const m = matches.get(p);
+    const where = p.functionName ? `\`${p.functionName}()\`` : `${p.location.file}:${p.location.line}`;
+    const filter = describePattern(p) || "no filter";
+    const closest = m?.best ? m.best.reason : m?.matches.filter((x) => x.parameterBlockedColumns).map((x) => x.reason)[0];
+    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map((o) => `${o.column ?? o.expression}${o.descending ? " desc" : ""}`).join(", ")}` : ""}${p.limited ? " limited" : ""}${closest ? `; ${closest}` : ""}`);
+  }
+  const paragraphs = [
+    weak.length
+      ? `The planner can only narrow ${rec.patterns.length > 1 ? "these queries" : "this query"} by ${[...new Set(weak.flatMap((m) => m.boundKeys))].join(", ")} and then reads every row that matches. ${sizeNote(context, table)}`
+      : `Without an index the planner reads every row of ${qualified} for ${rec.patterns.length > 1 ? "each of these queries" : "this query"}. ${sizeNote(context, table)}`,
+    `Call sites this index serves:\n${why.join("\n")}`,
+    `Why this index: ${rec.reasons.join(". ")}.`,
+  ];
+  if (rec.foreignKeys.length > 0) paragraphs.push(`It also covers foreign key ${rec.foreignKeys.map((f) => `${f.name} (${f.columns.join(", ")})`).join(", ")}.`);
+  return {
+    rule: RULE_ID,
+    severity: reachable ? "noted" : severityOf(context, table, rec),
+    table: qualified,
+    columns,
+    message,
+    location: sites[0],
+    related: sites.slice(1),
+    fix: { sql: rec.sql },
+    details: paragraphs.join("\n\n"),
+    key: `${columns.join(",")}${rec.where ? ` WHERE ${rec.where}` : ""}`,
+  };
+}
+
+function partialFindings(table: Table, entries: Array<{ pattern: AccessPattern; match: PatternMatch }>): FindingDraft[] {
+  const groups = new Map<string, Array<{ pattern: AccessPattern; match: PatternMatch }>>();
+  for (const e of entries) {
+    const best = e.match.best!;
+    const id = `${best.index.name}|${best.access}`;
+    groups.set(id, [...(groups.get(id) ?? []), e]);
+  }
+  const findings: FindingDraft[] = [];
+  for (const group of groups.values()) {
+    const best = group[0].match.best!;
+    const patterns = group.map((g) => g.pattern);
+    const sites = patterns.map((p) => p.location).sort(bySource);
+    const how = best.access === "skip-scan" ? "only by a skip scan" : "only as a full scan that filters rows";
+    const columns = filterColumns(patterns);
+    findings.push({
+      rule: RULE_ID,
+      severity: "noted",
+      table: qualifiedTableName(table),
+      columns,
+      message: `${callers(patterns)} on \`${table.name}\` (${columns.join(", ")}) can use ${best.index.name} ${how}: ${best.reason}.`,
+      location: sites[0],
+      related: sites.slice(1),
+      details:
+        best.access === "skip-scan"
+          ? `PostgreSQL 18 can skip through the distinct values of the unconstrained leading column, which is cheap only when that column has few distinct values. An index that leads with the filtered column would bound the scan directly.`
+          : `The planner reads the index from one end and checks each row; with a LIMIT and rows that match early this is quick, otherwise it reads the whole index.`,
+      key: `partial:${best.index.name}:${best.access}`,
+    });
+  }
+  return findings;
+}
+
+export const queryIndex: Rule = {
+  id: RULE_ID,
+  description: "A query the application makes that no index serves, with the index (column order, partial WHERE) that would.",
+  defaultSeverity: "important",
+  check(context: RuleContext): FindingDraft[] {
+    const byTable = new Map<Table, AccessPattern[]>();
+    for (const raw of context.patterns) {
+      if (suppressed(raw)) continue;
+      const pattern = unconditional(raw);
+      if (!indexable(pattern)) continue;
+      const table = findTable(context.schema, pattern.table);
+      if (!table) continue;
+      byTable.set(table, [...(byTable.get(table) ?? []), pattern]);
+    }
+    const takenNames = new Set(context.schema.tables.flatMap((t) => t.indexes.map((i) => i.name)));
+    const findings: FindingDraft[] = [];
+    for (const [table, patterns] of byTable) {
+      const advice = adviseTable(table, patterns, {
+        uncoveredForeignKeys: uncoveredForeignKeys(table),
+        rowsOf: (schema, name) => tableHint(context.config, schema, name)?.rows,
+        takenNames,
+      });
+      for (const r of advice.recommendations) takenNames.add(r.name);
+      const matches = new Map(advice.matches.map((m) => [m.pattern, m.match]));
+      for (const rec of advice.recommendations) findings.push(recommendationFinding(context, table, rec, matches, advice.underServed));
+      const unplaced = new Set(advice.unplaced);
+      findings.push(...partialFindings(table, advice.matches.filter((m) => m.match.verdict === "partial" && unplaced.has(m.pattern))));
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,528 @@
+// The differential test's machinery: generated (index, access pattern) cases, the SQL each pattern
+// stands for, and the real planner's verdict read from EXPLAIN (FORMAT JSON) in PGlite.
+//
+// What counts as "the planner serves it with this index" (enable_seqscan, enable_sort and
+// enable_incremental_sort off, so any usable index path beats a disabled seq scan or sort):
+//   served      a scan node on the index whose Index Cond names the index's leading key; or, for a
+//               query with ORDER BY and LIMIT, a plan on the index with no Sort node; or, for a partial
+//               index, a scan of it with neither Index Cond nor Filter (the WHERE is the whole filter);
+//   partial     the index appears in the plan in any other way (skip scan, full scan that filters);
+//   not-served  the index does not appear in the plan.
+import type { PGlite } from "@electric-sql/pglite";
+import type { AccessPattern, Column, ColumnPredicate, Index, IndexKey, OrderTerm, Table } from "../../../src/core/types.js";
+import { parseSql } from "../../../src/sql/parser.js";
+import type { Verdict } from "../../../src/advisor/match.js";
+
+// ---------------------------------------------------------------- seeded randomness
+
+export function prng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    // mulberry32
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Rand = () => number;
+const pick = <T>(r: Rand, items: readonly T[]): T => items[Math.floor(r() * items.length)];
+const chance = (r: Rand, p: number) => r() < p;
+
+// ---------------------------------------------------------------- the table every case uses
+
+export const TABLE_NAME = "diff_t";
+const INT_COLUMNS = ["a", "b", "c", "d"] as const;
+const TEXT_COLUMNS = ["s", "u"] as const;
+const BOOL_COLUMNS = ["f", "g"] as const;
+
+const loc = { file: "diff.sql", line: 1, column: 1 };
+
+// Text columns carry a locale collation, as a hosted database's default would be (PGlite's is C).
+export const CREATE_TABLE_SQL = `CREATE TABLE ${TABLE_NAME} (
+  id int, a int, b int, c int, d int,
+  s text COLLATE "en_US", u text COLLATE "en_US",
+  f boolean, g boolean, payload text
+)`;
+
+export function columnType(column: string): "int" | "text" | "bool" {
+  if ((TEXT_COLUMNS as readonly string[]).includes(column)) return "text";
+  if ((BOOL_COLUMNS as readonly string[]).includes(column)) return "bool";
+  return "int";
+}
+
+export function tableModel(indexes: Index[]): Table {
+  const columns: Column[] = ["id", ...INT_COLUMNS, ...TEXT_COLUMNS, ...BOOL_COLUMNS, "payload"].map((name) => ({
+    name,
+    type: name === "payload" ? "text" : columnType(name) === "bool" ? "boolean" : columnType(name) === "int" ? "integer" : "text",
+    nullable: true,
+    location: loc,
+  }));
+  return {
+    schema: "public",
+    name: TABLE_NAME,
+    columns,
+    primaryKey: null,
+    indexes,
+    foreignKeys: [],
+    checkConstraints: [],
+    partitionBy: null,
+    partitionOf: null,
+    createdInFileOrder: 0,
+    location: loc,
+  };
+}
+
+// ---------------------------------------------------------------- indexes
+
+export interface IndexSpec {
+  keys: Array<{ column?: string; expression?: string; opclass?: string; collation?: string; descending: boolean; nulls?: "first" | "last" }>;
+  unique: boolean;
+  where: string | null;
+}
+
+function keySql(k: IndexSpec["keys"][number]): string {
+  let s = k.column ?? `(${k.expression})`;
+  if (k.collation) s += ` COLLATE "${k.collation}"`;
+  if (k.opclass) s += ` ${k.opclass}`;
+  if (k.descending) s += " DESC";
+  if (k.nulls) s += ` NULLS ${k.nulls.toUpperCase()}`;
+  return s;
+}
+
+export function createIndexSql(name: string, spec: IndexSpec): string {
+  return `CREATE ${spec.unique ? "UNIQUE " : ""}INDEX ${name} ON ${TABLE_NAME} (${spec.keys.map(keySql).join(", ")})${spec.where ? ` WHERE ${spec.where}` : ""}`;
+}
+
+/** The schema model's view of the index, built from the real parser's tree of its CREATE INDEX. */
+export function indexModel(name: string, spec: IndexSpec): Index {
+  const parsed = parseSql(createIndexSql(name, spec));
+  if (!parsed.ok) throw new Error(`generated index does not parse: ${parsed.message}`);
+  const stmt = parsed.statements[0].ast.IndexStmt;
+  const keys: IndexKey[] = spec.keys.map((k) => ({
+    column: k.column,
+    expression: k.expression,
+    opclass: k.opclass,
+    collation: k.collation,
+    descending: k.descending,
+    nullsFirst: k.nulls ? k.nulls === "first" : k.descending,
+  }));
+  return {
+    name,
+    keys,
+    include: [],
+    unique: spec.unique,
+    method: "btree",
+    where: spec.where,
+    whereAst: stmt.whereClause ?? null,
+    constraint: null,
+    location: loc,
+  };
+}
+
+// ---------------------------------------------------------------- generation
+
+const INT_VALUES = [0, 1, 3, 5, 7, 10, 20];
+const TEXT_VALUES = ["ab", "cd", "x"];
+
+function literalFor(column: string, r: Rand): string {
+  const type = columnType(column);
+  if (type === "int") return String(pick(r, INT_VALUES));
+  if (type === "bool") return pick(r, ["true", "false"]);
+  return `'${pick(r, TEXT_VALUES)}'`;
+}
+
+function target(r: Rand): { column?: string; expression?: string } {
+  if (chance(r, 0.08)) return { expression: "lower(s)" };
+  return { column: pick(r, [...INT_COLUMNS, ...INT_COLUMNS, ...TEXT_COLUMNS, ...BOOL_COLUMNS]) };
+}
+
+function randomPredicate(r: Rand): ColumnPredicate {
+  const t = target(r);
+  const type = t.expression ? "text" : columnType(t.column!);
+  const sentAs = chance(r, 0.35) ? "param" : "literal";
+  const colForValue = t.column ?? "s";
+  if (type === "bool") {
+    const op = pick(r, ["bool", "bool", "is-null", "is-not-null"] as const);
+    if (op === "bool") return { ...t, op, value: pick(r, ["true", "false"]), sentAs };
+    return { ...t, op, sentAs: "literal" };
+  }
+  const ops =
+    type === "int"
+      ? (["eq", "eq", "in", "range", "range", "is-null", "is-not-null", "neq"] as const)
+      : (["eq", "eq", "in", "like-prefix", "like-prefix", "like", "is-null", "neq"] as const);
+  const op = pick(r, ops);
+  switch (op) {
+    case "eq":
+    case "neq":
+      return { ...t, op, value: literalFor(colForValue, r), sentAs: op === "neq" ? "literal" : sentAs };
+    case "in":
+      return { ...t, op, sentAs };
+    case "range":
+      return { ...t, op, operator: pick(r, ["<", "<=", ">", ">="] as const), value: literalFor(colForValue, r), sentAs };
+    case "like-prefix":
+      return { ...t, op, value: `'${pick(r, TEXT_VALUES)}%'`, sentAs };
+    case "like":
+      return { ...t, op, value: `'%${pick(r, TEXT_VALUES)}%'`, sentAs: "literal" };
+    default:
+      return { ...t, op, sentAs: "literal" };
+  }
+}
+
+function randomOrder(r: Rand): OrderTerm {
+  const t = target(r);
+  const nullsFirst = chance(r, 0.5) ? null : chance(r, 0.5);
+  return { ...t, descending: chance(r, 0.5), nullsFirst };
+}
+
+/** A literal predicate the pattern's own clauses may or may not prove, for a partial index. */
+function indexWhere(r: Rand, pattern: AccessPattern): string {
+  const fromPattern = pattern.predicates.filter((p) => p.column && p.op !== "neq" && p.op !== "like");
+  const atoms: string[] = [];
+  const n = chance(r, 0.7) ? 1 : 2;
+  for (let i = 0; i < n; i++) {
+    let p = fromPattern.length && chance(r, 0.75) ? pick(r, fromPattern) : randomPredicate(r);
+    while (!p.column) p = randomPredicate(r);
+    const column = p.column;
+    const type = columnType(column);
+    const choice = r();
+    if (type === "bool") {
+      atoms.push(pick(r, [column, `NOT ${column}`, `${column} = true`, `${column} IS NOT NULL`, `${column} IS NULL`]));
+    } else if (choice < 0.3) {
+      atoms.push(`${column} IS NOT NULL`);
+    } else if (choice < 0.4) {
+      atoms.push(`${column} IS NULL`);
+    } else if (choice < 0.65 && p.value && (p.op === "eq" || p.op === "range")) {
+      // The same comparison, or one a little wider or narrower.
+      if (type === "int" && p.op === "range") {
+        const v = Number(p.value) + pick(r, [-2, 0, 2]);
+        atoms.push(`${column} ${p.operator} ${v}`);
+      } else atoms.push(`${column} = ${p.value}`);
+    } else if (type === "int") {
+      const v = pick(r, INT_VALUES);
+      atoms.push(pick(r, [`${column} > ${v}`, `${column} <= ${v}`, `${column} = ${v}`, `${column} IN (${v}, ${v + 1})`, `${column} <> ${v}`]));
+    } else {
+      atoms.push(pick(r, [`${column} = '${pick(r, TEXT_VALUES)}'`, `${column} IS NOT NULL`]));
+    }
+  }
+  if (atoms.length === 2 && chance(r, 0.2)) return `(${atoms[0]} OR ${atoms[1]})`;
+  return atoms.join(" AND ");
+}
+
+export interface DiffCase {
+  n: number;
+  index: IndexSpec;
+  pattern: AccessPattern;
+}
+
+function randomIndex(r: Rand, pattern: AccessPattern): IndexSpec {
+  // Build keys mostly from what the query touches, so that every rule gets exercised.
+  const touched = [...pattern.predicates, ...pattern.orderBy].map((p) => (p.column ? { column: p.column } : { expression: p.expression! }));
+  const count = pick(r, [1, 1, 2, 2, 2, 3]);
+  const keys: IndexSpec["keys"] = [];
+  const used = new Set<string>();
+  for (let i = 0; i < count * 3 && keys.length < count; i++) {
+    const t = touched.length && chance(r, 0.7) ? pick(r, touched) : target(r);
+    const id = t.column ?? t.expression!;
+    if (used.has(id)) continue;
+    used.add(id);
+    const text = t.expression !== undefined || columnType(t.column!) === "text";
+    const key: IndexSpec["keys"][number] = { ...t, descending: chance(r, 0.25) };
+    if (chance(r, 0.2)) key.nulls = chance(r, 0.5) ? "first" : "last";
+    if (text && chance(r, 0.3)) key.opclass = "text_pattern_ops";
+    else if (text && chance(r, 0.15)) key.collation = "C";
+    keys.push(key);
+  }
+  return { keys, unique: chance(r, 0.15), where: chance(r, 0.3) ? indexWhere(r, pattern) : null };
+}
+
+export function generateCases(count: number, seed: number): DiffCase[] {
+  const r = prng(seed);
+  const cases: DiffCase[] = [];
+  for (let n = 0; n < count; n++) {
+    const predicates: ColumnPredicate[] = [];
+    const np = pick(r, [0, 1, 1, 2, 2, 3]);
+    for (let i = 0; i < np; i++) {
+      const p = randomPredicate(r);
+      // Two equalities on one column are a contradiction the planner folds to `false`; real code does not write them.
+      const same = predicates.find((q) => (q.column ?? q.expression) === (p.column ?? p.expression));
+      if (same && !(same.op === "range" && p.op === "range")) continue;
+      predicates.push(p);
+    }
+    const orderBy: OrderTerm[] = [];
+    if (np === 0 || chance(r, 0.3)) {
+      const no = pick(r, [1, 1, 2]);
+      for (let i = 0; i < no; i++) orderBy.push(randomOrder(r));
+    }
+    const pattern: AccessPattern = {
+      table: TABLE_NAME,
+      kind: "select",
+      predicates,
+      hasOr: false,
+      orderBy,
+      limited: orderBy.length > 0 ? chance(r, 0.7) : chance(r, 0.3),
+      joins: [],
+      inLoop: false,
+      source: "sql-in-code",
+      location: loc,
+      suppressions: [],
+    };
+    cases.push({ n, index: randomIndex(r, pattern), pattern });
+  }
+  return cases;
+}
+
+// ---------------------------------------------------------------- pattern -> SQL
+
+export interface RenderedQuery {
+  sql: string;
+  /** Types of $1..$n, and values to execute with. */
+  paramTypes: string[];
+  paramValues: string[];
+}
+
+function sqlTarget(p: { column?: string; expression?: string }): string {
+  return p.column ?? p.expression!;
+}
+
+/** SQL type of a column of the differential table. */
+export function diffColumnType(column: string): string {
+  const type = columnType(column);
+  return type === "int" ? "integer" : type === "bool" ? "boolean" : "text";
+}
+
+function unquote(v: string): string {
+  return v.startsWith("'") ? v.slice(1, -1).replace(/''/g, "'") : v;
+}
+
+/** The SQL an access pattern stands for, with parameters where the client binds them. */
+export function renderPattern(pattern: AccessPattern, table = TABLE_NAME, typeOf: (column: string) => string = diffColumnType): RenderedQuery {
+  const paramType = (p: ColumnPredicate) => (p.column ? typeOf(p.column) : "text");
+  const paramTypes: string[] = [];
+  const paramValues: string[] = [];
+  const param = (type: string, value: string) => {
+    paramTypes.push(type);
+    paramValues.push(value);
+    return `$${paramTypes.length}`;
+  };
+  const where = pattern.predicates.map((p) => {
+    const t = sqlTarget(p);
+    const param$ = p.sentAs === "param";
+    switch (p.op) {
+      case "eq":
+        return `${t} = ${param$ ? param(paramType(p), unquote(p.value!)) : p.value}`;
+      case "neq":
+        return `${t} <> ${param$ ? param(paramType(p), unquote(p.value!)) : p.value}`;
+      case "range":
+        return `${t} ${p.operator} ${param$ ? param(paramType(p), unquote(p.value!)) : p.value}`;
+      case "in": {
+        const type = paramType(p);
+        const numeric = /int|numeric/.test(type);
+        if (param$) return `${t} = ANY(${param(`${type}[]`, numeric ? "{1,2}" : "{ab,cd}")})`;
+        return `${t} IN (${numeric ? "1, 2" : "'ab', 'cd'"})`;
+      }
+      case "is-null":
+        return `${t} IS NULL`;
+      case "is-not-null":
+        return `${t} IS NOT NULL`;
+      case "bool":
+        if (param$) return `${t} = ${param("boolean", p.value ?? "true")}`;
+        return p.value === "false" ? `NOT ${t}` : t;
+      case "like-prefix":
+      case "like":
+        return `${t} ${p.caseInsensitive ? "ILIKE" : "LIKE"} ${param$ ? param("text", unquote(p.value!)) : p.value}`;
+      default:
+        throw new Error(`cannot render ${p.op}`);
+    }
+  });
+  let sql = `SELECT * FROM ${table}`;
+  if (where.length) sql += ` WHERE ${where.join(" AND ")}`;
+  if (pattern.orderBy.length) {
+    sql += ` ORDER BY ${pattern.orderBy
+      .map((o) => `${sqlTarget(o)}${o.descending ? " DESC" : ""}${o.nullsFirst === null ? "" : o.nullsFirst ? " NULLS FIRST" : " NULLS LAST"}`)
+      .join(", ")}`;
+  }
+  if (pattern.limited) sql += " LIMIT 10";
+  return { sql, paramTypes, paramValues };
+}
+
+// ---------------------------------------------------------------- the planner's verdict
+
+interface PlanNode {
+  "Node Type": string;
+  "Index Name"?: string;
+  "Index Cond"?: string;
+  Filter?: string;
+  Plans?: PlanNode[];
+}
+
+function walk(node: PlanNode, visit: (n: PlanNode, parent: PlanNode | null) => void, parent: PlanNode | null = null): void {
+  visit(node, parent);
+  for (const child of node.Plans ?? []) walk(child, visit, node);
+}
+
+export interface PlannerAnswer {
+  verdict: Verdict;
+  plan: string;
+  /** Served only because no Sort appears: worth checking that the query needs a sort at all. */
+  byOrder?: boolean;
+}
+
+/** Does the plan contain a Sort node? */
+export function planSorts(planJson: unknown): boolean {
+  let sorted = false;
+  walk((planJson as Array<{ Plan: PlanNode }>)[0].Plan, (n) => {
+    if (n["Node Type"] === "Sort" || n["Node Type"] === "Incremental Sort") sorted = true;
+  });
+  return sorted;
+}
+
+function mentions(cond: string, leading: string): boolean {
+  let text = cond.replace(/'(?:[^']|'')*'/g, "''");
+  if (/^[a-z_][a-z0-9_]*$/.test(leading)) {
+    // A column inside a function call (`lower(s)`) is the expression's key, not the column's.
+    text = text.replace(/[a-z_][a-z0-9_]*\([^()]*\)/g, "#()");
+    return new RegExp(`(^|[^a-z0-9_.])${leading}([^a-z0-9_]|$)`).test(text);
+  }
+  return text.includes(leading);
+}
+
+/** Reads the planner's verdict for `indexName` out of an EXPLAIN (FORMAT JSON) result. */
+export function plannerVerdict(planJson: unknown, indexName: string, leading: string, pattern: AccessPattern, partialIndex: boolean): PlannerAnswer {
+  const root = (planJson as Array<{ Plan: PlanNode }>)[0].Plan;
+  const scans: PlanNode[] = [];
+  let sorted = false;
+  let heapFilter = false;
+  walk(root, (n, parent) => {
+    if (n["Index Name"] === indexName) {
+      scans.push(n);
+      if (parent?.["Node Type"] === "Bitmap Heap Scan" && parent.Filter) heapFilter = true;
+    }
+    if (n["Node Type"] === "Sort" || n["Node Type"] === "Incremental Sort") sorted = true;
+  });
+  const plan = JSON.stringify(root);
+  if (scans.length === 0) return { verdict: "not-served", plan };
+  if (scans.some((s) => s["Index Cond"] && mentions(s["Index Cond"], leading))) return { verdict: "served", plan };
+  if (pattern.orderBy.length > 0 && pattern.limited && !sorted) return { verdict: "served", plan, byOrder: true };
+  if (partialIndex && scans.every((s) => !s["Index Cond"] && !s.Filter) && !heapFilter) return { verdict: "served", plan };
+  return { verdict: "partial", plan };
+}
+
+export async function preparePlanner(db: PGlite): Promise<void> {
+  await db.exec(`
+    SET enable_seqscan = off;
+    SET enable_sort = off;
+    SET enable_incremental_sort = off;
+    SET plan_cache_mode = force_generic_plan;
+  `);
+}
+
+let statementCounter = 0;
+
+/** EXPLAIN (FORMAT JSON) of the pattern's query; parameterised ones through PREPARE / EXECUTE (generic plan). */
+export async function explainPattern(db: PGlite, pattern: AccessPattern, table = TABLE_NAME, typeOf?: (column: string) => string): Promise<unknown> {
+  const q = renderPattern(pattern, table, typeOf);
+  if (q.paramTypes.length === 0) {
+    const res = await db.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${q.sql}`);
+    return res.rows[0]["QUERY PLAN"];
+  }
+  const name = `diff_q${++statementCounter}`;
+  await db.exec(`PREPARE ${name}(${q.paramTypes.join(", ")}) AS ${q.sql}`);
+  try {
+    const args = q.paramValues.map((v, i) => `'${v.replace(/'/g, "''")}'::${q.paramTypes[i]}`).join(", ");
+    const res = await db.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) EXECUTE ${name}(${args})`);
+    return res.rows[0]["QUERY PLAN"];
+  } finally {
+    await db.exec(`DEALLOCATE ${name}`);
+  }
+}
+
+// ---------------------------------------------------------------- running cases
+
+export interface CaseOutcome {
+  case: DiffCase;
+  sql: string;
+  indexSql: string;
+  planner: Verdict;
+  matcher: Verdict;
+  /** The matcher declined to judge (its answer depends on something outside the schema model). */
+  declined: string | null;
+  reason: string;
+  plan: string;
+}
+
+export interface DiffSummary {
+  cases: number;
+  agreed: number;
+  declined: number;
+  disagreements: CaseOutcome[];
+  byVerdict: Record<Verdict, number>;
+  outcomes: CaseOutcome[];
+  ms: number;
+}
+
+export async function setupDiffTable(db: PGlite): Promise<void> {
+  await db.exec(`DROP TABLE IF EXISTS ${TABLE_NAME}; ${CREATE_TABLE_SQL};`);
+  await preparePlanner(db);
+}
+
+/** Runs each case in its own transaction (index created, plan read, rolled back) on one table. */
+export async function runCases(
+  db: PGlite,
+  cases: DiffCase[],
+  matchIndex: (table: Table, index: Index, pattern: AccessPattern) => { verdict: Verdict; reason: string; uncertain?: string },
+): Promise<DiffSummary> {
+  const started = performance.now();
+  await setupDiffTable(db);
+  const outcomes: CaseOutcome[] = [];
+  for (const c of cases) {
+    const name = `diff_ix`;
+    const indexSql = createIndexSql(name, c.index);
+    const model = indexModel(name, c.index);
+    const leading = c.index.keys[0].column ?? c.index.keys[0].expression!;
+    const match = matchIndex(tableModel([model]), model, c.pattern);
+    await db.exec("BEGIN");
+    let answer: PlannerAnswer;
+    try {
+      await db.exec(indexSql);
+      answer = plannerVerdict(await explainPattern(db, c.pattern), name, leading, c.pattern, c.index.where !== null);
+      if (answer.byOrder) {
+        // When `= value` fixes every ORDER BY column there is nothing to sort, whatever the index.
+        await db.exec(`DROP INDEX ${name}`);
+        if (!planSorts(await explainPattern(db, c.pattern))) {
+          answer = { ...answer, verdict: "partial" };
+        }
+      }
+    } finally {
+      await db.exec("ROLLBACK");
+    }
+    outcomes.push({
+      case: c,
+      sql: renderPattern(c.pattern).sql,
+      indexSql,
+      planner: answer.verdict,
+      matcher: match.verdict,
+      declined: match.uncertain ?? null,
+      reason: match.reason,
+      plan: answer.plan,
+    });
+  }
+  const judged = outcomes.filter((o) => o.declined === null);
+  const byVerdict: Record<Verdict, number> = { served: 0, partial: 0, "not-served": 0 };
+  for (const o of outcomes) byVerdict[o.planner]++;
+  return {
+    cases: outcomes.length,
+    agreed: judged.filter((o) => o.planner === o.matcher).length,
+    declined: outcomes.length - judged.length,
+    disagreements: judged.filter((o) => o.planner !== o.matcher),
+    byVerdict,
+    outcomes,
+    ms: Math.round(performance.now() - started),
+  };
+}
+
+export function describeOutcome(o: CaseOutcome): string {
+  return `#${o.case.n} planner=${o.planner} matcher=${o.matcher}\n  ${o.indexSql}\n  ${o.sql}\n  matcher: ${o.reason}\n  plan: ${o.plan.slice(0, 600)}`;
+}

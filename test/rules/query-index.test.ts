@@ -1,0 +1,114 @@
+// The query-index rule over a replayed schema and access patterns as the extractors produce them.
+import { beforeAll, describe, expect, it } from "vitest";
+import { configSchema, resolveConfig } from "../../src/core/config.js";
+import type { AccessPattern } from "../../src/core/types.js";
+import { queryIndex } from "../../src/rules/query-index.js";
+import type { RuleContext } from "../../src/rules/rule.js";
+import { initParser, parseSql } from "../../src/sql/parser.js";
+import { CALL_LOGS_SQL, eq, isNull, pattern, reconnectPattern, schemaFrom } from "../advisor/support/schema.js";
+
+beforeAll(async () => {
+  await initParser();
+});
+
+function run(sql: string, patterns: AccessPattern[], config: unknown = {}) {
+  const context: RuleContext = {
+    set: { name: "supabase/migrations", framework: "supabase", root: "supabase/migrations", files: [] },
+    statements: [],
+    schema: schemaFrom(sql),
+    patterns,
+    problems: [],
+    config: resolveConfig(configSchema.parse(config)),
+  };
+  return queryIndex.check(context);
+}
+
+const at = (file: string, line: number) => ({ file, line, column: 5 });
+
+describe("query-index", () => {
+  it("reports the seed's reconnect lookup with the index that serves it, at the first call site", () => {
+    const second = { ...reconnectPattern(), location: at("apps/server/src/socket.ts", 88), functionName: "resumeCall" };
+    const findings = run(CALL_LOGS_SQL, [second, reconnectPattern()]);
+    expect(findings).toHaveLength(1);
+    const f = findings[0];
+    expect(f.rule).toBe("query-index");
+    expect(f.table).toBe("public.call_logs");
+    expect(f.columns).toEqual(["reconnect_token"]);
+    expect(f.location).toEqual({ file: "apps/server/src/lib/call-logger.ts", line: 413, column: 22 });
+    expect(f.related).toEqual([at("apps/server/src/socket.ts", 88)]);
+    expect(f.message).toContain("`getCallByReconnectToken()`");
+    expect(f.message).toContain("`resumeCall()`");
+    expect(f.message).toContain("`call_logs`");
+    expect(f.message).toContain("reconnect_token");
+    expect(f.fix?.sql).toBe("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_call_logs_reconnect_token ON call_logs (reconnect_token) WHERE ended_at IS NULL;");
+    expect(parseSql(f.fix!.sql).ok).toBe(true);
+    expect(f.key).toBe("reconnect_token WHERE ended_at IS NULL");
+    // No size hint, but a single-row lookup on a column no index has.
+    expect(f.severity).toBe("important");
+    expect(f.details).toContain("reconnect_token alone finds the row");
+    expect(f.details).toContain("WHERE ended_at IS NULL");
+  });
+
+  it("does not let an index on a weak column pass for one on the token that finds the row", () => {
+    const sql = CALL_LOGS_SQL + "CREATE INDEX idx_call_logs_status ON call_logs (status);";
+    const [f] = run(sql, [reconnectPattern()], { tables: { call_logs: { rows: 10_000_000 } } });
+    expect(f.severity).toBe("important");
+    expect(f.message).toContain("idx_call_logs_status, searches by status, not by reconnect_token");
+    expect(f.fix?.sql).toContain("ON call_logs (reconnect_token) WHERE ended_at IS NULL");
+    // While a query the status index does serve well is left alone.
+    const byStatus = pattern("call_logs", [eq("status", "$1"), isNull("ended_at")], { limited: true });
+    expect(run(sql, [byStatus])).toEqual([]);
+  });
+
+  it("mentions a parameter-blocked partial index only when it would otherwise serve the query", () => {
+    const unrelated = CALL_LOGS_SQL + "CREATE INDEX idx_call_logs_orphaned ON call_logs (created_at) WHERE status = 'accepted' AND ended_at IS NULL;";
+    const [f] = run(unrelated, [reconnectPattern()]);
+    expect(f.message).not.toContain("idx_call_logs_orphaned");
+  });
+
+  it("weighs severity by the table's size hint", () => {
+    const p = [pattern("call_logs", [eq("agent_id", "$1")], { limited: true })];
+    expect(run(CALL_LOGS_SQL, p, { tables: { call_logs: { rows: 5_000 } } })[0].severity).toBe("routine");
+    expect(run(CALL_LOGS_SQL, p, { tables: { call_logs: { rows: 10_000_000 } } })[0].severity).toBe("important");
+    const many = [pattern("call_logs", [eq("agent_id", "$1")])];
+    expect(run(CALL_LOGS_SQL, many)[0].severity).toBe("routine");
+  });
+
+  it("keeps the finding's id key when the call site moves", () => {
+    const a = run(CALL_LOGS_SQL, [reconnectPattern()])[0];
+    const moved = { ...reconnectPattern(), location: at("apps/server/src/lib/call-logger.ts", 500) };
+    const b = run(CALL_LOGS_SQL, [moved])[0];
+    expect(b.key).toBe(a.key);
+    expect(b.columns).toEqual(a.columns);
+  });
+
+  it("says nothing about a query an index serves, an insert, or an unknown table", () => {
+    const served = pattern("call_logs", [eq("organization_id", "$1")], { orderBy: [{ column: "created_at", descending: true, nullsFirst: null }], limited: true });
+    const insert = pattern("call_logs", [], { kind: "insert" });
+    const unknown = pattern("no_such_table", [eq("x", "$1")]);
+    expect(run(CALL_LOGS_SQL, [served, insert, unknown])).toEqual([]);
+  });
+
+  it("respects an index-audit-ignore comment on the query", () => {
+    const p = { ...reconnectPattern(), suppressions: [{ rule: "query-index", reason: "admin only", location: at("apps/server/src/lib/call-logger.ts", 412) }] };
+    expect(run(CALL_LOGS_SQL, [p])).toEqual([]);
+  });
+
+  it("notes a query an existing index reaches only by skip scan", () => {
+    const p = pattern("call_logs", [eq("status", "$1")], { functionName: "countByStatus" });
+    const findings = run(CALL_LOGS_SQL, [p]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0].severity).toBe("noted");
+    expect(findings[0].message).toContain("skip scan");
+    expect(findings[0].message).toContain("idx_call_logs_org_status_created");
+    expect(findings[0].fix?.sql).toContain("(status)");
+  });
+
+  it("ignores a filter that is applied on some code paths only", () => {
+    const p = pattern("call_logs", [eq("organization_id", "$1"), { ...eq("agent_id", "$2"), conditional: true }]);
+    expect(run(CALL_LOGS_SQL, [p])).toEqual([]);
+    const only = pattern("call_logs", [{ ...eq("agent_id", "$2"), conditional: true }, isNull("ended_at")]);
+    const [f] = run(CALL_LOGS_SQL, [only]);
+    expect(f.columns).toEqual(["ended_at"]);
+  });
+});
