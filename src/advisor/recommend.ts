@@ -221,7 +221,9 @@ function candidateFor(shape: Shape, table: Table, frequency: Map<string, number>
       reasons.push(
         shape.range.op === "like-prefix"
           ? `then ${label(target)} with ${keys[keys.length - 1].opclass}, the only way a LIKE 'prefix%' can use a btree under a locale collation`
-          : `then the range column ${label(target)} last: a btree bounds one range after the equalities`,
+          : keys.length > 1
+            ? `then the range column ${label(target)} last: a btree bounds one range after the equalities`
+            : `the range column ${label(target)}: a btree bounds the scan to that range`,
       );
     }
   }
@@ -378,7 +380,13 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
     const params = [...new Set(served.flatMap((p) => p.predicates.filter((q) => q.sentAs === "param" && (q.op === "eq" || q.op === "bool")).map((q) => q.column ?? q.expression ?? "")))];
     if (params.length) {
       const inKey = params.filter((col) => candidate.keys.some((k) => (k.column ?? k.expression) === col));
-      const where = inKey.length === params.length ? "go into the key" : inKey.length ? `go into the key (${inKey.join(", ")}) or are checked on the fetched rows` : "are checked on the fetched rows";
+      const plural = params.length > 1;
+      const where =
+        inKey.length === params.length
+          ? `${plural ? "go" : "goes"} into the key`
+          : inKey.length
+            ? `go into the key (${inKey.join(", ")}) or are checked on the fetched rows`
+            : `${plural ? "are" : "is"} checked on the fetched rows`;
       reasons.push(
         `${params.join(", ")} ${params.length > 1 ? "are" : "is"} sent as ${params.length > 1 ? "parameters" : "a parameter"}, so ${params.length > 1 ? "they" : "it"} ${where}, never into the WHERE: a partial index predicate on a parameterised value is unusable once PostgreSQL switches to a generic plan`,
       );
@@ -418,7 +426,7 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
 /** Explains why an existing partial index stops serving a query once plans go generic. */
 export function genericPlanCaveat(index: Index, columns: string[]): string {
   return (
-    `${index.name} (WHERE ${index.where ?? "..."}) compares ${columns.join(", ")} with constants, but the client sends ${columns.length > 1 ? "those values" : "that value"} as parameters: ` +
+    `${index.name} (WHERE ${index.where ?? "..."}) compares ${columns.join(", ")} with constants, but the client sends ${columns.length > 1 ? "those values as parameters" : "that value as a parameter"}: ` +
     `PostgreSQL can use it only in a custom plan; after 5 executions of a prepared statement (PostgREST prepares its statements) it switches to a generic plan when that is not costlier, and a generic plan cannot prove the WHERE, so the index is silently skipped`
   );
 }

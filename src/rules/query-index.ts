@@ -8,7 +8,7 @@
 import { tableHint } from "../core/config.js";
 import type { AccessPattern, FindingDraft, ForeignKey, Location, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
-import { adviseTable, describePattern, type Recommendation } from "../advisor/recommend.js";
+import { adviseTable, describePattern, genericPlanCaveat, type Recommendation } from "../advisor/recommend.js";
 import { findTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "./fk-index.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -187,6 +187,49 @@ function partialFindings(table: Table, entries: Array<{ pattern: AccessPattern; 
   return findings;
 }
 
+/**
+ * Queries a hand-written partial index was built for, whose WHERE compares a column with a constant
+ * that the client sends as a parameter: the index serves them only in custom plans. Another index
+ * serves them today, so this is NOTED, with the index that keeps working under a generic plan.
+ */
+function genericPlanFindings(table: Table, entries: Array<{ pattern: AccessPattern; match: PatternMatch }>, takenNames: Set<string>): FindingDraft[] {
+  const groups = new Map<IndexMatch["index"], Array<{ pattern: AccessPattern; blocked: IndexMatch }>>();
+  for (const { pattern, match } of entries) {
+    const blocked = match.parameterBlocked.find((b) => b.index !== match.best?.index);
+    if (!blocked) continue;
+    groups.set(blocked.index, [...(groups.get(blocked.index) ?? []), { pattern, blocked }]);
+  }
+  const findings: FindingDraft[] = [];
+  for (const [index, group] of groups) {
+    const patterns = group.map((g) => g.pattern);
+    const columns = [...new Set(group.flatMap((g) => g.blocked.parameterBlockedColumns ?? []))];
+    const sites = patterns.map((p) => p.location).sort(bySource);
+    // The index the recommender builds for these queries from scratch: the replacement that works under any plan.
+    const without: Table = { ...table, indexes: [], primaryKey: null };
+    const replacement = adviseTable(without, patterns, { takenNames }).recommendations[0];
+    if (replacement) takenNames.add(replacement.name);
+    const paragraphs = [
+      `${genericPlanCaveat(index, columns)}. Until then PostgreSQL plans with the actual values and uses it; afterwards these queries fall back to ${[...new Set(group.map((g) => entries.find((e) => e.pattern === g.pattern)?.match.best?.index.name).filter(Boolean))].join(", ")}.`,
+      replacement
+        ? `An index whose WHERE holds only what the SQL itself writes, with ${columns.join(", ")} in the key, serves them under either plan: ${replacement.sql} Then ${index.name} can be dropped.`
+        : `Put ${columns.join(", ")} into the index key instead of its WHERE, so a generic plan can use it.`,
+    ];
+    findings.push({
+      rule: RULE_ID,
+      severity: "noted",
+      table: qualifiedTableName(table),
+      columns: index.keys.map((k) => keyLabel(k)),
+      message: `${callers(patterns)} on \`${table.name}\` use${patterns.length > 1 ? "" : "s"} ${index.name} only in custom plans: its WHERE compares ${columns.join(", ")} with a constant, and the client sends ${columns.length > 1 ? "those values" : "that value"} as a parameter.`,
+      location: sites[0],
+      related: [index.location, ...sites.slice(1)],
+      ...(replacement ? { fix: { sql: replacement.sql } } : {}),
+      details: paragraphs.join("\n\n"),
+      key: `generic-plan:${index.name}`,
+    });
+  }
+  return findings;
+}
+
 export const queryIndex: Rule = {
   id: RULE_ID,
   description: "A query the application makes that no index serves, with the index (column order, partial WHERE) that would.",
@@ -214,6 +257,8 @@ export const queryIndex: Rule = {
       for (const rec of advice.recommendations) findings.push(recommendationFinding(context, table, rec, matches, advice.underServed));
       const unplaced = new Set(advice.unplaced);
       findings.push(...partialFindings(table, advice.matches.filter((m) => m.match.verdict === "partial" && unplaced.has(m.pattern))));
+      const recommended = new Set(advice.recommendations.flatMap((r) => r.patterns));
+      findings.push(...genericPlanFindings(table, advice.matches.filter((m) => m.match.verdict === "served" && !recommended.has(m.pattern)), takenNames));
     }
     return findings;
   },

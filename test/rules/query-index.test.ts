@@ -5,7 +5,7 @@ import type { AccessPattern } from "../../src/core/types.js";
 import { queryIndex } from "../../src/rules/query-index.js";
 import type { RuleContext } from "../../src/rules/rule.js";
 import { initParser, parseSql } from "../../src/sql/parser.js";
-import { CALL_LOGS_SQL, eq, isNull, pattern, reconnectPattern, schemaFrom } from "../advisor/support/schema.js";
+import { CALL_LOGS_SQL, eq, isNull, pattern, range, reconnectPattern, schemaFrom } from "../advisor/support/schema.js";
 
 beforeAll(async () => {
   await initParser();
@@ -64,6 +64,33 @@ describe("query-index", () => {
     const unrelated = CALL_LOGS_SQL + "CREATE INDEX idx_call_logs_orphaned ON call_logs (created_at) WHERE status = 'accepted' AND ended_at IS NULL;";
     const [f] = run(unrelated, [reconnectPattern()]);
     expect(f.message).not.toContain("idx_call_logs_orphaned");
+  });
+
+  it("notes a query that another index serves today but whose own partial index works only in custom plans", () => {
+    const sql =
+      CALL_LOGS_SQL +
+      "ALTER TABLE call_logs ADD COLUMN last_heartbeat_at timestamptz;\n" +
+      "CREATE INDEX idx_call_logs_status ON call_logs (status);\n" +
+      "CREATE INDEX idx_call_logs_orphaned ON call_logs (last_heartbeat_at) WHERE status = 'accepted' AND ended_at IS NULL;";
+    const orphaned = pattern("call_logs", [eq("status", "'accepted'"), isNull("ended_at"), range("last_heartbeat_at", "<", "$1")], {
+      orderBy: [{ column: "last_heartbeat_at", descending: false, nullsFirst: null }],
+      limited: true,
+      functionName: "findOrphanedCalls",
+    });
+    const findings = run(sql, [orphaned]);
+    expect(findings).toHaveLength(1);
+    const [f] = findings;
+    expect(f.severity).toBe("noted");
+    expect(f.message).toBe(
+      "`findOrphanedCalls()` on `call_logs` uses idx_call_logs_orphaned only in custom plans: its WHERE compares status with a constant, and the client sends that value as a parameter.",
+    );
+    expect(f.details).toContain("fall back to idx_call_logs_status");
+    expect(f.fix?.sql).toBe(
+      "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_call_logs_status_last_heartbeat_at ON call_logs (status, last_heartbeat_at) WHERE ended_at IS NULL;",
+    );
+    // Sent as a literal, the WHERE is provable and there is nothing to say.
+    const literal = { ...orphaned, predicates: [eq("status", "'accepted'", "literal"), isNull("ended_at"), range("last_heartbeat_at", "<", "$1")] };
+    expect(run(sql, [literal])).toEqual([]);
   });
 
   it("weighs severity by the table's size hint", () => {
