@@ -1,6 +1,7 @@
 // The pipeline: source -> migrations -> schema -> queries -> rules -> findings.
 // Reading happens through the Source; everything after is pure.
 import type { AuditConfig } from "./core/config.js";
+import type { FileMemo } from "./core/memo.js";
 import type { AccessPattern, Finding, InputProblem, MigrationSet, Schema, Statement } from "./core/types.js";
 import { MAX_FILE_BYTES, decodeText, type Source, type TextResult } from "./source/source.js";
 import { initParser } from "./sql/parser.js";
@@ -14,6 +15,8 @@ export interface AuditOptions {
   config: AuditConfig;
   /** Called with a short line of progress now and then (the CLI prints it on a TTY). */
   onProgress?: (message: string) => void;
+  /** Results per file kept across audits (the app's base and head, later pushes): only changed files are parsed again. */
+  memo?: FileMemo;
 }
 
 export interface SetResult {
@@ -63,13 +66,13 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
   const loaded: Array<{ set: MigrationSet; statements: Statement[]; schema: Schema; problems: InputProblem[] }> = [];
   for (const set of discovered.sets) {
     progress(`reading ${set.files.length} migrations in ${set.name}`);
-    const { statements, problems: setProblems } = await loadMigrationSet(set, read);
+    const { statements, problems: setProblems } = await loadMigrationSet(set, read, options.memo);
     const schema = replaySchema(statements);
     loaded.push({ set, statements, schema, problems: setProblems });
   }
 
   progress("reading queries from code");
-  const extracted = await extractPatterns(files, read, config, loaded);
+  const extracted = await extractPatterns(files, read, config, loaded, options.memo);
   problems.push(...extracted.problems);
 
   const sets: SetResult[] = loaded.map((l, i) => ({

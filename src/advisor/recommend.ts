@@ -322,7 +322,9 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
     }
   }
 
-  const taken = new Set([...(options.takenNames ?? []), ...table.indexes.map((i) => i.name)]);
+  // Names chosen here, checked beside the schema's without copying that (large) set for every table.
+  const localNames = new Set(table.indexes.map((i) => i.name));
+  const taken = { has: (name: string) => localNames.has(name) || (options.takenNames?.has(name) ?? false), add: (name: string) => localNames.add(name) };
   const pool = [...byKey.values()]
     .map(({ candidate }) => candidate)
     // Never an index that repeats, or is a left prefix of, an existing one with the same WHERE.

@@ -52,7 +52,7 @@ export function namePart(text: string): string {
  * `idx_<table>_<cols>`, shortened with a hash suffix past 63 bytes (PostgreSQL would silently truncate)
  * and numbered when the name is taken.
  */
-export function indexName(table: string, parts: string[], taken: Set<string>): string {
+export function indexName(table: string, parts: string[], taken: { has(name: string): boolean }): string {
   let name = `idx_${namePart(table)}_${parts.map(namePart).join("_")}`;
   if (byteLength(name) > MAX_IDENTIFIER_BYTES) {
     const suffix = `_${shortHash(name)}`;

@@ -301,7 +301,7 @@ async function auditCommit(
   const work = (async () => {
     const tree = await source.tree();
     const auditStart = performance.now();
-    const result = await audit(source, { config });
+    const result = await audit(source, { config, memo: deps.state.files });
     timing.processingMs += performance.now() - auditStart;
     timing.pipelineMs += performance.now() - auditStart;
     return { findings: result.findings, treeTruncated: tree.truncated };

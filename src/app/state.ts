@@ -6,6 +6,7 @@ import type { Finding } from "../core/types.js";
 import { ALL_RULES } from "../rules/index.js";
 import type { KnownThreads } from "./publish.js";
 import { BoundedMap, Generations, RecentKeys, RunRegistry } from "./runs.js";
+import { FileMemo } from "../core/memo.js";
 
 export interface AppStateOptions {
   /** Bytes of blob content kept in memory (default 256 MiB). */
@@ -34,6 +35,8 @@ export class AppState {
   readonly blobs: BlobStore;
   readonly trees = new BoundedMap<string, Promise<CommitTree>>(64);
   readonly audits = new BoundedMap<string, Promise<{ findings: Finding[]; treeTruncated: boolean }>>(64);
+  /** Parsed migrations and query patterns by file content, shared by every audit in this process. */
+  readonly files = new FileMemo();
   /** The summary comment of each pull request, once found or made, and its last body. */
   readonly summaryComments = new BoundedMap<string, { id: number; body: string }>(5_000);
   /** Inline threads of each pull request, read from GitHub once per process and kept current. */

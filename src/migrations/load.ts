@@ -2,6 +2,7 @@
 // file, line and column, whether it runs inside a transaction, and the suppressions written above it.
 // A statement that does not parse becomes one InputProblem; the statements around it still come through.
 import type { TextReader } from "../audit.js";
+import type { FileMemo } from "../core/memo.js";
 import type { InputProblem, MigrationFile, MigrationSet, Statement, Suppression } from "../core/types.js";
 import { initParser, parsePlpgsql, parseSql, scanSql, type ParsedStatement } from "../sql/parser.js";
 import { dbmateUpSection } from "./frameworks/dbmate.js";
@@ -24,7 +25,7 @@ export interface LoadResult {
   problems: InputProblem[];
 }
 
-export async function loadMigrationSet(set: MigrationSet, read: TextReader): Promise<LoadResult> {
+export async function loadMigrationSet(set: MigrationSet, read: TextReader, memo?: FileMemo): Promise<LoadResult> {
   await initParser();
   const statements: Statement[] = [];
   const problems: InputProblem[] = [];
@@ -46,7 +47,17 @@ export async function loadMigrationSet(set: MigrationSet, read: TextReader): Pro
       text = up;
     }
     if (set.framework === "flyway") text = placeholdersAsNames(text);
-    loadScript(text, file, statements, problems);
+    if (!memo) {
+      loadScript(text, file, statements, problems);
+      continue;
+    }
+    const loaded = memo.get("migration", `${file.path}\u0000${file.order}\u0000${file.runsInTransaction}`, text, () => {
+      const own: LoadResult = { statements: [], problems: [] };
+      loadScript(text, file, own.statements, own.problems);
+      return own;
+    });
+    statements.push(...loaded.statements);
+    problems.push(...loaded.problems);
   }
   return { statements, problems };
 }

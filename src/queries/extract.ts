@@ -11,6 +11,8 @@ import { collectSharedConstants, emptyConstants } from "./shared-constants.js";
 import { extractFromSqlFile } from "./sql-file.js";
 import { isUniqueLookup } from "./unique-lookup.js";
 import type { EmbeddedPattern } from "./supabase.js";
+import { createHash } from "node:crypto";
+import type { FileMemo } from "../core/memo.js";
 
 const CODE_EXTENSIONS = /\.(ts|tsx|js|jsx|mjs|cjs|mts|cts)$/;
 const DECLARATION_FILE = /\.d\.[cm]?ts$/;
@@ -67,11 +69,17 @@ export function selectQueryFiles(files: string[], config: AuditConfig, migration
   return { code, sql };
 }
 
+/** JSON.stringify replacer that writes Maps (nested too) as sorted entry lists. */
+function mapsAsEntries(_key: string, value: unknown): unknown {
+  return value instanceof Map ? [...value.entries()].sort(([a], [b]) => String(a).localeCompare(String(b))) : value;
+}
+
 export async function extractPatterns(
   files: string[],
   read: TextReader,
   config: AuditConfig,
   sets: Array<{ set: MigrationSet; statements: Statement[]; schema: Schema }>,
+  memo?: FileMemo,
 ): Promise<{ patternsBySet: AccessPattern[][]; problems: InputProblem[]; codeFiles: number }> {
   const migrationPaths = new Set(sets.flatMap((s) => s.set.files.map((f) => f.path)));
   const selected = selectQueryFiles(files, config, migrationPaths);
@@ -90,9 +98,12 @@ export async function extractPatterns(
     texts.push({ path, text: text.text });
     if (!path.endsWith(".sql")) collectSharedConstants(text.text, constants);
   }
+  // A file's patterns depend on its text and on the constants every file shares.
+  const constantsKey = memo ? createHash("sha256").update(JSON.stringify(constants, mapsAsEntries)).digest("hex") : "";
   for (const { path, text } of texts) {
     try {
-      const result = path.endsWith(".sql") ? extractFromSqlFile(path, text) : extractFromCodeFile(path, text, constants);
+      const extract = () => (path.endsWith(".sql") ? extractFromSqlFile(path, text) : extractFromCodeFile(path, text, constants));
+      const result = memo ? memo.get("queries", `${path}\u0000${constantsKey}`, text, extract) : extract();
       shared.push(...result.patterns);
       problems.push(...result.problems);
     } catch (error) {

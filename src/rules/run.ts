@@ -3,7 +3,7 @@
 import type { AuditConfig } from "../core/config.js";
 import { compareFindings, fingerprint } from "../core/findings.js";
 import type { AccessPattern, Finding, FindingDraft, InputProblem, MigrationSet, Schema, Statement, Suppression } from "../core/types.js";
-import { scanSql } from "../sql/parser.js";
+import { parseSql, scanSql } from "../sql/parser.js";
 import { ALL_RULES } from "./index.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { parsesCleanly } from "./sql-text.js";
@@ -150,7 +150,6 @@ export function runRules(sets: RuleInput[], globalProblems: InputProblem[], conf
       if (configured === "off") continue;
       for (const draft of runOne(rule, context)) {
         const finding: FindingDraft = { ...draft, severity: configured ?? draft.severity };
-        if (finding.fix && !parsesCleanly(finding.fix.sql)) delete finding.fix;
         if (isIgnored(finding, config) || suppressions.covers(finding)) continue;
         const setName = multipleSets ? input.set.name : undefined;
         const id = fingerprint(finding, setName);
@@ -160,5 +159,38 @@ export function runRules(sets: RuleInput[], globalProblems: InputProblem[], conf
       }
     }
   }
+  withholdUnparseableFixes(findings);
   return findings.sort(compareFindings);
+}
+
+/**
+ * The contract promises that every fix parses. Checking them one by one costs a parser call each, so
+ * they are parsed as one script first, and only when a statement of that script is not wholly inside
+ * one fix (or the script fails) is each fix parsed alone.
+ */
+function withholdUnparseableFixes(findings: Finding[]): void {
+  const withFix = findings.filter((f) => f.fix);
+  if (withFix.length === 0) return;
+  const bounds: Array<{ start: number; end: number }> = [];
+  let script = "";
+  for (const finding of withFix) {
+    const start = script.length;
+    script += finding.fix!.sql;
+    bounds.push({ start, end: script.length });
+    script += "\n;\n";
+  }
+  const outcome = parseSql(script);
+  if (outcome.ok) {
+    // Statements come back in order, so one pass pairs each with the fix it must lie within.
+    let fix = 0;
+    const seen = new Set<number>();
+    const contained = outcome.statements.every((stmt) => {
+      while (fix < bounds.length && stmt.start >= bounds[fix].end) fix++;
+      if (fix === bounds.length || stmt.start < bounds[fix].start || stmt.end > bounds[fix].end) return false;
+      seen.add(fix);
+      return true;
+    });
+    if (contained && seen.size === bounds.length) return;
+  }
+  for (const finding of withFix) if (!parsesCleanly(finding.fix!.sql)) delete finding.fix;
 }

@@ -40,7 +40,24 @@ export function parseQualifiedName(text: string): { schema: string | null; name:
 export function findTable(schema: Schema, name: string, defaultSchema = "public"): Table | undefined {
   const wanted = parseQualifiedName(name);
   const schemaName = wanted.schema ?? defaultSchema;
-  return schema.tables.find((t) => t.schema === schemaName && t.name === wanted.name);
+  return tablesByName(schema.tables).get(`${schemaName}\u0000${wanted.name}`);
+}
+
+// Rules and extractors look tables up once per query pattern: index the list once per schema.
+// Schemas are not changed once replayed; a list that changed length since (one still being built) is indexed again.
+const byNameCache = new WeakMap<Table[], { size: number; map: Map<string, Table> }>();
+
+function tablesByName(tables: Table[]): Map<string, Table> {
+  const cached = byNameCache.get(tables);
+  if (cached && cached.size === tables.length) return cached.map;
+  const map = new Map<string, Table>();
+  // The first table of a name wins, as a linear search would find it.
+  for (const t of tables) {
+    const key = `${t.schema}\u0000${t.name}`;
+    if (!map.has(key)) map.set(key, t);
+  }
+  byNameCache.set(tables, { size: tables.length, map });
+  return map;
 }
 
 /** `schema.table`, the form findings use. */
