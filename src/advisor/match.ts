@@ -24,6 +24,9 @@ import {
   targetOfExpression,
   targetOfPredicate,
 } from "./predicates.js";
+import { keyLabel, tableIndexes as indexesOf } from "../schema/lookup.js";
+
+export { indexesOf, keyLabel };
 
 export type Verdict = "served" | "partial" | "not-served";
 
@@ -79,9 +82,6 @@ export function keyTarget(key: IndexKey): string | null {
   return null;
 }
 
-export function keyLabel(key: IndexKey): string {
-  return key.column ?? key.expression ?? "?";
-}
 
 /** The partial index's WHERE as an implication tree, or null for a full index. */
 export function indexPredicate(index: Index): Expr | null {
@@ -410,23 +410,6 @@ function atomTargets(e: Expr): string[] {
 const RANK: Record<Verdict, number> = { served: 0, partial: 1, "not-served": 2 };
 const ACCESS_RANK: Record<Access, number> = { bound: 0, predicate: 1, order: 2, "skip-scan": 3, "full-scan": 4, none: 5 };
 
-/** Every index of the table, the primary key's too when the model keeps it only as `primaryKey`. */
-export function indexesOf(table: Table): Index[] {
-  const pk = table.primaryKey;
-  if (!pk || table.indexes.some((i) => i.constraint === "primary" || i.name === pk.name)) return table.indexes;
-  const pkIndex: Index = {
-    name: pk.name,
-    keys: pk.columns.map((column) => ({ column, descending: false, nullsFirst: false })),
-    include: [],
-    unique: true,
-    method: "btree",
-    where: null,
-    whereAst: null,
-    constraint: "primary",
-    location: table.location,
-  };
-  return [pkIndex, ...table.indexes];
-}
 
 /** The planner's answer over every index of the table: the best use any index offers. */
 export function matchPattern(table: Table, pattern: AccessPattern, extraIndexes: Index[] = []): PatternMatch {

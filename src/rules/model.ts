@@ -3,6 +3,9 @@
 import { tableHint, type AuditConfig } from "../core/config.js";
 import type { Index, IndexKey, Location, MigrationSet, Schema, Table } from "../core/types.js";
 import { parseSql } from "../sql/parser.js";
+import { keyLabel, tableIndexes } from "../schema/lookup.js";
+
+export { keyLabel, tableIndexes };
 
 /** Rows at which a table counts as large for severity decisions. */
 export const LARGE_TABLE_ROWS = 100_000;
@@ -26,30 +29,6 @@ export function partitionAncestors(schema: Schema, table: Table): Table[] {
   return ancestors;
 }
 
-/** What a key is called in messages and `columns`: the column, or the expression's text. */
-export function keyLabel(key: IndexKey): string {
-  return key.column ?? key.expression ?? "?";
-}
-
-/** Every index of the table, with the primary key's index added when the model lists it only as `primaryKey`. */
-export function tableIndexes(table: Table): Index[] {
-  const indexes = [...table.indexes];
-  const pk = table.primaryKey;
-  if (pk && !indexes.some((i) => i.constraint === "primary" || i.name === pk.name)) {
-    indexes.unshift({
-      name: pk.name,
-      keys: pk.columns.map((column) => ({ column, descending: false, nullsFirst: false })),
-      include: [],
-      unique: true,
-      method: "btree",
-      where: null,
-      whereAst: null,
-      constraint: "primary",
-      location: table.location,
-    });
-  }
-  return indexes;
-}
 
 /** Expected rows from config.tables, if the table has a hint. */
 export function expectedRows(config: AuditConfig, table: Table): number | undefined {

@@ -1,5 +1,5 @@
 // Finding tables and describing indexes in a replayed schema.
-import type { Index, Schema, Table } from "../core/types.js";
+import type { Index, IndexKey, Schema, Table } from "../core/types.js";
 
 /**
  * Splits `t`, `schema.t`, `"Mixed Case"`, `"schema"."t"` into schema and name. Unquoted parts
@@ -84,4 +84,27 @@ export function findIndex(
     if (index) return { table, index };
   }
   return undefined;
+}
+
+/** What an index key is called in messages and `columns`: the column, or the expression's text. */
+export function keyLabel(key: IndexKey): string {
+  return key.column ?? key.expression ?? "?";
+}
+
+/** Every index of the table, with the primary key's added when a hand-built model lists it only as `primaryKey`. */
+export function tableIndexes(table: Table): Index[] {
+  const pk = table.primaryKey;
+  if (!pk || table.indexes.some((i) => i.constraint === "primary" || i.name === pk.name)) return table.indexes;
+  const pkIndex: Index = {
+    name: pk.name,
+    keys: pk.columns.map((column) => ({ column, descending: false, nullsFirst: false })),
+    include: [],
+    unique: true,
+    method: "btree",
+    where: null,
+    whereAst: null,
+    constraint: "primary",
+    location: table.location,
+  };
+  return [pkIndex, ...table.indexes];
 }

@@ -181,6 +181,15 @@ function partitionKeyText(partspec: any): string {
   return `${strategy} (${parts.join(", ")})`;
 }
 
+
+/** Constraints read from a CREATE TABLE's columns and table elements, applied once the columns exist. */
+interface ConstraintsOfTable {
+  checks: Array<{ name: string | null; expr: any }>;
+  notNulls: Array<{ column: string; name: string | null }>;
+  indexSpecs: IndexSpec[];
+  foreignKeys: Array<{ constraint: any; columns: string[] }>;
+}
+
 class SchemaReplay {
   private readonly tables = new Map<string, Table>();
   private readonly tableState = new Map<Table, TableState>();
@@ -580,12 +589,7 @@ class SchemaReplay {
   private readColumnDef(
     table: Table,
     def: any,
-    into: {
-      checks: Array<{ name: string | null; expr: any }>;
-      notNulls: Array<{ column: string; name: string | null }>;
-      indexSpecs: IndexSpec[];
-      foreignKeys: Array<{ constraint: any; columns: string[] }>;
-    },
+    into: ConstraintsOfTable,
   ): void {
     const name: string = def.colname;
     if (!name) return;
@@ -629,12 +633,7 @@ class SchemaReplay {
 
   private readTableConstraint(
     constraint: any,
-    into: {
-      checks: Array<{ name: string | null; expr: any }>;
-      notNulls: Array<{ column: string; name: string | null }>;
-      indexSpecs: IndexSpec[];
-      foreignKeys: Array<{ constraint: any; columns: string[] }>;
-    },
+    into: ConstraintsOfTable,
   ): void {
     switch (constraint.contype) {
       case "CONSTR_PRIMARY":
