@@ -5,7 +5,9 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { runAppBench } from "./app-bench.js";
 import { writeCodeFiles, writeMigrations } from "./generate.js";
+import { runPlannerDifferential } from "./planner-diff.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const workDir = path.join(os.tmpdir(), "index-audit-bench");
@@ -43,33 +45,39 @@ function squawkBinary(): string | null {
   return found.status === 0 ? found.stdout.trim() : null;
 }
 
-function timeSquawk(bin: string, root: string): number | null {
+/** Wall time of a whole command, process start-up included. */
+function timeCommand(bin: string, args: string[]): number | null {
   const started = process.hrtime.bigint();
-  const run = spawnSync(bin, [path.join(root, "supabase", "migrations", "*.sql")], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const run = spawnSync(bin, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   if (run.error) return null;
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
+
+const cli = path.join(here, "..", "dist", "cli.js");
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 console.log(`index-audit benchmark — ${os.cpus().length} cores, node ${process.version}\n`);
 const squawk = squawkBinary();
 console.log("## Migrations only\n");
-console.log("| migrations | statements | bare parse | audit | audit / parse | statements/s | peak RSS |" + (squawk ? " squawk | squawk / audit |" : ""));
-console.log("|---:|---:|---:|---:|---:|---:|---:|" + (squawk ? "---:|---:|" : ""));
+if (!existsSync(cli)) throw new Error("dist/cli.js is missing: run `npm run build` first");
+console.log("`audit` is the pipeline in-process (read, parse, replay, rules); `CLI` the whole command with start-up and report, like squawk's figure.\n");
+console.log("| migrations | statements | bare parse | audit | audit / parse | statements/s | peak RSS | CLI |" + (squawk ? " squawk | squawk / CLI |" : ""));
+console.log("|---:|---:|---:|---:|---:|---:|---:|---:|" + (squawk ? "---:|---:|" : ""));
 for (const size of [100, 1_000, 10_000]) {
   const root = repo(`migrations-${size}`, size, 0);
   const parse = child("parse-once.ts", root);
   const audited = child("audit-once.ts", root);
+  const cliMs = timeCommand(process.execPath, [cli, root, "--format", "json", "--fail-on", "never", "--output", os.devNull])!;
   let squawkCells = "";
   if (squawk) {
-    const ms = timeSquawk(squawk, root);
-    squawkCells = ms === null ? " n/a | n/a |" : ` ${fmt(ms)} ms | ${fmt(ms / audited.ms, 2)}x |`;
+    const ms = timeCommand(squawk, [path.join(root, "supabase", "migrations", "*.sql")]);
+    squawkCells = ms === null ? " n/a | n/a |" : ` ${fmt(ms)} ms | ${fmt(ms / cliMs, 2)}x |`;
   }
   console.log(
     `| ${fmt(size)} | ${fmt(audited.statements)} | ${fmt(parse.ms)} ms | ${fmt(audited.ms)} ms | ${fmt(audited.ms / parse.ms, 2)}x | ${fmt(
       (audited.statements / audited.ms) * 1000,
-    )} | ${fmt(audited.maxRssMb)} MB |${squawkCells}`,
+    )} | ${fmt(audited.maxRssMb)} MB | ${fmt(cliMs)} ms |${squawkCells}`,
   );
 }
 if (!squawk) console.log("\n(squawk not installed: `npm i -g squawk-cli` to compare in the same run)");
@@ -84,4 +92,26 @@ console.log("|---:|---:|---:|---:|---:|---:|");
   console.log(
     `| 10,000 | ${fmt(audited.codeFiles)} | ${fmt(audited.patterns)} | ${fmt(audited.ms)} ms | ${fmt(audited.ms - base.ms)} ms | ${fmt(audited.maxRssMb)} MB |`,
   );
+}
+
+console.log("\n## Index matcher against PostgreSQL's planner (PGlite)\n");
+{
+  const diff = await runPlannerDifferential({ cases: 5_000, seed: 20261125 });
+  console.log(`${fmt(diff.cases)} generated cases: ${fmt(diff.agreed)} agreed, ${fmt(diff.declined)} declined, ${fmt(diff.disagreements.length)} disagreed (${fmt(diff.ms)} ms)`);
+  for (const line of diff.disagreements.slice(0, 10)) console.log(`  - ${line}`);
+}
+
+console.log("\n## GitHub App on the local GitHub stand-in (1,000 migrations, 2,000 code files)\n");
+{
+  const app = await runAppBench();
+  console.log("| audit | API calls | wall | our processing | of which pipeline | waiting on blobs |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const [label, step] of [
+    ["first audit (base and head)", app.firstAudit],
+    ["second push, one file changed", app.secondPush],
+  ] as const) {
+    console.log(`| ${label} | ${step.totalCalls} | ${fmt(step.wallMs)} ms | ${fmt(step.processingMs)} ms | ${fmt(step.pipelineMs)} ms | ${fmt(step.fetchMs)} ms |`);
+  }
+  console.log("\nCalls of the first audit by route:");
+  for (const [route, n] of Object.entries(app.firstAudit.calls).sort()) console.log(`  ${String(n).padStart(4)}  ${route}`);
 }
