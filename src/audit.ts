@@ -5,7 +5,7 @@ import type { FileMemo } from "./core/memo.js";
 import type { AccessPattern, Finding, InputProblem, MigrationSet, Schema, Statement } from "./core/types.js";
 import { MAX_FILE_BYTES, decodeText, type Source, type TextResult } from "./source/source.js";
 import { initParser } from "./sql/parser.js";
-import { discoverMigrationSets } from "./migrations/discover.js";
+import { discoverMigrationSets, type SkippedSet } from "./migrations/discover.js";
 import { loadMigrationSet } from "./migrations/load.js";
 import { replaySchema } from "./schema/replay.js";
 import { extractPatterns } from "./queries/extract.js";
@@ -31,6 +31,8 @@ export interface AuditResult {
   sets: SetResult[];
   /** Input that could not be read or parsed; each also appears as a `parse-error` finding. */
   problems: InputProblem[];
+  /** Folders that look like migrations but were left out (another database's, or excluded by config). */
+  skipped: SkippedSet[];
   stats: { files: number; migrationFiles: number; statements: number; codeFiles: number; patterns: number };
 }
 
@@ -94,6 +96,7 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
     findings,
     sets,
     problems,
+    skipped: discovered.skipped,
     stats: {
       files: files.length,
       migrationFiles: discovered.sets.reduce((n, s) => n + s.files.length, 0),

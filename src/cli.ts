@@ -147,6 +147,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
 
     const result = await audit(source, { config, onProgress });
+    for (const skipped of result.skipped) io.stderr(`index-audit: left out ${skipped.root}: ${skipped.reason}\n`);
     if (result.sets.length === 0) {
       io.stderr(`index-audit: no migrations found under ${root}; if they are there, name their folder in migrations.paths of .github/index-audit.yml\n`);
     }

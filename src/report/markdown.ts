@@ -97,6 +97,8 @@ function scopeLine(result: AuditResult): string {
     `${plural(s.migrationFiles, "migration file")} (${plural(s.statements, "statement")})${sets ? ` in ${sets}` : ""}`,
     `${plural(s.codeFiles, "code file")} (${plural(s.patterns, "query pattern")})`,
   ];
+  const skipped = result.skipped.map((k) => `\`${k.root}\` (${k.reason})`);
+  if (skipped.length) parts.push(`left out: ${skipped.join(", ")}`);
   return parts.join("; ");
 }
 

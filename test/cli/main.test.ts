@@ -28,6 +28,14 @@ beforeAll(() => {
 afterAll(() => files.cleanup());
 
 describe("index-audit main()", () => {
+  it("says which migration-like folders it left out, on stderr and in the report's scope", async () => {
+    const monorepo = fileURLToPath(new URL("../fixtures/frameworks/monorepo", import.meta.url));
+    const run = await cli([monorepo, "--fail-on", "never"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^index-audit: left out clickhouse\/migrations: .*ClickHouse/m);
+    expect(run.stdout).toMatch(/\*\*Scope:\*\*.*left out: `clickhouse\/migrations` \(/);
+  });
+
   it("takes fail-on and rule severities from the config, the flag winning over the file", async () => {
     const configured = repo("configured", {
       "supabase/migrations/20240101000000_init.sql": INIT,

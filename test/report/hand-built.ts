@@ -138,6 +138,7 @@ export const reconnectPattern: AccessPattern = {
 export function seedLikeResult(findings: Finding[] = [siteFinding, reconnectFinding, parseFinding]): AuditResult {
   return {
     findings,
+    skipped: [],
     sets: [
       {
         set: {

@@ -156,7 +156,7 @@ describe("markdown report", () => {
   });
 
   it("says so when there is nothing to report", () => {
-    const empty: AuditResult = { findings: [], sets: [], problems: [], stats: { files: 0, migrationFiles: 0, statements: 0, codeFiles: 0, patterns: 0 } };
+    const empty: AuditResult = { findings: [], sets: [], problems: [], skipped: [], stats: { files: 0, migrationFiles: 0, statements: 0, codeFiles: 0, patterns: 0 } };
     const text = render(empty);
     expect(text).toContain("**Result:** no findings");
     expect(text).toContain("No migrations were found");
