@@ -1,13 +1,13 @@
 // A newer push while an audit is still running: the older audit publishes nothing.
-// The older audit is held up by a server error its retry waits out (1 s, GitHub's own unit),
-// long enough for the newer push's webhook to arrive.
+// The stand-in holds the older audit's compare request until the newer push's webhook has been
+// delivered, so the order of events is fixed, with no timers.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { deliverWebhook, buildWebhook } from "../support/webhooks.js";
 import { SECRET, startHarness, type Harness } from "./harness.js";
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ retryAfterBaseMs: 1000 });
+  h = await startHarness();
 });
 afterAll(async () => h?.close());
 
@@ -25,12 +25,17 @@ it("a superseded audit completes its check run as cancelled and publishes nothin
   await h.send("pull_request.opened", { repo, pullNumber: pr.number });
 
   const headA = await repo.pushToPullRequest(pr.number, { files: { "supabase/migrations/20240202000000_b.sql": FK(2) } });
-  h.standin.failNext({ route: "/repos/{owner}/{repo}/compare/{basehead}", status: 502 });
+  const held = h.standin.holdNext({ route: "/repos/{owner}/{repo}/compare/{basehead}" });
   const pushA = await buildWebhook("pull_request.synchronize", { standin: h.standin, repo, pullNumber: pr.number });
   expect((await deliverWebhook(h.webhookUrl, pushA, { secret: SECRET })).status).toBeLessThan(300);
+  await held.reached;
 
+  // The newer push arrives while the older audit waits on GitHub; acknowledging it starts its audit.
   const headB = await repo.pushToPullRequest(pr.number, { files: { "supabase/migrations/20240203000000_c.sql": FK(3) } });
-  await h.send("pull_request.synchronize", { repo, pullNumber: pr.number });
+  const pushB = await buildWebhook("pull_request.synchronize", { standin: h.standin, repo, pullNumber: pr.number });
+  expect((await deliverWebhook(h.webhookUrl, pushB, { secret: SECRET })).status).toBeLessThan(300);
+  held.release();
+  await h.app.state.runs.idle();
 
   const runs = h.standin.checkRuns(repo.fullName);
   const runA = runs.find((r) => r.head_sha === headA)!;
