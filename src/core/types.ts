@@ -247,6 +247,8 @@ export interface FindingDraft {
   related?: Location[];
   /** Distinguishes two findings of the same rule on the same table and columns (e.g. the index name). */
   key?: string;
+  /** A short heading when the rule's own name does not fit this finding (one rule, several kinds of finding). */
+  title?: string;
 }
 
 export interface Finding extends FindingDraft {

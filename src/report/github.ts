@@ -236,7 +236,7 @@ export function toAnnotations(findings: Finding[]): Annotation[] {
         end_line: f.location.line,
         annotation_level: LEVEL[f.severity],
         message: f.message.slice(0, 64_000),
-        title: `${f.rule}: ${f.table}${f.columns.length ? ` (${f.columns.join(", ")})` : ""}`.slice(0, 255),
+        title: `${f.title ?? f.rule}: ${f.table}${f.columns.length ? ` (${f.columns.join(", ")})` : ""}`.slice(0, 255),
       };
       const details = [f.fix?.sql, f.details].filter(Boolean).join("\n\n");
       if (details) annotation.raw_details = details.slice(0, 64_000);

@@ -413,7 +413,7 @@ function findingTitle(f: Finding): string {
   const table = f.table ? displayTable(f.table) : "";
   const columns = f.columns.length === 1 ? `.${f.columns[0]}` : f.columns.length > 1 ? `(${f.columns.join(", ")})` : "";
   const subject = table ? `${table}${columns}` : formatLocation(f.location);
-  return `${ruleTitle(f.rule)}: ${subject}`;
+  return `${f.title ?? ruleTitle(f.rule)}: ${subject}`;
 }
 
 function sqlBlock(sql: string): string[] {

@@ -144,6 +144,7 @@ function recommendationFinding(
   return {
     rule: RULE_ID,
     severity: reachable ? "noted" : severityOf(context, table, rec),
+    ...(reachable ? { title: "Index reachable only by skip scan" } : {}),
     table: qualified,
     columns,
     message,
@@ -175,6 +176,7 @@ function partialFindings(table: Table, entries: Array<{ pattern: AccessPattern; 
       table: qualifiedTableName(table),
       columns,
       message: `${callers(patterns)} on \`${table.name}\` (${columns.join(", ")}) can use ${best.index.name} ${how}: ${best.reason}.`,
+      title: best.access === "skip-scan" ? "Index reachable only by skip scan" : "Index usable only as a filter",
       location: sites[0],
       related: sites.slice(1),
       details:
@@ -225,6 +227,7 @@ function genericPlanFindings(table: Table, entries: Array<{ pattern: AccessPatte
       ...(replacement ? { fix: { sql: replacement.sql } } : {}),
       details: paragraphs.join("\n\n"),
       key: `generic-plan:${index.name}`,
+      title: "Partial index used only in custom plans",
     });
   }
   return findings;

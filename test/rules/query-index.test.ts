@@ -85,6 +85,7 @@ describe("query-index", () => {
       "`findOrphanedCalls()` on `call_logs` uses idx_call_logs_orphaned only in custom plans: its WHERE compares status with a constant, and the client sends that value as a parameter.",
     );
     expect(f.details).toContain("fall back to idx_call_logs_status");
+    expect(f.title).toBe("Partial index used only in custom plans");
     expect(f.fix?.sql).toBe(
       "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_call_logs_status_last_heartbeat_at ON call_logs (status, last_heartbeat_at) WHERE ended_at IS NULL;",
     );
