@@ -28,27 +28,29 @@ function hunkOf(file: ChangedFile, line: number): { start: number; end: number }
 
 /**
  * A placement on the finding's line when the diff shows it. For a SQL fix in a `.sql` file the
- * comment spans the statement, and the suggestion repeats those lines then adds the fix, since a
- * suggestion replaces every line it covers.
+ * comment spans the statement; since a suggestion replaces every line it covers, a fix that follows
+ * the statement repeats those lines first, and a fix that rewrites the statement stands alone.
  */
 export function placeFinding(finding: Finding, file: ChangedFile | undefined, fileText: string | null): InlinePlacement | null {
   if (!file || !file.hasPatch) return null;
   const { line } = finding.location;
   if (!file.rightLines.has(line)) return null;
   const placement: InlinePlacement = { path: file.path, line };
-  if (!finding.fix || fileText === null || !file.path.toLowerCase().endsWith(".sql")) return placement;
+  const kind = finding.fix?.placement ?? "after";
+  if (!finding.fix || kind === "separate" || fileText === null || !file.path.toLowerCase().endsWith(".sql")) return placement;
 
   const endLine = statementEndLine(fileText, line, finding.location.column);
   const hunk = hunkOf(file, line);
   if (endLine === null || !hunk || endLine > hunk.end) return placement;
   const lines = fileText.split("\n");
   const covered = lines.slice(line - 1, endLine).map((l) => l.replace(/\r$/, ""));
-  const fix = fixForFile(finding, fileText);
+  const fix = fixForFile(finding, fileText).split("\n");
   return {
     path: file.path,
     line: endLine,
     startLine: endLine > line ? line : undefined,
-    suggestion: [...covered, ...fix.split("\n")],
+    suggestion: kind === "replace" ? fix : [...covered, ...fix],
+    suggestionReplaces: kind === "replace",
   };
 }
 

@@ -229,6 +229,12 @@ export interface AccessPattern {
 export interface Fix {
   /** Complete, parseable SQL. */
   sql: string;
+  /**
+   * Where the SQL goes in the file that holds the finding: `after` the statement at the finding's
+   * location (a new index after a foreign key; the default), `replace` that statement (the same
+   * statement rewritten, e.g. with CONCURRENTLY), or `separate`, a change of its own elsewhere.
+   */
+  placement?: "after" | "replace" | "separate";
 }
 
 /** What a rule returns; the pipeline adds id and the configured severity. */

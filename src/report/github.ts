@@ -260,13 +260,16 @@ export interface InlinePlacement {
   startLine?: number;
   /** When set, a ```suggestion replacing lines startLine..line with these lines. */
   suggestion?: string[];
+  /** The suggestion rewrites the statement rather than adding after it. */
+  suggestionReplaces?: boolean;
 }
 
 export function renderReviewComment(f: Finding, placement: InlinePlacement): string {
   const parts = [`**${BADGE[f.severity]}** · \`${f.rule}\` · [why this matters](${docsUrl(f.rule)})`, "", f.message];
   if (f.details) parts.push("", f.details);
   if (placement.suggestion && f.fix) {
-    parts.push("", "Suggested change (adds the index right after the statement):", "", fence(placement.suggestion.join("\n"), "suggestion"));
+    const what = placement.suggestionReplaces ? "rewrites the statement" : "adds the fix right after the statement";
+    parts.push("", `Suggested change (${what}):`, "", fence(placement.suggestion.join("\n"), "suggestion"));
   } else if (f.fix) {
     parts.push("", sqlBlock(f.fix.sql));
   }

@@ -11,7 +11,7 @@ export interface JsonFinding {
   columns: string[];
   message: string;
   location: Location;
-  fix?: { sql: string };
+  fix?: { sql: string; placement?: "after" | "replace" | "separate" };
   set?: string;
   details?: string;
   related?: Location[];
@@ -72,7 +72,7 @@ function toJsonFinding(f: Finding): JsonFinding {
     message: f.message,
     location: { file: f.location.file, line: f.location.line, column: f.location.column },
   };
-  if (f.fix) out.fix = { sql: f.fix.sql };
+  if (f.fix) out.fix = { sql: f.fix.sql, ...(f.fix.placement ? { placement: f.fix.placement } : {}) };
   if (f.set !== undefined) out.set = f.set;
   if (f.details) out.details = f.details;
   if (f.related && f.related.length > 0) out.related = f.related.map((l) => ({ file: l.file, line: l.line, column: l.column }));

@@ -382,6 +382,15 @@ class LockingCheck {
   }
 }
 
+/**
+ * The fix is the located statement rewritten, and can stand in for it, unless the statement is an
+ * ALTER TABLE that does more than the one subcommand the fix rewrites.
+ */
+function replacesWholeStatement(d: Draft): boolean {
+  const alter = d.statement.ast.AlterTableStmt;
+  return !alter || (alter.cmds?.length ?? 0) <= 1;
+}
+
 export const indexLocking: Rule = {
   id: "index-locking",
   description: "Migration statements that take locks they need not take: index builds, drops and reindexes without CONCURRENTLY on existing tables, constraints that build or validate under a heavy lock, and CONCURRENTLY inside a transaction.",
@@ -399,7 +408,7 @@ export const indexLocking: Rule = {
         details: d.details.join("\n\n"),
         location: d.statement.location,
         key: `${d.kind}:${d.name}:${d.statement.location.file}`,
-        ...(d.fix ? { fix: { sql: d.fix } } : {}),
+        ...(d.fix ? { fix: { sql: d.fix, placement: replacesWholeStatement(d) ? "replace" : "separate" } } : {}),
       }),
     );
   },

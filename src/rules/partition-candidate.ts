@@ -90,7 +90,7 @@ export const partitionCandidate: Rule = {
         message: `Table ${table.name} is expected to reach ${formatRows(rows)} rows and only grows: partition it by month on ${column.name}.`,
         details: paragraphs.join("\n\n"),
         location: table.location,
-        ...(parsesCleanly(fixSql) ? { fix: { sql: fixSql } } : {}),
+        ...(parsesCleanly(fixSql) ? { fix: { sql: fixSql, placement: "separate" as const } } : {}),
       });
     }
     return findings;

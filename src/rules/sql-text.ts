@@ -89,7 +89,9 @@ export function insertConcurrently(sql: string, after: string[]): string | null 
   if (!scanned.ok) return null;
   const anchor = scanned.tokens.find((t) => after.some((word) => isKeyword(t, word)));
   if (!anchor) return null;
-  const rewritten = terminate(`${sql.slice(0, anchor.end)} CONCURRENTLY${sql.slice(anchor.end)}`);
+  // Written in the case the statement is written in.
+  const keyword = anchor.text === anchor.text.toLowerCase() ? "concurrently" : "CONCURRENTLY";
+  const rewritten = terminate(`${sql.slice(0, anchor.end)} ${keyword}${sql.slice(anchor.end)}`);
   return parsesCleanly(rewritten) ? rewritten : null;
 }
 

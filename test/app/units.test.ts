@@ -74,6 +74,25 @@ describe("comment placement", () => {
     expect(placeFinding(finding(3), onlyLine3, text)).toEqual({ path: "m.sql", line: 3 });
   });
 
+  it("lets a rewritten statement stand in for the original, and leaves a separate change out of the suggestion", async () => {
+    await initParser();
+    const migration = ["create index idx_users_email", "  on users (email);", "select 1;"].join("\n");
+    const patch = "@@ -0,0 +1,3 @@\n" + migration.split("\n").map((l) => "+" + l).join("\n");
+    const locking: Finding = {
+      ...finding(1),
+      rule: "index-locking",
+      table: "public.users",
+      columns: ["email"],
+      location: { file: "m.sql", line: 1, column: 1 },
+      fix: { sql: "create index concurrently idx_users_email\n  on users (email);", placement: "replace" },
+    };
+    const placement = placeFinding(locking, newFile(patch), migration)!;
+    expect(placement).toMatchObject({ path: "m.sql", startLine: 1, line: 2, suggestionReplaces: true });
+    expect(placement.suggestion).toEqual(["create index concurrently idx_users_email", "  on users (email);"]);
+    const separate: Finding = { ...locking, fix: { sql: "CREATE TABLE x (id int);", placement: "separate" } };
+    expect(placeFinding(separate, newFile(patch), migration)).toEqual({ path: "m.sql", line: 1 });
+  });
+
   it("keeps CONCURRENTLY for a table made elsewhere", () => {
     expect(fixForFile(finding(1), "alter table call_logs add column x int;")).toContain("CONCURRENTLY");
   });
