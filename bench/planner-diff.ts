@@ -11,21 +11,31 @@ export interface PlannerDifferentialResult {
   declined: number;
   /** Cases where matcher and planner disagree, described for a human. */
   disagreements: string[];
+  /** Declined cases by the matcher's reason for declining, and how the planner answered them. */
+  declinedBy: Record<string, Record<string, number>>;
   ms: number;
 }
 
 /** Generates `cases` (index, query) pairs from `seed`, and compares the matcher with PGlite's planner on each. */
-export async function runPlannerDifferential({ cases, seed }: { cases: number; seed: number }): Promise<PlannerDifferentialResult> {
+export async function runPlannerDifferential({ cases, seed, wide = false }: { cases: number; seed: number; wide?: boolean }): Promise<PlannerDifferentialResult> {
   const started = performance.now();
   await initParser();
   const db = new PGlite();
   try {
-    const summary = await runCases(db, generateCases(cases, seed), matchIndex);
+    const summary = await runCases(db, generateCases(cases, seed, { wide }), matchIndex);
+    const declinedBy: Record<string, Record<string, number>> = {};
+    for (const o of summary.outcomes) {
+      if (o.declined === null) continue;
+      const byVerdict = (declinedBy[o.declined] ??= {});
+      const key = `planner ${o.planner}, matcher ${o.matcher}`;
+      byVerdict[key] = (byVerdict[key] ?? 0) + 1;
+    }
     return {
       cases: summary.cases,
       agreed: summary.agreed,
       declined: summary.declined,
       disagreements: summary.disagreements.map(describeOutcome),
+      declinedBy,
       ms: Math.round(performance.now() - started),
     };
   } finally {
@@ -33,12 +43,23 @@ export async function runPlannerDifferential({ cases, seed }: { cases: number; s
   }
 }
 
-// Run directly: `node --import tsx bench/planner-diff.ts [cases] [seed]`.
+// Run directly: `node --import tsx bench/planner-diff.ts [cases] [seed[,seed...]] [--wide]`. Each seed is
+// its own run (a fresh database); every disagreement is printed, and the declined cases grouped by
+// reason. `--wide` adds hash indexes, and ranges and IS NOT NULL on text, to the generated cases.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const cases = Number(process.argv[2] ?? 5000);
-  const seed = Number(process.argv[3] ?? 1);
-  const result = await runPlannerDifferential({ cases, seed });
-  console.log(`planner differential: ${result.cases} cases, ${result.agreed} agreed, ${result.declined} declined, ${result.disagreements.length} disagreed, ${result.ms} ms`);
-  for (const d of result.disagreements.slice(0, 20)) console.log(d);
-  if (result.disagreements.length > 0) process.exitCode = 1;
+  const args = process.argv.slice(2).filter((a) => a !== "--wide");
+  const wide = process.argv.includes("--wide");
+  const cases = Number(args[0] ?? 5000);
+  const seeds = (args[1] ?? "1").split(",").map(Number);
+  let disagreed = 0;
+  for (const seed of seeds) {
+    const result = await runPlannerDifferential({ cases, seed, wide });
+    disagreed += result.disagreements.length;
+    console.log(`planner differential${wide ? " (wide)" : ""}, seed ${seed}: ${result.cases} cases, ${result.agreed} agreed, ${result.declined} declined, ${result.disagreements.length} disagreed, ${result.ms} ms`);
+    for (const d of result.disagreements) console.log(d);
+    for (const [why, byVerdict] of Object.entries(result.declinedBy)) {
+      console.log(`  declined (${why}): ${Object.entries(byVerdict).map(([k, n]) => `${n} ${k}`).join("; ")}`);
+    }
+  }
+  if (disagreed > 0) process.exitCode = 1;
 }

@@ -223,10 +223,9 @@ export function matchIndex(table: Table, index: Index, pattern: AccessPattern): 
   return answer;
 }
 
-function computeMatch(table: Table, index: Index, pattern: AccessPattern): IndexMatch {
-  const base = { index, boundKeys: [] as string[], filterKeys: [] as string[], orderServed: false };
-  const method = index.method.toLowerCase();
+const IN_VALUES_UNKNOWN = "an IN list's values (not kept in the access pattern) decide whether the index's WHERE covers it";
 
+function computeMatch(table: Table, index: Index, pattern: AccessPattern): IndexMatch {
   // PostgreSQL 17+ drops `x IS NOT NULL` on NOT NULL columns before planning; it constrains nothing.
   const predicates = pattern.predicates.filter((p) => {
     if (p.op !== "is-not-null" || !p.column) return true;
@@ -234,35 +233,95 @@ function computeMatch(table: Table, index: Index, pattern: AccessPattern): Index
   });
   const queryExpr: Expr = { kind: "and", items: predicates.map(exprFromPredicate) };
   const predicate = indexPredicate(index);
-  const proof: ProofContext = {};
-  let remaining = predicates;
-  if (predicate) {
-    const predicateTargets = new Set(conjuncts(predicate).flatMap(atomTargets));
-    if (predicates.some((p) => p.op === "in" && p.sentAs === "literal" && predicateTargets.has(targetOfPredicate(p) ?? ""))) {
-      proof.uncertain ??= "an IN list's values (not kept in the access pattern) decide whether the index's WHERE covers it";
-    }
-    if (!implies(queryExpr, predicate, proof)) {
-      let blocked = parameterBlocked(predicate, pattern);
-      // Worth a caveat only when the index would serve the query were those values written as literals.
-      if (blocked && matchIndex(table, index, blocked.optimistic).verdict !== "served") blocked = null;
-      const blockedColumns = blocked?.columns ?? null;
-      return {
-        ...base,
-        verdict: "not-served",
-        access: "none",
-        reason: blockedColumns
-          ? `its WHERE (${index.where ?? exprToText(predicate)}) compares ${blockedColumns.join(", ")} to constants, but the query sends ${blockedColumns.length > 1 ? "those values" : "that value"} as parameters; a generic plan cannot prove the WHERE, so PostgreSQL stops using the index once it plans generically`
-          : `the query does not imply its WHERE (${index.where ?? exprToText(predicate)})`,
-        uncertain: proof.uncertain,
-        parameterBlockedColumns: blockedColumns ?? undefined,
-      };
-    }
-    // Clauses the index's WHERE already guarantees are dropped from the scan (check_index_predicates).
-    remaining = predicates.filter((p) => !implies(predicate, exprFromPredicate(p), proof));
-  }
+  if (!predicate) return judge(table, index, pattern, predicates, predicates, null, undefined);
 
+  const proof: ProofContext = {};
+  const implied = implies(queryExpr, predicate, proof);
+  // Clauses the index's WHERE already guarantees are dropped from the scan (check_index_predicates).
+  const remaining = implied ? predicates.filter((p) => !implies(predicate, exprFromPredicate(p), proof)) : predicates;
+  const answer = implied
+    ? judge(table, index, pattern, predicates, remaining, predicate, proof.uncertain)
+    : refused(table, index, pattern, predicate, proof.uncertain);
+
+  // A literal IN list on a column the index's WHERE tests: predtest.c reads its values, the access
+  // pattern does not keep them. The answer above treats the list as an unknown strict test; it stands
+  // when every list of values would give the same verdict, and is declined otherwise.
+  const predicateTargets = new Set(conjuncts(predicate).flatMap(atomTargets));
+  const lists = predicates.filter((p) => p.op === "in" && p.sentAs === "literal" && predicateTargets.has(targetOfPredicate(p) ?? ""));
+  if (lists.length === 0) return answer;
+  const verdicts = new Set<Verdict>([answer.verdict]);
+  // Some list of values may prove any value comparison of the WHERE on its column...
+  const mayImply = implied || implies({ kind: "and", items: predicates.map((p) => (lists.includes(p) ? anyValueOf(p) : exprFromPredicate(p))) }, predicate);
+  if (mayImply) {
+    // ...and the WHERE may prove the list itself (`x = 1` proves `x IN (1, 2)`), dropping it from the scan.
+    const droppable = lists.filter((p) => equalityTargets(predicate).has(targetOfPredicate(p)!));
+    // A list of one value is parsed as `x = value`, which also fixes x for the ORDER BY.
+    const single = (p: ColumnPredicate): ColumnPredicate => (lists.includes(p) ? { ...p, op: "eq", value: undefined } : p);
+    for (let mask = 0; mask < 1 << droppable.length; mask++) {
+      const dropped = new Set(droppable.filter((_, i) => mask & (1 << i)));
+      const kept = predicates.filter((p) => !dropped.has(p) && (lists.includes(p) || !implies(predicate, exprFromPredicate(p))));
+      verdicts.add(judge(table, index, pattern, predicates, kept, predicate, undefined).verdict);
+      verdicts.add(judge(table, index, pattern, predicates.map(single), kept.map(single), predicate, undefined).verdict);
+    }
+  }
+  if (verdicts.size === 1) return answer;
+  return { ...answer, uncertain: answer.uncertain ?? IN_VALUES_UNKNOWN };
+}
+
+/** A literal IN list whose values are unknown, at its most provable: it proves any comparison on its column. */
+function anyValueOf(p: ColumnPredicate): Expr {
+  return { kind: "atom", atom: { target: targetOfPredicate(p)!, test: "any-value" } };
+}
+
+/** Columns the expression compares with `=` to a constant somewhere: the only WHERE that can prove an IN list. */
+function equalityTargets(e: Expr): Set<string> {
+  const found = new Set<string>();
+  const visit = (x: Expr): void => {
+    if (x.kind === "atom" && x.atom.test === "eq" && x.atom.value !== undefined) found.add(x.atom.target);
+    if (x.kind === "and" || x.kind === "or") x.items.forEach(visit);
+  };
+  visit(e);
+  return found;
+}
+
+/** The query does not prove the index's WHERE: the planner cannot use it (with a caveat for parameters). */
+function refused(table: Table, index: Index, pattern: AccessPattern, predicate: Expr, uncertain: string | undefined): IndexMatch {
+  let blocked = parameterBlocked(predicate, pattern);
+  // Worth a caveat only when the index would serve the query were those values written as literals.
+  if (blocked && matchIndex(table, index, blocked.optimistic).verdict !== "served") blocked = null;
+  const blockedColumns = blocked?.columns ?? null;
+  return {
+    index,
+    boundKeys: [],
+    filterKeys: [],
+    orderServed: false,
+    verdict: "not-served",
+    access: "none",
+    reason: blockedColumns
+      ? `its WHERE (${index.where ?? exprToText(predicate)}) compares ${blockedColumns.join(", ")} to constants, but the query sends ${blockedColumns.length > 1 ? "those values" : "that value"} as parameters; a generic plan cannot prove the WHERE, so PostgreSQL stops using the index once it plans generically`
+      : `the query does not imply its WHERE (${index.where ?? exprToText(predicate)})`,
+    uncertain,
+    parameterBlockedColumns: blockedColumns ?? undefined,
+  };
+}
+
+/**
+ * How the planner uses an index whose WHERE (if any) the query proves: `predicates` are the query's
+ * clauses, `remaining` those the WHERE does not already guarantee.
+ */
+function judge(
+  table: Table,
+  index: Index,
+  pattern: AccessPattern,
+  predicates: ColumnPredicate[],
+  remaining: ColumnPredicate[],
+  predicate: Expr | null,
+  uncertain: string | undefined,
+): IndexMatch {
+  const base = { index, boundKeys: [] as string[], filterKeys: [] as string[], orderServed: false };
+  const method = index.method.toLowerCase();
   if (method !== "btree") {
-    return matchOtherMethod(index, remaining, predicate !== null, proof.uncertain);
+    return matchOtherMethod(table, index, predicates, remaining, predicate !== null, uncertain);
   }
 
   const columnsByName = new Map(table.columns.map((c) => [c.name, c]));
@@ -293,7 +352,6 @@ function computeMatch(table: Table, index: Index, pattern: AccessPattern): Index
   const pinned = new Set(predicates.filter(pins).map(targetOfPredicate).filter((t): t is string => t !== null));
   const order = orderPrefixServed(index, pattern.orderBy, pinned);
   const orderServed = order.wanted > 0 && order.served === order.wanted;
-  const uncertain = proof.uncertain;
   const result = { ...base, boundKeys, filterKeys, orderServed, uncertain };
 
   if (boundKeys.length > 0) {
@@ -345,21 +403,38 @@ function computeMatch(table: Table, index: Index, pattern: AccessPattern): Index
   return { ...result, verdict: "not-served", access: "none", reason: `no clause of the query can use ${index.name}'s leading column ${keyLabel(index.keys[0] ?? { descending: false, nullsFirst: false })}` };
 }
 
-/** Hash indexes take `=` on their one column; GIN, GiST, BRIN and others serve operators we do not model. */
+/**
+ * Hash indexes take `=` on their one column: `= value`, `IN (...)` / `= ANY(...)` (in a bitmap scan),
+ * and a boolean test, which the boolean opfamily reads as `= true` / `= false`; never IS NULL, and a
+ * hash index cannot be read whole, so it needs one of these even when its WHERE is the query's filter.
+ * Being a !amoptionalkey method, it also keeps the clauses its WHERE implies for its scan
+ * (check_index_predicates), so those count too. GIN, GiST, BRIN and others serve operators we do not model.
+ */
 function matchOtherMethod(
+  table: Table,
   index: Index,
+  predicates: ColumnPredicate[],
   remaining: ColumnPredicate[],
   partial: boolean,
   uncertain: string | undefined,
 ): IndexMatch {
   const base = { index, boundKeys: [] as string[], filterKeys: [] as string[], orderServed: false };
   const method = index.method.toLowerCase();
-  if (method === "hash" && index.keys.length === 1) {
-    const target = keyTarget(index.keys[0]);
-    const eq = remaining.some((p) => targetOfPredicate(p) === target && (p.op === "eq" || (p.op === "bool" && p.sentAs === "param")));
+  if (method === "hash") {
+    const key = index.keys[0];
+    const target = key ? keyTarget(key) : null;
+    const column = key?.column ? table.columns.find((c) => c.name === key.column) : undefined;
+    const eq = index.keys.length === 1 && target !== null && predicates.some((p) => targetOfPredicate(p) === target && p.op !== "is-null" && classify(p, key, column) === "equality");
     if (eq) {
-      return { ...base, boundKeys: [keyLabel(index.keys[0])], verdict: "served", access: "bound", reason: `hash index ${index.name} takes the equality on ${keyLabel(index.keys[0])}`, uncertain };
+      return { ...base, boundKeys: [keyLabel(key)], verdict: "served", access: "bound", reason: `hash index ${index.name} takes the equality on ${keyLabel(key)}`, uncertain };
     }
+    return {
+      ...base,
+      verdict: "not-served",
+      access: "none",
+      reason: `hash index ${index.name} is only searched by equality on ${key ? keyLabel(key) : "its column"}, which the query does not give it`,
+      uncertain,
+    };
   }
   if (partial && remaining.length === 0) {
     return { ...base, verdict: "served", access: "predicate", reason: `${index.name}'s WHERE is exactly the query's filter`, uncertain };
@@ -370,7 +445,7 @@ function matchOtherMethod(
     verdict: "not-served",
     access: "none",
     reason: `${index.name} is a ${method} index, which serves none of the query's btree-style comparisons`,
-    uncertain: touches && method !== "hash" ? `${method} operators are not modelled` : uncertain,
+    uncertain: touches ? `${method} operators are not modelled` : uncertain,
   };
 }
 

@@ -24,7 +24,13 @@ export type Test =
   | "bool-true"
   | "bool-false"
   /** A strict test we do not model further (LIKE, @>, a function...): it only proves IS NOT NULL. */
-  | "strict";
+  | "strict"
+  /**
+   * A strict test whose constants are unknown (a literal IN list the access pattern does not keep),
+   * taken at its most provable: some values would prove any comparison on its target. Only for
+   * asking whether an answer could change with the values, never for an answer itself.
+   */
+  | "any-value";
 
 export interface Atom {
   /** Column name, or `expr:<normalized expression>` for an expression. */
@@ -270,8 +276,16 @@ export function implies(premise: Expr, conclusion: Expr, ctx: ProofContext = {})
 export function atomImplies(p: Atom, c: Atom, ctx: ProofContext = {}): boolean {
   if (p.target !== c.target) {
     // A strict test on a strict expression (`lower(s) = 'x'`) fails when s is NULL (clause_is_strict_for).
-    return c.test === "is-not-null" && p.test !== "is-null" && p.test !== "bool-false" && strictExpressionColumns(p.target).includes(c.target);
+    // `lower(s) IS NOT NULL` is no strict operator (a NullTest), so predtest.c does not prove `s IS NOT NULL` from it.
+    return (
+      c.test === "is-not-null" &&
+      p.test !== "is-null" &&
+      p.test !== "is-not-null" &&
+      p.test !== "bool-false" &&
+      strictExpressionColumns(p.target).includes(c.target)
+    );
   }
+  if (p.test === "any-value") return c.test !== "is-null" && c.test !== "strict" && c.test !== "any-value";
   switch (c.test) {
     case "is-not-null":
       // Every strict test fails on NULL, so passing it proves the value is not null.
