@@ -1,5 +1,5 @@
 // Finishing findings: stable ids that survive moved lines, and the order reports list them in.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Finding, FindingDraft, Severity } from "./types.js";
 
 const SEVERITY_RANK: Record<Severity, number> = { important: 0, routine: 1, noted: 2 };
@@ -21,7 +21,8 @@ export function meetsThreshold(severity: Severity, threshold: Severity | "never"
  */
 export function fingerprint(draft: FindingDraft, setName?: string): string {
   const parts = [draft.rule, setName ?? "", draft.table, [...draft.columns].sort().join(","), draft.key ?? ""];
-  return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 16);
+  // One-shot hash: no Hash object per finding (same digest as createHash().update().digest()).
+  return hash("sha256", parts.join("\u0000"), "hex").slice(0, 16);
 }
 
 /** Severity first, then file, line and column; rule and id break ties so the order is stable. */

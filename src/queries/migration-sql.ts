@@ -6,6 +6,8 @@ import { patternsFromStatement } from "./sql-patterns.js";
 type Node = Record<string, any>;
 
 const LOOKS_LIKE_QUERY = /^\s*\(?\s*(select|with|update|delete|insert)\b/i;
+/** A PL/pgSQL body without any of these words has no query LOOKS_LIKE_QUERY or `\bselect\b` could match. */
+const MIGHT_HOLD_QUERY = /\b(select|with|update|delete|insert|perform)\b/i;
 
 /** PL/pgSQL statement kinds whose body runs once per iteration. */
 const PLPGSQL_LOOPS: Record<string, string> = {
@@ -112,6 +114,9 @@ function functionPatterns(statement: Statement, fn: Node): AccessPattern[] {
   if (!body) return [];
   if (language === "sql") return patternsFromSqlText(body, ctx);
   if (language !== "plpgsql") return [];
+  // Every query the walk below can read is text of the body (PERFORM's rewritten to SELECT), and only
+  // one holding one of these words yields a pattern: without them, the PL/pgSQL parse is not needed.
+  if (!MIGHT_HOLD_QUERY.test(body)) return [];
 
   const parsed = parsePlpgsql(statement.sql);
   // A body the PL/pgSQL compiler rejects (it checks more than the grammar) yields no patterns.

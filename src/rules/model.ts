@@ -3,7 +3,7 @@
 import { tableHint, type AuditConfig } from "../core/config.js";
 import type { Index, IndexKey, Location, MigrationSet, Schema, Table } from "../core/types.js";
 import { parseSql } from "../sql/parser.js";
-import { keyLabel, tableIndexes } from "../schema/lookup.js";
+import { findTableExact, keyLabel, tableIndexes } from "../schema/lookup.js";
 
 export { keyLabel, tableIndexes };
 
@@ -11,7 +11,8 @@ export { keyLabel, tableIndexes };
 export const LARGE_TABLE_ROWS = 100_000;
 
 export function findTable(schema: Schema, schemaName: string, name: string): Table | undefined {
-  return schema.tables.find((t) => t.schema === schemaName && t.name === name);
+  // Indexed once per schema: rules ask for every statement, and a linear search is O(tables) each time.
+  return findTableExact(schema, schemaName, name);
 }
 
 /** The partitioned tables above a partition, nearest first. */

@@ -245,8 +245,13 @@ export const queryIndex: Rule = {
       if (!indexable(pattern)) continue;
       const table = findTable(context.schema, pattern.table);
       if (!table) continue;
-      byTable.set(table, [...(byTable.get(table) ?? []), pattern]);
+      // Appended in place: copying the list for every pattern is quadratic in a table's patterns.
+      const list = byTable.get(table);
+      if (list) list.push(pattern);
+      else byTable.set(table, [pattern]);
     }
+    // No pattern reaches a table: nothing to advise, and no need to collect every index name.
+    if (byTable.size === 0) return [];
     const takenNames = new Set(context.schema.tables.flatMap((t) => t.indexes.map((i) => i.name)));
     const findings: FindingDraft[] = [];
     for (const [table, patterns] of byTable) {

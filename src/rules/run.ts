@@ -84,7 +84,10 @@ function collectSuppressions(input: RuleInput): Suppressions {
   for (const statement of input.statements) {
     for (const s of statement.suppressions) suppressions.addComment(s);
     for (const s of commentsInside(statement)) suppressions.addComment(s);
-    suppressions.addSpan(statement.location.file, statement.location.line, lastLine(statement), statement.suppressions);
+    // Counting a statement's lines costs a pass over its text: only worth it when it carries suppressions.
+    if (statement.suppressions.length > 0) {
+      suppressions.addSpan(statement.location.file, statement.location.line, lastLine(statement), statement.suppressions);
+    }
   }
   for (const pattern of input.patterns) {
     for (const s of pattern.suppressions) suppressions.addComment(s);

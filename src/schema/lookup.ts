@@ -43,6 +43,11 @@ export function findTable(schema: Schema, name: string, defaultSchema = "public"
   return tablesByName(schema.tables).get(`${schemaName}\u0000${wanted.name}`);
 }
 
+/** The table with exactly this schema and name (no parsing or case folding), as a linear search would find it. */
+export function findTableExact(schema: Schema, schemaName: string, name: string): Table | undefined {
+  return tablesByName(schema.tables).get(`${schemaName}\u0000${name}`);
+}
+
 // Rules and extractors look tables up once per query pattern: index the list once per schema.
 // Schemas are not changed once replayed; a list that changed length since (one still being built) is indexed again.
 const byNameCache = new WeakMap<Table[], { size: number; map: Map<string, Table> }>();

@@ -83,6 +83,19 @@ const IDENTIFIER_CHAR = /[\w$"]/;
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\x00-\x7f]/;
 
+interface StatementText {
+  /** Offsets of every `\n`, ascending. */
+  newlines: number[];
+  /** Offset of the first character outside ASCII, or -1. */
+  firstNonAscii: number;
+}
+
+function scanStatementText(sql: string): StatementText {
+  const newlines: number[] = [];
+  for (let i = sql.indexOf("\n"); i !== -1; i = sql.indexOf("\n", i + 1)) newlines.push(i);
+  return { newlines, firstNonAscii: sql.search(NON_ASCII) };
+}
+
 /** Index of the first character after leading whitespace and comments. */
 function skipLeadingComments(sql: string): number {
   let i = 0;
@@ -209,11 +222,14 @@ class SchemaReplay {
   /** Where the statement's relation name sits: its parser offset and its index in the statement text. */
   private anchor: { parserOffset: number; textIndex: number } | null | undefined = null;
   private anchorRelation: any = null;
+  /** Line breaks and the first non-ASCII character of statementSql, found on first use. */
+  private statementText: StatementText | null = null;
 
   apply(statement: Statement): void {
     this.location = statement.location;
     this.fileOrder = statement.fileOrder;
     this.statementSql = statement.sql ?? "";
+    this.statementText = null;
     this.anchor = null;
     this.anchorRelation = null;
     const [kind, node] = nodeKind(statement.ast);
@@ -343,14 +359,21 @@ class SchemaReplay {
     const index = this.anchor.textIndex + (parserOffset - this.anchor.parserOffset);
     // A node always starts at a token; anything else means the anchor was wrong.
     if (index < 0 || index >= this.statementSql.length || /\s/.test(this.statementSql[index])) return base;
-    const before = this.statementSql.slice(0, index);
+    // Scanned once per statement, not once per node: a wide CREATE TABLE asks for every column.
+    const text = (this.statementText ??= scanStatementText(this.statementSql));
     // Parser offsets count bytes; past a multibyte character they no longer match string indexes.
-    if (NON_ASCII.test(before)) return base;
-    const lastNewline = before.lastIndexOf("\n");
-    if (lastNewline === -1) return { file: base.file, line: base.line, column: base.column + index };
-    let newlines = 0;
-    for (let i = before.indexOf("\n"); i !== -1; i = before.indexOf("\n", i + 1)) newlines++;
-    return { file: base.file, line: base.line + newlines, column: index - lastNewline };
+    if (text.firstNonAscii !== -1 && text.firstNonAscii < index) return base;
+    const breaks = text.newlines;
+    // How many line breaks come before `index` (binary search over their sorted offsets).
+    let lo = 0;
+    let hi = breaks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (breaks[mid] < index) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return { file: base.file, line: base.line, column: base.column + index };
+    return { file: base.file, line: base.line + lo, column: index - breaks[lo - 1] };
   }
 
   private resolve(relation: any): Table | undefined {
