@@ -144,23 +144,7 @@ export function prepareScript(input: string): PreparedScript {
       const prev = i > 0 ? input.charCodeAt(i - 1) : 0;
       const before = i > 1 ? input.charCodeAt(i - 2) : 0;
       const escapes = (prev === 69 || prev === 101) && !isIdentChar(before);
-      let j = i + 1;
-      while (j < n) {
-        const d = input.charCodeAt(j);
-        if (escapes && d === 92) {
-          j += 2;
-          continue;
-        }
-        if (d === 39) {
-          if (input.charCodeAt(j + 1) === 39) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
-      i = j + 1;
+      i = closingQuote(input, i, 39, escapes) + 1;
       lastEnd = Math.min(i, n);
       continue;
     }
@@ -168,18 +152,7 @@ export function prepareScript(input: string): PreparedScript {
     // "quoted identifier"
     if (c === 34) {
       touch(i);
-      let j = i + 1;
-      while (j < n) {
-        if (input.charCodeAt(j) === 34) {
-          if (input.charCodeAt(j + 1) === 34) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
-      i = j + 1;
+      i = closingQuote(input, i, 34, false) + 1;
       lastEnd = Math.min(i, n);
       continue;
     }
@@ -330,4 +303,29 @@ export function keepOnly(text: string, ranges: Array<[number, number]>): string 
   }
   parts.push(text.slice(at).replace(/[^\n\r]/g, " "));
   return parts.join("");
+}
+
+/**
+ * The offset of the quote that closes the string or identifier opened at `open` (a doubled quote is
+ * one quote inside it; with `backslashEscapes`, as in E'...', a backslash escapes the next character),
+ * or the end of the input when it is never closed.
+ */
+function closingQuote(input: string, open: number, quote: number, backslashEscapes: boolean): number {
+  let j = open + 1;
+  while (j < input.length) {
+    const d = input.charCodeAt(j);
+    if (backslashEscapes && d === 92) {
+      j += 2;
+      continue;
+    }
+    if (d === quote) {
+      if (input.charCodeAt(j + 1) === quote) {
+        j += 2;
+        continue;
+      }
+      return j;
+    }
+    j++;
+  }
+  return input.length;
 }
