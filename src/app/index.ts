@@ -4,6 +4,7 @@ import type { ApplicationFunction, Context, Probot } from "probot";
 import { audit } from "../audit.js";
 import { CHECK_NAME, HELP_TEXT, REAUDIT_ACTION, renderPermissionDenied } from "../report/github.js";
 import { gitApiFromOctokit, githubSource } from "../source/github-source.js";
+import { initParser } from "../sql/parser.js";
 import { runAudit, type AuditRunOutcome, type AuditTarget, type Octokit } from "./audit-run.js";
 import { canTrigger, parseCommand } from "./commands.js";
 import { loadAppConfig } from "./config.js";
@@ -25,6 +26,8 @@ const ZERO_SHA = /^0+$/;
 
 export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAuditApp {
   const state = new AppState(options);
+  // Compile the parser's WebAssembly while the server starts, not inside the first audit.
+  void initParser();
 
   const app: ApplicationFunction = (probot: Probot) => {
     const log = probot.log.child({ name: "index-audit" });
