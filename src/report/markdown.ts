@@ -147,7 +147,7 @@ function groupByRule(findings: readonly Finding[]): Finding[][] {
   return [...groups.values()];
 }
 
-/** What went well, in the seed's NOTED voice; each claim is computed, never assumed. */
+/** What went well, in the NOTED voice of a hand-written audit; each claim is computed, never assumed. */
 function positiveNotes(result: AuditResult, findings: readonly Finding[], ran: RuleRan): string[] {
   const notes: string[] = [];
   const multi = result.sets.length > 1;

@@ -21,7 +21,7 @@ import {
   tableModel,
   diffColumnType,
 } from "./support/planner-diff.js";
-import { CALL_LOGS_SQL, SEED_HANDWRITTEN_INDEX, reconnectPattern, schemaFrom, tableFrom } from "./support/schema.js";
+import { CALL_LOGS_SQL, HANDWRITTEN_RECONNECT_INDEX, reconnectPattern, schemaFrom, tableFrom } from "./support/schema.js";
 
 const SEED = 20241203;
 const CASES = 1000;
@@ -214,12 +214,12 @@ describe("recommended indexes, applied to the real planner", () => {
   });
 });
 
-describe("the seed's getCallByReconnectToken()", () => {
+describe("the example application's getCallByReconnectToken()", () => {
   const typeOf = (column: string) =>
     ({ reconnect_token: "text", status: "text", reconnect_eligible: "boolean", ended_at: "timestamptz" })[column] ?? diffColumnType(column);
 
   it("the hand-written partial index is not used under a generic plan; the recommended one is, and the finding says so", async () => {
-    await db.exec(`DROP TABLE IF EXISTS call_logs, sites, organizations CASCADE; ${CALL_LOGS_SQL} ${SEED_HANDWRITTEN_INDEX}`);
+    await db.exec(`DROP TABLE IF EXISTS call_logs, sites, organizations CASCADE; ${CALL_LOGS_SQL} ${HANDWRITTEN_RECONNECT_INDEX}`);
     await preparePlanner(db);
     const pattern = reconnectPattern();
 
@@ -232,7 +232,7 @@ describe("the seed's getCallByReconnectToken()", () => {
     expect(genericPlan).not.toContain("idx_call_logs_reconnect_token");
 
     // The matcher says the same.
-    const table = tableFrom(CALL_LOGS_SQL + SEED_HANDWRITTEN_INDEX, "call_logs");
+    const table = tableFrom(CALL_LOGS_SQL + HANDWRITTEN_RECONNECT_INDEX, "call_logs");
     const handWritten = table.indexes.find((i) => i.name === "idx_call_logs_reconnect_token")!;
     expect(matchIndex(table, handWritten, literal).verdict).toBe("served");
     const generic = matchIndex(table, handWritten, pattern);
@@ -249,7 +249,7 @@ describe("the seed's getCallByReconnectToken()", () => {
     expect(plannerVerdict(after, rec.name, "reconnect_token", pattern, true).verdict).toBe("served");
 
     // And the finding tells the user why the existing index does not count.
-    const schema = schemaFrom(CALL_LOGS_SQL + SEED_HANDWRITTEN_INDEX);
+    const schema = schemaFrom(CALL_LOGS_SQL + HANDWRITTEN_RECONNECT_INDEX);
     const findings = queryIndex.check({
       set: { name: "supabase/migrations", framework: "supabase", root: "supabase/migrations", files: [] },
       statements: [],

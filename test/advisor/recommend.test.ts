@@ -30,7 +30,7 @@ function parses(sql: string): boolean {
 }
 
 describe("one index per key, in the right order", () => {
-  it("puts a range column last and literal filters into the WHERE (the seed's invite clean-up)", () => {
+  it("puts a range column last and literal filters into the WHERE (the example application's invite clean-up)", () => {
     const table = tableFrom(SQL, "invites");
     const cleanup = pattern("invites", [range("expires_at", "<", "now()", "literal"), isNull("accepted_at")], { kind: "delete", source: "cron" });
     const { recommendations } = adviseTable(table, [cleanup]);

@@ -44,7 +44,7 @@ describe("queries inside migrations", () => {
     expect(predicatesOf(view)).toEqual(["accepted_at is-null literal", "expires_at range> '2025-01-01' literal"]);
   });
 
-  it("reads pg_cron jobs: the seed's invite clean-up, named, and an unnamed job", () => {
+  it("reads pg_cron jobs: the example application's invite clean-up, named, and an unnamed job", () => {
     const cron = patterns().filter((p) => p.source === "cron");
     expect(cron.map((p) => `${p.kind} ${p.table} ${p.functionName ?? "-"}`)).toEqual([
       "delete public.invites cleanup-expired-invites",

@@ -88,7 +88,7 @@ describe("extracted patterns against the planner (generic plans)", () => {
     expect(await plannerUses("SELECT * FROM users WHERE lower(email) = $1", 1, "users", "((lower(email)))")).toHaveLength(1);
   });
 
-  it("the seed's cron clean-up: now() bounds the range key, IS NULL proves the partial predicate", async () => {
+  it("the example application's cron clean-up: now() bounds the range key, IS NULL proves the partial predicate", async () => {
     expect(await plannerUses("DELETE FROM invites WHERE expires_at < now() AND accepted_at IS NULL", 0, "invites", "(expires_at) WHERE accepted_at IS NULL")).toHaveLength(1);
   });
 

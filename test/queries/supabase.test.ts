@@ -17,7 +17,7 @@ beforeAll(() => initParser());
 describe("supabase-js methods", () => {
   const patterns = () => extract("supabase-methods.ts");
 
-  it("reads the seed's reconnect lookup: eq values bound as parameters, IS NULL written as a literal", () => {
+  it("reads the example application's reconnect lookup: eq values bound as parameters, IS NULL written as a literal", () => {
     const [p] = byFunction(patterns(), "getCallByReconnectToken");
     expect(p).toMatchObject({ table: "call_logs", kind: "select", limited: true, source: "supabase-js", inLoop: false });
     expect(p.location).toEqual({ file: "src/supabase-methods.ts", line: 7, column: 6 });

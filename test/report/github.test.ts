@@ -35,7 +35,7 @@ function finding(id: string, severity: Severity, extra: Partial<Finding> = {}): 
 const sha = "0123456789abcdef0123456789abcdef01234567";
 
 describe("check-run output and summary comment", () => {
-  it("has the seed's shape: TL;DR counts, new findings with SQL, fixed credited, debt collapsed", () => {
+  it("has the audit report's shape: TL;DR counts, new findings with SQL, fixed credited, debt collapsed", () => {
     const diff = diffFindings([finding("old", "routine"), finding("gone", "important")], [finding("old", "routine"), finding("new", "important")]);
     const report = { diff, conclusion: conclusionFor(diff, "important", "success"), config: DEFAULT_CONFIG, headSha: sha, baseSha: sha, notes: ["a note"] };
     const output = renderCheckRunOutput(report);

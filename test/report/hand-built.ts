@@ -1,4 +1,4 @@
-// A small AuditResult built by hand, shaped like the seed application, for renderer tests that
+// A small AuditResult built by hand, shaped like the example application, for renderer tests that
 // must not depend on the rest of the pipeline.
 import type { AuditResult } from "../../src/audit.js";
 import type { AccessPattern, Finding, ForeignKey, Index, Location, Table } from "../../src/core/types.js";
@@ -135,7 +135,7 @@ export const reconnectPattern: AccessPattern = {
   suppressions: [],
 };
 
-export function seedLikeResult(findings: Finding[] = [siteFinding, reconnectFinding, parseFinding]): AuditResult {
+export function exampleLikeResult(findings: Finding[] = [siteFinding, reconnectFinding, parseFinding]): AuditResult {
   return {
     findings,
     skipped: [],

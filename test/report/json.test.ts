@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { buildJsonReport, renderJson } from "../../src/report/json.js";
-import { parseFinding, reconnectFinding, seedLikeResult, siteFinding } from "./hand-built.js";
+import { parseFinding, reconnectFinding, exampleLikeResult, siteFinding } from "./hand-built.js";
 
 describe("JSON report", () => {
-  const report = JSON.parse(renderJson(seedLikeResult(), "1.2.3"));
+  const report = JSON.parse(renderJson(exampleLikeResult(), "1.2.3"));
 
   it("has the contract's top-level shape", () => {
     expect(Object.keys(report)).toEqual(["tool", "version", "summary", "findings"]);
@@ -46,12 +46,12 @@ describe("JSON report", () => {
   });
 
   it("keeps the migration set on findings of a multi-set repository", () => {
-    const result = seedLikeResult([{ ...siteFinding, set: "supabase/migrations" }]);
+    const result = exampleLikeResult([{ ...siteFinding, set: "supabase/migrations" }]);
     expect(buildJsonReport(result, "1").findings[0].set).toBe("supabase/migrations");
   });
 
   it("gives the same bytes for the same result in any finding order", () => {
-    const reversed = seedLikeResult([parseFinding, reconnectFinding, siteFinding]);
-    expect(renderJson(reversed, "1.2.3")).toBe(renderJson(seedLikeResult(), "1.2.3"));
+    const reversed = exampleLikeResult([parseFinding, reconnectFinding, siteFinding]);
+    expect(renderJson(reversed, "1.2.3")).toBe(renderJson(exampleLikeResult(), "1.2.3"));
   });
 });

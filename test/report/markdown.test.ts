@@ -3,7 +3,7 @@ import type { AuditResult } from "../../src/audit.js";
 import { DEFAULT_CONFIG, type AuditConfig } from "../../src/core/config.js";
 import type { Finding } from "../../src/core/types.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
-import { callLogs, parseFinding, reconnectFinding, seedLikeResult, siteFinding } from "./hand-built.js";
+import { callLogs, parseFinding, reconnectFinding, exampleLikeResult, siteFinding } from "./hand-built.js";
 
 const config: AuditConfig = { ...DEFAULT_CONFIG, tables: { call_logs: { rows: 10_000_000, appendOnly: true } } };
 const rules = ["fk-index", "query-index", "redundant-index", "n-plus-one", "parse-error"].map((id) => ({
@@ -12,7 +12,7 @@ const rules = ["fk-index", "query-index", "redundant-index", "n-plus-one", "pars
   defaultSeverity: "routine" as const,
 }));
 
-function render(result: AuditResult = seedLikeResult(), options: Partial<Parameters<typeof renderMarkdown>[1]> = {}): string {
+function render(result: AuditResult = exampleLikeResult(), options: Partial<Parameters<typeof renderMarkdown>[1]> = {}): string {
   return renderMarkdown(result, { version: "0.1.0", date: "2026-01-02", config, subject: "demo", rules, ...options });
 }
 
@@ -70,7 +70,7 @@ describe("markdown report", () => {
   });
 
   it("does not call an FK covered when no index leads with its columns, even without a finding", () => {
-    const analysis = section(render(seedLikeResult([])), "## Index Analysis");
+    const analysis = section(render(exampleLikeResult([])), "## Index Analysis");
     expect(analysis).toContain("| call_logs | site_id | ❌ | No index leads with these columns (finding suppressed or rule off) |");
   });
 
@@ -84,18 +84,18 @@ describe("markdown report", () => {
   });
 
   it("claims nothing for a rule that did not run", () => {
-    const off = render(seedLikeResult([]), { config: { ...config, rules: { "n-plus-one": "off", "redundant-index": "off" } } });
+    const off = render(exampleLikeResult([]), { config: { ...config, rules: { "n-plus-one": "off", "redundant-index": "off" } } });
     expect(off).toContain("### N+1 Query Assessment: not run");
     expect(off).not.toContain("No N+1 query patterns detected");
     expect(off).not.toContain("No duplicate or redundant indexes");
-    const unregistered = render(seedLikeResult([]), { rules: rules.filter((r) => r.id !== "query-index") });
+    const unregistered = render(exampleLikeResult([]), { rules: rules.filter((r) => r.id !== "query-index") });
     expect(unregistered).not.toContain("lacks an index that serves it");
-    expect(render(seedLikeResult([]))).toContain("- No query pattern lacks an index that serves it");
+    expect(render(exampleLikeResult([]))).toContain("- No query pattern lacks an index that serves it");
   });
 
   it("fails the N+1 assessment when a loop finding exists", () => {
     const loop: Finding = { ...reconnectFinding, id: "loop", rule: "n-plus-one", message: "Query inside a for loop." };
-    const queries = section(render(seedLikeResult([loop])), "## Query Pattern Analysis");
+    const queries = section(render(exampleLikeResult([loop])), "## Query Pattern Analysis");
     expect(queries).toContain("### N+1 Query Assessment: ❌ FAIL");
     expect(queries).toContain("- `apps/server/src/lib/call-logger.ts:413` — Query inside a for loop.");
   });
@@ -129,7 +129,7 @@ describe("markdown report", () => {
       message: "Partition call_logs by month.",
       fix: { sql: "CREATE TABLE call_logs_p (LIKE call_logs) PARTITION BY RANGE (created_at);\nCREATE TABLE call_logs_d PARTITION OF call_logs_p DEFAULT;" },
     };
-    const actions = section(render(seedLikeResult([siteFinding, reconnectFinding, partition])), "## Recommended Actions");
+    const actions = section(render(exampleLikeResult([siteFinding, reconnectFinding, partition])), "## Recommended Actions");
     expect(actions).toContain("   CREATE TABLE call_logs_p (LIKE call_logs) PARTITION BY RANGE (created_at);\n   CREATE TABLE call_logs_d PARTITION OF call_logs_p DEFAULT;\n   ```");
     const script = actions.slice(actions.indexOf("### All index changes in one script"));
     expect(script).toContain(siteFinding.fix!.sql);
@@ -143,7 +143,7 @@ describe("markdown report", () => {
   });
 
   it("writes one section per migration set when there are several", () => {
-    const base = seedLikeResult([{ ...siteFinding, set: "supabase/migrations" }]);
+    const base = exampleLikeResult([{ ...siteFinding, set: "supabase/migrations" }]);
     const other = { ...base.sets[0], set: { ...base.sets[0].set, name: "services/billing/migrations" }, schema: { tables: [callLogs] }, patterns: [] };
     const markdown2 = render({ ...base, sets: [base.sets[0], other] });
     expect(markdown2).toContain("## Index Analysis — `supabase/migrations`");
@@ -172,7 +172,7 @@ describe("markdown report", () => {
       message: `CREATE INDEX without CONCURRENTLY (statement ${line})`,
       location: { file: "supabase/migrations/20250101000000_idx.sql", line, column: 1 },
     }));
-    const tldr = section(render(seedLikeResult([...builds, siteFinding])), "## TL;DR (Pre-Triaged)");
+    const tldr = section(render(exampleLikeResult([...builds, siteFinding])), "## TL;DR (Pre-Triaged)");
     expect(tldr).toContain(
       "- **Lock-taking index change** ×5: CREATE INDEX without CONCURRENTLY (statement 1) (`supabase/migrations/20250101000000_idx.sql:1`, and 4 more like it)",
     );
@@ -182,8 +182,8 @@ describe("markdown report", () => {
 
   it("escapes pipes in table cells and is deterministic", () => {
     const piped: Finding = { ...siteFinding, message: "a | b" };
-    expect(render(seedLikeResult([piped]))).toContain("a \\| b");
+    expect(render(exampleLikeResult([piped]))).toContain("a \\| b");
     expect(render()).toBe(markdown);
-    expect(render(seedLikeResult([parseFinding, siteFinding, reconnectFinding]))).toBe(markdown);
+    expect(render(exampleLikeResult([parseFinding, siteFinding, reconnectFinding]))).toBe(markdown);
   });
 });

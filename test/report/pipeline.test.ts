@@ -14,7 +14,7 @@ import { ALL_RULES } from "../../src/rules/index.js";
 import { fsSource } from "../../src/source/fs-source.js";
 import { initParser, parseSql } from "../../src/sql/parser.js";
 
-const FIXTURE = fileURLToPath(new URL("./fixtures/seed-app", import.meta.url));
+const FIXTURE = fileURLToPath(new URL("./fixtures/call-widget-app", import.meta.url));
 const MIGRATIONS = path.join(FIXTURE, "supabase/migrations");
 const config: AuditConfig = { ...DEFAULT_CONFIG, tables: { widget_pageviews: { rows: 100_000_000, appendOnly: true } } };
 
@@ -56,7 +56,7 @@ beforeAll(async () => {
   db = new PGlite();
   for (const file of readdirSync(MIGRATIONS).sort()) await db.exec(readFileSync(path.join(MIGRATIONS, file), "utf8"));
   result = await audit(fsSource(FIXTURE), { config });
-  markdown = renderMarkdown(result, { version: "0.1.0", date: "2026-01-02", config, subject: "seed-app" });
+  markdown = renderMarkdown(result, { version: "0.1.0", date: "2026-01-02", config, subject: "call-widget-app" });
 }, 60_000);
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
 import { docsUrl } from "../../src/rules/rule.js";
 import { buildSarif, sarifLevel } from "../../src/report/sarif.js";
-import { reconnectFinding, seedLikeResult, siteFinding } from "./hand-built.js";
+import { reconnectFinding, exampleLikeResult, siteFinding } from "./hand-built.js";
 
 // The parts of the SARIF 2.1.0 schema (OASIS) that code-scanning consumers rely on: required
 // properties, the level enumeration, 1-based regions, string fingerprints, no stray top-level keys.
@@ -98,7 +98,7 @@ const rules = [
 ];
 
 describe("SARIF report", () => {
-  const log = buildSarif(seedLikeResult(), { version: "1.2.3", rules }) as any;
+  const log = buildSarif(exampleLikeResult(), { version: "1.2.3", rules }) as any;
   const run = log.runs[0];
 
   it("has the structure SARIF 2.1.0 requires", () => {
@@ -137,7 +137,7 @@ describe("SARIF report", () => {
 
   it("escapes characters a URI cannot hold but keeps paths relative", () => {
     const odd = { ...siteFinding, location: { file: "db/migrations/V1__add index#2.sql", line: 3, column: 1 } };
-    const result = buildSarif(seedLikeResult([odd]), { version: "1" }) as any;
+    const result = buildSarif(exampleLikeResult([odd]), { version: "1" }) as any;
     expect(result.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe("db/migrations/V1__add%20index%232.sql");
   });
 });

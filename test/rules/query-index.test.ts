@@ -26,7 +26,7 @@ function run(sql: string, patterns: AccessPattern[], config: unknown = {}) {
 const at = (file: string, line: number) => ({ file, line, column: 5 });
 
 describe("query-index", () => {
-  it("reports the seed's reconnect lookup with the index that serves it, at the first call site", () => {
+  it("reports the example application's reconnect lookup with the index that serves it, at the first call site", () => {
     const second = { ...reconnectPattern(), location: at("apps/server/src/socket.ts", 88), functionName: "resumeCall" };
     const findings = run(CALL_LOGS_SQL, [second, reconnectPattern()]);
     expect(findings).toHaveLength(1);

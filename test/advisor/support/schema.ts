@@ -58,7 +58,7 @@ export const range = (column: string, operator: "<" | "<=" | ">" | ">=", value: 
   sentAs,
 });
 
-/** The seed application's call_logs table with its indexes, including the hand-written reconnect index. */
+/** The example application's call_logs table with its indexes, including the hand-written reconnect index. */
 export const CALL_LOGS_SQL = `
 CREATE TABLE organizations (id uuid PRIMARY KEY, name text);
 CREATE TABLE sites (id uuid PRIMARY KEY, organization_id uuid REFERENCES organizations(id));
@@ -80,7 +80,7 @@ CREATE INDEX idx_call_logs_org_status_created ON call_logs (organization_id, sta
 CREATE INDEX idx_call_logs_pool_created ON call_logs (pool_id, created_at DESC) WHERE pool_id IS NOT NULL;
 `;
 
-export const SEED_HANDWRITTEN_INDEX = `CREATE INDEX IF NOT EXISTS idx_call_logs_reconnect_token ON call_logs (reconnect_token) WHERE reconnect_token IS NOT NULL AND status = 'accepted' AND reconnect_eligible = true;`;
+export const HANDWRITTEN_RECONNECT_INDEX = `CREATE INDEX IF NOT EXISTS idx_call_logs_reconnect_token ON call_logs (reconnect_token) WHERE reconnect_token IS NOT NULL AND status = 'accepted' AND reconnect_eligible = true;`;
 
 /** getCallByReconnectToken(): .eq(reconnect_token).eq(status).eq(reconnect_eligible).is(ended_at, null).single() */
 export function reconnectPattern(): AccessPattern {
