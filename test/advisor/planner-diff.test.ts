@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matchIndex, matchPattern } from "../../src/advisor/match.js";
 import { adviseTable } from "../../src/advisor/recommend.js";
 import type { AccessPattern } from "../../src/core/types.js";
-import { initParser, parseSql } from "../../src/sql/parser.js";
+import { parseSql } from "../../src/sql/parser.js";
 import { queryIndex } from "../../src/rules/query-index.js";
 import { DEFAULT_CONFIG } from "../../src/core/config.js";
 import {
@@ -22,6 +22,7 @@ import {
   diffColumnType,
 } from "./support/planner-diff.js";
 import { CALL_LOGS_SQL, HANDWRITTEN_RECONNECT_INDEX, reconnectPattern, schemaFrom, tableFrom } from "./support/schema.js";
+import { startPGlite } from "../support/pglite.js";
 
 const SEED = 20241203;
 const CASES = 1000;
@@ -29,14 +30,9 @@ const CASES = 1000;
 let db: PGlite;
 
 beforeAll(async () => {
-  await initParser();
-  db = new PGlite();
-  await db.waitReady;
+  db = await startPGlite();
 });
-
-afterAll(async () => {
-  await db.close();
-});
+afterAll(() => db.close());
 
 /** Which features a case exercises, to show the generator covers each of them. */
 function features(c: DiffCase): string[] {

@@ -5,22 +5,17 @@ import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matchIndex } from "../../src/advisor/match.js";
 import type { ColumnPredicate, OrderTerm } from "../../src/core/types.js";
-import { initParser } from "../../src/sql/parser.js";
 import type { Verdict } from "../../src/advisor/match.js";
 import { type DiffCase, type IndexSpec, TABLE_NAME, createIndexSql, indexModel, runCases, setupDiffTable, tableModel } from "./support/planner-diff.js";
 import { pattern } from "./support/schema.js";
+import { startPGlite } from "../support/pglite.js";
 
 let db: PGlite;
 
 beforeAll(async () => {
-  await initParser();
-  db = new PGlite();
-  await db.waitReady;
+  db = await startPGlite();
 });
-
-afterAll(async () => {
-  await db.close();
-});
+afterAll(() => db.close());
 
 const lit = (column: string, value: string): ColumnPredicate => ({ column, op: "eq", value, sentAs: "literal" });
 const inList = (target: { column?: string; expression?: string }): ColumnPredicate => ({ ...target, op: "in", sentAs: "literal" });

@@ -3,20 +3,15 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MigrationFile, Statement, InputProblem } from "../../src/core/types.js";
 import { loadScript } from "../../src/migrations/load.js";
-import { initParser } from "../../src/sql/parser.js";
 import { FIXTURES, kind, loadRepo, where, writeRepo } from "./helpers.js";
+import { startPGlite } from "../support/pglite.js";
 
 let db: PGlite;
 
 beforeAll(async () => {
-  await initParser();
-  db = new PGlite();
-  await db.waitReady;
+  db = await startPGlite();
 });
-
-afterAll(async () => {
-  await db.close();
-});
+afterAll(() => db.close());
 
 function load(sql: string, file: Partial<MigrationFile> = {}): { statements: Statement[]; problems: InputProblem[] } {
   const statements: Statement[] = [];

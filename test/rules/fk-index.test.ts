@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fkIndex } from "../../src/rules/fk-index.js";
 import { initParser, parseSql } from "../../src/sql/parser.js";
 import { check } from "./helpers.js";
+import { startPGlite } from "../support/pglite.js";
 
 const PARENT = "CREATE TABLE parent (id int PRIMARY KEY, a int, b int, UNIQUE (a, b));\n";
 
@@ -138,12 +139,9 @@ describe("fk-index: which indexes serve the foreign-key check", () => {
 describe("fk-index agrees with PostgreSQL's planner", () => {
   let db: PGlite;
   beforeAll(async () => {
-    db = new PGlite();
-    await db.waitReady;
+    db = await startPGlite();
   });
-  afterAll(async () => {
-    await db.close();
-  });
+  afterAll(() => db.close());
 
   const cases: Array<{ name: string; child: string; fk: string[] }> = [
     { name: "no index", child: "CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id));", fk: ["parent_id"] },

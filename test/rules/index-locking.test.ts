@@ -4,6 +4,7 @@ import type { Framework } from "../../src/core/types.js";
 import { indexLocking } from "../../src/rules/index-locking.js";
 import { initParser, parseSql } from "../../src/sql/parser.js";
 import { check, type FixtureFile } from "./helpers.js";
+import { startPGlite } from "../support/pglite.js";
 
 const BASE = "CREATE TABLE users (id int PRIMARY KEY, email text, org_id int);\nCREATE TABLE orgs (id int PRIMARY KEY);\nCREATE INDEX users_org ON users (org_id);\n";
 
@@ -147,12 +148,9 @@ describe("index-locking: CONCURRENTLY where a transaction makes it fail", () => 
 describe("index-locking fixes run on PostgreSQL", () => {
   let db: PGlite;
   beforeAll(async () => {
-    db = new PGlite();
-    await db.waitReady;
+    db = await startPGlite();
   });
-  afterAll(async () => {
-    await db.close();
-  });
+  afterAll(() => db.close());
 
   it("every suggested fix is accepted by the parser and executes against the schema", async () => {
     const second = [

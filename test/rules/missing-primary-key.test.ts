@@ -1,18 +1,14 @@
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { missingPrimaryKey } from "../../src/rules/missing-primary-key.js";
-import { initParser } from "../../src/sql/parser.js";
 import { check } from "./helpers.js";
+import { startPGlite } from "../support/pglite.js";
 
 let db: PGlite;
 beforeAll(async () => {
-  await initParser();
-  db = new PGlite();
-  await db.waitReady;
+  db = await startPGlite();
 });
-afterAll(async () => {
-  await db.close();
-});
+afterAll(() => db.close());
 
 describe("missing-primary-key", () => {
   it("reports a table with no primary key at the table's line, routine", () => {

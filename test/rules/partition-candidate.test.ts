@@ -1,22 +1,19 @@
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionCandidate } from "../../src/rules/partition-candidate.js";
-import { initParser, parseSql } from "../../src/sql/parser.js";
+import { parseSql } from "../../src/sql/parser.js";
 import type { AccessPattern } from "../../src/core/types.js";
 import { check } from "./helpers.js";
+import { startPGlite } from "../support/pglite.js";
 
 const PAGEVIEWS = "CREATE TABLE widget_pageviews (\n  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n  organization_id uuid NOT NULL,\n  page_url text,\n  created_at timestamptz NOT NULL DEFAULT now()\n);";
 const BIG = { tables: { widget_pageviews: { rows: 100_000_000 } } };
 
 let db: PGlite;
 beforeAll(async () => {
-  await initParser();
-  db = new PGlite();
-  await db.waitReady;
+  db = await startPGlite();
 });
-afterAll(async () => {
-  await db.close();
-});
+afterAll(() => db.close());
 
 describe("partition-candidate", () => {
   it("advises monthly partitioning on created_at for a large event table, with a fix that builds the new parent", async () => {
