@@ -1,21 +1,10 @@
 // `--format json`: the stable machine contract `{tool, version, summary, findings[]}`.
 import type { AuditResult } from "../audit.js";
-import { SEVERITIES, type Finding, type Location, type Severity } from "../core/types.js";
+import { SEVERITIES, type Finding, type Severity } from "../core/types.js";
 import { TOOL_NAME, sortFindings } from "./common.js";
 
-export interface JsonFinding {
-  id: string;
-  rule: string;
-  severity: Severity;
-  table: string;
-  columns: string[];
-  message: string;
-  location: Location;
-  fix?: { sql: string; placement?: "after" | "replace" | "separate" };
-  set?: string;
-  details?: string;
-  related?: Location[];
-}
+/** A finding as the contract prints it: the pipeline's fields, without the rules' internal `key` and `title`. */
+export type JsonFinding = Pick<Finding, "id" | "rule" | "severity" | "table" | "columns" | "message" | "location" | "fix" | "set" | "details" | "related">;
 
 export interface JsonSummary {
   findings: number;

@@ -1,12 +1,13 @@
 // Generated DDL histories (fixed seeds) against PostgreSQL: creates, renames, drops and constraint
 // changes over a few tables with long and colliding names. Statements the server rejects are left
 // out of the history, so the replay sees exactly what a real migration run would have applied.
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Statement } from "../../src/core/types.js";
 import { replaySchema } from "../../src/schema/replay.js";
 import { comparableCatalog, comparableModel, resetDatabase } from "./catalog.js";
-import { initParser, sqlToStatements } from "./helpers.js";
+import { sqlToStatements } from "./helpers.js";
+import { startPGlite } from "../support/pglite.js";
 
 const SEEDS = [1, 2, 3, 4, 5, 6];
 const STEPS = 200;
@@ -82,8 +83,7 @@ function generator(seed: number) {
 let db: PGlite;
 
 beforeAll(async () => {
-  await initParser();
-  db = await PGlite.create();
+  db = await startPGlite();
 }, 60_000);
 
 afterAll(async () => {

@@ -3,11 +3,12 @@
 // and CHECK / NOT NULL constraint names must be what the server built from the same SQL.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replaySchema } from "../../src/schema/replay.js";
 import { comparableCatalog, comparableModel, resetDatabase } from "./catalog.js";
-import { initParser, sqlToStatements } from "./helpers.js";
+import { sqlToStatements } from "./helpers.js";
+import { startPGlite } from "../support/pglite.js";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/ddl");
 const EXAMPLE_MIGRATIONS = join(import.meta.dirname, "../../examples/supabase-app/supabase/migrations");
@@ -27,8 +28,7 @@ const fixtureFiles = readdirSync(FIXTURES).filter((f) => f.endsWith(".sql")).sor
 let db: PGlite;
 
 beforeAll(async () => {
-  await initParser();
-  db = await PGlite.create();
+  db = await startPGlite();
 }, 60_000);
 
 afterAll(async () => {
