@@ -126,7 +126,8 @@ export async function discoverMigrationSets(files: string[], read: TextReader, c
       skipped.push({ root: candidate.root, reason: `${foreign}, not PostgreSQL` });
       continue;
     }
-    sets.push(built.set);
+    const applied = new Set(built.set.files.map((f) => f.path));
+    sets.push({ ...built.set, companions: candidate.files.filter((f) => !applied.has(f)) });
   }
 
   sets.sort((a, b) => naturalCompare(a.name, b.name));
