@@ -127,7 +127,8 @@ export async function discoverMigrationSets(files: string[], read: TextReader, c
       continue;
     }
     const applied = new Set(built.set.files.map((f) => f.path));
-    sets.push({ ...built.set, companions: candidate.files.filter((f) => !applied.has(f)) });
+    const companions = candidate.files.filter((f) => !applied.has(f));
+    sets.push(companions.length > 0 ? { ...built.set, companions } : built.set);
   }
 
   sets.sort((a, b) => naturalCompare(a.name, b.name));

@@ -51,8 +51,8 @@ export function byteStats(bytes: Uint8Array): ByteStats {
  *   calls any NUL binary (xdiff's buffer_is_binary); that is right for diffs, wrong for reading code.
  * - Bytes that are not valid UTF-8 are binary when the first 8,000 hold a NUL or more control bytes than
  *   one per 128 printable ones (git's convert.c threshold). Otherwise they are a legacy 8-bit file and
- *   are read as windows-1252, a superset of ISO 8859-1's printable characters (WHATWG Encoding: its
- *   decoder maps every byte, so it never fails).
+ *   are read as windows-1252, a superset of ISO 8859-1's printable characters that maps every byte, so
+ *   reading never fails.
  *
  * Errors: none thrown; `{ ok: false, reason }` names why the bytes are not text.
  */
@@ -73,7 +73,29 @@ export function decodeText(bytes: Uint8Array): TextResult {
     return { ok: true, text, encoding: "utf-8" };
   }
   if (stats.nul > 0 || stats.nonPrintable > stats.printable >> 7) return binary(stats);
-  return { ok: true, text: new TextDecoder("windows-1252").decode(body), encoding: "windows-1252" };
+  return { ok: true, text: decodeWindows1252(body), encoding: "windows-1252" };
+}
+
+/** 0x80-0x9F in windows-1252 (WHATWG Encoding's index); the five unassigned bytes map to C1 controls. */
+const WINDOWS_1252_HIGH =
+  "\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f" +
+  "\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178";
+
+/**
+ * windows-1252 by hand: some Node builds decode the "windows-1252" label as ISO 8859-1, which turns
+ * 0x80-0x9F (the euro sign, curly quotes, dashes) into C1 controls.
+ */
+export function decodeWindows1252(bytes: Uint8Array): string {
+  let out = "";
+  const chunk: number[] = [];
+  for (const b of bytes) {
+    chunk.push(b >= 0x80 && b < 0xa0 ? WINDOWS_1252_HIGH.charCodeAt(b - 0x80) : b);
+    if (chunk.length === 8192) {
+      out += String.fromCharCode(...chunk);
+      chunk.length = 0;
+    }
+  }
+  return out + String.fromCharCode(...chunk);
 }
 
 function binary(stats: ByteStats): TextResult {

@@ -76,7 +76,8 @@ function parseJournal(text: string, journalPath: string, problems: InputProblem[
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
+    // Newer Node versions give the offset ("at position 42"); older ones quote the text around it.
+    const message = (error as Error).message.replace(/\s+/g, " ").trim();
     const position = /position (\d+)/.exec(message);
     const line = position ? lineAtOffset(text, Number(position[1])) : 1;
     problems.push(problemAt(journalPath, `drizzle journal is not valid JSON (${message}); migrations taken in file-name order`, line));
