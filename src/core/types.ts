@@ -39,6 +39,11 @@ export interface MigrationSet {
   framework: Framework;
   root: string;
   files: MigrationFile[];
+  /**
+   * Files the framework keeps with these migrations but does not apply forward: down, revert, verify and
+   * undo scripts, journals and plans, files it skips. They are never read as queries.
+   */
+  companions?: string[];
 }
 
 /** A suppression comment: `-- index-audit-ignore <rule>: <reason>`. */

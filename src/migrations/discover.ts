@@ -126,7 +126,9 @@ export async function discoverMigrationSets(files: string[], read: TextReader, c
       skipped.push({ root: candidate.root, reason: `${foreign}, not PostgreSQL` });
       continue;
     }
-    sets.push(built.set);
+    const applied = new Set(built.set.files.map((f) => f.path));
+    const companions = candidate.files.filter((f) => !applied.has(f));
+    sets.push(companions.length > 0 ? { ...built.set, companions } : built.set);
   }
 
   sets.sort((a, b) => naturalCompare(a.name, b.name));

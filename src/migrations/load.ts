@@ -40,6 +40,16 @@ export async function loadMigrationSet(set: MigrationSet, read: TextReader, memo
       continue;
     }
     let text = result.text;
+    if (result.encoding === "windows-1252") {
+      // The statements still enter the model; running the file is what fails.
+      problems.push(
+        problem(
+          file.path,
+          firstNonAscii(text),
+          "migration file is not UTF-8 (read as windows-1252): PostgreSQL rejects these bytes when client_encoding is UTF8",
+        ),
+      );
+    }
     if (set.framework === "dbmate") {
       // Discovery reports a dbmate file with no up section; dbmate would apply nothing from it.
       const up = dbmateUpSection(text);
@@ -300,6 +310,15 @@ function targetLine(start: number, end: number, text: string, lines: LineTable):
     if (trimmed.startsWith("--")) continue;
     return line;
   }
+}
+
+/** Line and column of the first character outside ASCII, where a legacy 8-bit file differs from UTF-8. */
+function firstNonAscii(text: string): { line: number; column: number } {
+  const at = text.search(/[^\x00-\x7f]/);
+  if (at === -1) return { line: 1, column: 1 };
+  const before = text.slice(0, at);
+  const lineStart = before.lastIndexOf("\n") + 1;
+  return { line: before.split("\n").length, column: at - lineStart + 1 };
 }
 
 function problem(file: string, position: { line: number; column: number }, message: string): InputProblem {

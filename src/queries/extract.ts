@@ -10,64 +10,10 @@ import { patternsFromMigrations } from "./migration-sql.js";
 import { collectSharedConstants, emptyConstants } from "./shared-constants.js";
 import { extractFromSqlFile } from "./sql-file.js";
 import { isUniqueLookup } from "./unique-lookup.js";
+import { selectQueryFiles } from "./select-files.js";
 import type { EmbeddedPattern } from "./supabase.js";
 import { createHash } from "node:crypto";
 import type { FileMemo } from "../core/memo.js";
-
-const CODE_EXTENSIONS = /\.(ts|tsx|js|jsx|mjs|cjs|mts|cts)$/;
-const DECLARATION_FILE = /\.d\.[cm]?ts$/;
-/** Build output, dependencies and vendored code are not the application's own queries. */
-const IGNORED_FOLDERS = /(^|\/)(node_modules|dist|build|out|\.next|\.nuxt|\.svelte-kit|\.turbo|\.vercel|coverage|vendor|\.git)\//;
-/**
- * Tests, specs, fixtures and mocks are left out by default: their queries exercise code rather than
- * describe how production reads the database. `code.paths` in the config brings them back.
- */
-const TEST_FILES = /(^|\/)(__tests__|__mocks__|tests?|spec|fixtures?|e2e|cypress|playwright)\/|\.(test|spec|stories)\.[cm]?[jt]sx?$/;
-/** Folders where sqlc, pgtyped and similar tools keep hand-written queries. */
-const QUERY_SQL = /(^|\/)(queries|query|sql)\/[^/]*\.sql$|(^|\/)[^/]*quer(y|ies)[^/]*\.sql$/i;
-
-function underAny(path: string, folders: string[]): boolean {
-  return folders.some((folder) => {
-    const f = folder.replace(/^\.\//, "").replace(/\/+$/, "");
-    return f === "" || f === "." || path === f || path.startsWith(`${f}/`);
-  });
-}
-
-/** A glob (`**`, `*`, `?`) or a folder prefix, as `code.exclude` takes them. */
-function excluded(path: string, patterns: string[]): boolean {
-  return patterns.some((pattern) => {
-    if (!/[*?]/.test(pattern)) return underAny(path, [pattern]);
-    const regex = pattern
-      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-      .replace(/\*\*\//g, "\u0000")
-      .replace(/\*\*/g, "\u0001")
-      .replace(/\*/g, "[^/]*")
-      .replace(/\?/g, "[^/]")
-      .replace(/\u0000/g, "(?:.*/)?")
-      .replace(/\u0001/g, ".*");
-    return new RegExp(`^${regex}$`).test(path) || new RegExp(`^${regex}/`).test(path);
-  });
-}
-
-export interface SelectedFiles {
-  code: string[];
-  sql: string[];
-}
-
-/** The files that hold queries: code files and `.sql` query files that are not migrations. */
-export function selectQueryFiles(files: string[], config: AuditConfig, migrationPaths: ReadonlySet<string>): SelectedFiles {
-  const code: string[] = [];
-  const sql: string[] = [];
-  const configured = config.code.paths.length > 0;
-  for (const path of files) {
-    if (migrationPaths.has(path) || IGNORED_FOLDERS.test(path)) continue;
-    if (excluded(path, config.code.exclude)) continue;
-    if (configured ? !underAny(path, config.code.paths) : TEST_FILES.test(path)) continue;
-    if (CODE_EXTENSIONS.test(path) && !DECLARATION_FILE.test(path)) code.push(path);
-    else if (path.endsWith(".sql") && /(^|\/)migrations?\//i.test(path) === false && (configured || QUERY_SQL.test(path))) sql.push(path);
-  }
-  return { code, sql };
-}
 
 /** JSON.stringify replacer that writes Maps (nested too) as sorted entry lists. */
 function mapsAsEntries(_key: string, value: unknown): unknown {
@@ -81,8 +27,7 @@ export async function extractPatterns(
   sets: Array<{ set: MigrationSet; statements: Statement[]; schema: Schema }>,
   memo?: FileMemo,
 ): Promise<{ patternsBySet: AccessPattern[][]; problems: InputProblem[]; codeFiles: number }> {
-  const migrationPaths = new Set(sets.flatMap((s) => s.set.files.map((f) => f.path)));
-  const selected = selectQueryFiles(files, config, migrationPaths);
+  const selected = await selectQueryFiles(files, config, sets.map((s) => s.set), read);
   const problems: InputProblem[] = [];
   const shared: EmbeddedPattern[] = [];
 

@@ -63,13 +63,18 @@ export function gitApiFromOctokit(octokit: OctokitLike, owner: string, repo: str
               .join("\n    ");
             const query = `query($owner: String!, $name: String!) {\n  repository(owner: $owner, name: $name) {\n    ${fields}\n  }\n}`;
             const data = (await graphql(query, { owner, name: repo })) as {
-              repository: Record<string, { oid: string; isBinary: boolean; isTruncated: boolean; text: string | null } | null> | null;
+              repository: Record<string, { oid: string; byteSize: number; isBinary: boolean; isTruncated: boolean; text: string | null } | null> | null;
             };
             const out = new Map<string, Uint8Array | null>();
             shas.forEach((sha, i) => {
               const blob = data.repository?.[`b${i}`];
-              const usable = blob && !blob.isBinary && !blob.isTruncated && typeof blob.text === "string";
-              out.set(sha, usable ? new TextEncoder().encode(blob.text!) : null);
+              const usable = blob && !blob.isBinary && !blob.isTruncated && typeof blob.text === "string" && !blob.text.includes("\uFFFD");
+              const bytes = usable ? new TextEncoder().encode(blob.text!) : null;
+              // GraphQL gives text, not bytes: a file that is not UTF-8 (or has a NUL GitHub calls binary)
+              // comes back changed (U+FFFD in place of bytes) or not at all. Only an answer of the blob's own
+              // size, with no replacement character, is its bytes; the rest is fetched raw, so both sources
+              // decode the same bytes the same way.
+              out.set(sha, bytes && bytes.length === blob!.byteSize ? bytes : null);
             });
             return out;
           },

@@ -34,7 +34,7 @@ describe("migration discovery by framework layout", () => {
     });
   });
 
-  it("drizzle: the journal decides order and membership, not file names", async () => {
+  it("drizzle: the journal decides order, not file names", async () => {
     const { sets, problems } = await discoverFixture("drizzle");
     expect(problems).toEqual([]);
     expect(sets).toHaveLength(1);

@@ -288,6 +288,7 @@ describe("bad input: every readable statement still comes through", () => {
       "migrations/002_syntax_error.sql:11:1 CreateStmt",
       "migrations/005_non_ascii.sql:2:1 CreateStmt",
       "migrations/005_non_ascii.sql:4:1 IndexStmt",
+      "migrations/006_invalid_utf8.sql:1:1 CreateStmt",
       "migrations/007_after.sql:1:1 IndexStmt",
     ]);
     const nonAsciiLine = (await readFile(`${FIXTURES}bad-inputs/migrations/005_non_ascii.sql`, "utf8")).split("\n")[2];
@@ -295,7 +296,7 @@ describe("bad input: every readable statement still comes through", () => {
       ["migrations/002_syntax_error.sql:9:41", 'SQL does not parse: syntax error at or near "DEFALT"'],
       ["migrations/003_binary.sql:1:1", "migration file not read: binary file (contains NUL bytes)"],
       [`migrations/005_non_ascii.sql:3:${nonAsciiLine.indexOf("NUL;") + 1}`, 'SQL does not parse: syntax error at or near "NUL"'],
-      ["migrations/006_invalid_utf8.sql:1:1", "migration file not read: not valid UTF-8 text"],
+      ["migrations/006_invalid_utf8.sql:1:50", "migration file is not UTF-8 (read as windows-1252): PostgreSQL rejects these bytes when client_encoding is UTF8"],
     ]);
     expect(nonAsciiLine.indexOf("NUL;") + 1).toBe(46);
   });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { textReader } from "../../src/audit.js";
 import type { AccessPattern } from "../../src/core/types.js";
-import { extractPatterns, resolveEmbeds, selectQueryFiles } from "../../src/queries/extract.js";
+import { extractPatterns, resolveEmbeds } from "../../src/queries/extract.js";
 import { extractFromSqlFile, normaliseParameters } from "../../src/queries/sql-file.js";
 import { extractFromCodeFile } from "../../src/queries/code-file.js";
 import { fsSource } from "../../src/source/fs-source.js";
@@ -18,27 +18,6 @@ async function run(overrides = {}) {
   const schema = schemaOf("CREATE TABLE users (id uuid PRIMARY KEY, email text);");
   return extractPatterns(files, textReader(source), config(overrides), [{ set: setOf("db", []), statements: [], schema }]);
 }
-
-describe("choosing the files that hold queries", () => {
-  it("takes code files and query .sql files, and leaves out tests, build output, vendored code and migrations", () => {
-    const files = [
-      "src/a.ts", "src/b.tsx", "lib/c.mjs", "lib/d.cjs", "lib/e.jsx", "lib/f.mts", "lib/g.cts", "types/h.d.ts",
-      "src/a.test.ts", "src/__tests__/x.ts", "test/y.ts", "e2e/z.ts", "node_modules/p/index.js", "dist/app.js",
-      ".next/server.js", "vendor/lib.js", "build/out.js", "queries/users.sql", "db/sql/report.sql", "db/get_user.query.sql",
-      "supabase/migrations/001_init.sql", "db/migrations/002.sql", "seed.sql", "README.md",
-    ];
-    const selected = selectQueryFiles(files, config(), new Set(["supabase/migrations/001_init.sql"]));
-    expect(selected.code).toEqual(["src/a.ts", "src/b.tsx", "lib/c.mjs", "lib/d.cjs", "lib/e.jsx", "lib/f.mts", "lib/g.cts"]);
-    expect(selected.sql).toEqual(["queries/users.sql", "db/sql/report.sql", "db/get_user.query.sql"]);
-  });
-
-  it("with code.paths, reads only under those folders (tests included), minus code.exclude", () => {
-    const files = ["apps/server/a.ts", "apps/server/a.test.ts", "apps/server/gen/x.ts", "apps/web/b.ts", "packages/db/c.sql"];
-    const selected = selectQueryFiles(files, config({ code: { paths: ["apps/server", "packages/db"], exclude: ["apps/server/gen/**"] } }), new Set());
-    expect(selected.code).toEqual(["apps/server/a.ts", "apps/server/a.test.ts"]);
-    expect(selected.sql).toEqual(["packages/db/c.sql"]);
-  });
-});
 
 describe("extractPatterns over a repository", () => {
   it("reports a syntax error and a binary file with file and line, and still reads every other file", async () => {

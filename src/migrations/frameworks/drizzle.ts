@@ -53,29 +53,14 @@ export const drizzle: FrameworkModule & { claimsByContent(text: string): boolean
 
     if (ctx.fileSet.has(journalPath)) {
       const text = await readText(ctx, journalPath);
-      let journal: Journal | null = null;
+      const journal = text === null ? null : parseJournal(text, journalPath, problems);
       if (text === null) problems.push(problemAt(journalPath, "drizzle journal cannot be read; migrations taken in file-name order"));
-      else {
-        try {
-          journal = JSON.parse(text) as Journal;
-        } catch (error) {
-          problems.push(problemAt(journalPath, `drizzle journal is not valid JSON (${(error as Error).message}); migrations taken in file-name order`));
-        }
-      }
       if (journal) {
-        const dialect = journal.dialect?.toLowerCase();
+        const dialect = typeof journal.dialect === "string" ? journal.dialect.toLowerCase() : undefined;
         if (dialect && dialect !== "postgresql" && dialect !== "pg" && dialect !== "postgres") {
           return { set: null, problems, skipped: `Drizzle migrations for ${journal.dialect} (${journalPath}), not PostgreSQL` };
         }
-        const entries = [...(journal.entries ?? [])].sort((a, b) => (a.idx ?? 0) - (b.idx ?? 0));
-        const fromJournal: string[] = [];
-        for (const entry of entries) {
-          if (!entry.tag) continue;
-          const path = joinPath(root, `${entry.tag}.sql`);
-          if (ctx.fileSet.has(path)) fromJournal.push(path);
-          else problems.push(problemAt(journalPath, `drizzle journal lists "${entry.tag}" but ${path} does not exist`, lineOf(text ?? "", entry.tag)));
-        }
-        ordered = fromJournal;
+        ordered = journalOrder(journal, text!, journalPath, root, sqlFiles, ctx.fileSet, problems);
       }
     }
     return {
@@ -85,10 +70,69 @@ export const drizzle: FrameworkModule & { claimsByContent(text: string): boolean
   },
 };
 
-function lineOf(text: string, needle: string): number {
-  const at = text.indexOf(`"${needle}"`);
-  if (at === -1) return 1;
+/** The journal, or null (reported) when it is not JSON or not shaped like one. */
+function parseJournal(text: string, journalPath: string, problems: InputProblem[]): Journal | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    // Newer Node versions give the offset ("at position 42"); older ones quote the text around it.
+    const message = (error as Error).message.replace(/\s+/g, " ").trim();
+    const position = /position (\d+)/.exec(message);
+    const line = position ? lineAtOffset(text, Number(position[1])) : 1;
+    problems.push(problemAt(journalPath, `drizzle journal is not valid JSON (${message}); migrations taken in file-name order`, line));
+    return null;
+  }
+  const journal = parsed as Journal | null;
+  if (!journal || typeof journal !== "object" || (journal.entries !== undefined && !Array.isArray(journal.entries))) {
+    problems.push(problemAt(journalPath, "drizzle journal has no list of entries; migrations taken in file-name order"));
+    return null;
+  }
+  return journal;
+}
+
+/**
+ * Journal entries in `idx` order, then the folder's SQL files the journal does not list, in name order.
+ * drizzle-kit applies only what the journal lists (readMigrationFiles in drizzle-orm's migrator); a file
+ * beside it that is not listed is usually a migration whose entry was lost, so it is still read, after
+ * the listed ones, and reported. An entry whose file is missing is reported at its line of the journal.
+ */
+function journalOrder(
+  journal: Journal,
+  text: string,
+  journalPath: string,
+  root: string,
+  sqlFiles: string[],
+  fileSet: ReadonlySet<string>,
+  problems: InputProblem[],
+): string[] {
+  const entries = [...(journal.entries ?? [])].sort((a, b) => (a.idx ?? 0) - (b.idx ?? 0));
+  const listed: string[] = [];
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (typeof entry?.tag !== "string" || !entry.tag || seen.has(entry.tag)) continue;
+    seen.add(entry.tag);
+    const path = joinPath(root, `${entry.tag}.sql`);
+    if (fileSet.has(path)) listed.push(path);
+    else problems.push(problemAt(journalPath, `drizzle journal lists "${entry.tag}" but ${path} does not exist`, lineOf(text, entry.tag)));
+  }
+  const taken = new Set(listed);
+  const unlisted = sqlFiles.filter((f) => !taken.has(f));
+  for (const path of unlisted) {
+    problems.push(
+      problemAt(path, `${path} is not listed in ${journalPath}: drizzle-kit does not apply it; audited after the listed migrations`),
+    );
+  }
+  return [...listed, ...unlisted];
+}
+
+function lineAtOffset(text: string, offset: number): number {
   let line = 1;
-  for (let i = text.indexOf("\n"); i !== -1 && i < at; i = text.indexOf("\n", i + 1)) line++;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
   return line;
+}
+
+function lineOf(text: string, needle: string): number {
+  const at = text.indexOf(JSON.stringify(needle));
+  return at === -1 ? 1 : lineAtOffset(text, at);
 }
