@@ -1,5 +1,5 @@
 // supabase-js / postgrest-js builder chains -> access patterns.
-// The walker in code/walker.ts, through clients/supabase-js.ts, finds the chains and follows them across variables and branches;
+// The walker in code-file.ts finds the chains and follows them across variables and branches;
 // this module knows what each builder method means.
 import type { AccessPattern, ColumnPredicate, OrderTerm, QueryKind } from "../core/types.js";
 import { METHOD_OPERATORS, POSTGREST_OPERATORS, isFilter } from "./send-modes.js";
