@@ -9,6 +9,7 @@ import { peel, type Node } from "../code/ast.js";
 import { patternsFromStatement } from "../sql-patterns.js";
 import { CLIENT_SEND_MODES, type ClientSendMode } from "../send-modes.js";
 import type { CodeContext, QueryCall, QueryClient } from "./client.js";
+import { holdsParameter, paramRoles, pastesClause } from "./sql-params.js";
 
 /** Methods that run a SQL string: pg, mysql-style pools, knex, Prisma, postgres.js, pg-promise. */
 const SQL_METHODS = new Set([
@@ -35,7 +36,14 @@ interface SqlText {
   sql: string;
   offset: number;
   values: Map<number, Node>;
+  /** Parameters that stand for template interpolations: values, unless they sit where SQL goes. */
+  pasted: Set<number>;
+  /** An interpolation splices SQL text (`sql.raw(x)`, a nested `` sql`...` ``): the statement is unknown. */
+  fragment?: boolean;
 }
+
+/** Objects whose helpers build SQL fragments: the tag itself, `Prisma`, `knex`, a Kysely or Drizzle `sql`. */
+const FRAGMENT_OWNERS = /^(sql|Prisma|knex|db|kysely|drizzle)$/;
 
 export const sqlInCode: QueryClient = {
   mayQuery: /\.(query|raw|unsafe|execute|any|one|oneOrNone|many|manyOrNone|none)\s*[(`]|\bsql\s*`|\$(query|execute)Raw/,
@@ -58,13 +66,14 @@ export const sqlInCode: QueryClient = {
     if (!name || !SQL_TAGS.has(name)) return undefined;
     const text = templateSql(node.quasi);
     if (!LOOKS_LIKE_QUERY.test(text.sql)) return undefined;
+    text.fragment ||= node.quasi.expressions.some((e: Node) => isFragment(e, name));
     return query(text, ctx);
   },
 };
 
 /** The SQL a call's first argument holds: a template, a `{ text, values }` object, or a static string. */
 function sqlText(node: Node, bindings: Node | undefined, mode: ClientSendMode, ctx: CodeContext): SqlText | undefined {
-  if (node.type === "TemplateLiteral") return { ...templateSql(node), offset: node.start };
+  if (node.type === "TemplateLiteral") return { ...templateSql(node), offset: node.start };  // CLIENT_SEND_MODES["text-template"]
   if (node.type === "ObjectExpression") {
     const keyOf = (p: Node) => p.key?.name ?? p.key?.value;
     const text = node.properties.find((p: Node) => keyOf(p) === "text" || keyOf(p) === "sql");
@@ -78,9 +87,9 @@ function sqlText(node: Node, bindings: Node | undefined, mode: ClientSendMode, c
   if (mode.placeholder === "?") {
     if (str.includes("??")) return undefined;
     let n = 0;
-    return { sql: str.replace(/(?<![?\w])\?(?![?|&\w])/g, () => `$${++n}`), offset: node.start, values };
+    return { sql: str.replace(/(?<![?\w])\?(?![?|&\w])/g, () => `$${++n}`), offset: node.start, values, pasted: new Set() };
   }
-  return { sql: str, offset: node.start, values };
+  return { sql: str, offset: node.start, values, pasted: new Set() };
 }
 
 /** `[a, b]` as the values of $1, $2; anything else stands for all of them at once. */
@@ -99,21 +108,56 @@ function templateSql(quasi: Node): SqlText {
   let next = 1;
   for (const part of parts) for (const m of part.matchAll(/\$(\d+)/g)) next = Math.max(next, Number(m[1]) + 1);
   const values = new Map<number, Node>();
+  const pasted = new Set<number>();
   let sql = parts[0];
+  let fragment = false;
   for (let i = 1; i < parts.length; i++) {
     values.set(next, quasi.expressions[i - 1]);
-    sql += `$${next++}` + parts[i];
+    pasted.add(next);
+    let part = parts[i];
+    // Inside a quoted literal: `'${x}'` is one unknown value; `'%${x}%'` is text we cannot read.
+    if (((sql.match(/'/g)?.length ?? 0) & 1) === 1) {
+      if (sql.endsWith("'") && part.startsWith("'") && !part.startsWith("''")) {
+        sql = sql.slice(0, -1);
+        part = part.slice(1);
+      } else fragment = true;
+    }
+    sql += `$${next++}` + part;
   }
-  return { sql, offset: quasi.start, values };
+  return { sql, offset: quasi.start, values, pasted, fragment };
+}
+
+/**
+ * An interpolation in a tagged template that splices SQL text rather than binding a value: a nested
+ * template, or a fragment helper of the tag (CLIENT_SEND_MODES["sql-template"].fragments).
+ */
+function isFragment(expression: Node, tag: string): boolean {
+  let e = peel(expression);
+  if (e.type === "AwaitExpression") e = peel(e.argument);
+  const fragments = CLIENT_SEND_MODES["sql-template"].fragments;
+  if (e.type === "TaggedTemplateExpression") return true;
+  const owner = (n: Node) => n.type === "Identifier" && (n.name === tag || FRAGMENT_OWNERS.test(n.name));
+  if (e.type === "MemberExpression" && !e.computed) return owner(peel(e.object)) && fragments.has(e.property?.name);
+  if (e.type !== "CallExpression") return false;
+  const callee = peel(e.callee);
+  if (callee.type === "Identifier") return callee.name === tag || fragments.has(callee.name);
+  return callee.type === "MemberExpression" && !callee.computed && owner(peel(callee.object)) && fragments.has(callee.property?.name);
 }
 
 function query(text: SqlText, ctx: CodeContext): QueryCall {
   const call: QueryCall = { patterns: [], values: [...text.values.values()], setValues: [], memberships: [] };
+  // SQL spliced in leaves the statement unknown: say nothing rather than advise on the visible part.
+  if (text.fragment) return call;
   const outcome = parseSql(text.sql);
   if (!outcome.ok) return call;
+  if (outcome.statements.some((s) => pastesClause(s.ast, text.pasted))) return call;
   const location = ctx.location(text.offset);
   const base = ctx.base(location);
+  const valueOf = (n: number) => text.values.get(n) ?? text.values.get(0);
   for (const statement of outcome.statements) {
+    const roles = paramRoles(statement.ast);
+    for (const n of roles.set) pushValue(call.setValues, valueOf(n));
+    for (const n of roles.membership) pushValue(call.memberships, valueOf(n));
     const patterns: AccessPattern[] = patternsFromStatement(statement.ast, {
       source: "sql-in-code",
       location,
@@ -122,7 +166,20 @@ function query(text: SqlText, ctx: CodeContext): QueryCall {
       loop: base.loop,
       suppressions: base.suppressions,
     });
-    call.patterns.push(...patterns);
+    call.patterns.push(...patterns.map(withoutParameterExpressions));
   }
   return call;
+}
+
+function pushValue(list: Node[], value: Node | undefined): void {
+  if (value && !list.includes(value)) list.push(value);
+}
+
+/**
+ * A bound value is not part of any index: a predicate on an expression that holds one
+ * (`batch_id % $1 = 0`) is one no index serves, so it is not offered to the advisor.
+ */
+function withoutParameterExpressions(pattern: AccessPattern): AccessPattern {
+  if (!pattern.predicates.some((p) => p.expression !== undefined && holdsParameter(p.expression))) return pattern;
+  return { ...pattern, predicates: pattern.predicates.filter((p) => p.expression === undefined || !holdsParameter(p.expression)) };
 }
