@@ -18,8 +18,9 @@ function qualified(schema: Schema, table: string): string {
 
 /** The columns a batched query would key on: those the loop compares with one value per iteration. */
 function lookupColumns(pattern: AccessPattern): string[] {
-  const columns = pattern.predicates.filter((p) => (p.op === "eq" || p.op === "in") && p.sentAs === "param" && p.column).map((p) => p.column!);
-  return [...new Set(columns)];
+  // Equality first: an IN list beside it is usually a fixed set of states, not the per-item key.
+  const keyed = (op: string) => pattern.predicates.filter((p) => p.op === op && p.sentAs === "param" && p.column).map((p) => p.column!);
+  return [...new Set([...keyed("eq"), ...keyed("in")])];
 }
 
 function suggestion(pattern: AccessPattern, columns: string[]): string {
@@ -62,7 +63,8 @@ export const nPlusOne: Rule = {
       if (seen.has(site)) continue;
       seen.add(site);
       const columns = lookupColumns(pattern);
-      const loop = pattern.loop ? `the ${pattern.loop.kind} loop at line ${pattern.loop.line}` : "a loop";
+      // PL/pgSQL kinds already say LOOP (`FOREACH LOOP`).
+      const loop = pattern.loop ? `the ${pattern.loop.kind}${/\bLOOP$/.test(pattern.loop.kind) ? "" : " loop"} at line ${pattern.loop.line}` : "a loop";
       const where = pattern.functionName ? `\`${pattern.functionName}()\`` : "This code";
       const verb = pattern.kind === "select" ? "reads" : pattern.kind === "delete" ? "deletes from" : pattern.kind === "insert" || pattern.kind === "upsert" ? "writes to" : "updates";
       const base = { rule: "n-plus-one", table: qualified(context.schema, pattern.table), columns, location: pattern.location };

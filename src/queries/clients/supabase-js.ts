@@ -26,6 +26,14 @@ function isClient(node: Node, ctx: CodeContext): boolean {
   return isClientFactory(n);
 }
 
+/** `batch`, `chunk`, `rows.slice(i, j)`, `[...rows]`: an expression that names a list of rows. */
+function isRowList(node: Node): boolean {
+  const n = peel(node);
+  if (n.type === "Identifier") return /chunk|batch|page|slice|group|rows|records|items/i.test(n.name);
+  if (n.type === "ArrayExpression") return n.elements.some((e: Node | null) => e?.type === "SpreadElement");
+  return n.type === "CallExpression" && peel(n.callee).type === "MemberExpression" && ["slice", "splice", "map", "filter"].includes(peel(n.callee).property?.name);
+}
+
 export const supabaseJs: QueryClient = {
   mayQuery: /\.from\s*\(/,
   isClientFactory,
@@ -62,6 +70,8 @@ export const supabaseJs: QueryClient = {
       // `.in(col, list)` and `.filter(col, "in", list)`: PostgREST sends `col = ANY($n)`.
       if (step.method === "in" && step.args[1]) call.memberships.push(step.args[1]);
       if (step.method === "filter" && ctx.staticString(step.args[1]) === "in" && step.args[2]) call.memberships.push(step.args[2]);
+      // `.insert(batch)`: a list of rows in one request, when the code names it as one.
+      if ((step.method === "insert" || step.method === "upsert") && step.args[0] && isRowList(step.args[0])) call.memberships.push(step.args[0]);
     }
     return call;
   },
