@@ -7,9 +7,9 @@ import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
 import { bindingNames, changedIn, hasCall, indexedCollection, isRangeIterable, isRangeTest, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
 
-type Bindings = Map<string, BuilderVariant[]>;
 
 interface Env {
   builders: Bindings;
@@ -23,9 +23,6 @@ interface Env {
   /** Names holding the rows a query returned (`const { data: sessions } = await ...`). */
   rows: Map<string, RowSource>;
 }
-
-/** Beyond this many branch combinations a chain keeps its unconditional steps and marks the rest conditional. */
-const MAX_VARIANTS = 4;
 
 /** Array methods that keep one row per row (or fewer): their result is still the query's rows. */
 const ROW_PRESERVING = new Set(["map", "filter", "sort", "toSorted"]);
@@ -531,40 +528,4 @@ function branchEnv(env: Env, test?: Node): Env {
 function loopEnv(env: Env, frame: LoopFrame, changed: Set<string>): Env {
   for (const name of env.varying) changed.add(name);
   return { ...env, builders: new Map(env.builders), loops: [...env.loops, frame], varying: changed };
-}
-
-/**
- * Joins the builder variables after branches. When every branch of an if/else changes a chain,
- * each branch is its own query (one variant per branch). When some path leaves it unchanged, the
- * steps added on the other paths are kept but marked conditional: the query runs with or without them.
- */
-function mergeBranches(before: Bindings, branches: Bindings[], exhaustive: boolean): Bindings {
-  const merged: Bindings = new Map(before);
-  for (const [name, original] of before) {
-    const after = branches.map((b) => b.get(name));
-    const changed = after.filter((v) => v !== original);
-    if (changed.length === 0) continue;
-    if (after.some((v) => v === undefined)) {
-      merged.delete(name);
-      continue;
-    }
-    const known = new Set(original.flatMap((v) => v.steps));
-    const markNew = (v: BuilderVariant): BuilderVariant => ({ ...v, steps: v.steps.map((s) => (known.has(s) ? s : { ...s, conditional: true })) });
-    if (exhaustive && changed.length === after.length) {
-      const union = after.flatMap((v) => v!);
-      if (union.length <= MAX_VARIANTS) {
-        merged.set(name, union);
-        continue;
-      }
-    }
-    // One variant per original, carrying every step any branch added, marked conditional.
-    const added = changed.flatMap((variants) => variants!.flatMap((v) => markNew(v).steps.filter((s) => !known.has(s))));
-    const tables = new Set(changed.flatMap((variants) => variants!.map((v) => v.table)));
-    if ([...tables].some((t) => !original.some((o) => o.table === t))) {
-      merged.set(name, [...original, ...changed.flatMap((variants) => variants!.map(markNew))].slice(0, MAX_VARIANTS));
-      continue;
-    }
-    merged.set(name, original.map((v) => ({ ...v, steps: [...v.steps, ...added] })));
-  }
-  return merged;
 }
