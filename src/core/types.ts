@@ -206,6 +206,18 @@ export interface JoinUse {
 
 export type PatternSource = "supabase-js" | "sql-in-code" | "sql-file" | "plpgsql" | "view" | "cron";
 
+/** How a query issued inside a loop depends on the loop. */
+export interface LoopUse {
+  /** Some value it sends changes from one iteration to the next (a loop variable, a name set in the loop, a call). */
+  varies: boolean;
+  /** It sends the loop's item as a set (`.in(col, chunk)`, `= ANY($1)`, `.insert(batch)`): the loop is batching. */
+  batched: boolean;
+  /** An UPDATE whose written values change per iteration. */
+  perRowValues: boolean;
+  /** It runs under an `if`/`switch`/`?:` that tests the loop's item. */
+  branchPerItem: boolean;
+}
+
 export interface AccessPattern {
   /** Table as named in the code: unqualified or `schema.table`. */
   table: string;
@@ -222,6 +234,13 @@ export interface AccessPattern {
   inLoop: boolean;
   /** The innermost loop that issues it, when inLoop: its kind (`for...of`, `.map()`) and 1-based line. */
   loop?: { kind: string; line: number };
+  /** When inLoop and read from application code: what in the query changes from one iteration to the next. */
+  loopUse?: LoopUse;
+  /**
+   * The rows this query returns are iterated in application code inside loops whose bounds are a date
+   * or number range: that loop nest, outermost first, the loop over the rows last.
+   */
+  rowsIteratedIn?: Array<{ kind: string; line: number }>;
   source: PatternSource;
   /** Enclosing function name, when there is one (`getCallByReconnectToken`). */
   functionName?: string;

@@ -99,3 +99,54 @@ export function isFilter(value: null | boolean | "unknown" | "not_null", negated
   }
   return { op: "other", sentAs: "literal" };
 }
+
+// ---------------------------------------------------------------- every client, one table
+
+/** How one client form marks and sends the values of a query. */
+export interface ClientSendMode {
+  /** How a value written in the call reaches PostgreSQL. */
+  values: SentAs;
+  /**
+   * How the SQL text marks a value: `$n` (PostgreSQL's own), `?` (numbered in order by the client),
+   * each template interpolation, or none (a builder: every filter value is bound).
+   */
+  placeholder: "$n" | "?" | "interpolation" | "none";
+  /**
+   * Calls on the tag or client that splice SQL text into a template instead of binding a value
+   * (`sql.raw(x)`, `Prisma.raw(x)`): where one stands, the statement is not known.
+   */
+  fragments?: ReadonlySet<string>;
+  /** Where this is documented. */
+  source: string;
+}
+
+/**
+ * How each client the code walker reads sends values. The client recognizers in clients/ read this
+ * table; a new client adds its row here.
+ */
+export const CLIENT_SEND_MODES = {
+  /** supabase-js / PostgREST: eq, in, range... bound; `.is()` written into the text (see above). */
+  "supabase-js": { values: "param", placeholder: "none", source: "PostgREST src/PostgREST/Query/SqlFragment.hs, pgFmtFilter" },
+  /** node-postgres and pool-style clients, pg-promise: `$n` bound by the extended query protocol. */
+  pg: { values: "param", placeholder: "$n", source: "node-postgres documentation, Queries: Parameterized query" },
+  /** knex.raw(text, bindings): `?` is a value binding, `??` an identifier; knex numbers them for pg. */
+  "knex.raw": { values: "param", placeholder: "?", source: "knex documentation, Raw Parameter Binding" },
+  /**
+   * A tagged `sql` template (postgres.js, Prisma `$queryRaw`, Drizzle and Kysely `sql`): every
+   * interpolation is bound as a parameter, except the helpers that splice SQL text.
+   */
+  "sql-template": {
+    values: "param",
+    placeholder: "interpolation",
+    fragments: new Set(["raw", "unsafe", "join", "identifier", "ref", "lit", "literal", "empty", "sql", "id"]),
+    source: "postgres.js README (Queries, Dynamic queries); Prisma raw queries ($queryRaw, Prisma.sql, Prisma.raw); Drizzle sql operator (sql.raw); Kysely sql template (sql.raw, sql.ref, sql.lit)",
+  },
+  /**
+   * A plain template literal passed as the text (`pool.query(\`... ${x}\`)`): the interpolation is
+   * pasted into the text. A value there is unknown (read as a parameter); SQL pasted where a clause
+   * goes leaves the statement unknown.
+   */
+  "text-template": { values: "param", placeholder: "interpolation", source: "ECMAScript template literals: interpolations are concatenated into the string" },
+} as const satisfies Record<string, ClientSendMode>;
+
+export type ClientSendModeName = keyof typeof CLIENT_SEND_MODES;

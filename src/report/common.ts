@@ -25,6 +25,7 @@ const RULE_TITLES: Record<string, string> = {
   "missing-primary-key": "Missing primary key",
   "n-plus-one": "N+1 query",
   "unbounded-query": "Unbounded query",
+  "app-side-aggregation": "Aggregation in application code",
   "partition-candidate": "Partitioning candidate",
   "parse-error": "Unreadable input",
 };

@@ -41,7 +41,7 @@ const DETAILED_LIMIT = 200;
 /** Tables in the high-volume table when no size hints choose them. */
 const HIGH_VOLUME_TABLES = 8;
 /** Rules whose findings are about queries rather than the schema. */
-const QUERY_RULES = new Set(["query-index", "unbounded-query", "n-plus-one"]);
+const QUERY_RULES = new Set(["query-index", "unbounded-query", "n-plus-one", "app-side-aggregation"]);
 
 /** Whether a rule ran: registered and not switched off in the config. */
 type RuleRan = (ruleId: string) => boolean;

@@ -1,4 +1,5 @@
 // Every rule the audit runs, in the order their findings are produced.
+import { appSideAggregation } from "./app-side-aggregation.js";
 import { fkIndex } from "./fk-index.js";
 import { indexLocking } from "./index-locking.js";
 import { missingPrimaryKey } from "./missing-primary-key.js";
@@ -20,6 +21,7 @@ export const ALL_RULES: Rule[] = [
   queryIndex,
   nPlusOne,
   unboundedQuery,
+  appSideAggregation,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -1,3 +1,5 @@
+import type { SupabaseClient } from "@supabase/supabase-js";
+
 export interface SessionSpan {
   agent_id: string;
   started_at: string;
@@ -19,12 +21,23 @@ export interface HourCoverage {
 const HOUR_MS = 3_600_000;
 
 /** For every hour of the range: how many agents were online, and how many pageviews found nobody. */
-export function calculateHourlyCoverage(
-  sessions: SessionSpan[],
+export async function calculateHourlyCoverage(
+  supabase: SupabaseClient,
+  organizationId: string,
   pageviews: Pageview[],
   startDay: Date,
   endDay: Date,
-): HourCoverage[] {
+): Promise<HourCoverage[]> {
+  const { data } = await supabase
+    .from("agent_sessions")
+    .select("agent_id, started_at, ended_at")
+    .eq("organization_id", organizationId)
+    .gte("started_at", startDay.toISOString())
+    .lte("started_at", endDay.toISOString())
+    .order("started_at", { ascending: true })
+    .limit(5000);
+  const sessions: SessionSpan[] = data ?? [];
+
   const result: HourCoverage[] = [];
   const currentDay = new Date(startDay);
   while (currentDay <= endDay) {

@@ -39,15 +39,6 @@ export default async function CallsPage({ searchParams }: PageProps) {
     .gte("created_at", from)
     .lte("created_at", to);
 
-  const { data: sessions } = await supabase
-    .from("agent_sessions")
-    .select("agent_id, started_at, ended_at")
-    .eq("organization_id", org)
-    .gte("started_at", from)
-    .lte("started_at", to)
-    .order("started_at", { ascending: true })
-    .limit(5000);
-
   const poolCalls = pool
     ? await supabase
         .from("call_logs")
@@ -58,7 +49,7 @@ export default async function CallsPage({ searchParams }: PageProps) {
         .limit(200)
     : null;
 
-  const coverage = calculateHourlyCoverage(sessions ?? [], pageviews ?? [], new Date(from), new Date(to));
+  const coverage = await calculateHourlyCoverage(supabase, org, pageviews ?? [], new Date(from), new Date(to));
 
   return (
     <main>

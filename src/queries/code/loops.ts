@@ -1,0 +1,154 @@
+// What the walker needs to know about loops: which names change from one iteration to the next,
+// whether a loop's bounds are a date or number range, and what an expression refers to.
+import type { AccessPattern } from "../../core/types.js";
+import { isFunction, peel, SKIP_KEYS, type Node } from "./ast.js";
+
+/** One enclosing loop, innermost last. */
+export interface LoopFrame {
+  /** `for`, `for...of`, `while`, `.forEach()`... */
+  kind: string;
+  /** 1-based line of the loop. */
+  line: number;
+  /** Its bounds are a date or number range (`hour < 24`, `day <= endDay`, `eachDayOfInterval(...)`). */
+  range: boolean;
+}
+
+/** Rows a query returned, held by a variable: the query's patterns and how many loops enclosed the fetch. */
+export interface RowSource {
+  patterns: AccessPattern[];
+  depth: number;
+}
+
+const RELATIONAL = new Set(["<", "<=", ">", ">="]);
+
+/** Every identifier an expression reads (property names of `a.b` excluded). */
+export function namesIn(node: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) {
+    for (const item of node) namesIn(item, out);
+    return out;
+  }
+  if (!node || typeof node !== "object") return out;
+  const n = node as Node;
+  if (n.type === "Identifier") {
+    out.add(n.name);
+    return out;
+  }
+  for (const [key, value] of Object.entries(n)) {
+    if (SKIP_KEYS.has(key) || !value || typeof value !== "object") continue;
+    if ((key === "property" || key === "key") && !n.computed) continue;
+    namesIn(value, out);
+  }
+  return out;
+}
+
+/** Whether an expression calls anything: its value may differ between two evaluations. */
+export function hasCall(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasCall);
+  if (!node || typeof node !== "object") return false;
+  const n = node as Node;
+  if (n.type === "CallExpression" || n.type === "NewExpression" || n.type === "TaggedTemplateExpression") return true;
+  if (isFunction(n)) return false;
+  for (const [key, value] of Object.entries(n)) {
+    if (SKIP_KEYS.has(key) || !value || typeof value !== "object") continue;
+    if (hasCall(value)) return true;
+  }
+  return false;
+}
+
+/** The names a binding pattern introduces: `x`, `{ a, b: c }`, `[d, ...e]`, `f = 1`. */
+export function bindingNames(pattern: Node | null | undefined, out = new Set<string>()): Set<string> {
+  if (!pattern) return out;
+  switch (pattern.type) {
+    case "Identifier":
+      out.add(pattern.name);
+      break;
+    case "ObjectPattern":
+      for (const prop of pattern.properties ?? []) bindingNames(prop.type === "RestElement" ? prop.argument : prop.value, out);
+      break;
+    case "ArrayPattern":
+      for (const element of pattern.elements ?? []) bindingNames(element, out);
+      break;
+    case "AssignmentPattern":
+      bindingNames(pattern.left, out);
+      break;
+    case "RestElement":
+      bindingNames(pattern.argument, out);
+      break;
+    case "VariableDeclaration":
+      for (const d of pattern.declarations ?? []) bindingNames(d.id, out);
+      break;
+  }
+  return out;
+}
+
+/** Names declared or assigned anywhere inside a loop: their values change from one iteration to the next. */
+export function changedIn(node: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) {
+    for (const item of node) changedIn(item, out);
+    return out;
+  }
+  if (!node || typeof node !== "object") return out;
+  const n = node as Node;
+  if (n.type === "VariableDeclarator") bindingNames(n.id, out);
+  if (n.type === "AssignmentExpression" && n.left?.type === "Identifier") out.add(n.left.name);
+  if (n.type === "AssignmentExpression" && n.left?.type !== "Identifier") bindingNames(n.left, out);
+  if (n.type === "UpdateExpression" && n.argument?.type === "Identifier") out.add(n.argument.name);
+  if (isFunction(n)) for (const param of n.params ?? []) bindingNames(param, out);
+  for (const [key, value] of Object.entries(n)) {
+    if (SKIP_KEYS.has(key) || !value || typeof value !== "object") continue;
+    changedIn(value, out);
+  }
+  return out;
+}
+
+function readsLength(node: Node): boolean {
+  let found = false;
+  const visit = (n: unknown): void => {
+    if (found || !n || typeof n !== "object") return;
+    if (Array.isArray(n)) return n.forEach(visit);
+    const m = n as Node;
+    if (m.type === "MemberExpression" && !m.computed && (m.property?.name === "length" || m.property?.name === "size")) found = true;
+    for (const [key, value] of Object.entries(m)) if (!SKIP_KEYS.has(key) && value && typeof value === "object") visit(value);
+  };
+  visit(node);
+  return found;
+}
+
+/** `hour < 24`, `day <= endDay`, `a < b && c`: a comparison that bounds a counter or a date, not a collection's length. */
+export function isRangeTest(test: Node | null | undefined): boolean {
+  if (!test) return false;
+  const t = peel(test);
+  if (t.type === "LogicalExpression" && t.operator === "&&") return isRangeTest(t.left) || isRangeTest(t.right);
+  return t.type === "BinaryExpression" && RELATIONAL.has(t.operator) && !readsLength(t);
+}
+
+/** The collection a `for` loop's test walks by index (`i < rows.length`), if any. */
+export function indexedCollection(test: Node | null | undefined): Node | undefined {
+  if (!test) return undefined;
+  const t = peel(test);
+  if (t.type !== "BinaryExpression" || !RELATIONAL.has(t.operator)) return undefined;
+  for (const side of [t.left, t.right]) {
+    const s = peel(side);
+    if (s.type === "MemberExpression" && !s.computed && s.property?.name === "length") return s.object;
+  }
+  return undefined;
+}
+
+/** Date helpers and number ranges whose elements are the steps of a range: `eachDayOfInterval(...)`, `range(0, 24)`, `Array.from({ length: 24 })`. */
+export function isRangeIterable(node: Node | null | undefined): boolean {
+  if (!node) return false;
+  const n = peel(node);
+  if (n.type === "ArrayExpression" && n.elements.length === 1 && n.elements[0]?.type === "SpreadElement") return isRangeIterable(n.elements[0].argument);
+  if (n.type !== "CallExpression") return false;
+  const callee = peel(n.callee);
+  const name = callee.type === "Identifier" ? callee.name : callee.type === "MemberExpression" && !callee.computed ? callee.property?.name : undefined;
+  if (!name) return false;
+  if (/^each(Minute|Hour|Day|Week|Weekend|Month|Quarter|Year)\w*$/.test(name) || name === "range" || name === "times") return true;
+  // Array.from({ length: n }) and Array(n).keys()
+  if (name === "from" && callee.object?.name === "Array") return peel(n.arguments[0] ?? {}).type === "ObjectExpression";
+  if (name === "keys" && callee.type === "MemberExpression") {
+    const inner = peel(callee.object);
+    return (inner.type === "CallExpression" || inner.type === "NewExpression") && peel(inner.callee).name === "Array";
+  }
+  return false;
+}

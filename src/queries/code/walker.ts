@@ -1,0 +1,531 @@
+// The code walker: one pass over a TS/JS file's oxc AST in source order. It keeps what every client
+// shares (scopes, variables holding query builders, `if` branches, loops, function names,
+// suppression comments, constants) and asks each client recognizer (../clients/) whether a call or a
+// tagged template sends a query. What a variable or a computed name hides is skipped, never guessed.
+import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/types.js";
+import type { SharedConstants } from "../shared-constants.js";
+import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
+import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
+import { bindingNames, changedIn, hasCall, indexedCollection, isRangeIterable, isRangeTest, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { mergeBranches, type Bindings } from "./branches.js";
+import { StaticValues } from "./statics.js";
+
+
+interface Env {
+  builders: Bindings;
+  functionName?: string;
+  /** Enclosing loops of this function (and of the loop callbacks it is part of), innermost last. */
+  loops: LoopFrame[];
+  /** Names whose value changes from one iteration of an enclosing loop to the next. */
+  varying: ReadonlySet<string>;
+  /** Inside an `if`, `switch` or `?:` that tests something that changes per iteration. */
+  itemBranch: boolean;
+  /** Names holding the rows a query returned (`const { data: sessions } = await ...`). */
+  rows: Map<string, RowSource>;
+}
+
+/** Array methods that keep one row per row (or fewer): their result is still the query's rows. */
+const ROW_PRESERVING = new Set(["map", "filter", "sort", "toSorted"]);
+
+/** Array methods whose callback runs once per element: a query inside runs once per element too. */
+const LOOP_METHODS = new Set(["forEach", "map", "flatMap", "filter", "reduce", "some", "every", "find", "findIndex"]);
+
+export class CodeWalker {
+  readonly patterns: AccessPattern[] = [];
+  private readonly suppressionsByLine = new Map<number, Suppression[]>();
+  private readonly statics: StaticValues;
+  private statementStart = 0;
+  /** The rows each query expression returns, by the expression that sent it. */
+  private readonly sent = new WeakMap<Node, RowSource>();
+
+  constructor(
+    private readonly path: string,
+    private readonly program: Node,
+    comments: Array<{ value: string; start: number }>,
+    private readonly at: (offset: number) => { line: number; column: number },
+    shared: SharedConstants,
+    private readonly clients: readonly QueryClient[],
+  ) {
+    for (const comment of comments) {
+      const m = /index-audit-ignore\s+([\w-]+)\s*:?\s*(.*)/.exec(comment.value);
+      if (!m) continue;
+      const { line, column } = at(comment.start);
+      const list = this.suppressionsByLine.get(line) ?? [];
+      list.push({ rule: m[1], reason: m[2].trim(), location: { file: path, line, column } });
+      this.suppressionsByLine.set(line, list);
+    }
+    this.statics = new StaticValues(program, shared, (init) => clients.some((c) => c.isClientFactory?.(init) ?? false));
+  }
+
+  run(): void {
+    this.visitStatements(this.program.body ?? [], { builders: new Map(), loops: [], varying: new Set(), itemBranch: false, rows: new Map() });
+  }
+
+  // ---------------------------------------------------------------- what clients see
+
+  private context(env: Env): CodeContext {
+    return {
+      staticString: (node) => this.statics.string(node),
+      boundToClient: (name) => this.statics.isClient(name),
+      location: (offset) => this.location(offset),
+      base: (location) => this.base(location, env),
+    };
+  }
+
+  private base(location: Location, env: Env): PatternBase {
+    const loop = env.loops[env.loops.length - 1];
+    const base: PatternBase = { inLoop: env.loops.length > 0, location, suppressions: this.suppressionsFor(location.line) };
+    if (loop) base.loop = { kind: loop.kind, line: loop.line };
+    if (env.functionName) base.functionName = env.functionName;
+    return base;
+  }
+
+  private location(offset: number): Location {
+    const { line, column } = this.at(offset);
+    return { file: this.path, line, column };
+  }
+
+  /** Suppressions from the line before the enclosing statement through the query's own line. */
+  private suppressionsFor(line: number): Suppression[] {
+    const first = Math.min(this.at(this.statementStart).line, line) - 1;
+    const out: Suppression[] = [];
+    for (let l = first; l <= line; l++) out.push(...(this.suppressionsByLine.get(l) ?? []));
+    return out;
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  private visitStatements(list: Node[], env: Env): void {
+    for (const statement of list) {
+      this.statementStart = statement.start;
+      this.visitStatement(statement, env);
+    }
+  }
+
+  private visitStatement(node: Node, env: Env): void {
+    switch (node.type) {
+      case "BlockStatement":
+      case "StaticBlock":
+        return this.visitStatements(node.body, env);
+      case "VariableDeclaration":
+        for (const declarator of node.declarations) this.visitDeclarator(declarator, env);
+        return;
+      case "FunctionDeclaration":
+        return this.visitFunction(node, env, node.id?.name, null);
+      case "IfStatement": {
+        this.visitExpr(node.test, env);
+        const yes = branchEnv(env, node.test);
+        this.visitNested(node.consequent, yes);
+        const no = branchEnv(env, node.test);
+        if (node.alternate) this.visitNested(node.alternate, no);
+        env.builders = mergeBranches(env.builders, [yes.builders, no.builders], node.alternate != null);
+        return;
+      }
+      case "SwitchStatement": {
+        this.visitExpr(node.discriminant, env);
+        const branches = node.cases.map((c: Node) => {
+          const branch = branchEnv(env, node.discriminant);
+          if (c.test) this.visitExpr(c.test, branch);
+          this.visitStatements(c.consequent, branch);
+          return branch.builders;
+        });
+        env.builders = mergeBranches(env.builders, branches, false);
+        return;
+      }
+      case "ForStatement": {
+        if (node.init?.type === "VariableDeclaration") this.visitStatement(node.init, env);
+        else if (node.init) this.visitExpr(node.init, env);
+        const frame = { kind: "for", line: this.at(node.start).line, range: isRangeTest(node.test) };
+        const body = loopEnv(env, frame, changedIn([node.init, node.test, node.update, node.body]));
+        const indexed = indexedCollection(node.test);
+        if (indexed) this.iterate(this.rowsOf(indexed, env), body);
+        if (node.test) this.visitExpr(node.test, body);
+        if (node.update) this.visitExpr(node.update, body);
+        this.visitNested(node.body, body);
+        env.builders = mergeBranches(env.builders, [body.builders], false);
+        return;
+      }
+      case "ForOfStatement":
+      case "ForInStatement": {
+        this.visitExpr(node.right, env);
+        const kind = node.type === "ForOfStatement" ? (node.await ? "for await...of" : "for...of") : "for...in";
+        const frame = { kind, line: this.at(node.start).line, range: isRangeIterable(node.right) };
+        const body = loopEnv(env, frame, changedIn([node.left, node.body], bindingNames(node.left)));
+        this.iterate(this.rowsOf(node.right, env), body);
+        this.visitNested(node.body, body);
+        env.builders = mergeBranches(env.builders, [body.builders], false);
+        return;
+      }
+      case "WhileStatement":
+      case "DoWhileStatement": {
+        const frame = { kind: node.type === "WhileStatement" ? "while" : "do...while", line: this.at(node.start).line, range: isRangeTest(node.test) };
+        const body = loopEnv(env, frame, changedIn([node.test, node.body]));
+        this.visitExpr(node.test, body);
+        this.visitNested(node.body, body);
+        env.builders = mergeBranches(env.builders, [body.builders], false);
+        return;
+      }
+      case "ExpressionStatement":
+        return this.visitExpr(node.expression, env);
+      case "ClassDeclaration":
+        return this.visitClass(node, env);
+      case "ExportNamedDeclaration":
+      case "ExportDefaultDeclaration":
+        if (node.declaration) {
+          const d = node.declaration;
+          if (d.type?.includes("Function") && !d.id) return this.visitFunction(d, env, "default", null);
+          return d.type?.endsWith("Statement") || d.type?.endsWith("Declaration") ? this.visitStatement(d, env) : this.visitExpr(d, env);
+        }
+        return;
+      default:
+        return this.visitChildren(node, env);
+    }
+  }
+
+  /** A statement nested in an if or loop: blocks keep the statement start for suppressions. */
+  private visitNested(node: Node, env: Env): void {
+    if (node.type === "BlockStatement") return this.visitStatements(node.body, env);
+    this.statementStart = node.start;
+    this.visitStatement(node, env);
+  }
+
+  private visitDeclarator(declarator: Node, env: Env): void {
+    const init = declarator.init;
+    if (!init) return;
+    const name = declarator.id?.type === "Identifier" ? (declarator.id.name as string) : undefined;
+    const inner = peel(init);
+    if (isFunction(inner)) return this.visitFunction(inner, env, name, null);
+    if (name && !runsNow(init)) {
+      const variants = this.builderOf(init, env);
+      if (variants) {
+        env.builders.set(name, variants);
+        this.visitChainArgs(init, env);
+        return;
+      }
+      env.builders.delete(name);
+    }
+    this.visitExpr(init, env);
+    this.bindRows(declarator.id, init, env);
+  }
+
+  private visitClass(node: Node, env: Env): void {
+    for (const member of node.body?.body ?? []) {
+      const key = member.key?.name ?? member.key?.value;
+      if ((member.type === "MethodDefinition" || member.type === "PropertyDefinition") && member.value && isFunction(member.value)) {
+        this.visitFunction(member.value, env, typeof key === "string" ? key : undefined, null);
+      } else if (member.value) {
+        this.visitExpr(member.value, env);
+      } else if (member.type === "StaticBlock") {
+        this.visitStatements(member.body, env);
+      }
+    }
+  }
+
+  /** A function body: its own name, its own loops (or the loop of the array method it is a callback of). */
+  private visitFunction(node: Node, env: Env, name: string | undefined, loop: LoopFrame | null, inheritLoops = false, rows?: RowSource): void {
+    const loops = inheritLoops ? [...env.loops] : [];
+    if (loop) loops.push(loop);
+    const varying = new Set(inheritLoops ? env.varying : []);
+    // The callback of an array method runs once per element: its parameters and locals change each time.
+    if (loop) {
+      for (const param of node.params ?? []) bindingNames(param, varying);
+      changedIn(node.body, varying);
+    }
+    const inner: Env = {
+      builders: new Map(env.builders),
+      functionName: node.id?.name ?? name ?? env.functionName,
+      loops,
+      varying,
+      itemBranch: inheritLoops && env.itemBranch,
+      rows: inheritLoops ? new Map(env.rows) : new Map(),
+    };
+    for (const param of node.params ?? []) {
+      if (param.type === "Identifier") inner.builders.delete(param.name);
+      for (const bound of bindingNames(param)) inner.rows.delete(bound);
+    }
+    if (loop) this.iterate(rows, inner);
+    const saved = this.statementStart;
+    if (node.body?.type === "BlockStatement") this.visitStatements(node.body.body, inner);
+    else if (node.body) {
+      this.statementStart = node.body.start;
+      this.visitExpr(node.body, inner);
+    }
+    this.statementStart = saved;
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  private visitExpr(node: Node | null | undefined, env: Env): void {
+    if (!node || typeof node !== "object") return;
+    switch (node.type) {
+      case "CallExpression":
+      case "MemberExpression": {
+        const variants = this.builderOf(node, env);
+        if (variants) {
+          this.sendBuilder(variants, env, node);
+          this.visitChainArgs(node, env);
+          return;
+        }
+        if (node.type === "CallExpression") {
+          if (this.sendCall(node, env, node)) {
+            for (const arg of node.arguments) this.visitExpr(arg, env);
+            return;
+          }
+          const callee = peel(node.callee);
+          const method = callee.type === "MemberExpression" && !callee.computed ? callee.property?.name : undefined;
+          if (method && LOOP_METHODS.has(method)) {
+            this.visitExpr(callee.object, env);
+            const frame = { kind: `.${method}()`, line: this.at(callee.property.start).line, range: isRangeIterable(callee.object) };
+            const rows = this.rowsOf(callee.object, env);
+            for (const arg of node.arguments) {
+              const fn = peel(arg);
+              if (isFunction(fn)) this.visitFunction(fn, env, undefined, frame, true, rows);
+              else this.visitExpr(arg, env);
+            }
+            return;
+          }
+          this.visitExpr(node.callee, env);
+          for (const arg of node.arguments) {
+            const fn = peel(arg);
+            // A callback passed to a call runs there and then (retry helpers, transactions): same loops.
+            if (isFunction(fn)) this.visitFunction(fn, env, undefined, null, true);
+            else this.visitExpr(arg, env);
+          }
+          return;
+        }
+        this.visitExpr(node.object, env);
+        if (node.computed) this.visitExpr(node.property, env);
+        return;
+      }
+      case "TaggedTemplateExpression": {
+        this.sendTemplate(node, env, node);
+        for (const expression of node.quasi.expressions) this.visitExpr(expression, env);
+        return;
+      }
+      case "Identifier": {
+        const variants = env.builders.get(node.name);
+        if (variants) this.sendBuilder(variants, env, node);
+        return;
+      }
+      case "ConditionalExpression": {
+        this.visitExpr(node.test, env);
+        // Same bindings (no merge needed for expressions); only whether a branch tests the item changes.
+        const branch = { ...env, itemBranch: branchEnv(env, node.test).itemBranch };
+        this.visitExpr(node.consequent, branch);
+        this.visitExpr(node.alternate, branch);
+        return;
+      }
+      case "AssignmentExpression": {
+        if (node.left?.type === "Identifier" && node.operator === "=" && !runsNow(node.right)) {
+          const variants = this.builderOf(node.right, env);
+          if (variants) {
+            env.builders.set(node.left.name, variants);
+            this.visitChainArgs(node.right, env);
+            return;
+          }
+          env.builders.delete(node.left.name);
+          const fn = peel(node.right);
+          if (isFunction(fn)) return this.visitFunction(fn, env, node.left.name, null);
+          this.visitExpr(node.right, env);
+          this.bindRows(node.left, node.right, env);
+          return;
+        }
+        if (node.left?.type === "MemberExpression" && isFunction(peel(node.right))) {
+          const key = node.left.computed ? undefined : node.left.property?.name;
+          return this.visitFunction(peel(node.right), env, key, null);
+        }
+        this.visitExpr(node.right, env);
+        return;
+      }
+      case "FunctionExpression":
+      case "ArrowFunctionExpression":
+        return this.visitFunction(node, env, undefined, null);
+      case "ClassExpression":
+        return this.visitClass(node, env);
+      case "ObjectExpression":
+        for (const prop of node.properties) {
+          if (prop.type === "SpreadElement") this.visitExpr(prop.argument, env);
+          else if (isFunction(peel(prop.value))) {
+            const key = prop.computed ? undefined : prop.key?.name ?? prop.key?.value;
+            this.visitFunction(peel(prop.value), env, typeof key === "string" ? key : undefined, null);
+          } else {
+            if (prop.computed) this.visitExpr(prop.key, env);
+            this.visitExpr(prop.value, env);
+          }
+        }
+        return;
+      default:
+        return this.visitChildren(node, env);
+    }
+  }
+
+  private visitChildren(node: Node, env: Env): void {
+    for (const [key, value] of Object.entries(node)) {
+      if (SKIP_KEYS.has(key) || !value || typeof value !== "object") continue;
+      if ((key === "key" || key === "property") && !node.computed) continue;
+      if (key === "id" || key === "params" || key === "label") continue;
+      const children = Array.isArray(value) ? value : [value];
+      for (const child of children) {
+        if (!child || typeof child !== "object" || typeof child.type !== "string") continue;
+        if (child.type.endsWith("Statement") || child.type.endsWith("Declaration")) this.visitStatement(child, env);
+        else this.visitExpr(child, env);
+      }
+    }
+  }
+
+  /** Arguments inside a builder chain may hold callbacks or nested queries of their own. */
+  private visitChainArgs(node: Node, env: Env): void {
+    for (const call of flattenChain(node).calls) {
+      for (const arg of call.args) this.visitExpr(arg, env);
+    }
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** The query a builder expression stands for: a chain a client starts, or a builder variable extended. */
+  private builderOf(node: Node, env: Env): BuilderVariant[] | undefined {
+    const ctx = this.context(env);
+    for (const client of this.clients) {
+      const started = client.startBuilder?.(node, ctx);
+      if (started) return started;
+    }
+    const { root, calls } = flattenChain(node);
+    if (root.type === "Identifier" && env.builders.has(root.name)) {
+      const steps = calls.map((c) => ({ method: c.method, args: c.args, conditional: false }));
+      return env.builders.get(root.name)!.map((v) => ({ ...v, steps: [...v.steps, ...steps] }));
+    }
+    return undefined;
+  }
+
+  private sendBuilder(variants: BuilderVariant[], env: Env, node: Node): void {
+    const ctx = this.context(env);
+    // Branches that end up asking the same thing are one query.
+    const seen = new Set<string>();
+    const sent: AccessPattern[] = [];
+    for (const variant of variants) {
+      const call = variant.client.builderQuery!(variant, ctx);
+      this.annotate(call, env);
+      for (const pattern of call.patterns) {
+        if (variants.length > 1) {
+          const key = JSON.stringify(pattern);
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
+        this.patterns.push(pattern);
+        sent.push(pattern);
+      }
+    }
+    this.sent.set(node, { patterns: sent, depth: env.loops.length });
+  }
+
+  private sendCall(node: Node, env: Env, at: Node): QueryCall | undefined {
+    const ctx = this.context(env);
+    for (const client of this.clients) {
+      const call = client.call?.(node, ctx);
+      if (call) {
+        this.record(call, env, at);
+        return call;
+      }
+    }
+    return undefined;
+  }
+
+  private sendTemplate(node: Node, env: Env, at: Node): QueryCall | undefined {
+    const ctx = this.context(env);
+    for (const client of this.clients) {
+      const call = client.taggedTemplate?.(node, ctx);
+      if (call) {
+        this.record(call, env, at);
+        return call;
+      }
+    }
+    return undefined;
+  }
+
+  private record(call: QueryCall, env: Env, at: Node): void {
+    this.annotate(call, env);
+    this.patterns.push(...call.patterns);
+    this.sent.set(at, { patterns: call.patterns, depth: env.loops.length });
+  }
+
+  // ---------------------------------------------------------------- loops and the rows queries return
+
+  /** For a query inside a loop: what in it changes per iteration, and whether it sends the item as a set. */
+  private annotate(call: QueryCall, env: Env): void {
+    if (env.loops.length === 0) return;
+    const dependsOnLoop = (n: Node) => [...namesIn(n)].some((name) => env.varying.has(name));
+    const use: LoopUse = {
+      varies: call.values.some((v) => dependsOnLoop(v) || hasCall(v)),
+      batched: call.memberships.some(dependsOnLoop),
+      perRowValues: call.setValues.some((v) => dependsOnLoop(v) || hasCall(v)),
+      branchPerItem: env.itemBranch,
+    };
+    for (const pattern of call.patterns) pattern.loopUse = use;
+  }
+
+  /** The rows an expression holds: a query's result, a variable bound to one, `data ?? []`, `result.rows`, `rows.map(...)`. */
+  private rowsOf(node: Node | null | undefined, env: Env): RowSource | undefined {
+    if (!node) return undefined;
+    const n = peel(node);
+    const direct = this.sent.get(n);
+    if (direct) return direct;
+    switch (n.type) {
+      case "Identifier":
+        return env.rows.get(n.name);
+      case "AwaitExpression":
+        return this.rowsOf(n.argument, env);
+      case "LogicalExpression":
+        return n.operator === "??" || n.operator === "||" ? this.rowsOf(n.left, env) : undefined;
+      case "MemberExpression":
+        return !n.computed && (n.property?.name === "rows" || n.property?.name === "data") ? this.rowsOf(n.object, env) : undefined;
+      case "CallExpression": {
+        const method = calleeMethod(n);
+        return method && ROW_PRESERVING.has(method) ? this.rowsOf(peel(n.callee).object, env) : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** `const { data: sessions } = await query`, `const rows = data ?? []`, `const result = await pool.query(...)`. */
+  private bindRows(target: Node | undefined, value: Node, env: Env): void {
+    if (!target) return;
+    const source = this.rowsOf(value, env);
+    for (const name of bindingNames(target)) env.rows.delete(name);
+    if (!source) return;
+    if (target.type === "Identifier") env.rows.set(target.name, source);
+    else if (target.type === "ObjectPattern") {
+      for (const prop of target.properties ?? []) {
+        const key = prop.key?.name ?? prop.key?.value;
+        if (prop.type === "RestElement" || (key !== "data" && key !== "rows")) continue;
+        for (const name of bindingNames(prop.value)) env.rows.set(name, source);
+      }
+    }
+  }
+
+  /**
+   * Rows iterated by the innermost loop of `env`: when loops with range bounds enclose that iteration
+   * (and not the fetch), the rows are aggregated in code, once per step of the range.
+   */
+  private iterate(source: RowSource | undefined, env: Env): void {
+    if (!source) return;
+    const nest = env.loops.slice(source.depth);
+    const ranges = nest.slice(0, -1).filter((f) => f.range);
+    if (ranges.length === 0) return;
+    const loops = [...ranges, nest[nest.length - 1]].map(({ kind, line }) => ({ kind, line }));
+    for (const pattern of source.patterns) {
+      if (!pattern.rowsIteratedIn || pattern.rowsIteratedIn.length < loops.length) pattern.rowsIteratedIn = loops;
+    }
+  }
+}
+
+/** A branch: its own builder bindings; it tests the loop's item when its test reads a name that changes per iteration. */
+function branchEnv(env: Env, test?: Node): Env {
+  const itemBranch = env.itemBranch || (env.loops.length > 0 && test !== undefined && [...namesIn(test)].some((n) => env.varying.has(n)));
+  return { ...env, builders: new Map(env.builders), itemBranch };
+}
+
+function loopEnv(env: Env, frame: LoopFrame, changed: Set<string>): Env {
+  for (const name of env.varying) changed.add(name);
+  return { ...env, builders: new Map(env.builders), loops: [...env.loops, frame], varying: changed };
+}

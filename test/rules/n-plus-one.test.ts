@@ -1,0 +1,114 @@
+// n-plus-one over code read by the walker: what the loop does decides the advice, or its absence.
+import { beforeAll, describe, expect, it } from "vitest";
+import { patternsFromMigrations } from "../../src/queries/migration-sql.js";
+import { extractFromCodeFile } from "../../src/queries/code-file.js";
+import { nPlusOne } from "../../src/rules/n-plus-one.js";
+import { initParser } from "../../src/sql/parser.js";
+import { config, schemaOf, setOf, statementsOf } from "../queries/helpers.js";
+
+beforeAll(() => initParser());
+
+const SCHEMA = `
+  CREATE TABLE users (id uuid PRIMARY KEY, email text, status text, position int, organization_id uuid);
+  CREATE TABLE settings (id uuid PRIMARY KEY, organization_id uuid NOT NULL, value jsonb);
+`;
+
+function check(code: string, path = "src/jobs.ts") {
+  const result = extractFromCodeFile(path, `import { supabase } from "./client";\nimport { pool } from "./db";\n${code}`);
+  expect(result.problems).toEqual([]);
+  return nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(SCHEMA), patterns: result.patterns, problems: [], config: config() });
+}
+
+const seen = (code: string, path?: string) => check(code, path).map((f) => `${f.severity} ${f.location.line}: ${f.message}`);
+
+describe("n-plus-one: batching is not N+1", () => {
+  it.each([
+    ["supabase-js .in() of each chunk", `export async function load(chunks: string[][]) {\n  for (const chunk of chunks) await supabase.from("users").select("id").in("id", chunk);\n}`],
+    [
+      "= ANY($1) of a slice of the ids",
+      `export async function load(ids: string[]) {\n  for (let i = 0; i < ids.length; i += 500) {\n    const chunk = ids.slice(i, i + 500);\n    await pool.query("SELECT id FROM users WHERE id = ANY($1::uuid[])", [chunk]);\n  }\n}`,
+    ],
+    ["IN of a chunk pasted into a template", "export async function load(chunks: string[][]) {\n  for (const c of chunks) await pool.query(`UPDATE users SET status = 'x' WHERE id IN (${c.map(q).join(',')})`);\n}"],
+    ["supabase-js .insert() of each batch", `export async function save(batches: object[][]) {\n  for (const batch of batches) await supabase.from("users").insert(batch);\n}`],
+  ])("%s: no finding", (_name, code) => {
+    expect(seen(code)).toEqual([]);
+  });
+
+  it("a constant IN list beside a per-item key is still one query per item", () => {
+    const code = `export async function load(ids: string[]) {\n  for (const id of ids) await supabase.from("users").select("id").in("status", ["a", "b"]).eq("organization_id", id);\n}`;
+    expect(seen(code)).toEqual([
+      'routine 4: `load()` reads `users` inside the for...of loop at line 4: one round trip per iteration (N+1). Collect the keys and run one query with `.in("organization_id", ids)`.',
+    ]);
+  });
+});
+
+describe("n-plus-one: one-off data migrations", () => {
+  const code = `export async function backfill(ids: string[]) {\n  for (const id of ids) await supabase.from("users").update({ status: "active" }).eq("id", id);\n}`;
+
+  it.each(["supabase/migrations/20240101_backfill.ts", "db/migrations/backfill-status.ts", "scripts/migrate-users.ts"])("%s is NOTED", (path) => {
+    const [f] = check(code, path);
+    expect(f.severity).toBe("noted");
+    expect(f.message).toContain("This is a one-off data migration, so it runs once");
+  });
+
+  it("the same loop in application code is ROUTINE", () => {
+    expect(check(code, "src/lib/users.ts").map((f) => f.severity)).toEqual(["routine"]);
+  });
+});
+
+describe("n-plus-one: per-row writes", () => {
+  it("an UPDATE writing each row's own value is rewritten with UPDATE ... FROM (VALUES ...)", () => {
+    const code = `export async function reorder(items: Array<{ id: string; position: number }>) {\n  for (const item of items) {\n    await pool.query("UPDATE users SET position = $1 WHERE id = $2", [item.position, item.id]);\n  }\n}`;
+    expect(seen(code)).toEqual([
+      "routine 5: `reorder()` updates `users` inside the for...of loop at line 4: one round trip per iteration (N+1). Each row gets its own values, so `= ANY` cannot batch it: " +
+        "write them in one statement, `UPDATE users AS t SET col = v.col FROM (VALUES ...) AS v(id, col) WHERE t.id = v.id` (or `FROM unnest($1::...[], $2::...[]) AS v(id, col)`).",
+    ]);
+  });
+
+  it("with supabase-js, through one database function", () => {
+    const code = `export async function reorder(ids: string[]) {\n  await Promise.all(ids.map((id, index) => supabase.from("users").update({ position: index }).eq("id", id)));\n}`;
+    const [f] = check(code);
+    expect(f.message).toContain("Each row gets its own values, so `.in()` cannot batch it: send the rows to one database function (`.rpc()`) that runs `UPDATE users AS t SET col = v.col FROM (VALUES ...)");
+  });
+
+  it("an update that branches per item gets no advice", () => {
+    const code = `export async function settle(items: Array<{ id: string; paid: boolean }>) {\n  for (const item of items) {\n    if (item.paid) await supabase.from("users").update({ status: "paid" }).eq("id", item.id);\n    else await pool.query("UPDATE users SET status = 'late', position = 0 WHERE id = $1", [item.id]);\n  }\n}`;
+    expect(seen(code)).toEqual([]);
+  });
+
+  it("the same value for every row is still batched with = ANY", () => {
+    const code = `export async function fail(ids: string[]) {\n  for (const id of ids) await pool.query("UPDATE users SET status = 'failed' WHERE id = $1", [id]);\n}`;
+    expect(seen(code)[0]).toContain("Collect the keys and run one query with `WHERE id = ANY($1)`.");
+  });
+});
+
+describe("n-plus-one: a query repeated unchanged", () => {
+  it("is moved out of the loop, not turned into = ANY", () => {
+    const code = `export async function render(org: string, items: string[]) {\n  for (const item of items) {\n    const { data: settings } = await supabase.from("settings").select("value").eq("organization_id", org).single();\n    draw(item, settings);\n  }\n}`;
+    expect(seen(code)).toEqual([
+      "routine 5: `render()` runs the same query on `settings` in every iteration of the for...of loop at line 4: nothing in it depends on the loop. Run it once before the loop and reuse the result.",
+    ]);
+  });
+
+  it("a polling loop that asks the same question again is not a repeated query", () => {
+    const code = `export async function drain() {\n  let more = true;\n  while (more) {\n    const { rows } = await pool.query("SELECT id FROM users WHERE status = 'queued' LIMIT 100");\n    more = rows.length > 0;\n  }\n}`;
+    expect(seen(code)[0]).toContain("one round trip per iteration (N+1)");
+  });
+});
+
+describe("n-plus-one: PL/pgSQL loops", () => {
+  it("speaks of executions inside the database, not round trips, and is NOTED", () => {
+    const sql = `CREATE FUNCTION touch_all(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE u uuid;
+BEGIN
+  FOREACH u IN ARRAY ids LOOP
+    UPDATE users SET status = 'seen' WHERE id = u;
+  END LOOP;
+END $$;`;
+    const patterns = patternsFromMigrations(statementsOf("migrations/002_touch.sql", sql));
+    const findings = nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(SCHEMA), patterns, problems: [], config: config() });
+    expect(findings.map((f) => f.severity)).toEqual(["noted"]);
+    expect(findings[0].message).toMatch(/^`touch_all\(\)` updates `users` inside the FOREACH LOOP at line \d+, once per row, inside the database: no network round trip, but one statement execution per row\./);
+    expect(findings[0].message).not.toContain("N+1");
+  });
+});
