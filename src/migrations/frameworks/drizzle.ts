@@ -95,7 +95,7 @@ function parseJournal(text: string, journalPath: string, problems: InputProblem[
  * Journal entries in `idx` order, then the folder's SQL files the journal does not list, in name order.
  * drizzle-kit applies only what the journal lists (readMigrationFiles in drizzle-orm's migrator); a file
  * beside it that is not listed is usually a migration whose entry was lost, so it is still read, after
- * the listed ones, and reported. An entry whose file is missing is reported at its line of the journal.
+ * the listed ones, and reported (one report naming every such file). An entry whose file is missing is reported at its line of the journal.
  */
 function journalOrder(
   journal: Journal,
@@ -118,9 +118,13 @@ function journalOrder(
   }
   const taken = new Set(listed);
   const unlisted = sqlFiles.filter((f) => !taken.has(f));
-  for (const path of unlisted) {
+  // One report for all of them: a journal that lost its entries would otherwise bury every other finding.
+  if (unlisted.length === 1) {
+    problems.push(problemAt(unlisted[0], `${unlisted[0]} is not listed in ${journalPath}: drizzle-kit does not apply it; audited after the listed migrations`));
+  } else if (unlisted.length > 1) {
+    const names = unlisted.map((f) => f.slice(root === "" || root === "." ? 0 : root.length + 1)).join(", ");
     problems.push(
-      problemAt(path, `${path} is not listed in ${journalPath}: drizzle-kit does not apply it; audited after the listed migrations`),
+      problemAt(journalPath, `${unlisted.length} SQL files in ${root} are not listed in ${journalPath}: ${names}. drizzle-kit does not apply them; they are audited after the listed migrations, in name order`),
     );
   }
   return [...listed, ...unlisted];
