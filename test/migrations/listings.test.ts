@@ -28,6 +28,28 @@ describe("drizzle journal out of step with its folder", () => {
     ]);
   });
 
+  it("only the files the journal lists run inside drizzle-kit's transaction", async () => {
+    const { sets } = await discoverFixture("drizzle-out-of-step");
+    expect(sets[0].files.map((f) => [f.path, f.runsInTransaction])).toEqual([
+      ["drizzle/0000_init.sql", true],
+      ["drizzle/0002_posts.sql", true],
+      ["drizzle/0003_posts_author.sql", false],
+      ["drizzle/0010_comments.sql", false],
+    ]);
+  });
+
+  it("CREATE INDEX CONCURRENTLY in a file the journal does not list is not reported as failing in drizzle-kit's transaction", async () => {
+    const files: Record<string, string> = {
+      "db/meta/_journal.json": '{ "dialect": "postgresql", "entries": [ { "idx": 0, "tag": "0000_init" } ] }\n',
+      "db/0000_init.sql": "CREATE TABLE t (id int PRIMARY KEY, a int);\n",
+      "db/0001_by_hand.sql": "CREATE INDEX CONCURRENTLY t_a_idx ON t (a);\n",
+    };
+    const { audit } = await import("../../src/audit.js");
+    const { fsSource } = await import("../../src/source/fs-source.js");
+    const result = await audit(fsSource(await writeRepo(files)), { config: config() });
+    expect(result.findings.filter((f) => f.rule === "index-locking").map((f) => f.message)).toEqual([]);
+  });
+
   it("a journal that lists only a missing file still leaves every file beside it in the schema", async () => {
     const files: Record<string, string> = {
       "db/meta/_journal.json": '{\n  "version": "7",\n  "dialect": "postgresql",\n  "entries": [\n    { "idx": 0, "tag": "0000_gone" }\n  ]\n}\n',

@@ -50,6 +50,9 @@ export const drizzle: FrameworkModule & { claimsByContent(text: string): boolean
       .filter((f) => basename(f) === "migration.sql" && dirname(dirname(f)) === root)
       .sort((a, b) => codeUnitCompare(basename(dirname(a)), basename(dirname(b))));
     let ordered = sqlFiles.length > 0 ? sqlFiles : folderFiles;
+    // Files the journal does not list are applied by some other means (psql, a dashboard), so drizzle-kit's
+    // one transaction is not known to wrap them: they are read as running outside one.
+    let listed: ReadonlySet<string> | null = null;
 
     if (ctx.fileSet.has(journalPath)) {
       const text = await readText(ctx, journalPath);
@@ -61,10 +64,11 @@ export const drizzle: FrameworkModule & { claimsByContent(text: string): boolean
           return { set: null, problems, skipped: `Drizzle migrations for ${journal.dialect} (${journalPath}), not PostgreSQL` };
         }
         ordered = journalOrder(journal, text!, journalPath, root, sqlFiles, ctx.fileSet, problems);
+        listed = new Set(journalListed(journal, root));
       }
     }
     return {
-      set: { name: root || ".", framework: "drizzle", root, files: toMigrationFiles(ordered, () => DRIZZLE_RUNS_IN_TRANSACTION) },
+      set: { name: root || ".", framework: "drizzle", root, files: toMigrationFiles(ordered, (path) => DRIZZLE_RUNS_IN_TRANSACTION && (listed === null || listed.has(path))) },
       problems,
     };
   },
@@ -128,6 +132,11 @@ function journalOrder(
     );
   }
   return [...listed, ...unlisted];
+}
+
+/** The paths the journal's entries name, whether or not the files exist. */
+function journalListed(journal: Journal, root: string): string[] {
+  return (journal.entries ?? []).filter((e) => typeof e?.tag === "string" && e.tag).map((e) => joinPath(root, `${e.tag}.sql`));
 }
 
 function lineAtOffset(text: string, offset: number): number {
