@@ -6,7 +6,7 @@
 // (a size hint below 100,000 rows keeps it ROUTINE). A query an index serves only by skip scan or as a
 // filtering full scan is NOTED. `rules: { query-index: <severity> }` in the config overrides all of it.
 import { tableHint } from "../core/config.js";
-import type { AccessPattern, FindingDraft, ForeignKey, Location, Table } from "../core/types.js";
+import type { AccessPattern, Fix, FindingDraft, ForeignKey, Location, Statement, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
 import { adviseTable, describePattern, genericPlanCaveat, type Recommendation } from "../advisor/recommend.js";
 import { findTable, qualifiedTableName } from "../schema/lookup.js";
@@ -96,6 +96,23 @@ function alreadyReachable(rec: Recommendation, matches: Map<AccessPattern, Patte
   return found;
 }
 
+/**
+ * Where the fix goes. A CONCURRENTLY build fails inside a transaction block (SQLSTATE 25001), so
+ * when the finding sits in a migration whose statement runs in a DO block or in a transaction (a
+ * Drizzle migration, an explicit BEGIN), the fix is a change of its own, with a note saying why.
+ */
+function placeFix(statements: Statement[], location: Location, sql: string): { fix: Fix; note?: string } {
+  if (!/\bCONCURRENTLY\b/.test(sql)) return { fix: { sql } };
+  let at: Statement | undefined;
+  for (const s of statements) if (s.location.file === location.file && s.location.line <= location.line && (!at || s.location.line >= at.location.line)) at = s;
+  if (!at || !(at.fromDoBlock || at.inTransaction)) return { fix: { sql } };
+  const why = at.fromDoBlock ? "a DO block runs as one statement inside a transaction" : "this migration runs inside a transaction";
+  return {
+    fix: { sql, placement: "separate" },
+    note: `Run this as a migration of its own that is not wrapped in a transaction: CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and ${why}.`,
+  };
+}
+
 function recommendationFinding(
   context: RuleContext,
   table: Table,
@@ -141,6 +158,8 @@ function recommendationFinding(
     `Why this index: ${rec.reasons.join(". ")}.`,
   ];
   if (rec.foreignKeys.length > 0) paragraphs.push(`It also covers foreign key ${rec.foreignKeys.map((f) => `${f.name} (${f.columns.join(", ")})`).join(", ")}.`);
+  const placed = placeFix(context.statements, sites[0], rec.sql);
+  if (placed.note) paragraphs.push(placed.note);
   return {
     rule: RULE_ID,
     severity: reachable ? "noted" : severityOf(context, table, rec),
@@ -150,7 +169,7 @@ function recommendationFinding(
     message,
     location: sites[0],
     related: sites.slice(1),
-    fix: { sql: rec.sql },
+    fix: placed.fix,
     details: paragraphs.join("\n\n"),
     key: `${columns.join(",")}${rec.where ? ` WHERE ${rec.where}` : ""}`,
   };
@@ -194,7 +213,7 @@ function partialFindings(table: Table, entries: Array<{ pattern: AccessPattern; 
  * that the client sends as a parameter: the index serves them only in custom plans. Another index
  * serves them today, so this is NOTED, with the index that keeps working under a generic plan.
  */
-function genericPlanFindings(table: Table, entries: Array<{ pattern: AccessPattern; match: PatternMatch }>, takenNames: Set<string>): FindingDraft[] {
+function genericPlanFindings(context: RuleContext, table: Table, entries: Array<{ pattern: AccessPattern; match: PatternMatch }>, takenNames: Set<string>): FindingDraft[] {
   const groups = new Map<IndexMatch["index"], Array<{ pattern: AccessPattern; blocked: IndexMatch }>>();
   for (const { pattern, match } of entries) {
     const blocked = match.parameterBlocked.find((b) => b.index !== match.best?.index);
@@ -208,7 +227,7 @@ function genericPlanFindings(table: Table, entries: Array<{ pattern: AccessPatte
     const sites = patterns.map((p) => p.location).sort(bySource);
     // The index the recommender builds for these queries from scratch: the replacement that works under any plan.
     const without: Table = { ...table, indexes: [], primaryKey: null };
-    const replacement = adviseTable(without, patterns, { takenNames }).recommendations[0];
+    const replacement = adviseTable(without, patterns, { takenNames, schema: context.schema }).recommendations[0];
     if (replacement) takenNames.add(replacement.name);
     const paragraphs = [
       `${genericPlanCaveat(index, columns)}. Until then PostgreSQL plans with the actual values and uses it; afterwards these queries fall back to ${[...new Set(group.map((g) => entries.find((e) => e.pattern === g.pattern)?.match.best?.index.name).filter(Boolean))].join(", ")}.`,
@@ -220,11 +239,12 @@ function genericPlanFindings(table: Table, entries: Array<{ pattern: AccessPatte
       rule: RULE_ID,
       severity: "noted",
       table: qualifiedTableName(table),
-      columns: index.keys.map((k) => keyLabel(k)),
+      // The fix builds the replacement: the finding names its keys (the existing index is in the message).
+      columns: replacement ? replacement.keys.map((k) => k.column ?? k.expression ?? "?") : index.keys.map((k) => keyLabel(k)),
       message: `${callers(patterns)} on \`${table.name}\` use${patterns.length > 1 ? "" : "s"} ${index.name} only in custom plans: its WHERE compares ${columns.join(", ")} with a constant, and the client sends ${columns.length > 1 ? "those values" : "that value"} as a parameter.`,
       location: sites[0],
       related: [index.location, ...sites.slice(1)],
-      ...(replacement ? { fix: { sql: replacement.sql } } : {}),
+      ...(replacement ? { fix: placeFix(context.statements, sites[0], replacement.sql).fix } : {}),
       details: paragraphs.join("\n\n"),
       key: `generic-plan:${index.name}`,
       title: "Partial index used only in custom plans",
@@ -259,6 +279,7 @@ export const queryIndex: Rule = {
         uncoveredForeignKeys: uncoveredForeignKeys(table),
         rowsOf: (schema, name) => tableHint(context.config, schema, name)?.rows,
         takenNames,
+        schema: context.schema,
       });
       for (const r of advice.recommendations) takenNames.add(r.name);
       const matches = new Map(advice.matches.map((m) => [m.pattern, m.match]));
@@ -266,7 +287,7 @@ export const queryIndex: Rule = {
       const unplaced = new Set(advice.unplaced);
       findings.push(...partialFindings(table, advice.matches.filter((m) => m.match.verdict === "partial" && unplaced.has(m.pattern))));
       const recommended = new Set(advice.recommendations.flatMap((r) => r.patterns));
-      findings.push(...genericPlanFindings(table, advice.matches.filter((m) => m.match.verdict === "served" && !recommended.has(m.pattern)), takenNames));
+      findings.push(...genericPlanFindings(context, table, advice.matches.filter((m) => m.match.verdict === "served" && !recommended.has(m.pattern)), takenNames));
     }
     return findings;
   },
