@@ -91,6 +91,11 @@ function constantSql(p: ColumnPredicate): string | null {
       const v = parseLiteralText(p.value ?? "true");
       return `${target} = ${v?.kind === "bool" && !v.value ? "false" : "true"}`;
     }
+    case "bool-test": {
+      // Written as the query writes it: predtest.c proves `x IS TRUE` only from `x IS TRUE`.
+      const value = (p.value ?? "").toLowerCase();
+      return ["true", "false", "not true", "not false"].includes(value) ? `${target} IS ${value.toUpperCase()}` : null;
+    }
     case "eq": {
       const v = parseLiteralText(p.value);
       return v ? `${target} = ${literalToSql(v)}` : null;

@@ -191,6 +191,10 @@ describe("every fix executes against the replayed migrations", () => {
     expect(events[0].fix!.sql.split("\n")[0]).toBe("CREATE INDEX IF NOT EXISTS idx_events_account_id_kind ON ONLY events (account_id, kind);");
     expect(events[0].fix!.sql).toContain("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_events_2024_account_id_kind ON events_2024 (account_id, kind);");
     expect(events[0].fix!.sql).toContain("ALTER INDEX idx_events_account_id_kind ATTACH PARTITION idx_events_2024_account_id_kind;");
+    // `.is('is_public', true)` sends IS TRUE, which does not prove the existing index's `WHERE is_public`.
+    const posts = byTable("public.posts");
+    expect(posts).toHaveLength(1);
+    expect(posts[0].fix!.sql).toBe("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_posts_author_id ON posts (author_id) WHERE is_public IS TRUE;");
     // No key PostgreSQL refuses: parameters, variables, aggregates, aliases and dropped columns stay out.
     expect(byTable("public.documents").map((f) => f.columns)).toEqual([["owner_id"]]);
   });
