@@ -11,6 +11,7 @@ import { exprFromPredicate, exprToText, parseLiteralText, targetOfPredicate, lit
 import { normalizeExpressionText } from "./expression.js";
 import { indexName, quoteIdent } from "./sql.js";
 import { createIndexStatements, dropIndexStatement, keyProblem } from "./index-ddl.js";
+import { indexWorthy, type PartlyServed, partlyServed } from "./coverage.js";
 
 export interface RecommendedKey {
   column?: string;
@@ -66,6 +67,11 @@ export interface TableAdvice {
    * finds the row; the index used is given. They get recommendations like unserved ones.
    */
   underServed: Map<AccessPattern, IndexMatch>;
+  /**
+   * Served patterns the index the planner uses serves only in part (coverage.ts): selective filters
+   * or the ORDER BY left to row-by-row checks. They get recommendations like unserved ones.
+   */
+  partlyServed: Map<AccessPattern, PartlyServed>;
 }
 
 // ---------------------------------------------------------------- reading a query's shape
@@ -309,9 +315,20 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
     const own = candidateFor(shape, table, new Map(), 1, options);
     if (own?.selectiveLead && !match.best.boundKeys.includes(own.selectiveLead)) underServed.set(pattern, match.best);
   }
+  const partly = new Map<AccessPattern, PartlyServed>();
+  for (const { pattern, match } of matches) {
+    // A partial index the query would use but for its parameters gets its own NOTED advice (query-index).
+    if (underServed.has(pattern) || match.parameterBlocked.length > 0) continue;
+    const part = partlyServed(table, pattern, match);
+    if (part) partly.set(pattern, part);
+  }
   // A skip scan or a filtering full scan is not a served query: it gets a recommendation too, and
-  // the caller decides how much that matters (see IndexMatch.filterKeys).
-  const unserved = matches.filter((m) => m.match.verdict !== "served" || underServed.has(m.pattern)).map((m) => m.pattern);
+  // the caller decides how much that matters (see IndexMatch.filterKeys). A query with no selective
+  // predicate and no ORDER BY ... LIMIT reads most of the table whatever the index: none is advised.
+  const unserved = matches
+    .filter((m) => m.match.verdict !== "served" || underServed.has(m.pattern) || partly.has(m.pattern))
+    .map((m) => m.pattern)
+    .filter(indexWorthy);
   const shapes = unserved.map((p) => shapeOf(p, table));
   const frequency = new Map<string, number>();
   for (const s of shapes) for (const e of s.equalities) frequency.set(e.target, (frequency.get(e.target) ?? 0) + 1);
@@ -442,8 +459,10 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
       reasons,
     });
   }
-  const unplaced = unserved.filter((p) => !assigned.has(p));
-  return { matches, recommendations, unplaced, underServed };
+  const unplaced = matches.filter((m) => m.match.verdict !== "served" && !assigned.has(m.pattern)).map((m) => m.pattern);
+  // A partly served query no new index improves keeps its index: nothing to report.
+  for (const p of [...partly.keys()]) if (!assigned.has(p)) partly.delete(p);
+  return { matches, recommendations, unplaced, underServed, partlyServed: partly };
 }
 
 /** Explains why an existing partial index stops serving a query once plans go generic. */

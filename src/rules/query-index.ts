@@ -6,9 +6,11 @@
 // (a size hint below 100,000 rows keeps it ROUTINE). A query an index serves only by skip scan or as a
 // filtering full scan is NOTED. `rules: { query-index: <severity> }` in the config overrides all of it.
 import { tableHint } from "../core/config.js";
+import { isKnownSmall } from "./model.js";
 import type { AccessPattern, Fix, FindingDraft, ForeignKey, Location, Statement, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
 import { adviseTable, describePattern, genericPlanCaveat, type Recommendation } from "../advisor/recommend.js";
+import type { PartlyServed } from "../advisor/coverage.js";
 import { findTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "./fk-index.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -119,6 +121,7 @@ function recommendationFinding(
   rec: Recommendation,
   matches: Map<AccessPattern, PatternMatch>,
   underServed: Map<AccessPattern, IndexMatch>,
+  partly: Map<AccessPattern, PartlyServed>,
 ): FindingDraft {
   const sites = rec.patterns.map((p) => p.location).sort(bySource);
   const columns = rec.keys.map((k) => k.column ?? k.expression ?? "?");
@@ -138,9 +141,32 @@ function recommendationFinding(
     message += ` ${rec.parameterBlocked.map((b) => b.index.name).join(", ")} looks as if it serves ${rec.patterns.length > 1 ? "them" : "it"}, but its WHERE compares ${[...new Set(rec.parameterBlocked.flatMap((b) => b.columns))].join(", ")} with constants the client sends as parameters: once the plan goes generic it is not used.`;
   }
 
-  const reachable = alreadyReachable(rec, matches);
+  let reachable = alreadyReachable(rec, matches);
   if (reachable) {
     message = `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}) can use ${reachable[0].best!.index.name} only by a skip scan over its leading column: ${rec.name} on ${keyText} would bound the scan.`;
+  }
+  // Every query served, but only in part (coverage.ts): an extension of the index it has.
+  const parts = rec.patterns.map((p) => partly.get(p));
+  const allPartly = parts.every((p): p is PartlyServed => p !== undefined);
+  let partlySeverity: "routine" | "noted" | null = null;
+  if (allPartly && parts.every((p) => p.kind === "order-skip-scan")) {
+    reachable = parts.map((p) => matches.get(rec.patterns[parts.indexOf(p)])!);
+    const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
+    message = `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}) can use ${used} for the ORDER BY, and reach ${[...new Set(parts.flatMap((p) => p.unbound))].join(", ")} in it only by a skip scan over its leading column: ${rec.name} on ${keyText} would bound the scan.`;
+  } else if (allPartly) {
+    partlySeverity = isKnownSmall(context.config, table) ? "noted" : "routine";
+    const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
+    const unbound = [...new Set(parts.flatMap((p) => p.unbound))];
+    const orderOnly = parts.some((p) => p.kind === "order-only");
+    const unsorted = parts.some((p) => p.kind === "partly" && p.unsorted);
+    const bound = [...new Set(parts.flatMap((p) => (p.kind === "partly" ? p.match.boundKeys : [])))];
+    const undone = [
+      unbound.length ? `checks ${unbound.join(", ")} on every row it reads` : "",
+      unsorted ? "sorts them all for the ORDER BY before the LIMIT applies" : "",
+    ].filter(Boolean).join(" and ");
+    message = orderOnly
+      ? `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} only supplies the ORDER BY, so the scan reads ${table.name} in that order and checks ${unbound.join(", ")} on each row; for a rare value that is the whole table. Add ${rec.name} on ${keyText}.`
+      : `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} finds the rows by ${bound.join(", ")} only and ${undone}; the rows of one ${bound.join(", ")} grow without bound. Add ${rec.name} on ${keyText}.`;
   }
   const why: string[] = [];
   for (const p of rec.patterns) {
@@ -151,7 +177,9 @@ function recommendationFinding(
     why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map((o) => `${o.column ?? o.expression}${o.descending ? " desc" : ""}`).join(", ")}` : ""}${p.limited ? " limited" : ""}${closest ? `; ${closest}` : ""}`);
   }
   const paragraphs = [
-    weak.length
+    allPartly
+      ? `An index the planner can use already exists, but it leaves part of the work to row-by-row checks or a sort; the recommended index keeps the equality columns first, then the range or ORDER BY column, so the scan reads only the wanted rows in order. ${sizeNote(context, table)}`
+      : weak.length
       ? `The planner can only narrow ${rec.patterns.length > 1 ? "these queries" : "this query"} by ${[...new Set(weak.flatMap((m) => m.boundKeys))].join(", ")} and then reads every row that matches. ${sizeNote(context, table)}`
       : `Without an index the planner reads every row of ${qualified} for ${rec.patterns.length > 1 ? "each of these queries" : "this query"}. ${sizeNote(context, table)}`,
     `Call sites this index serves:\n${why.join("\n")}`,
@@ -162,7 +190,7 @@ function recommendationFinding(
   if (placed.note) paragraphs.push(placed.note);
   return {
     rule: RULE_ID,
-    severity: reachable ? "noted" : severityOf(context, table, rec),
+    severity: reachable ? "noted" : (partlySeverity ?? severityOf(context, table, rec)),
     ...(reachable ? { title: "Index reachable only by skip scan" } : {}),
     table: qualified,
     columns,
@@ -283,7 +311,7 @@ export const queryIndex: Rule = {
       });
       for (const r of advice.recommendations) takenNames.add(r.name);
       const matches = new Map(advice.matches.map((m) => [m.pattern, m.match]));
-      for (const rec of advice.recommendations) findings.push(recommendationFinding(context, table, rec, matches, advice.underServed));
+      for (const rec of advice.recommendations) findings.push(recommendationFinding(context, table, rec, matches, advice.underServed, advice.partlyServed));
       const unplaced = new Set(advice.unplaced);
       findings.push(...partialFindings(table, advice.matches.filter((m) => m.match.verdict === "partial" && unplaced.has(m.pattern))));
       const recommended = new Set(advice.recommendations.flatMap((r) => r.patterns));

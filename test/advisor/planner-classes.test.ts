@@ -5,9 +5,11 @@ import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matchIndex, type Verdict } from "../../src/advisor/match.js";
 import { adviseTable } from "../../src/advisor/recommend.js";
-import type { AccessPattern, ColumnPredicate, OrderTerm } from "../../src/core/types.js";
-import { type DiffCase, type IndexSpec, TABLE_NAME, explainPattern, plannerVerdict, runCases, setupDiffTable, tableModel } from "./support/planner-diff.js";
-import { pattern } from "./support/schema.js";
+import type { AccessPattern, ColumnPredicate, FindingDraft, OrderTerm } from "../../src/core/types.js";
+import { configSchema, resolveConfig } from "../../src/core/config.js";
+import { queryIndex } from "../../src/rules/query-index.js";
+import { type DiffCase, type IndexSpec, TABLE_NAME, explainPattern, plannerVerdict, preparePlanner, runCases, setupDiffTable, tableModel } from "./support/planner-diff.js";
+import { pattern, schemaFrom } from "./support/schema.js";
 import { startPGlite } from "../support/pglite.js";
 
 let db: PGlite;
@@ -79,5 +81,125 @@ describe("boolean tests, proved the way predtest.c proves them", () => {
     const { sql, verdict } = await recommendAndPlan(p);
     expect(sql).toContain(`WHERE f IS ${value.toUpperCase()}`);
     expect(verdict, sql).toBe("served");
+  });
+});
+
+// ---------------------------------------------------------------- the query-index rule on a schema, checked in PGlite
+
+function ruleOn(sql: string, patterns: AccessPattern[], config: unknown = {}): FindingDraft[] {
+  return queryIndex.check({
+    set: { name: "migrations", framework: "plain", root: "migrations", files: [] },
+    statements: [],
+    schema: schemaFrom(sql),
+    patterns,
+    problems: [],
+    config: resolveConfig(configSchema.parse(config)),
+  });
+}
+
+/** Builds the schema and the fix in PGlite; the plan of the pattern under a generic plan. */
+async function planWith(sql: string, fix: string | null, p: AccessPattern): Promise<string> {
+  await db.exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+  await db.exec(sql);
+  if (fix) for (const statement of fix.split("\n")) await db.exec(statement);
+  await preparePlanner(db);
+  const table = schemaFrom(sql).tables.find((t) => t.name === p.table)!;
+  const typeOf = (column: string) => table.columns.find((c) => c.name === column)?.type ?? "text";
+  return JSON.stringify(await explainPattern(db, p, p.table, typeOf));
+}
+
+const ORDERS = `CREATE TABLE orders (
+  id bigint PRIMARY KEY, store_id bigint NOT NULL, pickup_code text NOT NULL, status text NOT NULL,
+  is_paid boolean NOT NULL DEFAULT false, closed_at timestamptz, created_at timestamptz NOT NULL
+);
+CREATE INDEX orders_store_id_idx ON orders (store_id);
+`;
+const desc = (column: string): OrderTerm => ({ column, descending: true, nullsFirst: null });
+const q = (table: string, predicates: ColumnPredicate[], extra: Partial<AccessPattern> = {}) => pattern(table, predicates, { source: "supabase-js", ...extra });
+const lower = (column: string, operator: ">=" | ">", value = "2025-01-01"): ColumnPredicate => ({ column, op: "range", operator, value: `'${value}'`, sentAs: "param" });
+const upper = (column: string, operator: "<" | "<=", value = "2025-01-02"): ColumnPredicate => ({ column, op: "range", operator, value: `'${value}'`, sentAs: "param" });
+const nul = (column: string): ColumnPredicate => ({ column, op: "is-null", sentAs: "literal" });
+
+describe("an index that serves a query only in part", () => {
+  it.each([
+    [
+      "a one-row lookup that reads every order of the store",
+      q("orders", [param("store_id"), param("pickup_code", "'A1'"), nul("closed_at")]),
+      "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_store_id_pickup_code ON orders (store_id, pickup_code) WHERE closed_at IS NULL;",
+    ],
+    [
+      "one day's takings read from the store's whole history",
+      q("orders", [param("store_id"), param("status", "'paid'"), lower("created_at", ">="), upper("created_at", "<")]),
+      "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_store_id_status_created_at ON orders (store_id, status, created_at);\nDROP INDEX CONCURRENTLY IF EXISTS orders_store_id_idx;",
+    ],
+    [
+      "the latest 50 of a store's orders with a status",
+      q("orders", [param("store_id"), param("status", "'paid'")], { orderBy: [desc("created_at")], limited: true }),
+      "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_store_id_status_created_at ON orders (store_id, status, created_at DESC);\nDROP INDEX CONCURRENTLY IF EXISTS orders_store_id_idx;",
+    ],
+    [
+      "the latest 20 per key, with an index on the key alone",
+      q("orders", [param("store_id")], { orderBy: [desc("created_at")], limited: true }),
+      "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_store_id_created_at ON orders (store_id, created_at DESC);\nDROP INDEX CONCURRENTLY IF EXISTS orders_store_id_idx;",
+    ],
+  ])("%s: the extended index at ROUTINE, which the planner uses without a sort", async (_, p, fix) => {
+    const findings = ruleOn(ORDERS, [p]);
+    expect(findings.map((f) => [f.severity, f.fix?.sql])).toEqual([["routine", fix]]);
+    expect(findings[0].message).toContain("orders_store_id_idx finds the rows by store_id only");
+    const before = await planWith(ORDERS, null, p);
+    expect(before).toContain("orders_store_id_idx");
+    const after = await planWith(ORDERS, fix, p);
+    const name = /IF NOT EXISTS (\S+)/.exec(fix)![1];
+    expect(after).toContain(`"Index Name":"${name}"`);
+    expect(after).not.toContain('"Node Type":"Sort"');
+  });
+
+  it("is NOTED when a size hint says the table stays small", () => {
+    const p = q("orders", [param("store_id"), param("pickup_code", "'A1'"), nul("closed_at")]);
+    expect(ruleOn(ORDERS, [p], { tables: { orders: { rows: 2_000 } } }).map((f) => f.severity)).toEqual(["noted"]);
+  });
+
+  it("is skipped when the bound columns already find at most one row", () => {
+    const unique = ORDERS.replace("CREATE INDEX orders_store_id_idx", "CREATE UNIQUE INDEX orders_store_id_idx");
+    expect(ruleOn(unique, [q("orders", [param("store_id"), param("pickup_code", "'A1'"), nul("closed_at")])])).toEqual([]);
+  });
+
+  it("is skipped when the only filter left is a boolean, which narrows little", () => {
+    expect(ruleOn(ORDERS, [q("orders", [param("store_id"), { column: "is_paid", op: "bool", value: "true", sentAs: "param" }])])).toEqual([]);
+  });
+});
+
+describe("an index that only supplies the ORDER BY does not serve the filter", () => {
+  const USERS = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, is_admin boolean NOT NULL DEFAULT false);";
+  it("recommends (email, id DESC) for WHERE email = $1 ORDER BY id DESC LIMIT 50 with only the primary key", async () => {
+    const p = q("users", [param("email", "'a@b.c'")], { orderBy: [desc("id")], limited: true });
+    const findings = ruleOn(USERS, [p]);
+    expect(findings.map((f) => [f.severity, f.fix?.sql])).toEqual([["routine", "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_email_id ON users (email, id DESC);"]]);
+    expect(findings[0].message).toContain("users_pkey only supplies the ORDER BY");
+    // The planner reads users_pkey backwards and filters email on every row...
+    const before = await planWith(USERS, null, p);
+    expect(before).toMatch(/"Index Name":"users_pkey".*"Filter":"\(email = \$1\)"/);
+    // ...and with the fix bounds the scan by email and still needs no sort.
+    const after = await planWith(USERS, findings[0].fix!.sql, p);
+    expect(after).toMatch(/"Index Name":"idx_users_email_id".*"Index Cond":"\(email = \$1\)"/);
+    expect(after).not.toContain('"Node Type":"Sort"');
+  });
+
+  it("leaves a filter on a boolean column alone", () => {
+    const p = q("users", [{ column: "is_admin", op: "bool", value: "true", sentAs: "param" }], { orderBy: [desc("id")], limited: true });
+    expect(ruleOn(USERS, [p])).toEqual([]);
+  });
+});
+
+describe("PostgreSQL 18 skip scan", () => {
+  const SHIPMENTS = "CREATE TABLE scans (id bigint PRIMARY KEY, shipment_id bigint NOT NULL, score int NOT NULL); CREATE INDEX scans_score_shipment_idx ON scans (score, shipment_id);";
+  it("with (score, shipment_id) only, the top score of one shipment is a skip scan over score: NOTED, not served", async () => {
+    const p = q("scans", [param("shipment_id")], { orderBy: [desc("score")], limited: true });
+    const findings = ruleOn(SHIPMENTS, [p]);
+    expect(findings.map((f) => [f.severity, f.title])).toEqual([["noted", "Index reachable only by skip scan"]]);
+    expect(findings[0].fix?.sql).toBe("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_scans_shipment_id_score ON scans (shipment_id, score DESC);");
+    // The planner: the index read in score order with shipment_id in its Index Cond, under no bound on score.
+    const plan = await planWith(SHIPMENTS, null, p);
+    expect(plan).toMatch(/"Index Name":"scans_score_shipment_idx".*"Index Cond":"\(shipment_id = \$1\)"/);
   });
 });
