@@ -11,6 +11,8 @@ import type { IndexMatch, PatternMatch } from "./match.js";
 import { exprFromPredicate, implies, targetOfPredicate } from "./predicates.js";
 import { indexPredicate, keyTarget } from "./match.js";
 import { keyProblem } from "./index-ddl.js";
+import { parseSql } from "../sql/parser.js";
+import { tableIndexes } from "../schema/lookup.js";
 
 export type PartlyServed =
   /** The index bounds the scan by some selective columns; others, or the ORDER BY, are left to filter or sort. */
@@ -109,4 +111,24 @@ export function partlyServed(table: Table, pattern: AccessPattern, match: Patter
     pattern.limited && pattern.orderBy.length > 0 && !best.orderServed && pattern.orderBy.every((o) => targetOfPredicate(o) !== null && keyProblem(table, o) === null);
   if (distinct.length === 0 && !unsorted) return null;
   return { kind: "partly", match: best, unbound: distinct, unsorted };
+}
+
+/**
+ * A comparison of a cast key column with a value (`id::text = $1` on a primary key): the cast hides
+ * the column from its index, and an expression index on the cast would duplicate the key. The query,
+ * not the schema, should change: compare the column and cast the value (`id = $1::uuid`).
+ */
+export function castOnIndexedColumn(table: Table, pattern: AccessPattern): { expression: string; column: string; type: string; index: string } | null {
+  for (const p of pattern.predicates) {
+    if (!p.expression || (p.op !== "eq" && p.op !== "in")) continue;
+    const parsed = parseSql(`SELECT ${p.expression}`);
+    const node = parsed.ok ? parsed.statements[0]?.ast?.SelectStmt?.targetList?.[0]?.ResTarget?.val : undefined;
+    const fields: any[] | undefined = node?.TypeCast?.arg?.ColumnRef?.fields;
+    const column: string | undefined = fields?.[fields.length - 1]?.String?.sval;
+    const col = column ? table.columns.find((c) => c.name === column) : undefined;
+    if (!col || !column) continue;
+    const index = tableIndexes(table).find((i) => i.where === null && i.keys[0]?.column === column);
+    if (index) return { expression: p.expression, column, type: col.type, index: index.name };
+  }
+  return null;
 }

@@ -469,7 +469,8 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
 export function genericPlanCaveat(index: Index, columns: string[]): string {
   return (
     `${index.name} (WHERE ${index.where ?? "..."}) compares ${columns.join(", ")} with constants, but the client sends ${columns.length > 1 ? "those values as parameters" : "that value as a parameter"}: ` +
-    `PostgreSQL can use it only in a custom plan; after 5 executions of a prepared statement (PostgREST prepares its statements) it switches to a generic plan when that is not costlier, and a generic plan cannot prove the WHERE, so the index is silently skipped`
+    `PostgreSQL can use it only in a custom plan. Under plan_cache_mode = auto, after five custom plans of a prepared statement (PostgREST prepares its statements) it chooses the generic plan whenever that plan's estimated cost is not above the average custom plan's (plancache.c, choose_custom_plan); ` +
+    `a generic plan cannot prove the WHERE, so PostgreSQL may stop using the index. While the index makes custom plans much cheaper it keeps choosing them, so whether and when it switches depends on the data`
   );
 }
 

@@ -10,7 +10,7 @@ import { isKnownSmall } from "./model.js";
 import type { AccessPattern, Fix, FindingDraft, ForeignKey, Location, Statement, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
 import { adviseTable, describePattern, genericPlanCaveat, type Recommendation } from "../advisor/recommend.js";
-import type { PartlyServed } from "../advisor/coverage.js";
+import { castOnIndexedColumn, type PartlyServed } from "../advisor/coverage.js";
 import { findTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "./fk-index.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -138,7 +138,7 @@ function recommendationFinding(
   let message = `${callers(rec.patterns)} ${rec.patterns.length > 1 ? "query" : "queries"} \`${table.name}\` by ${filtered.join(", ")} and ${served}: add ${rec.name} on ${keyText}.`;
   if (rec.replaces.length > 0) message += ` It replaces ${rec.replaces.map((r) => r.name).join(", ")}.`;
   if (blocked) {
-    message += ` ${rec.parameterBlocked.map((b) => b.index.name).join(", ")} looks as if it serves ${rec.patterns.length > 1 ? "them" : "it"}, but its WHERE compares ${[...new Set(rec.parameterBlocked.flatMap((b) => b.columns))].join(", ")} with constants the client sends as parameters: once the plan goes generic it is not used.`;
+    message += ` ${rec.parameterBlocked.map((b) => b.index.name).join(", ")} looks as if it serves ${rec.patterns.length > 1 ? "them" : "it"}, but its WHERE compares ${[...new Set(rec.parameterBlocked.flatMap((b) => b.columns))].join(", ")} with constants the client sends as parameters: a generic plan cannot use it, so PostgreSQL may stop using it.`;
   }
 
   let reachable = alreadyReachable(rec, matches);
@@ -258,7 +258,7 @@ function genericPlanFindings(context: RuleContext, table: Table, entries: Array<
     const replacement = adviseTable(without, patterns, { takenNames, schema: context.schema }).recommendations[0];
     if (replacement) takenNames.add(replacement.name);
     const paragraphs = [
-      `${genericPlanCaveat(index, columns)}. Until then PostgreSQL plans with the actual values and uses it; afterwards these queries fall back to ${[...new Set(group.map((g) => entries.find((e) => e.pattern === g.pattern)?.match.best?.index.name).filter(Boolean))].join(", ")}.`,
+      `${genericPlanCaveat(index, columns)}. If it switches, these queries fall back to ${[...new Set(group.map((g) => entries.find((e) => e.pattern === g.pattern)?.match.best?.index.name).filter(Boolean))].join(", ")}.`,
       replacement
         ? `An index whose WHERE holds only what the SQL itself writes, with ${columns.join(", ")} in the key, serves them under either plan: ${replacement.sql} Then ${index.name} can be dropped.`
         : `Put ${columns.join(", ")} into the index key instead of its WHERE, so a generic plan can use it.`,
@@ -269,7 +269,7 @@ function genericPlanFindings(context: RuleContext, table: Table, entries: Array<
       table: qualifiedTableName(table),
       // The fix builds the replacement: the finding names its keys (the existing index is in the message).
       columns: replacement ? replacement.keys.map((k) => k.column ?? k.expression ?? "?") : index.keys.map((k) => keyLabel(k)),
-      message: `${callers(patterns)} on \`${table.name}\` use${patterns.length > 1 ? "" : "s"} ${index.name} only in custom plans: its WHERE compares ${columns.join(", ")} with a constant, and the client sends ${columns.length > 1 ? "those values" : "that value"} as a parameter.`,
+      message: `${callers(patterns)} on \`${table.name}\` may stop using ${index.name}: its WHERE compares ${columns.join(", ")} with a constant, and the client sends ${columns.length > 1 ? "those values" : "that value"} as a parameter, so only custom plans can use it. ${replacement ? `${replacement.name} works under either plan.` : `Put ${columns.join(", ")} into the key instead.`}`,
       location: sites[0],
       related: [index.location, ...sites.slice(1)],
       ...(replacement ? { fix: placeFix(context.statements, sites[0], replacement.sql).fix } : {}),
@@ -279,6 +279,20 @@ function genericPlanFindings(context: RuleContext, table: Table, entries: Array<
     });
   }
   return findings;
+}
+
+function castFinding(table: Table, pattern: AccessPattern, cast: NonNullable<ReturnType<typeof castOnIndexedColumn>>): FindingDraft {
+  return {
+    rule: RULE_ID,
+    severity: "routine",
+    title: "Cast hides the column from its index",
+    table: qualifiedTableName(table),
+    columns: [cast.column],
+    message: `${callers([pattern])} compares \`${cast.expression}\` on \`${table.name}\`: the cast hides ${cast.column} from ${cast.index}, so the planner cannot use it. Compare the column itself and cast the value instead (\`${cast.column} = $1::${cast.type}\`).`,
+    details: `An index on ${cast.column} is searched by comparisons of ${cast.column} itself. An expression index on \`${cast.expression}\` would work, but it duplicates ${cast.index} and costs every write; changing the query costs nothing.`,
+    location: pattern.location,
+    key: `cast:${cast.expression}`,
+  };
 }
 
 export const queryIndex: Rule = {
@@ -302,7 +316,14 @@ export const queryIndex: Rule = {
     if (byTable.size === 0) return [];
     const takenNames = new Set(context.schema.tables.flatMap((t) => t.indexes.map((i) => i.name)));
     const findings: FindingDraft[] = [];
-    for (const [table, patterns] of byTable) {
+    for (const [table, all] of byTable) {
+      const patterns: AccessPattern[] = [];
+      for (const p of all) {
+        const cast = castOnIndexedColumn(table, p);
+        if (cast) findings.push(castFinding(table, p, cast));
+        else patterns.push(p);
+      }
+      if (patterns.length === 0) continue;
       const advice = adviseTable(table, patterns, {
         uncoveredForeignKeys: uncoveredForeignKeys(table),
         rowsOf: (schema, name) => tableHint(context.config, schema, name)?.rows,

@@ -203,3 +203,60 @@ describe("PostgreSQL 18 skip scan", () => {
     expect(plan).toMatch(/"Index Name":"scans_score_shipment_idx".*"Index Cond":"\(shipment_id = \$1\)"/);
   });
 });
+
+describe("predicates no index helps, and a cast on the key column", () => {
+  const EVENTS = "CREATE TABLE events (id uuid PRIMARY KEY, name text NOT NULL, note text, created_at timestamptz NOT NULL);";
+  it.each([
+    ["a whole-table read with no filter", q("events", [])],
+    ["col IS NOT NULL", q("events", [{ column: "note", op: "is-not-null", sentAs: "literal" }])],
+    ["col <> ''", q("events", [{ column: "note", op: "neq", value: "''", sentAs: "literal" }])],
+    ["an open-ended created_at <= now()", q("events", [{ column: "created_at", op: "range", operator: "<=", value: "now()", sentAs: "literal" }])],
+  ])("%s: no recommendation", (_, p) => {
+    expect(ruleOn(EVENTS, [p])).toEqual([]);
+  });
+
+  it("a bounded range does get one", () => {
+    const p = q("events", [lower("created_at", ">="), upper("created_at", "<")]);
+    expect(ruleOn(EVENTS, [p]).map((f) => f.fix?.sql)).toEqual(["CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_events_created_at ON events (created_at);"]);
+  });
+
+  it("WHERE id::text = $1 on a primary key: change the query, not the schema", async () => {
+    const p = q("events", [{ expression: "id::text", op: "eq", value: "'x'", sentAs: "param" }], { source: "sql-in-code" });
+    const findings = ruleOn(EVENTS, [p]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0].fix).toBeUndefined();
+    expect(findings[0].message).toContain("Compare the column itself and cast the value instead (`id = $1::uuid`)");
+    // The planner agrees: the cast comparison cannot use events_pkey, the rewritten one can.
+    await db.exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public; ${EVENTS}`);
+    await preparePlanner(db);
+    const uses = async (sql: string) => JSON.stringify((await db.query(`EXPLAIN (FORMAT JSON) ${sql}`)).rows).includes("events_pkey");
+    await db.exec("SET plan_cache_mode = auto");
+    expect(await uses("SELECT * FROM events WHERE id::text = '00000000-0000-0000-0000-000000000000'")).toBe(false);
+    expect(await uses("SELECT * FROM events WHERE id = '00000000-0000-0000-0000-000000000000'::uuid")).toBe(true);
+  });
+});
+
+describe("a partial index that only custom plans can use, under plan_cache_mode = auto", () => {
+  it("PostgreSQL keeps choosing the custom plan while the partial index makes it far cheaper: the advice says it may stop, not that it will", async () => {
+    await db.exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public;
+      CREATE TABLE calls (id bigint PRIMARY KEY, status text NOT NULL, heartbeat int NOT NULL);
+      INSERT INTO calls SELECT g, CASE WHEN g % 100 = 0 THEN 'accepted' ELSE 'ended' END, g FROM generate_series(1, 20000) g;
+      CREATE INDEX calls_accepted_idx ON calls (heartbeat) WHERE status = 'accepted';
+      ANALYZE calls;
+      RESET enable_seqscan; RESET enable_sort; SET plan_cache_mode = auto;
+      PREPARE orphaned(text) AS SELECT id FROM calls WHERE status = $1 ORDER BY heartbeat LIMIT 5;`);
+    try {
+      for (let i = 0; i < 8; i++) await db.query("EXECUTE orphaned('accepted')");
+      const plan = JSON.stringify((await db.query("EXPLAIN (FORMAT JSON) EXECUTE orphaned('accepted')")).rows);
+      expect(plan).toContain("calls_accepted_idx");
+    } finally {
+      await db.exec("DEALLOCATE orphaned");
+    }
+    const sql = "CREATE TABLE calls (id bigint PRIMARY KEY, status text NOT NULL, heartbeat int NOT NULL); CREATE INDEX calls_status_idx ON calls (status); CREATE INDEX calls_accepted_idx ON calls (heartbeat) WHERE status = 'accepted';";
+    const p = q("calls", [param("status", "'accepted'")], { orderBy: [{ column: "heartbeat", descending: false, nullsFirst: null }], limited: true });
+    const [f] = ruleOn(sql, [p]);
+    expect(f.severity).toBe("noted");
+    expect(f.message).toContain("may stop using calls_accepted_idx");
+    expect(f.fix?.sql).toBe("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_calls_status_heartbeat ON calls (status, heartbeat);");
+  });
+});

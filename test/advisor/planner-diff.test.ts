@@ -259,8 +259,8 @@ describe("the example application's getCallByReconnectToken()", () => {
     expect(findings).toHaveLength(1);
     expect(findings[0].message).toContain("`getCallByReconnectToken()`");
     expect(findings[0].message).toContain("idx_call_logs_reconnect_token looks as if it serves it");
-    expect(findings[0].message).toContain("once the plan goes generic it is not used");
-    expect(findings[0].details).toContain("after 5 executions of a prepared statement");
+    expect(findings[0].message).toContain("a generic plan cannot use it, so PostgreSQL may stop using it");
+    expect(findings[0].details).toContain("it chooses the generic plan whenever that plan's estimated cost is not above the average custom plan's");
     expect(findings[0].fix?.sql).toBe(rec.sql);
   });
 });

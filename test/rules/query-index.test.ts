@@ -87,7 +87,7 @@ describe("query-index", () => {
     const [f] = findings;
     expect(f.severity).toBe("noted");
     expect(f.message).toBe(
-      "`findOrphanedCalls()` on `call_logs` uses idx_call_logs_orphaned only in custom plans: its WHERE compares status with a constant, and the client sends that value as a parameter.",
+      "`findOrphanedCalls()` on `call_logs` may stop using idx_call_logs_orphaned: its WHERE compares status with a constant, and the client sends that value as a parameter, so only custom plans can use it. idx_call_logs_status_last_heartbeat_at works under either plan.",
     );
     expect(f.details).toContain("fall back to idx_call_logs_status");
     expect(f.title).toBe("Partial index used only in custom plans");
