@@ -111,6 +111,17 @@ describe("the matcher agrees with PostgreSQL's planner", () => {
   });
 });
 
+describe("the matcher agrees with the planner on the wider shapes", () => {
+  it("hash indexes and IS TRUE / IS FALSE / IS NOT TRUE / IS NOT FALSE, in queries and in partial indexes' WHERE", async () => {
+    const cases = generateCases(300, SEED + 7, { wide: true });
+    const summary = await runCases(db, cases, matchIndex);
+    expect(summary.disagreements.map(describeOutcome)).toEqual([]);
+    expect(cases.filter((c) => c.index.method === "hash").length).toBeGreaterThan(5);
+    expect(cases.filter((c) => c.pattern.predicates.some((p) => p.op === "bool-test")).length).toBeGreaterThan(10);
+    expect(cases.filter((c) => / IS (NOT )?(TRUE|FALSE)/.test(c.index.where ?? "")).length).toBeGreaterThan(3);
+  });
+});
+
 describe("recommended indexes, applied to the real planner", () => {
   it("serve the generated queries no index served (generic plans where the client binds parameters)", async () => {
     await setupDiffTable(db);
