@@ -1,8 +1,9 @@
 // A larger run of the matcher-vs-planner differential test, for `npm run bench`.
 import { PGlite } from "@electric-sql/pglite";
-import { matchIndex } from "../src/advisor/match.js";
+import { matchIndex, matchPattern } from "../src/advisor/match.js";
+import { adviseTable } from "../src/advisor/recommend.js";
 import { initParser } from "../src/sql/parser.js";
-import { describeOutcome, generateCases, runCases } from "../test/advisor/support/planner-diff.js";
+import { describeOutcome, explainPattern, generateCases, plannerVerdict, renderPattern, runCases, setupDiffTable, tableModel } from "../test/advisor/support/planner-diff.js";
 
 export interface PlannerDifferentialResult {
   cases: number;
@@ -62,4 +63,49 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
   }
   if (disagreed > 0) process.exitCode = 1;
+}
+
+export interface RecommenderCheckResult {
+  /** Generated queries no index served, each advised on the bare table. */
+  advised: number;
+  /** Recommended statements PostgreSQL refused. */
+  failed: string[];
+  /** Recommended indexes the planner does not use for the query they were recommended for (generic plans where parameters are bound). */
+  unused: string[];
+  ms: number;
+}
+
+/** Recommends an index for each generated query no index serves, builds it in PGlite, and checks the planner uses it. */
+export async function runRecommenderCheck({ cases, seed, wide = true }: { cases: number; seed: number; wide?: boolean }): Promise<RecommenderCheckResult> {
+  const started = performance.now();
+  await initParser();
+  const db = new PGlite();
+  const failed: string[] = [];
+  const unused: string[] = [];
+  let advised = 0;
+  try {
+    await setupDiffTable(db);
+    const table = tableModel([]);
+    for (const c of generateCases(cases, seed, { wide })) {
+      if (matchPattern(table, c.pattern).verdict !== "not-served") continue;
+      const rec = adviseTable(table, [c.pattern]).recommendations[0];
+      if (!rec) continue;
+      advised++;
+      try {
+        for (const statement of rec.sql.split("\n")) await db.exec(statement);
+      } catch (error) {
+        failed.push(`${rec.sql}: ${(error as Error).message}`);
+        continue;
+      }
+      try {
+        const answer = plannerVerdict(await explainPattern(db, c.pattern), rec.name, rec.keys[0].column ?? rec.keys[0].expression!, c.pattern, rec.where !== null);
+        if (answer.verdict !== "served") unused.push(`${rec.sql} for ${renderPattern(c.pattern).sql}`);
+      } finally {
+        await db.exec(`DROP INDEX IF EXISTS ${rec.name}`);
+      }
+    }
+  } finally {
+    await db.close();
+  }
+  return { advised, failed, unused, ms: Math.round(performance.now() - started) };
 }

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runAppBench } from "./app-bench.js";
 import { writeCodeFiles, writeMigrations } from "./generate.js";
-import { runPlannerDifferential } from "./planner-diff.js";
+import { runPlannerDifferential, runRecommenderCheck } from "./planner-diff.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const workDir = path.join(os.tmpdir(), "index-audit-bench");
@@ -96,9 +96,15 @@ console.log("|---:|---:|---:|---:|---:|---:|");
 
 console.log("\n## Index matcher against PostgreSQL's planner (PGlite)\n");
 {
-  const diff = await runPlannerDifferential({ cases: 5_000, seed: 20261125 });
+  // Hash indexes, IS TRUE / IS FALSE / IS NOT TRUE / IS NOT FALSE, and ranges on text included (`wide`).
+  const diff = await runPlannerDifferential({ cases: 5_000, seed: 20261125, wide: true });
   console.log(`${fmt(diff.cases)} generated cases: ${fmt(diff.agreed)} agreed, ${fmt(diff.declined)} declined, ${fmt(diff.disagreements.length)} disagreed (${fmt(diff.ms)} ms)`);
   for (const line of diff.disagreements.slice(0, 10)) console.log(`  - ${line}`);
+  const recs = await runRecommenderCheck({ cases: 2_000, seed: 20261126 });
+  console.log(
+    `recommended indexes: ${fmt(recs.advised)} built for generated queries no index served; ${fmt(recs.failed.length)} refused by PostgreSQL, ${fmt(recs.unused.length)} unused by the planner (${fmt(recs.ms)} ms)`,
+  );
+  for (const line of [...recs.failed, ...recs.unused].slice(0, 10)) console.log(`  - ${line}`);
 }
 
 console.log("\n## GitHub App on the local GitHub stand-in (1,000 migrations, 2,000 code files)\n");

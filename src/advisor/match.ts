@@ -119,6 +119,10 @@ function classify(p: ColumnPredicate, key: IndexKey, column: Column | undefined)
       return "equality";
     case "is-null":
       return "equality";
+    case "bool-test":
+      // match_boolean_index_clause turns `x IS TRUE` / `x IS FALSE` on a boolean key into `x = true` / `x = false`;
+      // IS NOT TRUE / IS NOT FALSE (which hold for NULL) take no index column.
+      return key.column && (p.value === "true" || p.value === "false") && (!column || /^bool/i.test(column.type)) ? "equality" : "unusable";
     case "is-not-null":
       return "range";
     case "range":

@@ -23,6 +23,11 @@ export type Test =
   | "is-not-null"
   | "bool-true"
   | "bool-false"
+  /** `x IS TRUE` and its kin: not strict, and predtest.c proves each only from the same test. */
+  | "is-true"
+  | "is-false"
+  | "is-not-true"
+  | "is-not-false"
   /** A strict test we do not model further (LIKE, @>, a function...): it only proves IS NOT NULL. */
   | "strict"
   /**
@@ -133,6 +138,12 @@ function columnTarget(node: any): string | null {
   return null;
 }
 
+const BOOLEAN_TESTS: Record<string, Test> = { IS_TRUE: "is-true", IS_FALSE: "is-false", IS_NOT_TRUE: "is-not-true", IS_NOT_FALSE: "is-not-false" };
+/** A `bool-test` predicate's value ("true", "not false", ...) as an atom test. */
+export function booleanTestOf(value: string | undefined): Test | null {
+  return ({ true: "is-true", false: "is-false", "not true": "is-not-true", "not false": "is-not-false" } as Record<string, Test>)[(value ?? "").toLowerCase()] ?? null;
+}
+
 const FLIP: Record<string, Test> = { lt: "gt", le: "ge", gt: "lt", ge: "le", eq: "eq", ne: "ne" };
 const OPERATORS: Record<string, Test> = { "=": "eq", "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "<>": "ne", "!=": "ne" };
 
@@ -160,7 +171,9 @@ export function exprFromAst(node: any): Expr {
   }
   if (node.BooleanTest) {
     // IS TRUE / IS FALSE are not strict (they are false for NULL), so they are kept apart from `flag`.
-    return { kind: "unknown" };
+    const test = BOOLEAN_TESTS[node.BooleanTest.booltesttype as string];
+    const target = columnTarget(node.BooleanTest.arg);
+    return test && target ? atom(target, test) : { kind: "unknown" };
   }
   if (node.ColumnRef) {
     const target = columnTarget(node);
@@ -244,6 +257,10 @@ export function exprFromPredicate(p: ColumnPredicate): Expr {
       return atom(target, "is-null");
     case "is-not-null":
       return atom(target, "is-not-null");
+    case "bool-test": {
+      const test = booleanTestOf(p.value);
+      return test ? atom(target, test) : { kind: "unknown" };
+    }
     case "neq":
       return atom(target, "ne", literal);
     case "in":
@@ -282,10 +299,14 @@ export function atomImplies(p: Atom, c: Atom, ctx: ProofContext = {}): boolean {
       p.test !== "is-null" &&
       p.test !== "is-not-null" &&
       p.test !== "bool-false" &&
+      !BOOLEAN_TEST_SET.has(p.test) &&
       strictExpressionColumns(p.target).includes(c.target)
     );
   }
-  if (p.test === "any-value") return c.test !== "is-null" && c.test !== "strict" && c.test !== "any-value";
+  if (p.test === "any-value") return c.test !== "is-null" && c.test !== "strict" && c.test !== "any-value" && !BOOLEAN_TEST_SET.has(c.test);
+  // A boolean test proves, and is proved by, only the same test (checked on PostgreSQL 18: `x IS TRUE`
+  // proves neither `x` nor `x IS NOT NULL`, and `x` does not prove `x IS TRUE`).
+  if (BOOLEAN_TEST_SET.has(c.test) || BOOLEAN_TEST_SET.has(p.test)) return p.test === c.test;
   switch (c.test) {
     case "is-not-null":
       // Every strict test fails on NULL, so passing it proves the value is not null.
@@ -346,6 +367,8 @@ export function strictExpressionColumns(target: string): string[] {
   return columns;
 }
 
+const BOOLEAN_TEST_SET = new Set<Test>(["is-true", "is-false", "is-not-true", "is-not-false"]);
+
 function isRange(t: Test): boolean {
   return t === "lt" || t === "le" || t === "gt" || t === "ge";
 }
@@ -391,6 +414,7 @@ export function exprToText(expr: Expr): string {
       if (a.test === "is-not-null") return `${t} IS NOT NULL`;
       if (a.test === "bool-true") return t;
       if (a.test === "bool-false") return `NOT ${t}`;
+      if (BOOLEAN_TEST_SET.has(a.test)) return `${t} IS ${a.test.slice(3).replace("-", " ").toUpperCase()}`;
       return `${t} (strict test)`;
     }
   }

@@ -5,11 +5,13 @@
 // query on that key shares go into a partial WHERE; values the client binds as parameters go into the
 // key, because a generic plan cannot prove a WHERE from a parameter. Candidate indexes are then chosen
 // greedily by how many queries each serves, as the matcher (the planner's rules) judges it.
-import type { AccessPattern, ColumnPredicate, ForeignKey, Index, IndexKey, OrderTerm, Table } from "../core/types.js";
+import type { AccessPattern, ColumnPredicate, ForeignKey, Index, IndexKey, OrderTerm, Schema, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, keyTarget, matchIndex, matchPattern, type PatternMatch } from "./match.js";
 import { exprFromPredicate, exprToText, parseLiteralText, targetOfPredicate, literalToSql } from "./predicates.js";
 import { normalizeExpressionText } from "./expression.js";
-import { indexName, qualifiedTable, quoteIdent } from "./sql.js";
+import { indexName, quoteIdent } from "./sql.js";
+import { createIndexStatements, dropIndexStatement, keyProblem } from "./index-ddl.js";
+import { indexWorthy, type PartlyServed, partlyServed } from "./coverage.js";
 
 export interface RecommendedKey {
   column?: string;
@@ -50,6 +52,8 @@ export interface RecommendOptions {
   rowsOf?: (schema: string, table: string) => number | undefined;
   /** Index names already taken in the schema. */
   takenNames?: Set<string>;
+  /** The whole schema, for the partitions of a partitioned table. */
+  schema?: Schema;
 }
 
 export interface TableAdvice {
@@ -63,6 +67,11 @@ export interface TableAdvice {
    * finds the row; the index used is given. They get recommendations like unserved ones.
    */
   underServed: Map<AccessPattern, IndexMatch>;
+  /**
+   * Served patterns the index the planner uses serves only in part (coverage.ts): selective filters
+   * or the ORDER BY left to row-by-row checks. They get recommendations like unserved ones.
+   */
+  partlyServed: Map<AccessPattern, PartlyServed>;
 }
 
 // ---------------------------------------------------------------- reading a query's shape
@@ -88,6 +97,11 @@ function constantSql(p: ColumnPredicate): string | null {
       const v = parseLiteralText(p.value ?? "true");
       return `${target} = ${v?.kind === "bool" && !v.value ? "false" : "true"}`;
     }
+    case "bool-test": {
+      // Written as the query writes it: predtest.c proves `x IS TRUE` only from `x IS TRUE`.
+      const value = (p.value ?? "").toLowerCase();
+      return ["true", "false", "not true", "not false"].includes(value) ? `${target} IS ${value.toUpperCase()}` : null;
+    }
     case "eq": {
       const v = parseLiteralText(p.value);
       return v ? `${target} = ${literalToSql(v)}` : null;
@@ -97,14 +111,21 @@ function constantSql(p: ColumnPredicate): string | null {
   }
 }
 
-function shapeOf(pattern: AccessPattern): Shape {
+/** Can this column or expression be an index key of the table once every migration has run? */
+function indexableTarget(table: Table, t: { column?: string; expression?: string }): boolean {
+  return (t.column !== undefined || t.expression !== undefined) && keyProblem(table, t) === null;
+}
+
+function shapeOf(pattern: AccessPattern, table: Table): Shape {
   const equalities: Shape["equalities"] = [];
   const constants = new Map<string, ColumnPredicate>();
   let range: ColumnPredicate | null = null;
   const pinned = new Set<string>();
   for (const p of pattern.predicates) {
     const target = targetOfPredicate(p);
-    if (!target) continue;
+    // A parameter, an aggregate, an alias or a dropped column is no key PostgreSQL accepts: the
+    // clause stays a filter on the fetched rows.
+    if (!target || !indexableTarget(table, p)) continue;
     const constant = constantSql(p);
     if (constant) {
       constants.set(constant, p);
@@ -127,8 +148,9 @@ function shapeOf(pattern: AccessPattern): Shape {
         return true;
       })
     : [];
-  // An ORDER BY term we cannot name (no column, no expression) cannot be served by any index.
-  const nameable = pattern.orderBy.every((t) => targetOfPredicate(t) !== null);
+  // An ORDER BY term we cannot name, or cannot index (an aggregate, a select-list alias, a
+  // parameter), cannot be served by any index.
+  const nameable = pattern.orderBy.every((t) => targetOfPredicate(t) !== null && indexableTarget(table, t));
   return { pattern, equalities, constants, range, sort: nameable ? sort : [] };
 }
 
@@ -289,14 +311,25 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
   const underServed = new Map<AccessPattern, IndexMatch>();
   for (const { pattern, match } of matches) {
     if (match.verdict !== "served" || !match.best) continue;
-    const shape = shapeOf(pattern);
+    const shape = shapeOf(pattern, table);
     const own = candidateFor(shape, table, new Map(), 1, options);
     if (own?.selectiveLead && !match.best.boundKeys.includes(own.selectiveLead)) underServed.set(pattern, match.best);
   }
+  const partly = new Map<AccessPattern, PartlyServed>();
+  for (const { pattern, match } of matches) {
+    // A partial index the query would use but for its parameters gets its own NOTED advice (query-index).
+    if (underServed.has(pattern) || match.parameterBlocked.length > 0) continue;
+    const part = partlyServed(table, pattern, match);
+    if (part) partly.set(pattern, part);
+  }
   // A skip scan or a filtering full scan is not a served query: it gets a recommendation too, and
-  // the caller decides how much that matters (see IndexMatch.filterKeys).
-  const unserved = matches.filter((m) => m.match.verdict !== "served" || underServed.has(m.pattern)).map((m) => m.pattern);
-  const shapes = unserved.map(shapeOf);
+  // the caller decides how much that matters (see IndexMatch.filterKeys). A query with no selective
+  // predicate and no ORDER BY ... LIMIT reads most of the table whatever the index: none is advised.
+  const unserved = matches
+    .filter((m) => m.match.verdict !== "served" || underServed.has(m.pattern) || partly.has(m.pattern))
+    .map((m) => m.pattern)
+    .filter(indexWorthy);
+  const shapes = unserved.map((p) => shapeOf(p, table));
   const frequency = new Map<string, number>();
   for (const s of shapes) for (const e of s.equalities) frequency.set(e.target, (frequency.get(e.target) ?? 0) + 1);
 
@@ -405,14 +438,19 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
     }
     const parameterBlocked = [...blocked].map(([idx, cols]) => ({ index: idx, columns: [...cols] }));
     for (const b of parameterBlocked) reasons.push(genericPlanCaveat(b.index, b.columns));
-    const create = `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${qualifiedTable(table.schema, table.name)} (${candidate.keys.map(keySql).join(", ")})${where ? ` WHERE ${where}` : ""};`;
-    const drops = replaces.map((r) => `DROP INDEX CONCURRENTLY IF EXISTS ${table.schema === "public" ? "" : `${quoteIdent(table.schema)}.`}${quoteIdent(r.name)};`);
+    const create = createIndexStatements({ schema: options.schema, table, name, keysSql: candidate.keys.map(keySql).join(", "), where, taken, nameParts: partsForName });
+    if (create.length > 1) {
+      reasons.push(
+        `${table.name} is partitioned, and PostgreSQL cannot build an index CONCURRENTLY on a partitioned table: the index is created ON ONLY the parent (instant, invalid until complete), built CONCURRENTLY on each partition, and each partition's index attached`,
+      );
+    }
+    const drops = replaces.map((r) => dropIndexStatement(table, r.name));
     recommendations.push({
       table: `${table.schema}.${table.name}`,
       name,
       keys: candidate.keys,
       where,
-      sql: [create, ...drops].join("\n"),
+      sql: [...create, ...drops].join("\n"),
       index,
       patterns: [...served].sort(bySource),
       replaces,
@@ -421,15 +459,18 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
       reasons,
     });
   }
-  const unplaced = unserved.filter((p) => !assigned.has(p));
-  return { matches, recommendations, unplaced, underServed };
+  const unplaced = matches.filter((m) => m.match.verdict !== "served" && !assigned.has(m.pattern)).map((m) => m.pattern);
+  // A partly served query no new index improves keeps its index: nothing to report.
+  for (const p of [...partly.keys()]) if (!assigned.has(p)) partly.delete(p);
+  return { matches, recommendations, unplaced, underServed, partlyServed: partly };
 }
 
 /** Explains why an existing partial index stops serving a query once plans go generic. */
 export function genericPlanCaveat(index: Index, columns: string[]): string {
   return (
     `${index.name} (WHERE ${index.where ?? "..."}) compares ${columns.join(", ")} with constants, but the client sends ${columns.length > 1 ? "those values as parameters" : "that value as a parameter"}: ` +
-    `PostgreSQL can use it only in a custom plan; after 5 executions of a prepared statement (PostgREST prepares its statements) it switches to a generic plan when that is not costlier, and a generic plan cannot prove the WHERE, so the index is silently skipped`
+    `PostgreSQL can use it only in a custom plan. Under plan_cache_mode = auto, after five custom plans of a prepared statement (PostgREST prepares its statements) it chooses the generic plan whenever that plan's estimated cost is not above the average custom plan's (plancache.c, choose_custom_plan); ` +
+    `a generic plan cannot prove the WHERE, so PostgreSQL may stop using the index. While the index makes custom plans much cheaper it keeps choosing them, so whether and when it switches depends on the data`
   );
 }
 

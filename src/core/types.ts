@@ -168,6 +168,10 @@ export type PredicateOp =
   | "like" // any other LIKE / ILIKE / regex
   | "neq" // <>
   | "bool" // column, NOT column, column = true/false
+  // col IS TRUE / IS FALSE / IS NOT TRUE / IS NOT FALSE; value "true" | "false" | "not true" | "not false".
+  // Not the same test as `col`: it is false (not NULL) for a NULL, and predtest.c proves a partial
+  // index's WHERE from it only when the WHERE is that same test.
+  | "bool-test"
   | "contains" // @>, <@, && (array / jsonb)
   | "other";
 

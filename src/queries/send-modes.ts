@@ -92,10 +92,8 @@ export function isFilter(value: null | boolean | "unknown" | "not_null", negated
   if (value === null) return { op: negated ? "is-not-null" : "is-null", sentAs: "literal" };
   if (value === "not_null") return { op: negated ? "is-null" : "is-not-null", sentAs: "literal" };
   if (value === true || value === false) {
-    const truth = negated ? !value : value;
-    // NOT (col IS TRUE) also holds for NULL: not the same test as `col IS FALSE`.
-    if (negated) return { op: "other", sentAs: "literal" };
-    return { op: "bool", value: String(truth), sentAs: "literal" };
+    // `col IS TRUE` is not `col`: PostgreSQL folds NOT (col IS TRUE) into col IS NOT TRUE, which also holds for NULL.
+    return { op: "bool-test", value: `${negated ? "not " : ""}${value}`, sentAs: "literal" };
   }
   return { op: "other", sentAs: "literal" };
 }

@@ -422,10 +422,8 @@ function predicateOf(term: Node, scope: Scope, ctx: SqlPatternContext): { ref: T
     const target = operandTarget(term.BooleanTest.arg, scope, ctx);
     if (!target) return null;
     const test = term.BooleanTest.booltesttype as string;
-    if (test === "IS_TRUE" || test === "IS_FALSE") {
-      const value = test === "IS_TRUE" ? "true" : "false";
-      return { ref: target.ref, predicates: [{ ...targetFields(target), op: "bool", value, sentAs: "literal" }] };
-    }
+    const value = ({ IS_TRUE: "true", IS_FALSE: "false", IS_NOT_TRUE: "not true", IS_NOT_FALSE: "not false" } as Record<string, string>)[test];
+    if (value) return { ref: target.ref, predicates: [{ ...targetFields(target), op: "bool-test", value, sentAs: "literal" }] };
     return { ref: target.ref, predicates: [{ ...targetFields(target), op: "other", sentAs: "literal" }] };
   }
   if (term.ColumnRef) {

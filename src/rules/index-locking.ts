@@ -386,6 +386,12 @@ class LockingCheck {
  * The fix is the located statement rewritten, and can stand in for it, unless the statement is an
  * ALTER TABLE that does more than the one subcommand the fix rewrites.
  */
+/** A CONCURRENTLY fix written where a DO block or a transaction that certainly wraps it would make it fail. */
+function failsInPlace(d: Draft, context: RuleContext): boolean {
+  if (!/\bCONCURRENTLY\b/i.test(d.fix ?? "")) return false;
+  return d.statement.fromDoBlock === true || transactionAdvice(d.statement, context.set.framework)?.certainFailure === true;
+}
+
 function replacesWholeStatement(d: Draft): boolean {
   const alter = d.statement.ast.AlterTableStmt;
   return !alter || (alter.cmds?.length ?? 0) <= 1;
@@ -408,7 +414,7 @@ export const indexLocking: Rule = {
         details: d.details.join("\n\n"),
         location: d.statement.location,
         key: `${d.kind}:${d.name}:${d.statement.location.file}`,
-        ...(d.fix ? { fix: { sql: d.fix, placement: replacesWholeStatement(d) ? "replace" : "separate" } } : {}),
+        ...(d.fix ? { fix: { sql: d.fix, placement: replacesWholeStatement(d) && !failsInPlace(d, context) ? "replace" : "separate" } } : {}),
       }),
     );
   },

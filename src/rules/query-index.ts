@@ -6,9 +6,11 @@
 // (a size hint below 100,000 rows keeps it ROUTINE). A query an index serves only by skip scan or as a
 // filtering full scan is NOTED. `rules: { query-index: <severity> }` in the config overrides all of it.
 import { tableHint } from "../core/config.js";
-import type { AccessPattern, FindingDraft, ForeignKey, Location, Table } from "../core/types.js";
+import { isKnownSmall } from "./model.js";
+import type { AccessPattern, Fix, FindingDraft, ForeignKey, Location, Statement, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
 import { adviseTable, describePattern, genericPlanCaveat, type Recommendation } from "../advisor/recommend.js";
+import { castOnIndexedColumn, type PartlyServed } from "../advisor/coverage.js";
 import { findTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "./fk-index.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -96,12 +98,30 @@ function alreadyReachable(rec: Recommendation, matches: Map<AccessPattern, Patte
   return found;
 }
 
+/**
+ * Where the fix goes. A CONCURRENTLY build fails inside a transaction block (SQLSTATE 25001), so
+ * when the finding sits in a migration whose statement runs in a DO block or in a transaction (a
+ * Drizzle migration, an explicit BEGIN), the fix is a change of its own, with a note saying why.
+ */
+function placeFix(statements: Statement[], location: Location, sql: string): { fix: Fix; note?: string } {
+  if (!/\bCONCURRENTLY\b/.test(sql)) return { fix: { sql } };
+  let at: Statement | undefined;
+  for (const s of statements) if (s.location.file === location.file && s.location.line <= location.line && (!at || s.location.line >= at.location.line)) at = s;
+  if (!at || !(at.fromDoBlock || at.inTransaction)) return { fix: { sql } };
+  const why = at.fromDoBlock ? "a DO block runs as one statement inside a transaction" : "this migration runs inside a transaction";
+  return {
+    fix: { sql, placement: "separate" },
+    note: `Run this as a migration of its own that is not wrapped in a transaction: CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and ${why}.`,
+  };
+}
+
 function recommendationFinding(
   context: RuleContext,
   table: Table,
   rec: Recommendation,
   matches: Map<AccessPattern, PatternMatch>,
   underServed: Map<AccessPattern, IndexMatch>,
+  partly: Map<AccessPattern, PartlyServed>,
 ): FindingDraft {
   const sites = rec.patterns.map((p) => p.location).sort(bySource);
   const columns = rec.keys.map((k) => k.column ?? k.expression ?? "?");
@@ -118,12 +138,35 @@ function recommendationFinding(
   let message = `${callers(rec.patterns)} ${rec.patterns.length > 1 ? "query" : "queries"} \`${table.name}\` by ${filtered.join(", ")} and ${served}: add ${rec.name} on ${keyText}.`;
   if (rec.replaces.length > 0) message += ` It replaces ${rec.replaces.map((r) => r.name).join(", ")}.`;
   if (blocked) {
-    message += ` ${rec.parameterBlocked.map((b) => b.index.name).join(", ")} looks as if it serves ${rec.patterns.length > 1 ? "them" : "it"}, but its WHERE compares ${[...new Set(rec.parameterBlocked.flatMap((b) => b.columns))].join(", ")} with constants the client sends as parameters: once the plan goes generic it is not used.`;
+    message += ` ${rec.parameterBlocked.map((b) => b.index.name).join(", ")} looks as if it serves ${rec.patterns.length > 1 ? "them" : "it"}, but its WHERE compares ${[...new Set(rec.parameterBlocked.flatMap((b) => b.columns))].join(", ")} with constants the client sends as parameters: a generic plan cannot use it, so PostgreSQL may stop using it.`;
   }
 
-  const reachable = alreadyReachable(rec, matches);
+  let reachable = alreadyReachable(rec, matches);
   if (reachable) {
     message = `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}) can use ${reachable[0].best!.index.name} only by a skip scan over its leading column: ${rec.name} on ${keyText} would bound the scan.`;
+  }
+  // Every query served, but only in part (coverage.ts): an extension of the index it has.
+  const parts = rec.patterns.map((p) => partly.get(p));
+  const allPartly = parts.every((p): p is PartlyServed => p !== undefined);
+  let partlySeverity: "routine" | "noted" | null = null;
+  if (allPartly && parts.every((p) => p.kind === "order-skip-scan")) {
+    reachable = parts.map((p) => matches.get(rec.patterns[parts.indexOf(p)])!);
+    const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
+    message = `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}) can use ${used} for the ORDER BY, and reach ${[...new Set(parts.flatMap((p) => p.unbound))].join(", ")} in it only by a skip scan over its leading column: ${rec.name} on ${keyText} would bound the scan.`;
+  } else if (allPartly) {
+    partlySeverity = isKnownSmall(context.config, table) ? "noted" : "routine";
+    const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
+    const unbound = [...new Set(parts.flatMap((p) => p.unbound))];
+    const orderOnly = parts.some((p) => p.kind === "order-only");
+    const unsorted = parts.some((p) => p.kind === "partly" && p.unsorted);
+    const bound = [...new Set(parts.flatMap((p) => (p.kind === "partly" ? p.match.boundKeys : [])))];
+    const undone = [
+      unbound.length ? `checks ${unbound.join(", ")} on every row it reads` : "",
+      unsorted ? "sorts them all for the ORDER BY before the LIMIT applies" : "",
+    ].filter(Boolean).join(" and ");
+    message = orderOnly
+      ? `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} only supplies the ORDER BY, so the scan reads ${table.name} in that order and checks ${unbound.join(", ")} on each row; for a rare value that is the whole table. Add ${rec.name} on ${keyText}.`
+      : `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} finds the rows by ${bound.join(", ")} only and ${undone}; the rows of one ${bound.join(", ")} grow without bound. Add ${rec.name} on ${keyText}.`;
   }
   const why: string[] = [];
   for (const p of rec.patterns) {
@@ -134,23 +177,27 @@ function recommendationFinding(
     why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map((o) => `${o.column ?? o.expression}${o.descending ? " desc" : ""}`).join(", ")}` : ""}${p.limited ? " limited" : ""}${closest ? `; ${closest}` : ""}`);
   }
   const paragraphs = [
-    weak.length
+    allPartly
+      ? `An index the planner can use already exists, but it leaves part of the work to row-by-row checks or a sort; the recommended index keeps the equality columns first, then the range or ORDER BY column, so the scan reads only the wanted rows in order. ${sizeNote(context, table)}`
+      : weak.length
       ? `The planner can only narrow ${rec.patterns.length > 1 ? "these queries" : "this query"} by ${[...new Set(weak.flatMap((m) => m.boundKeys))].join(", ")} and then reads every row that matches. ${sizeNote(context, table)}`
       : `Without an index the planner reads every row of ${qualified} for ${rec.patterns.length > 1 ? "each of these queries" : "this query"}. ${sizeNote(context, table)}`,
     `Call sites this index serves:\n${why.join("\n")}`,
     `Why this index: ${rec.reasons.join(". ")}.`,
   ];
   if (rec.foreignKeys.length > 0) paragraphs.push(`It also covers foreign key ${rec.foreignKeys.map((f) => `${f.name} (${f.columns.join(", ")})`).join(", ")}.`);
+  const placed = placeFix(context.statements, sites[0], rec.sql);
+  if (placed.note) paragraphs.push(placed.note);
   return {
     rule: RULE_ID,
-    severity: reachable ? "noted" : severityOf(context, table, rec),
+    severity: reachable ? "noted" : (partlySeverity ?? severityOf(context, table, rec)),
     ...(reachable ? { title: "Index reachable only by skip scan" } : {}),
     table: qualified,
     columns,
     message,
     location: sites[0],
     related: sites.slice(1),
-    fix: { sql: rec.sql },
+    fix: placed.fix,
     details: paragraphs.join("\n\n"),
     key: `${columns.join(",")}${rec.where ? ` WHERE ${rec.where}` : ""}`,
   };
@@ -194,7 +241,7 @@ function partialFindings(table: Table, entries: Array<{ pattern: AccessPattern; 
  * that the client sends as a parameter: the index serves them only in custom plans. Another index
  * serves them today, so this is NOTED, with the index that keeps working under a generic plan.
  */
-function genericPlanFindings(table: Table, entries: Array<{ pattern: AccessPattern; match: PatternMatch }>, takenNames: Set<string>): FindingDraft[] {
+function genericPlanFindings(context: RuleContext, table: Table, entries: Array<{ pattern: AccessPattern; match: PatternMatch }>, takenNames: Set<string>): FindingDraft[] {
   const groups = new Map<IndexMatch["index"], Array<{ pattern: AccessPattern; blocked: IndexMatch }>>();
   for (const { pattern, match } of entries) {
     const blocked = match.parameterBlocked.find((b) => b.index !== match.best?.index);
@@ -208,10 +255,10 @@ function genericPlanFindings(table: Table, entries: Array<{ pattern: AccessPatte
     const sites = patterns.map((p) => p.location).sort(bySource);
     // The index the recommender builds for these queries from scratch: the replacement that works under any plan.
     const without: Table = { ...table, indexes: [], primaryKey: null };
-    const replacement = adviseTable(without, patterns, { takenNames }).recommendations[0];
+    const replacement = adviseTable(without, patterns, { takenNames, schema: context.schema }).recommendations[0];
     if (replacement) takenNames.add(replacement.name);
     const paragraphs = [
-      `${genericPlanCaveat(index, columns)}. Until then PostgreSQL plans with the actual values and uses it; afterwards these queries fall back to ${[...new Set(group.map((g) => entries.find((e) => e.pattern === g.pattern)?.match.best?.index.name).filter(Boolean))].join(", ")}.`,
+      `${genericPlanCaveat(index, columns)}. If it switches, these queries fall back to ${[...new Set(group.map((g) => entries.find((e) => e.pattern === g.pattern)?.match.best?.index.name).filter(Boolean))].join(", ")}.`,
       replacement
         ? `An index whose WHERE holds only what the SQL itself writes, with ${columns.join(", ")} in the key, serves them under either plan: ${replacement.sql} Then ${index.name} can be dropped.`
         : `Put ${columns.join(", ")} into the index key instead of its WHERE, so a generic plan can use it.`,
@@ -220,17 +267,32 @@ function genericPlanFindings(table: Table, entries: Array<{ pattern: AccessPatte
       rule: RULE_ID,
       severity: "noted",
       table: qualifiedTableName(table),
-      columns: index.keys.map((k) => keyLabel(k)),
-      message: `${callers(patterns)} on \`${table.name}\` use${patterns.length > 1 ? "" : "s"} ${index.name} only in custom plans: its WHERE compares ${columns.join(", ")} with a constant, and the client sends ${columns.length > 1 ? "those values" : "that value"} as a parameter.`,
+      // The fix builds the replacement: the finding names its keys (the existing index is in the message).
+      columns: replacement ? replacement.keys.map((k) => k.column ?? k.expression ?? "?") : index.keys.map((k) => keyLabel(k)),
+      message: `${callers(patterns)} on \`${table.name}\` may stop using ${index.name}: its WHERE compares ${columns.join(", ")} with a constant, and the client sends ${columns.length > 1 ? "those values" : "that value"} as a parameter, so only custom plans can use it. ${replacement ? `${replacement.name} works under either plan.` : `Put ${columns.join(", ")} into the key instead.`}`,
       location: sites[0],
       related: [index.location, ...sites.slice(1)],
-      ...(replacement ? { fix: { sql: replacement.sql } } : {}),
+      ...(replacement ? { fix: placeFix(context.statements, sites[0], replacement.sql).fix } : {}),
       details: paragraphs.join("\n\n"),
       key: `generic-plan:${index.name}`,
       title: "Partial index used only in custom plans",
     });
   }
   return findings;
+}
+
+function castFinding(table: Table, pattern: AccessPattern, cast: NonNullable<ReturnType<typeof castOnIndexedColumn>>): FindingDraft {
+  return {
+    rule: RULE_ID,
+    severity: "routine",
+    title: "Cast hides the column from its index",
+    table: qualifiedTableName(table),
+    columns: [cast.column],
+    message: `${callers([pattern])} compares \`${cast.expression}\` on \`${table.name}\`: the cast hides ${cast.column} from ${cast.index}, so the planner cannot use it. Compare the column itself and cast the value instead (\`${cast.column} = $1::${cast.type}\`).`,
+    details: `An index on ${cast.column} is searched by comparisons of ${cast.column} itself. An expression index on \`${cast.expression}\` would work, but it duplicates ${cast.index} and costs every write; changing the query costs nothing.`,
+    location: pattern.location,
+    key: `cast:${cast.expression}`,
+  };
 }
 
 export const queryIndex: Rule = {
@@ -254,19 +316,27 @@ export const queryIndex: Rule = {
     if (byTable.size === 0) return [];
     const takenNames = new Set(context.schema.tables.flatMap((t) => t.indexes.map((i) => i.name)));
     const findings: FindingDraft[] = [];
-    for (const [table, patterns] of byTable) {
+    for (const [table, all] of byTable) {
+      const patterns: AccessPattern[] = [];
+      for (const p of all) {
+        const cast = castOnIndexedColumn(table, p);
+        if (cast) findings.push(castFinding(table, p, cast));
+        else patterns.push(p);
+      }
+      if (patterns.length === 0) continue;
       const advice = adviseTable(table, patterns, {
         uncoveredForeignKeys: uncoveredForeignKeys(table),
         rowsOf: (schema, name) => tableHint(context.config, schema, name)?.rows,
         takenNames,
+        schema: context.schema,
       });
       for (const r of advice.recommendations) takenNames.add(r.name);
       const matches = new Map(advice.matches.map((m) => [m.pattern, m.match]));
-      for (const rec of advice.recommendations) findings.push(recommendationFinding(context, table, rec, matches, advice.underServed));
+      for (const rec of advice.recommendations) findings.push(recommendationFinding(context, table, rec, matches, advice.underServed, advice.partlyServed));
       const unplaced = new Set(advice.unplaced);
       findings.push(...partialFindings(table, advice.matches.filter((m) => m.match.verdict === "partial" && unplaced.has(m.pattern))));
       const recommended = new Set(advice.recommendations.flatMap((r) => r.patterns));
-      findings.push(...genericPlanFindings(table, advice.matches.filter((m) => m.match.verdict === "served" && !recommended.has(m.pattern)), takenNames));
+      findings.push(...genericPlanFindings(context, table, advice.matches.filter((m) => m.match.verdict === "served" && !recommended.has(m.pattern)), takenNames));
     }
     return findings;
   },

@@ -31,7 +31,7 @@ describe("SQL AST to access patterns", () => {
   it("reads IS TRUE, col = true, IN lists with a parameter, NOT BETWEEN, ILIKE prefix and regex", () => {
     const [p] = read("SELECT 1 FROM t WHERE a IS TRUE AND b = false AND c IN ($1, $2) AND d NOT BETWEEN 1 AND 2 AND e ILIKE 'ab%' AND f ~ '^x' AND g LIKE '%x'");
     expect(predicatesOf(p)).toEqual([
-      "a bool true literal",
+      "a bool-test true literal",
       "b bool false literal",
       "c in param",
       "d other param",

@@ -150,8 +150,10 @@ function randomPredicate(r: Rand, wide = false): ColumnPredicate {
   const sentAs = chance(r, 0.35) ? "param" : "literal";
   const colForValue = t.column ?? "s";
   if (type === "bool") {
-    const op = pick(r, ["bool", "bool", "is-null", "is-not-null"] as const);
+    const op = pick(r, wide ? (["bool", "bool", "is-null", "is-not-null", "bool-test", "bool-test"] as const) : (["bool", "bool", "is-null", "is-not-null"] as const));
     if (op === "bool") return { ...t, op, value: pick(r, ["true", "false"]), sentAs };
+    // `.is(col, true)` and its kin: PostgREST writes the keyword into the SQL.
+    if (op === "bool-test") return { ...t, op, value: pick(r, ["true", "false", "not true", "not false"]), sentAs: "literal" };
     return { ...t, op, sentAs: "literal" };
   }
   const ops =
@@ -196,7 +198,8 @@ function indexWhere(r: Rand, pattern: AccessPattern, wide: boolean): string {
     const type = columnType(column);
     const choice = r();
     if (type === "bool") {
-      atoms.push(pick(r, [column, `NOT ${column}`, `${column} = true`, `${column} IS NOT NULL`, `${column} IS NULL`]));
+      const tests = wide ? [`${column} IS TRUE`, `${column} IS FALSE`, `${column} IS NOT TRUE`, `${column} IS NOT FALSE`] : [];
+      atoms.push(pick(r, [column, `NOT ${column}`, `${column} = true`, `${column} IS NOT NULL`, `${column} IS NULL`, ...tests]));
     } else if (choice < 0.3) {
       atoms.push(`${column} IS NOT NULL`);
     } else if (choice < 0.4) {
@@ -350,6 +353,8 @@ export function renderPattern(pattern: AccessPattern, table = TABLE_NAME, typeOf
       case "bool":
         if (param$) return `${t} = ${param("boolean", p.value ?? "true")}`;
         return p.value === "false" ? `NOT ${t}` : t;
+      case "bool-test":
+        return `${t} IS ${(p.value ?? "true").toUpperCase()}`;
       case "like-prefix":
       case "like":
         return `${t} ${p.caseInsensitive ? "ILIKE" : "LIKE"} ${param$ ? param("text", unquote(p.value!)) : p.value}`;
