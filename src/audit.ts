@@ -69,7 +69,7 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
   for (const set of discovered.sets) {
     progress(`reading ${set.files.length} migrations in ${set.name}`);
     const { statements, problems: setProblems } = await loadMigrationSet(set, read, options.memo);
-    const schema = replaySchema(statements);
+    const schema = replaySchema(statements, setProblems);
     loaded.push({ set, statements, schema, problems: setProblems });
   }
 

@@ -6,6 +6,7 @@ import { referencedColumns, renameColumnReferences } from "./ast.js";
 import { truncateIdentifier } from "./naming.js";
 import { addCheck, addConstraint, addForeignKey, cloneForeignKeyInto, dropConstraint, removeReferencingForeignKeys } from "./replay-constraints.js";
 import { attachOrCloneIndex, buildIndex, indexColumnsUsed, removeIndex } from "./replay-indexes.js";
+import { missingInAlterTable, rejectionMessage } from "./replay-checks.js";
 import type { IndexSpec, ReplayState } from "./replay-state.js";
 import { readColumnDef } from "./replay-tables.js";
 import { formatTypeName } from "./type-name.js";
@@ -13,6 +14,8 @@ import { formatTypeName } from "./type-name.js";
 export function alterTable(r: ReplayState, node: any): void {
   const table = r.resolve(node.relation);
   if (!table) return;
+  const missing = missingInAlterTable(r, table, node);
+  if (missing) return r.reject(rejectionMessage("ALTER TABLE", missing));
   r.setAnchor(node.relation);
   const recurse = node.relation.inh === true;
   for (const item of node.cmds ?? []) {

@@ -4,6 +4,7 @@ import type { Index, IndexConstraintKind, IndexKey, Table } from "../core/types.
 import { deparseNode } from "../sql/parser.js";
 import { listItems, referencedColumns, stringList, stringOf } from "./ast.js";
 import { chooseIndexColumnNames, chooseIndexName, figureIndexColumnName, truncateIdentifier, type IndexNameKind } from "./naming.js";
+import { knownColumns, missingInIndexStmt, rejectionMessage } from "./replay-checks.js";
 import { tableKey, type IndexSpec, type IndexState, type ReplayState } from "./replay-state.js";
 
 function sortDirection(elem: any): { descending: boolean; nullsFirst: boolean } {
@@ -238,6 +239,9 @@ export function createIndex(r: ReplayState, node: any, schemaOverride: string | 
     // IF NOT EXISTS skips; without it the server would have failed, so there is nothing to replay.
     return;
   }
+  const columns = knownColumns(r, table);
+  const missing = columns ? missingInIndexStmt(columns, node) : null;
+  if (missing) return r.reject(rejectionMessage("CREATE INDEX", missing));
   // ON ONLY leaves the partitions alone.
   const recurse = relation.inh === true;
   buildIndex(r, table, specFromIndexStmt(r, node), recurse);

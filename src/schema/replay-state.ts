@@ -1,7 +1,7 @@
 // Shared state of the schema replay: the tables, indexes and names replayed so far, the search
 // path, and where the current statement sits. The statement families (replay-*.ts) read and change
 // it through the helpers here; nothing in this file knows a statement kind.
-import type { Column, Index, IndexConstraintKind, IndexKey, Location, Statement, Table } from "../core/types.js";
+import type { Column, Index, IndexConstraintKind, IndexKey, InputProblem, Location, Statement, Table } from "../core/types.js";
 import { stringOf } from "./ast.js";
 import { chooseName, truncateIdentifier } from "./naming.js";
 
@@ -16,6 +16,11 @@ export interface TableState {
   notNull: Map<string, string>;
   /** Sequences owned by serial and identity columns. */
   sequences: string[];
+  /**
+   * The model holds every column (false when some come from outside it: an INHERITS parent whose later
+   * columns the replay does not copy, a query it cannot expand); only then are missing columns reported.
+   */
+  columnsKnown: boolean;
 }
 
 export interface IndexState {
@@ -109,6 +114,14 @@ export class ReplayState {
   anchorRelation: any = null;
   /** Line breaks and the first non-ASCII character of statementSql, found on first use. */
   statementText: StatementText | null = null;
+
+  /** Statements the server would have refused, as input problems at the statement. */
+  readonly problems: InputProblem[] = [];
+
+  /** Records that PostgreSQL refuses the current statement; the caller then builds nothing from it. */
+  reject(message: string): void {
+    this.problems.push({ message, location: this.location });
+  }
 
   /** Starts a statement: its location, text and file order apply to everything it creates. */
   begin(statement: Statement): void {
@@ -276,7 +289,7 @@ export class ReplayState {
       location: this.location,
     };
     this.tables.set(tableKey(schema, name), table);
-    this.tableState.set(table, { order: this.created++, checks: new Map(), notNull: new Map(), sequences: [] });
+    this.tableState.set(table, { order: this.created++, checks: new Map(), notNull: new Map(), sequences: [], columnsKnown: true });
     this.addRelation(schema, name);
     return table;
   }

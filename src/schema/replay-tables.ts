@@ -6,6 +6,7 @@ import { nodeKind, referencedColumns, stringList } from "./ast.js";
 import { chooseName, truncateIdentifier } from "./naming.js";
 import { addForeignKey, cloneForeignKeyInto, removeReferencingForeignKeys } from "./replay-constraints.js";
 import { buildIndex, cloneIndexInto, removeIndex, sameIndexDefinition, specFromConstraint } from "./replay-indexes.js";
+import { missingInCreateTable, rejectionMessage } from "./replay-checks.js";
 import { tableKey, type ConstraintsOfTable, type IndexSpec, type ReplayState } from "./replay-state.js";
 import { formatTypeName, isSerialType } from "./type-name.js";
 
@@ -29,8 +30,10 @@ export function createTable(r: ReplayState, node: any, schemaOverride: string | 
   r.setAnchor(relation);
   const schema = relation.schemaname ?? schemaOverride ?? r.creationSchema();
   const name: string = relation.relname;
+  if (r.relationsOf(schema).has(name) && node.if_not_exists) return;
+  const missing = missingInCreateTable(r, node, { schema, name });
+  if (missing) return r.reject(rejectionMessage("CREATE TABLE", missing));
   if (r.relationsOf(schema).has(name)) {
-    if (node.if_not_exists) return;
     const existing = r.tables.get(tableKey(schema, name));
     if (existing) dropTable(r, existing);
   }
@@ -44,6 +47,8 @@ export function createTable(r: ReplayState, node: any, schemaOverride: string | 
   if (parent) table.partitionOf = { schema: parent.schema, table: parent.name };
 
   const state = r.state(table);
+  // Columns a parent gains later reach INHERITS children too, which the model does not follow.
+  if (!parent && (node.inhRelations ?? []).length > 0) state.columnsKnown = false;
   const checks: Array<{ name: string | null; expr: any }> = [];
   const notNulls: Array<{ column: string; name: string | null }> = [];
   const indexSpecs: IndexSpec[] = [];

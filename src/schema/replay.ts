@@ -3,7 +3,7 @@
 // outside the model are skipped, and statements about tables the migrations never created are ignored.
 // This file dispatches each statement to its family (replay-tables, -constraints, -indexes, -alter,
 // -renames-drops); the state they share is in replay-state.ts.
-import type { Schema, Statement } from "../core/types.js";
+import type { InputProblem, Schema, Statement } from "../core/types.js";
 import { nodeKind } from "./ast.js";
 import { alterTable } from "./replay-alter.js";
 import { alterIndex, createIndex } from "./replay-indexes.js";
@@ -84,8 +84,11 @@ class SchemaReplay extends ReplayState {
   }
 }
 
-/** The schema the statements build, replayed in order. */
-export function replaySchema(statements: Statement[]): Schema {
+/**
+ * The schema the statements build, replayed in order. Statements PostgreSQL would refuse (an index
+ * or constraint naming a column the table lacks) are left out and reported into `problems`.
+ */
+export function replaySchema(statements: Statement[], problems?: InputProblem[]): Schema {
   const replay = new SchemaReplay();
   for (const statement of statements) {
     try {
@@ -94,5 +97,6 @@ export function replaySchema(statements: Statement[]): Schema {
       // A statement shape the model does not know is outside the model: skip it, keep the rest.
     }
   }
+  problems?.push(...replay.problems);
   return replay.finish();
 }
