@@ -9,6 +9,7 @@ import { attachOrCloneIndex, buildIndex, indexColumnsUsed, removeIndex } from ".
 import { missingInAlterTable, rejectionMessage } from "./replay-checks.js";
 import type { IndexSpec, ReplayState } from "./replay-state.js";
 import { readColumnDef } from "./replay-tables.js";
+import { renameColumnInViews } from "./replay-views.js";
 import { formatTypeName } from "./type-name.js";
 
 export function alterTable(r: ReplayState, node: any): void {
@@ -137,6 +138,7 @@ export function alterColumnType(r: ReplayState, table: Table, columnName: string
 export function renameColumn(r: ReplayState, table: Table, from: string, to: string): void {
   const column = r.column(table, from);
   if (!column) return;
+  renameColumnInViews(r, table, from, truncateIdentifier(to));
   const name = truncateIdentifier(to);
   column.name = name;
   for (const index of table.indexes) {

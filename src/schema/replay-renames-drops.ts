@@ -7,6 +7,7 @@ import { renameConstraint } from "./replay-constraints.js";
 import { removeIndex, renameIndex } from "./replay-indexes.js";
 import { tableKey, type ReplayState } from "./replay-state.js";
 import { dropTable } from "./replay-tables.js";
+import { dropView, moveView, renameViewColumn, retargetViews } from "./replay-views.js";
 
 export function drop(r: ReplayState, node: any): void {
   const cascade = node.behavior === "DROP_CASCADE";
@@ -28,14 +29,23 @@ export function drop(r: ReplayState, node: any): void {
         if (index) removeIndex(r, index);
         break;
       }
+      case "OBJECT_VIEW": {
+        const view = r.resolveView({ relname: name, schemaname: schema ?? undefined });
+        if (view) dropView(r, view);
+        break;
+      }
+      case "OBJECT_MATVIEW": {
+        const table = r.resolve({ relname: name, schemaname: schema ?? undefined });
+        if (table) dropTable(r, table);
+        break;
+      }
       case "OBJECT_SEQUENCE":
-      case "OBJECT_VIEW":
-      case "OBJECT_MATVIEW":
       case "OBJECT_FOREIGN_TABLE":
         r.removeRelation(schema ?? r.creationSchema(), name);
         break;
       case "OBJECT_SCHEMA":
         if (cascade) {
+          for (const view of [...r.views.values()]) if (view.schema === name) dropView(r, view);
           for (const table of [...r.tables.values()]) if (table.schema === name && r.tables.has(tableKey(table.schema, table.name))) dropTable(r, table);
           r.relations.delete(name);
           r.constraintNames.delete(name);
@@ -50,19 +60,26 @@ export function drop(r: ReplayState, node: any): void {
 export function rename(r: ReplayState, node: any): void {
   switch (node.renameType) {
     case "OBJECT_TABLE":
+    case "OBJECT_MATVIEW":
+    case "OBJECT_VIEW":
     case "OBJECT_INDEX": {
       if (!node.newname) return;
-      const table = node.renameType === "OBJECT_TABLE" ? r.resolve(node.relation) : undefined;
+      const table = node.renameType !== "OBJECT_INDEX" ? r.resolve(node.relation) : undefined;
       if (table) return renameTable(r, table, node.newname);
+      // ALTER VIEW ... RENAME, or ALTER TABLE on a view's name.
+      const view = node.renameType !== "OBJECT_INDEX" ? r.resolveView(node.relation) : undefined;
+      if (view) return moveView(r, view, view.schema, node.newname);
       // ALTER INDEX ... RENAME, or ALTER TABLE on an index name (the server allows both).
       const index = r.resolveIndex(node.relation?.schemaname ?? null, node.relation?.relname ?? "");
       if (index) renameIndex(r, index, node.newname);
       return;
     }
     case "OBJECT_COLUMN": {
-      if (node.relationType !== "OBJECT_TABLE") return;
-      const table = r.resolve(node.relation);
-      if (table && node.subname && node.newname) renameColumn(r, table, node.subname, node.newname);
+      if (!node.subname || !node.newname) return;
+      const table = node.relationType === "OBJECT_VIEW" ? undefined : r.resolve(node.relation);
+      if (table) return renameColumn(r, table, node.subname, node.newname);
+      const view = r.resolveView(node.relation);
+      if (view) renameViewColumn(view, node.subname, node.newname);
       return;
     }
     case "OBJECT_TABCONSTRAINT": {
@@ -70,9 +87,7 @@ export function rename(r: ReplayState, node: any): void {
       if (table && node.subname && node.newname) renameConstraint(r, table, node.subname, node.newname);
       return;
     }
-    case "OBJECT_SEQUENCE":
-    case "OBJECT_VIEW":
-    case "OBJECT_MATVIEW": {
+    case "OBJECT_SEQUENCE": {
       const schema = node.relation?.schemaname ?? r.creationSchema();
       if (node.relation?.relname && node.newname) {
         r.removeRelation(schema, node.relation.relname);
@@ -83,6 +98,7 @@ export function rename(r: ReplayState, node: any): void {
     case "OBJECT_SCHEMA": {
       if (!node.subname || !node.newname) return;
       for (const table of [...r.tables.values()]) if (table.schema === node.subname) setSchema(r, table, node.newname);
+      for (const view of [...r.views.values()]) if (view.schema === node.subname) moveView(r, view, node.newname, view.name);
       return;
     }
     default:
@@ -134,6 +150,7 @@ export function setSchema(r: ReplayState, table: Table, newSchema: string): void
 
 /** Foreign keys and partitions that named the table by its old name follow it. */
 export function retargetReferences(r: ReplayState, oldSchema: string, oldName: string, newSchema: string, newName: string): void {
+  retargetViews(r, oldSchema, oldName, newSchema, newName);
   for (const other of r.tables.values()) {
     for (const fk of other.foreignKeys) {
       if (fk.references.schema === oldSchema && fk.references.table === oldName) {

@@ -1,7 +1,7 @@
 // Shared state of the schema replay: the tables, indexes and names replayed so far, the search
 // path, and where the current statement sits. The statement families (replay-*.ts) read and change
 // it through the helpers here; nothing in this file knows a statement kind.
-import type { Column, Index, IndexConstraintKind, IndexKey, InputProblem, Location, Statement, Table } from "../core/types.js";
+import type { Column, Index, IndexConstraintKind, IndexKey, InputProblem, Location, Statement, Table, View } from "../core/types.js";
 import { stringOf } from "./ast.js";
 import { chooseName, truncateIdentifier } from "./naming.js";
 
@@ -95,6 +95,8 @@ export interface ConstraintsOfTable {
 
 export class ReplayState {
   readonly tables = new Map<string, Table>();
+  /** Views by schema-qualified key, in creation order (a replaced view keeps its place). */
+  readonly views = new Map<string, View>();
   readonly tableState = new Map<Table, TableState>();
   readonly indexState = new Map<Index, IndexState>();
   /** Index name (schema-qualified key) -> index; index names share the schema's relation namespace. */
@@ -216,6 +218,16 @@ export class ReplayState {
       if (table) return table;
     }
     return this.tables.get(tableKey(DEFAULT_SCHEMA, relation.relname));
+  }
+
+  resolveView(relation: any): View | undefined {
+    if (!relation?.relname) return undefined;
+    if (relation.schemaname) return this.views.get(tableKey(relation.schemaname, relation.relname));
+    for (const schema of [...this.searchPath, DEFAULT_SCHEMA]) {
+      const view = this.views.get(tableKey(schema, relation.relname));
+      if (view) return view;
+    }
+    return undefined;
   }
 
   resolveIndex(schema: string | null, name: string): Index | undefined {

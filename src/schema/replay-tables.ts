@@ -9,6 +9,7 @@ import { buildIndex, cloneIndexInto, removeIndex, sameIndexDefinition, specFromC
 import { missingInCreateTable, rejectionMessage } from "./replay-checks.js";
 import { tableKey, type ConstraintsOfTable, type IndexSpec, type ReplayState } from "./replay-state.js";
 import { formatTypeName, isSerialType } from "./type-name.js";
+import { dropViewsOn } from "./replay-views.js";
 
 // TableLikeOption bits (nodes/parsenodes.h).
 const LIKE_CONSTRAINTS = 1 << 2;
@@ -237,6 +238,7 @@ export function addOwnedSequence(r: ReplayState, table: Table, column: string): 
 
 export function dropTable(r: ReplayState, table: Table): void {
   if (!r.tables.has(tableKey(table.schema, table.name))) return;
+  dropViewsOn(r, table);
   for (const partition of r.partitionsOf(table)) dropTable(r, partition);
   for (const index of [...table.indexes]) removeIndex(r, index);
   for (const fk of table.foreignKeys) r.removeConstraintName(table.schema, fk.name);

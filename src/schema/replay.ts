@@ -1,8 +1,8 @@
 // Replays migration statements, in apply order, into the schema they build: tables, columns,
-// constraints and indexes, under the names PostgreSQL gives them. Pure and single-pass; statements
+// constraints, indexes and views, under the names PostgreSQL gives them. Pure and single-pass; statements
 // outside the model are skipped, and statements about tables the migrations never created are ignored.
 // This file dispatches each statement to its family (replay-tables, -constraints, -indexes, -alter,
-// -renames-drops); the state they share is in replay-state.ts.
+// -renames-drops, -views); the state they share is in replay-state.ts.
 import type { InputProblem, Schema, Statement } from "../core/types.js";
 import { nodeKind } from "./ast.js";
 import { alterTable } from "./replay-alter.js";
@@ -10,6 +10,7 @@ import { alterIndex, createIndex } from "./replay-indexes.js";
 import { drop, rename, setSchema } from "./replay-renames-drops.js";
 import { ReplayState } from "./replay-state.js";
 import { createTable } from "./replay-tables.js";
+import { createTableAs, createView, moveView } from "./replay-views.js";
 
 export { DEFAULT_SCHEMA } from "./replay-state.js";
 
@@ -35,9 +36,13 @@ class SchemaReplay extends ReplayState {
       case "RenameStmt":
         return rename(this, node);
       case "AlterObjectSchemaStmt":
-        if (node.objectType === "OBJECT_TABLE" && node.relation && node.newschema) {
+        if (!node.relation || !node.newschema) return;
+        if (node.objectType === "OBJECT_TABLE" || node.objectType === "OBJECT_MATVIEW") {
           const table = this.resolve(node.relation);
           if (table) setSchema(this, table, node.newschema);
+        } else if (node.objectType === "OBJECT_VIEW") {
+          const view = this.resolveView(node.relation);
+          if (view && !this.relationsOf(node.newschema).has(view.name)) moveView(this, view, node.newschema, view.name);
         }
         return;
       case "CreateSchemaStmt": {
@@ -54,11 +59,18 @@ class SchemaReplay extends ReplayState {
         }
         return;
       }
-      case "CreateSeqStmt":
       case "ViewStmt":
-      case "CreateForeignTableStmt":
-      case "CreateTableAsStmt": {
-        const relation = kind === "ViewStmt" ? node.view : kind === "CreateTableAsStmt" ? node.into?.rel : kind === "CreateForeignTableStmt" ? node.base?.relation : node.sequence;
+        return createView(this, node, schemaOverride);
+      case "CreateTableAsStmt":
+        if (node.objtype === "OBJECT_TABLE" || node.objtype === "OBJECT_MATVIEW") createTableAs(this, node.into, node.query, schemaOverride);
+        return;
+      case "SelectStmt":
+        // SELECT ... INTO creates a table, as CREATE TABLE AS does.
+        if (node.intoClause) createTableAs(this, node.intoClause, { SelectStmt: { ...node, intoClause: undefined } }, schemaOverride);
+        return;
+      case "CreateSeqStmt":
+      case "CreateForeignTableStmt": {
+        const relation = kind === "CreateForeignTableStmt" ? node.base?.relation : node.sequence;
         if (relation?.relname && relation.relpersistence !== "t") {
           this.addRelation(relation.schemaname ?? schemaOverride ?? this.creationSchema(), relation.relname);
         }
@@ -80,7 +92,7 @@ class SchemaReplay extends ReplayState {
       const state = this.tableState.get(table)!;
       table.checkConstraints = [...state.checks.keys(), ...state.notNull.values()];
     }
-    return { tables };
+    return { tables, views: [...this.views.values()] };
   }
 }
 
