@@ -9,6 +9,7 @@ import { discoverMigrationSets, type SkippedSet } from "./migrations/discover.js
 import { loadMigrationSet } from "./migrations/load.js";
 import { replaySchema } from "./schema/replay.js";
 import { extractPatterns } from "./queries/extract.js";
+import { unresolvedViews, type UnresolvedView } from "./queries/views.js";
 import { runRules } from "./rules/run.js";
 
 export interface AuditOptions {
@@ -24,6 +25,8 @@ export interface SetResult {
   statements: Statement[];
   schema: Schema;
   patterns: AccessPattern[];
+  /** Views the code queries that the audit could not match to a table: they get no advice. */
+  unresolvedViews?: UnresolvedView[];
 }
 
 export interface AuditResult {
@@ -82,6 +85,7 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
     statements: l.statements,
     schema: l.schema,
     patterns: extracted.patternsBySet[i] ?? [],
+    unresolvedViews: unresolvedViews(extracted.patternsBySet[i] ?? [], l.schema),
   }));
 
   const findings = runRules(
