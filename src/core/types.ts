@@ -139,6 +139,8 @@ export interface Table {
   partitionOf: { schema: string; table: string } | null;
   /** File order in which the table was (last) created. */
   createdInFileOrder: number;
+  /** A materialized view: it holds rows and takes indexes, but no constraints (no primary key). */
+  materializedView?: boolean;
   location: Location;
 }
 

@@ -12,7 +12,7 @@ import { selectOutput, seeThrough, type OutputColumn } from "./replay-select.js"
 import { tableKey, type ReplayState } from "./replay-state.js";
 
 /** CREATE TABLE AS / CREATE MATERIALIZED VIEW / SELECT INTO: a table with the query's columns. */
-export function createTableAs(r: ReplayState, into: any, query: any, schemaOverride: string | null): void {
+export function createTableAs(r: ReplayState, into: any, query: any, schemaOverride: string | null, materializedView = false): void {
   const relation = into?.rel;
   if (!relation?.relname || relation.relpersistence === "t") return;
   const schema = relation.schemaname ?? schemaOverride ?? r.creationSchema();
@@ -22,6 +22,7 @@ export function createTableAs(r: ReplayState, into: any, query: any, schemaOverr
   const output = query?.SelectStmt ? selectOutput(r, query.SelectStmt) : { columns: [], complete: false };
   const names = stringList(into.colNames);
   const table = r.newTable(schema, name);
+  if (materializedView) table.materializedView = true;
   table.columns = output.columns.map((column, i) => ({
     name: truncateIdentifier(names[i] ?? column.name),
     type: column.type,

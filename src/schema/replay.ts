@@ -62,7 +62,7 @@ class SchemaReplay extends ReplayState {
       case "ViewStmt":
         return createView(this, node, schemaOverride);
       case "CreateTableAsStmt":
-        if (node.objtype === "OBJECT_TABLE" || node.objtype === "OBJECT_MATVIEW") createTableAs(this, node.into, node.query, schemaOverride);
+        if (node.objtype === "OBJECT_TABLE" || node.objtype === "OBJECT_MATVIEW") createTableAs(this, node.into, node.query, schemaOverride, node.objtype === "OBJECT_MATVIEW");
         return;
       case "SelectStmt":
         // SELECT ... INTO creates a table, as CREATE TABLE AS does.

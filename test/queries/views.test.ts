@@ -148,6 +148,9 @@ create schema app;
 create table app.packages (id bigint primary key, owner_id bigint not null, name text not null);
 create view packages as select * from app.packages;
 create view package_stats as select distinct owner_id from app.packages;
+create materialized view owner_totals as select owner_id, count(*) as packages from app.packages group by owner_id;
+create materialized view named_totals as select owner_id, count(*) as packages from app.packages group by owner_id;
+create index named_totals_owner on named_totals (owner_id);
 `,
     "src/packages.ts": `
 import { supabase } from "./client";
@@ -156,6 +159,11 @@ export async function packagesOf(owner: number) {
 }
 export async function stats(owner: number) {
   return supabase.from("package_stats").select("*").eq("owner_id", owner);
+}
+export async function totals(owner: number) {
+  const a = await supabase.from("owner_totals").select("packages").eq("owner_id", owner);
+  const b = await supabase.from("named_totals").select("packages").eq("owner_id", owner);
+  return [a, b];
 }
 `,
   };
@@ -167,9 +175,14 @@ export async function stats(owner: number) {
   it("advises on the base table, and lists the view it cannot see through in the report's scope", async () => {
     const result = await audit(source, { config: DEFAULT_CONFIG });
     const advice = result.findings.filter((f) => f.rule === "query-index");
-    expect(advice.map((f) => [f.table, f.columns])).toEqual([["app.packages", ["owner_id"]]]);
-    expect(advice[0].fix?.sql).toMatch(/ON app\.packages \(owner_id\)/);
+    // A materialized view is a table: advised like one, and served by the indexes created on it.
+    expect(advice.map((f) => [f.table, f.columns]).sort()).toEqual([
+      ["app.packages", ["owner_id"]],
+      ["public.owner_totals", ["owner_id"]],
+    ]);
+    expect(advice.find((f) => f.table === "app.packages")?.fix?.sql).toMatch(/ON app\.packages \(owner_id\)/);
     expect(result.findings.filter((f) => f.table.includes("package_stats"))).toEqual([]);
+    expect(result.findings.filter((f) => f.rule === "missing-primary-key")).toEqual([]);
     expect(result.sets[0].unresolvedViews).toEqual([{ view: "public.package_stats", reason: "DISTINCT" }]);
     const markdown = renderMarkdown(result, { version: "0", date: "2026-01-02", config: DEFAULT_CONFIG });
     expect(markdown).toContain("views not resolved, so not advised: `public.package_stats` (DISTINCT)");
