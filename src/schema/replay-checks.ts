@@ -95,6 +95,7 @@ export function missingInConstraint(
  * those copied by LIKE). Null too when a parent or LIKE source is outside the model.
  */
 export function missingInCreateTable(r: ReplayState, node: any, self: { schema: string; name: string }): Missing {
+  if (node.ofTypename) return null;
   const columns = new Set<string>();
   for (const inherited of node.inhRelations ?? []) {
     const parent = r.resolve(inherited.RangeVar ?? inherited);

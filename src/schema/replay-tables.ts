@@ -48,8 +48,11 @@ export function createTable(r: ReplayState, node: any, schemaOverride: string | 
   if (parent) table.partitionOf = { schema: parent.schema, table: parent.name };
 
   const state = r.state(table);
-  // Columns a parent gains later reach INHERITS children too, which the model does not follow.
-  if (!parent && (node.inhRelations ?? []).length > 0) state.columnsKnown = false;
+  // Columns a parent gains later reach INHERITS children too, which the model does not follow; a
+  // parent outside the model, a LIKE source outside it and a composite type (OF type) bring columns it cannot see.
+  const inherits = node.inhRelations ?? [];
+  const likesOutside = (node.tableElts ?? []).some((e: any) => e.TableLikeClause && !r.resolve(e.TableLikeClause.relation));
+  if ((!parent && inherits.length > 0) || parents.length < inherits.length || likesOutside || node.ofTypename) state.columnsKnown = false;
   const checks: Array<{ name: string | null; expr: any }> = [];
   const notNulls: Array<{ column: string; name: string | null }> = [];
   const indexSpecs: IndexSpec[] = [];

@@ -100,6 +100,19 @@ CREATE INDEX child_added ON child (added);`;
     expect(problems).toEqual([]);
   });
 
+  it("stays quiet about typed tables and partitions of a table outside the migrations", () => {
+    const sql = `
+create type point3 as (x int, y int, z int);
+create table points of point3;
+create index points_z on points (z);
+create table events_2024 partition of events for values from ('2024-01-01') to ('2025-01-01');
+create index events_2024_at on events_2024 (occurred_at);`;
+    const problems: InputProblem[] = [];
+    const schema = replaySchema(sqlToStatements(sql), problems);
+    expect(problems).toEqual([]);
+    expect(schema.tables.flatMap((t) => t.indexes.map((i) => i.name))).toEqual(["points_z", "events_2024_at"]);
+  });
+
   it("becomes a parse-error finding at the migration's file and line, and the audit goes on", async () => {
     const files: Record<string, string> = {
       "supabase/migrations/20240101000000_init.sql": `create table "case_tags" ("tagId" bigint not null, "caseId" bigint not null);\n\ncreate index "tagCaseIdx" on "case_tags" (tagId, caseId);\n`,
