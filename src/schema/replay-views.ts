@@ -150,6 +150,19 @@ function resolveBase(r: ReplayState, select: any): Resolved {
   };
 }
 
+/** ALTER VIEW ... SET / RESET (security_invoker). */
+export function alterView(r: ReplayState, node: any): void {
+  const view = r.resolveView(node.relation);
+  if (!view) return;
+  for (const item of node.cmds ?? []) {
+    const cmd = item.AlterTableCmd;
+    const options: any[] = cmd?.def?.List?.items ?? [];
+    if (!options.some((o) => o.DefElem?.defname === "security_invoker")) continue;
+    if (cmd.subtype === "AT_SetRelOptions") view.securityInvoker = option(options, "security_invoker");
+    else if (cmd.subtype === "AT_ResetRelOptions") view.securityInvoker = false;
+  }
+}
+
 /** DROP VIEW. */
 export function dropView(r: ReplayState, view: View): void {
   r.views.delete(tableKey(view.schema, view.name));

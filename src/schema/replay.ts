@@ -10,7 +10,7 @@ import { alterIndex, createIndex } from "./replay-indexes.js";
 import { drop, rename, setSchema } from "./replay-renames-drops.js";
 import { ReplayState } from "./replay-state.js";
 import { createTable } from "./replay-tables.js";
-import { createTableAs, createView, moveView } from "./replay-views.js";
+import { alterView, createTableAs, createView, moveView } from "./replay-views.js";
 
 export { DEFAULT_SCHEMA } from "./replay-state.js";
 
@@ -28,6 +28,7 @@ class SchemaReplay extends ReplayState {
       case "AlterTableStmt":
         if (node.objtype === "OBJECT_TABLE") alterTable(this, node);
         else if (node.objtype === "OBJECT_INDEX") alterIndex(this, node);
+        else if (node.objtype === "OBJECT_VIEW") alterView(this, node);
         return;
       case "IndexStmt":
         return createIndex(this, node, schemaOverride);

@@ -80,7 +80,9 @@ describe("schemaDump", () => {
       replaySql(`create table calls (id bigint primary key, status text, org_id int);
 create view open_calls (call_id, status) with (security_invoker) as select id, status from calls where status = 'open';
 create view per_org as select org_id, count(*) from calls group by org_id;
-create materialized view org_ids as select distinct org_id from calls;`),
+create materialized view org_ids as select distinct org_id from calls;
+alter view per_org set (security_invoker = true);
+alter view open_calls reset (security_invoker);`),
     );
     expect(dump.tables.map((t) => [t.name, t.columns.map((c) => `${c.name} ${c.type}`)])).toEqual([
       ["calls", ["id bigint", "status text", "org_id integer"]],
@@ -96,7 +98,7 @@ create materialized view org_ids as select distinct org_id from calls;`),
         ],
         base: { schema: "public", table: "calls", where: "status = 'open'" },
         unresolved: null,
-        securityInvoker: true,
+        securityInvoker: false,
         location: { file: "migration.sql", line: 2, column: 1 },
       },
       {
@@ -108,7 +110,7 @@ create materialized view org_ids as select distinct org_id from calls;`),
         ],
         base: null,
         unresolved: "GROUP BY",
-        securityInvoker: false,
+        securityInvoker: true,
         location: { file: "migration.sql", line: 3, column: 1 },
       },
     ]);
