@@ -24,7 +24,6 @@ function partitionKeyText(partspec: any): string {
   return `${strategy} (${parts.join(", ")})`;
 }
 
-
 export function createTable(r: ReplayState, node: any, schemaOverride: string | null): void {
   const relation = node.relation;
   if (!relation?.relname || relation.relpersistence === "t") return;
