@@ -9,6 +9,7 @@ import { discoverMigrationSets, type SkippedSet } from "./migrations/discover.js
 import { loadMigrationSet } from "./migrations/load.js";
 import { replaySchema } from "./schema/replay.js";
 import { extractPatterns } from "./queries/extract.js";
+import { unresolvedViews, type UnresolvedView } from "./queries/views.js";
 import { runRules } from "./rules/run.js";
 
 export interface AuditOptions {
@@ -24,6 +25,8 @@ export interface SetResult {
   statements: Statement[];
   schema: Schema;
   patterns: AccessPattern[];
+  /** Views the code queries that the audit could not match to a table: they get no advice. */
+  unresolvedViews?: UnresolvedView[];
 }
 
 export interface AuditResult {
@@ -69,7 +72,7 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
   for (const set of discovered.sets) {
     progress(`reading ${set.files.length} migrations in ${set.name}`);
     const { statements, problems: setProblems } = await loadMigrationSet(set, read, options.memo);
-    const schema = replaySchema(statements);
+    const schema = replaySchema(statements, setProblems);
     loaded.push({ set, statements, schema, problems: setProblems });
   }
 
@@ -82,6 +85,7 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
     statements: l.statements,
     schema: l.schema,
     patterns: extracted.patternsBySet[i] ?? [],
+    unresolvedViews: unresolvedViews(extracted.patternsBySet[i] ?? [], l.schema),
   }));
 
   const findings = runRules(

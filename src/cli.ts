@@ -199,7 +199,7 @@ async function schemaJson(source: Source, config: AuditConfig, setName: string |
   const names = discovered.sets.map((s) => s.name);
   if (discovered.sets.length === 0) {
     io.stderr("index-audit: no migrations found; the schema is empty\n");
-    return `${JSON.stringify({ tables: [] }, null, 2)}\n`;
+    return `${JSON.stringify({ tables: [], views: [] }, null, 2)}\n`;
   }
   let set = discovered.sets[0];
   if (setName !== undefined) {
@@ -213,8 +213,10 @@ async function schemaJson(source: Source, config: AuditConfig, setName: string |
     io.stderr(`index-audit: ${names.length} migration sets (${names.join(", ")}); printing ${set.name}, choose another with --set\n`);
   }
   const { statements, problems } = await loadMigrationSet(set, read);
+  // Statements the server would refuse are reported with the rest.
+  const schema = replaySchema(statements, problems);
   for (const p of problems) io.stderr(`index-audit: ${p.location.file}:${p.location.line}:${p.location.column}: ${p.message}\n`);
-  return `${JSON.stringify(schemaDump(replaySchema(statements)), null, 2)}\n`;
+  return `${JSON.stringify(schemaDump(schema), null, 2)}\n`;
 }
 
 function knownRuleIds(): string[] {

@@ -144,11 +144,39 @@ export interface Table {
   partitionOf: { schema: string; table: string } | null;
   /** File order in which the table was (last) created. */
   createdInFileOrder: number;
+  /** A materialized view: it holds rows and takes indexes, but no constraints (no primary key). */
+  materializedView?: boolean;
+  location: Location;
+}
+
+/**
+ * A view (CREATE VIEW). A materialized view is a Table in the model instead: it holds rows and
+ * takes indexes. Queries on a view reach `base` when the view reads one table through plain column
+ * references (renamed or not) and a WHERE at most; otherwise `base` is null and `unresolved` says why.
+ */
+export interface View {
+  schema: string;
+  name: string;
+  /** Output columns in order; `type` as format_type writes it (`unknown` when the model cannot tell); `baseColumn` is the base table's column it shows, null for a computed one. */
+  columns: Array<{ name: string; type: string; baseColumn: string | null }>;
+  base: {
+    schema: string;
+    table: string;
+    /** The view's WHERE in the base table's column names, as SQL text, or null. */
+    where: string | null;
+    whereAst: Record<string, any> | null;
+  } | null;
+  /** Why queries on the view cannot be matched to a table (`aggregates`, `DISTINCT`, `a join of 2 tables`). */
+  unresolved?: string;
+  /** WITH (security_invoker = true): the querying role's row-level security applies. */
+  securityInvoker: boolean;
   location: Location;
 }
 
 export interface Schema {
   tables: Table[];
+  /** Views the migrations leave, in creation order. Absent where a schema is built by other means. */
+  views?: View[];
 }
 
 // ---------------------------------------------------------------- access patterns (queries)

@@ -11,6 +11,7 @@ import { collectSharedConstants, emptyConstants } from "./shared-constants.js";
 import { extractFromSqlFile } from "./sql-file.js";
 import { isUniqueLookup } from "./unique-lookup.js";
 import { selectQueryFiles } from "./select-files.js";
+import { findView, patternsThroughViews } from "./views.js";
 import type { EmbeddedPattern } from "./supabase.js";
 import { createHash } from "node:crypto";
 import type { FileMemo } from "../core/memo.js";
@@ -59,8 +60,8 @@ export async function extractPatterns(
 
   const patternsBySet = sets.map((entry) => {
     const own = patternsFromMigrations(entry.statements, problems);
-    const fromCode = sets.length === 1 ? shared : shared.filter((p) => findTable(entry.schema, p.table) !== undefined);
-    return markUniqueLookups([...own, ...resolveEmbeds(fromCode, entry.schema)], entry.schema);
+    const fromCode = sets.length === 1 ? shared : shared.filter((p) => findTable(entry.schema, p.table) !== undefined || findView(entry.schema, p.table) !== undefined);
+    return markUniqueLookups(patternsThroughViews([...own, ...resolveEmbeds(fromCode, entry.schema)], entry.schema), entry.schema);
   });
   return { patternsBySet, problems, codeFiles: selected.code.length + selected.sql.length };
 }

@@ -1,6 +1,7 @@
 // Queries that live inside migrations: function bodies (PL/pgSQL and SQL), views, pg_cron jobs.
 import type { AccessPattern, InputProblem, Location, PatternSource, Statement } from "../core/types.js";
 import { parsePlpgsql, parseSql } from "../sql/parser.js";
+import { formatTypeName } from "../schema/type-name.js";
 import { patternsFromStatement } from "./sql-patterns.js";
 
 type Node = Record<string, any>;
@@ -20,17 +21,96 @@ const PLPGSQL_LOOPS: Record<string, string> = {
   PLpgSQL_stmt_dynfors: "FOR ... IN EXECUTE LOOP",
 };
 
+/**
+ * Patterns of the queries the migrations leave in the database. A function or view defined again
+ * (CREATE OR REPLACE) keeps only its last body, and one dropped (DROP FUNCTION / PROCEDURE / ROUTINE,
+ * DROP [MATERIALIZED] VIEW) leaves none, as in the server: a function is known by its schema, name
+ * and input argument types (pg_proc's identity), a view by its schema and name. Unqualified names
+ * are taken to be in `public`.
+ */
 export function patternsFromMigrations(statements: Statement[], problems: InputProblem[] = []): AccessPattern[] {
-  const out: AccessPattern[] = [];
+  const defined = new Map<string, AccessPattern[]>();
+  let unnamed = 0;
   for (const statement of statements) {
+    const dropped = droppedKeys(statement.ast);
+    if (dropped) {
+      for (const key of [...defined.keys()]) if (dropped.some((d) => (d.endsWith("(") ? key.startsWith(d) : key === d))) defined.delete(key);
+      continue;
+    }
+    const definition = definitionOf(statement.ast);
+    // Defined again without OR REPLACE: the server refuses, the first body stays.
+    if (definition && defined.has(definition.key) && !definition.replace) continue;
+    let patterns: AccessPattern[];
     try {
-      out.push(...statementPatterns(statement));
+      patterns = statementPatterns(statement);
     } catch (error) {
       const { file, line } = statement.location;
       problems.push({ message: `${file}:${line}: could not be read for queries: ${(error as Error).message}`, location: statement.location });
+      continue;
     }
+    const key = definition?.key ?? `#${unnamed++}`;
+    defined.delete(key);
+    if (patterns.length > 0 || definition) defined.set(key, patterns);
   }
-  return out;
+  return [...defined.values()].flat();
+}
+
+// ------------------------------------------------------------------ identities of functions and views
+
+/** A routine's identity: schema, name, input argument types (OUT and TABLE columns do not count). */
+function routineKey(names: string[], inputTypes: string[] | null): string {
+  const name = names[names.length - 1] ?? "";
+  const schema = names.length > 1 ? names[names.length - 2] : "public";
+  // No argument list (DROP FUNCTION f): every routine of that name; the key prefix matches them all.
+  return `routine:${schema}.${name}(${inputTypes === null ? "" : `${inputTypes.join(",")})`}`;
+}
+
+function relationKey(relation: Node | undefined): string {
+  return `view:${relation?.schemaname ?? "public"}.${relation?.relname ?? ""}`;
+}
+
+const OUTPUT_MODES = new Set(["FUNC_PARAM_OUT", "FUNC_PARAM_TABLE"]);
+/** The PL/pgSQL compiler option (pl_comp.c), written at the top of a body. */
+const USE_COLUMN = /^\s*#variable_conflict\s+use_column\b/im;
+
+function definitionOf(ast: Node): { key: string; replace: boolean } | null {
+  if (ast.CreateFunctionStmt) {
+    const fn = ast.CreateFunctionStmt;
+    const names = (fn.funcname ?? []).map((n: Node) => n.String?.sval).filter(Boolean);
+    const inputs = (fn.parameters ?? [])
+      .map((p: Node) => p.FunctionParameter)
+      .filter((p: Node | undefined) => p && !OUTPUT_MODES.has(p.mode))
+      .map((p: Node) => formatTypeName(p.argType));
+    return { key: routineKey(names, inputs), replace: Boolean(fn.replace) };
+  }
+  if (ast.ViewStmt) return { key: relationKey(ast.ViewStmt.view), replace: Boolean(ast.ViewStmt.replace) };
+  if (ast.CreateTableAsStmt?.objtype === "OBJECT_MATVIEW") return { key: relationKey(ast.CreateTableAsStmt.into?.rel), replace: false };
+  return null;
+}
+
+/** Keys a DROP removes (a key ending in `(` stands for every routine of that name), or null for other statements. */
+function droppedKeys(ast: Node): string[] | null {
+  const drop = ast.DropStmt;
+  if (!drop) return null;
+  const routine = drop.removeType === "OBJECT_FUNCTION" || drop.removeType === "OBJECT_PROCEDURE" || drop.removeType === "OBJECT_ROUTINE";
+  const view = drop.removeType === "OBJECT_VIEW" || drop.removeType === "OBJECT_MATVIEW";
+  if (!routine && !view) return null;
+  return (drop.objects ?? []).map((object: Node) => {
+    if (routine) {
+      const owa = object.ObjectWithArgs ?? {};
+      const names = (owa.objname ?? []).map((n: Node) => n.String?.sval).filter(Boolean);
+      if (owa.args_unspecified) return routineKey(names, null);
+      const inputs = owa.objfuncargs
+        ? owa.objfuncargs
+            .map((p: Node) => p.FunctionParameter)
+            .filter((p: Node | undefined) => p && !OUTPUT_MODES.has(p.mode))
+            .map((p: Node) => formatTypeName(p.argType))
+        : (owa.objargs ?? []).map((t: Node) => formatTypeName(t.TypeName ?? t));
+      return routineKey(names, inputs);
+    }
+    const names = (object.List?.items ?? []).map((n: Node) => n.String?.sval).filter(Boolean);
+    return relationKey(names.length > 1 ? { schemaname: names[names.length - 2], relname: names[names.length - 1] } : { relname: names[0] });
+  });
 }
 
 function statementPatterns(statement: Statement): AccessPattern[] {
@@ -92,6 +172,9 @@ function functionPatterns(statement: Statement, fn: Node): AccessPattern[] {
   const name: string | undefined = (fn.funcname ?? []).map((n: Node) => n.String?.sval).filter(Boolean).pop();
   const language = String(option(fn, "language")?.String?.sval ?? "sql").toLowerCase();
   const params = new Set<string>((fn.parameters ?? []).map((p: Node) => p.FunctionParameter?.name).filter(Boolean));
+  const outputs = new Set<string>(
+    (fn.parameters ?? []).filter((p: Node) => OUTPUT_MODES.has(p.FunctionParameter?.mode)).map((p: Node) => p.FunctionParameter.name).filter(Boolean),
+  );
   const ctx = { ...context(statement, "plpgsql", name), variables: params };
 
   // BEGIN ATOMIC ... END: the body is already parsed.
@@ -132,6 +215,9 @@ function functionPatterns(statement: Statement, fn: Node): AccessPattern[] {
       const refname = (Object.values(datum)[0] as Node)?.refname;
       if (refname && !refname.startsWith("(")) variables.add(refname);
     }
+    // `#variable_conflict use_column`: a name that is both a variable and a column is the column. The
+    // output columns of RETURNS TABLE / OUT parameters are why it is written: in queries they are columns.
+    if (USE_COLUMN.test(body)) for (const name of outputs) variables.delete(name);
     walkPlpgsql(fnNode.action, null, (query, lineno, loop) => {
       const line = bodyLine + Math.max(0, (lineno ?? 1) - 1);
       const location: Location = { file: statement.location.file, line, column: 1 };

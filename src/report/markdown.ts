@@ -99,6 +99,8 @@ function scopeLine(result: AuditResult): string {
   ];
   const skipped = result.skipped.map((k) => `\`${k.root}\` (${k.reason})`);
   if (skipped.length) parts.push(`left out: ${skipped.join(", ")}`);
+  const views = result.sets.flatMap((r) => r.unresolvedViews ?? []).map((v) => `\`${v.view}\` (${v.reason})`);
+  if (views.length) parts.push(`views not resolved, so not advised: ${views.join(", ")}`);
   return parts.join("; ");
 }
 

@@ -1,5 +1,5 @@
 // Tables without a primary key. Partitions whose partitioned parent has one are exempt: the
-// parent's key is every partition's key.
+// parent's key is every partition's key; so are materialized views, which take no constraints.
 import type { FindingDraft, Index, Table } from "../core/types.js";
 import { partitionAncestors, tableIndexes } from "./model.js";
 import type { Rule } from "./rule.js";
@@ -30,7 +30,8 @@ export const missingPrimaryKey: Rule = {
   check(context) {
     const findings: FindingDraft[] = [];
     for (const table of context.schema.tables) {
-      if (hasPrimaryKey(table)) continue;
+      // A materialized view cannot have constraints.
+      if (hasPrimaryKey(table) || table.materializedView) continue;
       if (partitionAncestors(context.schema, table).some(hasPrimaryKey)) continue;
       const name = qualifiedName(table.schema, table.name);
       const paragraphs = [

@@ -24,6 +24,16 @@ export interface SchemaDump {
     }>;
     location: Location;
   }>;
+  /** Views (materialized views are tables above): the table each reads, when the audit can see through it. */
+  views: Array<{
+    schema: string;
+    name: string;
+    columns: Array<{ name: string; type: string; baseColumn: string | null }>;
+    base: { schema: string; table: string; where: string | null } | null;
+    unresolved: string | null;
+    securityInvoker: boolean;
+    location: Location;
+  }>;
 }
 
 export function schemaDump(schema: Schema): SchemaDump {
@@ -48,6 +58,15 @@ export function schemaDump(schema: Schema): SchemaDump {
         onDelete: fk.onDelete,
       })),
       location: { ...table.location },
+    })),
+    views: (schema.views ?? []).map((view) => ({
+      schema: view.schema,
+      name: view.name,
+      columns: view.columns.map((c) => ({ name: c.name, type: c.type, baseColumn: c.baseColumn })),
+      base: view.base ? { schema: view.base.schema, table: view.base.table, where: view.base.where } : null,
+      unresolved: view.unresolved ?? null,
+      securityInvoker: view.securityInvoker,
+      location: { ...view.location },
     })),
   };
 }

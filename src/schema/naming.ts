@@ -260,6 +260,11 @@ function figureColname(node: any): [string | null, number] {
   }
 }
 
+/** The name a SELECT output column gets when it has no alias (FigureColname), `?column?` when nothing better is known. */
+export function figureColumnName(expression: Record<string, any>): string {
+  return figureColname(expression)[0] ?? "?column?";
+}
+
 /** The column name an index expression gets, `expr` when nothing better is known. */
 export function figureIndexColumnName(expression: Record<string, any>): string {
   return figureColname(expression)[0] ?? "expr";

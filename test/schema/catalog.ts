@@ -134,7 +134,7 @@ export async function comparableCatalog(db: PGlite, exclude: ReadonlySet<string>
   const tables = await db.query<{ oid: number; schema: string; name: string }>(`
     select c.oid, n.nspname as schema, c.relname as name
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where c.relkind in ('r', 'p') and ${USER_SCHEMAS}`);
+    where c.relkind in ('r', 'p', 'm') and ${USER_SCHEMAS}`);
   const result: ComparableTable[] = [];
   for (const table of tables.rows) {
     const qualified = `${table.schema}.${table.name}`;
@@ -227,4 +227,37 @@ export async function comparableCatalog(db: PGlite, exclude: ReadonlySet<string>
     });
   }
   return result.sort((a, b) => a.table.localeCompare(b.table));
+}
+
+/**
+ * Views in comparable form: `schema.name (column type, ...)`. A column type the model cannot derive
+ * (`unknown`) is compared by name only.
+ */
+export function comparableModelViews(schema: Schema): string[] {
+  return (schema.views ?? [])
+    .map((v) => `${v.schema}.${v.name} (${v.columns.map((c) => (c.type === "unknown" ? c.name : `${c.name} ${c.type}`)).join(", ")})`)
+    .sort();
+}
+
+/** The catalog's views, with the types of the columns the model could derive a type for. */
+export async function comparableCatalogViews(db: PGlite, schema: Schema): Promise<string[]> {
+  const views = await db.query<{ oid: number; schema: string; name: string }>(`
+    select c.oid, n.nspname as schema, c.relname as name
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind = 'v' and ${USER_SCHEMAS}`);
+  const out: string[] = [];
+  for (const view of views.rows) {
+    const model = (schema.views ?? []).find((v) => v.schema === view.schema && v.name === view.name);
+    const columns = await db.query<{ attname: string; type: string }>(
+      `select attname, format_type(atttypid, atttypmod) as type from pg_attribute
+       where attrelid = $1 and attnum > 0 and not attisdropped order by attnum`,
+      [view.oid],
+    );
+    const described = columns.rows.map((c) => {
+      const known = model?.columns.find((m) => m.name === c.attname)?.type;
+      return known === "unknown" ? c.attname : `${c.attname} ${c.type}`;
+    });
+    out.push(`${view.schema}.${view.name} (${described.join(", ")})`);
+  }
+  return out.sort();
 }

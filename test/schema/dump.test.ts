@@ -71,7 +71,49 @@ describe("schemaDump", () => {
           location: { file: "migration.sql", line: 3, column: 9 },
         },
       ],
+      views: [],
     });
+  });
+
+  it("lists views with the table each reads, or why it cannot be seen through", () => {
+    const dump = schemaDump(
+      replaySql(`create table calls (id bigint primary key, status text, org_id int);
+create view open_calls (call_id, status) with (security_invoker) as select id, status from calls where status = 'open';
+create view per_org as select org_id, count(*) from calls group by org_id;
+create materialized view org_ids as select distinct org_id from calls;
+alter view per_org set (security_invoker = true);
+alter view open_calls reset (security_invoker);`),
+    );
+    expect(dump.tables.map((t) => [t.name, t.columns.map((c) => `${c.name} ${c.type}`)])).toEqual([
+      ["calls", ["id bigint", "status text", "org_id integer"]],
+      ["org_ids", ["org_id integer"]],
+    ]);
+    expect(JSON.parse(JSON.stringify(dump.views))).toEqual([
+      {
+        schema: "public",
+        name: "open_calls",
+        columns: [
+          { name: "call_id", type: "bigint", baseColumn: "id" },
+          { name: "status", type: "text", baseColumn: "status" },
+        ],
+        base: { schema: "public", table: "calls", where: "status = 'open'" },
+        unresolved: null,
+        securityInvoker: false,
+        location: { file: "migration.sql", line: 2, column: 1 },
+      },
+      {
+        schema: "public",
+        name: "per_org",
+        columns: [
+          { name: "org_id", type: "integer", baseColumn: null },
+          { name: "count", type: "bigint", baseColumn: null },
+        ],
+        base: null,
+        unresolved: "GROUP BY",
+        securityInvoker: true,
+        location: { file: "migration.sql", line: 3, column: 1 },
+      },
+    ]);
   });
 });
 

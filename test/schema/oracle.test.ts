@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replaySchema } from "../../src/schema/replay.js";
-import { comparableCatalog, comparableModel, resetDatabase } from "./catalog.js";
+import { comparableCatalog, comparableCatalogViews, comparableModel, comparableModelViews, resetDatabase } from "./catalog.js";
 import { sqlToStatements } from "./helpers.js";
 import { startPGlite } from "../support/pglite.js";
 
@@ -22,6 +22,8 @@ const MODELLED_STATEMENTS = new Set([
   "RenameStmt",
   "AlterObjectSchemaStmt",
   "CreateSchemaStmt",
+  "ViewStmt",
+  "CreateTableAsStmt",
 ]);
 const fixtureFiles = readdirSync(FIXTURES).filter((f) => f.endsWith(".sql")).sort();
 
@@ -52,9 +54,10 @@ describe("schema replay agrees with the PostgreSQL catalog", () => {
           throw new Error(`${file}:${statement.location.line}: the server rejected the fixture: ${(error as Error).message}`);
         }
       }
-      const model = comparableModel(replaySchema(statements));
+      const schema = replaySchema(statements);
       const catalog = await comparableCatalog(db);
-      expect(model).toEqual(catalog);
+      expect(comparableModel(schema)).toEqual(catalog);
+      expect(comparableModelViews(schema)).toEqual(await comparableCatalogViews(db, schema));
     });
   }
 });
