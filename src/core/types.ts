@@ -123,6 +123,8 @@ export interface ForeignKey {
   onDelete: FkAction;
   onUpdate: FkAction;
   notValid: boolean;
+  /** False for a PostgreSQL 18 `NOT ENFORCED` foreign key, which runs no check at all; absent or true otherwise. */
+  enforced?: boolean;
   location: Location;
 }
 

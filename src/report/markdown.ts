@@ -154,7 +154,7 @@ function positiveNotes(result: AuditResult, findings: readonly Finding[], ran: R
   for (const setResult of result.sets) {
     const where = multi ? ` in \`${setResult.set.name}\`` : "";
     const setFindings = findingsOfSet(findings, setResult, multi);
-    const coverage = setResult.schema.tables.flatMap((t) => t.foreignKeys.map((fk) => foreignKeyCoverage(setResult.schema, t, fk, setFindings)));
+    const coverage = setResult.schema.tables.flatMap((t) => t.foreignKeys.filter((fk) => fk.enforced !== false).map((fk) => foreignKeyCoverage(setResult.schema, t, fk, setFindings)));
     const covered = coverage.filter((c) => c.index).length;
     if (coverage.length > 0) {
       notes.push(
@@ -280,7 +280,9 @@ function indexAnalysis(setResult: SetResult, findings: readonly Finding[], confi
   for (const c of coverage) {
     const name = cell(displayTableOf(c.table.schema, c.table.name));
     const columns = cell(c.fk.columns.join(", "));
-    if (c.index) {
+    if (c.fk.enforced === false) {
+      out.push(`| ${name} | ${columns} | ➖ | NOT ENFORCED: PostgreSQL runs no check on deletes or updates of ${cell(displayTableOf(c.fk.references.schema, c.fk.references.table))} |`);
+    } else if (c.index) {
       out.push(`| ${name} | ${columns} | ✅ | ${cell(coverageNote(c.index))} |`);
     } else if (c.finding) {
       out.push(`| ${name} | ${columns} | ❌ | ${severityCell(c.finding.severity)} - ${cell(c.finding.message)} |`);
@@ -288,8 +290,10 @@ function indexAnalysis(setResult: SetResult, findings: readonly Finding[], confi
       out.push(`| ${name} | ${columns} | ❌ | No index leads with these columns (finding suppressed or rule off) |`);
     }
   }
-  const covered = coverage.filter((c) => c.index).length;
-  out.push("", `**${covered} of ${coverage.length}** foreign keys have an index on the referencing side.`, "");
+  const enforced = coverage.filter((c) => c.fk.enforced !== false);
+  const covered = enforced.filter((c) => c.index).length;
+  const unenforced = coverage.length - enforced.length;
+  out.push("", `**${covered} of ${enforced.length}** foreign keys have an index on the referencing side${unenforced ? ` (and ${unenforced} NOT ENFORCED, which need none)` : ""}.`, "");
   return out;
 }
 

@@ -23,6 +23,11 @@ export function whyIndexCannotServe(index: Index, fkColumns: string[]): string |
   if (method !== "btree") {
     return `is a ${method.toUpperCase()} index; the check's equality lookup needs a btree (or single-column hash) index`;
   }
+  // A unique index (or primary key) whose keys all lie among the FK columns finds at most one row for
+  // the check's `fk1 = $1 AND fk2 = $2 ...`: PostgreSQL's RI query uses it and stops there.
+  if (index.unique && index.keys.length > 0 && index.keys.length <= fkColumns.length && index.keys.every((k) => k.column !== undefined && wanted.has(k.column))) {
+    return predicateProblem(index, wanted);
+  }
   const leading = index.keys.slice(0, fkColumns.length);
   const leadingMatch = leading.length === fkColumns.length && leading.every((k) => k.column !== undefined && wanted.has(k.column));
   if (!leadingMatch) {
@@ -63,6 +68,8 @@ function sameForeignKey(a: ForeignKey, b: ForeignKey): boolean {
 }
 
 function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk: ForeignKey): FindingDraft | null {
+  // NOT ENFORCED (PostgreSQL 18): no trigger, no check on parent deletes or updates, nothing to serve.
+  if (fk.enforced === false) return null;
   const ancestors = partitionAncestors(schema, table);
   // A partition inherits its parent's foreign key; the parent's finding covers it.
   if (ancestors.some((parent) => parent.foreignKeys.some((pfk) => sameForeignKey(pfk, fk)))) return null;
@@ -78,7 +85,10 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
   const child = qualifiedName(table.schema, table.name);
   const parent = qualifiedName(fk.references.schema, fk.references.table);
   const fkCols = fk.columns.join(", ");
-  const referenced = fk.references.columns.length > 0 ? `${fk.references.table}(${fk.references.columns.join(", ")})` : fk.references.table;
+  // Outside public the schema is named: `auth.users(id)` and `users(id)` are different tables.
+  const parentLabel = fk.references.schema === "public" ? fk.references.table : parent;
+  const childLabel = table.schema === "public" ? table.name : child;
+  const referenced = fk.references.columns.length > 0 ? `${parentLabel}(${fk.references.columns.join(", ")})` : parentLabel;
   const writes = [fk.onDelete, fk.onUpdate].filter((action) => ACTIONS_THAT_WRITE.has(action));
   const large = isLarge(context.config, table);
   // A key the database itself writes through (cascade, set null/default) turns every parent delete into a scan
@@ -118,7 +128,7 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
     severity,
     table: child,
     columns: [...fk.columns],
-    message: `Foreign key ${table.name}(${fkCols}) → ${referenced} has no index on ${table.name}(${fkCols}), so deletes and key updates on ${fk.references.table} scan ${table.name}.`,
+    message: `Foreign key ${childLabel}(${fkCols}) → ${referenced} has no index on ${childLabel}(${fkCols}), so deletes and key updates on ${parentLabel} scan ${childLabel}.`,
     details: paragraphs.join("\n\n"),
     location: fk.location,
     key: `${parent}(${fk.references.columns.join(",")})`,

@@ -648,6 +648,12 @@ class SchemaReplay {
         case "CONSTR_FOREIGN":
           into.foreignKeys.push({ constraint, columns: [name] });
           break;
+        case "CONSTR_ATTR_NOT_ENFORCED": {
+          // A column's `REFERENCES ... NOT ENFORCED` arrives as an attribute after the constraint it modifies.
+          const last = into.foreignKeys[into.foreignKeys.length - 1];
+          if (last?.columns[0] === name) last.constraint = { ...last.constraint, is_enforced: false };
+          break;
+        }
         default:
           break;
       }
@@ -948,6 +954,8 @@ class SchemaReplay {
       onDelete: FK_ACTIONS[constraint.fk_del_action as string] ?? "no action",
       onUpdate: FK_ACTIONS[constraint.fk_upd_action as string] ?? "no action",
       notValid: honourNotValid && (constraint.skip_validation === true || constraint.initially_valid === false),
+      // PostgreSQL 18: the parser sets is_enforced for an enforced key; a table constraint's NOT ENFORCED omits it.
+      enforced: constraint.is_enforced === true || (constraint.is_enforced === undefined && constraint.skip_validation !== true),
       location: this.at(constraint.location),
     };
     table.foreignKeys.push(fk);

@@ -157,6 +157,8 @@ describe("fk-index agrees with PostgreSQL's planner", () => {
     { name: "composite partial cover", child: "CREATE TABLE child (x int, y int, FOREIGN KEY (x, y) REFERENCES parent (a, b));\nCREATE INDEX ci ON child (x);", fk: ["x", "y"] },
     { name: "primary key", child: "CREATE TABLE child (parent_id int REFERENCES parent (id), tag text, PRIMARY KEY (parent_id, tag));", fk: ["parent_id"] },
     { name: "unique", child: "CREATE TABLE child (x int, y int, UNIQUE (y, x), FOREIGN KEY (x, y) REFERENCES parent (a, b));", fk: ["x", "y"] },
+    { name: "unique on a subset", child: "CREATE TABLE child (x int UNIQUE, y int, FOREIGN KEY (x, y) REFERENCES parent (a, b));", fk: ["x", "y"] },
+    { name: "plain index on a subset", child: "CREATE TABLE child (x int, y int, FOREIGN KEY (x, y) REFERENCES parent (a, b));\nCREATE INDEX ci ON child (y);", fk: ["x", "y"] },
   ];
 
   /** True when the generic plan of the RI lookup scans an index whose leading keys are the FK columns. */
@@ -180,6 +182,9 @@ describe("fk-index agrees with PostgreSQL's planner", () => {
       );
       const leading = keys.rows.slice(0, fk.length).map((r) => r.attname);
       if (leading.length === fk.length && fk.every((c) => leading.includes(c))) return true;
+      // A unique index whose keys all lie among the FK columns returns at most one row for the lookup.
+      const unique = await db.query<{ indisunique: boolean }>(`SELECT indisunique FROM pg_index WHERE indexrelid = $1::regclass`, [name]);
+      if (unique.rows[0]?.indisunique && keys.rows.every((r) => fk.includes(r.attname))) return true;
     }
     return false;
   }
@@ -189,5 +194,36 @@ describe("fk-index agrees with PostgreSQL's planner", () => {
     await db.exec(PARENT + child);
     const covered = findings(child).length === 0;
     expect(covered).toBe(await plannerUsesKeyIndex(fk));
+  });
+});
+
+describe("fk-index: coverage as PostgreSQL's RI check sees it", () => {
+  it("a unique index or primary key on a subset of the key's columns covers it: the check finds at most one row", () => {
+    const registry = "CREATE TABLE registry (handle text, is_org boolean, PRIMARY KEY (handle, is_org));\n";
+    expect(check(fkIndex, registry + "CREATE TABLE profiles (id int PRIMARY KEY, handle text UNIQUE, is_org boolean, FOREIGN KEY (handle, is_org) REFERENCES registry);")).toEqual([]);
+    expect(check(fkIndex, registry + "CREATE TABLE profiles (handle text PRIMARY KEY, is_org boolean, FOREIGN KEY (handle, is_org) REFERENCES registry);")).toEqual([]);
+    // A non-unique index on the same subset still leaves every row of that handle to filter.
+    const plain = check(fkIndex, registry + "CREATE TABLE profiles (id int PRIMARY KEY, handle text, is_org boolean, FOREIGN KEY (handle, is_org) REFERENCES registry);\nCREATE INDEX p_handle ON profiles (handle);");
+    expect(plain.map((f) => f.columns)).toEqual([["handle", "is_org"]]);
+    // A unique index that also holds a column outside the key does not pin one row.
+    const wider = check(fkIndex, registry + "CREATE TABLE profiles (id int PRIMARY KEY, handle text, is_org boolean, UNIQUE (handle, id), FOREIGN KEY (is_org, handle) REFERENCES registry (is_org, handle));");
+    expect(wider).toHaveLength(1);
+  });
+
+  it("a NOT ENFORCED foreign key runs no check, so it needs no index", () => {
+    expect(findings("CREATE TABLE child (parent_id int, FOREIGN KEY (parent_id) REFERENCES parent (id) NOT ENFORCED);")).toEqual([]);
+    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE CASCADE NOT ENFORCED, other_id int REFERENCES parent (id));").map((f) => f.columns)).toEqual([["other_id"]]);
+    expect(findings("CREATE TABLE child (parent_id int);\nALTER TABLE child ADD CONSTRAINT c_fk FOREIGN KEY (parent_id) REFERENCES parent (id) NOT ENFORCED;")).toEqual([]);
+    // ENFORCED, and NOT VALID (still checked for new rows and parent deletes), keep the finding.
+    expect(findings("CREATE TABLE child (parent_id int, FOREIGN KEY (parent_id) REFERENCES parent (id) ENFORCED);")).toHaveLength(1);
+    expect(findings("CREATE TABLE child (parent_id int);\nALTER TABLE child ADD FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID;")).toHaveLength(1);
+  });
+
+  it("names the schema of a referenced table outside public", () => {
+    const result = check(fkIndex, "CREATE SCHEMA auth;\nCREATE TABLE auth.users (id uuid PRIMARY KEY);\nCREATE TABLE profiles (id int PRIMARY KEY, user_id uuid REFERENCES auth.users (id));");
+    expect(result[0].message).toBe("Foreign key profiles(user_id) → auth.users(id) has no index on profiles(user_id), so deletes and key updates on auth.users scan profiles.");
+    // A table the migrations never create (the platform's own) keeps the schema the reference names.
+    const external = check(fkIndex, "CREATE TABLE profiles (id int PRIMARY KEY, user_id uuid REFERENCES auth.users (id));");
+    expect(external[0].message).toContain("→ auth.users(id)");
   });
 });
