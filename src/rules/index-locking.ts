@@ -4,6 +4,7 @@
 import type { FindingDraft, Severity, Statement } from "../core/types.js";
 import { deparseNode } from "../sql/parser.js";
 import { findTable, isLarge } from "./model.js";
+import { lookupShape } from "./table-evidence.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { insertConcurrently, joinedColumnNames, makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
 import { transactionAdvice } from "./transactions.js";
@@ -86,7 +87,15 @@ class LockingCheck {
 
   private severityFor(table: { schema: string; name: string } | null): Severity {
     const model = table ? findTable(this.context.schema, table.schema, table.name) : undefined;
-    return model && isLarge(this.context.config, model) ? "important" : "routine";
+    if (model && isLarge(this.context.config, model)) return "important";
+    return model && lookupShape(this.context, model) ? "noted" : "routine";
+  }
+
+  /** The sentence that says why a lock finding is NOTED: the table holds a handful of rows. */
+  smallTableNote(table: { schema: string; name: string } | null): string[] {
+    const model = table ? findTable(this.context.schema, table.schema, table.name) : undefined;
+    const reason = model && !isLarge(this.context.config, model) ? lookupShape(this.context, model) : null;
+    return reason ? [`NOTED because ${reason}: on a table that small the lock lasts milliseconds.`] : [];
   }
 
   private isPartitioned(key: string, schema: string, name: string): boolean {
@@ -405,7 +414,7 @@ export const indexLocking: Rule = {
         table: d.table ? `${d.table.schema}.${d.table.name}` : "",
         columns: d.columns,
         message: d.message,
-        details: d.details.join("\n\n"),
+        details: (d.severity === "noted" && d.kind !== "concurrently-in-transaction" ? [...check.smallTableNote(d.table), ...d.details] : d.details).join("\n\n"),
         location: d.statement.location,
         key: `${d.kind}:${d.name}:${d.statement.location.file}`,
         ...(d.fix ? { fix: { sql: d.fix, placement: replacesWholeStatement(d) ? "replace" : "separate" } } : {}),

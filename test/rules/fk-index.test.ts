@@ -2,6 +2,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fkIndex } from "../../src/rules/fk-index.js";
 import { initParser, parseSql } from "../../src/sql/parser.js";
+import type { AccessPattern, QueryKind } from "../../src/core/types.js";
 import { check } from "./helpers.js";
 import { startPGlite } from "../support/pglite.js";
 
@@ -99,21 +100,6 @@ describe("fk-index: which indexes serve the foreign-key check", () => {
     expect(result).toHaveLength(1);
     expect(result[0].fix?.sql).toBe("CREATE INDEX IF NOT EXISTS idx_events_parent_id ON events (parent_id);");
     expect(result[0].details).toContain("ON ONLY");
-  });
-
-  it("is important when the key writes through (cascade, set null/default) unless the child is known small, routine otherwise", () => {
-    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE CASCADE);")[0].severity).toBe("important");
-    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE SET NULL);")[0].severity).toBe("important");
-    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON UPDATE SET DEFAULT);")[0].severity).toBe("important");
-    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE RESTRICT);")[0].severity).toBe("routine");
-    // A plain key on a large child: the rare parent delete is slow, but nothing cascades.
-    const large = findings("CREATE TABLE child (parent_id int REFERENCES parent (id));", { config: { tables: { child: { rows: 250_000 } } } });
-    expect(large[0].severity).toBe("routine");
-    expect(large[0].details).toContain("expected to hold many rows");
-    const smallCascade = findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE CASCADE);", {
-      config: { tables: { "public.child": { rows: 5_000 } } },
-    });
-    expect(smallCascade[0].severity).toBe("routine");
   });
 
   it("quotes identifiers only where needed, qualifies non-public tables, and keeps names within 63 bytes", () => {
@@ -225,5 +211,89 @@ describe("fk-index: coverage as PostgreSQL's RI check sees it", () => {
     // A table the migrations never create (the platform's own) keeps the schema the reference names.
     const external = check(fkIndex, "CREATE TABLE profiles (id int PRIMARY KEY, user_id uuid REFERENCES auth.users (id));");
     expect(external[0].message).toContain("→ auth.users(id)");
+  });
+});
+
+function pattern(table: string, kind: QueryKind, file = "src/app.ts", line = 10): AccessPattern {
+  return { table, kind, predicates: [], hasOr: false, orderBy: [], limited: false, joins: [], inLoop: false, source: "sql-in-code", location: { file, line, column: 1 }, suppressions: [] };
+}
+
+describe("fk-index: severity weighs the evidence the audit has", () => {
+  const CHILD_LOG = "CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id) ON DELETE CASCADE, created_at timestamptz);";
+  const CHILD_PLAIN = "CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id) ON DELETE CASCADE, theme text);";
+
+  it("a cascading key with no code path that deletes the parent is ROUTINE, and says so", () => {
+    const [finding] = findings(CHILD_LOG);
+    expect(finding.severity).toBe("routine");
+    expect(finding.details!.split("\n\n")[0]).toBe(
+      "ROUTINE because no code path the audit read deletes parent rows; the check runs on deletes made elsewhere (by hand, by another service), though child has a created_at column, so rows accumulate over time.",
+    );
+  });
+
+  it("a live delete path on the parent and a growing child is IMPORTANT, naming both", () => {
+    const [finding] = findings(CHILD_LOG, { patterns: [pattern("parent", "delete", "src/admin.ts", 40)] });
+    expect(finding.severity).toBe("important");
+    expect(finding.details!.split("\n\n")[0]).toBe(
+      "IMPORTANT because the code deletes parent rows (src/admin.ts:40), and child has a created_at column, so rows accumulate over time.",
+    );
+    const inserted = findings(CHILD_PLAIN, { patterns: [pattern("parent", "delete"), pattern("child", "insert", "src/child.ts", 7)] });
+    expect(inserted[0].severity).toBe("important");
+    expect(inserted[0].details).toContain("the code inserts into child (src/child.ts:7)");
+  });
+
+  it("a delete path on a child that shows no growth (a settings-like table) is ROUTINE", () => {
+    const [finding] = findings(CHILD_PLAIN, { patterns: [pattern("parent", "delete")] });
+    expect(finding.severity).toBe("routine");
+    expect(finding.details).toContain("but nothing shows child growing");
+    // Updates of the parent are not counted: the check runs on an update only when the key changes.
+    expect(findings(CHILD_LOG, { patterns: [pattern("parent", "update")] })[0].severity).toBe("routine");
+  });
+
+  it("follows cascades: deleting the grandparent deletes the parent rows", () => {
+    const sql = "CREATE TABLE org (id int PRIMARY KEY);\nALTER TABLE parent ADD COLUMN org_id int REFERENCES org (id) ON DELETE CASCADE;\nCREATE INDEX p_org ON parent (org_id);\n" + CHILD_LOG;
+    const [finding] = findings(sql, { patterns: [pattern("org", "delete", "src/orgs.ts", 3)] });
+    expect(finding.severity).toBe("important");
+    expect(finding.details).toContain("the code deletes org rows (src/orgs.ts:3), which cascades to parent");
+  });
+
+  it("size hints: large with a key that writes through is IMPORTANT; a plain key on a large table and any small table stay ROUTINE", () => {
+    const large = findings(CHILD_PLAIN, { config: { tables: { child: { rows: 250_000 } } } });
+    expect(large[0].severity).toBe("important");
+    expect(large[0].details).toContain("child is expected to hold 250,000 rows (size hint), and ON DELETE CASCADE writes through");
+    const plainLarge = findings("CREATE TABLE child (parent_id int REFERENCES parent (id));", { config: { tables: { child: { rows: 250_000 } } } });
+    expect(plainLarge[0].severity).toBe("routine");
+    const small = findings(CHILD_LOG, { patterns: [pattern("parent", "delete")], config: { tables: { "public.child": { rows: 5_000 } } } });
+    expect(small[0].severity).toBe("routine");
+    expect(small[0].details).toContain("the size hint says child holds about 5,000 rows");
+  });
+});
+
+describe("fk-index: a parent whose deletes a rule turns into updates", () => {
+  const SOFT = "ALTER TABLE parent ADD COLUMN deleted boolean DEFAULT false;\nCREATE RULE soft_delete AS ON DELETE TO parent DO INSTEAD UPDATE parent SET deleted = true WHERE id = old.id;\n";
+
+  it("runs no check or cascade on delete: no finding", () => {
+    expect(findings(SOFT + "CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE CASCADE);")).toEqual([]);
+    expect(findings(SOFT + "CREATE TABLE child (parent_id int REFERENCES parent (id));", { patterns: [pattern("parent", "delete")] })).toEqual([]);
+    // DO INSTEAD NOTHING also leaves every row in place.
+    expect(findings("CREATE RULE keep AS ON DELETE TO parent DO INSTEAD NOTHING;\nCREATE TABLE child (parent_id int REFERENCES parent (id));")).toEqual([]);
+  });
+
+  it("still reports key updates a key writes through", () => {
+    const result = findings(SOFT + "CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE CASCADE ON UPDATE CASCADE);");
+    expect(result).toHaveLength(1);
+    expect(result[0].severity).toBe("routine");
+    expect(result[0].details).toContain("Deletes on public.parent never run: the rule at migrations/001_init.sql:3 turns each into an UPDATE.");
+  });
+
+  it("counts only a rule still in place, without a condition", () => {
+    const dropped = [
+      { path: "m/001.sql", sql: PARENT + SOFT + "CREATE TABLE child (parent_id int REFERENCES parent (id));" },
+      { path: "m/002.sql", sql: "DROP RULE soft_delete ON parent;" },
+    ];
+    expect(check(fkIndex, dropped)).toHaveLength(1);
+    const conditional = "CREATE RULE r AS ON DELETE TO parent WHERE old.a > 0 DO INSTEAD NOTHING;\nCREATE TABLE child (parent_id int REFERENCES parent (id));";
+    expect(findings(conditional)).toHaveLength(1);
+    const alsoDeletes = "CREATE RULE r AS ON DELETE TO parent DO INSTEAD DELETE FROM parent WHERE id = old.id;\nCREATE TABLE child (parent_id int REFERENCES parent (id));";
+    expect(findings(alsoDeletes)).toHaveLength(1);
   });
 });

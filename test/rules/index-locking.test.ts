@@ -178,3 +178,33 @@ describe("index-locking fixes run on PostgreSQL", () => {
     ]);
   });
 });
+
+describe("index-locking: tables that hold a handful of rows", () => {
+  const LOOKUP = "CREATE TABLE statuses (id int PRIMARY KEY, label text);\nCREATE TABLE tickets (id int PRIMARY KEY, status_id int REFERENCES statuses (id), created_at timestamptz);\n";
+  const files = (second: string, first = LOOKUP): FixtureFile[] => [
+    { path: "m/001_init.sql", sql: first },
+    { path: "m/002_change.sql", sql: second },
+  ];
+
+  it("a lookup table (few columns, no time column, referenced, never written by the code) is NOTED, with the reason", () => {
+    const [finding] = check(indexLocking, files("CREATE INDEX statuses_label ON statuses (label);"));
+    expect(finding.severity).toBe("noted");
+    expect(finding.details!.split("\n\n")[0]).toBe(
+      "NOTED because statuses looks like a lookup table (2 columns, no time column, referenced by other tables, never written by the code): on a table that small the lock lasts milliseconds.",
+    );
+    // The table that grows (a time column) keeps its severity.
+    expect(check(indexLocking, files("CREATE INDEX tickets_status ON tickets (status_id);"))[0].severity).toBe("routine");
+  });
+
+  it("a size hint under 10,000 rows is NOTED; an unreferenced small table without a hint stays ROUTINE", () => {
+    const hinted = check(indexLocking, files("CREATE INDEX tickets_status ON tickets (status_id);"), { config: { tables: { tickets: { rows: 300 } } } });
+    expect(hinted[0].severity).toBe("noted");
+    expect(hinted[0].details).toContain("the size hint says tickets holds about 300 rows");
+    expect(check(indexLocking, files("CREATE INDEX t_label ON t (label);", "CREATE TABLE t (id int PRIMARY KEY, label text);"))[0].severity).toBe("routine");
+  });
+
+  it("CONCURRENTLY inside a transaction fails whatever the table's size", () => {
+    const [finding] = check(indexLocking, [{ path: "m/001_init.sql", sql: LOOKUP }, { path: "m/002_change.sql", sql: "BEGIN;\nCREATE INDEX CONCURRENTLY statuses_label ON statuses (label);\nCOMMIT;" }]);
+    expect(finding.severity).toBe("important");
+  });
+});
