@@ -259,9 +259,21 @@ export interface FindingDraft {
   title?: string;
 }
 
+/** A finding folded into another because both recommend the same index (e.g. fk-index into query-index). */
+export interface MergedFinding {
+  rule: string;
+  /** The folded finding's own fingerprint, as it would have been reported alone. */
+  id: string;
+  columns: string[];
+  key?: string;
+  message: string;
+}
+
 export interface Finding extends FindingDraft {
   /** Stable fingerprint, independent of line numbers. */
   id: string;
+  /** Findings of other rules that recommended this same index and were folded into this one. */
+  merged?: MergedFinding[];
   /** The migration set the finding belongs to, when the repository has several. */
   set?: string;
 }

@@ -4,7 +4,7 @@ import { SEVERITIES, type Finding, type Severity } from "../core/types.js";
 import { TOOL_NAME, sortFindings } from "./common.js";
 
 /** A finding as the contract prints it: the pipeline's fields, without the rules' internal `key` and `title`. */
-export type JsonFinding = Pick<Finding, "id" | "rule" | "severity" | "table" | "columns" | "message" | "location" | "fix" | "set" | "details" | "related">;
+export type JsonFinding = Pick<Finding, "id" | "rule" | "severity" | "table" | "columns" | "message" | "location" | "fix" | "set" | "details" | "related" | "merged">;
 
 export interface JsonSummary {
   findings: number;
@@ -65,5 +65,6 @@ function toJsonFinding(f: Finding): JsonFinding {
   if (f.set !== undefined) out.set = f.set;
   if (f.details) out.details = f.details;
   if (f.related && f.related.length > 0) out.related = f.related.map((l) => ({ file: l.file, line: l.line, column: l.column }));
+  if (f.merged && f.merged.length > 0) out.merged = f.merged.map((m) => ({ ...m, columns: [...m.columns] }));
   return out;
 }
