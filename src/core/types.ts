@@ -257,6 +257,12 @@ export interface FindingDraft {
   key?: string;
   /** A short heading when the rule's own name does not fit this finding (one rule, several kinds of finding). */
   title?: string;
+  /**
+   * One short line a reviewer reads first: what is slow or risky, where, and the change that fixes it
+   * (`Deletes on sites scan call_logs: add idx_call_logs_site_id.`). Renderers build one from the title,
+   * table and fix when a rule gives none.
+   */
+  summary?: string;
 }
 
 /** A finding folded into another because both recommend the same index (e.g. fk-index into query-index). */

@@ -15,6 +15,7 @@ import {
   displayTableOf,
   formatLocation,
   ruleTitle,
+  shortLine,
   sortFindings,
   type RuleInfo,
 } from "./common.js";
@@ -435,12 +436,16 @@ function detailedFindings(findings: readonly Finding[], multi: boolean): string[
     out.push(`**Severity:** ${severityCell(f.severity)}  `);
     out.push(`**Rule:** [\`${f.rule}\`](${docsUrl(f.rule)})  `);
     out.push(`**Location:** \`${formatLocation(f.location)}\`${multi && f.set ? ` (migration set \`${f.set}\`)` : ""}`, "");
+    // The order every renderer shares: the short line, the SQL, then the reasoning and call sites collapsed.
+    out.push(shortLine(f), "");
+    if (f.fix) out.push("**Recommended Fix:**", ...sqlBlock(f.fix.sql), "");
+    out.push("<details>", "<summary>Why, and where it is used</summary>", "");
     out.push(f.message.trim(), "");
     if (f.details) out.push(f.details.trim(), "");
     if (f.related && f.related.length > 0) {
       out.push(`**Also concerns:** ${f.related.map((l) => `\`${formatLocation(l)}\``).join(", ")}`, "");
     }
-    if (f.fix) out.push("**Recommended Fix:**", ...sqlBlock(f.fix.sql), "");
+    out.push("</details>", "");
   });
   if (findings.length > DETAILED_LIMIT) {
     out.push(`…and ${findings.length - DETAILED_LIMIT} more findings; \`--format json\` lists every one.`, "");

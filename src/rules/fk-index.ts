@@ -168,6 +168,7 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
     table: child,
     columns: [...fk.columns],
     message: `Foreign key ${childLabel}(${fkCols}) → ${referenced} has no index on ${childLabel}(${fkCols}), so deletes and key updates on ${parentLabel} scan ${childLabel}.`,
+    summary: `${softDelete ? "Key updates" : "Deletes"} on ${parentLabel} scan ${childLabel} (no index on ${fkCols}): add ${name}.`,
     details: paragraphs.join("\n\n"),
     location: fk.location,
     key: `${parent}(${fk.references.columns.join(",")})`,

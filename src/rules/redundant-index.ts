@@ -143,6 +143,7 @@ function overlapFinding(context: RuleContext, table: Table, a: Index, b: Index):
     columns: a.keys.map(keyLabel),
     title: "Overlapping unique indexes",
     message: `Unique indexes ${a.name} and ${b.name} on ${table.name}(${keys}) enforce the same uniqueness; every write maintains both.`,
+    summary: `${a.name} and ${b.name} enforce the same uniqueness on ${table.name}(${keys}); no drop is advised.`,
     details: [
       `${describe(a)} and ${describe(b)} have the same keys and predicate.`,
       `The audit does not advise dropping either: a unique index is a constraint, and whether one of the two can go depends on what refers to it by name (ON CONFLICT ON CONSTRAINT, a foreign key that references it, replica identity). Decide that by hand; no fix is proposed.`,
@@ -183,6 +184,7 @@ function toFinding(context: RuleContext, table: Table, verdict: Verdict): Findin
       relation === "duplicate"
         ? `Index ${drop.name} duplicates ${keep.name} on ${table.name}; drop ${drop.name}.`
         : `Index ${drop.name} on ${table.name}(${drop.keys.map(keyLabel).join(", ")}) is a prefix of ${keep.name}(${keep.keys.map(keyLabel).join(", ")}); drop ${drop.name}.`,
+    summary: `${drop.name} on ${table.name} is never needed: ${keep.name} serves every lookup it serves. Drop it to save writes.`,
     details: paragraphs.join("\n\n"),
     location: later.location,
     related: [later === drop ? keep.location : drop.location],

@@ -211,6 +211,7 @@ function mergeSameIndex(findings: Finding[]): Finding[] {
       if (severityRank(fk.severity) < severityRank(query.severity)) query.severity = fk.severity;
       query.title = `${ruleTitle(query)} that also covers a foreign key`;
       query.message = `${query.message} The same index covers foreign key ${fkLabel(fk)}.`;
+      if (query.summary) query.summary = `${query.summary.replace(/\.$/, "")}; it also covers foreign key ${fkLabel(fk)}.`;
       query.details = [query.details, `Foreign key ${fkLabel(fk)}: ${fk.details ?? fk.message}`].filter(Boolean).join("\n\n");
       query.related = [...(query.related ?? []), fk.location];
       query.merged = [...(query.merged ?? []), { rule: fk.rule, id: fk.id, columns: fk.columns, ...(fk.key !== undefined ? { key: fk.key } : {}), message: fk.message }];

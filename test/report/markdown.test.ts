@@ -109,6 +109,20 @@ describe("markdown report", () => {
     expect(detailed).toContain("**Also concerns:** `apps/server/src/lib/call-logger.ts:502`");
     expect(detailed).toContain(`**Recommended Fix:**\n\`\`\`sql\n${reconnectFinding.fix!.sql}\n\`\`\``);
     expect(detailed).toContain("### 2. Foreign key without index: call_logs.site_id");
+    // Each finding reads in one order: the short line, the SQL, then the reasoning and call sites collapsed.
+    const first = detailed.slice(detailed.indexOf("### 1."), detailed.indexOf("### 2."));
+    const order = [
+      "**Location:** `apps/server/src/lib/call-logger.ts:413`",
+      "Missing index on call_logs (reconnect_token): add idx_call_logs_reconnect_token.",
+      "**Recommended Fix:**",
+      "<details>\n<summary>Why, and where it is used</summary>",
+      "No index serves the lookup of call_logs by reconnect_token.",
+      "Full table scan for call recovery lookups.",
+      "**Also concerns:**",
+      "</details>",
+    ].map((text) => first.indexOf(text));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(detailed).not.toContain("TABEL");
     expect(section(markdown, "## Input Problems")).toContain('- `supabase/migrations/20240301000000_broken.sql:4:8` — syntax error at or near "TABEL"');
   });
