@@ -20,6 +20,7 @@ import {
   type RuleInfo,
 } from "./common.js";
 import { coverageNote, foreignKeyCoverage } from "./fk-coverage.js";
+import { settledLocksSection, splitSettledLocks } from "./settled-locks.js";
 
 export interface MarkdownOptions {
   /** Tool version, shown in the header. */
@@ -61,8 +62,10 @@ export function renderMarkdown(result: AuditResult, options: MarkdownOptions): s
   out.push(`**Result:** ${countLine(findings)}`);
   out.push("");
 
+  // Lock findings on migrations that already ran are grouped at the end instead of listed one by one.
+  const { main, settled } = splitSettledLocks(result, findings);
   out.push("## TL;DR (Pre-Triaged)", "");
-  out.push(...tldr(result, findings, ran));
+  out.push(...tldr(result, main, ran, settled.length));
   out.push("---", "");
 
   if (result.sets.length === 0) {
@@ -76,8 +79,9 @@ export function renderMarkdown(result: AuditResult, options: MarkdownOptions): s
     out.push(...queryPatternAnalysis(setResult, setFindings, suffix, ran));
   }
 
-  out.push(...detailedFindings(findings.filter((f) => f.rule !== "parse-error"), multi));
-  out.push(...recommendedActions(findings));
+  out.push(...detailedFindings(main.filter((f) => f.rule !== "parse-error"), multi));
+  out.push(...settledLocksSection(settled, options.config));
+  out.push(...recommendedActions(main));
   out.push(...inputProblems(result));
   for (const setResult of result.sets) {
     out.push(...appendix(setResult, multi ? ` — \`${setResult.set.name}\`` : ""));
@@ -108,7 +112,7 @@ function countLine(findings: readonly Finding[]): string {
   return SEVERITIES.map((s) => `${findings.filter((f) => f.severity === s).length} ${SEVERITY_WORD[s]}`).join(", ");
 }
 
-function tldr(result: AuditResult, findings: readonly Finding[], ran: RuleRan): string[] {
+function tldr(result: AuditResult, findings: readonly Finding[], ran: RuleRan, settledLocks = 0): string[] {
   const out: string[] = [];
   const multi = result.sets.length > 1;
   for (const severity of SEVERITIES) {
@@ -131,6 +135,9 @@ function tldr(result: AuditResult, findings: readonly Finding[], ran: RuleRan): 
       shown += group.length;
     }
     if (shown < items.length) bullets.push(`- …and ${items.length - shown} more (see Detailed Findings)`);
+    if (severity === "routine" && settledLocks > 0) {
+      bullets.push(`- ${plural(settledLocks, "lock finding")} on migrations that already ran, grouped under Lock Findings on Migrations That Already Ran`);
+    }
     if (severity === "noted") bullets.push(...positiveNotes(result, findings, ran));
     out.push(...(bullets.length ? bullets : ["- None"]), "");
   }

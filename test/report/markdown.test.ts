@@ -201,3 +201,48 @@ describe("markdown report", () => {
     expect(render(exampleLikeResult([parseFinding, siteFinding, reconnectFinding]))).toBe(markdown);
   });
 });
+
+describe("lock findings on migrations that already ran", () => {
+  const files = Array.from({ length: 6 }, (_, i) => `supabase/migrations/2024010${i}000000_step.sql`);
+  const lock = (file: string, table: string, severity: Finding["severity"] = "routine"): Finding => ({
+    id: `lock-${file}-${table}`,
+    rule: "index-locking",
+    severity,
+    table: `public.${table}`,
+    columns: ["x"],
+    message: `CREATE INDEX on existing table ${table} without CONCURRENTLY takes a SHARE lock.`,
+    summary: `CREATE INDEX blocks writes to ${table} while it builds: add CONCURRENTLY.`,
+    location: { file, line: 3, column: 1 },
+    fix: { sql: `CREATE INDEX CONCURRENTLY i ON ${table} (x);` },
+  });
+  function longHistory(findings: Finding[]): AuditResult {
+    const base = exampleLikeResult(findings);
+    base.sets[0].set.files = files.map((path, order) => ({ path, order, runsInTransaction: true }));
+    return base;
+  }
+  const old = [lock(files[0], "call_logs"), lock(files[1], "call_logs"), lock(files[2], "users", "noted")];
+  const recent = [lock(files[3], "users"), lock(files[5], "call_logs")];
+  const importantOld = lock(files[0], "sites", "important");
+  const text = render(longHistory([...old, ...recent, importantOld]));
+
+  it("groups ROUTINE and NOTED lock findings on files before the newest three into one collapsed section with a count and the largest tables", () => {
+    const grouped = section(text, "## Lock Findings on Migrations That Already Ran");
+    expect(grouped).toContain("<details>\n<summary>3 lock findings in 3 older migration files; largest tables touched: call_logs (10,000,000 rows), users (1×)</summary>");
+    expect(grouped).toContain("- `supabase/migrations/20240100000000_step.sql:3` — CREATE INDEX blocks writes to call_logs while it builds: add CONCURRENTLY.");
+    expect(grouped.indexOf("</details>")).toBeGreaterThan(grouped.indexOf("20240102000000_step.sql"));
+    expect(section(text, "## TL;DR (Pre-Triaged)")).toContain("- 3 lock findings on migrations that already ran, grouped under Lock Findings on Migrations That Already Ran");
+  });
+
+  it("keeps recent files' lock findings and IMPORTANT ones in the detailed list", () => {
+    const detailed = section(text, "## Detailed Findings");
+    expect(detailed).toContain("`supabase/migrations/20240103000000_step.sql:3`");
+    expect(detailed).toContain("`supabase/migrations/20240105000000_step.sql:3`");
+    expect(detailed).toContain("**Location:** `supabase/migrations/20240100000000_step.sql:3`");
+    expect(detailed).not.toContain("20240101000000_step.sql");
+    expect(detailed.match(/^### \d+\./gm)).toHaveLength(3);
+  });
+
+  it("adds no section when every lock finding is recent", () => {
+    expect(render(longHistory(recent))).not.toContain("Lock Findings on Migrations That Already Ran");
+  });
+});
