@@ -139,6 +139,8 @@ export interface Table {
   checkConstraints: string[];
   partitionBy: string | null;
   partitionOf: { schema: string; table: string } | null;
+  /** Parents named in `INHERITS (...)` (table inheritance, not partitioning), in declaration order; absent when none. */
+  inherits?: Array<{ schema: string; table: string }>;
   /** File order in which the table was (last) created. */
   createdInFileOrder: number;
   location: Location;

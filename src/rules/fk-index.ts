@@ -3,7 +3,7 @@
 // `SELECT 1 FROM ONLY child WHERE fk1 = $1 [AND fk2 = $2 ...] FOR KEY SHARE OF child`,
 // so the index must have the FK columns as its leading keys (any order) and a predicate
 // that `fk = $n` proves (none, or only IS NOT NULL on those columns).
-import type { FindingDraft, ForeignKey, Index, Schema, Table } from "../core/types.js";
+import type { FindingDraft, ForeignKey, Index, Schema, Severity, Table } from "../core/types.js";
 import { findTableExact } from "../schema/lookup.js";
 import { columnRefName, conjuncts, expectedRows, isKnownSmall, isLarge, keyLabel, partitionAncestors, predicateAst, tableIndexes } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -81,9 +81,19 @@ function weighSeverity(
   fk: ForeignKey,
   writesThrough: boolean,
   softDeleted: boolean,
-): { severity: "important" | "routine"; why: string } {
+): { severity: Severity; why: string } {
   const child = table.schema === "public" ? table.name : qualifiedName(table.schema, table.name);
   const parentName = fk.references.schema === "public" ? fk.references.table : qualifiedName(fk.references.schema, fk.references.table);
+  // The check reads `FROM ONLY` this table (ri_triggers.c): an inheritance parent's own rows, usually few,
+  // while the rows that matter sit in INHERITS children, which do not inherit the foreign key at all.
+  const heirs = context.schema.tables.filter((t) => t.inherits?.some((p) => p.schema === table.schema && p.table === table.name));
+  if (heirs.length > 0) {
+    const names = heirs.slice(0, 3).map((t) => t.name).join(", ") + (heirs.length > 3 ? ` and ${heirs.length - 3} more` : "");
+    return {
+      severity: "noted",
+      why: `${child} is an inheritance parent (of ${names}): the check reads only ${child}'s own rows, which in an inheritance hierarchy are usually few, and PostgreSQL does not inherit foreign keys to INHERITS children, so their rows are not checked at all`,
+    };
+  }
   if (isKnownSmall(context.config, table)) {
     return { severity: "routine", why: `the size hint says ${child} holds about ${expectedRows(context.config, table)!.toLocaleString("en-US")} rows, so each scan is short` };
   }
@@ -133,7 +143,7 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
 
   const lookup = fk.columns.map((c, i) => `${quoteIdent(c)} = $${i + 1}`).join(" AND ");
   const paragraphs = [
-    `${severity === "important" ? "IMPORTANT" : "ROUTINE"} because ${why}.`,
+    `${severity.toUpperCase()} because ${why}.`,
     `PostgreSQL enforces this foreign key from the referenced side: every DELETE of a row in ${parent}, and every UPDATE of its key, runs \`SELECT 1 FROM ONLY ${tableRef(table.schema, table.name)} WHERE ${lookup} FOR KEY SHARE\`. ` +
       `With no index whose leading columns are (${fkCols}), each of those checks reads all of ${child}, while the deleting transaction holds its locks.`,
   ];

@@ -498,6 +498,7 @@ class SchemaReplay {
       .filter((t: Table | undefined): t is Table => t !== undefined);
     const parent: Table | undefined = node.partbound ? parents[0] : undefined;
     if (parent) table.partitionOf = { schema: parent.schema, table: parent.name };
+    else if (parents.length > 0) table.inherits = parents.map((p: Table) => ({ schema: p.schema, table: p.name }));
 
     const state = this.state(table);
     const checks: Array<{ name: string | null; expr: any }> = [];

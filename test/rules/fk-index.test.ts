@@ -297,3 +297,29 @@ describe("fk-index: a parent whose deletes a rule turns into updates", () => {
     expect(findings(alsoDeletes)).toHaveLength(1);
   });
 });
+
+describe("fk-index: table inheritance", () => {
+  it("a key on an inheritance parent is NOTED: the check reads only the parent's own rows", () => {
+    const sql =
+      "CREATE TABLE events (id int, parent_id int REFERENCES parent (id) ON DELETE CASCADE, created_at timestamptz);\n" +
+      "CREATE TABLE events_2024 () INHERITS (events);\nCREATE TABLE events_2025 () INHERITS (events);";
+    const result = findings(sql, { patterns: [pattern("parent", "delete")] });
+    expect(result.map((f) => [f.table, f.severity])).toEqual([["public.events", "noted"]]);
+    expect(result[0].details).toContain("events is an inheritance parent (of events_2024, events_2025)");
+  });
+
+  it("PostgreSQL agrees: INHERITS children do not get the parent's foreign key, and deleting a referenced row checks only the parent's own rows", async () => {
+    const db = await startPGlite();
+    await db.exec(PARENT + "INSERT INTO parent VALUES (1, 1, 1);\nCREATE TABLE events (id int, parent_id int REFERENCES parent (id));\nCREATE TABLE events_2024 () INHERITS (events);");
+    await db.exec("INSERT INTO events_2024 VALUES (1, 1), (2, 999);");
+    await db.exec("DELETE FROM parent WHERE id = 1;");
+    expect((await db.query("SELECT count(*)::int AS n FROM events")).rows).toEqual([{ n: 2 }]);
+    await db.close();
+  });
+
+  it("a key declared on an INHERITS child is checked against the child's rows like any table", () => {
+    const sql = "CREATE TABLE events (id int, created_at timestamptz);\nCREATE TABLE events_2024 (parent_id int REFERENCES parent (id) ON DELETE CASCADE) INHERITS (events);";
+    const result = findings(sql, { patterns: [pattern("parent", "delete")] });
+    expect(result.map((f) => [f.table, f.severity])).toEqual([["public.events_2024", "important"]]);
+  });
+});
