@@ -161,7 +161,7 @@ function toFinding(context: RuleContext, table: Table, verdict: Verdict): Findin
   const child = qualifiedName(table.schema, table.name);
   const later = compareCreation(context.set, drop.location, keep.location) >= 0 ? drop : keep;
   const why =
-    relation === "duplicate"
+    relation === "duplicate" || drop.keys.length === keep.keys.length
       ? `${drop.name} has the same keys as ${keep.name}${drop.keys.every((k, i) => sameKey(k, keep.keys[i])) ? "" : " (in reverse order, which a backward scan reads the same way)"}`
       : `the keys of ${drop.name} are a leading prefix of ${keep.name}'s, so ${keep.name} serves every lookup and sort ${drop.name} serves`;
   const indexRef = table.schema === "public" ? quoteIdent(drop.name) : `${quoteIdent(table.schema)}.${quoteIdent(drop.name)}`;
@@ -181,7 +181,7 @@ function toFinding(context: RuleContext, table: Table, verdict: Verdict): Findin
     table: child,
     columns: drop.keys.map(keyLabel),
     message:
-      relation === "duplicate"
+      relation === "duplicate" || drop.keys.length === keep.keys.length
         ? `Index ${drop.name} duplicates ${keep.name} on ${table.name}; drop ${drop.name}.`
         : `Index ${drop.name} on ${table.name}(${drop.keys.map(keyLabel).join(", ")}) is a prefix of ${keep.name}(${keep.keys.map(keyLabel).join(", ")}); drop ${drop.name}.`,
     summary: `${drop.name} on ${table.name} is never needed: ${keep.name} serves every lookup it serves. Drop it to save writes.`,

@@ -15,7 +15,7 @@ export interface Evidence {
   text: string;
 }
 
-/** Columns at most this many, no time column, no code writes, referenced by another table: a lookup table. */
+/** Columns at most this many, no time column, referenced and referencing nothing, read but never written by code: a lookup table. */
 export const LOOKUP_MAX_COLUMNS = 5;
 
 /** Timestamp/date columns whose name says "when the row was added": rows accumulate over time. */
@@ -25,6 +25,8 @@ const TIME_TYPE = /timestamp|date|time with/i;
 interface Index {
   patternsByTable: Map<Table, AccessPattern[]>;
   referenced: Set<Table>;
+  /** Tables the code reads through a join or an embedded relation. */
+  joined: Set<Table>;
   softDeleted: Map<Table, Statement>;
 }
 
@@ -50,7 +52,14 @@ function indexOf(context: RuleContext): Index {
       if (parent && parent !== table) referenced.add(parent);
     }
   }
-  index = { patternsByTable, referenced, softDeleted: softDeleteRules(context) };
+  const joined = new Set<Table>();
+  for (const pattern of context.patterns) {
+    for (const join of pattern.joins) {
+      const table = findTable(context.schema, join.table);
+      if (table) joined.add(table);
+    }
+  }
+  index = { patternsByTable, referenced, joined, softDeleted: softDeleteRules(context) };
   bySchema.set(context.patterns, index);
   return index;
 }
@@ -163,9 +172,14 @@ export function lookupShape(context: RuleContext, table: Table): string | null {
   if (isKnownSmall(context.config, table)) return `the size hint says ${label(table)} holds about ${expectedRows(context.config, table)!.toLocaleString("en-US")} rows`;
   if (expectedRows(context.config, table) !== undefined) return null;
   if (table.columns.length === 0 || table.columns.length > LOOKUP_MAX_COLUMNS || hasTimeColumn(table)) return null;
-  if (!indexOf(context).referenced.has(table)) return null;
-  if (patternsOn(context, table).some((p) => p.kind !== "select")) return null;
-  return `${label(table)} looks like a lookup table (${table.columns.length} column${table.columns.length === 1 ? "" : "s"}, no time column, referenced by other tables, never written by the code)`;
+  // Referenced only: other tables point at it, it points at nothing (a child of another table grows with it).
+  if (!indexOf(context).referenced.has(table) || table.foreignKeys.length > 0) return null;
+  // "Never written" means something only when the audit read the code that uses the table: it must see it read.
+  const patterns = patternsOn(context, table);
+  if (patterns.some((p) => p.kind !== "select")) return null;
+  const joined = indexOf(context).joined.has(table);
+  if (patterns.length === 0 && !joined) return null;
+  return `${label(table)} looks like a lookup table (${table.columns.length} column${table.columns.length === 1 ? "" : "s"}, no time column, referenced by other tables and referencing none, read but never written by the code the audit read)`;
 }
 
 function label(table: Table): string {
