@@ -366,6 +366,8 @@ class LockingCheck {
     const name: string = constraint.conname ?? makeObjectName(rel.name, joinedColumnNames(columns), "fkey");
     const table = { schema: rel.schema, name: rel.name };
     const refName = referenced ? referenced.name : "the referenced table";
+    // A self-reference locks one table, named once.
+    const locked = referenced && referenced.key === rel.key ? rel.name : `${rel.name} and ${refName}`;
     const target = tableRef(rel.schema, rel.name);
     let fix: string | undefined;
     try {
@@ -388,8 +390,8 @@ class LockingCheck {
       kind: "add-foreign-key",
       name,
       severity: this.severityFor(table),
-      message: `Adding foreign key ${name} to existing table ${rel.name} without NOT VALID locks ${rel.name} and ${refName} against writes (SHARE ROW EXCLUSIVE) while it scans all of ${rel.name} to validate it.`,
-      summary: `ADD FOREIGN KEY ${name} blocks writes to ${rel.name} and ${refName} while it validates: add it NOT VALID, then VALIDATE.`,
+      message: `Adding foreign key ${name} to existing table ${rel.name} without NOT VALID locks ${locked} against writes (SHARE ROW EXCLUSIVE) while it scans all of ${rel.name} to validate it.`,
+      summary: `ADD FOREIGN KEY ${name} blocks writes to ${locked} while it validates: add it NOT VALID, then VALIDATE.`,
       details: [
         `${rel.key} ${this.history.whereCreated(rel.key)}. Add the constraint NOT VALID, which takes the locks only for a moment and checks new rows from then on, then VALIDATE CONSTRAINT, which scans the existing rows under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue.`,
         `Run the VALIDATE in a later migration or after a COMMIT: inside the same transaction the ADD's locks are still held while it scans.`,
