@@ -128,6 +128,8 @@ export interface ForeignKey {
   onDelete: FkAction;
   onUpdate: FkAction;
   notValid: boolean;
+  /** False for a PostgreSQL 18 `NOT ENFORCED` foreign key, which runs no check at all; absent or true otherwise. */
+  enforced?: boolean;
   location: Location;
 }
 
@@ -142,6 +144,8 @@ export interface Table {
   checkConstraints: string[];
   partitionBy: string | null;
   partitionOf: { schema: string; table: string } | null;
+  /** Parents named in `INHERITS (...)` (table inheritance, not partitioning), in declaration order; absent when none. */
+  inherits?: Array<{ schema: string; table: string }>;
   /** File order in which the table was (last) created. */
   createdInFileOrder: number;
   /** A materialized view: it holds rows and takes indexes, but no constraints (no primary key). */
@@ -311,11 +315,29 @@ export interface FindingDraft {
   key?: string;
   /** A short heading when the rule's own name does not fit this finding (one rule, several kinds of finding). */
   title?: string;
+  /**
+   * One short line a reviewer reads first: what is slow or risky, where, and the change that fixes it
+   * (`Deletes on sites scan call_logs: add idx_call_logs_site_id.`). Renderers build one from the title,
+   * table and fix when a rule gives none.
+   */
+  summary?: string;
+}
+
+/** A finding folded into another because both recommend the same index (e.g. fk-index into query-index). */
+export interface MergedFinding {
+  rule: string;
+  /** The folded finding's own fingerprint, as it would have been reported alone. */
+  id: string;
+  columns: string[];
+  key?: string;
+  message: string;
 }
 
 export interface Finding extends FindingDraft {
   /** Stable fingerprint, independent of line numbers. */
   id: string;
+  /** Findings of other rules that recommended this same index and were folded into this one. */
+  merged?: MergedFinding[];
   /** The migration set the finding belongs to, when the repository has several. */
   set?: string;
 }

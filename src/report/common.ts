@@ -64,3 +64,34 @@ export function formatLocation(location: Location): string {
 export function failsAt(findings: readonly Finding[], threshold: Severity | "never"): boolean {
   return findings.some((f) => meetsThreshold(f.severity, threshold));
 }
+
+/** A message up to this long serves as the short line when the rule gives none and the fix names no index. */
+const SHORT_LINE_CHARS = 200;
+
+/** The index name a fix creates or drops, when it is one CREATE INDEX / DROP INDEX statement. */
+function fixIndex(sql: string): { verb: "add" | "drop"; name: string } | null {
+  const create = /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[\w$]+)/i.exec(sql);
+  if (create) return { verb: "add", name: create[1] };
+  const drop = /^\s*DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?((?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?)/i.exec(sql);
+  return drop ? { verb: "drop", name: drop[1] } : null;
+}
+
+/**
+ * The line a reviewer reads first: the rule's own summary, or one built from what the finding is about
+ * (`Missing index on call_logs (reconnect_token): add idx_call_logs_reconnect_token.`).
+ */
+export function shortLine(f: Finding): string {
+  if (f.summary) return f.summary;
+  const table = f.table ? displayTable(f.table) : formatLocation(f.location);
+  const columns = f.columns.length > 0 ? ` (${f.columns.join(", ")})` : "";
+  const index = f.fix ? fixIndex(f.fix.sql) : null;
+  // With no index to name, a message that is already short says more than the title does.
+  const message = f.message.replace(/\s+/g, " ").trim();
+  if (!index && message.length <= SHORT_LINE_CHARS) return message;
+  return `${f.title ?? ruleTitle(f.rule)} on ${table}${columns}${index ? `: ${index.verb} ${index.name}` : ""}.`;
+}
+
+/** Every place the finding concerns beyond its own location (call sites, the other index), as `file:line`. */
+export function alsoConcerns(f: Finding): string[] {
+  return (f.related ?? []).map(formatLocation);
+}

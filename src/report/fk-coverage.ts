@@ -29,6 +29,8 @@ export function foreignKeyCoverage(schema: Schema, table: Table, fk: ForeignKey,
   const finding =
     findings.find((f) => f.rule === "fk-index" && f.table === qualified && f.key === fk.name) ??
     findings.find((f) => f.rule === "fk-index" && f.table === qualified && sameColumns(f.columns, fk.columns)) ??
+    // An fk-index finding folded into the query-index finding that recommends the same index.
+    findings.find((f) => f.table === qualified && f.merged?.some((m) => m.rule === "fk-index" && sameColumns(m.columns, fk.columns))) ??
     null;
   return { table, fk, index: finding ? null : servingIndex(schema, table, fk), finding };
 }

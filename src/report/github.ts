@@ -4,6 +4,7 @@ import type { AuditConfig } from "../core/config.js";
 import type { Finding, Severity } from "../core/types.js";
 import { atOrAbove, type Conclusion, type FindingsDiff } from "../diff/findings.js";
 import { docsUrl } from "../rules/rule.js";
+import { alsoConcerns, formatLocation, shortLine } from "./common.js";
 
 /** GitHub's cap on check-run `summary` and `text`. */
 export const CHECK_OUTPUT_LIMIT = 65_535;
@@ -60,16 +61,31 @@ function fence(content: string, info = ""): string {
   return `${ticks}${info}\n${content}\n${ticks}`;
 }
 
+/**
+ * The reasoning a reviewer opens when the short line and the SQL are not enough: the full message, the
+ * rule's details and the other places the finding concerns, collapsed.
+ */
+function reasoning(f: Finding, summaryText = "Why, and where it is used"): string {
+  const parts = [f.message.trim()];
+  if (f.details) parts.push(f.details.trim());
+  const also = alsoConcerns(f);
+  if (also.length > 0) parts.push(`Call sites and related places: ${[formatLocation(f.location), ...also].map((l) => `\`${l}\``).join(", ")}`);
+  parts.push(`[About this rule](${docsUrl(f.rule)})`);
+  return `<details>\n<summary>${summaryText}</summary>\n\n${parts.join("\n\n")}\n\n</details>`;
+}
+
+/** Short line, then the SQL, then the reasoning collapsed: the order of every place a finding is shown. */
 function findingBlock(f: Finding, options: { inline?: boolean } = {}): string {
   const lines = [`#### ${BADGE[f.severity]} \`${f.rule}\` on \`${f.table}\`${f.columns.length ? ` (${f.columns.join(", ")})` : ""}`];
-  lines.push(`${place(f)}${options.inline ? " · commented inline" : ""} · [rule](${docsUrl(f.rule)})`);
-  lines.push("", f.message);
+  lines.push(`${place(f)}${options.inline ? " · commented inline" : ""}`);
+  lines.push("", shortLine(f));
   if (f.fix) lines.push("", sqlBlock(f.fix.sql));
+  lines.push("", reasoning(f));
   return lines.join("\n");
 }
 
 function findingLine(f: Finding): string {
-  return `- ${BADGE[f.severity]} \`${f.rule}\` ${place(f)}: ${firstLine(f.message)}`;
+  return `- ${BADGE[f.severity]} \`${f.rule}\` ${place(f)}: ${firstLine(shortLine(f))}`;
 }
 
 function firstLine(text: string): string {
@@ -264,17 +280,23 @@ export interface InlinePlacement {
   suggestionReplaces?: boolean;
 }
 
+/**
+ * An inline review comment: one short line (severity, what is slow, where, the index that fixes it),
+ * then the suggestion or SQL, then the reasoning and call sites collapsed, then the marker.
+ */
 export function renderReviewComment(f: Finding, placement: InlinePlacement): string {
-  const parts = [`**${BADGE[f.severity]}** · \`${f.rule}\` · [why this matters](${docsUrl(f.rule)})`, "", f.message];
-  if (f.details) parts.push("", f.details);
+  const parts = [`**${BADGE[f.severity]}** ${shortLine(f)}`];
   if (placement.suggestion && f.fix) {
     const what = placement.suggestionReplaces ? "rewrites the statement" : "adds the fix right after the statement";
     parts.push("", `Suggested change (${what}):`, "", fence(placement.suggestion.join("\n"), "suggestion"));
   } else if (f.fix) {
     parts.push("", sqlBlock(f.fix.sql));
   }
-  parts.push("", findingMarker(f.id));
-  return parts.join("\n").slice(0, COMMENT_LIMIT);
+  const marker = findingMarker(f.id);
+  // The marker must survive the cut: it is how the app recognises its own comment.
+  const body = [...parts, "", reasoning(f, `Why (\`${f.rule}\`)`)].join("\n");
+  const room = COMMENT_LIMIT - marker.length - 2;
+  return `${body.length > room ? body.slice(0, room) : body}\n\n${marker}`;
 }
 
 export function renderReviewBody(count: number, headSha: string): string {

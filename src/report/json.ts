@@ -4,7 +4,7 @@ import { SEVERITIES, type Finding, type Severity } from "../core/types.js";
 import { TOOL_NAME, sortFindings } from "./common.js";
 
 /** A finding as the contract prints it: the pipeline's fields, without the rules' internal `key` and `title`. */
-export type JsonFinding = Pick<Finding, "id" | "rule" | "severity" | "table" | "columns" | "message" | "location" | "fix" | "set" | "details" | "related">;
+export type JsonFinding = Pick<Finding, "id" | "rule" | "severity" | "table" | "columns" | "message" | "location" | "fix" | "set" | "details" | "related" | "merged" | "summary">;
 
 export interface JsonSummary {
   findings: number;
@@ -63,7 +63,9 @@ function toJsonFinding(f: Finding): JsonFinding {
   };
   if (f.fix) out.fix = { sql: f.fix.sql, ...(f.fix.placement ? { placement: f.fix.placement } : {}) };
   if (f.set !== undefined) out.set = f.set;
+  if (f.summary) out.summary = f.summary;
   if (f.details) out.details = f.details;
   if (f.related && f.related.length > 0) out.related = f.related.map((l) => ({ file: l.file, line: l.line, column: l.column }));
+  if (f.merged && f.merged.length > 0) out.merged = f.merged.map((m) => ({ ...m, columns: [...m.columns] }));
   return out;
 }

@@ -15,10 +15,12 @@ import {
   displayTableOf,
   formatLocation,
   ruleTitle,
+  shortLine,
   sortFindings,
   type RuleInfo,
 } from "./common.js";
 import { coverageNote, foreignKeyCoverage } from "./fk-coverage.js";
+import { settledLocksSection, splitSettledLocks } from "./settled-locks.js";
 
 export interface MarkdownOptions {
   /** Tool version, shown in the header. */
@@ -60,8 +62,10 @@ export function renderMarkdown(result: AuditResult, options: MarkdownOptions): s
   out.push(`**Result:** ${countLine(findings)}`);
   out.push("");
 
+  // Lock findings on migrations that already ran are grouped at the end instead of listed one by one.
+  const { main, settled } = splitSettledLocks(result, findings);
   out.push("## TL;DR (Pre-Triaged)", "");
-  out.push(...tldr(result, findings, ran));
+  out.push(...tldr(result, main, ran, settled.length));
   out.push("---", "");
 
   if (result.sets.length === 0) {
@@ -75,8 +79,9 @@ export function renderMarkdown(result: AuditResult, options: MarkdownOptions): s
     out.push(...queryPatternAnalysis(setResult, setFindings, suffix, ran));
   }
 
-  out.push(...detailedFindings(findings.filter((f) => f.rule !== "parse-error"), multi));
-  out.push(...recommendedActions(findings));
+  out.push(...detailedFindings(main.filter((f) => f.rule !== "parse-error"), multi));
+  out.push(...settledLocksSection(settled, options.config));
+  out.push(...recommendedActions(main));
   out.push(...inputProblems(result));
   for (const setResult of result.sets) {
     out.push(...appendix(setResult, multi ? ` — \`${setResult.set.name}\`` : ""));
@@ -109,7 +114,7 @@ function countLine(findings: readonly Finding[]): string {
   return SEVERITIES.map((s) => `${findings.filter((f) => f.severity === s).length} ${SEVERITY_WORD[s]}`).join(", ");
 }
 
-function tldr(result: AuditResult, findings: readonly Finding[], ran: RuleRan): string[] {
+function tldr(result: AuditResult, findings: readonly Finding[], ran: RuleRan, settledLocks = 0): string[] {
   const out: string[] = [];
   const multi = result.sets.length > 1;
   for (const severity of SEVERITIES) {
@@ -132,6 +137,9 @@ function tldr(result: AuditResult, findings: readonly Finding[], ran: RuleRan): 
       shown += group.length;
     }
     if (shown < items.length) bullets.push(`- …and ${items.length - shown} more (see Detailed Findings)`);
+    if (severity === "routine" && settledLocks > 0) {
+      bullets.push(`- ${plural(settledLocks, "lock finding")} on migrations that already ran, grouped under Lock Findings on Migrations That Already Ran`);
+    }
     if (severity === "noted") bullets.push(...positiveNotes(result, findings, ran));
     out.push(...(bullets.length ? bullets : ["- None"]), "");
   }
@@ -156,7 +164,7 @@ function positiveNotes(result: AuditResult, findings: readonly Finding[], ran: R
   for (const setResult of result.sets) {
     const where = multi ? ` in \`${setResult.set.name}\`` : "";
     const setFindings = findingsOfSet(findings, setResult, multi);
-    const coverage = setResult.schema.tables.flatMap((t) => t.foreignKeys.map((fk) => foreignKeyCoverage(setResult.schema, t, fk, setFindings)));
+    const coverage = setResult.schema.tables.flatMap((t) => t.foreignKeys.filter((fk) => fk.enforced !== false).map((fk) => foreignKeyCoverage(setResult.schema, t, fk, setFindings)));
     const covered = coverage.filter((c) => c.index).length;
     if (coverage.length > 0) {
       notes.push(
@@ -282,7 +290,9 @@ function indexAnalysis(setResult: SetResult, findings: readonly Finding[], confi
   for (const c of coverage) {
     const name = cell(displayTableOf(c.table.schema, c.table.name));
     const columns = cell(c.fk.columns.join(", "));
-    if (c.index) {
+    if (c.fk.enforced === false) {
+      out.push(`| ${name} | ${columns} | ➖ | NOT ENFORCED: PostgreSQL runs no check on deletes or updates of ${cell(displayTableOf(c.fk.references.schema, c.fk.references.table))} |`);
+    } else if (c.index) {
       out.push(`| ${name} | ${columns} | ✅ | ${cell(coverageNote(c.index))} |`);
     } else if (c.finding) {
       out.push(`| ${name} | ${columns} | ❌ | ${severityCell(c.finding.severity)} - ${cell(c.finding.message)} |`);
@@ -290,8 +300,10 @@ function indexAnalysis(setResult: SetResult, findings: readonly Finding[], confi
       out.push(`| ${name} | ${columns} | ❌ | No index leads with these columns (finding suppressed or rule off) |`);
     }
   }
-  const covered = coverage.filter((c) => c.index).length;
-  out.push("", `**${covered} of ${coverage.length}** foreign keys have an index on the referencing side.`, "");
+  const enforced = coverage.filter((c) => c.fk.enforced !== false);
+  const covered = enforced.filter((c) => c.index).length;
+  const unenforced = coverage.length - enforced.length;
+  out.push("", `**${covered} of ${enforced.length}** foreign keys have an index on the referencing side${unenforced ? ` (and ${unenforced} NOT ENFORCED, which need none)` : ""}.`, "");
   return out;
 }
 
@@ -433,12 +445,16 @@ function detailedFindings(findings: readonly Finding[], multi: boolean): string[
     out.push(`**Severity:** ${severityCell(f.severity)}  `);
     out.push(`**Rule:** [\`${f.rule}\`](${docsUrl(f.rule)})  `);
     out.push(`**Location:** \`${formatLocation(f.location)}\`${multi && f.set ? ` (migration set \`${f.set}\`)` : ""}`, "");
+    // The order every renderer shares: the short line, the SQL, then the reasoning and call sites collapsed.
+    out.push(shortLine(f), "");
+    if (f.fix) out.push("**Recommended Fix:**", ...sqlBlock(f.fix.sql), "");
+    out.push("<details>", "<summary>Why, and where it is used</summary>", "");
     out.push(f.message.trim(), "");
     if (f.details) out.push(f.details.trim(), "");
     if (f.related && f.related.length > 0) {
       out.push(`**Also concerns:** ${f.related.map((l) => `\`${formatLocation(l)}\``).join(", ")}`, "");
     }
-    if (f.fix) out.push("**Recommended Fix:**", ...sqlBlock(f.fix.sql), "");
+    out.push("</details>", "");
   });
   if (findings.length > DETAILED_LIMIT) {
     out.push(`…and ${findings.length - DETAILED_LIMIT} more findings; \`--format json\` lists every one.`, "");

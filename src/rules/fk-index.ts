@@ -3,10 +3,12 @@
 // `SELECT 1 FROM ONLY child WHERE fk1 = $1 [AND fk2 = $2 ...] FOR KEY SHARE OF child`,
 // so the index must have the FK columns as its leading keys (any order) and a predicate
 // that `fk = $n` proves (none, or only IS NOT NULL on those columns).
-import type { FindingDraft, ForeignKey, Index, Schema, Table } from "../core/types.js";
-import { columnRefName, conjuncts, isKnownSmall, isLarge, keyLabel, partitionAncestors, predicateAst, tableIndexes } from "./model.js";
+import type { FindingDraft, ForeignKey, Index, Schema, Severity, Table } from "../core/types.js";
+import { findTableExact } from "../schema/lookup.js";
+import { columnRefName, conjuncts, expectedRows, isKnownSmall, isLarge, keyLabel, partitionAncestors, predicateAst, tableIndexes } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { qualifiedName, recommendedIndexName, tableRef, quoteIdent } from "./sql-text.js";
+import { growth, liveDeletePath, softDeleteRule } from "./table-evidence.js";
 
 const ACTIONS_THAT_WRITE = new Set(["cascade", "set null", "set default"]);
 
@@ -22,6 +24,11 @@ export function whyIndexCannotServe(index: Index, fkColumns: string[]): string |
   }
   if (method !== "btree") {
     return `is a ${method.toUpperCase()} index; the check's equality lookup needs a btree (or single-column hash) index`;
+  }
+  // A unique index (or primary key) whose keys all lie among the FK columns finds at most one row for
+  // the check's `fk1 = $1 AND fk2 = $2 ...`: PostgreSQL's RI query uses it and stops there.
+  if (index.unique && index.keys.length > 0 && index.keys.length <= fkColumns.length && index.keys.every((k) => k.column !== undefined && wanted.has(k.column))) {
+    return predicateProblem(index, wanted);
   }
   const leading = index.keys.slice(0, fkColumns.length);
   const leadingMatch = leading.length === fkColumns.length && leading.every((k) => k.column !== undefined && wanted.has(k.column));
@@ -62,7 +69,51 @@ function sameForeignKey(a: ForeignKey, b: ForeignKey): boolean {
   );
 }
 
+/**
+ * IMPORTANT needs evidence: a code path that deletes parent rows (directly or through a cascade) while
+ * the child grows, or a size hint saying the child is large under a key the database writes through.
+ * Everything else is ROUTINE. `why` completes "IMPORTANT/ROUTINE because ...".
+ */
+function weighSeverity(
+  context: RuleContext,
+  table: Table,
+  parent: Table | undefined,
+  fk: ForeignKey,
+  writesThrough: boolean,
+  softDeleted: boolean,
+): { severity: Severity; why: string } {
+  const child = table.schema === "public" ? table.name : qualifiedName(table.schema, table.name);
+  const parentName = fk.references.schema === "public" ? fk.references.table : qualifiedName(fk.references.schema, fk.references.table);
+  // The check reads `FROM ONLY` this table (ri_triggers.c): an inheritance parent's own rows, usually few,
+  // while the rows that matter sit in INHERITS children, which do not inherit the foreign key at all.
+  const heirs = context.schema.tables.filter((t) => t.inherits?.some((p) => p.schema === table.schema && p.table === table.name));
+  if (heirs.length > 0) {
+    const names = heirs.slice(0, 3).map((t) => t.name).join(", ") + (heirs.length > 3 ? ` and ${heirs.length - 3} more` : "");
+    return {
+      severity: "noted",
+      why: `${child} is an inheritance parent (of ${names}): the check reads only ${child}'s own rows, which in an inheritance hierarchy are usually few, and PostgreSQL does not inherit foreign keys to INHERITS children, so their rows are not checked at all`,
+    };
+  }
+  if (isKnownSmall(context.config, table)) {
+    return { severity: "routine", why: `the size hint says ${child} holds about ${expectedRows(context.config, table)!.toLocaleString("en-US")} rows, so each scan is short` };
+  }
+  const deletes = parent && !softDeleted ? liveDeletePath(context, parent) : null;
+  const grows = growth(context, table);
+  if (deletes && grows) return { severity: "important", why: `${deletes.text}, and ${grows.text}` };
+  if (isLarge(context.config, table) && writesThrough && !softDeleted) {
+    return { severity: "important", why: `${grows?.text ?? `${child} is large (size hint)`}, and ON ${fk.onDelete !== "no action" && fk.onDelete !== "restrict" ? `DELETE ${fk.onDelete.toUpperCase()}` : `UPDATE ${fk.onUpdate.toUpperCase()}`} writes through to it on every parent change` };
+  }
+  if (softDeleted) return { severity: "routine", why: `a rule turns deletes on ${parentName} into updates, so only key updates reach the check` };
+  if (!deletes) {
+    const known = parent ? "" : `, and ${parentName} is not created by these migrations`;
+    return { severity: "routine", why: `no code path the audit read deletes ${parentName} rows${known}; the check runs on deletes made elsewhere (by hand, by another service)${grows ? `, though ${grows.text}` : ""}` };
+  }
+  return { severity: "routine", why: `${deletes.text}, but nothing shows ${child} growing (no size hint, time column or insert path in the code)` };
+}
+
 function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk: ForeignKey): FindingDraft | null {
+  // NOT ENFORCED (PostgreSQL 18): no trigger, no check on parent deletes or updates, nothing to serve.
+  if (fk.enforced === false) return null;
   const ancestors = partitionAncestors(schema, table);
   // A partition inherits its parent's foreign key; the parent's finding covers it.
   if (ancestors.some((parent) => parent.foreignKeys.some((pfk) => sameForeignKey(pfk, fk)))) return null;
@@ -78,19 +129,27 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
   const child = qualifiedName(table.schema, table.name);
   const parent = qualifiedName(fk.references.schema, fk.references.table);
   const fkCols = fk.columns.join(", ");
-  const referenced = fk.references.columns.length > 0 ? `${fk.references.table}(${fk.references.columns.join(", ")})` : fk.references.table;
+  // Outside public the schema is named: `auth.users(id)` and `users(id)` are different tables.
+  const parentLabel = fk.references.schema === "public" ? fk.references.table : parent;
+  const childLabel = table.schema === "public" ? table.name : child;
+  const referenced = fk.references.columns.length > 0 ? `${parentLabel}(${fk.references.columns.join(", ")})` : parentLabel;
   const writes = [fk.onDelete, fk.onUpdate].filter((action) => ACTIONS_THAT_WRITE.has(action));
   const large = isLarge(context.config, table);
-  // A key the database itself writes through (cascade, set null/default) turns every parent delete into a scan
-  // of the child; a plain key only makes the rare parent delete slow, whatever the child's size.
-  const severity = writes.length > 0 && !isKnownSmall(context.config, table) ? "important" : "routine";
+  const parentTable = findTableExact(schema, fk.references.schema, fk.references.table);
+  // A rule that turns DELETE on the parent into an UPDATE: no delete, so no check and no cascade on delete.
+  const softDelete = parentTable ? softDeleteRule(context, parentTable) : undefined;
+  if (softDelete && !ACTIONS_THAT_WRITE.has(fk.onUpdate)) return null;
+  const { severity, why } = weighSeverity(context, table, parentTable, fk, writes.length > 0, Boolean(softDelete));
 
   const lookup = fk.columns.map((c, i) => `${quoteIdent(c)} = $${i + 1}`).join(" AND ");
   const paragraphs = [
+    `${severity.toUpperCase()} because ${why}.`,
     `PostgreSQL enforces this foreign key from the referenced side: every DELETE of a row in ${parent}, and every UPDATE of its key, runs \`SELECT 1 FROM ONLY ${tableRef(table.schema, table.name)} WHERE ${lookup} FOR KEY SHARE\`. ` +
       `With no index whose leading columns are (${fkCols}), each of those checks reads all of ${child}, while the deleting transaction holds its locks.`,
   ];
-  if (fk.onDelete !== "no action" && fk.onDelete !== "restrict") {
+  if (softDelete) {
+    paragraphs.push(`Deletes on ${parent} never run: the rule at ${softDelete.location.file}:${softDelete.location.line} turns each into an UPDATE. Only key updates, which ON UPDATE ${fk.onUpdate.toUpperCase()} writes through, reach ${child}.`);
+  } else if (fk.onDelete !== "no action" && fk.onDelete !== "restrict") {
     paragraphs.push(`ON DELETE ${fk.onDelete.toUpperCase()} means each delete in ${parent} also has to find and change the referencing rows in ${child}, which without an index is a full scan per deleted row.`);
   }
   if (fk.onUpdate !== "no action" && fk.onUpdate !== "restrict") {
@@ -118,7 +177,8 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
     severity,
     table: child,
     columns: [...fk.columns],
-    message: `Foreign key ${table.name}(${fkCols}) → ${referenced} has no index on ${table.name}(${fkCols}), so deletes and key updates on ${fk.references.table} scan ${table.name}.`,
+    message: `Foreign key ${childLabel}(${fkCols}) → ${referenced} has no index on ${childLabel}(${fkCols}), so deletes and key updates on ${parentLabel} scan ${childLabel}.`,
+    summary: `${softDelete ? "Key updates" : "Deletes"} on ${parentLabel} scan ${childLabel} (no index on ${fkCols}): add ${name}.`,
     details: paragraphs.join("\n\n"),
     location: fk.location,
     key: `${parent}(${fk.references.columns.join(",")})`,

@@ -4,6 +4,7 @@
 import type { FindingDraft, Severity, Statement } from "../core/types.js";
 import { deparseNode } from "../sql/parser.js";
 import { findTable, isLarge } from "./model.js";
+import { lookupShape } from "./table-evidence.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { insertConcurrently, joinedColumnNames, makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
 import { transactionAdvice } from "./transactions.js";
@@ -73,6 +74,8 @@ interface Draft {
   kind: string;
   name: string;
   message: string;
+  /** The reviewer's first line: what the statement blocks, and the change that avoids it. */
+  summary: string;
   details: string[];
   fix?: string;
   severity: Severity;
@@ -86,7 +89,15 @@ class LockingCheck {
 
   private severityFor(table: { schema: string; name: string } | null): Severity {
     const model = table ? findTable(this.context.schema, table.schema, table.name) : undefined;
-    return model && isLarge(this.context.config, model) ? "important" : "routine";
+    if (model && isLarge(this.context.config, model)) return "important";
+    return model && lookupShape(this.context, model) ? "noted" : "routine";
+  }
+
+  /** The sentence that says why a lock finding is NOTED: the table holds a handful of rows. */
+  smallTableNote(table: { schema: string; name: string } | null): string[] {
+    const model = table ? findTable(this.context.schema, table.schema, table.name) : undefined;
+    const reason = model && !isLarge(this.context.config, model) ? lookupShape(this.context, model) : null;
+    return reason ? [`NOTED because ${reason}: on a table that small the lock lasts milliseconds.`] : [];
   }
 
   private isPartitioned(key: string, schema: string, name: string): boolean {
@@ -112,6 +123,7 @@ class LockingCheck {
       name,
       severity: advice.certainFailure ? "important" : "routine",
       message: `${what} CONCURRENTLY cannot run inside a transaction block, and ${advice.why}, so this migration fails with SQLSTATE 25001.`,
+      summary: `${what} CONCURRENTLY fails inside a transaction (SQLSTATE 25001): run it outside one.`,
       details: [
         `PostgreSQL builds or drops an index concurrently in several transactions of its own, waiting for other transactions in between; it refuses to do that inside an open transaction.`,
         advice.remedy,
@@ -194,6 +206,7 @@ class LockingCheck {
       name,
       severity: this.severityFor(table),
       message: `${what} on existing table ${rel.name} without CONCURRENTLY takes a SHARE lock that blocks all writes to ${rel.name} until the build finishes.`,
+      summary: `${what} blocks writes to ${rel.name} while it builds: ${partitioned ? "build it per partition with CONCURRENTLY, then attach" : "add CONCURRENTLY"}.`,
       details,
       fix,
     });
@@ -244,6 +257,7 @@ class LockingCheck {
           name: label,
           severity: this.severityFor(table),
           message: `DROP INDEX ${label} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock that blocks reads and writes on ${table ? table.name : "its table"} while it waits and runs.`,
+          summary: `DROP INDEX ${label} blocks reads and writes on ${table ? table.name : "its table"}${fix ? ": add CONCURRENTLY" : ""}.`,
           details,
           fix,
         });
@@ -282,6 +296,7 @@ class LockingCheck {
       name: target,
       severity: this.severityFor(table),
       message: `REINDEX ${what} ${target} without CONCURRENTLY blocks writes${table ? ` to ${table.name}` : ""} until the rebuild finishes.`,
+      summary: `REINDEX ${what} ${target} blocks writes${table ? ` to ${table.name}` : ""}: add CONCURRENTLY.`,
       details,
       fix: insertConcurrently(statement.sql, ["INDEX", "TABLE", "SCHEMA", "DATABASE"]) ?? undefined,
     });
@@ -339,6 +354,7 @@ class LockingCheck {
       name,
       severity: this.severityFor(table),
       message: `ADD ${kindWord} on existing table ${rel.name} builds its index under an ACCESS EXCLUSIVE lock, blocking reads and writes on ${rel.name} for the whole build.`,
+      summary: `ADD ${kindWord} blocks reads and writes on ${rel.name} for the whole index build: build the index CONCURRENTLY first.`,
       details,
       fix,
     });
@@ -350,6 +366,8 @@ class LockingCheck {
     const name: string = constraint.conname ?? makeObjectName(rel.name, joinedColumnNames(columns), "fkey");
     const table = { schema: rel.schema, name: rel.name };
     const refName = referenced ? referenced.name : "the referenced table";
+    // A self-reference locks one table, named once.
+    const locked = referenced && referenced.key === rel.key ? rel.name : `${rel.name} and ${refName}`;
     const target = tableRef(rel.schema, rel.name);
     let fix: string | undefined;
     try {
@@ -372,7 +390,8 @@ class LockingCheck {
       kind: "add-foreign-key",
       name,
       severity: this.severityFor(table),
-      message: `Adding foreign key ${name} to existing table ${rel.name} without NOT VALID locks ${rel.name} and ${refName} against writes (SHARE ROW EXCLUSIVE) while it scans all of ${rel.name} to validate it.`,
+      message: `Adding foreign key ${name} to existing table ${rel.name} without NOT VALID locks ${locked} against writes (SHARE ROW EXCLUSIVE) while it scans all of ${rel.name} to validate it.`,
+      summary: `ADD FOREIGN KEY ${name} blocks writes to ${locked} while it validates: add it NOT VALID, then VALIDATE.`,
       details: [
         `${rel.key} ${this.history.whereCreated(rel.key)}. Add the constraint NOT VALID, which takes the locks only for a moment and checks new rows from then on, then VALIDATE CONSTRAINT, which scans the existing rows under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue.`,
         `Run the VALIDATE in a later migration or after a COMMIT: inside the same transaction the ADD's locks are still held while it scans.`,
@@ -411,7 +430,8 @@ export const indexLocking: Rule = {
         table: d.table ? `${d.table.schema}.${d.table.name}` : "",
         columns: d.columns,
         message: d.message,
-        details: d.details.join("\n\n"),
+        summary: d.summary,
+        details: (d.severity === "noted" && d.kind !== "concurrently-in-transaction" ? [...check.smallTableNote(d.table), ...d.details] : d.details).join("\n\n"),
         location: d.statement.location,
         key: `${d.kind}:${d.name}:${d.statement.location.file}`,
         ...(d.fix ? { fix: { sql: d.fix, placement: replacesWholeStatement(d) && !failsInPlace(d, context) ? "replace" : "separate" } } : {}),

@@ -76,7 +76,8 @@ function covers(wider: Index, narrower: Index): Relation {
 interface Verdict {
   drop: Index;
   keep: Index;
-  relation: "duplicate" | "prefix";
+  /** `overlap`: two unique indexes enforce the same uniqueness; noted, never dropped. */
+  relation: "duplicate" | "prefix" | "overlap";
 }
 
 function findRedundant(context: RuleContext, table: Table): Verdict[] {
@@ -90,7 +91,9 @@ function findRedundant(context: RuleContext, table: Table): Verdict[] {
   };
   /** `a` is to be dropped in favour of `b`. */
   const loses = (a: Index, b: Index): boolean => {
-    if (a.constraint) return false;
+    // Uniqueness is a constraint, not redundancy: a unique index (partial or not) is never the one dropped,
+    // so every drop advised leaves every constraint in place.
+    if (a.constraint || a.unique) return false;
     if (!covers(b, a)) return false;
     if (!covers(a, b)) return true;
     // Each does the other's work: keep the constraint's index, else the older one.
@@ -112,6 +115,12 @@ function findRedundant(context: RuleContext, table: Table): Verdict[] {
     const relation = keep ? covers(keep, drop) : null;
     if (keep && relation) verdicts.push({ drop, keep, relation });
   }
+  // Two unique indexes with the same keys and predicate: noted once, at the later (or non-constraint) one.
+  const unique = indexes.filter((i) => i.unique);
+  for (const a of unique) {
+    const twin = unique.find((b) => b !== a && covers(b, a) === "duplicate" && covers(a, b) === "duplicate" && (Boolean(a.constraint) === Boolean(b.constraint) ? createdBefore(b, a) : Boolean(b.constraint)));
+    if (twin) verdicts.push({ drop: a, keep: twin, relation: "overlap" });
+  }
   return verdicts;
 }
 
@@ -123,12 +132,36 @@ function describe(index: Index): string {
   return `${index.name}${what} on (${keys})${include}${where}`;
 }
 
+/** Two unique indexes that enforce the same thing: a note, with no DROP, since each is a constraint. */
+function overlapFinding(context: RuleContext, table: Table, a: Index, b: Index): FindingDraft {
+  const later = compareCreation(context.set, a.location, b.location) >= 0 ? a : b;
+  const keys = a.keys.map(keyLabel).join(", ");
+  return {
+    rule: "redundant-index",
+    severity: "noted",
+    table: qualifiedName(table.schema, table.name),
+    columns: a.keys.map(keyLabel),
+    title: "Overlapping unique indexes",
+    message: `Unique indexes ${a.name} and ${b.name} on ${table.name}(${keys}) enforce the same uniqueness; every write maintains both.`,
+    summary: `${a.name} and ${b.name} enforce the same uniqueness on ${table.name}(${keys}); no drop is advised.`,
+    details: [
+      `${describe(a)} and ${describe(b)} have the same keys and predicate.`,
+      `The audit does not advise dropping either: a unique index is a constraint, and whether one of the two can go depends on what refers to it by name (ON CONFLICT ON CONSTRAINT, a foreign key that references it, replica identity). Decide that by hand; no fix is proposed.`,
+    ].join("\n\n"),
+    location: later.location,
+    related: [later === a ? b.location : a.location],
+    key: a.name,
+  };
+}
+
 function toFinding(context: RuleContext, table: Table, verdict: Verdict): FindingDraft {
-  const { drop, keep, relation } = verdict;
+  const { drop, keep } = verdict;
+  if (verdict.relation === "overlap") return overlapFinding(context, table, drop, keep);
+  const relation = verdict.relation;
   const child = qualifiedName(table.schema, table.name);
   const later = compareCreation(context.set, drop.location, keep.location) >= 0 ? drop : keep;
   const why =
-    relation === "duplicate"
+    relation === "duplicate" || drop.keys.length === keep.keys.length
       ? `${drop.name} has the same keys as ${keep.name}${drop.keys.every((k, i) => sameKey(k, keep.keys[i])) ? "" : " (in reverse order, which a backward scan reads the same way)"}`
       : `the keys of ${drop.name} are a leading prefix of ${keep.name}'s, so ${keep.name} serves every lookup and sort ${drop.name} serves`;
   const indexRef = table.schema === "public" ? quoteIdent(drop.name) : `${quoteIdent(table.schema)}.${quoteIdent(drop.name)}`;
@@ -148,9 +181,10 @@ function toFinding(context: RuleContext, table: Table, verdict: Verdict): Findin
     table: child,
     columns: drop.keys.map(keyLabel),
     message:
-      relation === "duplicate"
+      relation === "duplicate" || drop.keys.length === keep.keys.length
         ? `Index ${drop.name} duplicates ${keep.name} on ${table.name}; drop ${drop.name}.`
         : `Index ${drop.name} on ${table.name}(${drop.keys.map(keyLabel).join(", ")}) is a prefix of ${keep.name}(${keep.keys.map(keyLabel).join(", ")}); drop ${drop.name}.`,
+    summary: `${drop.name} on ${table.name} is never needed: ${keep.name} serves every lookup it serves. Drop it to save writes.`,
     details: paragraphs.join("\n\n"),
     location: later.location,
     related: [later === drop ? keep.location : drop.location],

@@ -1,7 +1,7 @@
 // Runs every enabled rule over each migration set, then finishes the findings: configured
 // severities, ignore entries, suppression comments, stable ids, one order.
 import type { AuditConfig } from "../core/config.js";
-import { compareFindings, fingerprint } from "../core/findings.js";
+import { compareFindings, fingerprint, severityRank } from "../core/findings.js";
 import type { AccessPattern, Finding, FindingDraft, InputProblem, MigrationSet, Schema, Statement, Suppression } from "../core/types.js";
 import { parseSql, scanSql } from "../sql/parser.js";
 import { ALL_RULES } from "./index.js";
@@ -163,7 +163,72 @@ export function runRules(sets: RuleInput[], globalProblems: InputProblem[], conf
     }
   }
   withholdUnparseableFixes(findings);
-  return findings.sort(compareFindings);
+  return mergeSameIndex(findings).sort(compareFindings);
+}
+
+// ---------------------------------------------------------------- one recommendation per index
+
+/** The index a fix creates: table, plain key columns in order, and the WHERE's AST, or null when it is not one CREATE INDEX. */
+function createdIndex(sql: string): { table: string; keys: Array<string | null>; where: Record<string, any> | null } | null {
+  const outcome = parseSql(sql);
+  if (!outcome.ok || outcome.statements.length !== 1) return null;
+  const stmt = outcome.statements[0].ast.IndexStmt;
+  if (!stmt?.relation?.relname || (stmt.accessMethod && stmt.accessMethod !== "btree")) return null;
+  const keys = (stmt.indexParams ?? []).map((p: Record<string, any>) => (p.IndexElem?.name as string | undefined) ?? null);
+  return { table: `${stmt.relation.schemaname ?? "public"}.${stmt.relation.relname}`, keys, where: stmt.whereClause ?? null };
+}
+
+/** True when `fk = $n` on these columns proves the predicate: none, or only IS NOT NULL on them. */
+function foreignKeyLookupProves(where: Record<string, any> | null, columns: string[]): boolean {
+  if (!where) return true;
+  const terms: Record<string, any>[] = where.BoolExpr?.boolop === "AND_EXPR" ? where.BoolExpr.args : [where];
+  return terms.every((t) => {
+    const fields = t.NullTest?.nulltesttype === "IS_NOT_NULL" ? t.NullTest.arg?.ColumnRef?.fields : undefined;
+    return fields !== undefined && columns.includes(fields[fields.length - 1]?.String?.sval);
+  });
+}
+
+/**
+ * When fk-index and query-index recommend the same index (same table and set; the query's index leads
+ * with the foreign key's columns, in any order, under a predicate the RI lookup proves), the two become
+ * one finding: the query-index finding keeps its id, its fix and its call sites, takes the higher
+ * severity, gives both reasons, and lists the fk-index finding under `merged`.
+ */
+function mergeSameIndex(findings: Finding[]): Finding[] {
+  const foreignKeys = findings.filter((f) => f.rule === "fk-index" && f.fix);
+  if (foreignKeys.length === 0) return findings;
+  const folded = new Set<Finding>();
+  const queries = findings.filter((f) => f.rule === "query-index" && f.fix);
+  for (const query of queries) {
+    const created = createdIndex(query.fix!.sql);
+    if (!created || created.table !== query.table) continue;
+    for (const fk of foreignKeys) {
+      if (folded.has(fk) || fk.table !== query.table || fk.set !== query.set) continue;
+      const leading = created.keys.slice(0, fk.columns.length);
+      if (leading.length !== fk.columns.length || !fk.columns.every((c) => leading.includes(c))) continue;
+      if (!foreignKeyLookupProves(created.where, fk.columns)) continue;
+      folded.add(fk);
+      if (severityRank(fk.severity) < severityRank(query.severity)) query.severity = fk.severity;
+      query.title = `${ruleTitle(query)} that also covers a foreign key`;
+      query.message = `${query.message} The same index covers foreign key ${fkLabel(fk)}.`;
+      if (query.summary) query.summary = `${query.summary.replace(/\.$/, "")}; it also covers foreign key ${fkLabel(fk)}.`;
+      query.details = [query.details, `Foreign key ${fkLabel(fk)}: ${fk.details ?? fk.message}`].filter(Boolean).join("\n\n");
+      query.related = [...(query.related ?? []), fk.location];
+      query.merged = [...(query.merged ?? []), { rule: fk.rule, id: fk.id, columns: fk.columns, ...(fk.key !== undefined ? { key: fk.key } : {}), message: fk.message }];
+    }
+  }
+  return folded.size === 0 ? findings : findings.filter((f) => !folded.has(f));
+}
+
+function ruleTitle(f: Finding): string {
+  return f.title ?? "Missing index";
+}
+
+/** `call_logs(site_id) → sites(id)`: the fk-index finding's key names the referenced side. */
+function fkLabel(fk: Finding): string {
+  const table = fk.table.startsWith("public.") ? fk.table.slice("public.".length) : fk.table;
+  const referenced = fk.key?.startsWith("public.") ? fk.key.slice("public.".length) : fk.key;
+  return `${table}(${fk.columns.join(", ")})${referenced ? ` → ${referenced}` : ""}`;
 }
 
 /**

@@ -48,6 +48,8 @@ export function addForeignKey(r: ReplayState, table: Table, constraint: any, col
     onDelete: FK_ACTIONS[constraint.fk_del_action as string] ?? "no action",
     onUpdate: FK_ACTIONS[constraint.fk_upd_action as string] ?? "no action",
     notValid: honourNotValid && (constraint.skip_validation === true || constraint.initially_valid === false),
+    // PostgreSQL 18: the parser sets is_enforced for an enforced key; a table constraint's NOT ENFORCED omits it.
+    enforced: constraint.is_enforced === true || (constraint.is_enforced === undefined && constraint.skip_validation !== true),
     location: r.at(constraint.location),
   };
   table.foreignKeys.push(fk);

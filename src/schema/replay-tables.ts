@@ -45,6 +45,7 @@ export function createTable(r: ReplayState, node: any, schemaOverride: string | 
     .filter((t: Table | undefined): t is Table => t !== undefined);
   const parent: Table | undefined = node.partbound ? parents[0] : undefined;
   if (parent) table.partitionOf = { schema: parent.schema, table: parent.name };
+  else if (parents.length > 0) table.inherits = parents.map((p: Table) => ({ schema: p.schema, table: p.name }));
 
   const state = r.state(table);
   // Columns a parent gains later reach INHERITS children too, which the model does not follow; a
@@ -201,6 +202,12 @@ export function readColumnDef(
       case "CONSTR_FOREIGN":
         into.foreignKeys.push({ constraint, columns: [name] });
         break;
+      case "CONSTR_ATTR_NOT_ENFORCED": {
+        // A column's `REFERENCES ... NOT ENFORCED` arrives as an attribute after the constraint it modifies.
+        const last = into.foreignKeys[into.foreignKeys.length - 1];
+        if (last?.columns[0] === name) last.constraint = { ...last.constraint, is_enforced: false };
+        break;
+      }
       default:
         break;
     }

@@ -27,6 +27,8 @@ const CALLS = [
 const CALLS_FIXED = CALLS + "create index idx_call_logs_organization_id on call_logs (organization_id);\n";
 
 const MIGRATIONS = "supabase/migrations";
+// A size hint makes the cascading key's missing index IMPORTANT (without one, fk-index wants a delete path in code).
+const SIZES = "tables:\n  call_logs:\n    rows: 1000000\n";
 
 let h: Harness;
 let repoCount = 0;
@@ -44,7 +46,7 @@ async function newRepo(files: Record<string, string> = {}): Promise<RepoHandle> 
   return h.standin.createRepo({
     owner: "acme",
     name: `shop-${++repoCount}`,
-    files: { [`${MIGRATIONS}/20240101000000_init.sql`]: INIT, "README.md": "# shop\n", ...files },
+    files: { [`${MIGRATIONS}/20240101000000_init.sql`]: INIT, "README.md": "# shop\n", ".github/index-audit.yml": SIZES, ...files },
   });
 }
 

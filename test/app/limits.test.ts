@@ -16,6 +16,7 @@ it("a huge pull request in a truncated tree still gets its verdict, with notes o
     files: {
       "supabase/migrations/20240101000000_init.sql": "create table organizations (id uuid primary key);\n",
       "README.md": "# monolith\n",
+      ".github/index-audit.yml": "tables:\n  call_logs:\n    rows: 1000000\n",
     },
   });
   const notes = Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`z-notes/note-${String(i).padStart(3, "0")}.md`, `note ${i}\n`]));
@@ -43,7 +44,10 @@ it("more new findings on changed lines than one review holds: the rest go to the
   const repo = await h.standin.createRepo({
     owner: "acme",
     name: "many-fks",
-    files: { "supabase/migrations/20240101000000_init.sql": "create table organizations (id uuid primary key);\ncreate table sites (id uuid primary key);\n" },
+    files: {
+      "supabase/migrations/20240101000000_init.sql": "create table organizations (id uuid primary key);\ncreate table sites (id uuid primary key);\n",
+      ".github/index-audit.yml": "tables:\n  call_logs:\n    rows: 1000000\n",
+    },
   });
   await repo.commit({
     branch: "feature",

@@ -18,7 +18,10 @@ it("a superseded audit completes its check run as cancelled and publishes nothin
   const repo = await h.standin.createRepo({
     owner: "acme",
     name: "busy",
-    files: { "supabase/migrations/20240101000000_init.sql": "create table parents (id uuid primary key);\n" },
+    files: {
+      "supabase/migrations/20240101000000_init.sql": "create table parents (id uuid primary key);\n",
+      ".github/index-audit.yml": "tables:\n  t1: { rows: 1000000 }\n  t2: { rows: 1000000 }\n  t3: { rows: 1000000 }\n",
+    },
   });
   await repo.commit({ branch: "feature", files: { "supabase/migrations/20240201000000_a.sql": FK(1) } });
   const pr = await repo.openPullRequest({ head: "feature" });

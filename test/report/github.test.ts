@@ -91,3 +91,54 @@ describe("review comments", () => {
     expect(body).toContain("```sql\nCREATE INDEX");
   });
 });
+
+describe("what a reviewer reads first", () => {
+  const fk = finding("fk1", "important", {
+    summary: "Deletes on sites scan call_logs: add idx_call_logs_site_id.",
+    message: "Foreign key call_logs(site_id) → sites(id) has no index on call_logs(site_id), so deletes and key updates on sites scan call_logs.",
+    details: "IMPORTANT because the code deletes sites rows (src/sites.ts:40).",
+    related: [{ file: "src/sites.ts", line: 40, column: 3 }],
+  });
+
+  it("a review comment leads with one short line, then the suggestion, then the reasoning and call sites collapsed", () => {
+    const body = renderReviewComment(fk, { path: fk.location.file, line: 7, suggestion: ["create table ...;", fk.fix!.sql] });
+    const lines = body.split("\n");
+    expect(lines[0]).toBe("**🟡 IMPORTANT** Deletes on sites scan call_logs: add idx_call_logs_site_id.");
+    const suggestion = body.indexOf("```suggestion");
+    const details = body.indexOf("<details>");
+    expect(suggestion).toBeGreaterThan(0);
+    expect(details).toBeGreaterThan(suggestion);
+    const collapsed = body.slice(details, body.indexOf("</details>"));
+    expect(collapsed).toContain("<summary>Why (`fk-index`)</summary>");
+    expect(collapsed).toContain("so deletes and key updates on sites scan call_logs.");
+    expect(collapsed).toContain("IMPORTANT because the code deletes sites rows");
+    expect(collapsed).toContain("`supabase/migrations/001.sql:7`, `src/sites.ts:40`");
+    expect(collapsed).toContain(docsUrl("fk-index"));
+    // Nothing but the marker after the collapsed reasoning.
+    expect(body.slice(body.indexOf("</details>")).trim()).toBe(`</details>\n\n${findingMarker("fk1")}`);
+  });
+
+  it("builds the short line from the finding when the rule gives none", () => {
+    const query = finding("q2", "important", {
+      rule: "query-index",
+      columns: ["reconnect_token"],
+      message: "A long sentence about the query.",
+      fix: { sql: "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_call_logs_reconnect_token ON call_logs (reconnect_token);" },
+    });
+    const body = renderReviewComment(query, { path: "src/calls.ts", line: 4 });
+    expect(body.split("\n")[0]).toBe("**🟡 IMPORTANT** Missing index on call_logs (reconnect_token): add idx_call_logs_reconnect_token.");
+  });
+
+  it("the check run summary shows each new finding in the same order: short line, SQL, collapsed reasoning", () => {
+    const diff = diffFindings([], [fk]);
+    const summary = renderCheckRunOutput({ diff, conclusion: "failure", config: DEFAULT_CONFIG, headSha: sha, baseSha: null, notes: [] }).summary;
+    const block = summary.slice(summary.indexOf("#### "));
+    const short = block.indexOf("Deletes on sites scan call_logs: add idx_call_logs_site_id.");
+    const sql = block.indexOf("```sql\nCREATE INDEX");
+    const details = block.indexOf("<details>\n<summary>Why, and where it is used</summary>");
+    expect(short).toBeGreaterThan(0);
+    expect(sql).toBeGreaterThan(short);
+    expect(details).toBeGreaterThan(sql);
+    expect(block.indexOf("so deletes and key updates on sites scan call_logs")).toBeGreaterThan(details);
+  });
+});

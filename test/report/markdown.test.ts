@@ -109,6 +109,20 @@ describe("markdown report", () => {
     expect(detailed).toContain("**Also concerns:** `apps/server/src/lib/call-logger.ts:502`");
     expect(detailed).toContain(`**Recommended Fix:**\n\`\`\`sql\n${reconnectFinding.fix!.sql}\n\`\`\``);
     expect(detailed).toContain("### 2. Foreign key without index: call_logs.site_id");
+    // Each finding reads in one order: the short line, the SQL, then the reasoning and call sites collapsed.
+    const first = detailed.slice(detailed.indexOf("### 1."), detailed.indexOf("### 2."));
+    const order = [
+      "**Location:** `apps/server/src/lib/call-logger.ts:413`",
+      "Missing index on call_logs (reconnect_token): add idx_call_logs_reconnect_token.",
+      "**Recommended Fix:**",
+      "<details>\n<summary>Why, and where it is used</summary>",
+      "No index serves the lookup of call_logs by reconnect_token.",
+      "Full table scan for call recovery lookups.",
+      "**Also concerns:**",
+      "</details>",
+    ].map((text) => first.indexOf(text));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(detailed).not.toContain("TABEL");
     expect(section(markdown, "## Input Problems")).toContain('- `supabase/migrations/20240301000000_broken.sql:4:8` — syntax error at or near "TABEL"');
   });
@@ -185,5 +199,50 @@ describe("markdown report", () => {
     expect(render(exampleLikeResult([piped]))).toContain("a \\| b");
     expect(render()).toBe(markdown);
     expect(render(exampleLikeResult([parseFinding, siteFinding, reconnectFinding]))).toBe(markdown);
+  });
+});
+
+describe("lock findings on migrations that already ran", () => {
+  const files = Array.from({ length: 6 }, (_, i) => `supabase/migrations/2024010${i}000000_step.sql`);
+  const lock = (file: string, table: string, severity: Finding["severity"] = "routine"): Finding => ({
+    id: `lock-${file}-${table}`,
+    rule: "index-locking",
+    severity,
+    table: `public.${table}`,
+    columns: ["x"],
+    message: `CREATE INDEX on existing table ${table} without CONCURRENTLY takes a SHARE lock.`,
+    summary: `CREATE INDEX blocks writes to ${table} while it builds: add CONCURRENTLY.`,
+    location: { file, line: 3, column: 1 },
+    fix: { sql: `CREATE INDEX CONCURRENTLY i ON ${table} (x);` },
+  });
+  function longHistory(findings: Finding[]): AuditResult {
+    const base = exampleLikeResult(findings);
+    base.sets[0].set.files = files.map((path, order) => ({ path, order, runsInTransaction: true }));
+    return base;
+  }
+  const old = [lock(files[0], "call_logs"), lock(files[1], "call_logs"), lock(files[2], "users", "noted")];
+  const recent = [lock(files[3], "users"), lock(files[5], "call_logs")];
+  const importantOld = lock(files[0], "sites", "important");
+  const text = render(longHistory([...old, ...recent, importantOld]));
+
+  it("groups ROUTINE and NOTED lock findings on files before the newest three into one collapsed section with a count and the largest tables", () => {
+    const grouped = section(text, "## Lock Findings on Migrations That Already Ran");
+    expect(grouped).toContain("<details>\n<summary>3 lock findings in 3 older migration files; largest tables touched: call_logs (10,000,000 rows), users (1×)</summary>");
+    expect(grouped).toContain("- `supabase/migrations/20240100000000_step.sql:3` — CREATE INDEX blocks writes to call_logs while it builds: add CONCURRENTLY.");
+    expect(grouped.indexOf("</details>")).toBeGreaterThan(grouped.indexOf("20240102000000_step.sql"));
+    expect(section(text, "## TL;DR (Pre-Triaged)")).toContain("- 3 lock findings on migrations that already ran, grouped under Lock Findings on Migrations That Already Ran");
+  });
+
+  it("keeps recent files' lock findings and IMPORTANT ones in the detailed list", () => {
+    const detailed = section(text, "## Detailed Findings");
+    expect(detailed).toContain("`supabase/migrations/20240103000000_step.sql:3`");
+    expect(detailed).toContain("`supabase/migrations/20240105000000_step.sql:3`");
+    expect(detailed).toContain("**Location:** `supabase/migrations/20240100000000_step.sql:3`");
+    expect(detailed).not.toContain("20240101000000_step.sql");
+    expect(detailed.match(/^### \d+\./gm)).toHaveLength(3);
+  });
+
+  it("adds no section when every lock finding is recent", () => {
+    expect(render(longHistory(recent))).not.toContain("Lock Findings on Migrations That Already Ran");
   });
 });

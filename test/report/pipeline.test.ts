@@ -141,7 +141,7 @@ describe("a repository with two migration sets", () => {
     expect(twoSets.sets.map((s) => s.set.name).sort()).toEqual(["services/accounts/migrations", "services/billing/migrations"]);
     const text = renderMarkdown(twoSets, { version: "0.1.0", date: "2026-01-02", config: DEFAULT_CONFIG });
     const accounts = text.slice(text.indexOf("## Index Analysis — `services/accounts/migrations`"), text.indexOf("## Index Analysis — `services/billing/migrations`"));
-    expect(accounts).toMatch(/\| sessions \| account_id \| ❌ \| 🟡 IMPORTANT - /);
+    expect(accounts).toMatch(/\| sessions \| account_id \| ❌ \| 🟢 ROUTINE - /);
     expect(accounts).not.toContain("invoices");
     const billing = text.slice(text.indexOf("## Index Analysis — `services/billing/migrations`"), text.indexOf("## Detailed Findings"));
     expect(billing).toContain("| invoices | customer_id | ✅ | Via invoices_customer_id_idx |");

@@ -2,6 +2,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fkIndex } from "../../src/rules/fk-index.js";
 import { initParser, parseSql } from "../../src/sql/parser.js";
+import type { AccessPattern, QueryKind } from "../../src/core/types.js";
 import { check } from "./helpers.js";
 import { startPGlite } from "../support/pglite.js";
 
@@ -101,21 +102,6 @@ describe("fk-index: which indexes serve the foreign-key check", () => {
     expect(result[0].details).toContain("ON ONLY");
   });
 
-  it("is important when the key writes through (cascade, set null/default) unless the child is known small, routine otherwise", () => {
-    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE CASCADE);")[0].severity).toBe("important");
-    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE SET NULL);")[0].severity).toBe("important");
-    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON UPDATE SET DEFAULT);")[0].severity).toBe("important");
-    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE RESTRICT);")[0].severity).toBe("routine");
-    // A plain key on a large child: the rare parent delete is slow, but nothing cascades.
-    const large = findings("CREATE TABLE child (parent_id int REFERENCES parent (id));", { config: { tables: { child: { rows: 250_000 } } } });
-    expect(large[0].severity).toBe("routine");
-    expect(large[0].details).toContain("expected to hold many rows");
-    const smallCascade = findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE CASCADE);", {
-      config: { tables: { "public.child": { rows: 5_000 } } },
-    });
-    expect(smallCascade[0].severity).toBe("routine");
-  });
-
   it("quotes identifiers only where needed, qualifies non-public tables, and keeps names within 63 bytes", () => {
     const quoted = check(fkIndex, 'CREATE TABLE "Owner" (id int PRIMARY KEY);\nCREATE TABLE "Visit" ("ownerId" int REFERENCES "Owner" (id));');
     expect(quoted[0].table).toBe("public.Visit");
@@ -157,6 +143,8 @@ describe("fk-index agrees with PostgreSQL's planner", () => {
     { name: "composite partial cover", child: "CREATE TABLE child (x int, y int, FOREIGN KEY (x, y) REFERENCES parent (a, b));\nCREATE INDEX ci ON child (x);", fk: ["x", "y"] },
     { name: "primary key", child: "CREATE TABLE child (parent_id int REFERENCES parent (id), tag text, PRIMARY KEY (parent_id, tag));", fk: ["parent_id"] },
     { name: "unique", child: "CREATE TABLE child (x int, y int, UNIQUE (y, x), FOREIGN KEY (x, y) REFERENCES parent (a, b));", fk: ["x", "y"] },
+    { name: "unique on a subset", child: "CREATE TABLE child (x int UNIQUE, y int, FOREIGN KEY (x, y) REFERENCES parent (a, b));", fk: ["x", "y"] },
+    { name: "plain index on a subset", child: "CREATE TABLE child (x int, y int, FOREIGN KEY (x, y) REFERENCES parent (a, b));\nCREATE INDEX ci ON child (y);", fk: ["x", "y"] },
   ];
 
   /** True when the generic plan of the RI lookup scans an index whose leading keys are the FK columns. */
@@ -180,6 +168,9 @@ describe("fk-index agrees with PostgreSQL's planner", () => {
       );
       const leading = keys.rows.slice(0, fk.length).map((r) => r.attname);
       if (leading.length === fk.length && fk.every((c) => leading.includes(c))) return true;
+      // A unique index whose keys all lie among the FK columns returns at most one row for the lookup.
+      const unique = await db.query<{ indisunique: boolean }>(`SELECT indisunique FROM pg_index WHERE indexrelid = $1::regclass`, [name]);
+      if (unique.rows[0]?.indisunique && keys.rows.every((r) => fk.includes(r.attname))) return true;
     }
     return false;
   }
@@ -189,5 +180,146 @@ describe("fk-index agrees with PostgreSQL's planner", () => {
     await db.exec(PARENT + child);
     const covered = findings(child).length === 0;
     expect(covered).toBe(await plannerUsesKeyIndex(fk));
+  });
+});
+
+describe("fk-index: coverage as PostgreSQL's RI check sees it", () => {
+  it("a unique index or primary key on a subset of the key's columns covers it: the check finds at most one row", () => {
+    const registry = "CREATE TABLE registry (handle text, is_org boolean, PRIMARY KEY (handle, is_org));\n";
+    expect(check(fkIndex, registry + "CREATE TABLE profiles (id int PRIMARY KEY, handle text UNIQUE, is_org boolean, FOREIGN KEY (handle, is_org) REFERENCES registry);")).toEqual([]);
+    expect(check(fkIndex, registry + "CREATE TABLE profiles (handle text PRIMARY KEY, is_org boolean, FOREIGN KEY (handle, is_org) REFERENCES registry);")).toEqual([]);
+    // A non-unique index on the same subset still leaves every row of that handle to filter.
+    const plain = check(fkIndex, registry + "CREATE TABLE profiles (id int PRIMARY KEY, handle text, is_org boolean, FOREIGN KEY (handle, is_org) REFERENCES registry);\nCREATE INDEX p_handle ON profiles (handle);");
+    expect(plain.map((f) => f.columns)).toEqual([["handle", "is_org"]]);
+    // A unique index that also holds a column outside the key does not pin one row.
+    const wider = check(fkIndex, registry + "CREATE TABLE profiles (id int PRIMARY KEY, handle text, is_org boolean, UNIQUE (handle, id), FOREIGN KEY (is_org, handle) REFERENCES registry (is_org, handle));");
+    expect(wider).toHaveLength(1);
+  });
+
+  it("a NOT ENFORCED foreign key runs no check, so it needs no index", () => {
+    expect(findings("CREATE TABLE child (parent_id int, FOREIGN KEY (parent_id) REFERENCES parent (id) NOT ENFORCED);")).toEqual([]);
+    expect(findings("CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE CASCADE NOT ENFORCED, other_id int REFERENCES parent (id));").map((f) => f.columns)).toEqual([["other_id"]]);
+    expect(findings("CREATE TABLE child (parent_id int);\nALTER TABLE child ADD CONSTRAINT c_fk FOREIGN KEY (parent_id) REFERENCES parent (id) NOT ENFORCED;")).toEqual([]);
+    // ENFORCED, and NOT VALID (still checked for new rows and parent deletes), keep the finding.
+    expect(findings("CREATE TABLE child (parent_id int, FOREIGN KEY (parent_id) REFERENCES parent (id) ENFORCED);")).toHaveLength(1);
+    expect(findings("CREATE TABLE child (parent_id int);\nALTER TABLE child ADD FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID;")).toHaveLength(1);
+  });
+
+  it("names the schema of a referenced table outside public", () => {
+    const result = check(fkIndex, "CREATE SCHEMA auth;\nCREATE TABLE auth.users (id uuid PRIMARY KEY);\nCREATE TABLE profiles (id int PRIMARY KEY, user_id uuid REFERENCES auth.users (id));");
+    expect(result[0].message).toBe("Foreign key profiles(user_id) → auth.users(id) has no index on profiles(user_id), so deletes and key updates on auth.users scan profiles.");
+    // A table the migrations never create (the platform's own) keeps the schema the reference names.
+    const external = check(fkIndex, "CREATE TABLE profiles (id int PRIMARY KEY, user_id uuid REFERENCES auth.users (id));");
+    expect(external[0].message).toContain("→ auth.users(id)");
+  });
+});
+
+function pattern(table: string, kind: QueryKind, file = "src/app.ts", line = 10): AccessPattern {
+  return { table, kind, predicates: [], hasOr: false, orderBy: [], limited: false, joins: [], inLoop: false, source: "sql-in-code", location: { file, line, column: 1 }, suppressions: [] };
+}
+
+describe("fk-index: severity weighs the evidence the audit has", () => {
+  const CHILD_LOG = "CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id) ON DELETE CASCADE, created_at timestamptz);";
+  const CHILD_PLAIN = "CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id) ON DELETE CASCADE, theme text);";
+
+  it("a cascading key with no code path that deletes the parent is ROUTINE, and says so", () => {
+    const [finding] = findings(CHILD_LOG);
+    expect(finding.severity).toBe("routine");
+    expect(finding.details!.split("\n\n")[0]).toBe(
+      "ROUTINE because no code path the audit read deletes parent rows; the check runs on deletes made elsewhere (by hand, by another service), though child has a created_at column, so rows accumulate over time.",
+    );
+  });
+
+  it("a live delete path on the parent and a growing child is IMPORTANT, naming both", () => {
+    const [finding] = findings(CHILD_LOG, { patterns: [pattern("parent", "delete", "src/admin.ts", 40)] });
+    expect(finding.severity).toBe("important");
+    expect(finding.details!.split("\n\n")[0]).toBe(
+      "IMPORTANT because the code deletes parent rows (src/admin.ts:40), and child has a created_at column, so rows accumulate over time.",
+    );
+    const inserted = findings(CHILD_PLAIN, { patterns: [pattern("parent", "delete"), pattern("child", "insert", "src/child.ts", 7)] });
+    expect(inserted[0].severity).toBe("important");
+    expect(inserted[0].details).toContain("the code inserts into child (src/child.ts:7)");
+  });
+
+  it("a delete path on a child that shows no growth (a settings-like table) is ROUTINE", () => {
+    const [finding] = findings(CHILD_PLAIN, { patterns: [pattern("parent", "delete")] });
+    expect(finding.severity).toBe("routine");
+    expect(finding.details).toContain("but nothing shows child growing");
+    // Updates of the parent are not counted: the check runs on an update only when the key changes.
+    expect(findings(CHILD_LOG, { patterns: [pattern("parent", "update")] })[0].severity).toBe("routine");
+  });
+
+  it("follows cascades: deleting the grandparent deletes the parent rows", () => {
+    const sql = "CREATE TABLE org (id int PRIMARY KEY);\nALTER TABLE parent ADD COLUMN org_id int REFERENCES org (id) ON DELETE CASCADE;\nCREATE INDEX p_org ON parent (org_id);\n" + CHILD_LOG;
+    const [finding] = findings(sql, { patterns: [pattern("org", "delete", "src/orgs.ts", 3)] });
+    expect(finding.severity).toBe("important");
+    expect(finding.details).toContain("the code deletes org rows (src/orgs.ts:3), which cascades to parent");
+  });
+
+  it("size hints: large with a key that writes through is IMPORTANT; a plain key on a large table and any small table stay ROUTINE", () => {
+    const large = findings(CHILD_PLAIN, { config: { tables: { child: { rows: 250_000 } } } });
+    expect(large[0].severity).toBe("important");
+    expect(large[0].details).toContain("child is expected to hold 250,000 rows (size hint), and ON DELETE CASCADE writes through");
+    const plainLarge = findings("CREATE TABLE child (parent_id int REFERENCES parent (id));", { config: { tables: { child: { rows: 250_000 } } } });
+    expect(plainLarge[0].severity).toBe("routine");
+    const small = findings(CHILD_LOG, { patterns: [pattern("parent", "delete")], config: { tables: { "public.child": { rows: 5_000 } } } });
+    expect(small[0].severity).toBe("routine");
+    expect(small[0].details).toContain("the size hint says child holds about 5,000 rows");
+  });
+});
+
+describe("fk-index: a parent whose deletes a rule turns into updates", () => {
+  const SOFT = "ALTER TABLE parent ADD COLUMN deleted boolean DEFAULT false;\nCREATE RULE soft_delete AS ON DELETE TO parent DO INSTEAD UPDATE parent SET deleted = true WHERE id = old.id;\n";
+
+  it("runs no check or cascade on delete: no finding", () => {
+    expect(findings(SOFT + "CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE CASCADE);")).toEqual([]);
+    expect(findings(SOFT + "CREATE TABLE child (parent_id int REFERENCES parent (id));", { patterns: [pattern("parent", "delete")] })).toEqual([]);
+    // DO INSTEAD NOTHING also leaves every row in place.
+    expect(findings("CREATE RULE keep AS ON DELETE TO parent DO INSTEAD NOTHING;\nCREATE TABLE child (parent_id int REFERENCES parent (id));")).toEqual([]);
+  });
+
+  it("still reports key updates a key writes through", () => {
+    const result = findings(SOFT + "CREATE TABLE child (parent_id int REFERENCES parent (id) ON DELETE CASCADE ON UPDATE CASCADE);");
+    expect(result).toHaveLength(1);
+    expect(result[0].severity).toBe("routine");
+    expect(result[0].details).toContain("Deletes on public.parent never run: the rule at migrations/001_init.sql:3 turns each into an UPDATE.");
+  });
+
+  it("counts only a rule still in place, without a condition", () => {
+    const dropped = [
+      { path: "m/001.sql", sql: PARENT + SOFT + "CREATE TABLE child (parent_id int REFERENCES parent (id));" },
+      { path: "m/002.sql", sql: "DROP RULE soft_delete ON parent;" },
+    ];
+    expect(check(fkIndex, dropped)).toHaveLength(1);
+    const conditional = "CREATE RULE r AS ON DELETE TO parent WHERE old.a > 0 DO INSTEAD NOTHING;\nCREATE TABLE child (parent_id int REFERENCES parent (id));";
+    expect(findings(conditional)).toHaveLength(1);
+    const alsoDeletes = "CREATE RULE r AS ON DELETE TO parent DO INSTEAD DELETE FROM parent WHERE id = old.id;\nCREATE TABLE child (parent_id int REFERENCES parent (id));";
+    expect(findings(alsoDeletes)).toHaveLength(1);
+  });
+});
+
+describe("fk-index: table inheritance", () => {
+  it("a key on an inheritance parent is NOTED: the check reads only the parent's own rows", () => {
+    const sql =
+      "CREATE TABLE events (id int, parent_id int REFERENCES parent (id) ON DELETE CASCADE, created_at timestamptz);\n" +
+      "CREATE TABLE events_2024 () INHERITS (events);\nCREATE TABLE events_2025 () INHERITS (events);";
+    const result = findings(sql, { patterns: [pattern("parent", "delete")] });
+    expect(result.map((f) => [f.table, f.severity])).toEqual([["public.events", "noted"]]);
+    expect(result[0].details).toContain("events is an inheritance parent (of events_2024, events_2025)");
+  });
+
+  it("PostgreSQL agrees: INHERITS children do not get the parent's foreign key, and deleting a referenced row checks only the parent's own rows", async () => {
+    const db = await startPGlite();
+    await db.exec(PARENT + "INSERT INTO parent VALUES (1, 1, 1);\nCREATE TABLE events (id int, parent_id int REFERENCES parent (id));\nCREATE TABLE events_2024 () INHERITS (events);");
+    await db.exec("INSERT INTO events_2024 VALUES (1, 1), (2, 999);");
+    await db.exec("DELETE FROM parent WHERE id = 1;");
+    expect((await db.query("SELECT count(*)::int AS n FROM events")).rows).toEqual([{ n: 2 }]);
+    await db.close();
+  });
+
+  it("a key declared on an INHERITS child is checked against the child's rows like any table", () => {
+    const sql = "CREATE TABLE events (id int, created_at timestamptz);\nCREATE TABLE events_2024 (parent_id int REFERENCES parent (id) ON DELETE CASCADE) INHERITS (events);";
+    const result = findings(sql, { patterns: [pattern("parent", "delete")] });
+    expect(result.map((f) => [f.table, f.severity])).toEqual([["public.events_2024", "important"]]);
   });
 });

@@ -1,6 +1,6 @@
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Framework } from "../../src/core/types.js";
+import type { AccessPattern, Framework } from "../../src/core/types.js";
 import { indexLocking } from "../../src/rules/index-locking.js";
 import { initParser, parseSql } from "../../src/sql/parser.js";
 import { check, type FixtureFile } from "./helpers.js";
@@ -176,5 +176,58 @@ describe("index-locking fixes run on PostgreSQL", () => {
       { conname: "users_org_id_fkey", convalidated: true },
       { conname: "users_pkey", convalidated: true },
     ]);
+  });
+});
+
+describe("index-locking: tables that hold a handful of rows", () => {
+  const LOOKUP = "CREATE TABLE statuses (id int PRIMARY KEY, label text);\nCREATE TABLE tickets (id int PRIMARY KEY, status_id int REFERENCES statuses (id), created_at timestamptz);\n";
+  const files = (second: string, first = LOOKUP): FixtureFile[] => [
+    { path: "m/001_init.sql", sql: first },
+    { path: "m/002_change.sql", sql: second },
+  ];
+
+  const readStatuses: AccessPattern = {
+    table: "statuses",
+    kind: "select",
+    predicates: [],
+    hasOr: false,
+    orderBy: [],
+    limited: false,
+    joins: [],
+    inLoop: false,
+    source: "sql-in-code",
+    location: { file: "src/statuses.ts", line: 3, column: 1 },
+    suppressions: [],
+  };
+
+  it("a lookup table (few columns, no time column, referenced and referencing none, read but never written by the code) is NOTED, with the reason", () => {
+    const [finding] = check(indexLocking, files("CREATE INDEX statuses_label ON statuses (label);"), { patterns: [readStatuses] });
+    expect(finding.severity).toBe("noted");
+    expect(finding.details!.split("\n\n")[0]).toBe(
+      "NOTED because statuses looks like a lookup table (2 columns, no time column, referenced by other tables and referencing none, read but never written by the code the audit read): on a table that small the lock lasts milliseconds.",
+    );
+    // The table that grows (a time column) keeps its severity.
+    expect(check(indexLocking, files("CREATE INDEX tickets_status ON tickets (status_id);"), { patterns: [readStatuses] })[0].severity).toBe("routine");
+  });
+
+  it("is not a lookup table without code that reads it, with code that writes it, or when it references another table", () => {
+    expect(check(indexLocking, files("CREATE INDEX statuses_label ON statuses (label);"))[0].severity).toBe("routine");
+    const written = { ...readStatuses, kind: "insert" as const };
+    expect(check(indexLocking, files("CREATE INDEX statuses_label ON statuses (label);"), { patterns: [readStatuses, written] })[0].severity).toBe("routine");
+    const child = LOOKUP + "CREATE TABLE labels (id int PRIMARY KEY, status_id int REFERENCES statuses (id));\nCREATE TABLE tags (label_id int REFERENCES labels (id));\n";
+    const readLabels = { ...readStatuses, table: "labels" };
+    expect(check(indexLocking, files("CREATE INDEX labels_status ON labels (status_id);", child), { patterns: [readLabels] })[0].severity).toBe("routine");
+  });
+
+  it("a size hint under 10,000 rows is NOTED; an unreferenced small table without a hint stays ROUTINE", () => {
+    const hinted = check(indexLocking, files("CREATE INDEX tickets_status ON tickets (status_id);"), { config: { tables: { tickets: { rows: 300 } } } });
+    expect(hinted[0].severity).toBe("noted");
+    expect(hinted[0].details).toContain("the size hint says tickets holds about 300 rows");
+    expect(check(indexLocking, files("CREATE INDEX t_label ON t (label);", "CREATE TABLE t (id int PRIMARY KEY, label text);"))[0].severity).toBe("routine");
+  });
+
+  it("CONCURRENTLY inside a transaction fails whatever the table's size", () => {
+    const [finding] = check(indexLocking, [{ path: "m/001_init.sql", sql: LOOKUP }, { path: "m/002_change.sql", sql: "BEGIN;\nCREATE INDEX CONCURRENTLY statuses_label ON statuses (label);\nCOMMIT;" }]);
+    expect(finding.severity).toBe("important");
   });
 });

@@ -1,7 +1,9 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import type { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redundantIndex } from "../../src/rules/redundant-index.js";
 import { initParser, parseSql } from "../../src/sql/parser.js";
 import { check } from "./helpers.js";
+import { startPGlite } from "../support/pglite.js";
 
 const TABLE = "CREATE TABLE t (id int PRIMARY KEY, a int, b int, c int, email text, status text);\n";
 
@@ -50,8 +52,29 @@ describe("redundant-index", () => {
     expect(result).toHaveLength(1);
     expect(result[0].key).toBe("t_id");
     expect(result[0].details).toContain("t_pkey");
+  });
+
+  it("never advises dropping a unique index: two that enforce the same thing are noted, with no fix", () => {
     const unique = check(redundantIndex, "CREATE TABLE u (id int PRIMARY KEY, email text UNIQUE);\nCREATE UNIQUE INDEX u_email ON u (email);");
-    expect(unique.map((f) => f.key)).toEqual(["u_email"]);
+    expect(unique).toHaveLength(1);
+    expect(unique[0].severity).toBe("noted");
+    expect(unique[0].key).toBe("u_email");
+    expect(unique[0].message).toBe("Unique indexes u_email and u_email_key on u(email) enforce the same uniqueness; every write maintains both.");
+    expect(unique[0].fix).toBeUndefined();
+    const twins = check(redundantIndex, "CREATE TABLE v (a int);\nCREATE UNIQUE INDEX v_a_1 ON v (a);\nCREATE UNIQUE INDEX v_a_2 ON v (a);");
+    expect(twins.map((f) => [f.key, f.severity, f.fix])).toEqual([["v_a_2", "noted", undefined]]);
+  });
+
+  it("keeps a unique partial index that a wider index overlaps: it is what allows one home workspace per user", () => {
+    const sql =
+      "CREATE TABLE workspaces (id int PRIMARY KEY, user_id int, is_home boolean, created_at timestamptz);\n" +
+      "CREATE UNIQUE INDEX one_home ON workspaces (user_id) WHERE is_home;\n" +
+      "CREATE INDEX ws_home_user_created ON workspaces (user_id, created_at) WHERE is_home;\n" +
+      "CREATE INDEX ws_home_user ON workspaces (user_id) WHERE is_home;";
+    const result = check(redundantIndex, sql);
+    // The plain partial index is the redundant one; one_home is never offered for dropping.
+    expect(result.map((f) => f.key)).toEqual(["ws_home_user"]);
+    expect(result.every((f) => !f.fix?.sql.includes("one_home"))).toBe(true);
   });
 
   it("treats different predicates, methods, opclasses, directions and include lists as different", () => {
@@ -89,5 +112,40 @@ describe("redundant-index", () => {
     const result = check(redundantIndex, "CREATE SCHEMA app;\nCREATE TABLE app.t (a int);\nCREATE INDEX x1 ON app.t (a);\nCREATE INDEX x2 ON app.t (a);");
     expect(result[0].table).toBe("app.t");
     expect(result[0].fix?.sql).toBe("DROP INDEX CONCURRENTLY IF EXISTS app.x2;");
+  });
+});
+
+describe("redundant-index: every drop it advises leaves every constraint in place (PostgreSQL decides)", () => {
+  let db: PGlite;
+  beforeAll(async () => {
+    db = await startPGlite();
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  const schemas = [
+    "CREATE TABLE s (id int PRIMARY KEY, a int, b int, email text UNIQUE);\nCREATE UNIQUE INDEX s_email ON s (email);\nCREATE INDEX s_id ON s (id);\nCREATE INDEX s_a ON s (a);\nCREATE UNIQUE INDEX s_a_b ON s (a, b);",
+    "CREATE TABLE s (id int PRIMARY KEY, user_id int, is_home boolean);\nCREATE UNIQUE INDEX one_home ON s (user_id) WHERE is_home;\nCREATE INDEX s_home ON s (user_id) WHERE is_home;\nCREATE UNIQUE INDEX s_home_2 ON s (user_id) WHERE is_home;",
+    "CREATE TABLE s (a int, b int, UNIQUE (a, b), UNIQUE NULLS NOT DISTINCT (a, b));\nCREATE INDEX s_a_b ON s (a, b);\nCREATE INDEX s_b_a ON s (b DESC, a DESC);\nCREATE INDEX s_b_a_2 ON s (b, a);",
+  ];
+
+  async function constraintsAndUniqueIndexes(): Promise<string[]> {
+    const rows = await db.query<{ what: string }>(
+      `SELECT 'constraint ' || conname AS what FROM pg_constraint WHERE conrelid = 's'::regclass
+       UNION ALL SELECT 'unique index ' || indexrelid::regclass::text FROM pg_index WHERE indrelid = 's'::regclass AND indisunique
+       ORDER BY 1`,
+    );
+    return rows.rows.map((r) => r.what);
+  }
+
+  it.each(schemas.map((sql, i) => ({ i, sql })))("schema $i", async ({ sql }) => {
+    await db.exec("DROP TABLE IF EXISTS s;");
+    await db.exec(sql);
+    const before = await constraintsAndUniqueIndexes();
+    const drops = check(redundantIndex, sql).filter((f) => f.fix);
+    expect(drops.length).toBeGreaterThan(0);
+    for (const finding of drops) await db.exec(finding.fix!.sql);
+    expect(await constraintsAndUniqueIndexes()).toEqual(before);
   });
 });

@@ -34,7 +34,7 @@ describe("runRules", () => {
       { path: "m/002.sql", sql: "CREATE TABLE notes (body text);\nCREATE INDEX call_logs_id ON call_logs (id);" },
     ]);
     expect(findings.map((f) => `${f.severity} ${f.rule} ${f.location.file}:${f.location.line}`)).toEqual([
-      "important fk-index m/001.sql:2",
+      "routine fk-index m/001.sql:2",
       "routine fk-index m/001.sql:5",
       "routine fk-index m/001.sql:6",
       "routine missing-primary-key m/002.sql:1",
@@ -193,5 +193,55 @@ describe("fingerprint", () => {
       expect(fingerprint({ ...draft, ...changed })).not.toBe(id);
     }
     expect(fingerprint(draft, "apps/a")).not.toBe(id);
+  });
+});
+
+describe("runRules: one recommendation per index", () => {
+  const LOGS = [
+    "CREATE TABLE sites (id int PRIMARY KEY);",
+    "CREATE TABLE call_logs (id int PRIMARY KEY, site_id int REFERENCES sites (id) ON DELETE CASCADE, created_at timestamptz);",
+  ].join("\n");
+  const bySite = (line: number, functionName: string): AccessPattern => ({
+    table: "call_logs",
+    kind: "select",
+    predicates: [{ column: "site_id", op: "eq", sentAs: "param" }],
+    hasOr: false,
+    orderBy: [{ column: "created_at", descending: true, nullsFirst: null }],
+    limited: true,
+    joins: [],
+    inLoop: false,
+    source: "sql-in-code",
+    functionName,
+    location: { file: "src/logs.ts", line, column: 1 },
+    suppressions: [],
+  });
+  const deleteSites: AccessPattern = { ...bySite(90, "removeSite"), table: "sites", kind: "delete", predicates: [{ column: "id", op: "eq", sentAs: "param" }], orderBy: [], limited: false };
+
+  function audit(patterns: AccessPattern[], rules?: Rule[]) {
+    return runRules([{ ...buildInput([{ path: "m/001.sql", sql: LOGS }]), patterns }], [], config(), false, rules);
+  }
+
+  it("fk-index and query-index recommending the same index become one finding with both reasons and the call sites", () => {
+    const findings = audit([bySite(10, "recentCalls"), bySite(20, "lastCall"), deleteSites]);
+    const onLogs = findings.filter((f) => f.table === "public.call_logs");
+    expect(onLogs).toHaveLength(1);
+    const [one] = onLogs;
+    expect(one.rule).toBe("query-index");
+    expect(one.fix!.sql).toMatch(/\(site_id, created_at DESC\)/);
+    expect(one.message).toMatch(/The same index covers foreign key call_logs\(site_id\) → sites\(id\)\.$/);
+    expect(one.details).toContain("Foreign key call_logs(site_id) → sites(id): IMPORTANT because the code deletes sites rows (src/logs.ts:90)");
+    expect([one.location, ...(one.related ?? [])].map((l) => `${l.file}:${l.line}`)).toEqual(["src/logs.ts:10", "src/logs.ts:20", "m/001.sql:2"]);
+    // The higher severity of the two wins; both ids stay findable.
+    expect(one.severity).toBe("important");
+    const alone = audit([bySite(10, "recentCalls"), deleteSites], ALL_RULES.filter((r) => r.id === "fk-index"));
+    expect(one.merged).toEqual([{ rule: "fk-index", id: alone[0].id, columns: ["site_id"], key: "public.sites(id)", message: alone[0].message }]);
+    const queryAlone = audit([bySite(10, "recentCalls"), bySite(20, "lastCall"), deleteSites], ALL_RULES.filter((r) => r.id === "query-index"));
+    expect(one.id).toBe(queryAlone.find((f) => f.table === "public.call_logs")!.id);
+  });
+
+  it("keeps both when the query's index does not lead with the foreign key's columns", () => {
+    const byTime: AccessPattern = { ...bySite(10, "recent"), predicates: [{ column: "created_at", op: "range", operator: ">=", sentAs: "param" }], orderBy: [] };
+    const rules = audit([byTime]).filter((f) => f.table === "public.call_logs").map((f) => f.rule).sort();
+    expect(rules).toEqual(["fk-index", "query-index"]);
   });
 });

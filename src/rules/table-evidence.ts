@@ -1,0 +1,187 @@
+// What the audit can tell about a table's life without a size hint: whether the code deletes its
+// rows, whether it grows, whether it is a small lookup table, whether its deletes are rewritten by a
+// rule. Severity decisions of fk-index and index-locking weigh these; each piece of evidence carries
+// a short phrase the finding quotes, so the report says which evidence decided.
+import { tableHint } from "../core/config.js";
+import type { AccessPattern, Statement, Table } from "../core/types.js";
+import { findTable, qualifiedTableName } from "../schema/lookup.js";
+import { expectedRows, isKnownSmall, isLarge } from "./model.js";
+import type { RuleContext } from "./rule.js";
+import { nameParts } from "./sql-text.js";
+
+/** One piece of evidence: what was seen and where. */
+export interface Evidence {
+  /** A phrase that completes "because ...", e.g. `the code deletes sites rows (app/sites.ts:40)`. */
+  text: string;
+}
+
+/** Columns at most this many, no time column, referenced and referencing nothing, read but never written by code: a lookup table. */
+export const LOOKUP_MAX_COLUMNS = 5;
+
+/** Timestamp/date columns whose name says "when the row was added": rows accumulate over time. */
+const TIME_COLUMN = /^(created|inserted|occurred|logged|recorded|received|sent|happened|event|timestamp)(_?(at|on|time|date|ts))?$/i;
+const TIME_TYPE = /timestamp|date|time with/i;
+
+interface Index {
+  patternsByTable: Map<Table, AccessPattern[]>;
+  referenced: Set<Table>;
+  /** Tables the code reads through a join or an embedded relation. */
+  joined: Set<Table>;
+  softDeleted: Map<Table, Statement>;
+}
+
+const cache = new WeakMap<RuleContext["schema"], WeakMap<AccessPattern[], Index>>();
+
+function indexOf(context: RuleContext): Index {
+  let bySchema = cache.get(context.schema);
+  if (!bySchema) cache.set(context.schema, (bySchema = new WeakMap()));
+  let index = bySchema.get(context.patterns);
+  if (index) return index;
+  const patternsByTable = new Map<Table, AccessPattern[]>();
+  for (const pattern of context.patterns) {
+    const table = findTable(context.schema, pattern.table);
+    if (!table) continue;
+    const list = patternsByTable.get(table);
+    if (list) list.push(pattern);
+    else patternsByTable.set(table, [pattern]);
+  }
+  const referenced = new Set<Table>();
+  for (const table of context.schema.tables) {
+    for (const fk of table.foreignKeys) {
+      const parent = findTable(context.schema, `"${fk.references.schema}"."${fk.references.table}"`);
+      if (parent && parent !== table) referenced.add(parent);
+    }
+  }
+  const joined = new Set<Table>();
+  for (const pattern of context.patterns) {
+    for (const join of pattern.joins) {
+      const table = findTable(context.schema, join.table);
+      if (table) joined.add(table);
+    }
+  }
+  index = { patternsByTable, referenced, joined, softDeleted: softDeleteRules(context) };
+  bySchema.set(context.patterns, index);
+  return index;
+}
+
+/**
+ * Tables whose DELETE a rule turns into something else: `CREATE RULE ... AS ON DELETE TO t DO INSTEAD
+ * <not a delete of t>` with no WHERE, still in place after every migration. PostgreSQL rewrites the
+ * DELETE before it runs, so no row is deleted and no foreign-key check or cascade fires
+ * (PostgreSQL documentation, "The Rule System", rules on INSERT, UPDATE and DELETE).
+ */
+function softDeleteRules(context: RuleContext): Map<Table, Statement> {
+  const rules = new Map<string, { table: string; statement: Statement }>();
+  for (const statement of context.statements) {
+    const rule = statement.ast.RuleStmt;
+    if (rule) {
+      const relation = rule.relation ?? {};
+      const table = `"${relation.schemaname ?? "public"}"."${relation.relname ?? ""}"`;
+      const key = `${table}\u0000${rule.rulename}`;
+      const deletesItself = (rule.actions ?? []).some((action: Record<string, any>) => {
+        const target = action.DeleteStmt?.relation;
+        return target && target.relname === relation.relname && (target.schemaname ?? "public") === (relation.schemaname ?? "public");
+      });
+      if (rule.event === "CMD_DELETE" && rule.instead && !rule.whereClause && !deletesItself) rules.set(key, { table, statement });
+      else rules.delete(key);
+      continue;
+    }
+    const drop = statement.ast.DropStmt;
+    if (drop?.removeType === "OBJECT_RULE") {
+      for (const object of drop.objects ?? []) {
+        const parts = nameParts(object.List?.items ?? []);
+        if (parts.length < 2) continue;
+        const name = parts[parts.length - 1];
+        const tableName = parts[parts.length - 2];
+        const schemaName = parts.length > 2 ? parts[parts.length - 3] : "public";
+        rules.delete(`"${schemaName}"."${tableName}"\u0000${name}`);
+      }
+    }
+  }
+  const out = new Map<Table, Statement>();
+  for (const { table, statement } of rules.values()) {
+    const model = findTable(context.schema, table);
+    if (model && !out.has(model)) out.set(model, statement);
+  }
+  return out;
+}
+
+/** The rule statement that turns DELETE on this table into something else, if there is one. */
+export function softDeleteRule(context: RuleContext, table: Table): Statement | undefined {
+  return indexOf(context).softDeleted.get(table);
+}
+
+/** Query patterns the code runs on this table. */
+export function patternsOn(context: RuleContext, table: Table): AccessPattern[] {
+  return indexOf(context).patternsByTable.get(table) ?? [];
+}
+
+function where(pattern: AccessPattern): string {
+  return `${pattern.location.file}:${pattern.location.line}`;
+}
+
+/**
+ * Evidence that rows of `table` are deleted on a code path: a DELETE the code runs on it, or on a
+ * table whose ON DELETE CASCADE reaches it. Null when there is none, or when a rule rewrites the
+ * table's deletes. Updates are not counted: PostgreSQL runs the check on an update of the referenced
+ * row only when its key changes (`RI_FKey_pk_upd_check_required` in ri_triggers.c), and an update
+ * pattern does not say which columns it sets.
+ */
+export function liveDeletePath(context: RuleContext, table: Table, seen = new Set<Table>()): Evidence | null {
+  if (seen.has(table)) return null;
+  seen.add(table);
+  if (softDeleteRule(context, table)) return null;
+  const deletes = patternsOn(context, table).filter((p) => p.kind === "delete");
+  if (deletes.length > 0) {
+    const more = deletes.length > 1 ? ` and ${deletes.length - 1} more` : "";
+    return { text: `the code deletes ${label(table)} rows (${where(deletes[0])}${more})` };
+  }
+  for (const fk of table.foreignKeys) {
+    if (fk.onDelete !== "cascade" || fk.enforced === false) continue;
+    const parent = findTable(context.schema, `"${fk.references.schema}"."${fk.references.table}"`);
+    if (!parent) continue;
+    const upstream = liveDeletePath(context, parent, seen);
+    if (upstream) return { text: `${upstream.text}, which cascades to ${label(table)}` };
+  }
+  return null;
+}
+
+export function hasTimeColumn(table: Table): string | null {
+  const column = table.columns.find((c) => TIME_COLUMN.test(c.name) && TIME_TYPE.test(c.type));
+  return column?.name ?? null;
+}
+
+/** Evidence that the table keeps growing: an append-only or large size hint, a time column, or an insert path in the code. */
+export function growth(context: RuleContext, table: Table): Evidence | null {
+  const rows = expectedRows(context.config, table);
+  if (isLarge(context.config, table)) return { text: `${label(table)} is expected to hold ${rows!.toLocaleString("en-US")} rows (size hint)` };
+  if (tableHint(context.config, table.schema, table.name)?.appendOnly) return { text: `${label(table)} is append-only (size hint)` };
+  const time = hasTimeColumn(table);
+  if (time) return { text: `${label(table)} has a ${time} column, so rows accumulate over time` };
+  const inserts = patternsOn(context, table).filter((p) => p.kind === "insert" || p.kind === "upsert");
+  if (inserts.length > 0 && !lookupShape(context, table)) return { text: `the code inserts into ${label(table)} (${where(inserts[0])})` };
+  return null;
+}
+
+/**
+ * Why the table looks like a lookup table holding a handful of rows, or null: a size hint under the
+ * small-table threshold, or few columns, no time column, no code that writes it, and other tables
+ * referencing it.
+ */
+export function lookupShape(context: RuleContext, table: Table): string | null {
+  if (isKnownSmall(context.config, table)) return `the size hint says ${label(table)} holds about ${expectedRows(context.config, table)!.toLocaleString("en-US")} rows`;
+  if (expectedRows(context.config, table) !== undefined) return null;
+  if (table.columns.length === 0 || table.columns.length > LOOKUP_MAX_COLUMNS || hasTimeColumn(table)) return null;
+  // Referenced only: other tables point at it, it points at nothing (a child of another table grows with it).
+  if (!indexOf(context).referenced.has(table) || table.foreignKeys.length > 0) return null;
+  // "Never written" means something only when the audit read the code that uses the table: it must see it read.
+  const patterns = patternsOn(context, table);
+  if (patterns.some((p) => p.kind !== "select")) return null;
+  const joined = indexOf(context).joined.has(table);
+  if (patterns.length === 0 && !joined) return null;
+  return `${label(table)} looks like a lookup table (${table.columns.length} column${table.columns.length === 1 ? "" : "s"}, no time column, referenced by other tables and referencing none, read but never written by the code the audit read)`;
+}
+
+function label(table: Table): string {
+  return table.schema === "public" ? table.name : qualifiedTableName(table);
+}
