@@ -2,7 +2,7 @@
 // One walk over the oxc AST in source order. Builder chains kept in variables are followed through
 // `if` branches and loops; what a variable or a computed name hides is skipped, never guessed.
 import { parseSync } from "oxc-parser";
-import type { InputProblem, Location, Suppression } from "../core/types.js";
+import type { InputProblem, Location, RelationName, Suppression } from "../core/types.js";
 import { lineIndex, parseSql } from "../sql/parser.js";
 import { patternsFromStatement } from "./sql-patterns.js";
 import { emptyConstants, type SharedConstants } from "./shared-constants.js";
@@ -18,6 +18,8 @@ export interface CodeFileResult {
 /** One way a builder variable may hold a query: its table and the methods applied so far. */
 interface Variant {
   table: string;
+  /** The exact name PostgREST looks up (`.from()` as written, in `.schema()`'s schema). */
+  relation: RelationName;
   steps: ChainStep[];
   /** Offset of the `.from(` call, where the pattern is reported. */
   fromOffset: number;
@@ -496,7 +498,8 @@ class CodeWalker {
       const table = this.staticString(calls[i].args[0]);
       if (!table) return undefined;
       const steps = calls.slice(i + 1).map((c) => ({ method: c.method, args: c.args, conditional: false }));
-      return [{ table: schema ? `${schema}.${table}` : table, steps, fromOffset: calls[i].propertyStart }];
+      const relation = schema ? { schema, name: table } : { name: table };
+      return [{ table: schema ? `${schema}.${table}` : table, relation, steps, fromOffset: calls[i].propertyStart }];
     }
     if (root.type === "Identifier" && env.builders.has(root.name)) {
       const steps = calls.map((c) => ({ method: c.method, args: c.args, conditional: false }));
@@ -511,7 +514,7 @@ class CodeWalker {
     for (const variant of variants) {
       const location = this.location(variant.fromOffset);
       const base = this.base(location, env);
-      for (const pattern of patternsFromChain({ table: variant.table, steps: variant.steps, values: this.values, base: { ...base, source: "supabase-js" } })) {
+      for (const pattern of patternsFromChain({ table: variant.table, relation: variant.relation, steps: variant.steps, values: this.values, base: { ...base, source: "supabase-js" } })) {
         if (variants.length > 1) {
           const key = JSON.stringify(pattern);
           if (seen.has(key)) continue;

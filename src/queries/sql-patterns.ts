@@ -8,6 +8,7 @@ import type {
   OrderTerm,
   PatternSource,
   QueryKind,
+  RelationName,
   Suppression,
 } from "../core/types.js";
 import { deparseNode } from "../sql/parser.js";
@@ -66,9 +67,10 @@ export function patternsFromStatement(stmt: Node, ctx: SqlPatternContext): Acces
   return out;
 }
 
-function newPattern(table: string, kind: QueryKind, ctx: SqlPatternContext): AccessPattern {
+function newPattern(table: string, relation: RelationName, kind: QueryKind, ctx: SqlPatternContext): AccessPattern {
   const pattern: AccessPattern = {
     table,
+    relation,
     kind,
     predicates: [],
     hasOr: false,
@@ -168,11 +170,13 @@ function isNullConst(node: Node): boolean {
 }
 
 function addRangeVar(rv: Node, kind: QueryKind, ctx: SqlPatternContext, scope: Scope): TableRef {
+  // The parser has folded unquoted names and kept quoted ones: relname is already exact.
   const table = rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname;
+  const relation: RelationName = rv.schemaname ? { schema: rv.schemaname, name: rv.relname } : { name: rv.relname };
   const ref: TableRef = {
     table,
     alias: rv.alias?.aliasname ?? rv.relname,
-    pattern: newPattern(table, kind, ctx),
+    pattern: newPattern(table, relation, kind, ctx),
     order: scope.refs.length,
   };
   scope.refs.push(ref);

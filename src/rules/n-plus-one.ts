@@ -1,12 +1,13 @@
 // A query issued once per iteration of a loop: N round trips where one set-based query would do.
 import type { AccessPattern, FindingDraft, Schema } from "../core/types.js";
-import { findTable, qualifiedTableName } from "../schema/lookup.js";
+import { findPatternTable, patternRelation, qualifiedTableName } from "../schema/lookup.js";
 import type { Rule, RuleContext } from "./rule.js";
 
-function qualified(schema: Schema, table: string): string {
-  const found = findTable(schema, table);
+function qualified(schema: Schema, pattern: AccessPattern): string {
+  const found = findPatternTable(schema, pattern);
   if (found) return qualifiedTableName(found);
-  return table.includes(".") ? table : `public.${table}`;
+  const relation = patternRelation(pattern);
+  return `${relation.schema ?? "public"}.${relation.name}`;
 }
 
 /** The columns a batched query would key on: those the loop compares with one value per iteration. */
@@ -47,7 +48,7 @@ export const nPlusOne: Rule = {
       findings.push({
         rule: "n-plus-one",
         severity: "routine",
-        table: qualified(context.schema, pattern.table),
+        table: qualified(context.schema, pattern),
         columns,
         message: `${where} ${verb} \`${pattern.table}\` inside ${loop}: one round trip per iteration (N+1). ${capitalise(suggestion(pattern, columns))}.`,
         location: pattern.location,
