@@ -12,6 +12,7 @@ import type {
   Suppression,
 } from "../core/types.js";
 import { deparseNode } from "../sql/parser.js";
+import { NEVER_INDEXABLE_FUNCTIONS } from "./builtin-functions.js";
 
 export interface SqlPatternContext {
   source: PatternSource;
@@ -122,7 +123,7 @@ function visitSelect(select: Node, ctx: SqlPatternContext, enclosing: Scope | nu
   for (const item of select.fromClause ?? []) collectFrom(item, "select", ctx, scope, joinQuals, out);
   applyConditions(select.whereClause, scope, ctx, out);
   for (const qual of joinQuals) applyConditions(qual, scope, ctx, out, true);
-  applyOrder(select.sortClause ?? [], scope, ctx);
+  applyOrder(select.sortClause ?? [], select.targetList ?? [], scope, ctx);
   const limited = select.limitCount !== undefined && !isNullConst(select.limitCount);
   for (const ref of scope.refs) {
     ref.pattern.limited = limited;
@@ -346,8 +347,38 @@ function operandTarget(node: Node, scope: Scope, ctx: SqlPatternContext): { ref:
   }
   const tables = tablesOf(node, scope, ctx);
   if (!tables || tables.size !== 1) return null;
+  if (!indexableExpression(node, scope, ctx)) return null;
   const [ref] = tables;
   return { ref, expression: exprText(node) };
+}
+
+const AGGREGATE_MARKS = ["over", "agg_star", "agg_distinct", "agg_filter", "agg_order", "agg_within_group"];
+
+/**
+ * False when no index could have this expression as a key, whatever the column types, so it is no
+ * predicate or sort key to advise on: it calls an aggregate or window function (`count(id)`,
+ * `row_number() OVER ()`), a set-returning function or one with no IMMUTABLE overload (`now()`,
+ * `random()`; see builtin-functions.ts), reads CURRENT_TIMESTAMP and the like, or holds a subquery,
+ * a parameter or a variable. CREATE INDEX refuses every one of them (PostgreSQL docs, CREATE INDEX:
+ * "All functions and operators used in an index definition must be immutable"; ComputeIndexAttrs()
+ * in indexcmds.c). Functions whose volatility depends on the argument types are left to the advisor.
+ */
+function indexableExpression(node: Node, scope: Scope, ctx: SqlPatternContext): boolean {
+  let indexable = true;
+  walk(node, (n) => {
+    if (!indexable) return false;
+    if (n.SubLink || n.SQLValueFunction || n.GroupingFunc || n.ParamRef) indexable = false;
+    else if (n.ColumnRef && isOuterValue(n, scope, ctx)) indexable = false;
+    else if (n.FuncCall) {
+      const call = n.FuncCall;
+      const names: string[] = (call.funcname ?? []).map((f: Node) => f.String?.sval ?? "");
+      const builtin = names.length === 1 || (names.length === 2 && names[0] === "pg_catalog");
+      if (AGGREGATE_MARKS.some((mark) => call[mark])) indexable = false;
+      else if (builtin && NEVER_INDEXABLE_FUNCTIONS.has(names[names.length - 1])) indexable = false;
+    }
+    return indexable;
+  });
+  return indexable;
 }
 
 function targetFields(t: { column?: string; expression?: string }): Pick<ColumnPredicate, "column" | "expression"> {
@@ -581,14 +612,52 @@ export function isPrefixPattern(literal: string): boolean {
 
 // ------------------------------------------------------------------ ORDER BY and subqueries
 
-function applyOrder(sortClause: Node[], scope: Scope, ctx: SqlPatternContext): void {
+/**
+ * What an ORDER BY item sorts by, as PostgreSQL reads it (findTargetlistEntrySQL92() in
+ * parse_clause.c): a bare name that is an output column's name (`AS "cutoff"`) is that output
+ * column's expression, even when a table column has the same name; an integer constant is the output
+ * column at that position. Anything else is an expression over the input columns. Undefined when
+ * the item names an output column the statement does not spell out (`*`), or ambiguously.
+ */
+function sortExpression(node: Node, targetList: Node[]): Node | undefined {
+  const fields = node?.ColumnRef?.fields;
+  if (fields?.length === 1 && fields[0].String) {
+    const name = fields[0].String.sval;
+    const named = targetList.filter((t) => t.ResTarget?.name === name).map((t) => t.ResTarget.val);
+    if (named.length === 0) return node;
+    const [first] = named;
+    // Two output columns of one name: PostgreSQL accepts it only when they are the same expression.
+    return named.every((v) => JSON.stringify(stripLocations(v)) === JSON.stringify(stripLocations(first))) ? first : undefined;
+  }
+  const position = node?.A_Const?.ival;
+  if (position !== undefined) {
+    const n = Number(position.ival ?? 0);
+    const before = targetList.slice(0, n);
+    if (n < 1 || n > targetList.length || before.some((t) => hasStar(t.ResTarget?.val))) return undefined;
+    return targetList[n - 1].ResTarget?.val;
+  }
+  return node;
+}
+
+function hasStar(node: Node | undefined): boolean {
+  return Boolean(node?.ColumnRef?.fields?.some((f: Node) => f.A_Star));
+}
+
+function stripLocations(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(stripLocations);
+  if (!node || typeof node !== "object") return node;
+  return Object.fromEntries(Object.entries(node).filter(([k]) => k !== "location").map(([k, v]) => [k, stripLocations(v)]));
+}
+
+function applyOrder(sortClause: Node[], targetList: Node[], scope: Scope, ctx: SqlPatternContext): void {
   const terms: Array<{ ref: TableRef | null; term: OrderTerm }> = [];
   for (const item of sortClause) {
     const sort = item.SortBy;
     if (!sort) continue;
     const descending = sort.sortby_dir === "SORTBY_DESC";
     const nullsFirst = sort.sortby_nulls === "SORTBY_NULLS_FIRST" ? true : sort.sortby_nulls === "SORTBY_NULLS_LAST" ? false : null;
-    const target = operandTarget(sort.node, scope, ctx);
+    const expression = sortExpression(sort.node, targetList);
+    const target = expression ? operandTarget(expression, scope, ctx) : null;
     terms.push({ ref: target?.ref ?? null, term: { ...targetFields(target ?? {}), descending, nullsFirst } });
   }
   // Index order serves ORDER BY only when every sort key comes from the same table.
