@@ -50,14 +50,43 @@ export async function executeFix(db: PGlite, sql: string): Promise<void> {
   for (const statement of parsed.statements) await db.exec(sql.slice(statement.start, statement.end));
 }
 
-/** The index a fix creates: its name and the text of its leading key, as EXPLAIN prints them. */
-export function createdIndex(sql: string): { name: string; leading: string; partial: boolean } | null {
+/** The index a fix creates: its name, its key columns and expressions as EXPLAIN prints them, partial or not. */
+export function createdIndex(sql: string): { name: string; keys: string[]; leading: string; partial: boolean } | null {
   const parsed = parseSql(sql);
   if (!parsed.ok) return null;
   const stmt = parsed.statements.map((s) => s.ast.IndexStmt).find(Boolean);
   if (!stmt) return null;
-  const first = stmt.indexParams[0].IndexElem;
-  return { name: stmt.idxname, leading: first.name ? quoteIdent(first.name) : deparseNode(first.expr), partial: Boolean(stmt.whereClause) };
+  const keys: string[] = stmt.indexParams.map((p: any) => (p.IndexElem.name ? quoteIdent(p.IndexElem.name) : deparseNode(p.IndexElem.expr)));
+  return { name: stmt.idxname, keys, leading: keys[0], partial: Boolean(stmt.whereClause) };
+}
+
+interface PlanNode {
+  "Node Type": string;
+  "Index Name"?: string;
+  "Index Cond"?: string;
+  Filter?: string;
+  Plans?: PlanNode[];
+}
+
+function planNodes(plan: unknown): PlanNode[] {
+  const out: PlanNode[] = [];
+  const visit = (n: PlanNode) => {
+    out.push(n);
+    for (const child of n.Plans ?? []) visit(child);
+  };
+  visit((plan as Array<{ Plan: PlanNode }>)[0].Plan);
+  return out;
+}
+
+/** Whether an Index Cond uses a key: a bare column as a whole word, anything quoted or an expression as written. */
+function condUses(cond: string, key: string): boolean {
+  const text = cond.replace(/'(?:[^']|'')*'/g, "''");
+  if (/^[a-z_][a-z0-9_]*$/.test(key)) return new RegExp(`(^|[^a-z0-9_."])${key}([^a-z0-9_"]|$)`).test(text.replace(/[a-z_][a-z0-9_]*\([^()]*\)/g, "#()"));
+  return text.includes(key);
+}
+
+function sorts(plan: unknown): boolean {
+  return planNodes(plan).some((n) => n["Node Type"] === "Sort" || n["Node Type"] === "Incremental Sort");
 }
 
 function target(x: { column?: string; expression?: string }): string {
@@ -135,36 +164,31 @@ export async function explainGeneric(db: PGlite, sql: string): Promise<unknown> 
   }
 }
 
-/** Every index of a table as the catalog has it: name, leading key as EXPLAIN prints it, partial or not. */
-async function catalogIndexes(db: PGlite, schema: string, table: string): Promise<Array<{ name: string; leading: string; partial: boolean }>> {
-  const rows = await db.query<{ name: string; leading: string; partial: boolean }>(
-    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid, 1, true) AS leading, i.indpred IS NOT NULL AS partial
-       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE i.indrelid = (quote_ident($1) || '.' || quote_ident($2))::regclass`,
-    [schema, table],
-  );
-  return rows.rows;
-}
-
 export interface FindingCheck {
   finding: Finding;
   /** The queries the finding's index is for, as planned. */
   queries: string[];
-  /** Indexes that already served a query before the fix (should be none). */
+  /**
+   * Queries an index the migrations built already served as the new one does (should be none): its
+   * scan was bounded by every key the new index bounds it by, and it left no sort the new one removes.
+   * An existing index that bounds the scan by fewer keys is what a finding may point out ("searches by
+   * status, not by reconnect_token"; a partial index a generic plan cannot use, so the scan falls back
+   * to one on status alone).
+   */
   servedBefore: string[];
   /** Queries the new index does not serve after the fix (should be none). */
   notServedAfter: string[];
 }
 
 /**
- * For each query-index finding with a fix: plans its queries with the indexes the migrations built
- * (no index may serve them), runs fix.sql, and plans them again (the new index must serve each).
- * Findings are checked in order, each on top of the fixes before it, as a reader applying them would.
+ * For each query-index finding with a fix: plans its queries with the indexes the migrations built,
+ * runs fix.sql, and plans them again. The new index must serve each query (plannerVerdict() of the
+ * planner tests) and do better than any index before it. Findings are applied in order, each on top of
+ * the fixes before it, as a reader applying them would; each is compared with the plans before any fix.
  */
 export async function checkQueryIndexFindings(db: PGlite, result: AuditResult): Promise<FindingCheck[]> {
   await preparePlanner(db);
-  const checks: FindingCheck[] = [];
-  const plans: Array<{ check: FindingCheck; patterns: AccessPattern[]; tableSql: string }> = [];
+  const pending: Array<{ check: FindingCheck; patterns: AccessPattern[]; tableSql: string; before: unknown[] }> = [];
   for (const set of result.sets) {
     for (const finding of result.findings.filter((f) => f.rule === "query-index" && f.fix && (f.set ?? set.set.name) === set.set.name)) {
       const sites = [finding.location, ...(finding.related ?? [])];
@@ -178,34 +202,38 @@ export async function checkQueryIndexFindings(db: PGlite, result: AuditResult): 
       });
       const [schema, ...rest] = finding.table.split(".");
       const tableSql = tableRef(schema, rest.join("."));
-      const check: FindingCheck = { finding, queries: patterns.map((p) => patternSql(p, tableSql)), servedBefore: [], notServedAfter: [] };
-      // Before any fix: no index the migrations built serves the query.
-      const existing = await catalogIndexes(db, schema, rest.join("."));
-      for (const pattern of patterns) {
-        const plan = await explainGeneric(db, patternSql(pattern, tableSql));
-        for (const index of existing) {
-          if (plannerVerdict(plan, index.name, index.leading, pattern, index.partial).verdict === "served") {
-            check.servedBefore.push(`${index.name} serves ${patternSql(pattern, tableSql)}`);
-          }
-        }
-      }
-      checks.push(check);
-      plans.push({ check, patterns, tableSql });
+      const queries = patterns.map((p) => patternSql(p, tableSql));
+      const before: unknown[] = [];
+      for (const sql of queries) before.push(await explainGeneric(db, sql));
+      pending.push({ check: { finding, queries, servedBefore: [], notServedAfter: [] }, patterns, tableSql, before });
     }
   }
-  for (const { check, patterns, tableSql } of plans) {
-    await executeFix(db, check.finding.fix!.sql);
+  for (const { check, patterns, before } of pending) {
     const created = createdIndex(check.finding.fix!.sql);
+    await executeFix(db, check.finding.fix!.sql);
     if (!created) {
       check.notServedAfter.push(`fix creates no index: ${check.finding.fix!.sql}`);
       continue;
     }
-    for (const pattern of patterns) {
-      const sql = patternSql(pattern, tableSql);
-      const plan = await explainGeneric(db, sql);
-      const answer = plannerVerdict(plan, created.name, created.leading, pattern, created.partial);
-      if (answer.verdict !== "served") check.notServedAfter.push(`${created.name} does not serve ${sql}: ${answer.plan.slice(0, 300)}`);
+    for (const [i, pattern] of patterns.entries()) {
+      const sql = check.queries[i];
+      const after = await explainGeneric(db, sql);
+      const answer = plannerVerdict(after, created.name, created.leading, pattern, created.partial);
+      if (answer.verdict !== "served") {
+        check.notServedAfter.push(`${created.name} does not serve ${sql}: ${answer.plan.slice(0, 300)}`);
+        continue;
+      }
+      const conds = planNodes(after).filter((n) => n["Index Name"] === created.name).map((n) => n["Index Cond"] ?? "");
+      const bound = created.keys.filter((key) => conds.some((cond) => condUses(cond, key)));
+      const removesSort = sorts(before[i]) && !sorts(after);
+      for (const node of planNodes(before[i])) {
+        if (!node["Index Name"] || removesSort) continue;
+        const cond = node["Index Cond"] ?? "";
+        if (bound.length > 0 ? bound.every((key) => condUses(cond, key)) : !cond && !node.Filter) {
+          check.servedBefore.push(`${node["Index Name"]} already served ${sql}`);
+        }
+      }
     }
   }
-  return checks;
+  return pending.map((p) => p.check);
 }
