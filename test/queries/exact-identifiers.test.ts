@@ -150,3 +150,56 @@ describe("quoted mixed-case identifiers", () => {
     }
   });
 });
+
+describe("quoting in every part of a fix", () => {
+  const files = {
+    "db/migrations/001_init.sql": `CREATE TABLE "Member" (id text PRIMARY KEY, "emailAddress" text NOT NULL, "isActive" boolean NOT NULL, "deletedAt" timestamptz, "Status" text, "order" int, "Select" text);\n`,
+    "src/members.ts": `import { Pool } from "pg";
+import { createClient } from "@supabase/supabase-js";
+const pool = new Pool();
+const supabase = createClient("https://example.supabase.co", "anon");
+export const byEmail = (e: string) => pool.query('SELECT id FROM "Member" WHERE "isActive" AND "deletedAt" IS NULL AND lower("emailAddress") = $1', [e]);
+export const open = () => supabase.from("Member").select("id").eq("Status", "open").order("order").limit(5);
+export const bySelect = (s: string) => supabase.from("Member").select("id").eq("Select", s).is("deletedAt", null);
+`,
+  };
+
+  it("quotes mixed-case and reserved names in keys, expressions and partial predicates; each fix executes and serves its query", async () => {
+    const members = await audit(memorySource(files), { config: DEFAULT_CONFIG });
+    expect(members.problems).toEqual([]);
+    expect(members.findings.filter((f) => f.rule === "query-index").map((f) => f.fix?.sql).sort()).toEqual([
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_member_lower_emailaddress ON "Member" ((lower("emailAddress"))) WHERE "isActive" = true AND "deletedAt" IS NULL;',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_member_select ON "Member" ("Select") WHERE "deletedAt" IS NULL;',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_member_status_order ON "Member" ("Status", "order");',
+    ]);
+    const fresh = await startPGlite();
+    try {
+      await replayMigrations(fresh, members.sets[0].statements);
+      const checks = await checkQueryIndexFindings(fresh, members);
+      expect(checks.map((c) => [...c.servedBefore, ...c.notServedAfter])).toEqual([[], [], []]);
+    } finally {
+      await fresh.close();
+    }
+  }, 60_000);
+});
+
+describe("supabase-js embeds between quoted tables", () => {
+  it("resolves the embedded table through its foreign key by exact names, and advises on the embedded side's join column", async () => {
+    const embeds = await audit(
+      memorySource({
+        "db/migrations/001_init.sql": `CREATE TABLE "Order" (id text PRIMARY KEY, "userId" text NOT NULL);
+CREATE TABLE "OrderItem" (id text PRIMARY KEY, "orderId" text NOT NULL REFERENCES "Order" (id), quantity int NOT NULL);
+CREATE INDEX "Order_userId_idx" ON "Order" ("userId");
+`,
+        "src/orders.ts": `import { createClient } from "@supabase/supabase-js";
+const supabase = createClient("https://example.supabase.co", "anon");
+export const ordersOf = (userId: string) => supabase.from("Order").select("id, items:OrderItem(quantity)").eq("userId", userId);
+`,
+      }),
+      { config: DEFAULT_CONFIG },
+    );
+    const fixes = embeds.findings.filter((f) => f.rule === "query-index").map((f) => f.fix?.sql);
+    expect(fixes).toEqual(['CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orderitem_orderid ON "OrderItem" ("orderId");']);
+  });
+});
+
