@@ -11,8 +11,19 @@ import type {
   RelationName,
   Suppression,
 } from "../core/types.js";
-import { deparseNode } from "../sql/parser.js";
-import { NEVER_INDEXABLE_FUNCTIONS } from "./builtin-functions.js";
+import {
+  type Node,
+  constText,
+  exprText,
+  indexableExpression,
+  isPrefixPattern,
+  isSystemColumn,
+  opName,
+  sortExpression,
+  walk,
+} from "./sql-expressions.js";
+
+export { exprText, isPrefixPattern };
 
 export interface SqlPatternContext {
   source: PatternSource;
@@ -53,8 +64,6 @@ function withScope(withClause: Node | undefined, outer: Scope | null): Scope | n
   const names = cteNames(withClause);
   return names.size > 0 ? { refs: [], outer, ctes: names } : outer;
 }
-
-type Node = Record<string, any>;
 
 const RANGE_OPS = new Set(["<", "<=", ">", ">="]);
 const FLIP: Record<string, "<" | "<=" | ">" | ">="> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
@@ -281,18 +290,6 @@ function tablesOf(node: Node, scope: Scope, ctx: SqlPatternContext): Set<TableRe
   return unplaced ? undefined : found;
 }
 
-function walk(node: unknown, visit: (n: Node) => boolean): void {
-  if (Array.isArray(node)) {
-    for (const item of node) walk(item, visit);
-    return;
-  }
-  if (!node || typeof node !== "object") return;
-  if (!visit(node as Node)) return;
-  for (const value of Object.values(node as Node)) {
-    if (value && typeof value === "object") walk(value, visit);
-  }
-}
-
 type ValueKind = { kind: "literal"; text: string } | { kind: "param" } | { kind: "column" };
 
 /**
@@ -314,71 +311,18 @@ function valueKind(node: Node, scope: Scope, ctx: SqlPatternContext): ValueKind 
   return column ? { kind: "column" } : { kind: "param" };
 }
 
-function constText(node: Node): string {
-  const c = node.A_Const;
-  if (c.isnull) return "NULL";
-  if (c.sval) return `'${String(c.sval.sval ?? "").replace(/'/g, "''")}'`;
-  if (c.boolval) return c.boolval.boolval ? "true" : "false";
-  if (c.ival) return String(c.ival.ival ?? 0);
-  if (c.fval) return String(c.fval.fval);
-  return exprText(node);
-}
-
-/** SQL text of an expression with table qualifiers removed, the way an index expression is written. */
-export function exprText(node: Node): string {
-  const copy = structuredClone(node);
-  walk(copy, (n) => {
-    if (n.ColumnRef?.fields?.length > 1) n.ColumnRef.fields = n.ColumnRef.fields.slice(-1);
-    return true;
-  });
-  try {
-    return deparseNode(copy);
-  } catch {
-    return "?";
-  }
-}
-
 /** The column or single-table expression on one side of a comparison. */
 function operandTarget(node: Node, scope: Scope, ctx: SqlPatternContext): { ref: TableRef; column?: string; expression?: string } | null {
   const bare = node?.TypeCast && node.TypeCast.arg?.ColumnRef ? null : node;
   if (bare?.ColumnRef) {
     const hit = resolveColumn(node, scope, ctx);
-    return hit ? { ref: hit.ref, column: hit.column } : null;
+    return hit && !isSystemColumn(hit.column) ? { ref: hit.ref, column: hit.column } : null;
   }
   const tables = tablesOf(node, scope, ctx);
   if (!tables || tables.size !== 1) return null;
-  if (!indexableExpression(node, scope, ctx)) return null;
+  if (!indexableExpression(node, (n) => isOuterValue(n, scope, ctx))) return null;
   const [ref] = tables;
   return { ref, expression: exprText(node) };
-}
-
-const AGGREGATE_MARKS = ["over", "agg_star", "agg_distinct", "agg_filter", "agg_order", "agg_within_group"];
-
-/**
- * False when no index could have this expression as a key, whatever the column types, so it is no
- * predicate or sort key to advise on: it calls an aggregate or window function (`count(id)`,
- * `row_number() OVER ()`), a set-returning function or one with no IMMUTABLE overload (`now()`,
- * `random()`; see builtin-functions.ts), reads CURRENT_TIMESTAMP and the like, or holds a subquery,
- * a parameter or a variable. CREATE INDEX refuses every one of them (PostgreSQL docs, CREATE INDEX:
- * "All functions and operators used in an index definition must be immutable"; ComputeIndexAttrs()
- * in indexcmds.c). Functions whose volatility depends on the argument types are left to the advisor.
- */
-function indexableExpression(node: Node, scope: Scope, ctx: SqlPatternContext): boolean {
-  let indexable = true;
-  walk(node, (n) => {
-    if (!indexable) return false;
-    if (n.SubLink || n.SQLValueFunction || n.GroupingFunc || n.ParamRef) indexable = false;
-    else if (n.ColumnRef && isOuterValue(n, scope, ctx)) indexable = false;
-    else if (n.FuncCall) {
-      const call = n.FuncCall;
-      const names: string[] = (call.funcname ?? []).map((f: Node) => f.String?.sval ?? "");
-      const builtin = names.length === 1 || (names.length === 2 && names[0] === "pg_catalog");
-      if (AGGREGATE_MARKS.some((mark) => call[mark])) indexable = false;
-      else if (builtin && NEVER_INDEXABLE_FUNCTIONS.has(names[names.length - 1])) indexable = false;
-    }
-    return indexable;
-  });
-  return indexable;
 }
 
 function targetFields(t: { column?: string; expression?: string }): Pick<ColumnPredicate, "column" | "expression"> {
@@ -428,7 +372,7 @@ function recordJoin(a: TableRef, aColumn: string, b: TableRef, bColumn: string):
   addJoin(b.pattern, a.table, aColumn);
   // The inner side of a nested loop is probed once per outer row, by its join column.
   const inner = a.order > b.order ? { ref: a, column: aColumn } : { ref: b, column: bColumn };
-  inner.ref.pattern.predicates.push({ column: inner.column, op: "eq", sentAs: "param" });
+  if (!isSystemColumn(inner.column)) inner.ref.pattern.predicates.push({ column: inner.column, op: "eq", sentAs: "param" });
 }
 
 function addJoin(pattern: AccessPattern, table: string, column: string): void {
@@ -438,11 +382,6 @@ function addJoin(pattern: AccessPattern, table: string, column: string): void {
   } else {
     pattern.joins.push({ table, columns: [column] } satisfies JoinUse);
   }
-}
-
-function opName(expr: Node): string {
-  const names = expr.name ?? [];
-  return names.length ? names[names.length - 1].String?.sval ?? "" : "";
 }
 
 /** One WHERE term as predicates on a single table, or null when it is not one. */
@@ -465,7 +404,7 @@ function predicateOf(term: Node, scope: Scope, ctx: SqlPatternContext): { ref: T
   }
   if (term.ColumnRef) {
     const hit = resolveColumn(term, scope, ctx);
-    if (!hit) return null;
+    if (!hit || isSystemColumn(hit.column)) return null;
     return { ref: hit.ref, predicates: [{ column: hit.column, op: "bool", value: "true", sentAs: "literal" }] };
   }
   if (term.BoolExpr?.boolop === "NOT_EXPR" && term.BoolExpr.args?.[0]?.ColumnRef) {
@@ -600,54 +539,7 @@ function rangePredicate(target: { column?: string; expression?: string }, operat
   return predicate;
 }
 
-/** `'abc%'`: a fixed prefix, then one trailing wildcard. */
-export function isPrefixPattern(literal: string): boolean {
-  const m = /^'(.*)'$/s.exec(literal);
-  if (!m) return false;
-  const body = m[1];
-  if (!body.endsWith("%") || body.length < 2) return false;
-  const prefix = body.slice(0, -1);
-  return !/[%_\\]/.test(prefix);
-}
-
 // ------------------------------------------------------------------ ORDER BY and subqueries
-
-/**
- * What an ORDER BY item sorts by, as PostgreSQL reads it (findTargetlistEntrySQL92() in
- * parse_clause.c): a bare name that is an output column's name (`AS "cutoff"`) is that output
- * column's expression, even when a table column has the same name; an integer constant is the output
- * column at that position. Anything else is an expression over the input columns. Undefined when
- * the item names an output column the statement does not spell out (`*`), or ambiguously.
- */
-function sortExpression(node: Node, targetList: Node[]): Node | undefined {
-  const fields = node?.ColumnRef?.fields;
-  if (fields?.length === 1 && fields[0].String) {
-    const name = fields[0].String.sval;
-    const named = targetList.filter((t) => t.ResTarget?.name === name).map((t) => t.ResTarget.val);
-    if (named.length === 0) return node;
-    const [first] = named;
-    // Two output columns of one name: PostgreSQL accepts it only when they are the same expression.
-    return named.every((v) => JSON.stringify(stripLocations(v)) === JSON.stringify(stripLocations(first))) ? first : undefined;
-  }
-  const position = node?.A_Const?.ival;
-  if (position !== undefined) {
-    const n = Number(position.ival ?? 0);
-    const before = targetList.slice(0, n);
-    if (n < 1 || n > targetList.length || before.some((t) => hasStar(t.ResTarget?.val))) return undefined;
-    return targetList[n - 1].ResTarget?.val;
-  }
-  return node;
-}
-
-function hasStar(node: Node | undefined): boolean {
-  return Boolean(node?.ColumnRef?.fields?.some((f: Node) => f.A_Star));
-}
-
-function stripLocations(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(stripLocations);
-  if (!node || typeof node !== "object") return node;
-  return Object.fromEntries(Object.entries(node).filter(([k]) => k !== "location").map(([k, v]) => [k, stripLocations(v)]));
-}
 
 function applyOrder(sortClause: Node[], targetList: Node[], scope: Scope, ctx: SqlPatternContext): void {
   const terms: Array<{ ref: TableRef | null; term: OrderTerm }> = [];

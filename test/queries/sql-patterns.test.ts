@@ -123,3 +123,14 @@ describe("ORDER BY items as PostgreSQL reads them", () => {
     expect(predicatesOf(read("SELECT id FROM t WHERE n + v_offset > 10", ["v_offset"])[0])).toEqual([]);
   });
 });
+
+describe("system columns", () => {
+  it("are no predicate, join key or sort key: no index can hold ctid or xmin", () => {
+    const patterns = read('DELETE FROM "RateLimit" WHERE ctid IN (SELECT ctid FROM "RateLimit" WHERE "createdAt" < $1 LIMIT 500)');
+    expect(patterns.map((p) => [p.kind, ...predicatesOf(p)])).toEqual([["select", "createdAt range< param"], ["delete"]]);
+    expect(predicatesOf(read("SELECT id FROM t WHERE xmin::text::bigint > 5 AND a = $1")[0])).toEqual(["a eq param"]);
+    expect(read("SELECT id FROM t ORDER BY ctid LIMIT 5")[0].orderBy).toEqual([]);
+    const joined = read("SELECT 1 FROM a JOIN b ON b.ctid = a.ctid");
+    expect(joined.map((p) => p.predicates)).toEqual([[], []]);
+  });
+});
