@@ -59,14 +59,14 @@ afterAll(async () => {
   await db?.close();
 });
 
-describe.each(examples)("examples/$name", (example) => {
+describe.each(examples.map((e) => [e.name, e] as const))("examples/%s", (_name, example) => {
   it("is read without a problem", async () => {
     const result = await auditExample(example.name);
     expect(result.problems).toEqual([]);
     expect(result.sets).toHaveLength(1);
   });
 
-  it("every query-index fix executes; the planner served its queries with no index before and uses the new one after (generic plans)", async () => {
+  it("every query-index fix executes: before it no index reaches its queries as the new one does, after it the planner uses the new one (generic plans)", async () => {
     const result = await auditExample(example.name);
     await freshDatabase(example, result.sets[0].statements);
     const checks = await checkQueryIndexFindings(db, result);
@@ -102,7 +102,7 @@ describe.each(examples)("examples/$name", (example) => {
   });
 });
 
-describe("examples/supabase-app reproduces the hand-written audit", () => {
+describe("examples/supabase-app: the findings its application is built to show", () => {
   it("reports its missing indexes, its unindexed foreign key and its partitioning advice, at its severities", async () => {
     const found = (await auditExample("supabase-app")).findings.map(summary);
     expect(found).toEqual(

@@ -136,7 +136,7 @@ describe("quoted mixed-case identifiers", () => {
     expect(unresolved.sort()).toEqual(["src/raw.ts:21 deliveryattempt", "src/supabase.ts:14 visit"]);
   });
 
-  it("every fix executes against the replayed migrations, and the planner then uses it where it used no index before (generic plans)", async () => {
+  it("every fix executes against the replayed migrations; before it no index reaches the query as the new one does, after it the planner uses the new one (generic plans)", async () => {
     await replayMigrations(db, result.sets[0].statements);
     const checks = await checkQueryIndexFindings(db, result);
     expect(checks).toHaveLength(6);

@@ -102,7 +102,7 @@ describe("ORDER BY terms and filters that are not columns", () => {
     }
   });
 
-  it("every fix executes, and the planner uses it where no index served the query (generic plans)", async () => {
+  it("every fix executes; before it no index reaches the query as the new one does, after it the planner uses the new one (generic plans)", async () => {
     await replayMigrations(db, result.sets[0].statements);
     const checks = await checkQueryIndexFindings(db, result);
     expect(checks.length).toBe(6);
