@@ -254,9 +254,25 @@ export interface LoopUse {
   branchPerItem: boolean;
 }
 
+/**
+ * A table named exactly as PostgreSQL will look it up: no quotes left, no case folding left to do.
+ * Unquoted SQL names arrive folded by the parser; quoted SQL names, and names a client sends
+ * (PostgREST, Prisma, Drizzle, Kysely quote every identifier), arrive as written.
+ */
+export interface RelationName {
+  /** Absent when the code does not qualify the name: the search path decides (`public`). */
+  schema?: string;
+  name: string;
+}
+
 export interface AccessPattern {
-  /** Table as named in the code: unqualified or `schema.table`. */
+  /** Table as the code names it, for messages: unqualified or `schema.table`, without quotes. */
   table: string;
+  /**
+   * The same table as an exact name, which `findPatternTable` (src/schema/lookup.ts) matches without
+   * folding. Every extractor sets it; a pattern without it is read as the exact name `table` spells.
+   */
+  relation?: RelationName;
   kind: QueryKind;
   /** ANDed predicates of the WHERE clause on this table. */
   predicates: ColumnPredicate[];

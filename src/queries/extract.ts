@@ -4,7 +4,7 @@
 import type { AuditConfig } from "../core/config.js";
 import type { AccessPattern, ColumnPredicate, InputProblem, MigrationSet, Schema, Statement } from "../core/types.js";
 import type { TextReader } from "../audit.js";
-import { findTable } from "../schema/lookup.js";
+import { findPatternTable, findTableExact } from "../schema/lookup.js";
 import { extractFromCodeFile } from "./code-file.js";
 import { patternsFromMigrations } from "./migration-sql.js";
 import { collectSharedConstants, emptyConstants } from "./shared-constants.js";
@@ -60,7 +60,7 @@ export async function extractPatterns(
 
   const patternsBySet = sets.map((entry) => {
     const own = patternsFromMigrations(entry.statements, problems);
-    const fromCode = sets.length === 1 ? shared : shared.filter((p) => findTable(entry.schema, p.table) !== undefined || findView(entry.schema, p.table) !== undefined);
+    const fromCode = sets.length === 1 ? shared : shared.filter((p) => findPatternTable(entry.schema, p) !== undefined || findView(entry.schema, p) !== undefined);
     return markUniqueLookups(patternsThroughViews([...own, ...resolveEmbeds(fromCode, entry.schema)], entry.schema), entry.schema);
   });
   return { patternsBySet, problems, codeFiles: selected.code.length + selected.sql.length };
@@ -87,15 +87,15 @@ export function resolveEmbeds(patterns: EmbeddedPattern[], schema: Schema): Acce
       out.push(copy);
       continue;
     }
-    const { table: parentName, hint } = pattern.embeddedIn;
-    const parent = findTable(schema, parentName);
-    let child = findTable(schema, pattern.table);
+    const { table: parentName, relation: parentRelation, hint } = pattern.embeddedIn;
+    const parent = findPatternTable(schema, { table: parentName, relation: parentRelation });
+    let child = findPatternTable(schema, pattern);
     // PostgREST also embeds through an FK column's name: `agent_id(name)`.
     let viaColumn: string | undefined;
     if (!child && parent) {
       const fk = parent.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === pattern.table);
       if (fk) {
-        child = findTable(schema, `${fk.references.schema}.${fk.references.table}`);
+        child = findTableExact(schema, fk.references.schema, fk.references.table);
         viaColumn = pattern.table;
       }
     }
@@ -122,7 +122,7 @@ export function resolveEmbeds(patterns: EmbeddedPattern[], schema: Schema): Acce
       join.columns.push(...columns);
     }
     const joinPredicates: ColumnPredicate[] = columns.map((column) => ({ column, op: "eq", sentAs: "param" }));
-    out.push({ ...rest, table: childName, predicates: [...joinPredicates, ...rest.predicates] });
+    out.push({ ...rest, table: childName, relation: { schema: child.schema, name: child.name }, predicates: [...joinPredicates, ...rest.predicates] });
   }
   return out;
 }
@@ -131,7 +131,7 @@ export function resolveEmbeds(patterns: EmbeddedPattern[], schema: Schema): Acce
 function markUniqueLookups(patterns: AccessPattern[], schema: Schema): AccessPattern[] {
   return patterns.map((pattern) => {
     if (pattern.limited || pattern.kind !== "select") return pattern;
-    const table = findTable(schema, pattern.table);
+    const table = findPatternTable(schema, pattern);
     return table && isUniqueLookup(pattern, table) ? { ...pattern, limited: true } : pattern;
   });
 }

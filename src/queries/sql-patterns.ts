@@ -8,9 +8,22 @@ import type {
   OrderTerm,
   PatternSource,
   QueryKind,
+  RelationName,
   Suppression,
 } from "../core/types.js";
-import { deparseNode } from "../sql/parser.js";
+import {
+  type Node,
+  constText,
+  exprText,
+  indexableExpression,
+  isPrefixPattern,
+  isSystemColumn,
+  opName,
+  sortExpression,
+  walk,
+} from "./sql-expressions.js";
+
+export { exprText, isPrefixPattern };
 
 export interface SqlPatternContext {
   source: PatternSource;
@@ -52,8 +65,6 @@ function withScope(withClause: Node | undefined, outer: Scope | null): Scope | n
   return names.size > 0 ? { refs: [], outer, ctes: names } : outer;
 }
 
-type Node = Record<string, any>;
-
 const RANGE_OPS = new Set(["<", "<=", ">", ">="]);
 const FLIP: Record<string, "<" | "<=" | ">" | ">="> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
 const CONTAINS_OPS = new Set(["@>", "<@", "&&"]);
@@ -66,9 +77,10 @@ export function patternsFromStatement(stmt: Node, ctx: SqlPatternContext): Acces
   return out;
 }
 
-function newPattern(table: string, kind: QueryKind, ctx: SqlPatternContext): AccessPattern {
+function newPattern(table: string, relation: RelationName, kind: QueryKind, ctx: SqlPatternContext): AccessPattern {
   const pattern: AccessPattern = {
     table,
+    relation,
     kind,
     predicates: [],
     hasOr: false,
@@ -120,7 +132,7 @@ function visitSelect(select: Node, ctx: SqlPatternContext, enclosing: Scope | nu
   for (const item of select.fromClause ?? []) collectFrom(item, "select", ctx, scope, joinQuals, out);
   applyConditions(select.whereClause, scope, ctx, out);
   for (const qual of joinQuals) applyConditions(qual, scope, ctx, out, true);
-  applyOrder(select.sortClause ?? [], scope, ctx);
+  applyOrder(select.sortClause ?? [], select.targetList ?? [], scope, ctx);
   const limited = select.limitCount !== undefined && !isNullConst(select.limitCount);
   for (const ref of scope.refs) {
     ref.pattern.limited = limited;
@@ -168,11 +180,13 @@ function isNullConst(node: Node): boolean {
 }
 
 function addRangeVar(rv: Node, kind: QueryKind, ctx: SqlPatternContext, scope: Scope): TableRef {
+  // The parser has folded unquoted names and kept quoted ones: relname is already exact.
   const table = rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname;
+  const relation: RelationName = rv.schemaname ? { schema: rv.schemaname, name: rv.relname } : { name: rv.relname };
   const ref: TableRef = {
     table,
     alias: rv.alias?.aliasname ?? rv.relname,
-    pattern: newPattern(table, kind, ctx),
+    pattern: newPattern(table, relation, kind, ctx),
     order: scope.refs.length,
   };
   scope.refs.push(ref);
@@ -276,18 +290,6 @@ function tablesOf(node: Node, scope: Scope, ctx: SqlPatternContext): Set<TableRe
   return unplaced ? undefined : found;
 }
 
-function walk(node: unknown, visit: (n: Node) => boolean): void {
-  if (Array.isArray(node)) {
-    for (const item of node) walk(item, visit);
-    return;
-  }
-  if (!node || typeof node !== "object") return;
-  if (!visit(node as Node)) return;
-  for (const value of Object.values(node as Node)) {
-    if (value && typeof value === "object") walk(value, visit);
-  }
-}
-
 type ValueKind = { kind: "literal"; text: string } | { kind: "param" } | { kind: "column" };
 
 /**
@@ -309,39 +311,16 @@ function valueKind(node: Node, scope: Scope, ctx: SqlPatternContext): ValueKind 
   return column ? { kind: "column" } : { kind: "param" };
 }
 
-function constText(node: Node): string {
-  const c = node.A_Const;
-  if (c.isnull) return "NULL";
-  if (c.sval) return `'${String(c.sval.sval ?? "").replace(/'/g, "''")}'`;
-  if (c.boolval) return c.boolval.boolval ? "true" : "false";
-  if (c.ival) return String(c.ival.ival ?? 0);
-  if (c.fval) return String(c.fval.fval);
-  return exprText(node);
-}
-
-/** SQL text of an expression with table qualifiers removed, the way an index expression is written. */
-export function exprText(node: Node): string {
-  const copy = structuredClone(node);
-  walk(copy, (n) => {
-    if (n.ColumnRef?.fields?.length > 1) n.ColumnRef.fields = n.ColumnRef.fields.slice(-1);
-    return true;
-  });
-  try {
-    return deparseNode(copy);
-  } catch {
-    return "?";
-  }
-}
-
 /** The column or single-table expression on one side of a comparison. */
 function operandTarget(node: Node, scope: Scope, ctx: SqlPatternContext): { ref: TableRef; column?: string; expression?: string } | null {
   const bare = node?.TypeCast && node.TypeCast.arg?.ColumnRef ? null : node;
   if (bare?.ColumnRef) {
     const hit = resolveColumn(node, scope, ctx);
-    return hit ? { ref: hit.ref, column: hit.column } : null;
+    return hit && !isSystemColumn(hit.column) ? { ref: hit.ref, column: hit.column } : null;
   }
   const tables = tablesOf(node, scope, ctx);
   if (!tables || tables.size !== 1) return null;
+  if (!indexableExpression(node, (n) => isOuterValue(n, scope, ctx))) return null;
   const [ref] = tables;
   return { ref, expression: exprText(node) };
 }
@@ -393,7 +372,7 @@ function recordJoin(a: TableRef, aColumn: string, b: TableRef, bColumn: string):
   addJoin(b.pattern, a.table, aColumn);
   // The inner side of a nested loop is probed once per outer row, by its join column.
   const inner = a.order > b.order ? { ref: a, column: aColumn } : { ref: b, column: bColumn };
-  inner.ref.pattern.predicates.push({ column: inner.column, op: "eq", sentAs: "param" });
+  if (!isSystemColumn(inner.column)) inner.ref.pattern.predicates.push({ column: inner.column, op: "eq", sentAs: "param" });
 }
 
 function addJoin(pattern: AccessPattern, table: string, column: string): void {
@@ -403,11 +382,6 @@ function addJoin(pattern: AccessPattern, table: string, column: string): void {
   } else {
     pattern.joins.push({ table, columns: [column] } satisfies JoinUse);
   }
-}
-
-function opName(expr: Node): string {
-  const names = expr.name ?? [];
-  return names.length ? names[names.length - 1].String?.sval ?? "" : "";
 }
 
 /** One WHERE term as predicates on a single table, or null when it is not one. */
@@ -428,7 +402,7 @@ function predicateOf(term: Node, scope: Scope, ctx: SqlPatternContext): { ref: T
   }
   if (term.ColumnRef) {
     const hit = resolveColumn(term, scope, ctx);
-    if (!hit) return null;
+    if (!hit || isSystemColumn(hit.column)) return null;
     return { ref: hit.ref, predicates: [{ column: hit.column, op: "bool", value: "true", sentAs: "literal" }] };
   }
   if (term.BoolExpr?.boolop === "NOT_EXPR" && term.BoolExpr.args?.[0]?.ColumnRef) {
@@ -563,26 +537,17 @@ function rangePredicate(target: { column?: string; expression?: string }, operat
   return predicate;
 }
 
-/** `'abc%'`: a fixed prefix, then one trailing wildcard. */
-export function isPrefixPattern(literal: string): boolean {
-  const m = /^'(.*)'$/s.exec(literal);
-  if (!m) return false;
-  const body = m[1];
-  if (!body.endsWith("%") || body.length < 2) return false;
-  const prefix = body.slice(0, -1);
-  return !/[%_\\]/.test(prefix);
-}
-
 // ------------------------------------------------------------------ ORDER BY and subqueries
 
-function applyOrder(sortClause: Node[], scope: Scope, ctx: SqlPatternContext): void {
+function applyOrder(sortClause: Node[], targetList: Node[], scope: Scope, ctx: SqlPatternContext): void {
   const terms: Array<{ ref: TableRef | null; term: OrderTerm }> = [];
   for (const item of sortClause) {
     const sort = item.SortBy;
     if (!sort) continue;
     const descending = sort.sortby_dir === "SORTBY_DESC";
     const nullsFirst = sort.sortby_nulls === "SORTBY_NULLS_FIRST" ? true : sort.sortby_nulls === "SORTBY_NULLS_LAST" ? false : null;
-    const target = operandTarget(sort.node, scope, ctx);
+    const expression = sortExpression(sort.node, targetList);
+    const target = expression ? operandTarget(expression, scope, ctx) : null;
     terms.push({ ref: target?.ref ?? null, term: { ...targetFields(target ?? {}), descending, nullsFirst } });
   }
   // Index order serves ORDER BY only when every sort key comes from the same table.

@@ -1,7 +1,7 @@
 // supabase-js / postgrest-js builder chains -> access patterns.
 // The walker in code-file.ts finds the chains and follows them across variables and branches;
 // this module knows what each builder method means.
-import type { AccessPattern, ColumnPredicate, OrderTerm, QueryKind } from "../core/types.js";
+import type { AccessPattern, ColumnPredicate, OrderTerm, QueryKind, RelationName } from "../core/types.js";
 import { METHOD_OPERATORS, POSTGREST_OPERATORS, isFilter } from "./send-modes.js";
 
 type Node = Record<string, any>;
@@ -27,7 +27,8 @@ export interface Embed {
 
 /** A pattern on an embedded table, joined to its parent through a foreign key that the schema resolves. */
 export interface EmbeddedPattern extends AccessPattern {
-  embeddedIn?: { table: string; hint?: string };
+  /** The parent pattern's table (as named, and exactly) and the `!hint`, when one is written. */
+  embeddedIn?: { table: string; relation: RelationName; hint?: string };
 }
 
 /** Reads static values: string constants, enum members, `as const` objects. */
@@ -97,16 +98,23 @@ function literalText(node: Node | undefined, values: StaticValues): string | und
 }
 
 export interface BuildInput {
+  /** The table as the code names it (`Visit`, `app.Visit`), for messages. */
   table: string;
+  /**
+   * The exact name PostgREST looks up: `.from()`'s argument as written, in `.schema()`'s schema.
+   * PostgREST quotes every identifier it sends, so no folding applies. Defaults to `table` unqualified.
+   */
+  relation?: RelationName;
   steps: ChainStep[];
   values: StaticValues;
-  base: Omit<AccessPattern, "table" | "kind" | "predicates" | "hasOr" | "orderBy" | "limited" | "joins">;
+  base: Omit<AccessPattern, "table" | "relation" | "kind" | "predicates" | "hasOr" | "orderBy" | "limited" | "joins">;
 }
 
 /** The patterns one builder chain makes: the main table, plus one per embedded relation. */
 export function patternsFromChain(input: BuildInput): EmbeddedPattern[] {
   const { table, steps, values, base } = input;
-  const main: EmbeddedPattern = { ...base, table, kind: "select", predicates: [], hasOr: false, orderBy: [], limited: false, joins: [] };
+  const relation = input.relation ?? { name: table };
+  const main: EmbeddedPattern = { ...base, table, relation, kind: "select", predicates: [], hasOr: false, orderBy: [], limited: false, joins: [] };
   let kindSet = false;
   // Embedded tables by the name filters use for them (alias or relation name).
   const embedded = new Map<string, EmbeddedPattern>();
@@ -118,13 +126,15 @@ export function patternsFromChain(input: BuildInput): EmbeddedPattern[] {
       const child: EmbeddedPattern = {
         ...base,
         table: embed.name,
+        // PostgREST embeds relations of the parent's schema, by their exact names.
+        relation: relation.schema ? { schema: relation.schema, name: embed.name } : { name: embed.name },
         kind: "select",
         predicates: [],
         hasOr: false,
         orderBy: [],
         limited: false,
         joins: [],
-        embeddedIn: embed.hint ? { table: parent.table, hint: embed.hint } : { table: parent.table },
+        embeddedIn: { table: parent.table, relation: parent.relation ?? { name: parent.table }, ...(embed.hint ? { hint: embed.hint } : {}) },
       };
       embedded.set(embed.alias ?? embed.name, child);
       if (embed.alias) embedded.set(embed.name, child);

@@ -6,7 +6,7 @@
 // column the view computes, is left on the view's name: no table, so no advice, and it is listed
 // by unresolvedViews for the report's scope.
 import type { AccessPattern, ColumnPredicate, OrderTerm, Schema, Table, View } from "../core/types.js";
-import { findTable } from "../schema/lookup.js";
+import { findPatternTable } from "../schema/lookup.js";
 import { parseSql } from "../sql/parser.js";
 import { patternsFromStatement } from "./sql-patterns.js";
 
@@ -46,11 +46,11 @@ function viewsAsTables(views: View[]): { tables: Table[]; byTable: Map<Table, Vi
   return cached;
 }
 
-/** The view a query names (`v`, `schema.v`, quoted forms), found the way findTable finds tables. */
-export function findView(schema: Schema, name: string): View | undefined {
+/** The view a query names, found the way findPatternTable finds tables: by exact name. */
+export function findView(schema: Schema, pattern: Pick<AccessPattern, "table" | "relation">): View | undefined {
   if (!schema.views || schema.views.length === 0) return undefined;
   const { tables, byTable } = viewsAsTables(schema.views);
-  const table = findTable({ tables }, name);
+  const table = findPatternTable({ tables }, pattern);
   return table ? byTable.get(table) : undefined;
 }
 
@@ -60,7 +60,7 @@ function quoted(name: string): string {
   return PLAIN_IDENTIFIER.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
-/** The base table as a pattern names a table: `schema.table`, quoted where the name needs it. */
+/** The base table as SQL text names it: `schema.table`, quoted where the name needs it. */
 function baseName(view: View): string {
   return `${quoted(view.base!.schema)}.${quoted(view.base!.table)}`;
 }
@@ -78,7 +78,7 @@ function viewWhere(view: View): { predicates: ColumnPredicate[]; hasOr: boolean 
       const [own] = patternsFromStatement(outcome.statements[0].ast, {
         source: "view",
         location: view.location,
-      }).filter((p) => p.table === baseName(view));
+      }).filter((p) => p.relation?.name === view.base!.table && (p.relation.schema ?? "public") === view.base!.schema);
       if (own) result = { predicates: own.predicates, hasOr: own.hasOr };
     }
   }
@@ -113,7 +113,8 @@ function rewrite(pattern: AccessPattern, view: View): Rewritten {
     ok: true,
     pattern: {
       ...pattern,
-      table: baseName(view),
+      table: `${view.base.schema}.${view.base.table}`,
+      relation: { schema: view.base.schema, name: view.base.table },
       predicates: [...predicates, ...where.predicates],
       hasOr: pattern.hasOr || where.hasOr,
       orderBy,
@@ -128,8 +129,8 @@ function rewrite(pattern: AccessPattern, view: View): Rewritten {
 export function patternsThroughViews(patterns: AccessPattern[], schema: Schema): AccessPattern[] {
   if (!schema.views || schema.views.length === 0) return patterns;
   return patterns.map((pattern) => {
-    if (findTable(schema, pattern.table)) return pattern;
-    const view = findView(schema, pattern.table);
+    if (findPatternTable(schema, pattern)) return pattern;
+    const view = findView(schema, pattern);
     if (!view) return pattern;
     const rewritten = rewrite(pattern, view);
     return rewritten.ok ? rewritten.pattern : pattern;
@@ -140,8 +141,8 @@ export function patternsThroughViews(patterns: AccessPattern[], schema: Schema):
 export function unresolvedViews(patterns: AccessPattern[], schema: Schema): UnresolvedView[] {
   const out = new Map<string, UnresolvedView>();
   for (const pattern of patterns) {
-    if (findTable(schema, pattern.table)) continue;
-    const view = findView(schema, pattern.table);
+    if (findPatternTable(schema, pattern)) continue;
+    const view = findView(schema, pattern);
     if (!view) continue;
     const name = `${view.schema}.${view.name}`;
     if (out.has(name)) continue;

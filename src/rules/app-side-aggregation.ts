@@ -2,13 +2,14 @@
 // date or number range (days × hours × rows): work that grows with rows × range steps, which one
 // GROUP BY over date_trunc / generate_series does in the database.
 import type { AccessPattern, FindingDraft, Schema } from "../core/types.js";
-import { findTable, qualifiedTableName } from "../schema/lookup.js";
+import { findPatternTable, patternRelation, qualifiedTableName } from "../schema/lookup.js";
 import type { Rule, RuleContext } from "./rule.js";
 
-function qualified(schema: Schema, table: string): string {
-  const found = findTable(schema, table);
+function qualified(schema: Schema, pattern: AccessPattern): string {
+  const found = findPatternTable(schema, pattern);
   if (found) return qualifiedTableName(found);
-  return table.includes(".") ? table : `public.${table}`;
+  const relation = patternRelation(pattern);
+  return `${relation.schema ?? "public"}.${relation.name}`;
 }
 
 /** The column the query bounds by a range: the time column the buckets are cut from. */
@@ -41,7 +42,7 @@ export const appSideAggregation: Rule = {
       findings.push({
         rule: "app-side-aggregation",
         severity: "important",
-        table: qualified(context.schema, pattern.table),
+        table: qualified(context.schema, pattern),
         columns: column ? [column] : [],
         message:
           `${where} fetches \`${pattern.table}\` (line ${pattern.location.line}) and walks every row in the ${loopText(rowsLoop)}, ` +

@@ -4,16 +4,17 @@
 // rewritten as `UPDATE ... FROM (VALUES ...)` / `unnest(...)` where it can be, and left alone where it
 // branches per item; a loop in a PL/pgSQL function runs inside the database, with no round trip.
 import type { AccessPattern, FindingDraft, Schema, Severity } from "../core/types.js";
-import { findTable, qualifiedTableName } from "../schema/lookup.js";
+import { findPatternTable, patternRelation, qualifiedTableName } from "../schema/lookup.js";
 import type { Rule, RuleContext } from "./rule.js";
 
 /** One-off data migrations: TypeScript beside migrations, or a migrate script. They run once, by hand. */
 const DATA_MIGRATION = /(^|\/)(migrations?|data-migrations?|migrate)\/|(^|\/)scripts\/[^/]*migrat[^/]*\.[cm]?[jt]sx?$/i;
 
-function qualified(schema: Schema, table: string): string {
-  const found = findTable(schema, table);
+function qualified(schema: Schema, pattern: AccessPattern): string {
+  const found = findPatternTable(schema, pattern);
   if (found) return qualifiedTableName(found);
-  return table.includes(".") ? table : `public.${table}`;
+  const relation = patternRelation(pattern);
+  return `${relation.schema ?? "public"}.${relation.name}`;
 }
 
 /** The columns a batched query would key on: those the loop compares with one value per iteration. */
@@ -67,7 +68,7 @@ export const nPlusOne: Rule = {
       const loop = pattern.loop ? `the ${pattern.loop.kind}${/\bLOOP$/.test(pattern.loop.kind) ? "" : " loop"} at line ${pattern.loop.line}` : "a loop";
       const where = pattern.functionName ? `\`${pattern.functionName}()\`` : "This code";
       const verb = pattern.kind === "select" ? "reads" : pattern.kind === "delete" ? "deletes from" : pattern.kind === "insert" || pattern.kind === "upsert" ? "writes to" : "updates";
-      const base = { rule: "n-plus-one", table: qualified(context.schema, pattern.table), columns, location: pattern.location };
+      const base = { rule: "n-plus-one", table: qualified(context.schema, pattern), columns, location: pattern.location };
       const key = `${pattern.location.file}:${pattern.functionName ?? ""}:${pattern.kind}`;
 
       if (pattern.source === "plpgsql") {

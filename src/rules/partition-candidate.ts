@@ -3,7 +3,7 @@
 import { tableHint } from "../core/config.js";
 import type { Column, FindingDraft, Table } from "../core/types.js";
 import { tableIndexes } from "./model.js";
-import { findTable } from "../schema/lookup.js";
+import { findPatternTable } from "../schema/lookup.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { makeObjectName, parsesCleanly, qualifiedName, quoteIdent, tableRef } from "./sql-text.js";
 
@@ -19,7 +19,7 @@ function isTimeType(type: string): boolean {
 }
 
 function updatedByCode(context: RuleContext, table: Table): boolean {
-  return context.patterns.some((p) => (p.kind === "update" || p.kind === "upsert") && findTable(context.schema, p.table) === table);
+  return context.patterns.some((p) => (p.kind === "update" || p.kind === "upsert") && findPatternTable(context.schema, p) === table);
 }
 
 /** The column a table would be partitioned on: a well-known name first, then any *_at / *_on time column. */

@@ -11,7 +11,7 @@ import type { AccessPattern, Fix, FindingDraft, ForeignKey, Location, Statement,
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
 import { adviseTable, describePattern, genericPlanCaveat, type Recommendation } from "../advisor/recommend.js";
 import { castOnIndexedColumn, type PartlyServed } from "../advisor/coverage.js";
-import { findTable, qualifiedTableName } from "../schema/lookup.js";
+import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "./fk-index.js";
 import type { Rule, RuleContext } from "./rule.js";
 
@@ -305,7 +305,7 @@ export const queryIndex: Rule = {
       if (suppressed(raw)) continue;
       const pattern = unconditional(raw);
       if (!indexable(pattern)) continue;
-      const table = findTable(context.schema, pattern.table);
+      const table = findPatternTable(context.schema, pattern);
       if (!table) continue;
       // Appended in place: copying the list for every pattern is quadratic in a table's patterns.
       const list = byTable.get(table);

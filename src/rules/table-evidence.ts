@@ -4,7 +4,7 @@
 // a short phrase the finding quotes, so the report says which evidence decided.
 import { tableHint } from "../core/config.js";
 import type { AccessPattern, Statement, Table } from "../core/types.js";
-import { findTable, qualifiedTableName } from "../schema/lookup.js";
+import { findPatternTable, findTable, qualifiedTableName } from "../schema/lookup.js";
 import { expectedRows, isKnownSmall, isLarge } from "./model.js";
 import type { RuleContext } from "./rule.js";
 import { nameParts } from "./sql-text.js";
@@ -39,7 +39,7 @@ function indexOf(context: RuleContext): Index {
   if (index) return index;
   const patternsByTable = new Map<Table, AccessPattern[]>();
   for (const pattern of context.patterns) {
-    const table = findTable(context.schema, pattern.table);
+    const table = findPatternTable(context.schema, pattern);
     if (!table) continue;
     const list = patternsByTable.get(table);
     if (list) list.push(pattern);
@@ -55,7 +55,8 @@ function indexOf(context: RuleContext): Index {
   const joined = new Set<Table>();
   for (const pattern of context.patterns) {
     for (const join of pattern.joins) {
-      const table = findTable(context.schema, join.table);
+      // A join names its table exactly, as the pattern's own table is named.
+      const table = findPatternTable(context.schema, { table: join.table });
       if (table) joined.add(table);
     }
   }

@@ -2,7 +2,7 @@
 import { tableHint } from "../core/config.js";
 import type { FindingDraft } from "../core/types.js";
 import { isUniqueLookup } from "../queries/unique-lookup.js";
-import { findTable, qualifiedTableName } from "../schema/lookup.js";
+import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import type { Rule, RuleContext } from "./rule.js";
 
 export const unboundedQuery: Rule = {
@@ -16,7 +16,7 @@ export const unboundedQuery: Rule = {
       if (pattern.kind !== "select" || pattern.limited) continue;
       // Views and function bodies are read by other queries, which carry their own limits.
       if (pattern.source === "view" || pattern.source === "plpgsql" || pattern.source === "cron") continue;
-      const table = findTable(context.schema, pattern.table);
+      const table = findPatternTable(context.schema, pattern);
       if (!table) continue;
       const rows = tableHint(context.config, table.schema, table.name)?.rows;
       if (rows === undefined || rows < context.config.unboundedThreshold) continue;

@@ -1,5 +1,5 @@
 // Finding tables and describing indexes in a replayed schema.
-import type { Index, IndexKey, Schema, Table } from "../core/types.js";
+import type { AccessPattern, Index, IndexKey, RelationName, Schema, Table } from "../core/types.js";
 
 /**
  * Splits `t`, `schema.t`, `"Mixed Case"`, `"schema"."t"` into schema and name. Unquoted parts
@@ -36,7 +36,45 @@ export function parseQualifiedName(text: string): { schema: string | null; name:
   return { schema: null, name: parts[0] ?? "" };
 }
 
-/** The table called `name` (`t`, `schema.t`, or quoted forms); unqualified names look in `defaultSchema`. */
+/**
+ * The table an access pattern reads or writes, matched exactly: the one lookup every query extractor's
+ * patterns go through (raw SQL in code, supabase-js, `.sql` files, PL/pgSQL and SQL function bodies,
+ * views, cron jobs, and any client added later).
+ *
+ * The pattern's `relation` is already the name PostgreSQL resolves, so nothing is parsed or folded here:
+ * - SQL: the parser folds an unquoted name to lower case and keeps a quoted one as written
+ *   (PostgreSQL docs, "Identifiers and Key Words"); `FROM "DeliveryAttempt"` arrives as `DeliveryAttempt`,
+ *   `FROM DeliveryAttempt` as `deliveryattempt`.
+ * - Clients that send identifiers quoted: supabase-js/PostgREST (`.from("Visit")`, `.schema("app")`),
+ *   Prisma, Drizzle and Kysely all write each name in double quotes, so the name in the code is exact.
+ *   Their extractors put it in `relation` unchanged.
+ * Folding it a second time (as `findTable` does with SQL text) would lose every quoted mixed-case table.
+ *
+ * An unqualified name looks in `defaultSchema` (the search path's first schema, `public`). A pattern
+ * without `relation` (one built by hand) is read as the exact `name` or `schema.name` its `table` spells.
+ * Returns undefined when the schema has no such table (a view, a table of another migration set).
+ */
+export function findPatternTable(
+  schema: Schema,
+  pattern: Pick<AccessPattern, "table" | "relation">,
+  defaultSchema = "public",
+): Table | undefined {
+  const relation = patternRelation(pattern);
+  return findTableExact(schema, relation.schema ?? defaultSchema, relation.name);
+}
+
+/** The exact name of a pattern's table: its `relation`, or its `table` split at the first dot with no folding. */
+export function patternRelation(pattern: Pick<AccessPattern, "table" | "relation">): RelationName {
+  if (pattern.relation) return pattern.relation;
+  const dot = pattern.table.indexOf(".");
+  return dot < 0 ? { name: pattern.table } : { schema: pattern.table.slice(0, dot), name: pattern.table.slice(dot + 1) };
+}
+
+/**
+ * The table that SQL text names (`t`, `schema.t`, or quoted forms), folding unquoted parts as the server
+ * does; unqualified names look in `defaultSchema`. For names read from SQL text only: an access pattern's
+ * table is already exact and goes through `findPatternTable`.
+ */
 export function findTable(schema: Schema, name: string, defaultSchema = "public"): Table | undefined {
   const wanted = parseQualifiedName(name);
   const schemaName = wanted.schema ?? defaultSchema;

@@ -86,3 +86,51 @@ describe("SQL AST to access patterns", () => {
     expect(isPrefixPattern("'abc'")).toBe(false);
   });
 });
+
+describe("ORDER BY items as PostgreSQL reads them", () => {
+  const order = (sql: string) => read(sql).map((p) => p.orderBy.map((o) => `${o.column ?? `(${o.expression})`}${o.descending ? " desc" : ""}`));
+
+  it("an output column's name is its expression, even where a table column has that name", () => {
+    expect(order("SELECT lower(email) AS email FROM users ORDER BY email")).toEqual([["(lower(email))"]]);
+    expect(order('SELECT "signedUpAt" AS joined FROM "User" ORDER BY joined DESC')).toEqual([["signedUpAt desc"]]);
+  });
+
+  it("a name inside an expression is a table column: aliases are visible only as a bare name", () => {
+    expect(order("SELECT created_at AS day FROM t ORDER BY lower(day)")).toEqual([["(lower(day))"]]);
+  });
+
+  it("a position is the output column there; none when a * comes first or the position is out of range", () => {
+    expect(order("SELECT id, created_at FROM t ORDER BY 2 DESC")).toEqual([["created_at desc"]]);
+    expect(order("SELECT * FROM t ORDER BY 2")).toEqual([[]]);
+    expect(order("SELECT id FROM t ORDER BY 3")).toEqual([[]]);
+  });
+
+  it("an output name used twice for different expressions names no sort key", () => {
+    expect(order("SELECT a AS x, b AS x FROM t ORDER BY x")).toEqual([[]]);
+  });
+
+  it("aggregates, window functions, non-immutable functions and CURRENT_TIMESTAMP are no sort key; one such term drops the whole ORDER BY", () => {
+    expect(order("SELECT user_id FROM orders GROUP BY user_id ORDER BY count(*) DESC")).toEqual([[]]);
+    expect(order("SELECT id FROM t ORDER BY sum(n) OVER (PARTITION BY g), id")).toEqual([[]]);
+    expect(order("SELECT id FROM t ORDER BY created_at - now()")).toEqual([[]]);
+    expect(order("SELECT id FROM t ORDER BY created_at - CURRENT_TIMESTAMP")).toEqual([[]]);
+    expect(order("SELECT id FROM t ORDER BY pg_catalog.random()")).toEqual([[]]);
+  });
+
+  it("a filter on a non-immutable expression, a parameter inside an expression or a variable is no predicate", () => {
+    expect(predicatesOf(read("SELECT id FROM t WHERE now() - updated_at > interval '1 day' AND a = 1")[0])).toEqual(["a eq 1 literal"]);
+    expect(predicatesOf(read("SELECT id FROM t WHERE n + $1 > 10 AND lower(s) = $2")[0])).toEqual(["(lower(s)) eq param"]);
+    expect(predicatesOf(read("SELECT id FROM t WHERE n + v_offset > 10", ["v_offset"])[0])).toEqual([]);
+  });
+});
+
+describe("system columns", () => {
+  it("are no predicate, join key or sort key: no index can hold ctid or xmin", () => {
+    const patterns = read('DELETE FROM "RateLimit" WHERE ctid IN (SELECT ctid FROM "RateLimit" WHERE "createdAt" < $1 LIMIT 500)');
+    expect(patterns.map((p) => [p.kind, ...predicatesOf(p)])).toEqual([["select", "createdAt range< param"], ["delete"]]);
+    expect(predicatesOf(read("SELECT id FROM t WHERE xmin::text::bigint > 5 AND a = $1")[0])).toEqual(["a eq param"]);
+    expect(read("SELECT id FROM t ORDER BY ctid LIMIT 5")[0].orderBy).toEqual([]);
+    const joined = read("SELECT 1 FROM a JOIN b ON b.ctid = a.ctid");
+    expect(joined.map((p) => p.predicates)).toEqual([[], []]);
+  });
+});

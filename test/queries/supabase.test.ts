@@ -144,11 +144,11 @@ describe("embedded relations", () => {
     expect(main.joins.map((j) => j.table)).toEqual(["agent_profiles", "sites", "call_notes"]);
     expect(predicatesOf(main)).toEqual(["organization_id eq param"]);
     const sites = patterns.find((p) => p.table === "sites")!;
-    expect(sites.embeddedIn).toEqual({ table: "call_logs" });
+    expect(sites.embeddedIn).toEqual({ table: "call_logs", relation: { name: "call_logs" } });
     expect(predicatesOf(sites)).toEqual(["active bool true param"]);
     const notes = patterns.find((p) => p.table === "call_notes")!;
     expect(notes.orderBy).toEqual([{ column: "created_at", descending: true, nullsFirst: null }]);
-    expect(patterns.find((p) => p.table === "users")!.embeddedIn).toEqual({ table: "call_notes" });
+    expect(patterns.find((p) => p.table === "users")!.embeddedIn).toEqual({ table: "call_notes", relation: { name: "call_notes" } });
   });
 });
 

@@ -3,7 +3,7 @@
 // reads. The walker owns everything the clients share: scopes, variables holding builders, branches,
 // loops, function names, suppressions and constants. A new client (an ORM, a query builder) is one
 // more module beside supabase-js.ts and sql-in-code.ts, listed in index.ts.
-import type { AccessPattern, Location, Suppression } from "../../core/types.js";
+import type { AccessPattern, Location, RelationName, Suppression } from "../../core/types.js";
 import type { Node } from "../code/ast.js";
 import type { ChainStep } from "../supabase.js";
 
@@ -36,6 +36,8 @@ export interface BuilderVariant {
   steps: ChainStep[];
   /** Offset where the pattern is reported (the `.from(` call). */
   fromOffset: number;
+  /** The exact name the client sends (supabase-js: `.from()` as written, in `.schema()`'s schema). */
+  relation?: RelationName;
 }
 
 /**

@@ -54,7 +54,8 @@ export const supabaseJs: QueryClient = {
       const table = ctx.staticString(calls[i].args[0]);
       if (!table) return undefined;
       const steps = calls.slice(i + 1).map((c) => ({ method: c.method, args: c.args, conditional: false }));
-      return [{ client: supabaseJs, table: schema ? `${schema}.${table}` : table, steps, fromOffset: calls[i].propertyStart }];
+      const relation = schema ? { schema, name: table } : { name: table };
+      return [{ client: supabaseJs, table: schema ? `${schema}.${table}` : table, relation, steps, fromOffset: calls[i].propertyStart }];
     }
     return undefined;
   },
@@ -62,7 +63,7 @@ export const supabaseJs: QueryClient = {
   builderQuery(variant: BuilderVariant, ctx: CodeContext): QueryCall {
     const base = ctx.base(ctx.location(variant.fromOffset));
     const values = { string: (n: Node | undefined) => ctx.staticString(n) };
-    const patterns = patternsFromChain({ table: variant.table, steps: variant.steps, values, base: { ...base, source: "supabase-js" } });
+    const patterns = patternsFromChain({ table: variant.table, relation: variant.relation, steps: variant.steps, values, base: { ...base, source: "supabase-js" } });
     const call: QueryCall = { patterns, values: [], setValues: [], memberships: [] };
     for (const step of variant.steps) {
       call.values.push(...step.args);
