@@ -33,11 +33,35 @@ export function lowCardinality(table: Table, p: ColumnPredicate): boolean {
   return !!type && /^bool/i.test(type);
 }
 
+/** Words that name a time still ahead when the row is written: an expiry, a due date, a next run. */
+const DEADLINE_WORDS = new Set(["expires", "expire", "expiry", "expiration", "until", "due", "deadline", "scheduled", "next", "retry", "available"]);
+
+function isDeadlineColumn(column: string): boolean {
+  return column.split(/_|(?<=[a-z0-9])(?=[A-Z])/).some((word) => DEADLINE_WORDS.has(word.toLowerCase()));
+}
+
+/**
+ * An open-ended range selects few rows unless it points at the bulk of the table, by what the column means:
+ * - a deadline (`expires_at`, `due_at`, `next_retry_at`): `< now()` (or `< $1`) is the rows whose time has come,
+ *   which a job handles or removes run after run, so in steady state only the few since its last run match;
+ *   `> now()` is every row still live;
+ * - an event time (`created_at`): `<= now()` is every row ever written; `> now() - interval '1 day'`, `>= $1`
+ *   and a retention cutoff `< now() - interval '90 days'` are the recent rows, or the few that crossed the
+ *   cutoff since the job last ran. The planner agrees on append-only tables: their rows lie in time order, so
+ *   even a generic plan's one-third estimate for `>= $1` reads the index (checked in the planner tests).
+ */
+function selectiveOpenRange(p: ColumnPredicate): boolean {
+  if (!p.column) return false;
+  const upper = p.operator === "<" || p.operator === "<=";
+  if (isDeadlineColumn(p.column)) return upper;
+  return !(upper && p.clock === "now");
+}
+
 /**
  * Predicates that select few rows, so an index on them pays: equality, IN, IS NULL, a boolean
- * test for one value, a literal prefix LIKE, and a range bounded on both sides. An open-ended range
- * (`created_at <= now()`), `IS NOT NULL`, `<>` and `LIKE '%x%'` select most of a table; the planner
- * would read it whole anyway.
+ * test for one value, a literal prefix LIKE, a range bounded on both sides, and the open-ended ranges
+ * selectiveOpenRange() names. Any other open-ended range (`created_at <= now()`), `IS NOT NULL`, `<>` and
+ * `LIKE '%x%'` select most of a table; the planner would read it whole anyway.
  */
 export function selectivePredicates(pattern: AccessPattern): ColumnPredicate[] {
   const bounds = new Map<string, Set<"lower" | "upper">>();
@@ -59,7 +83,7 @@ export function selectivePredicates(pattern: AccessPattern): ColumnPredicate[] {
       case "like-prefix":
         return p.sentAs === "literal" && !p.caseInsensitive;
       case "range":
-        return (bounds.get(targetOfPredicate(p) ?? "")?.size ?? 0) === 2;
+        return (bounds.get(targetOfPredicate(p) ?? "")?.size ?? 0) === 2 || selectiveOpenRange(p);
       default:
         return false;
     }

@@ -137,8 +137,23 @@ export function expressionProblem(table: Table, expression: string): string | nu
       const bare = name.split(".").pop() ?? name;
       if (n.FuncCall.over || n.FuncCall.agg_star || AGGREGATES.has(bare)) problem = `\`${expression}\` is an aggregate or window function`;
       else if (NOT_IMMUTABLE.has(name) || NOT_IMMUTABLE.has(bare)) problem = `${bare}() is not IMMUTABLE`;
+      // `ts AT TIME ZONE 'UTC'` (timezone(text, timestamptz)) is the one IMMUTABLE way to read a zoned value.
+      else if (bare !== "timezone") problem = zonedArgument(n.FuncCall.args, `${bare}()`);
+    } else if (n.A_Expr && n.A_Expr.kind === "AEXPR_OP") {
+      // timestamptz ± interval and the like follow TimeZone (timestamptz_pl_interval is STABLE).
+      problem = zonedArgument([n.A_Expr.lexpr, n.A_Expr.rexpr], `the operator ${(n.A_Expr.name ?? []).map((x: any) => x.String?.sval).join("")}`);
     }
     if (!problem) for (const value of Object.values(n)) visit(value);
+  };
+  // pg_proc marks almost every function and operator over timestamptz/timetz STABLE: their result follows the
+  // session's TimeZone, and CREATE INDEX refuses them ("functions in index expression must be marked IMMUTABLE").
+  const zonedArgument = (args: unknown[] | undefined, what: string): string | null => {
+    for (const arg of args ?? []) {
+      const column = (arg as any)?.ColumnRef?.fields?.at(-1)?.String?.sval;
+      const type = column ? (table.columns.find((c) => c.name === column)?.type.toLowerCase() ?? "") : "";
+      if (/with time zone|timestamptz|timetz/.test(type)) return `${what} on ${column} (${type}) depends on TimeZone, so it is not IMMUTABLE`;
+    }
+    return null;
   };
   visit(target[0].ResTarget.val);
   return problem;

@@ -221,6 +221,12 @@ export interface ColumnPredicate {
   sentAs: SentAs;
   /** For ILIKE: case-insensitive. */
   caseInsensitive?: boolean;
+  /**
+   * For range: the value is the clock (`now()`, `CURRENT_TIMESTAMP`: "now") or the clock shifted by constants
+   * (`now() - interval '1 day'`: "shifted"). No partial index predicate can be proved from it, but the planner
+   * folds it to estimate the rows it selects (estimate_expression_value in selfuncs.c).
+   */
+  clock?: "now" | "shifted";
   /** Applied on some code paths only (added inside an `if`): the query also runs without it. */
   conditional?: boolean;
 }

@@ -290,7 +290,10 @@ function tablesOf(node: Node, scope: Scope, ctx: SqlPatternContext): Set<TableRe
   return unplaced ? undefined : found;
 }
 
-type ValueKind = { kind: "literal"; text: string } | { kind: "param" } | { kind: "column" };
+type ValueKind = { kind: "literal"; text: string } | { kind: "param"; clock?: "now" | "shifted" } | { kind: "column" };
+
+/** Functions that read the statement's or transaction's clock (STABLE: folded by the planner to estimate). */
+const CLOCK_FUNCTIONS = new Set(["now", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "localtimestamp", "current_timestamp"]);
 
 /**
  * How the compared value reaches the server. Constants are literals. Parameters, variables,
@@ -303,12 +306,24 @@ function valueKind(node: Node, scope: Scope, ctx: SqlPatternContext): ValueKind 
   if (node?.TypeCast?.arg?.A_Const) return { kind: "literal", text: exprText(node) };
   if (node?.ParamRef) return { kind: "param" };
   let column = false;
+  let clock = false;
+  let bound = false;
   walk(node, (n) => {
     if (n.SubLink) return false;
     if (n.ColumnRef && !isOuterValue(n, scope, ctx)) column = true;
+    else if (n.ColumnRef || n.ParamRef) bound = true;
+    if (n.SQLValueFunction) clock = true;
+    if (n.FuncCall) {
+      const name = (n.FuncCall.funcname ?? []).at(-1)?.String?.sval?.toLowerCase();
+      if (name && CLOCK_FUNCTIONS.has(name)) clock = true;
+    }
     return !column;
   });
-  return column ? { kind: "column" } : { kind: "param" };
+  if (column) return { kind: "column" };
+  // `now() - interval '1 day'`: only the clock and constants, which the planner folds to estimate.
+  if (!clock || bound) return { kind: "param" };
+  const bare = node?.SQLValueFunction || (node?.FuncCall && !(node.FuncCall.args?.length > 0));
+  return { kind: "param", clock: bare ? "now" : "shifted" };
 }
 
 /** The column or single-table expression on one side of a comparison. */
@@ -534,6 +549,7 @@ function comparison(expr: Node, scope: Scope, ctx: SqlPatternContext): { ref: Ta
 function rangePredicate(target: { column?: string; expression?: string }, operator: "<" | "<=" | ">" | ">=", value: ValueKind): ColumnPredicate {
   const predicate: ColumnPredicate = { ...targetFields(target), op: "range", operator, sentAs: value.kind === "literal" ? "literal" : "param" };
   if (value.kind === "literal") predicate.value = value.text;
+  if (value.kind === "param" && value.clock) predicate.clock = value.clock;
   return predicate;
 }
 

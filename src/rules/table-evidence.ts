@@ -4,7 +4,7 @@
 // a short phrase the finding quotes, so the report says which evidence decided.
 import { tableHint } from "../core/config.js";
 import type { AccessPattern, Statement, Table } from "../core/types.js";
-import { findPatternTable, findTable, qualifiedTableName } from "../schema/lookup.js";
+import { findPatternTable, findTable, findTableExact, qualifiedTableName } from "../schema/lookup.js";
 import { expectedRows, isKnownSmall, isLarge } from "./model.js";
 import type { RuleContext } from "./rule.js";
 import { nameParts } from "./sql-text.js";
@@ -48,7 +48,7 @@ function indexOf(context: RuleContext): Index {
   const referenced = new Set<Table>();
   for (const table of context.schema.tables) {
     for (const fk of table.foreignKeys) {
-      const parent = findTable(context.schema, `"${fk.references.schema}"."${fk.references.table}"`);
+      const parent = findTableExact(context.schema, fk.references.schema, fk.references.table);
       if (parent && parent !== table) referenced.add(parent);
     }
   }
@@ -139,7 +139,7 @@ export function liveDeletePath(context: RuleContext, table: Table, seen = new Se
   }
   for (const fk of table.foreignKeys) {
     if (fk.onDelete !== "cascade" || fk.enforced === false) continue;
-    const parent = findTable(context.schema, `"${fk.references.schema}"."${fk.references.table}"`);
+    const parent = findTableExact(context.schema, fk.references.schema, fk.references.table);
     if (!parent) continue;
     const upstream = liveDeletePath(context, parent, seen);
     if (upstream) return { text: `${upstream.text}, which cascades to ${label(table)}` };

@@ -206,13 +206,50 @@ describe("PostgreSQL 18 skip scan", () => {
 
 describe("predicates no index helps, and a cast on the key column", () => {
   const EVENTS = "CREATE TABLE events (id uuid PRIMARY KEY, name text NOT NULL, note text, created_at timestamptz NOT NULL);";
+  const SESSIONS = 'CREATE TABLE sessions (id uuid PRIMARY KEY, expires_at timestamptz NOT NULL, "nextRetryAt" timestamptz);';
   it.each([
     ["a whole-table read with no filter", q("events", [])],
     ["col IS NOT NULL", q("events", [{ column: "note", op: "is-not-null", sentAs: "literal" }])],
     ["col <> ''", q("events", [{ column: "note", op: "neq", value: "''", sentAs: "literal" }])],
-    ["an open-ended created_at <= now()", q("events", [{ column: "created_at", op: "range", operator: "<=", value: "now()", sentAs: "literal" }])],
+    ["an open-ended created_at <= now()", q("events", [{ column: "created_at", op: "range", operator: "<=", sentAs: "param", clock: "now" }])],
   ])("%s: no recommendation", (_, p) => {
     expect(ruleOn(EVENTS, [p])).toEqual([]);
+  });
+
+  it.each([
+    ["expires_at > now(): every row still live", q("sessions", [{ column: "expires_at", op: "range", operator: ">", sentAs: "param", clock: "now" }])],
+    ["expires_at >= $1: every row still live", q("sessions", [{ column: "expires_at", op: "range", operator: ">=", sentAs: "param" }])],
+  ])("open-ended %s: no recommendation", (_, p) => {
+    expect(ruleOn(`${EVENTS} ${SESSIONS}`, [p])).toEqual([]);
+  });
+
+  it("open-ended ranges that select few rows by what the column means do get one: recent rows, a retention cutoff, rows whose deadline passed", () => {
+    const recent = q("events", [{ column: "created_at", op: "range", operator: ">", sentAs: "param", clock: "shifted" }]);
+    const since = q("events", [{ column: "name", op: "eq", sentAs: "param" }, { column: "created_at", op: "range", operator: ">=", sentAs: "param" }]);
+    const expired = q("sessions", [{ column: "expires_at", op: "range", operator: "<", sentAs: "param", clock: "now" }]);
+    const due = q("sessions", [{ column: "nextRetryAt", op: "range", operator: "<=", sentAs: "param" }]);
+    expect(ruleOn(`${EVENTS} ${SESSIONS}`, [recent, since, expired, due]).map((f) => f.fix?.sql).sort()).toEqual([
+      "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_events_created_at ON events (created_at);",
+      "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_events_name_created_at ON events (name, created_at);",
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_sessions_nextretryat ON sessions ("nextRetryAt");',
+      "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_sessions_expires_at ON sessions (expires_at);",
+    ].sort());
+  });
+
+  it("the planner agrees on an append-only table: created_at >= $1 reads the index even in a generic plan, created_at <= now() reads the table", async () => {
+    await db.exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public; ${EVENTS}
+      INSERT INTO events SELECT gen_random_uuid(), 'e', NULL, now() - (i * interval '5 minutes') FROM generate_series(1, 100000) i;
+      CREATE INDEX events_created_at_idx ON events (created_at); ANALYZE events;
+      RESET ALL; SET plan_cache_mode = force_generic_plan;`);
+    const plan = async (sql: string) => JSON.stringify((await db.query(`EXPLAIN (FORMAT JSON) ${sql}`)).rows);
+    await db.exec("PREPARE since(timestamptz) AS SELECT * FROM events WHERE created_at >= $1");
+    expect(await plan(`EXECUTE since(now() - interval '1 day')`)).toContain("events_created_at_idx");
+    await db.exec("PREPARE recent AS SELECT * FROM events WHERE created_at > now() - interval '1 day'");
+    expect(await plan("EXECUTE recent")).toContain("events_created_at_idx");
+    await db.exec("PREPARE everything AS SELECT * FROM events WHERE created_at <= now()");
+    expect(await plan("EXECUTE everything")).not.toContain("events_created_at_idx");
+    await db.exec("DEALLOCATE ALL");
+    await preparePlanner(db);
   });
 
   it("a bounded range does get one", () => {
