@@ -132,7 +132,10 @@ function visitSelect(select: Node, ctx: SqlPatternContext, enclosing: Scope | nu
   for (const item of select.fromClause ?? []) collectFrom(item, "select", ctx, scope, joinQuals, out);
   applyConditions(select.whereClause, scope, ctx, out);
   for (const qual of joinQuals) applyConditions(qual, scope, ctx, out, true);
-  applyOrder(select.sortClause ?? [], select.targetList ?? [], scope, ctx);
+  // With GROUP BY or DISTINCT the ORDER BY sorts groups, which exist only once every matching row is read:
+  // it is no order an index scan can stop early on (short of a GroupAggregate over the index, the planner's call).
+  const grouped = (select.groupClause?.length ?? 0) > 0 || (select.distinctClause?.length ?? 0) > 0;
+  if (!grouped) applyOrder(select.sortClause ?? [], select.targetList ?? [], scope, ctx);
   const limited = select.limitCount !== undefined && !isNullConst(select.limitCount);
   for (const ref of scope.refs) {
     ref.pattern.limited = limited;

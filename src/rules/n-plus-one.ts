@@ -88,6 +88,13 @@ export const nPlusOne: Rule = {
       const once = severity === "noted" ? " This is a one-off data migration, so it runs once: worth fixing only if it is slow on production data." : "";
       // Nothing in the query changes from one iteration to the next: the same query runs N times.
       const pollingLoop = pattern.loop?.kind === "while" || pattern.loop?.kind === "do...while";
+      // A while loop around a query that sends nothing per iteration drains or polls (`DELETE ... LIMIT n`
+      // until no row is left): the loop is the batching, and there are no keys to collect.
+      if (pollingLoop && use && !use.varies) continue;
+      // Keyset pagination (`WHERE id > $1 ORDER BY id LIMIT 500`, the cursor moved each turn) reads a table
+      // in pages on purpose: each page is one set-based query.
+      const sortKey = pattern.orderBy[0]?.column;
+      if (pattern.limited && sortKey && pattern.predicates.some((p) => p.op === "range" && p.sentAs === "param" && p.column === sortKey)) continue;
       if (use && !use.varies && !pollingLoop && (pattern.kind === "select" || pattern.kind === "delete" || pattern.kind === "update")) {
         findings.push({
           ...base,

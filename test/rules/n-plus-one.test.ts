@@ -90,8 +90,26 @@ describe("n-plus-one: a query repeated unchanged", () => {
     ]);
   });
 
-  it("a polling loop that asks the same question again is not a repeated query", () => {
+  it("a polling loop that asks the same question until nothing is left is batching, not N+1", () => {
     const code = `export async function drain() {\n  let more = true;\n  while (more) {\n    const { rows } = await pool.query("SELECT id FROM users WHERE status = 'queued' LIMIT 100");\n    more = rows.length > 0;\n  }\n}`;
+    expect(seen(code)).toEqual([]);
+  });
+
+  it("a do...while loop deleting in batches until fewer than a batch are left is batching, not N+1", () => {
+    const code = [
+      "const BATCH = 10000;",
+      "export async function cleanup(cutoff: Date) {",
+      "  let deleted = 0;",
+      "  do {",
+      "    deleted = await prisma.$executeRaw`DELETE FROM users WHERE ctid IN (SELECT ctid FROM users WHERE status = 'gone' AND created_at < ${cutoff} LIMIT ${BATCH})`;",
+      "  } while (deleted >= BATCH);",
+      "}",
+    ].join("\n");
+    expect(seen(code)).toEqual([]);
+  });
+
+  it("a while loop whose query sends a value that changes per iteration is still N+1", () => {
+    const code = `export async function walk(ids: string[]) {\n  let i = 0;\n  while (i < ids.length) {\n    const { rows } = await pool.query("SELECT * FROM users WHERE id = $1", [ids[i]]);\n    i++;\n  }\n}`;
     expect(seen(code)[0]).toContain("one round trip per iteration (N+1)");
   });
 });
