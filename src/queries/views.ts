@@ -7,6 +7,7 @@
 // by unresolvedViews for the report's scope.
 import type { AccessPattern, ColumnPredicate, OrderTerm, Schema, Table, View } from "../core/types.js";
 import { findPatternTable } from "../schema/lookup.js";
+import { emptyTable } from "../schema/replay-state.js";
 import { parseSql } from "../sql/parser.js";
 import { patternsFromStatement } from "./sql-patterns.js";
 
@@ -25,19 +26,7 @@ function viewsAsTables(views: View[]): { tables: Table[]; byTable: Map<Table, Vi
   if (cached && cached.tables.length === views.length) return cached;
   const byTable = new Map<Table, View>();
   const tables = views.map((view) => {
-    const table: Table = {
-      schema: view.schema,
-      name: view.name,
-      columns: [],
-      primaryKey: null,
-      indexes: [],
-      foreignKeys: [],
-      checkConstraints: [],
-      partitionBy: null,
-      partitionOf: null,
-      createdInFileOrder: 0,
-      location: view.location,
-    };
+    const table = emptyTable(view.schema, view.name, 0, view.location);
     byTable.set(table, view);
     return table;
   });

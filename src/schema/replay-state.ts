@@ -287,19 +287,7 @@ export class ReplayState {
   }
 
   newTable(schema: string, name: string): Table {
-    const table: Table = {
-      schema,
-      name,
-      columns: [],
-      primaryKey: null,
-      indexes: [],
-      foreignKeys: [],
-      checkConstraints: [],
-      partitionBy: null,
-      partitionOf: null,
-      createdInFileOrder: this.fileOrder,
-      location: this.location,
-    };
+    const table = emptyTable(schema, name, this.fileOrder, this.location);
     this.tables.set(tableKey(schema, name), table);
     this.tableState.set(table, { order: this.created++, checks: new Map(), notNull: new Map(), sequences: [], columnsKnown: true });
     this.addRelation(schema, name);
@@ -346,4 +334,21 @@ export class ReplayState {
     }
     for (const partition of this.partitionsOf(table)) this.dropNotNull(partition, columnName);
   }
+}
+
+/** A table with no columns, keys or indexes yet, created in file `order` at `location`. */
+export function emptyTable(schema: string, name: string, order: number, location: Location): Table {
+  return {
+    schema,
+    name,
+    columns: [],
+    primaryKey: null,
+    indexes: [],
+    foreignKeys: [],
+    checkConstraints: [],
+    partitionBy: null,
+    partitionOf: null,
+    createdInFileOrder: order,
+    location,
+  };
 }
