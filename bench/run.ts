@@ -94,6 +94,19 @@ console.log("|---:|---:|---:|---:|---:|---:|");
   );
 }
 
+console.log("\n## Verify stage (--verify: PGlite boot, replay, sizes, EXPLAIN before and after each recommendation)\n");
+console.log("| repository | statements | findings | verified | demoted | static audit | with --verify | boot | replay | sizes | EXPLAINs | per EXPLAIN | peak RSS |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+for (const [label, root] of [
+  ["examples/supabase-app", path.join(here, "..", "examples", "supabase-app")],
+  ["1,000 migrations, 200 code files", repo("migrations-1000-code-200", 1_000, 200)],
+] as const) {
+  const v = child("verify-once.ts", root);
+  console.log(
+    `| ${label} | ${fmt(v.statements)} | ${fmt(v.findings)} | ${fmt(v.verified)} | ${fmt(v.demoted)} | ${fmt(v.staticMs)} ms | ${fmt(v.ms)} ms | ${fmt(v.bootMs)} ms | ${fmt(v.replayMs)} ms | ${fmt(v.scaleMs)} ms | ${fmt(v.explains)} | ${fmt(v.explainMs, 1)} ms | ${fmt(v.maxRssMb)} MB |`,
+  );
+}
+
 console.log("\n## Index matcher against PostgreSQL's planner (PGlite)\n");
 {
   // Hash indexes, IS TRUE / IS FALSE / IS NOT TRUE / IS NOT FALSE, and ranges on text included (`wide`).

@@ -11,6 +11,7 @@ import { replaySchema } from "./schema/replay.js";
 import { extractPatterns } from "./queries/extract.js";
 import { unresolvedViews, type UnresolvedView } from "./queries/views.js";
 import { runRules } from "./rules/run.js";
+import type { VerificationReport } from "./verify/index.js";
 
 export interface AuditOptions {
   config: AuditConfig;
@@ -37,6 +38,8 @@ export interface AuditResult {
   /** Folders that look like migrations but were left out (another database's, or excluded by config). */
   skipped: SkippedSet[];
   stats: { files: number; migrationFiles: number; statements: number; codeFiles: number; patterns: number };
+  /** What the verify stage did, when it ran (`verify: true`, `--verify`). */
+  verification?: VerificationReport;
 }
 
 /** Reads a file as text through the source, with the size and binary checks every stage relies on. */
@@ -96,7 +99,7 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
   );
   for (const l of loaded) problems.push(...l.problems);
 
-  return {
+  const result: AuditResult = {
     findings,
     sets,
     problems,
@@ -109,4 +112,11 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
       patterns: extracted.patternsBySet.reduce((n, p) => n + p.length, 0),
     },
   };
+  if (config.verify && sets.length > 0) {
+    // Loaded only when asked for: the static audit never starts PostgreSQL.
+    progress("verifying with PostgreSQL's planner");
+    const { verifyAudit } = await import("./verify/index.js");
+    result.verification = await verifyAudit(result, config);
+  }
+  return result;
 }

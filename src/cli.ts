@@ -44,6 +44,9 @@ Options:
                            is at or above this severity (overrides fail-on in the config)
   -o, --output <file>      write the report to a file instead of standard output
       --set <name>         schema: the migration set to print when there are several
+      --verify             replay the migrations into PostgreSQL 18 (in process, no database
+                           needed), plan each recommended index at the sizes in tables:,
+                           and report statements PostgreSQL refuses (config: verify: true)
   -h, --help               show this help
   -v, --version            show the version
 
@@ -93,6 +96,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         "fail-on": { type: "string" },
         output: { type: "string", short: "o" },
         set: { type: "string" },
+        verify: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -132,7 +136,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return EXIT.usage;
     }
     for (const warning of loaded.warnings) io.stderr(`index-audit: warning: ${warning}\n`);
-    const config = { ...loaded.config, failOn: failOnFlag ?? loaded.config.failOn };
+    if (schemaMode && values.verify) throw new UsageError("--verify applies to an audit, not to the schema command");
+    const config = { ...loaded.config, failOn: failOnFlag ?? loaded.config.failOn, verify: values.verify === true || loaded.config.verify };
 
     const source = withProgressGate(fsSource(root));
     const onProgress = (message: string) => {

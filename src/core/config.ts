@@ -87,6 +87,11 @@ export const configSchema = z.strictObject({
     .enum(["success", "neutral"])
     .optional()
     .describe("Check-run conclusion when only findings below fail-on are new."),
+  /** Replay the migrations into PostgreSQL 18 (in process) and plan each recommendation at the declared sizes. */
+  verify: z
+    .boolean()
+    .optional()
+    .describe("Replay the migrations into PostgreSQL 18 (PGlite, in process) and check each recommended index with the planner at the sizes in tables:; reports migration statements PostgreSQL refuses."),
   /** Org-wide defaults (Probot's config loading resolves it before validation). */
   _extends: z.string().optional().describe("Org-wide defaults: another repository's config (GitHub App only)."),
 });
@@ -110,6 +115,8 @@ export interface AuditConfig {
   partitionThreshold: number;
   unboundedThreshold: number;
   conclusionBelowFailOn: "success" | "neutral";
+  /** Run the verify stage (src/verify/) after the static audit. */
+  verify: boolean;
 }
 
 export const DEFAULT_CONFIG: AuditConfig = {
@@ -122,6 +129,7 @@ export const DEFAULT_CONFIG: AuditConfig = {
   partitionThreshold: 10_000_000,
   unboundedThreshold: 100_000,
   conclusionBelowFailOn: "success",
+  verify: false,
 };
 
 export function resolveConfig(file: ConfigFile): AuditConfig {
@@ -148,6 +156,7 @@ export function resolveConfig(file: ConfigFile): AuditConfig {
     partitionThreshold: file["partition-threshold"] ?? DEFAULT_CONFIG.partitionThreshold,
     unboundedThreshold: file["unbounded-threshold"] ?? DEFAULT_CONFIG.unboundedThreshold,
     conclusionBelowFailOn: file["conclusion-below-fail-on"] ?? DEFAULT_CONFIG.conclusionBelowFailOn,
+    verify: file.verify ?? DEFAULT_CONFIG.verify,
   };
 }
 

@@ -343,6 +343,48 @@ export interface FindingDraft {
    * table and fix when a rule gives none.
    */
   summary?: string;
+  /** The planner's evidence, when the verify stage (`--verify`) ran. */
+  evidence?: Evidence;
+}
+
+/** One plan as EXPLAIN (FORMAT JSON) gives it, cut to what a reviewer reads. */
+export interface PlanShape {
+  /** Node types from the root down to the scan of the table, e.g. `Limit > Sort > Seq Scan`. */
+  node: string;
+  /** The index the table's scan uses, when it uses one. */
+  index?: string;
+  /** The scan's Index Cond, or its Filter when it has no Index Cond. */
+  cond?: string;
+  /** The planner's estimated rows out of the top node. */
+  rows: number;
+  /** The top node's estimated total cost (planner cost units). */
+  cost: number;
+  /** A Sort or Incremental Sort node appears. */
+  sort: boolean;
+}
+
+/**
+ * What PostgreSQL's planner (PGlite, PostgreSQL 18) did with a finding's query at the table's planned
+ * size, before and after the recommended index was created (in a transaction rolled back afterwards).
+ */
+export interface Evidence {
+  /** `PostgreSQL 18.x`, the server that planned. */
+  planner: string;
+  /** The row count the table was planned at. */
+  rows: number;
+  /** True when `rows` is the configured size hint; false when it is the verifier's default size. */
+  hinted: boolean;
+  /** The query as planned (parameters as the client binds them; generic plan). */
+  query: string;
+  before: PlanShape;
+  after: PlanShape;
+  /** before.cost / after.cost, rounded to one decimal. */
+  costRatio: number;
+  /** The planner used the recommended index for this query. */
+  usesIndex: boolean;
+  /** How many of the finding's queries were planned, and how many of them used the index. */
+  queries: number;
+  used: number;
 }
 
 /** A finding folded into another because both recommend the same index (e.g. fk-index into query-index). */

@@ -1,6 +1,6 @@
 // Small pieces every renderer shares: ordering, labels, table names.
 import { compareFindings, meetsThreshold } from "../core/findings.js";
-import type { Finding, Location, Severity } from "../core/types.js";
+import type { Finding, Location, PlanShape, Severity } from "../core/types.js";
 
 export const TOOL_NAME = "index-audit";
 export const TOOL_URI = "https://github.com/index-audit/index-audit";
@@ -28,6 +28,7 @@ const RULE_TITLES: Record<string, string> = {
   "app-side-aggregation": "Aggregation in application code",
   "partition-candidate": "Partitioning candidate",
   "parse-error": "Unreadable input",
+  "migration-fails": "Migration fails on deploy",
 };
 
 export function ruleTitle(ruleId: string): string {
@@ -94,4 +95,50 @@ export function shortLine(f: Finding): string {
 /** Every place the finding concerns beyond its own location (call sites, the other index), as `file:line`. */
 export function alsoConcerns(f: Finding): string[] {
   return (f.related ?? []).map(formatLocation);
+}
+
+// ---------------------------------------------------------------- planner evidence (verify stage)
+
+function cost(value: number): string {
+  return value >= 100 ? Math.round(value).toLocaleString("en-US") : String(Math.round(value * 100) / 100);
+}
+
+function planLine(shape: PlanShape): string {
+  const cond = shape.cond ? `, ${shape.index ? "Index Cond" : "Filter"} \`${shape.cond}\`` : "";
+  return `${shape.node}${shape.index ? ` using \`${shape.index}\`` : ""}${cond}; cost ${cost(shape.cost)}, ${shape.rows.toLocaleString("en-US")} row${shape.rows === 1 ? "" : "s"}${shape.sort ? ", sorts" : ""}`;
+}
+
+/**
+ * The one-line heading of a finding's planner evidence: "Verified by PostgreSQL 18's planner at N rows"
+ * only when the planner used the recommended index at that size; otherwise it says it did not.
+ */
+export function evidenceHeading(f: Finding): string | null {
+  const e = f.evidence;
+  if (!e) return null;
+  const major = e.planner.replace(/^PostgreSQL (\d+).*$/, "PostgreSQL $1");
+  const size = `${e.rows.toLocaleString("en-US")} rows${e.hinted ? "" : " (default size, no size hint)"}`;
+  if (!e.usesIndex) return `Not used by ${major}'s planner at ${size}`;
+  const ratio = e.costRatio >= 1 ? ` (${e.costRatio.toLocaleString("en-US")}× cheaper)` : "";
+  return `Verified by ${major}'s planner at ${size}: cost ${cost(e.before.cost)} → ${cost(e.after.cost)}${ratio}`;
+}
+
+/** The evidence as one short collapsed block (markdown report, check run, review comment). */
+export function evidenceBlock(f: Finding): string | null {
+  const e = f.evidence;
+  const heading = evidenceHeading(f);
+  if (!e || !heading) return null;
+  const lines = [
+    "<details>",
+    `<summary>${heading}</summary>`,
+    "",
+    "```sql",
+    e.query,
+    "```",
+    "",
+    `- Before: ${planLine(e.before)}`,
+    `- After: ${planLine(e.after)}`,
+  ];
+  if (e.queries > 1) lines.push(`- ${e.used} of ${e.queries} queries planned use the new index.`);
+  lines.push("", `Planned by ${e.planner} (in process) on the replayed migrations, generic plan for bound parameters; the index was created in a transaction and rolled back.`, "", "</details>");
+  return lines.join("\n");
 }

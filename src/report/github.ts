@@ -4,7 +4,7 @@ import type { AuditConfig } from "../core/config.js";
 import type { Finding, Severity } from "../core/types.js";
 import { atOrAbove, type Conclusion, type FindingsDiff } from "../diff/findings.js";
 import { docsUrl } from "../rules/rule.js";
-import { alsoConcerns, formatLocation, shortLine } from "./common.js";
+import { alsoConcerns, evidenceBlock, formatLocation, shortLine } from "./common.js";
 
 /** GitHub's cap on check-run `summary` and `text`. */
 export const CHECK_OUTPUT_LIMIT = 65_535;
@@ -80,6 +80,8 @@ function findingBlock(f: Finding, options: { inline?: boolean } = {}): string {
   lines.push(`${place(f)}${options.inline ? " · commented inline" : ""}`);
   lines.push("", shortLine(f));
   if (f.fix) lines.push("", sqlBlock(f.fix.sql));
+  const evidence = evidenceBlock(f);
+  if (evidence) lines.push("", evidence);
   lines.push("", reasoning(f));
   return lines.join("\n");
 }
@@ -292,6 +294,8 @@ export function renderReviewComment(f: Finding, placement: InlinePlacement): str
   } else if (f.fix) {
     parts.push("", sqlBlock(f.fix.sql));
   }
+  const evidence = evidenceBlock(f);
+  if (evidence) parts.push("", evidence);
   const marker = findingMarker(f.id);
   // The marker must survive the cut: it is how the app recognises its own comment.
   const body = [...parts, "", reasoning(f, `Why (\`${f.rule}\`)`)].join("\n");

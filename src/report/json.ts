@@ -4,7 +4,7 @@ import { SEVERITIES, type Finding, type Severity } from "../core/types.js";
 import { TOOL_NAME, sortFindings } from "./common.js";
 
 /** A finding as the contract prints it: the pipeline's fields, without the rules' internal `key` and `title`. */
-export type JsonFinding = Pick<Finding, "id" | "rule" | "severity" | "table" | "columns" | "message" | "location" | "fix" | "set" | "details" | "related" | "merged" | "summary">;
+export type JsonFinding = Pick<Finding, "id" | "rule" | "severity" | "table" | "columns" | "message" | "location" | "fix" | "set" | "details" | "related" | "merged" | "summary" | "evidence">;
 
 export interface JsonSummary {
   findings: number;
@@ -23,6 +23,8 @@ export interface JsonReport {
   version: string;
   summary: JsonSummary;
   findings: JsonFinding[];
+  /** What the verify stage did (`--verify`); absent when it did not run. */
+  verification?: AuditResult["verification"];
 }
 
 export function buildJsonReport(result: AuditResult, version: string): JsonReport {
@@ -44,6 +46,7 @@ export function buildJsonReport(result: AuditResult, version: string): JsonRepor
       migrationSets: result.sets.map((s) => ({ name: s.set.name, framework: s.set.framework, files: s.set.files.length })),
     },
     findings: findings.map(toJsonFinding),
+    ...(result.verification ? { verification: result.verification } : {}),
   };
 }
 
@@ -66,6 +69,7 @@ function toJsonFinding(f: Finding): JsonFinding {
   if (f.summary) out.summary = f.summary;
   if (f.details) out.details = f.details;
   if (f.related && f.related.length > 0) out.related = f.related.map((l) => ({ file: l.file, line: l.line, column: l.column }));
+  if (f.evidence) out.evidence = f.evidence;
   if (f.merged && f.merged.length > 0) out.merged = f.merged.map((m) => ({ ...m, columns: [...m.columns] }));
   return out;
 }

@@ -19,6 +19,8 @@ import {
   sortFindings,
   type RuleInfo,
 } from "./common.js";
+import { evidenceBlock } from "./common.js";
+import { verificationSection } from "./verification.js";
 import { coverageNote, foreignKeyCoverage } from "./fk-coverage.js";
 import { settledLocksSection, splitSettledLocks } from "./settled-locks.js";
 
@@ -67,6 +69,7 @@ export function renderMarkdown(result: AuditResult, options: MarkdownOptions): s
   out.push("## TL;DR (Pre-Triaged)", "");
   out.push(...tldr(result, main, ran, settled.length));
   out.push("---", "");
+  out.push(...verificationSection(result));
 
   if (result.sets.length === 0) {
     out.push("## Index Analysis", "", "No migrations were found, so there is no schema to analyse.", "");
@@ -448,6 +451,8 @@ function detailedFindings(findings: readonly Finding[], multi: boolean): string[
     // The order every renderer shares: the short line, the SQL, then the reasoning and call sites collapsed.
     out.push(shortLine(f), "");
     if (f.fix) out.push("**Recommended Fix:**", ...sqlBlock(f.fix.sql), "");
+    const evidence = evidenceBlock(f);
+    if (evidence) out.push(evidence, "");
     out.push("<details>", "<summary>Why, and where it is used</summary>", "");
     out.push(f.message.trim(), "");
     if (f.details) out.push(f.details.trim(), "");

@@ -2,6 +2,7 @@
 import { appSideAggregation } from "./app-side-aggregation.js";
 import { fkIndex } from "./fk-index.js";
 import { indexLocking } from "./index-locking.js";
+import { migrationFails } from "./migration-fails.js";
 import { missingPrimaryKey } from "./missing-primary-key.js";
 import { nPlusOne } from "./n-plus-one.js";
 import { parseError } from "./parse-error.js";
@@ -22,6 +23,7 @@ export const ALL_RULES: Rule[] = [
   nPlusOne,
   unboundedQuery,
   appSideAggregation,
+  migrationFails,
 ];
 
 export function ruleById(id: string): Rule | undefined {

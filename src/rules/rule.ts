@@ -13,6 +13,16 @@ export interface RuleContext {
   /** Input of this set that could not be read or parsed (plus repository-wide problems for the first set). */
   problems: InputProblem[];
   config: AuditConfig;
+  /** Statements PostgreSQL refused when the verify stage replayed the set (absent without `--verify`). */
+  replayFailures?: ReplayFailureInput[];
+}
+
+/** A refused statement as the verify stage hands it to the migration-fails rule. */
+export interface ReplayFailureInput {
+  statement: Statement;
+  message: string;
+  /** Schema-qualified table the statement is on, when it names one. */
+  table?: string;
 }
 
 export interface Rule {

@@ -14,6 +14,8 @@ export interface RuleInput {
   schema: Schema;
   patterns: AccessPattern[];
   problems: InputProblem[];
+  /** Statements the verify stage saw PostgreSQL refuse (migration-fails). */
+  replayFailures?: RuleContext["replayFailures"];
 }
 
 /** `index-audit-ignore <rule>[, <rule>...]: <reason>`, the same form the migration loader reads. */

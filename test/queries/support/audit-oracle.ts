@@ -7,7 +7,7 @@
 // values gets; and plannerVerdict() to read whether a given index serves the query.
 import type { PGlite } from "@electric-sql/pglite";
 import type { AuditResult } from "../../../src/audit.js";
-import type { AccessPattern, ColumnPredicate, Finding, OrderTerm, Statement } from "../../../src/core/types.js";
+import type { AccessPattern, Finding, Statement } from "../../../src/core/types.js";
 import { findPatternTable } from "../../../src/schema/lookup.js";
 import { quoteIdent, tableRef } from "../../../src/rules/sql-text.js";
 import type { Source } from "../../../src/source/source.js";
@@ -89,80 +89,9 @@ function sorts(plan: unknown): boolean {
   return planNodes(plan).some((n) => n["Node Type"] === "Sort" || n["Node Type"] === "Incremental Sort");
 }
 
-function target(x: { column?: string; expression?: string }): string {
-  return x.column !== undefined ? quoteIdent(x.column) : `(${x.expression})`;
-}
-
-/**
- * The SQL an access pattern stands for, read back as one SELECT on its table: values the client
- * binds become parameters, constants stay constants. A literal IN list, whose values a pattern does
- * not keep, is written as `= ANY($n)`; predicates no btree could use and that name no value (`other`)
- * are left out. UPDATE and DELETE find their rows the way this SELECT does.
- */
-export function patternSql(pattern: AccessPattern, tableSql: string): string {
-  let n = 0;
-  const param = () => `$${++n}`;
-  const value = (p: ColumnPredicate) => (p.sentAs === "literal" && p.value !== undefined ? p.value : param());
-  const terms: string[] = [];
-  for (const p of pattern.predicates) {
-    const t = target(p);
-    switch (p.op) {
-      case "eq":
-        terms.push(`${t} = ${value(p)}`);
-        break;
-      case "neq":
-        terms.push(`${t} <> ${value(p)}`);
-        break;
-      case "range":
-        terms.push(`${t} ${p.operator} ${value(p)}`);
-        break;
-      case "in":
-        terms.push(`${t} = ANY(${param()})`);
-        break;
-      case "is-null":
-        terms.push(`${t} IS NULL`);
-        break;
-      case "is-not-null":
-        terms.push(`${t} IS NOT NULL`);
-        break;
-      case "bool":
-        if (p.sentAs === "param") terms.push(`${t} = ${param()}`);
-        else terms.push(p.value === "false" ? `NOT ${t}` : t);
-        break;
-      case "like-prefix":
-      case "like":
-        terms.push(`${t} ${p.caseInsensitive ? "ILIKE" : "LIKE"} ${value(p)}`);
-        break;
-      case "contains":
-        terms.push(`${t} @> ${param()}`);
-        break;
-      default:
-        break;
-    }
-  }
-  const order = (o: OrderTerm) => `${target(o)}${o.descending ? " DESC" : ""}${o.nullsFirst === null ? "" : o.nullsFirst ? " NULLS FIRST" : " NULLS LAST"}`;
-  let sql = `SELECT * FROM ${tableSql}`;
-  if (terms.length) sql += ` WHERE ${terms.join(" AND ")}`;
-  if (pattern.orderBy.length) sql += ` ORDER BY ${pattern.orderBy.map(order).join(", ")}`;
-  if (pattern.limited) sql += " LIMIT 10";
-  return sql;
-}
-
-let prepared = 0;
-
-/** EXPLAIN (FORMAT JSON) of a query under a generic plan: PREPARE, then EXECUTE with every parameter NULL. */
-export async function explainGeneric(db: PGlite, sql: string): Promise<unknown> {
-  const params = Math.max(0, ...[...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
-  const name = `oracle_q${++prepared}`;
-  await db.exec(`PREPARE ${name} AS ${sql}`);
-  try {
-    const args = params ? `(${Array.from({ length: params }, () => "NULL").join(", ")})` : "";
-    const result = await db.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) EXECUTE ${name}${args}`);
-    return result.rows[0]["QUERY PLAN"];
-  } finally {
-    await db.exec(`DEALLOCATE ${name}`);
-  }
-}
+// The SQL a pattern stands for and its generic plan: the product's own (src/verify/query-sql.ts).
+export { explainGeneric, patternSql } from "../../../src/verify/query-sql.js";
+import { explainGeneric, patternSql } from "../../../src/verify/query-sql.js";
 
 export interface FindingCheck {
   finding: Finding;
