@@ -12,6 +12,7 @@ import { normalizeExpressionText } from "./expression.js";
 import { indexName, quoteIdent } from "./sql.js";
 import { createIndexStatements, dropIndexStatement, keyProblem } from "./index-ddl.js";
 import { indexWorthy, type PartlyServed, partlyServed } from "./coverage.js";
+import { distanceOrder, searchCandidate } from "./search.js";
 
 export interface RecommendedKey {
   column?: string;
@@ -328,7 +329,9 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
   const unserved = matches
     .filter((m) => m.match.verdict !== "served" || underServed.has(m.pattern) || partly.has(m.pattern))
     .map((m) => m.pattern)
-    .filter(indexWorthy);
+    .filter(indexWorthy)
+    // A nearest-neighbour search with no equality to key a btree on is left to its HNSW/GiST index (search.ts).
+    .filter((p) => !(distanceOrder(p) && shapeOf(p, table).equalities.length === 0 && searchCandidate(table, p, options.schema)));
   const shapes = unserved.map((p) => shapeOf(p, table));
   const frequency = new Map<string, number>();
   for (const s of shapes) for (const e of s.equalities) frequency.set(e.target, (frequency.get(e.target) ?? 0) + 1);
@@ -459,10 +462,51 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
       reasons,
     });
   }
+  recommendations.push(...searchRecommendations(table, matches.filter((m) => m.match.verdict !== "served" && !assigned.has(m.pattern)).map((m) => m.pattern), options, taken, assigned));
   const unplaced = matches.filter((m) => m.match.verdict !== "served" && !assigned.has(m.pattern)).map((m) => m.pattern);
   // A partly served query no new index improves keeps its index: nothing to report.
   for (const p of [...partly.keys()]) if (!assigned.has(p)) partly.delete(p);
   return { matches, recommendations, unplaced, underServed, partlyServed: partly };
+}
+
+/**
+ * Operator searches no btree serves (search.ts): one GIN, GiST or HNSW index per column and operator
+ * class, for the queries that have one. The fix creates pg_trgm first when nothing in the schema shows
+ * it installed, so the statement runs on a database where the migrations never created it.
+ */
+function searchRecommendations(
+  table: Table,
+  patterns: AccessPattern[],
+  options: RecommendOptions,
+  taken: { has(name: string): boolean; add(name: string): void },
+  assigned: Set<AccessPattern>,
+): Recommendation[] {
+  const byIndex = new Map<string, { candidate: NonNullable<ReturnType<typeof searchCandidate>>; patterns: AccessPattern[] }>();
+  for (const pattern of patterns) {
+    const candidate = searchCandidate(table, pattern, options.schema);
+    if (!candidate) continue;
+    const id = `${candidate.method}|${candidate.key.column ?? `expr:${normalizeExpressionText(candidate.key.expression ?? "")}`}|${candidate.key.opclass}`;
+    const entry = byIndex.get(id);
+    if (entry) entry.patterns.push(pattern);
+    else byIndex.set(id, { candidate, patterns: [pattern] });
+  }
+  const out: Recommendation[] = [];
+  for (const { candidate, patterns: served } of byIndex.values()) {
+    const parts = [candidate.key.column ?? candidate.key.expression ?? "expr", candidate.method];
+    const name = indexName(table.name, parts, taken);
+    taken.add(name);
+    const key: RecommendedKey = { ...candidate.key, descending: false, nullsFirst: false };
+    const index: Index = { ...hypotheticalIndex(name, { keys: [key], where: [], reasons: [] }, table), method: candidate.method };
+    const create = createIndexStatements({ schema: options.schema, table, name, keysSql: keySql(key), where: null, taken, nameParts: parts, method: candidate.method });
+    const reasons = [candidate.reason];
+    if (candidate.needsExtension) {
+      create.unshift(`CREATE EXTENSION IF NOT EXISTS ${candidate.needsExtension};`);
+      reasons.push(`the migrations never create the ${candidate.needsExtension} extension, which provides ${candidate.key.opclass}; the fix creates it first (it ships with PostgreSQL's contrib modules; creating it needs the CREATE privilege on the database). Better: add that statement to a migration`);
+    }
+    served.forEach((p) => assigned.add(p));
+    out.push({ table: `${table.schema}.${table.name}`, name, keys: [key], where: null, sql: create.join("\n"), index, patterns: [...served].sort(bySource), replaces: [], foreignKeys: [], parameterBlocked: [], reasons });
+  }
+  return out;
 }
 
 /** Explains why an existing partial index stops serving a query once plans go generic. */

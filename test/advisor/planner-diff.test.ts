@@ -146,7 +146,7 @@ describe("recommended indexes, applied to the real planner", () => {
       const parsed = parseSql(rec.sql);
       expect(parsed.ok, rec.sql).toBe(true);
       expect(rec.name.length).toBeLessThanOrEqual(63);
-      await db.exec(rec.sql);
+      for (const statement of rec.sql.split("\n")) await db.exec(statement);
       try {
         const plan = await explainPattern(db, pattern);
         const leading = rec.keys[0].column ?? rec.keys[0].expression!;
@@ -175,7 +175,7 @@ describe("recommended indexes, applied to the real planner", () => {
       const group = all.slice(g, g + 3);
       const advice = adviseTable(table, group);
       indexes += advice.recommendations.length;
-      for (const rec of advice.recommendations) await db.exec(rec.sql);
+      for (const rec of advice.recommendations) for (const statement of rec.sql.split("\n")) await db.exec(statement);
       try {
         for (const rec of advice.recommendations) {
           for (const p of rec.patterns) {
@@ -211,7 +211,7 @@ describe("recommended indexes, applied to the real planner", () => {
     expect(advice.recommendations).toHaveLength(1);
     const rec = advice.recommendations[0];
     expect(rec.keys.map((k) => k.column)).toEqual(["a", "b", "c"]);
-    await db.exec(rec.sql);
+    for (const statement of rec.sql.split("\n")) await db.exec(statement);
     try {
       for (const p of patterns) {
         const answer = plannerVerdict(await explainPattern(db, p), rec.name, "a", p, false);
@@ -253,7 +253,7 @@ describe("the example application's getCallByReconnectToken()", () => {
     expect(advice.recommendations).toHaveLength(1);
     const rec = advice.recommendations[0];
     expect(rec.sql).toBe(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${rec.name} ON call_logs (reconnect_token) WHERE ended_at IS NULL;`);
-    await db.exec(rec.sql);
+    for (const statement of rec.sql.split("\n")) await db.exec(statement);
     const after = await explainPattern(db, pattern, "call_logs", typeOf);
     expect(plannerVerdict(after, rec.name, "reconnect_token", pattern, true).verdict).toBe("served");
 
