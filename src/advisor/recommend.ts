@@ -12,7 +12,7 @@ import { normalizeExpressionText } from "./expression.js";
 import { indexName, quoteIdent } from "./sql.js";
 import { createIndexStatements, dropIndexStatement, keyProblem } from "./index-ddl.js";
 import { indexWorthy, type PartlyServed, partlyServed } from "./coverage.js";
-import { distanceOrder, searchCandidate } from "./search.js";
+import { distanceOrder, searchCandidate, searchClauseText } from "./search.js";
 
 export interface RecommendedKey {
   column?: string;
@@ -501,7 +501,7 @@ function searchRecommendations(
     const reasons = [candidate.reason];
     if (candidate.needsExtension) {
       create.unshift(`CREATE EXTENSION IF NOT EXISTS ${candidate.needsExtension};`);
-      reasons.push(`the migrations never create the ${candidate.needsExtension} extension, which provides ${candidate.key.opclass}; the fix creates it first (it ships with PostgreSQL's contrib modules; creating it needs the CREATE privilege on the database). Better: add that statement to a migration`);
+      reasons.push(`The migrations never create the ${candidate.needsExtension} extension, which provides ${candidate.key.opclass}; the fix creates it first (it ships with PostgreSQL's contrib modules; creating it needs the CREATE privilege on the database). Better: add that statement to a migration`);
     }
     served.forEach((p) => assigned.add(p));
     out.push({ table: `${table.schema}.${table.name}`, name, keys: [key], where: null, sql: create.join("\n"), index, patterns: [...served].sort(bySource), replaces: [], foreignKeys: [], parameterBlocked: [], reasons });
@@ -554,7 +554,7 @@ function foldForeignKeys(
 
 /** The pattern's filter as readable SQL, for messages. */
 export function describePattern(pattern: AccessPattern): string {
-  return pattern.predicates.map((p) => exprToText(exprFromPredicate(p))).join(" AND ");
+  return pattern.predicates.map((p) => searchClauseText(p) ?? exprToText(exprFromPredicate(p))).join(" AND ");
 }
 
 export type { IndexMatch };

@@ -141,3 +141,21 @@ export function searchCandidate(table: Table, pattern: AccessPattern, schema: Sc
     reason: `${clause.column ?? clause.expression} is searched with ${what}: a btree cannot take it, a GIN index with gin_trgm_ops (pg_trgm) can, with any pattern, bound as a parameter or not`,
   };
 }
+
+/** An ORDER BY term as a reviewer reads it: `created_at desc`, `embedding <=> $n`. */
+export function orderTermText(o: OrderTerm): string {
+  if (o.distance) return `${o.distance.column ?? o.distance.expression} ${o.distance.operator} $n${o.descending ? " desc" : ""}`;
+  return `${o.column ?? o.expression ?? "?"}${o.descending ? " desc" : ""}`;
+}
+
+/** A text search clause as a reviewer reads it, or null for any other predicate. */
+export function searchClauseText(p: ColumnPredicate): string | null {
+  const t = p.column ?? p.expression;
+  if (!t) return null;
+  const v = p.sentAs === "literal" && p.value ? p.value : "$n";
+  if (p.op === "similar") return `${t} ${p.operator ?? "%"} ${v}`;
+  if (p.op === "like" || (p.op === "like-prefix" && (p.caseInsensitive || p.sentAs !== "literal"))) {
+    return `${t} matches a pattern${p.caseInsensitive ? " (case-insensitive)" : ""}`;
+  }
+  return null;
+}

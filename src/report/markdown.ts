@@ -21,6 +21,7 @@ import {
 } from "./common.js";
 import { coverageNote, foreignKeyCoverage } from "./fk-coverage.js";
 import { settledLocksSection, splitSettledLocks } from "./settled-locks.js";
+import { orderTermText } from "../advisor/search.js";
 
 export interface MarkdownOptions {
   /** Tool version, shown in the header. */
@@ -370,7 +371,7 @@ export function describePattern(pattern: AccessPattern): string {
   const parts = [`${pattern.kind} ${pattern.table}`];
   if (pattern.predicates.length > 0) parts.push(`where ${pattern.predicates.map(predicateText).join(" and ")}${pattern.hasOr ? " (with OR)" : ""}`);
   if (pattern.orderBy.length > 0) {
-    parts.push(`order by ${pattern.orderBy.map((o) => `${o.column ?? o.expression ?? "?"}${o.descending ? " desc" : ""}`).join(", ")}`);
+    parts.push(`order by ${pattern.orderBy.map(orderTermText).join(", ")}`);
   }
   if (pattern.joins.length > 0) parts.push(`joins ${pattern.joins.map((j) => j.table).join(", ")}`);
   if (pattern.limited) parts.push("limited");
