@@ -12,6 +12,7 @@ import { normalizeExpressionText } from "./expression.js";
 import { indexName, quoteIdent } from "./sql.js";
 import { createIndexStatements, dropIndexStatement, keyProblem } from "./index-ddl.js";
 import { indexWorthy, type PartlyServed, partlyServed } from "./coverage.js";
+import { inheritanceDescendants } from "./inheritance.js";
 import { distanceOrder, searchCandidate, searchClauseText } from "./search.js";
 
 export interface RecommendedKey {
@@ -303,8 +304,29 @@ function isPrefix(shorter: Array<RecommendedKey | IndexKey>, longer: Array<Recom
 
 // ---------------------------------------------------------------- the recommender
 
-/** Which existing indexes serve each pattern, and the fewest new indexes that serve the rest. */
+/**
+ * Which existing indexes serve each pattern, and the fewest new indexes that serve the rest. On an
+ * inheritance parent (inheritance.ts) a pattern is served only when the parent and every descendant
+ * serve it; each table that does not gets its own recommendation, and the verdict is the worst one.
+ */
 export function adviseTable(table: Table, patterns: AccessPattern[], options: RecommendOptions = {}): TableAdvice {
+  const own = adviseOneTable(table, patterns, options);
+  const heirs = inheritanceDescendants(options.schema, table);
+  if (heirs.length === 0) return own;
+  const family = [own, ...heirs.map((heir) => adviseOneTable(heir, patterns, { ...options, uncoveredForeignKeys: [] }))];
+  const worst = (i: number) => family.map((a) => a.matches[i]).sort((a, b) => VERDICT_RANK[b.match.verdict] - VERDICT_RANK[a.match.verdict])[0];
+  return {
+    matches: own.matches.map((_, i) => worst(i)),
+    recommendations: family.flatMap((a) => a.recommendations),
+    unplaced: [...new Set(family.flatMap((a) => a.unplaced))],
+    underServed: new Map(family.flatMap((a) => [...a.underServed])),
+    partlyServed: new Map(family.flatMap((a) => [...a.partlyServed])),
+  };
+}
+
+const VERDICT_RANK = { served: 0, partial: 1, "not-served": 2 } as const;
+
+function adviseOneTable(table: Table, patterns: AccessPattern[], options: RecommendOptions): TableAdvice {
   const matches = patterns.map((pattern) => ({ pattern, match: matchPattern(table, pattern) }));
   // A served query can still be served badly: when it has a column that alone finds the row (a
   // token, a unique column) and the index the planner would use searches on other columns only
