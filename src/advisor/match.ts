@@ -444,7 +444,7 @@ function matchOtherMethod(
   }
   // pg_trgm and pgvector operator classes (search.ts).
   const search = searchUse(table, index, pattern, remaining);
-  if (search?.served) return { ...base, boundKeys: search.boundKeys, verdict: "served", access: search.access, reason: search.reason, uncertain };
+  if (search?.served || search?.partial) return { ...base, boundKeys: search.boundKeys, verdict: search.served ? "served" : "partial", access: search.access, reason: search.reason, uncertain };
   if (search && (method === "hnsw" || method === "ivfflat")) return { ...base, verdict: "not-served", access: "none", reason: search.reason, uncertain };
   if (partial && remaining.length === 0) {
     return { ...base, verdict: "served", access: "predicate", reason: `${index.name}'s WHERE is exactly the query's filter`, uncertain };

@@ -63,7 +63,9 @@ export function distanceOpclass(method: "hnsw" | "ivfflat" | "gist", type: strin
 
 export interface SearchUse {
   served: boolean;
-  access: "bound" | "order" | "none";
+  /** Usable, but only by reading the whole index. */
+  partial?: boolean;
+  access: "bound" | "order" | "full-scan" | "none";
   boundKeys: string[];
   reason: string;
 }
@@ -79,10 +81,16 @@ export function searchUse(table: Table, index: Index, pattern: AccessPattern, re
   const distance = distanceOrder(pattern);
   if (method === "hnsw" || method === "ivfflat" || (method === "gist" && opclasses.includes("gist_trgm_ops") && distance)) {
     const key = index.keys[0];
-    if (distance && pattern.limited && key && keyTarget(key) === targetOfPredicate(distance)) {
-      const wanted = distanceOpclass(method as "hnsw" | "ivfflat" | "gist", columnType(table, distance), distance.operator);
-      if (wanted && opclasses[0] === wanted) {
+    if (distance && key && keyTarget(key) === targetOfPredicate(distance)) {
+      // A gist_trgm_ops key is text whatever it is (an expression's type is not in the model).
+      const wanted =
+        method === "gist" ? (opclasses[0] === "gist_trgm_ops" && distance.operator === "<->" ? "gist_trgm_ops" : null) : distanceOpclass(method as "hnsw" | "ivfflat", columnType(table, distance), distance.operator);
+      if (wanted && opclasses[0] === wanted && pattern.limited) {
         return { served: true, access: "order", boundKeys: [], reason: `${index.name} (${method}, ${wanted}) returns rows in ${distance.operator} distance order, so the LIMIT stops the scan after the nearest rows` };
+      }
+      // Without a LIMIT a GiST index still delivers the order, reading every entry (pgvector's indexes are used only with one).
+      if (wanted && opclasses[0] === wanted && method === "gist") {
+        return { served: false, partial: true, access: "full-scan", boundKeys: [], reason: `${index.name} delivers the ${distance.operator} order, but without a LIMIT the whole index is read` };
       }
     }
     if (method !== "gist") {

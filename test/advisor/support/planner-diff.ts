@@ -50,13 +50,27 @@ export const CREATE_TABLE_SQL = `CREATE TABLE ${TABLE_NAME} (
   f boolean, g boolean, payload text
 )`;
 
+/**
+ * The same columns, range-partitioned on `a` (two ranges and a DEFAULT partition for NULLs): an index
+ * created on it is built on every partition, and the query reads each partition through its own copy.
+ */
+export const PARTITIONED_TABLE = "diff_p";
+export const CREATE_PARTITIONED_SQL = `CREATE TABLE ${PARTITIONED_TABLE} (
+  id int, a int, b int, c int, d int,
+  s text COLLATE "en_US", u text COLLATE "en_US",
+  f boolean, g boolean, payload text
+) PARTITION BY RANGE (a);
+CREATE TABLE ${PARTITIONED_TABLE}_1 PARTITION OF ${PARTITIONED_TABLE} FOR VALUES FROM (MINVALUE) TO (5);
+CREATE TABLE ${PARTITIONED_TABLE}_2 PARTITION OF ${PARTITIONED_TABLE} FOR VALUES FROM (5) TO (MAXVALUE);
+CREATE TABLE ${PARTITIONED_TABLE}_d PARTITION OF ${PARTITIONED_TABLE} DEFAULT`;
+
 export function columnType(column: string): "int" | "text" | "bool" {
   if ((TEXT_COLUMNS as readonly string[]).includes(column)) return "text";
   if ((BOOL_COLUMNS as readonly string[]).includes(column)) return "bool";
   return "int";
 }
 
-export function tableModel(indexes: Index[]): Table {
+export function tableModel(indexes: Index[], partitioned = false): Table {
   const columns: Column[] = ["id", ...INT_COLUMNS, ...TEXT_COLUMNS, ...BOOL_COLUMNS, "payload"].map((name) => ({
     name,
     type: name === "payload" ? "text" : columnType(name) === "bool" ? "boolean" : columnType(name) === "int" ? "integer" : "text",
@@ -71,7 +85,7 @@ export function tableModel(indexes: Index[]): Table {
     indexes,
     foreignKeys: [],
     checkConstraints: [],
-    partitionBy: null,
+    partitionBy: partitioned ? "RANGE (a)" : null,
     partitionOf: null,
     createdInFileOrder: 0,
     location: loc,
@@ -97,8 +111,8 @@ function keySql(k: IndexSpec["keys"][number]): string {
   return s;
 }
 
-export function createIndexSql(name: string, spec: IndexSpec): string {
-  return `CREATE ${spec.unique ? "UNIQUE " : ""}INDEX ${name} ON ${TABLE_NAME}${spec.method ? ` USING ${spec.method}` : ""} (${spec.keys.map(keySql).join(", ")})${spec.where ? ` WHERE ${spec.where}` : ""}`;
+export function createIndexSql(name: string, spec: IndexSpec, table = TABLE_NAME): string {
+  return `CREATE ${spec.unique ? "UNIQUE " : ""}INDEX ${name} ON ${table}${spec.method ? ` USING ${spec.method}` : ""} (${spec.keys.map(keySql).join(", ")})${spec.where ? ` WHERE ${spec.where}` : ""}`;
 }
 
 /** The schema model's view of the index, built from the real parser's tree of its CREATE INDEX. */
@@ -221,10 +235,17 @@ function indexWhere(r: Rand, pattern: AccessPattern, wide: boolean): string {
   return atoms.join(" AND ");
 }
 
+/** The named classes of the wide generator, each a shape the matcher must get right. */
+export type DiffShape = "trigram" | "partitioned" | "skip-scan" | "unique-partial";
+
 export interface DiffCase {
   n: number;
   index: IndexSpec;
   pattern: AccessPattern;
+  /** A named class (wide runs only); absent for the general random shape. */
+  shape?: DiffShape;
+  /** The query and index are on the partitioned copy of the table. */
+  partitioned?: boolean;
 }
 
 function randomIndex(r: Rand, pattern: AccessPattern, wide: boolean): IndexSpec {
@@ -252,6 +273,58 @@ function randomIndex(r: Rand, pattern: AccessPattern, wide: boolean): IndexSpec 
   return { keys, unique: chance(r, 0.15), where: chance(r, 0.3) ? indexWhere(r, pattern, wide) : null };
 }
 
+function basePattern(predicates: ColumnPredicate[], orderBy: OrderTerm[], limited: boolean): AccessPattern {
+  return { table: TABLE_NAME, kind: "select", predicates, hasOr: false, orderBy, limited, joins: [], inLoop: false, source: "sql-in-code", location: loc, suppressions: [] };
+}
+
+/** pg_trgm: a GIN or GiST trigram index, and LIKE / ILIKE / `%` / `=` clauses or a `<->` distance order. */
+function trigramCase(r: Rand): { index: IndexSpec; pattern: AccessPattern } {
+  const method = pick(r, ["gin", "gist"] as const);
+  const keyTarget = chance(r, 0.2) ? { expression: "lower(s)" } : { column: pick(r, TEXT_COLUMNS) };
+  const index: IndexSpec = { keys: [{ ...keyTarget, opclass: `${method}_trgm_ops`, descending: false }], unique: false, method, where: null };
+  const onKey = chance(r, 0.8) ? keyTarget : chance(r, 0.5) ? { column: pick(r, TEXT_COLUMNS) } : { expression: "lower(s)" };
+  const predicates: ColumnPredicate[] = [];
+  const orderBy: OrderTerm[] = [];
+  if (method === "gist" && chance(r, 0.3)) {
+    orderBy.push({ distance: { ...onKey, operator: "<->" }, descending: false, nullsFirst: null });
+  } else {
+    const sentAs = chance(r, 0.4) ? "param" : "literal";
+    const kind = pick(r, ["like", "like", "ilike", "prefix", "similar", "similar", "eq"] as const);
+    const text = pick(r, TEXT_VALUES);
+    if (kind === "like" || kind === "ilike") predicates.push({ ...onKey, op: "like", value: `'%${text}%'`, sentAs, ...(kind === "ilike" ? { caseInsensitive: true } : {}) });
+    else if (kind === "prefix") predicates.push({ ...onKey, op: "like-prefix", value: `'${text}%'`, sentAs });
+    else if (kind === "similar") predicates.push({ ...onKey, op: "similar", operator: "%", value: `'${text}'`, sentAs });
+    else predicates.push({ ...onKey, op: "eq", value: `'${text}'`, sentAs });
+  }
+  if (chance(r, 0.3)) predicates.push(randomPredicate(r, true));
+  return { index, pattern: basePattern(predicates, orderBy, orderBy.length > 0 ? chance(r, 0.8) : chance(r, 0.3)) };
+}
+
+/** PostgreSQL 18 skip scan: a two-column index whose leading column the query leaves unconstrained. */
+function skipScanCase(r: Rand): { index: IndexSpec; pattern: AccessPattern } {
+  const [lead, second] = [...INT_COLUMNS].sort(() => r() - 0.5);
+  const index: IndexSpec = { keys: [{ column: lead, descending: chance(r, 0.25) }, { column: second, descending: false }], unique: false, where: null };
+  const sentAs = chance(r, 0.5) ? "param" : "literal";
+  const value = String(pick(r, INT_VALUES));
+  const clause = pick(r, [
+    { column: second, op: "eq", value, sentAs },
+    { column: second, op: "in", sentAs },
+    { column: second, op: "range", operator: pick(r, ["<", ">="] as const), value, sentAs },
+  ] as ColumnPredicate[]);
+  const orderBy: OrderTerm[] = chance(r, 0.4) ? [{ column: lead, descending: index.keys[0].descending, nullsFirst: null }] : [];
+  return { index, pattern: basePattern([clause], orderBy, orderBy.length > 0 && chance(r, 0.7)) };
+}
+
+function namedCase(r: Rand, shape: DiffShape): { index: IndexSpec; pattern: AccessPattern; partitioned?: boolean } {
+  if (shape === "trigram") return trigramCase(r);
+  if (shape === "skip-scan") return skipScanCase(r);
+  const pattern = randomCase(r, true);
+  const index = randomIndex(r, pattern, true);
+  if (shape === "unique-partial") return { pattern, index: { ...index, method: undefined, unique: true, where: indexWhere(r, pattern, true) } };
+  // A unique index on a partitioned table must hold the partition key; these are plain ones.
+  return { pattern, index: { ...index, unique: false }, partitioned: true };
+}
+
 export interface GenerateOptions {
   /**
    * Also hash indexes, range comparisons and IS NOT NULL on text columns and expressions. Off by
@@ -265,6 +338,24 @@ export function generateCases(count: number, seed: number, options: GenerateOpti
   const r = prng(seed);
   const cases: DiffCase[] = [];
   for (let n = 0; n < count; n++) {
+    // A quarter of the wide cases are the named classes, in turn.
+    if (wide && chance(r, 0.25)) {
+      const shape = pick(r, SHAPES);
+      const named = namedCase(r, shape);
+      cases.push({ n, index: named.index, pattern: named.pattern, shape, ...(named.partitioned ? { partitioned: true } : {}) });
+      continue;
+    }
+    const pattern = randomCase(r, wide);
+    cases.push({ n, index: randomIndex(r, pattern, wide), pattern });
+  }
+  return cases;
+}
+
+const SHAPES: readonly DiffShape[] = ["trigram", "partitioned", "skip-scan", "unique-partial"];
+
+/** A random query on the table: up to three predicates, sometimes an ORDER BY, sometimes a LIMIT. */
+function randomCase(r: Rand, wide: boolean): AccessPattern {
+  {
     const predicates: ColumnPredicate[] = [];
     const np = pick(r, [0, 1, 1, 2, 2, 3]);
     for (let i = 0; i < np; i++) {
@@ -279,22 +370,8 @@ export function generateCases(count: number, seed: number, options: GenerateOpti
       const no = pick(r, [1, 1, 2]);
       for (let i = 0; i < no; i++) orderBy.push(randomOrder(r));
     }
-    const pattern: AccessPattern = {
-      table: TABLE_NAME,
-      kind: "select",
-      predicates,
-      hasOr: false,
-      orderBy,
-      limited: orderBy.length > 0 ? chance(r, 0.7) : chance(r, 0.3),
-      joins: [],
-      inLoop: false,
-      source: "sql-in-code",
-      location: loc,
-      suppressions: [],
-    };
-    cases.push({ n, index: randomIndex(r, pattern, wide), pattern });
+    return basePattern(predicates, orderBy, orderBy.length > 0 ? chance(r, 0.7) : chance(r, 0.3));
   }
-  return cases;
 }
 
 // ---------------------------------------------------------------- pattern -> SQL
@@ -358,6 +435,8 @@ export function renderPattern(pattern: AccessPattern, table = TABLE_NAME, typeOf
       case "like-prefix":
       case "like":
         return `${t} ${p.caseInsensitive ? "ILIKE" : "LIKE"} ${param$ ? param("text", unquote(p.value!)) : p.value}`;
+      case "similar":
+        return `${t} ${p.operator ?? "%"} ${param$ ? param("text", unquote(p.value!)) : p.value}`;
       default:
         throw new Error(`cannot render ${p.op}`);
     }
@@ -366,7 +445,7 @@ export function renderPattern(pattern: AccessPattern, table = TABLE_NAME, typeOf
   if (where.length) sql += ` WHERE ${where.join(" AND ")}`;
   if (pattern.orderBy.length) {
     sql += ` ORDER BY ${pattern.orderBy
-      .map((o) => `${sqlTarget(o)}${o.descending ? " DESC" : ""}${o.nullsFirst === null ? "" : o.nullsFirst ? " NULLS FIRST" : " NULLS LAST"}`)
+      .map((o) => `${o.distance ? `${sqlTarget(o.distance)} ${o.distance.operator} 'ab'` : sqlTarget(o)}${o.descending ? " DESC" : ""}${o.nullsFirst === null ? "" : o.nullsFirst ? " NULLS FIRST" : " NULLS LAST"}`)
       .join(", ")}`;
   }
   if (pattern.limited) sql += " LIMIT 10";
@@ -415,13 +494,14 @@ function mentions(cond: string, leading: string): boolean {
 }
 
 /** Reads the planner's verdict for `indexName` out of an EXPLAIN (FORMAT JSON) result. */
-export function plannerVerdict(planJson: unknown, indexName: string, leading: string, pattern: AccessPattern, partialIndex: boolean): PlannerAnswer {
+export function plannerVerdict(planJson: unknown, indexName: string | string[], leading: string, pattern: AccessPattern, partialIndex: boolean): PlannerAnswer {
+  const names = new Set(Array.isArray(indexName) ? indexName : [indexName]);
   const root = (planJson as Array<{ Plan: PlanNode }>)[0].Plan;
   const scans: PlanNode[] = [];
   let sorted = false;
   let heapFilter = false;
   walk(root, (n, parent) => {
-    if (n["Index Name"] === indexName) {
+    if (n["Index Name"] !== undefined && names.has(n["Index Name"])) {
       scans.push(n);
       if (parent?.["Node Type"] === "Bitmap Heap Scan" && parent.Filter) heapFilter = true;
     }
@@ -492,7 +572,7 @@ export interface DiffSummary {
 }
 
 export async function setupDiffTable(db: PGlite): Promise<void> {
-  await db.exec(`DROP TABLE IF EXISTS ${TABLE_NAME}; ${CREATE_TABLE_SQL};`);
+  await db.exec(`DROP TABLE IF EXISTS ${TABLE_NAME}; DROP TABLE IF EXISTS ${PARTITIONED_TABLE}; CREATE EXTENSION IF NOT EXISTS pg_trgm; ${CREATE_TABLE_SQL}; ${CREATE_PARTITIONED_SQL};`);
   await preparePlanner(db);
 }
 
@@ -507,19 +587,22 @@ export async function runCases(
   const outcomes: CaseOutcome[] = [];
   for (const c of cases) {
     const name = `diff_ix`;
-    const indexSql = createIndexSql(name, c.index);
+    const table = c.partitioned ? PARTITIONED_TABLE : TABLE_NAME;
+    const indexSql = createIndexSql(name, c.index, table);
     const model = indexModel(name, c.index);
     const leading = c.index.keys[0].column ?? c.index.keys[0].expression!;
-    const match = matchIndex(tableModel([model]), model, c.pattern);
+    const match = matchIndex(tableModel([model], c.partitioned), model, c.pattern);
     await db.exec("BEGIN");
     let answer: PlannerAnswer;
     try {
       await db.exec(indexSql);
-      answer = plannerVerdict(await explainPattern(db, c.pattern), name, leading, c.pattern, c.index.where !== null);
+      // On a partitioned table each partition is read through its own copy of the index.
+      const names = [name, ...(await db.query<{ relname: string }>(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = '${name}'::regclass`)).rows.map((x) => x.relname)];
+      answer = plannerVerdict(await explainPattern(db, c.pattern, table), names, leading, c.pattern, c.index.where !== null);
       if (answer.byOrder) {
         // When `= value` fixes every ORDER BY column there is nothing to sort, whatever the index.
         await db.exec(`DROP INDEX ${name}`);
-        if (!planSorts(await explainPattern(db, c.pattern))) {
+        if (!planSorts(await explainPattern(db, c.pattern, table))) {
           answer = { ...answer, verdict: "partial" };
         }
       }
@@ -528,7 +611,7 @@ export async function runCases(
     }
     outcomes.push({
       case: c,
-      sql: renderPattern(c.pattern).sql,
+      sql: renderPattern(c.pattern, table).sql,
       indexSql,
       planner: answer.verdict,
       matcher: match.verdict,
