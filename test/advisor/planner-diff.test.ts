@@ -120,6 +120,18 @@ describe("the matcher agrees with the planner on the wider shapes", () => {
     expect(cases.filter((c) => c.pattern.predicates.some((p) => p.op === "bool-test")).length).toBeGreaterThan(10);
     expect(cases.filter((c) => / IS (NOT )?(TRUE|FALSE)/.test(c.index.where ?? "")).length).toBeGreaterThan(3);
   });
+
+  it("named classes: pg_trgm indexes and operators, a partitioned table, skip scans, unique partial indexes", async () => {
+    const cases = generateCases(300, SEED + 7, { wide: true });
+    const summary = await runCases(db, cases, matchIndex);
+    for (const shape of ["trigram", "partitioned", "skip-scan", "unique-partial"] as const) {
+      const ofShape = summary.outcomes.filter((o) => o.case.shape === shape);
+      expect(ofShape.length, shape).toBeGreaterThan(10);
+      expect(ofShape.filter((o) => o.declined === null && o.planner !== o.matcher).map(describeOutcome)).toEqual([]);
+      // Each class reaches more than one verdict of the planner: it tests a distinction, not one answer.
+      expect(new Set(ofShape.map((o) => o.planner)).size, shape).toBeGreaterThan(1);
+    }
+  });
 });
 
 describe("recommended indexes, applied to the real planner", () => {

@@ -296,7 +296,12 @@ function trigramCase(r: Rand): { index: IndexSpec; pattern: AccessPattern } {
     else if (kind === "similar") predicates.push({ ...onKey, op: "similar", operator: "%", value: `'${text}'`, sentAs });
     else predicates.push({ ...onKey, op: "eq", value: `'${text}'`, sentAs });
   }
-  if (chance(r, 0.3)) predicates.push(randomPredicate(r, true));
+  if (chance(r, 0.3)) {
+    // Another clause on another column: two on one column may contradict, which real code does not write.
+    const extra = randomPredicate(r, true);
+    const on = (p: { column?: string; expression?: string }) => p.column ?? p.expression;
+    if (predicates.every((p) => on(p) !== on(extra))) predicates.push(extra);
+  }
   return { index, pattern: basePattern(predicates, orderBy, orderBy.length > 0 ? chance(r, 0.8) : chance(r, 0.3)) };
 }
 
@@ -318,11 +323,21 @@ function skipScanCase(r: Rand): { index: IndexSpec; pattern: AccessPattern } {
 function namedCase(r: Rand, shape: DiffShape): { index: IndexSpec; pattern: AccessPattern; partitioned?: boolean } {
   if (shape === "trigram") return trigramCase(r);
   if (shape === "skip-scan") return skipScanCase(r);
-  const pattern = randomCase(r, true);
+  let pattern = randomCase(r, true);
+  // Partition pruning refutes contradictory clauses (`s IS NULL AND lower(s) = 'x'`, `a < 0 AND a > 7`) and
+  // reads no partition at all; real code does not write them, so the partitioned class leaves them out.
+  while (shape === "partitioned" && selfContradictory(pattern)) pattern = randomCase(r, true);
   const index = randomIndex(r, pattern, true);
   if (shape === "unique-partial") return { pattern, index: { ...index, method: undefined, unique: true, where: indexWhere(r, pattern, true) } };
   // A unique index on a partitioned table must hold the partition key; these are plain ones.
   return { pattern, index: { ...index, unique: false }, partitioned: true };
+}
+
+function selfContradictory(pattern: AccessPattern): boolean {
+  const columnOf = (p: ColumnPredicate) => p.column ?? /\((\w+)\)/.exec(p.expression ?? "")?.[1];
+  return pattern.predicates.some((p, i) =>
+    pattern.predicates.some((q, j) => i !== j && columnOf(p) === columnOf(q) && (p.op === "is-null" || (p.op === "range" && q.op === "range"))),
+  );
 }
 
 export interface GenerateOptions {
