@@ -362,6 +362,8 @@ function predicateText(p: ColumnPredicate): string {
       return p.value === "false" ? `NOT ${left}` : left;
     case "contains":
       return `${left} @> …`;
+    case "similar":
+      return `${left} ${p.operator ?? "%"} ${value}`;
     default:
       return `${left} …`;
   }
