@@ -109,13 +109,15 @@ for (const [label, root] of [
 
 console.log("\n## Index matcher against PostgreSQL's planner (PGlite)\n");
 {
-  // Hash indexes, IS TRUE / IS FALSE / IS NOT TRUE / IS NOT FALSE, and ranges on text included (`wide`).
+  // Hash indexes, IS TRUE / IS FALSE / IS NOT TRUE / IS NOT FALSE and ranges on text (`wide`), and the
+  // named classes: pg_trgm, a partitioned table, skip scan, unique partial indexes.
   const diff = await runPlannerDifferential({ cases: 5_000, seed: 20261125, wide: true });
   console.log(`${fmt(diff.cases)} generated cases: ${fmt(diff.agreed)} agreed, ${fmt(diff.declined)} declined, ${fmt(diff.disagreements.length)} disagreed (${fmt(diff.ms)} ms)`);
+  for (const [shape, n] of Object.entries(diff.byShape)) console.log(`  ${shape}: ${fmt(n.cases)} cases, ${fmt(n.agreed)} agreed, ${fmt(n.declined)} declined`);
   for (const line of diff.disagreements.slice(0, 10)) console.log(`  - ${line}`);
   const recs = await runRecommenderCheck({ cases: 2_000, seed: 20261126 });
   console.log(
-    `recommended indexes: ${fmt(recs.advised)} built for generated queries no index served; ${fmt(recs.failed.length)} refused by PostgreSQL, ${fmt(recs.unused.length)} unused by the planner (${fmt(recs.ms)} ms)`,
+    `recommended indexes: ${fmt(recs.advised)} built for generated queries no index served (${fmt(recs.partitionedFixes)} on the partitioned table); ${fmt(recs.failed.length)} refused by PostgreSQL, ${fmt(recs.unused.length)} unused by the planner (${fmt(recs.ms)} ms)`,
   );
   for (const line of [...recs.failed, ...recs.unused].slice(0, 10)) console.log(`  - ${line}`);
 }

@@ -25,6 +25,7 @@ import {
   targetOfPredicate,
 } from "./predicates.js";
 import { keyLabel, tableIndexes as indexesOf } from "../schema/lookup.js";
+import { searchUse } from "./search.js";
 
 export { indexesOf, keyLabel };
 
@@ -206,7 +207,7 @@ export interface MatchOptions {
 function signature(pattern: AccessPattern): string {
   return JSON.stringify([
     pattern.predicates.map((p) => [p.column, p.expression, p.op, p.operator, p.sentAs, p.sentAs === "literal" || p.op === "bool" ? p.value : null, p.caseInsensitive]),
-    pattern.orderBy.map((o) => [o.column, o.expression, o.descending, o.nullsFirst]),
+    pattern.orderBy.map((o) => [o.column, o.expression, o.distance, o.descending, o.nullsFirst]),
     pattern.limited,
   ]);
 }
@@ -325,7 +326,7 @@ function judge(
   const base = { index, boundKeys: [] as string[], filterKeys: [] as string[], orderServed: false };
   const method = index.method.toLowerCase();
   if (method !== "btree") {
-    return matchOtherMethod(table, index, predicates, remaining, predicate !== null, uncertain);
+    return matchOtherMethod(table, index, pattern, predicates, remaining, predicate !== null, uncertain);
   }
 
   const columnsByName = new Map(table.columns.map((c) => [c.name, c]));
@@ -417,6 +418,7 @@ function judge(
 function matchOtherMethod(
   table: Table,
   index: Index,
+  pattern: AccessPattern,
   predicates: ColumnPredicate[],
   remaining: ColumnPredicate[],
   partial: boolean,
@@ -440,6 +442,10 @@ function matchOtherMethod(
       uncertain,
     };
   }
+  // pg_trgm and pgvector operator classes (search.ts).
+  const search = searchUse(table, index, pattern, remaining);
+  if (search?.served || search?.partial) return { ...base, boundKeys: search.boundKeys, verdict: search.served ? "served" : "partial", access: search.access, reason: search.reason, uncertain };
+  if (search && (method === "hnsw" || method === "ivfflat")) return { ...base, verdict: "not-served", access: "none", reason: search.reason, uncertain };
   if (partial && remaining.length === 0) {
     return { ...base, verdict: "served", access: "predicate", reason: `${index.name}'s WHERE is exactly the query's filter`, uncertain };
   }
@@ -448,8 +454,8 @@ function matchOtherMethod(
     ...base,
     verdict: "not-served",
     access: "none",
-    reason: `${index.name} is a ${method} index, which serves none of the query's btree-style comparisons`,
-    uncertain: touches ? `${method} operators are not modelled` : uncertain,
+    reason: search?.reason ?? `${index.name} is a ${method} index, which serves none of the query's btree-style comparisons`,
+    uncertain: touches && !search ? `${method} operators are not modelled` : uncertain,
   };
 }
 

@@ -267,6 +267,7 @@ export function exprFromPredicate(p: ColumnPredicate): Expr {
     case "like":
     case "like-prefix":
     case "contains":
+    case "similar":
       return atom(target, "strict");
     default:
       return { kind: "unknown" };

@@ -12,6 +12,8 @@ import { normalizeExpressionText } from "./expression.js";
 import { indexName, quoteIdent } from "./sql.js";
 import { createIndexStatements, dropIndexStatement, keyProblem } from "./index-ddl.js";
 import { indexWorthy, type PartlyServed, partlyServed } from "./coverage.js";
+import { inheritanceDescendants } from "./inheritance.js";
+import { distanceOrder, searchCandidate, searchClauseText } from "./search.js";
 
 export interface RecommendedKey {
   column?: string;
@@ -302,8 +304,29 @@ function isPrefix(shorter: Array<RecommendedKey | IndexKey>, longer: Array<Recom
 
 // ---------------------------------------------------------------- the recommender
 
-/** Which existing indexes serve each pattern, and the fewest new indexes that serve the rest. */
+/**
+ * Which existing indexes serve each pattern, and the fewest new indexes that serve the rest. On an
+ * inheritance parent (inheritance.ts) a pattern is served only when the parent and every descendant
+ * serve it; each table that does not gets its own recommendation, and the verdict is the worst one.
+ */
 export function adviseTable(table: Table, patterns: AccessPattern[], options: RecommendOptions = {}): TableAdvice {
+  const own = adviseOneTable(table, patterns, options);
+  const heirs = inheritanceDescendants(options.schema, table);
+  if (heirs.length === 0) return own;
+  const family = [own, ...heirs.map((heir) => adviseOneTable(heir, patterns, { ...options, uncoveredForeignKeys: [] }))];
+  const worst = (i: number) => family.map((a) => a.matches[i]).sort((a, b) => VERDICT_RANK[b.match.verdict] - VERDICT_RANK[a.match.verdict])[0];
+  return {
+    matches: own.matches.map((_, i) => worst(i)),
+    recommendations: family.flatMap((a) => a.recommendations),
+    unplaced: [...new Set(family.flatMap((a) => a.unplaced))],
+    underServed: new Map(family.flatMap((a) => [...a.underServed])),
+    partlyServed: new Map(family.flatMap((a) => [...a.partlyServed])),
+  };
+}
+
+const VERDICT_RANK = { served: 0, partial: 1, "not-served": 2 } as const;
+
+function adviseOneTable(table: Table, patterns: AccessPattern[], options: RecommendOptions): TableAdvice {
   const matches = patterns.map((pattern) => ({ pattern, match: matchPattern(table, pattern) }));
   // A served query can still be served badly: when it has a column that alone finds the row (a
   // token, a unique column) and the index the planner would use searches on other columns only
@@ -328,7 +351,9 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
   const unserved = matches
     .filter((m) => m.match.verdict !== "served" || underServed.has(m.pattern) || partly.has(m.pattern))
     .map((m) => m.pattern)
-    .filter(indexWorthy);
+    .filter(indexWorthy)
+    // A nearest-neighbour search with no equality to key a btree on is left to its HNSW/GiST index (search.ts).
+    .filter((p) => !(distanceOrder(p) && shapeOf(p, table).equalities.length === 0 && searchCandidate(table, p, options.schema)));
   const shapes = unserved.map((p) => shapeOf(p, table));
   const frequency = new Map<string, number>();
   for (const s of shapes) for (const e of s.equalities) frequency.set(e.target, (frequency.get(e.target) ?? 0) + 1);
@@ -459,10 +484,51 @@ export function adviseTable(table: Table, patterns: AccessPattern[], options: Re
       reasons,
     });
   }
+  recommendations.push(...searchRecommendations(table, matches.filter((m) => m.match.verdict !== "served" && !assigned.has(m.pattern)).map((m) => m.pattern), options, taken, assigned));
   const unplaced = matches.filter((m) => m.match.verdict !== "served" && !assigned.has(m.pattern)).map((m) => m.pattern);
   // A partly served query no new index improves keeps its index: nothing to report.
   for (const p of [...partly.keys()]) if (!assigned.has(p)) partly.delete(p);
   return { matches, recommendations, unplaced, underServed, partlyServed: partly };
+}
+
+/**
+ * Operator searches no btree serves (search.ts): one GIN, GiST or HNSW index per column and operator
+ * class, for the queries that have one. The fix creates pg_trgm first when nothing in the schema shows
+ * it installed, so the statement runs on a database where the migrations never created it.
+ */
+function searchRecommendations(
+  table: Table,
+  patterns: AccessPattern[],
+  options: RecommendOptions,
+  taken: { has(name: string): boolean; add(name: string): void },
+  assigned: Set<AccessPattern>,
+): Recommendation[] {
+  const byIndex = new Map<string, { candidate: NonNullable<ReturnType<typeof searchCandidate>>; patterns: AccessPattern[] }>();
+  for (const pattern of patterns) {
+    const candidate = searchCandidate(table, pattern, options.schema);
+    if (!candidate) continue;
+    const id = `${candidate.method}|${candidate.key.column ?? `expr:${normalizeExpressionText(candidate.key.expression ?? "")}`}|${candidate.key.opclass}`;
+    const entry = byIndex.get(id);
+    if (entry) entry.patterns.push(pattern);
+    else byIndex.set(id, { candidate, patterns: [pattern] });
+  }
+  const out: Recommendation[] = [];
+  for (const { candidate, patterns: served } of byIndex.values()) {
+    const parts = [candidate.key.column ?? candidate.key.expression ?? "expr", candidate.method];
+    const name = indexName(table.name, parts, taken);
+    taken.add(name);
+    const key: RecommendedKey = { ...candidate.key, descending: false, nullsFirst: false };
+    const index: Index = { ...hypotheticalIndex(name, { keys: [key], where: [], reasons: [] }, table), method: candidate.method };
+    const create = createIndexStatements({ schema: options.schema, table, name, keysSql: keySql(key), where: null, taken, nameParts: parts, method: candidate.method });
+    const reasons = [candidate.reason];
+    if (candidate.needsExtension) {
+      create.unshift(`CREATE EXTENSION IF NOT EXISTS ${candidate.needsExtension};`);
+      reasons.push(`The migrations never create the ${candidate.needsExtension} extension, which provides ${candidate.key.opclass}; the fix creates it first (it ships with PostgreSQL's contrib modules; creating it needs the CREATE privilege on the database). Better: add that statement to a migration`);
+    }
+    served.forEach((p) => assigned.add(p));
+    out.push({ table: `${table.schema}.${table.name}`, name, keys: [key], where: null, sql: create.join("\n"), index, patterns: [...served].sort(bySource), replaces: [], foreignKeys: [], parameterBlocked: [], reasons });
+  }
+  return out;
 }
 
 /** Explains why an existing partial index stops serving a query once plans go generic. */
@@ -510,7 +576,7 @@ function foldForeignKeys(
 
 /** The pattern's filter as readable SQL, for messages. */
 export function describePattern(pattern: AccessPattern): string {
-  return pattern.predicates.map((p) => exprToText(exprFromPredicate(p))).join(" AND ");
+  return pattern.predicates.map((p) => searchClauseText(p) ?? exprToText(exprFromPredicate(p))).join(" AND ");
 }
 
 export type { IndexMatch };

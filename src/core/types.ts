@@ -205,6 +205,9 @@ export type PredicateOp =
   // index's WHERE from it only when the WHERE is that same test.
   | "bool-test"
   | "contains" // @>, <@, && (array / jsonb)
+  // pg_trgm similarity: col % v, col %> v (v <% col, word similarity), col %>> v (v <<% col, strict word
+  // similarity); `operator` keeps the operator with the column on its left.
+  | "similar"
   | "other";
 
 export interface ColumnPredicate {
@@ -215,8 +218,8 @@ export interface ColumnPredicate {
   op: PredicateOp;
   /** For eq/range/bool with a constant: the constant as SQL literal text (`'accepted'`, `true`, `10`). */
   value?: string;
-  /** For range: the operator. */
-  operator?: "<" | "<=" | ">" | ">=";
+  /** For range: the operator. For similar: the pg_trgm operator with the column on its left (`%`, `%>`, `%>>`). */
+  operator?: "<" | "<=" | ">" | ">=" | "%" | "%>" | "%>>";
   /** How the client sends the compared value. */
   sentAs: SentAs;
   /** For ILIKE: case-insensitive. */
@@ -234,6 +237,12 @@ export interface ColumnPredicate {
 export interface OrderTerm {
   column?: string;
   expression?: string;
+  /**
+   * `ORDER BY embedding <=> $1`: a distance to a value the query sends (pgvector `<->`, `<#>`, `<=>`, `<+>`;
+   * pg_trgm `<->`). Only an index whose operator class has that ordering operator (HNSW, IVFFlat, GiST)
+   * returns rows in this order; `column`/`expression` are then absent, so no btree reading takes it for a column.
+   */
+  distance?: { column?: string; expression?: string; operator: string };
   descending: boolean;
   /** null when the query does not say (PostgreSQL default for the direction). */
   nullsFirst: boolean | null;

@@ -69,6 +69,11 @@ const RANGE_OPS = new Set(["<", "<=", ">", ">="]);
 const FLIP: Record<string, "<" | "<=" | ">" | ">="> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
 const CONTAINS_OPS = new Set(["@>", "<@", "&&"]);
 const REGEX_OPS = new Set(["~", "~*", "!~", "!~*", "~~", "~~*", "!~~", "!~~*"]);
+/** pg_trgm's similarity operators, each with its commutator (`v <% col` is `col %> v`). */
+const SIMILARITY_OPS: Record<string, "%" | "%>" | "%>>"> = { "%": "%", "%>": "%>", "%>>": "%>>" };
+const SIMILARITY_COMMUTED: Record<string, "%" | "%>" | "%>>"> = { "%": "%", "<%": "%>", "<<%": "%>>" };
+/** Distance operators an index can return rows in order of: pgvector's and pg_trgm's. */
+const DISTANCE_OPS = new Set(["<->", "<#>", "<=>", "<+>"]);
 
 /** Patterns for one statement (SELECT / UPDATE / DELETE / INSERT, with CTEs, set operations and subqueries). */
 export function patternsFromStatement(stmt: Node, ctx: SqlPatternContext): AccessPattern[] {
@@ -518,6 +523,7 @@ function comparison(expr: Node, scope: Scope, ctx: SqlPatternContext): { ref: Ta
   let operator = op;
   let target = operandTarget(left, scope, ctx);
   let value = valueKind(right, scope, ctx);
+  let similarity: "%" | "%>" | "%>>" | undefined = SIMILARITY_OPS[op];
   if (!target || value.kind === "column") {
     const swappedTarget = operandTarget(right, scope, ctx);
     const swappedValue = valueKind(left, scope, ctx);
@@ -526,6 +532,7 @@ function comparison(expr: Node, scope: Scope, ctx: SqlPatternContext): { ref: Ta
     target = swappedTarget;
     value = swappedValue;
     operator = FLIP[op] ?? op;
+    similarity = SIMILARITY_COMMUTED[op];
   }
   const sentAs = value.kind === "literal" ? "literal" : "param";
   const fields = targetFields(target);
@@ -538,9 +545,11 @@ function comparison(expr: Node, scope: Scope, ctx: SqlPatternContext): { ref: Ta
     predicate = { ...fields, op: "neq", sentAs };
   } else if (RANGE_OPS.has(operator)) {
     predicate = rangePredicate(target, operator as "<" | "<=" | ">" | ">=", value);
+  } else if (similarity) {
+    predicate = { ...fields, op: "similar", operator: similarity, sentAs };
   } else if (CONTAINS_OPS.has(operator)) {
     predicate = { ...fields, op: "contains", sentAs };
-  } else if (REGEX_OPS.has(operator)) {
+  } else if (REGEX_OPS.has(operator) && !operator.startsWith("!")) {
     predicate = { ...fields, op: "like", sentAs };
     if (operator.includes("*")) predicate.caseInsensitive = true;
   } else {
@@ -566,6 +575,11 @@ function applyOrder(sortClause: Node[], targetList: Node[], scope: Scope, ctx: S
     const descending = sort.sortby_dir === "SORTBY_DESC";
     const nullsFirst = sort.sortby_nulls === "SORTBY_NULLS_FIRST" ? true : sort.sortby_nulls === "SORTBY_NULLS_LAST" ? false : null;
     const expression = sortExpression(sort.node, targetList);
+    const distance = expression ? distanceTerm(expression, scope, ctx) : null;
+    if (distance) {
+      terms.push({ ref: distance.ref, term: { distance: distance.distance, descending, nullsFirst } });
+      continue;
+    }
     const target = expression ? operandTarget(expression, scope, ctx) : null;
     terms.push({ ref: target?.ref ?? null, term: { ...targetFields(target ?? {}), descending, nullsFirst } });
   }
@@ -574,6 +588,19 @@ function applyOrder(sortClause: Node[], targetList: Node[], scope: Scope, ctx: S
   if (owners.size !== 1) return;
   const [owner] = owners;
   if (owner) owner.pattern.orderBy = terms.map((t) => t.term);
+}
+
+/** `col <=> $1` (either side): a distance from a column or expression of one table to a value the query sends. */
+function distanceTerm(node: Node, scope: Scope, ctx: SqlPatternContext): { ref: TableRef; distance: NonNullable<OrderTerm["distance"]> } | null {
+  const expr = node?.A_Expr;
+  if (!expr || expr.kind !== "AEXPR_OP" || !expr.lexpr || !expr.rexpr) return null;
+  const operator = opName(expr);
+  if (!DISTANCE_OPS.has(operator)) return null;
+  for (const [side, other] of [[expr.lexpr, expr.rexpr], [expr.rexpr, expr.lexpr]]) {
+    const target = operandTarget(side, scope, ctx);
+    if (target && valueKind(other, scope, ctx).kind !== "column") return { ref: target.ref, distance: { ...targetFields(target), operator } };
+  }
+  return null;
 }
 
 function visitSublinks(node: unknown, ctx: SqlPatternContext, scope: Scope, out: AccessPattern[]): void {

@@ -23,6 +23,7 @@ import { evidenceBlock } from "./common.js";
 import { verificationSection } from "./verification.js";
 import { coverageNote, foreignKeyCoverage } from "./fk-coverage.js";
 import { settledLocksSection, splitSettledLocks } from "./settled-locks.js";
+import { orderTermText } from "../advisor/search.js";
 
 export interface MarkdownOptions {
   /** Tool version, shown in the header. */
@@ -364,6 +365,8 @@ function predicateText(p: ColumnPredicate): string {
       return p.value === "false" ? `NOT ${left}` : left;
     case "contains":
       return `${left} @> …`;
+    case "similar":
+      return `${left} ${p.operator ?? "%"} ${value}`;
     default:
       return `${left} …`;
   }
@@ -373,7 +376,7 @@ export function describePattern(pattern: AccessPattern): string {
   const parts = [`${pattern.kind} ${pattern.table}`];
   if (pattern.predicates.length > 0) parts.push(`where ${pattern.predicates.map(predicateText).join(" and ")}${pattern.hasOr ? " (with OR)" : ""}`);
   if (pattern.orderBy.length > 0) {
-    parts.push(`order by ${pattern.orderBy.map((o) => `${o.column ?? o.expression ?? "?"}${o.descending ? " desc" : ""}`).join(", ")}`);
+    parts.push(`order by ${pattern.orderBy.map(orderTermText).join(", ")}`);
   }
   if (pattern.joins.length > 0) parts.push(`joins ${pattern.joins.map((j) => j.table).join(", ")}`);
   if (pattern.limited) parts.push("limited");

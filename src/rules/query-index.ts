@@ -11,6 +11,7 @@ import type { AccessPattern, Fix, FindingDraft, ForeignKey, Location, Statement,
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
 import { adviseTable, describePattern, genericPlanCaveat, type Recommendation } from "../advisor/recommend.js";
 import { castOnIndexedColumn, type PartlyServed } from "../advisor/coverage.js";
+import { orderTermText } from "../advisor/search.js";
 import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "./fk-index.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -47,7 +48,7 @@ function callers(patterns: AccessPattern[]): string {
 }
 
 function filterColumns(patterns: AccessPattern[]): string[] {
-  return [...new Set(patterns.flatMap((p) => [...p.predicates, ...p.orderBy].map((x) => x.column ?? x.expression).filter((c): c is string => !!c)))];
+  return [...new Set(patterns.flatMap((p) => [...p.predicates.map((x) => x.column ?? x.expression), ...p.orderBy.map((o) => o.column ?? o.expression ?? (o.distance ? orderTermText(o) : undefined))].filter((c): c is string => !!c)))];
 }
 
 function uncoveredForeignKeys(table: Table): ForeignKey[] {
@@ -125,7 +126,11 @@ function recommendationFinding(
 ): FindingDraft {
   const sites = rec.patterns.map((p) => p.location).sort(bySource);
   const columns = rec.keys.map((k) => k.column ?? k.expression ?? "?");
-  const keyText = `(${columns.join(", ")})${rec.where ? ` WHERE ${rec.where}` : ""}`;
+  const method = rec.index.method.toLowerCase();
+  const keyText =
+    method !== "btree"
+      ? `(${rec.keys.map((k) => `${k.column ?? k.expression}${k.opclass ? ` ${k.opclass}` : ""}`).join(", ")}) USING ${method}`
+      : `(${columns.join(", ")})${rec.where ? ` WHERE ${rec.where}` : ""}`;
   const qualified = qualifiedTableName(table);
   const filtered = filterColumns(rec.patterns);
   const blocked = rec.parameterBlocked.length > 0;
@@ -174,7 +179,7 @@ function recommendationFinding(
     const where = p.functionName ? `\`${p.functionName}()\`` : `${p.location.file}:${p.location.line}`;
     const filter = describePattern(p) || "no filter";
     const closest = m?.best ? m.best.reason : m?.matches.filter((x) => x.parameterBlockedColumns).map((x) => x.reason)[0];
-    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map((o) => `${o.column ?? o.expression}${o.descending ? " desc" : ""}`).join(", ")}` : ""}${p.limited ? " limited" : ""}${closest ? `; ${closest}` : ""}`);
+    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${closest ? `; ${closest}` : ""}`);
   }
   const paragraphs = [
     allPartly

@@ -38,7 +38,7 @@ async function recommendAndPlan(p: AccessPattern): Promise<{ sql: string; verdic
   const advice = adviseTable(tableModel([]), [p]);
   const rec = advice.recommendations[0];
   if (!rec) return { sql: "", verdict: null };
-  await db.exec(rec.sql);
+  for (const statement of rec.sql.split("\n")) await db.exec(statement);
   try {
     const plan = await explainPattern(db, p);
     return { sql: rec.sql, verdict: plannerVerdict(plan, rec.name, rec.keys[0].column ?? rec.keys[0].expression!, p, rec.where !== null).verdict };

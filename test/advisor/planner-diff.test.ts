@@ -120,6 +120,18 @@ describe("the matcher agrees with the planner on the wider shapes", () => {
     expect(cases.filter((c) => c.pattern.predicates.some((p) => p.op === "bool-test")).length).toBeGreaterThan(10);
     expect(cases.filter((c) => / IS (NOT )?(TRUE|FALSE)/.test(c.index.where ?? "")).length).toBeGreaterThan(3);
   });
+
+  it("named classes: pg_trgm indexes and operators, a partitioned table, skip scans, unique partial indexes", async () => {
+    const cases = generateCases(300, SEED + 7, { wide: true });
+    const summary = await runCases(db, cases, matchIndex);
+    for (const shape of ["trigram", "partitioned", "skip-scan", "unique-partial"] as const) {
+      const ofShape = summary.outcomes.filter((o) => o.case.shape === shape);
+      expect(ofShape.length, shape).toBeGreaterThan(10);
+      expect(ofShape.filter((o) => o.declined === null && o.planner !== o.matcher).map(describeOutcome)).toEqual([]);
+      // Each class reaches more than one verdict of the planner: it tests a distinction, not one answer.
+      expect(new Set(ofShape.map((o) => o.planner)).size, shape).toBeGreaterThan(1);
+    }
+  });
 });
 
 describe("recommended indexes, applied to the real planner", () => {
@@ -146,7 +158,7 @@ describe("recommended indexes, applied to the real planner", () => {
       const parsed = parseSql(rec.sql);
       expect(parsed.ok, rec.sql).toBe(true);
       expect(rec.name.length).toBeLessThanOrEqual(63);
-      await db.exec(rec.sql);
+      for (const statement of rec.sql.split("\n")) await db.exec(statement);
       try {
         const plan = await explainPattern(db, pattern);
         const leading = rec.keys[0].column ?? rec.keys[0].expression!;
@@ -175,7 +187,7 @@ describe("recommended indexes, applied to the real planner", () => {
       const group = all.slice(g, g + 3);
       const advice = adviseTable(table, group);
       indexes += advice.recommendations.length;
-      for (const rec of advice.recommendations) await db.exec(rec.sql);
+      for (const rec of advice.recommendations) for (const statement of rec.sql.split("\n")) await db.exec(statement);
       try {
         for (const rec of advice.recommendations) {
           for (const p of rec.patterns) {
@@ -211,7 +223,7 @@ describe("recommended indexes, applied to the real planner", () => {
     expect(advice.recommendations).toHaveLength(1);
     const rec = advice.recommendations[0];
     expect(rec.keys.map((k) => k.column)).toEqual(["a", "b", "c"]);
-    await db.exec(rec.sql);
+    for (const statement of rec.sql.split("\n")) await db.exec(statement);
     try {
       for (const p of patterns) {
         const answer = plannerVerdict(await explainPattern(db, p), rec.name, "a", p, false);
@@ -253,7 +265,7 @@ describe("the example application's getCallByReconnectToken()", () => {
     expect(advice.recommendations).toHaveLength(1);
     const rec = advice.recommendations[0];
     expect(rec.sql).toBe(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${rec.name} ON call_logs (reconnect_token) WHERE ended_at IS NULL;`);
-    await db.exec(rec.sql);
+    for (const statement of rec.sql.split("\n")) await db.exec(statement);
     const after = await explainPattern(db, pattern, "call_logs", typeOf);
     expect(plannerVerdict(after, rec.name, "reconnect_token", pattern, true).verdict).toBe("served");
 

@@ -1,20 +1,13 @@
-// The differential test's machinery: generated (index, access pattern) cases, the SQL each pattern
-// stands for, and the real planner's verdict read from EXPLAIN (FORMAT JSON) in PGlite.
-//
-// What counts as "the planner serves it with this index" (enable_seqscan, enable_sort and
-// enable_incremental_sort off, so any usable index path beats a disabled seq scan or sort):
-//   served      a scan node on the index whose Index Cond names the index's leading key; or, for a
-//               partial index, a scan of it with neither Index Cond nor Filter (the WHERE is the whole
-//               filter: every entry read is a wanted row, whatever the ORDER BY); or, for a query with
-//               ORDER BY and LIMIT, a plan on the index with no Sort node, provided the query needs a
-//               sort at all (without the index its plan sorts: `= value` on every ORDER BY column
-//               leaves nothing to sort, and then the missing Sort proves nothing about the index);
-//   partial     the index appears in the plan in any other way (skip scan, full scan that filters);
-//   not-served  the index does not appear in the plan.
+// The differential test's generator and runner: seeded (index, access pattern) cases, each run against
+// the real planner in PGlite (planner-explain.ts) and compared with the matcher.
 import type { PGlite } from "@electric-sql/pglite";
-import type { AccessPattern, Column, ColumnPredicate, Index, IndexKey, OrderTerm, Table } from "../../../src/core/types.js";
-import { parseSql } from "../../../src/sql/parser.js";
+import type { AccessPattern, ColumnPredicate, Index, OrderTerm, Table } from "../../../src/core/types.js";
 import type { Verdict } from "../../../src/advisor/match.js";
+import { BOOL_COLUMNS, CREATE_PARTITIONED_SQL, CREATE_TABLE_SQL, INT_COLUMNS, type IndexSpec, PARTITIONED_TABLE, TABLE_NAME, TEXT_COLUMNS, columnType, createIndexSql, indexModel, loc, tableModel } from "./planner-table.js";
+import { type PlannerAnswer, explainPattern, planSorts, plannerVerdict, preparePlanner, renderPattern } from "./planner-explain.js";
+
+export * from "./planner-table.js";
+export * from "./planner-explain.js";
 
 // ---------------------------------------------------------------- seeded randomness
 
@@ -33,99 +26,6 @@ export function prng(seed: number): () => number {
 type Rand = () => number;
 const pick = <T>(r: Rand, items: readonly T[]): T => items[Math.floor(r() * items.length)];
 const chance = (r: Rand, p: number) => r() < p;
-
-// ---------------------------------------------------------------- the table every case uses
-
-export const TABLE_NAME = "diff_t";
-const INT_COLUMNS = ["a", "b", "c", "d"] as const;
-const TEXT_COLUMNS = ["s", "u"] as const;
-const BOOL_COLUMNS = ["f", "g"] as const;
-
-const loc = { file: "diff.sql", line: 1, column: 1 };
-
-// Text columns carry a locale collation, as a hosted database's default would be (PGlite's is C).
-export const CREATE_TABLE_SQL = `CREATE TABLE ${TABLE_NAME} (
-  id int, a int, b int, c int, d int,
-  s text COLLATE "en_US", u text COLLATE "en_US",
-  f boolean, g boolean, payload text
-)`;
-
-export function columnType(column: string): "int" | "text" | "bool" {
-  if ((TEXT_COLUMNS as readonly string[]).includes(column)) return "text";
-  if ((BOOL_COLUMNS as readonly string[]).includes(column)) return "bool";
-  return "int";
-}
-
-export function tableModel(indexes: Index[]): Table {
-  const columns: Column[] = ["id", ...INT_COLUMNS, ...TEXT_COLUMNS, ...BOOL_COLUMNS, "payload"].map((name) => ({
-    name,
-    type: name === "payload" ? "text" : columnType(name) === "bool" ? "boolean" : columnType(name) === "int" ? "integer" : "text",
-    nullable: true,
-    location: loc,
-  }));
-  return {
-    schema: "public",
-    name: TABLE_NAME,
-    columns,
-    primaryKey: null,
-    indexes,
-    foreignKeys: [],
-    checkConstraints: [],
-    partitionBy: null,
-    partitionOf: null,
-    createdInFileOrder: 0,
-    location: loc,
-  };
-}
-
-// ---------------------------------------------------------------- indexes
-
-export interface IndexSpec {
-  keys: Array<{ column?: string; expression?: string; opclass?: string; collation?: string; descending: boolean; nulls?: "first" | "last" }>;
-  unique: boolean;
-  where: string | null;
-  /** The access method; btree when absent (the generator makes only btree indexes). */
-  method?: string;
-}
-
-function keySql(k: IndexSpec["keys"][number]): string {
-  let s = k.column ?? `(${k.expression})`;
-  if (k.collation) s += ` COLLATE "${k.collation}"`;
-  if (k.opclass) s += ` ${k.opclass}`;
-  if (k.descending) s += " DESC";
-  if (k.nulls) s += ` NULLS ${k.nulls.toUpperCase()}`;
-  return s;
-}
-
-export function createIndexSql(name: string, spec: IndexSpec): string {
-  return `CREATE ${spec.unique ? "UNIQUE " : ""}INDEX ${name} ON ${TABLE_NAME}${spec.method ? ` USING ${spec.method}` : ""} (${spec.keys.map(keySql).join(", ")})${spec.where ? ` WHERE ${spec.where}` : ""}`;
-}
-
-/** The schema model's view of the index, built from the real parser's tree of its CREATE INDEX. */
-export function indexModel(name: string, spec: IndexSpec): Index {
-  const parsed = parseSql(createIndexSql(name, spec));
-  if (!parsed.ok) throw new Error(`generated index does not parse: ${parsed.message}`);
-  const stmt = parsed.statements[0].ast.IndexStmt;
-  const keys: IndexKey[] = spec.keys.map((k) => ({
-    column: k.column,
-    expression: k.expression,
-    opclass: k.opclass,
-    collation: k.collation,
-    descending: k.descending,
-    nullsFirst: k.nulls ? k.nulls === "first" : k.descending,
-  }));
-  return {
-    name,
-    keys,
-    include: [],
-    unique: spec.unique,
-    method: spec.method ?? "btree",
-    where: spec.where,
-    whereAst: stmt.whereClause ?? null,
-    constraint: null,
-    location: loc,
-  };
-}
 
 // ---------------------------------------------------------------- generation
 
@@ -221,10 +121,17 @@ function indexWhere(r: Rand, pattern: AccessPattern, wide: boolean): string {
   return atoms.join(" AND ");
 }
 
+/** The named classes of the wide generator, each a shape the matcher must get right. */
+export type DiffShape = "trigram" | "partitioned" | "skip-scan" | "unique-partial";
+
 export interface DiffCase {
   n: number;
   index: IndexSpec;
   pattern: AccessPattern;
+  /** A named class (wide runs only); absent for the general random shape. */
+  shape?: DiffShape;
+  /** The query and index are on the partitioned copy of the table. */
+  partitioned?: boolean;
 }
 
 function randomIndex(r: Rand, pattern: AccessPattern, wide: boolean): IndexSpec {
@@ -252,6 +159,73 @@ function randomIndex(r: Rand, pattern: AccessPattern, wide: boolean): IndexSpec 
   return { keys, unique: chance(r, 0.15), where: chance(r, 0.3) ? indexWhere(r, pattern, wide) : null };
 }
 
+function basePattern(predicates: ColumnPredicate[], orderBy: OrderTerm[], limited: boolean): AccessPattern {
+  return { table: TABLE_NAME, kind: "select", predicates, hasOr: false, orderBy, limited, joins: [], inLoop: false, source: "sql-in-code", location: loc, suppressions: [] };
+}
+
+/** pg_trgm: a GIN or GiST trigram index, and LIKE / ILIKE / `%` / `=` clauses or a `<->` distance order. */
+function trigramCase(r: Rand): { index: IndexSpec; pattern: AccessPattern } {
+  const method = pick(r, ["gin", "gist"] as const);
+  const keyTarget = chance(r, 0.2) ? { expression: "lower(s)" } : { column: pick(r, TEXT_COLUMNS) };
+  const index: IndexSpec = { keys: [{ ...keyTarget, opclass: `${method}_trgm_ops`, descending: false }], unique: false, method, where: null };
+  const onKey = chance(r, 0.8) ? keyTarget : chance(r, 0.5) ? { column: pick(r, TEXT_COLUMNS) } : { expression: "lower(s)" };
+  const predicates: ColumnPredicate[] = [];
+  const orderBy: OrderTerm[] = [];
+  if (method === "gist" && chance(r, 0.3)) {
+    orderBy.push({ distance: { ...onKey, operator: "<->" }, descending: false, nullsFirst: null });
+  } else {
+    const sentAs = chance(r, 0.4) ? "param" : "literal";
+    const kind = pick(r, ["like", "like", "ilike", "prefix", "similar", "similar", "eq"] as const);
+    const text = pick(r, TEXT_VALUES);
+    if (kind === "like" || kind === "ilike") predicates.push({ ...onKey, op: "like", value: `'%${text}%'`, sentAs, ...(kind === "ilike" ? { caseInsensitive: true } : {}) });
+    else if (kind === "prefix") predicates.push({ ...onKey, op: "like-prefix", value: `'${text}%'`, sentAs });
+    else if (kind === "similar") predicates.push({ ...onKey, op: "similar", operator: "%", value: `'${text}'`, sentAs });
+    else predicates.push({ ...onKey, op: "eq", value: `'${text}'`, sentAs });
+  }
+  if (chance(r, 0.3)) {
+    // Another clause on another column: two on one column may contradict, which real code does not write.
+    const extra = randomPredicate(r, true);
+    const on = (p: { column?: string; expression?: string }) => p.column ?? p.expression;
+    if (predicates.every((p) => on(p) !== on(extra))) predicates.push(extra);
+  }
+  return { index, pattern: basePattern(predicates, orderBy, orderBy.length > 0 ? chance(r, 0.8) : chance(r, 0.3)) };
+}
+
+/** PostgreSQL 18 skip scan: a two-column index whose leading column the query leaves unconstrained. */
+function skipScanCase(r: Rand): { index: IndexSpec; pattern: AccessPattern } {
+  const [lead, second] = [...INT_COLUMNS].sort(() => r() - 0.5);
+  const index: IndexSpec = { keys: [{ column: lead, descending: chance(r, 0.25) }, { column: second, descending: false }], unique: false, where: null };
+  const sentAs = chance(r, 0.5) ? "param" : "literal";
+  const value = String(pick(r, INT_VALUES));
+  const clause = pick(r, [
+    { column: second, op: "eq", value, sentAs },
+    { column: second, op: "in", sentAs },
+    { column: second, op: "range", operator: pick(r, ["<", ">="] as const), value, sentAs },
+  ] as ColumnPredicate[]);
+  const orderBy: OrderTerm[] = chance(r, 0.4) ? [{ column: lead, descending: index.keys[0].descending, nullsFirst: null }] : [];
+  return { index, pattern: basePattern([clause], orderBy, orderBy.length > 0 && chance(r, 0.7)) };
+}
+
+function namedCase(r: Rand, shape: DiffShape): { index: IndexSpec; pattern: AccessPattern; partitioned?: boolean } {
+  if (shape === "trigram") return trigramCase(r);
+  if (shape === "skip-scan") return skipScanCase(r);
+  let pattern = randomCase(r, true);
+  // Partition pruning refutes contradictory clauses (`s IS NULL AND lower(s) = 'x'`, `a < 0 AND a > 7`) and
+  // reads no partition at all; real code does not write them, so the partitioned class leaves them out.
+  while (shape === "partitioned" && selfContradictory(pattern)) pattern = randomCase(r, true);
+  const index = randomIndex(r, pattern, true);
+  if (shape === "unique-partial") return { pattern, index: { ...index, method: undefined, unique: true, where: indexWhere(r, pattern, true) } };
+  // A unique index on a partitioned table must hold the partition key; these are plain ones.
+  return { pattern, index: { ...index, unique: false }, partitioned: true };
+}
+
+function selfContradictory(pattern: AccessPattern): boolean {
+  const columnOf = (p: ColumnPredicate) => p.column ?? /\((\w+)\)/.exec(p.expression ?? "")?.[1];
+  return pattern.predicates.some((p, i) =>
+    pattern.predicates.some((q, j) => i !== j && columnOf(p) === columnOf(q) && (p.op === "is-null" || (p.op === "range" && q.op === "range"))),
+  );
+}
+
 export interface GenerateOptions {
   /**
    * Also hash indexes, range comparisons and IS NOT NULL on text columns and expressions. Off by
@@ -265,6 +239,24 @@ export function generateCases(count: number, seed: number, options: GenerateOpti
   const r = prng(seed);
   const cases: DiffCase[] = [];
   for (let n = 0; n < count; n++) {
+    // A quarter of the wide cases are the named classes, in turn.
+    if (wide && chance(r, 0.25)) {
+      const shape = pick(r, SHAPES);
+      const named = namedCase(r, shape);
+      cases.push({ n, index: named.index, pattern: named.pattern, shape, ...(named.partitioned ? { partitioned: true } : {}) });
+      continue;
+    }
+    const pattern = randomCase(r, wide);
+    cases.push({ n, index: randomIndex(r, pattern, wide), pattern });
+  }
+  return cases;
+}
+
+const SHAPES: readonly DiffShape[] = ["trigram", "partitioned", "skip-scan", "unique-partial"];
+
+/** A random query on the table: up to three predicates, sometimes an ORDER BY, sometimes a LIMIT. */
+function randomCase(r: Rand, wide: boolean): AccessPattern {
+  {
     const predicates: ColumnPredicate[] = [];
     const np = pick(r, [0, 1, 1, 2, 2, 3]);
     for (let i = 0; i < np; i++) {
@@ -279,191 +271,7 @@ export function generateCases(count: number, seed: number, options: GenerateOpti
       const no = pick(r, [1, 1, 2]);
       for (let i = 0; i < no; i++) orderBy.push(randomOrder(r));
     }
-    const pattern: AccessPattern = {
-      table: TABLE_NAME,
-      kind: "select",
-      predicates,
-      hasOr: false,
-      orderBy,
-      limited: orderBy.length > 0 ? chance(r, 0.7) : chance(r, 0.3),
-      joins: [],
-      inLoop: false,
-      source: "sql-in-code",
-      location: loc,
-      suppressions: [],
-    };
-    cases.push({ n, index: randomIndex(r, pattern, wide), pattern });
-  }
-  return cases;
-}
-
-// ---------------------------------------------------------------- pattern -> SQL
-
-export interface RenderedQuery {
-  sql: string;
-  /** Types of $1..$n, and values to execute with. */
-  paramTypes: string[];
-  paramValues: string[];
-}
-
-function sqlTarget(p: { column?: string; expression?: string }): string {
-  return p.column ?? p.expression!;
-}
-
-/** SQL type of a column of the differential table. */
-export function diffColumnType(column: string): string {
-  const type = columnType(column);
-  return type === "int" ? "integer" : type === "bool" ? "boolean" : "text";
-}
-
-function unquote(v: string): string {
-  return v.startsWith("'") ? v.slice(1, -1).replace(/''/g, "'") : v;
-}
-
-/** The SQL an access pattern stands for, with parameters where the client binds them. */
-export function renderPattern(pattern: AccessPattern, table = TABLE_NAME, typeOf: (column: string) => string = diffColumnType): RenderedQuery {
-  const paramType = (p: ColumnPredicate) => (p.column ? typeOf(p.column) : "text");
-  const paramTypes: string[] = [];
-  const paramValues: string[] = [];
-  const param = (type: string, value: string) => {
-    paramTypes.push(type);
-    paramValues.push(value);
-    return `$${paramTypes.length}`;
-  };
-  const where = pattern.predicates.map((p) => {
-    const t = sqlTarget(p);
-    const param$ = p.sentAs === "param";
-    switch (p.op) {
-      case "eq":
-        return `${t} = ${param$ ? param(paramType(p), unquote(p.value!)) : p.value}`;
-      case "neq":
-        return `${t} <> ${param$ ? param(paramType(p), unquote(p.value!)) : p.value}`;
-      case "range":
-        return `${t} ${p.operator} ${param$ ? param(paramType(p), unquote(p.value!)) : p.value}`;
-      case "in": {
-        const type = paramType(p);
-        const numeric = /int|numeric/.test(type);
-        if (param$) return `${t} = ANY(${param(`${type}[]`, numeric ? "{1,2}" : "{ab,cd}")})`;
-        return `${t} IN (${numeric ? "1, 2" : "'ab', 'cd'"})`;
-      }
-      case "is-null":
-        return `${t} IS NULL`;
-      case "is-not-null":
-        return `${t} IS NOT NULL`;
-      case "bool":
-        if (param$) return `${t} = ${param("boolean", p.value ?? "true")}`;
-        return p.value === "false" ? `NOT ${t}` : t;
-      case "bool-test":
-        return `${t} IS ${(p.value ?? "true").toUpperCase()}`;
-      case "like-prefix":
-      case "like":
-        return `${t} ${p.caseInsensitive ? "ILIKE" : "LIKE"} ${param$ ? param("text", unquote(p.value!)) : p.value}`;
-      default:
-        throw new Error(`cannot render ${p.op}`);
-    }
-  });
-  let sql = `SELECT * FROM ${table}`;
-  if (where.length) sql += ` WHERE ${where.join(" AND ")}`;
-  if (pattern.orderBy.length) {
-    sql += ` ORDER BY ${pattern.orderBy
-      .map((o) => `${sqlTarget(o)}${o.descending ? " DESC" : ""}${o.nullsFirst === null ? "" : o.nullsFirst ? " NULLS FIRST" : " NULLS LAST"}`)
-      .join(", ")}`;
-  }
-  if (pattern.limited) sql += " LIMIT 10";
-  return { sql, paramTypes, paramValues };
-}
-
-// ---------------------------------------------------------------- the planner's verdict
-
-interface PlanNode {
-  "Node Type": string;
-  "Index Name"?: string;
-  "Index Cond"?: string;
-  Filter?: string;
-  Plans?: PlanNode[];
-}
-
-function walk(node: PlanNode, visit: (n: PlanNode, parent: PlanNode | null) => void, parent: PlanNode | null = null): void {
-  visit(node, parent);
-  for (const child of node.Plans ?? []) walk(child, visit, node);
-}
-
-export interface PlannerAnswer {
-  verdict: Verdict;
-  plan: string;
-  /** Served only because no Sort appears: worth checking that the query needs a sort at all. */
-  byOrder?: boolean;
-}
-
-/** Does the plan contain a Sort node? */
-export function planSorts(planJson: unknown): boolean {
-  let sorted = false;
-  walk((planJson as Array<{ Plan: PlanNode }>)[0].Plan, (n) => {
-    if (n["Node Type"] === "Sort" || n["Node Type"] === "Incremental Sort") sorted = true;
-  });
-  return sorted;
-}
-
-function mentions(cond: string, leading: string): boolean {
-  let text = cond.replace(/'(?:[^']|'')*'/g, "''");
-  if (/^[a-z_][a-z0-9_]*$/.test(leading)) {
-    // A column inside a function call (`lower(s)`) is the expression's key, not the column's.
-    text = text.replace(/[a-z_][a-z0-9_]*\([^()]*\)/g, "#()");
-    return new RegExp(`(^|[^a-z0-9_.])${leading}([^a-z0-9_]|$)`).test(text);
-  }
-  return text.includes(leading);
-}
-
-/** Reads the planner's verdict for `indexName` out of an EXPLAIN (FORMAT JSON) result. */
-export function plannerVerdict(planJson: unknown, indexName: string, leading: string, pattern: AccessPattern, partialIndex: boolean): PlannerAnswer {
-  const root = (planJson as Array<{ Plan: PlanNode }>)[0].Plan;
-  const scans: PlanNode[] = [];
-  let sorted = false;
-  let heapFilter = false;
-  walk(root, (n, parent) => {
-    if (n["Index Name"] === indexName) {
-      scans.push(n);
-      if (parent?.["Node Type"] === "Bitmap Heap Scan" && parent.Filter) heapFilter = true;
-    }
-    if (n["Node Type"] === "Sort" || n["Node Type"] === "Incremental Sort") sorted = true;
-  });
-  const plan = JSON.stringify(root);
-  if (scans.length === 0) return { verdict: "not-served", plan };
-  if (scans.some((s) => s["Index Cond"] && mentions(s["Index Cond"], leading))) return { verdict: "served", plan };
-  // The partial-index rule comes before the ORDER BY rule: a scan of exactly the wanted rows serves the
-  // query whether or not it needs a sort, so the byOrder re-check (which can only take "served" back)
-  // must not override it.
-  if (partialIndex && scans.every((s) => !s["Index Cond"] && !s.Filter) && !heapFilter) return { verdict: "served", plan };
-  if (pattern.orderBy.length > 0 && pattern.limited && !sorted) return { verdict: "served", plan, byOrder: true };
-  return { verdict: "partial", plan };
-}
-
-export async function preparePlanner(db: PGlite): Promise<void> {
-  await db.exec(`
-    SET enable_seqscan = off;
-    SET enable_sort = off;
-    SET enable_incremental_sort = off;
-    SET plan_cache_mode = force_generic_plan;
-  `);
-}
-
-let statementCounter = 0;
-
-/** EXPLAIN (FORMAT JSON) of the pattern's query; parameterised ones through PREPARE / EXECUTE (generic plan). */
-export async function explainPattern(db: PGlite, pattern: AccessPattern, table = TABLE_NAME, typeOf?: (column: string) => string): Promise<unknown> {
-  const q = renderPattern(pattern, table, typeOf);
-  if (q.paramTypes.length === 0) {
-    const res = await db.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${q.sql}`);
-    return res.rows[0]["QUERY PLAN"];
-  }
-  const name = `diff_q${++statementCounter}`;
-  await db.exec(`PREPARE ${name}(${q.paramTypes.join(", ")}) AS ${q.sql}`);
-  try {
-    const args = q.paramValues.map((v, i) => `'${v.replace(/'/g, "''")}'::${q.paramTypes[i]}`).join(", ");
-    const res = await db.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) EXECUTE ${name}(${args})`);
-    return res.rows[0]["QUERY PLAN"];
-  } finally {
-    await db.exec(`DEALLOCATE ${name}`);
+    return basePattern(predicates, orderBy, orderBy.length > 0 ? chance(r, 0.7) : chance(r, 0.3));
   }
 }
 
@@ -492,7 +300,7 @@ export interface DiffSummary {
 }
 
 export async function setupDiffTable(db: PGlite): Promise<void> {
-  await db.exec(`DROP TABLE IF EXISTS ${TABLE_NAME}; ${CREATE_TABLE_SQL};`);
+  await db.exec(`DROP TABLE IF EXISTS ${TABLE_NAME}; DROP TABLE IF EXISTS ${PARTITIONED_TABLE}; CREATE EXTENSION IF NOT EXISTS pg_trgm; ${CREATE_TABLE_SQL}; ${CREATE_PARTITIONED_SQL};`);
   await preparePlanner(db);
 }
 
@@ -507,19 +315,22 @@ export async function runCases(
   const outcomes: CaseOutcome[] = [];
   for (const c of cases) {
     const name = `diff_ix`;
-    const indexSql = createIndexSql(name, c.index);
+    const table = c.partitioned ? PARTITIONED_TABLE : TABLE_NAME;
+    const indexSql = createIndexSql(name, c.index, table);
     const model = indexModel(name, c.index);
     const leading = c.index.keys[0].column ?? c.index.keys[0].expression!;
-    const match = matchIndex(tableModel([model]), model, c.pattern);
+    const match = matchIndex(tableModel([model], c.partitioned), model, c.pattern);
     await db.exec("BEGIN");
     let answer: PlannerAnswer;
     try {
       await db.exec(indexSql);
-      answer = plannerVerdict(await explainPattern(db, c.pattern), name, leading, c.pattern, c.index.where !== null);
+      // On a partitioned table each partition is read through its own copy of the index.
+      const names = [name, ...(await db.query<{ relname: string }>(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = '${name}'::regclass`)).rows.map((x) => x.relname)];
+      answer = plannerVerdict(await explainPattern(db, c.pattern, table), names, leading, c.pattern, c.index.where !== null);
       if (answer.byOrder) {
         // When `= value` fixes every ORDER BY column there is nothing to sort, whatever the index.
         await db.exec(`DROP INDEX ${name}`);
-        if (!planSorts(await explainPattern(db, c.pattern))) {
+        if (!planSorts(await explainPattern(db, c.pattern, table))) {
           answer = { ...answer, verdict: "partial" };
         }
       }
@@ -528,7 +339,7 @@ export async function runCases(
     }
     outcomes.push({
       case: c,
-      sql: renderPattern(c.pattern).sql,
+      sql: renderPattern(c.pattern, table).sql,
       indexSql,
       planner: answer.verdict,
       matcher: match.verdict,
