@@ -224,6 +224,13 @@ export interface DeclaredModel {
   relations: DeclaredRelation[];
   /** Indexes, unique and primary keys the declaration makes, under the names the ORM's tool gives them. */
   indexes: DeclaredIndex[];
+  /**
+   * The line a new index declaration goes on (the text goes before what is there now): the model's closing brace
+   * in Prisma; in Drizzle the line after the last entry of the table's extra config, or the table call's last line.
+   */
+  insertLine?: number;
+  /** Drizzle: the table has an extra-config callback, as an `array` (`(t) => [...]`) or an `object` (`(t) => ({...})`). */
+  extraConfig?: "array" | "object" | null;
   location: Location;
 }
 

@@ -4,6 +4,7 @@ import type { AuditConfig } from "../core/config.js";
 import type { Finding, Severity } from "../core/types.js";
 import { atOrAbove, type Conclusion, type FindingsDiff } from "../diff/findings.js";
 import { docsUrl } from "../rules/rule.js";
+import { declaredFixLines } from "./common.js";
 
 /** GitHub's cap on check-run `summary` and `text`. */
 export const CHECK_OUTPUT_LIMIT = 65_535;
@@ -64,7 +65,7 @@ function findingBlock(f: Finding, options: { inline?: boolean } = {}): string {
   const lines = [`#### ${BADGE[f.severity]} \`${f.rule}\` on \`${f.table}\`${f.columns.length ? ` (${f.columns.join(", ")})` : ""}`];
   lines.push(`${place(f)}${options.inline ? " · commented inline" : ""} · [rule](${docsUrl(f.rule)})`);
   lines.push("", f.message);
-  if (f.fix) lines.push("", sqlBlock(f.fix.sql));
+  if (f.fix) lines.push("", ...declaredFixLines(f.fix), sqlBlock(f.fix.sql));
   return lines.join("\n");
 }
 

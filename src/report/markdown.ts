@@ -17,6 +17,7 @@ import {
   ruleTitle,
   sortFindings,
   type RuleInfo,
+  declaredFixLines,
 } from "./common.js";
 import { coverageNote, foreignKeyCoverage } from "./fk-coverage.js";
 
@@ -97,9 +98,24 @@ function scopeLine(result: AuditResult): string {
     `${plural(s.migrationFiles, "migration file")} (${plural(s.statements, "statement")})${sets ? ` in ${sets}` : ""}`,
     `${plural(s.codeFiles, "code file")} (${plural(s.patterns, "query pattern")})`,
   ];
+  parts.push(...declaredScope(result));
   const skipped = result.skipped.map((k) => `\`${k.root}\` (${k.reason})`);
   if (skipped.length) parts.push(`left out: ${skipped.join(", ")}`);
   return parts.join("; ");
+}
+
+/** What the ORM schemas read beside the migrations added, or that one stands for the database. */
+function declaredScope(result: AuditResult): string[] {
+  return result.sets.flatMap((r) => {
+    const d = r.declared;
+    if (!d) return [];
+    const files = d.files.map((f) => `\`${f}\``).join(", ");
+    if (d.standsAlone) return [`no migrations for ${files}: the declared ${d.orm === "prisma" ? "Prisma" : "Drizzle"} schema is taken as the database's`];
+    const added: string[] = [];
+    if (d.addedTables.length) added.push(`${plural(d.addedTables.length, "table")} the migrations never create (${d.addedTables.map((t) => `\`${t}\``).join(", ")}), taken from the declaration`);
+    if (d.applicationOnlyForeignKeys) added.push(`${plural(d.applicationOnlyForeignKeys, "relation")} enforced by Prisma only (relationMode = "prisma")`);
+    return [`declared schema ${files}${added.length ? `: ${added.join("; ")}` : ""}`];
+  });
 }
 
 function countLine(findings: readonly Finding[]): string {
@@ -436,7 +452,7 @@ function detailedFindings(findings: readonly Finding[], multi: boolean): string[
     if (f.related && f.related.length > 0) {
       out.push(`**Also concerns:** ${f.related.map((l) => `\`${formatLocation(l)}\``).join(", ")}`, "");
     }
-    if (f.fix) out.push("**Recommended Fix:**", ...sqlBlock(f.fix.sql), "");
+    if (f.fix) out.push("**Recommended Fix:**", ...declaredFixLines(f.fix), ...sqlBlock(f.fix.sql), "");
   });
   if (findings.length > DETAILED_LIMIT) {
     out.push(`…and ${findings.length - DETAILED_LIMIT} more findings; \`--format json\` lists every one.`, "");

@@ -86,10 +86,12 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
   const severity = writes.length > 0 && !isKnownSmall(context.config, table) ? "important" : "routine";
 
   const lookup = fk.columns.map((c, i) => `${quoteIdent(c)} = $${i + 1}`).join(" AND ");
-  const paragraphs = [
-    `PostgreSQL enforces this foreign key from the referenced side: every DELETE of a row in ${parent}, and every UPDATE of its key, runs \`SELECT 1 FROM ONLY ${tableRef(table.schema, table.name)} WHERE ${lookup} FOR KEY SHARE\`. ` +
-      `With no index whose leading columns are (${fkCols}), each of those checks reads all of ${child}, while the deleting transaction holds its locks.`,
-  ];
+  const paragraphs = fk.applicationOnly
+    ? applicationOnlyParagraphs(table, fk, parent, child, lookup)
+    : [
+        `PostgreSQL enforces this foreign key from the referenced side: every DELETE of a row in ${parent}, and every UPDATE of its key, runs \`SELECT 1 FROM ONLY ${tableRef(table.schema, table.name)} WHERE ${lookup} FOR KEY SHARE\`. ` +
+          `With no index whose leading columns are (${fkCols}), each of those checks reads all of ${child}, while the deleting transaction holds its locks.`,
+      ];
   if (fk.onDelete !== "no action" && fk.onDelete !== "restrict") {
     paragraphs.push(`ON DELETE ${fk.onDelete.toUpperCase()} means each delete in ${parent} also has to find and change the referencing rows in ${child}, which without an index is a full scan per deleted row.`);
   }
@@ -118,12 +120,24 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
     severity,
     table: child,
     columns: [...fk.columns],
-    message: `Foreign key ${table.name}(${fkCols}) → ${referenced} has no index on ${table.name}(${fkCols}), so deletes and key updates on ${fk.references.table} scan ${table.name}.`,
+    message: fk.applicationOnly
+      ? `Relation ${table.name}(${fkCols}) → ${referenced} is enforced by the application (relationMode = "prisma", no foreign key in the database) and has no index on ${table.name}(${fkCols}), so relation reads and deletes on ${fk.references.table} scan ${table.name}.`
+      : `Foreign key ${table.name}(${fkCols}) → ${referenced} has no index on ${table.name}(${fkCols}), so deletes and key updates on ${fk.references.table} scan ${table.name}.`,
     details: paragraphs.join("\n\n"),
     location: fk.location,
     key: `${parent}(${fk.references.columns.join(",")})`,
     fix: { sql: fixSql },
   };
+}
+
+// ---- Relations the application enforces (Prisma relationMode = "prisma"): no constraint, so no check by
+// PostgreSQL, but Prisma Client reads the child by these columns and emulates the referential actions with
+// queries of its own. Source: Prisma docs, "Relation mode" (indexes on relation scalars under relationMode = "prisma").
+function applicationOnlyParagraphs(table: Table, fk: ForeignKey, parent: string, child: string, lookup: string): string[] {
+  return [
+    `With relationMode = "prisma" the database holds no foreign key for this relation, so PostgreSQL creates no index for it and runs no check; Prisma Client does the work with queries of its own, \`SELECT … FROM ${tableRef(table.schema, table.name)} WHERE ${lookup}\` for relation reads (include, relation filters) and for the referential actions it emulates on every delete or key update in ${parent}. ` +
+      `Prisma's documentation asks for an index on the relation scalar in this mode; without one each of those queries reads all of ${child}.`,
+  ];
 }
 
 export const fkIndex: Rule = {

@@ -65,6 +65,8 @@ interface TableInfo {
   table: string;
   columns: ColumnInfo[];
   extra: Node | null;
+  /** Offset of the end of the table call. */
+  end: number;
   file: string;
   at: (offset: number) => Location;
   location: Location;
@@ -224,7 +226,7 @@ export function readDrizzleSchema(files: FileInput[]): DeclaredRead {
           const tableName = stringOf(init.arguments[0]);
           if (!tableName) continue;
           const schema = name === "table" ? schemas.get(strip(callee!.object)!.name)! : "public";
-          tables.set(d.id.name, { variable: d.id.name, schema, table: tableName, columns: [], extra: init.arguments[2] ?? null, file: path, at, location: at(d.start) });
+          tables.set(d.id.name, { variable: d.id.name, schema, table: tableName, columns: [], extra: init.arguments[2] ?? null, end: init.end, file: path, at, location: at(d.start) });
           readColumns(tables.get(d.id.name)!, init.arguments[1], enums, problems);
           declaresSomething = true;
         } else if (name === "relations") {
@@ -365,6 +367,8 @@ function buildTable(info: TableInfo, tables: Map<string, TableInfo>, declared: D
   const param = extra?.params?.[0]?.type === "Identifier" ? extra.params[0].name : undefined;
   const body = returned(extra);
   const items: Node[] = body?.type === "ObjectExpression" ? body.properties.filter((p: Node) => p.type === "Property").map((p: Node) => p.value) : body?.type === "ArrayExpression" ? body.elements.filter(Boolean) : [];
+  model.extraConfig = body?.type === "ArrayExpression" ? "array" : body?.type === "ObjectExpression" ? "object" : null;
+  model.insertLine = items.length > 0 ? info.at(strip(items[items.length - 1])!.end).line + 1 : info.at(info.end).line;
   for (const item of items) {
     const { base, calls } = unwind(item);
     if (!base) continue;

@@ -175,7 +175,7 @@ export function readPrismaSchema({ files }: PrismaFiles): DeclaredRead {
   const indexPieces: DdlPiece[] = [];
   const joinTables = new Set<string>();
   for (const info of models.values()) {
-    const model: DeclaredModel = { name: info.block.name, schema: info.schema, table: info.table, fields: [], relations: [], indexes: [], location: loc(info.file, info.block) };
+    const model: DeclaredModel = { name: info.block.name, schema: info.schema, table: info.table, fields: [], relations: [], indexes: [], insertLine: info.block.endLine, location: loc(info.file, info.block) };
     declared.models.push(model);
     const at = (node: { line: number; column: number }) => loc(info.file, node);
     const key = `${info.schema}.${info.table}`;

@@ -49,6 +49,8 @@ export interface PslBlock {
   settings: Array<{ key: string; value: PslValue; line: number }>;
   line: number;
   column: number;
+  /** Line of the closing brace. */
+  endLine: number;
 }
 
 export interface PslError {
@@ -236,6 +238,7 @@ class Parser {
       settings: [],
       line: keyword.line,
       column: keyword.column,
+      endLine: keyword.line,
     };
     this.expect("{");
     for (;;) {
@@ -243,7 +246,7 @@ class Parser {
       const token = this.peek();
       if (token.kind === "eof") this.fail(`the ${keyword.text} block ${name.text} is not closed`, keyword);
       if (this.is("}")) {
-        this.next();
+        block.endLine = this.next().line;
         return block;
       }
       if (this.is("@@")) {
