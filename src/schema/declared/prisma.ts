@@ -190,11 +190,13 @@ export function readPrismaSchema({ files }: PrismaFiles): DeclaredRead {
     for (const field of info.scalars) {
       const column = info.columns.get(field.name)!;
       const type = sqlType(field, enums);
-      const declaredField: DeclaredField = { field: field.name, column, type, nullable: field.optional, location: at(field) };
+      // prisma migrate writes scalar lists without NOT NULL, optional or not.
+      const nullable = field.optional || field.list;
+      const declaredField: DeclaredField = { field: field.name, column, type, nullable, location: at(field) };
       if (field.list) declaredField.list = true;
       if (enums.has(field.type)) declaredField.enumType = field.type;
       model.fields.push(declaredField);
-      columnDefs.push(`${quoteName(column)} ${type}${field.optional ? "" : " NOT NULL"}`);
+      columnDefs.push(`${quoteName(column)} ${type}${nullable ? "" : " NOT NULL"}`);
       hints.set(`column:${key}.${column}`, at(field));
     }
 
@@ -307,7 +309,8 @@ export function readPrismaSchema({ files }: PrismaFiles): DeclaredRead {
         });
         if (!joinTables.has(join.table)) {
           joinTables.add(join.table);
-          ddl.push(...join.ddl(enums, declared.relationMode === "prisma", at(field)));
+          // Its foreign keys go with the others, after every table exists.
+          for (const piece of join.ddl(enums, declared.relationMode === "prisma", at(field))) (/ FOREIGN KEY /.test(piece.sql) ? foreignKeys : ddl).push(piece);
         }
       }
     }
