@@ -402,7 +402,9 @@ function buildTable(info: TableInfo, tables: Map<string, TableInfo>, declared: D
           keys.length = 0;
           break;
         }
-        keys.push(`(${expression})`);
+        // drizzle-kit writes the template as it is; a bare expression that is not a call needs parentheses.
+        const bare = /^[A-Za-z_][\w.]*\s*\([\s\S]*\)$/.test(expression.trim()) || /^"[^"]+"(\s+[\w.]+)?$/.test(expression.trim());
+        keys.push(bare ? expression.trim() : `(${expression})`);
         columnNames.push("expression");
       }
       if (keys.length === 0) {
