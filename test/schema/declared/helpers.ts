@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { DdlPiece } from "../../../src/schema/declared/ddl.js";
 
-export const FIXTURES = join(import.meta.dirname, "fixtures");
+export const FIXTURES = join(import.meta.dirname, "../../fixtures/declared");
 
 /** Every file of a fixture, relative to it, with its text. */
 export function fixtureFiles(name: string): Array<{ path: string; text: string }> {
