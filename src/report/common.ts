@@ -1,6 +1,6 @@
 // Small pieces every renderer shares: ordering, labels, table names.
 import { compareFindings, meetsThreshold } from "../core/findings.js";
-import type { Finding, Location, Severity } from "../core/types.js";
+import type { Finding, Fix, Location, Severity } from "../core/types.js";
 
 export const TOOL_NAME = "index-audit";
 export const TOOL_URI = "https://github.com/index-audit/index-audit";
@@ -94,4 +94,20 @@ export function shortLine(f: Finding): string {
 /** Every place the finding concerns beyond its own location (call sites, the other index), as `file:line`. */
 export function alsoConcerns(f: Finding): string[] {
   return (f.related ?? []).map(formatLocation);
+}
+
+/**
+ * Markdown lines for a fix given in the declared schema's form (schema.prisma, a Drizzle table), shown before
+ * the SQL the ORM's tool generates from it; no lines for a plain SQL fix.
+ */
+export function declaredFixLines(fix: Fix): string[] {
+  const d = fix.declared;
+  if (!d) return [];
+  const out: string[] = [];
+  if (d.text) {
+    const where = d.action === "add" ? `add to \`${d.file}\` at line ${d.line}` : `in \`${d.file}\` line ${d.line}`;
+    out.push(`In the schema (${where}):`, "```" + d.language, d.text, "```", "SQL the migration tool generates from it:");
+  }
+  if (d.note) out.push(`${d.note}${d.text ? "" : ` (\`${d.file}\` line ${d.line})`}`, "");
+  return out;
 }
