@@ -11,6 +11,8 @@ import { collectSharedConstants, emptyConstants } from "./shared-constants.js";
 import { extractFromSqlFile } from "./sql-file.js";
 import { isUniqueLookup } from "./unique-lookup.js";
 import { selectQueryFiles } from "./select-files.js";
+import { resolveDeclaredNames } from "./clients/declared-names.js";
+import { declaredNamesFrom, type DeclaredSource } from "./clients/declared-reader.js";
 import type { EmbeddedPattern } from "./supabase.js";
 import { createHash } from "node:crypto";
 import type { FileMemo } from "../core/memo.js";
@@ -57,9 +59,18 @@ export async function extractPatterns(
     }
   }
 
+  // Prisma and Drizzle calls name models and fields: mapped to tables and columns by what the schema files declare.
+  const prismaFiles: DeclaredSource[] = [];
+  for (const path of files.filter((f) => f.endsWith(".prisma") && !f.includes("node_modules/"))) {
+    const text = await read(path);
+    if (text.ok) prismaFiles.push({ path, text: text.text });
+  }
+  const drizzleFiles = texts.filter((t) => !t.path.endsWith(".sql") && /\bpg(Table|Schema)\s*\(/.test(t.text));
+  const resolved = resolveDeclaredNames(shared, declaredNamesFrom(prismaFiles, drizzleFiles));
+
   const patternsBySet = sets.map((entry) => {
     const own = patternsFromMigrations(entry.statements, problems);
-    const fromCode = sets.length === 1 ? shared : shared.filter((p) => findTable(entry.schema, p.table) !== undefined);
+    const fromCode = sets.length === 1 ? resolved : resolved.filter((p) => findTable(entry.schema, p.table) !== undefined);
     return markUniqueLookups([...own, ...resolveEmbeds(fromCode, entry.schema)], entry.schema);
   });
   return { patternsBySet, problems, codeFiles: selected.code.length + selected.sql.length };
