@@ -44,7 +44,7 @@ function readPrisma(files: DeclaredSource[]): Map<string, DeclaredTableNames> {
   const enums = new Map<string, string>();
   for (const file of files) {
     const text = file.text.replace(/\/\/.*$/gm, "");
-    for (const block of text.matchAll(/^\s*(model|enum|view)\s+(\w+)\s*\{([\s\S]*?)^\s*\}/gm)) {
+    for (const block of text.matchAll(/^\s*(model|enum|view)\s+(\w+)\s*\{([^{}]*)\}/gm)) {
       const [, kind, name, body] = block;
       const map = /@@map\(\s*(?:name:\s*)?"([^"]+)"/.exec(body)?.[1];
       if (kind === "enum") {

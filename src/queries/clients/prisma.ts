@@ -18,8 +18,9 @@ const OPERATIONS: Record<string, { kind: QueryKind; one: boolean }> = {
   findFirstOrThrow: { kind: "select", one: true },
   findUnique: { kind: "select", one: true },
   findUniqueOrThrow: { kind: "select", one: true },
-  count: { kind: "select", one: false },
-  aggregate: { kind: "select", one: false },
+  // An aggregate returns one row: no rows are sent back for each match.
+  count: { kind: "select", one: true },
+  aggregate: { kind: "select", one: true },
   groupBy: { kind: "select", one: false },
   update: { kind: "update", one: true },
   updateMany: { kind: "update", one: false },
