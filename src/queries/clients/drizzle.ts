@@ -60,7 +60,7 @@ export const drizzleClient: QueryClient = {
     try {
       for (const step of variant.steps) {
         const [a, b] = step.args;
-        if (step.method === "where" && a) reader.condition(a, false);
+        if (step.method === "where" && a) reader.condition(a, step.conditional);
         else if (JOINS.has(step.method)) {
           const joined = tableRef(a);
           if (!joined) throw new Unknown();
@@ -68,7 +68,8 @@ export const drizzleClient: QueryClient = {
           if (b) reader.condition(b, false, joined);
         } else if (step.method === "orderBy") main.orderBy = reader.orderTerms(step.args, variant.table);
         else if (step.method === "limit") {
-          main.limited = true;
+          // A limit added on some paths only: the query also runs without it.
+          main.limited ||= !step.conditional;
           if (a) call.values.push(a);
         } else if (step.method === "set" && a) {
           call.values.push(a);

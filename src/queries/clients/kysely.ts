@@ -43,7 +43,7 @@ export const kyselyClient: QueryClient = {
     const reader = new Reader(ctx, ctx.base(ctx.location(variant.fromOffset)), call);
     const main = reader.table(variant.table, STARTS[variant.steps[0].method] ?? "select");
     try {
-      for (const step of variant.steps.slice(1)) reader.step(step.method, step.args, main);
+      for (const step of variant.steps.slice(1)) reader.step(step.method, step.args, main, step.conditional);
     } catch (error) {
       if (!(error instanceof Unknown)) throw error;
       call.patterns = [];
@@ -73,19 +73,20 @@ class Reader {
     return pattern;
   }
 
-  step(method: string, args: Node[], main: AccessPattern): void {
+  /** One builder call; `conditional` when it is added on some code paths only. */
+  step(method: string, args: Node[], main: AccessPattern, conditional: boolean): void {
     const [a, b, c] = args;
     switch (method) {
       case "where":
-        if (args.length >= 3) return this.comparison(a, b, c, false);
-        if (a && isFunction(peel(a))) return this.expressionCallback(peel(a));
+        if (args.length >= 3) return this.comparison(a, b, c, conditional);
+        if (a && isFunction(peel(a))) return this.expressionCallback(peel(a), conditional);
         throw new Unknown();
       case "whereRef":
         return this.columnsCompared(a, c, undefined);
       case "orderBy":
         return this.orderBy(args, main);
       case "limit":
-        main.limited = true;
+        main.limited ||= !conditional;
         if (a) this.call.values.push(a);
         return;
       case "executeTakeFirst":
@@ -185,14 +186,14 @@ class Reader {
   }
 
   /** `where((eb) => eb.and([eb("a", "=", x), eb("b", ">", y)]))`, `({ eb, and, or }) => and([...])`. */
-  private expressionCallback(fn: Node): void {
+  private expressionCallback(fn: Node, conditional: boolean): void {
     const param = fn.params[0];
     const names = new Set<string>();
     if (param?.type === "Identifier") names.add(param.name);
     for (const prop of param?.type === "ObjectPattern" ? param.properties : []) if (prop.value?.type === "Identifier") names.add(prop.value.name);
     const body = fn.body?.type === "BlockStatement" ? fn.body.body.find((s: Node) => s.type === "ReturnStatement")?.argument : fn.body;
     if (!body) throw new Unknown();
-    this.expression(body, names, false);
+    this.expression(body, names, conditional);
   }
 
   private expression(node: Node, names: Set<string>, conditional: boolean): void {
