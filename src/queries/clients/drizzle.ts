@@ -323,7 +323,7 @@ class ConditionReader {
         const constant = literalSql(operand);
         if (op === "eq") pattern.predicates.push({ column: key, op: "eq", sentAs: "param", ...(constant ? { value: constant } : {}) });
         else if (op === "isNull" || op === "isNotNull") pattern.predicates.push({ column: key, op: op === "isNull" ? "is-null" : "is-not-null", sentAs: "literal" });
-        else if (op && RANGE[op]) pattern.predicates.push({ column: key, op: "range", operator: RANGE[op], sentAs: "param" });
+        else if (op && Object.hasOwn(RANGE, op)) pattern.predicates.push({ column: key, op: "range", operator: RANGE[op], sentAs: "param" });
         else if (op === "in") {
           this.call.memberships.push(operand);
           pattern.predicates.push({ column: key, op: "in", sentAs: "param" });

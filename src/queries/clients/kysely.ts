@@ -31,7 +31,7 @@ export const kyselyClient: QueryClient = {
 
   startBuilder(node: Node, ctx: CodeContext): BuilderVariant[] | undefined {
     const { calls } = flattenChain(node);
-    const i = calls.findIndex((c) => STARTS[c.method] !== undefined);
+    const i = calls.findIndex((c) => Object.hasOwn(STARTS, c.method));
     if (i < 0) return undefined;
     const table = ctx.staticString(calls[i].args[0]);
     if (!table) return undefined;
@@ -43,6 +43,7 @@ export const kyselyClient: QueryClient = {
     const reader = new Reader(ctx, ctx.base(ctx.location(variant.fromOffset)), call);
     const main = reader.table(variant.table, STARTS[variant.steps[0].method] ?? "select");
     try {
+      for (const step of variant.steps) if (step.method === "select") reader.selectList(step.args);
       for (const step of variant.steps.slice(1)) reader.step(step.method, step.args, main, step.conditional);
     } catch (error) {
       if (!(error instanceof Unknown)) throw error;
@@ -150,7 +151,7 @@ class Reader {
     this.call.values.push(value);
     const constant = literalSql(v);
     if (op === "=" || op === "==") return push({ op: "eq", sentAs: "param", ...(constant ? { value: constant } : {}) });
-    if (RANGE[op]) return push({ op: "range", operator: RANGE[op], sentAs: "param", ...(constant ? { value: constant } : {}) });
+    if (Object.hasOwn(RANGE, op)) return push({ op: "range", operator: RANGE[op], sentAs: "param", ...(constant ? { value: constant } : {}) });
     if (op === "in") {
       this.call.memberships.push(value);
       return push({ op: "in", sentAs: "param" });
@@ -235,6 +236,25 @@ class Reader {
     throw new Unknown();
   }
 
+  /** Names the query's select list gives its outputs (`"a as b"`, `.as("b")`): ORDER BY may name those instead of columns. */
+  readonly outputNames = new Set<string>();
+
+  selectList(args: Node[]): void {
+    const visit = (node: unknown): void => {
+      if (!node || typeof node !== "object") return;
+      const n = node as Node;
+      const text = typeof n.type === "string" ? this.ctx.staticString(n) : undefined;
+      const alias = text ? /\sas\s+([\w$]+)\s*$/i.exec(text)?.[1] : undefined;
+      if (alias) this.outputNames.add(alias);
+      if (n.type === "CallExpression" && lastName(n.callee) === "as") {
+        const name = this.ctx.staticString(n.arguments[0]);
+        if (name) this.outputNames.add(name);
+      }
+      for (const [key, value] of Object.entries(n)) if (key !== "type" && value && typeof value === "object") Array.isArray(value) ? value.forEach(visit) : visit(value);
+    };
+    args.forEach(visit);
+  }
+
   /** `orderBy("created_at", "desc")`, `orderBy("created_at desc")`, `orderBy(["a", "b"])`. */
   private orderBy(args: Node[], main: AccessPattern): void {
     const [a, b] = args;
@@ -247,7 +267,7 @@ class Reader {
       const m = /^\s*([\w$.]+)(?:\s+(asc|desc))?\s*$/i.exec(text);
       const c = m ? this.column({ type: "Literal", value: m[1] }) : undefined;
       const dir = (m?.[2] ?? (items.length === 1 ? direction : undefined) ?? "asc").toLowerCase();
-      if (!c || c.pattern !== main || (dir !== "asc" && dir !== "desc")) break;
+      if (!c || c.pattern !== main || (dir !== "asc" && dir !== "desc") || (!m![1].includes(".") && this.outputNames.has(c.column))) break;
       main.orderBy.push({ column: c.column, descending: dir === "desc", nullsFirst: null } satisfies OrderTerm);
     }
   }

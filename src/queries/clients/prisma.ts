@@ -69,8 +69,9 @@ export const prismaClient: QueryClient = {
   call(node: Node, ctx: CodeContext): QueryCall | undefined {
     const callee = peel(node.callee);
     if (callee.type !== "MemberExpression" || callee.computed) return undefined;
-    const operation = OPERATIONS[callee.property?.name];
-    if (!operation) return undefined;
+    const name = callee.property?.name;
+    if (typeof name !== "string" || !Object.hasOwn(OPERATIONS, name)) return undefined;
+    const operation = OPERATIONS[name];
     const accessor = peel(callee.object);
     if (accessor.type !== "MemberExpression" || accessor.computed) return undefined;
     const model: string | undefined = accessor.property?.name;

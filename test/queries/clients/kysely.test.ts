@@ -59,3 +59,12 @@ describe("Kysely", () => {
     expect(run("await db.selectFrom(\"person\").where(sql`lower(email)`, \"=\", q).execute();")).toEqual([]);
   });
 });
+
+describe("Kysely: what is not a query or not a column", () => {
+  it("a chain whose method shares a name with Object's prototype is not a query; ORDER BY an output name is not a column", () => {
+    expect(run(`const s = Buffer.from(q).toString("base64"); const d2 = new Date().toLocaleString("en");`)).toEqual([]);
+    expect(run(`await db.selectFrom("orders").select([sql\`date_trunc('month', created_at)\`.as("month")]).where("team_id", "=", t).orderBy("month", "desc").execute();`)).toEqual([
+      `orders select: team_id eq param`,
+    ]);
+  });
+});
