@@ -84,18 +84,7 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
   const discovered = await discoverMigrationSets(files, read, config);
   problems.push(...discovered.problems);
 
-  const loaded: Array<{ set: MigrationSet; statements: Statement[]; schema: Schema; problems: InputProblem[]; declared?: DeclaredUse }> = [];
-  for (const set of discovered.sets) {
-    progress(`reading ${set.files.length} migrations in ${set.name}`);
-    const { statements, problems: setProblems } = await loadMigrationSet(set, read, options.memo);
-    const schema = replaySchema(statements, setProblems);
-    loaded.push({ set, statements, schema, problems: setProblems });
-  }
-
-  progress("reading declared schemas");
-  const declared = await findDeclaredSchemas(files, read);
-  problems.push(...declared.problems);
-  joinDeclaredSchemas(loaded, declared.sources);
+  const loaded = await loadSchemas(discovered.sets, files, read, problems, { progress, memo: options.memo });
 
   progress("reading queries from code");
   const extracted = await extractPatterns(files, read, config, loaded, options.memo);
@@ -133,6 +122,43 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
   };
 }
 
+/** A migration set read and replayed, with the declared schema joined to it, if any. */
+export interface LoadedSet {
+  set: MigrationSet;
+  statements: Statement[];
+  schema: Schema;
+  /** Problems of this set's files and replay. */
+  problems: InputProblem[];
+  declared?: DeclaredUse;
+}
+
+/**
+ * Each migration set read and replayed, then the declared schemas (schema.prisma, Drizzle pgTable) joined to
+ * the set they belong to, or added as sets of their own when no migrations hold them. Problems of finding the
+ * declared schemas go to `problems`; each set keeps its own.
+ */
+export async function loadSchemas(
+  sets: MigrationSet[],
+  files: string[],
+  read: TextReader,
+  problems: InputProblem[],
+  options: { progress?: (message: string) => void; memo?: FileMemo } = {},
+): Promise<LoadedSet[]> {
+  const progress = options.progress ?? (() => {});
+  const loaded: LoadedSet[] = [];
+  for (const set of sets) {
+    progress(`reading ${set.files.length} migrations in ${set.name}`);
+    const { statements, problems: setProblems } = await loadMigrationSet(set, read, options.memo);
+    const schema = replaySchema(statements, setProblems);
+    loaded.push({ set, statements, schema, problems: setProblems });
+  }
+  progress("reading declared schemas");
+  const declared = await findDeclaredSchemas(files, read);
+  problems.push(...declared.problems);
+  joinDeclaredSchemas(loaded, declared.sources);
+  return loaded;
+}
+
 /** The migration set a declared schema belongs to: the same ORM's, in the folder nearest the schema. */
 function pairedSet(loaded: Array<{ set: MigrationSet }>, source: DeclaredSource): number {
   const framework = source.read.declared.orm;
@@ -158,10 +184,7 @@ function pairedSet(loaded: Array<{ set: MigrationSet }>, source: DeclaredSource)
  * Joins each declared schema to its migration set, or adds it as a set of its own when there are no migrations.
  * Mutates `loaded` (the pipeline's working list).
  */
-function joinDeclaredSchemas(
-  loaded: Array<{ set: MigrationSet; statements: Statement[]; schema: Schema; problems: InputProblem[]; declared?: DeclaredUse }>,
-  sources: DeclaredSource[],
-): void {
+function joinDeclaredSchemas(loaded: LoadedSet[], sources: DeclaredSource[]): void {
   for (const source of sources) {
     const { orm, files } = source.read.declared;
     const problems: InputProblem[] = [];

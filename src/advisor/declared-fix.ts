@@ -210,24 +210,50 @@ function camel(name: string): string {
   return /^[A-Za-z_]/.test(out) ? out : `i${out}`;
 }
 
+/** Rules whose fix changes the schema's indexes; other fixes (a migration statement rewritten) stay SQL. */
+const INDEX_CHANGE_RULES = new Set(["query-index", "fk-index", "redundant-index"]);
+
+/**
+ * The statements of an index fix: at most one CREATE INDEX, first, then the DROP INDEX of what it replaces;
+ * null for anything else.
+ */
+function readIndexFix(sql: string): { create: IndexPlan | null; drops: Array<{ schema: string | null; name: string }> } | null {
+  const parsed = parseSql(sql);
+  if (!parsed.ok || parsed.statements.length === 0) return null;
+  let create: IndexPlan | null = null;
+  const drops: Array<{ schema: string | null; name: string }> = [];
+  for (const [i, statement] of parsed.statements.entries()) {
+    const text = sql.slice(statement.start, statement.end);
+    if (i === 0 && statement.ast.IndexStmt) {
+      create = readCreateIndex(text);
+      if (!create) return null;
+      continue;
+    }
+    const drop = readDropIndex(text);
+    if (!drop) return null;
+    drops.push(drop);
+  }
+  return { create, drops };
+}
+
+function dropSql(drop: { schema: string | null; name: string }): string {
+  return `DROP INDEX ${drop.schema && drop.schema !== "public" ? `${quote(drop.schema)}.` : ""}${quote(drop.name)};`;
+}
+
 /**
  * The finding with its fix in the declared schema's form, when the fix creates or drops an index of a table an
  * ORM declares: `fix.declared` holds the schema change, and `fix.sql` becomes the SQL the ORM's tool generates
- * from it (unchanged when the declaration cannot express the index). Any other finding comes back as it was.
+ * from it (unchanged when the declaration cannot express the index). A new index that replaces a declared one
+ * replaces that declaration's line, and the tool's SQL drops the old index before it creates the new one, as
+ * `prisma migrate` and drizzle-kit order them. Any other finding comes back as it was.
  */
 export function inDeclaredForm(finding: FindingDraft, schema: Schema): FindingDraft {
-  if (!finding.fix || !schema.declared?.length) return finding;
-  const create = readCreateIndex(finding.fix.sql);
-  if (create) {
-    const found = findModel(schema, create.schema, create.table);
-    if (!found) return finding;
-    const file = found.model.location.file;
-    const form = found.declared.orm === "prisma" ? prismaForm(create, found.model, schema, file) : drizzleForm(create, found.model, file);
-    const named = form.name && form.name !== create.name ? renamed(finding, create.name, form.name) : finding;
-    return { ...named, fix: { ...finding.fix, ...(form.sql ? { sql: form.sql } : {}), placement: "separate", declared: form.declared } };
-  }
-  const drop = readDropIndex(finding.fix.sql);
-  if (!drop) return finding;
+  if (!finding.fix || !schema.declared?.length || !INDEX_CHANGE_RULES.has(finding.rule)) return finding;
+  const plan = readIndexFix(finding.fix.sql);
+  if (!plan) return finding;
+  if (plan.create) return createInDeclaredForm(finding, schema, plan.create, plan.drops);
+  if (plan.drops.length !== 1) return finding;
+  const drop = plan.drops[0];
   for (const declared of schema.declared) {
     for (const model of declared.models) {
       if (drop.schema !== null && drop.schema !== model.schema) continue;
@@ -243,9 +269,38 @@ export function inDeclaredForm(finding: FindingDraft, schema: Schema): FindingDr
         language,
         note: `Remove ${what} from the schema and let ${declared.orm === "prisma" ? "`prisma migrate dev`" : "`drizzle-kit generate`"} write the DROP INDEX; an index dropped by hand comes back as drift.`,
       };
-      const sql = `DROP INDEX ${drop.schema && drop.schema !== "public" ? `${quote(drop.schema)}.` : ""}${quote(drop.name)};`;
-      return { ...finding, fix: { ...finding.fix, sql, placement: "separate", declared: fix } };
+      return { ...finding, fix: { ...finding.fix, sql: dropSql(drop), placement: "separate", declared: fix } };
     }
   }
   return finding;
+}
+
+function createInDeclaredForm(finding: FindingDraft, schema: Schema, create: IndexPlan, drops: Array<{ schema: string | null; name: string }>): FindingDraft {
+  const found = findModel(schema, create.schema, create.table);
+  if (!found) return finding;
+  const { declared, model } = found;
+  const file = model.location.file;
+  const form = declared.orm === "prisma" ? prismaForm(create, model, schema, file) : drizzleForm(create, model, file);
+  const named = form.name && form.name !== create.name ? renamed(finding, create.name, form.name) : finding;
+  // The declaration cannot say it: the fix stays the SQL, in a migration of its own.
+  if (!form.sql) return { ...named, fix: { ...finding.fix!, placement: "separate", declared: form.declared } };
+  let declaredFix = form.declared;
+  const sql = [form.sql];
+  const replaced = drops.map((drop) => ({ drop, index: model.indexes.find((i) => i.name === drop.name && (drop.schema ?? model.schema) === model.schema) }));
+  const single = replaced.length === 1 ? replaced[0] : undefined;
+  if (single?.index && single.index.kind === "index" && !single.index.onField && form.declared.text) {
+    // The new declaration takes the old one's place: the tool drops the old index and creates the new one.
+    declaredFix = { ...form.declared, line: single.index.location.line, action: "replace" };
+    sql.unshift(dropSql(single.drop));
+  } else if (replaced.length > 0) {
+    const declaredOnes = replaced.filter((r) => r.index);
+    const handMade = replaced.filter((r) => !r.index);
+    const notes = [form.declared.note];
+    if (declaredOnes.length) notes.push(`Then remove the declaration of ${declaredOnes.map((r) => `${r.index!.name} (line ${r.index!.location.line})`).join(", ")}; the tool writes its DROP INDEX.`);
+    if (handMade.length) notes.push(`${handMade.map((r) => r.drop.name).join(", ")} is not in the schema: drop it in a migration of its own once the new index is in place.`);
+    declaredFix = { ...form.declared, note: notes.filter(Boolean).join(" ") };
+    sql.unshift(...declaredOnes.map((r) => dropSql(r.drop)));
+    sql.push(...handMade.map((r) => dropSql(r.drop)));
+  }
+  return { ...named, fix: { ...finding.fix!, sql: sql.join("\n"), placement: "separate", declared: declaredFix } };
 }

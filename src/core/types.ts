@@ -345,6 +345,12 @@ export interface ColumnPredicate {
   clock?: "now" | "shifted";
   /** Applied on some code paths only (added inside an `if`): the query also runs without it. */
   conditional?: boolean;
+  /**
+   * The client sends the bound value inside a cast to this type (Prisma sends an enum value as
+   * `CAST($1::text AS "Status")`). PostgreSQL does not fold that to a constant even in a custom plan, so
+   * a partial index whose WHERE names a constant of this column never serves the query.
+   */
+  castTo?: string;
 }
 
 export interface OrderTerm {
@@ -362,7 +368,7 @@ export interface JoinUse {
   columns: string[];
 }
 
-export type PatternSource = "supabase-js" | "sql-in-code" | "sql-file" | "plpgsql" | "view" | "cron";
+export type PatternSource = "supabase-js" | "sql-in-code" | "prisma" | "drizzle" | "kysely" | "sql-file" | "plpgsql" | "view" | "cron";
 
 /** How a query issued inside a loop depends on the loop. */
 export interface LoopUse {

@@ -240,7 +240,11 @@ export function readDrizzleSchema(files: FileInput[]): DeclaredRead {
   const pieces = { tables: [] as DdlPiece[], indexes: [] as DdlPiece[], fks: [] as DdlPiece[] };
   for (const info of tables.values()) buildTable(info, tables, declared, pieces, hints, problems);
   ddl.push(...pieces.tables, ...pieces.indexes, ...pieces.fks);
-  for (const call of relationCalls) readRelations(call.node, call.at, tables, declared);
+  const pending: PendingRelation[] = [];
+  for (const call of relationCalls) pending.push(...readRelations(call.node, call.at, tables, declared));
+  // A many() whose table declares no foreign key back: the other side's one() with fields names the join,
+  // whichever file or order declares it.
+  for (const p of pending) resolvePending(p, declared);
   return { declared, ddl, hints, problems };
 }
 
@@ -510,12 +514,13 @@ function addForeignKey(
  * comments: many(comments) }))`: the names `db.query` uses for `with`. A `many()` takes its columns from the
  * `one()` on the other side that points back.
  */
-function readRelations(call: Node, at: (o: number) => Location, tables: Map<string, TableInfo>, declared: DeclaredSchema): void {
+function readRelations(call: Node, at: (o: number) => Location, tables: Map<string, TableInfo>, declared: DeclaredSchema): PendingRelation[] {
+  const pending: PendingRelation[] = [];
   const owner = tables.get(strip(call.arguments[0])?.name);
-  if (!owner) return;
+  if (!owner) return pending;
   const model = declared.models.find((m) => m.name === owner.variable);
   const body = returned(call.arguments[1]);
-  if (!model || body?.type !== "ObjectExpression") return;
+  if (!model || body?.type !== "ObjectExpression") return pending;
   for (const p of body.properties) {
     if (p.type !== "Property") continue;
     const field = p.key?.type === "Identifier" ? p.key.name : stringOf(p.key);
@@ -548,7 +553,10 @@ function readRelations(call: Node, at: (o: number) => Location, tables: Map<stri
       const ref = c.references ? columnRef(strip(c.references.target), target, undefined, tables) : null;
       return ref?.table === owner;
     });
-    if (fk.length === 0) continue;
+    if (fk.length !== 1) {
+      pending.push({ model, field, target, list: kind === "many", ...(relationName ? { name: relationName } : {}), location });
+      continue;
+    }
     const referenced = columnRef(strip(fk[0].references!.target), target, undefined, tables)!;
     model.relations.push({
       field,
@@ -562,4 +570,37 @@ function readRelations(call: Node, at: (o: number) => Location, tables: Map<stri
       location,
     });
   }
+  return pending;
+}
+
+/** A relation of `relations()` whose columns the other side's `one()` gives. */
+interface PendingRelation {
+  model: DeclaredModel;
+  field: string;
+  target: TableInfo;
+  list: boolean;
+  name?: string;
+  location: Location;
+}
+
+function resolvePending(p: PendingRelation, declared: DeclaredSchema): void {
+  const other = declared.models.find((m) => m.name === p.target.variable);
+  const back = (other?.relations ?? []).filter(
+    (r) => r.holdsForeignKey && r.target === p.model.name && !r.field.includes(",") && (p.name === undefined || r.name === p.name),
+  );
+  // Several keys back (a `.references()` and a `one()` over the same columns count once).
+  const distinct = [...new Map(back.map((r) => [r.from.columns.join(","), r])).values()];
+  if (distinct.length !== 1) return;
+  const r = distinct[0];
+  p.model.relations.push({
+    field: p.field,
+    target: p.target.variable,
+    from: { columns: [...r.to.columns], fields: [...r.to.fields] },
+    to: { schema: p.target.schema, table: p.target.table, columns: [...r.from.columns], fields: [...r.from.fields] },
+    holdsForeignKey: false,
+    list: p.list,
+    ...(p.name ? { name: p.name } : {}),
+    applicationOnly: false,
+    location: p.location,
+  });
 }

@@ -48,6 +48,37 @@ describe("index fixes in the declared schema's form", () => {
     expect(out.fix!.sql).toBe('CREATE INDEX "jobs_open" ON "jobs" USING btree ((lower(queue_name))) WHERE done_at IS NULL;');
   });
 
+  it("Drizzle: an index that replaces a declared one takes its entry's place; drizzle-kit drops the old one first", () => {
+    const text = [
+      'import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";',
+      'export const jobs = pgTable("jobs", {',
+      '  queue: text("queue_name"),',
+      '  runAt: timestamp("run_at"),',
+      "}, (t) => [",
+      '  index("jobs_queue_idx").on(t.queue),',
+      "]);",
+    ].join("\n");
+    const read = readDrizzleSchema([{ path: "schema.ts", text }]);
+    const schema = { ...replayDeclared(read, []).schema, declared: [read.declared] };
+    const finding = { ...draft('CREATE INDEX CONCURRENTLY IF NOT EXISTS jobs_queue_run_at ON jobs (queue_name, run_at DESC);\nDROP INDEX CONCURRENTLY IF EXISTS jobs_queue_idx;'), message: "Add jobs_queue_run_at on (queue_name, run_at). It replaces jobs_queue_idx." };
+    const out = inDeclaredForm(finding, schema);
+    expect(out.fix!.declared).toEqual({ file: "schema.ts", line: 6, action: "replace", text: 'index("jobs_queue_run_at").on(t.queue, t.runAt.desc()),', language: "typescript" });
+    expect(out.fix!.sql).toBe('DROP INDEX "jobs_queue_idx";\nCREATE INDEX "jobs_queue_run_at" ON "jobs" USING btree ("queue_name", "run_at" DESC);');
+  });
+
+  it("Prisma: the message names the index under the name prisma migrate gives it", () => {
+    const finding = { ...draft('CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_job_queue ON "Job" ("queue");'), message: "Add idx_job_queue on (queue); not idx_job_queue_old.", summary: "add idx_job_queue." };
+    const out = inDeclaredForm(finding, prismaSchema());
+    expect(out.fix!.sql).toBe('CREATE INDEX "Job_queue_idx" ON "Job"("queue");');
+    expect(out.message).toBe("Add Job_queue_idx on (queue); not idx_job_queue_old.");
+    expect(out.summary).toBe("add Job_queue_idx.");
+  });
+
+  it("a fix that rewrites a migration statement (index-locking) stays SQL", () => {
+    const finding = { ...draft('CREATE INDEX CONCURRENTLY "y" ON "Job" ("queue");'), rule: "index-locking" };
+    expect(inDeclaredForm(finding, prismaSchema())).toBe(finding);
+  });
+
   it("leaves a finding on a table no ORM declares as it was", () => {
     const finding = draft('CREATE INDEX "z" ON "other" ("a");');
     expect(inDeclaredForm(finding, prismaSchema())).toBe(finding);
