@@ -11,7 +11,7 @@ import { replaySchema } from "./schema/replay.js";
 import { extractPatterns } from "./queries/extract.js";
 import { unresolvedViews, type UnresolvedView } from "./queries/views.js";
 import { findDeclaredSchemas, type DeclaredSource } from "./schema/declared/find.js";
-import { declaredSchema, declaredSet, mergeDeclared } from "./schema/declared/merge.js";
+import { declaredSchema, declaredSet, mergeDeclared, replayOverDeclared } from "./schema/declared/merge.js";
 import { segments } from "./migrations/paths.js";
 import { runRules } from "./rules/run.js";
 
@@ -201,7 +201,10 @@ function joinDeclaredSchemas(loaded: LoadedSet[], sources: DeclaredSource[]): vo
       continue;
     }
     const entry = loaded[index];
-    const merged = mergeDeclared(entry.schema, alone.schema);
+    let merged = mergeDeclared(entry.schema, alone.schema);
+    // Migrations that alter or index declared tables they never create are replayed over those tables.
+    const over = replayOverDeclared(source.read, merged.addedTables, entry.statements);
+    if (over) merged = { ...mergeDeclared(over, alone.schema), addedTables: merged.addedTables };
     entry.schema = merged.schema;
     entry.problems.push(...problems);
     entry.declared = { orm, files, standsAlone: false, addedTables: merged.addedTables, applicationOnlyForeignKeys: merged.applicationOnlyForeignKeys };

@@ -41,6 +41,12 @@ const SCALAR_FILTERS = new Set([
   "array_contains", "array_starts_with", "array_ends_with", "isSet",
 ]);
 const RELATION_FILTERS = new Set(["some", "every", "none", "is", "isNot"]);
+/**
+ * Json field filters: with `path`, `equals` and the others compare the value at that path (`payload #> '{a}'`),
+ * not the column; without it, `string_*` / `array_*` test the document's content. Neither is a comparison of the
+ * column a btree key on it could serve (Prisma docs, "Working with Json fields", filtering on object property).
+ */
+const JSON_FILTERS = new Set(["path", "string_contains", "string_starts_with", "string_ends_with", "array_contains", "array_starts_with", "array_ends_with"]);
 
 /** Thrown when a part of the call that decides the query is not written out (a variable `where`). */
 class Unknown extends Error {}
@@ -224,6 +230,11 @@ class CallReader {
     const props = objectProps(v) ?? [];
     const keys = props.map((p) => p.key);
     if (keys.length > 0 && keys.every((k) => k !== undefined && SCALAR_FILTERS.has(k))) {
+      if (keys.some((k) => JSON_FILTERS.has(k!))) {
+        for (const { value } of props) this.call.values.push(value);
+        pattern.predicates.push({ column: key, op: "other", sentAs: "param", ...(conditional ? { conditional: true } : {}) });
+        return;
+      }
       const insensitive = literalString(propertyOf(v, "mode")) === "insensitive";
       for (const { key: op, value } of props) if (op !== "mode") this.scalar(pattern, key, peel(value), op!, conditional, insensitive);
       return;

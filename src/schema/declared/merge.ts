@@ -3,8 +3,9 @@
 // application enforces without constraints), the model and field names client code uses, and tables it
 // declares that the migrations never create (migrations out of step with the declaration).
 // Where there are no migrations (`prisma db push`, `drizzle-kit push`) the declaration is the schema.
-import type { DeclaredSchema, ForeignKey, InputProblem, MigrationSet, Schema, Table } from "../../core/types.js";
-import { replayDeclared, type DeclaredRead } from "./ddl.js";
+import type { DeclaredSchema, ForeignKey, InputProblem, MigrationSet, Schema, Statement, Table } from "../../core/types.js";
+import { replaySchema } from "../replay.js";
+import { ddlStatements, placeAtDeclarations, replayDeclared, type DeclaredRead } from "./ddl.js";
 import { prismaForeignKeyName } from "./prisma.js";
 
 export interface MergeResult {
@@ -72,6 +73,28 @@ export function mergeDeclared(migrated: Schema, declared: Schema & { declared: D
   const schema: Schema = { ...migrated, tables, declared: [...(migrated.declared ?? []), ...declared.declared] };
   const applicationOnlyForeignKeys = addApplicationOnlyKeys(schema, mapping);
   return { schema, addedTables, applicationOnlyForeignKeys };
+}
+
+/**
+ * The migrations replayed over the declared tables they never create. A project whose base schema was pushed
+ * (`drizzle-kit push`, `prisma db push`) and whose migrations only change it later alters and indexes those
+ * tables: replayed alone, those statements find no table and are lost. Here the declared DDL of `addedTables`
+ * (`schema.table`) runs first, then every migration statement, so an index a migration adds to a declared table
+ * is in the model. Returns null when there is nothing to add. Objects of the added tables point at their
+ * declaring lines; the migrations' own keep theirs.
+ */
+export function replayOverDeclared(read: DeclaredRead, addedTables: string[], migrations: Statement[]): Schema | null {
+  if (addedTables.length === 0) return null;
+  const added = new Set(addedTables);
+  const order = new Map(read.declared.files.map((f, i) => [f, i]));
+  const base = ddlStatements(read.ddl, (file) => order.get(file) ?? 0, []).filter((statement) => {
+    const relation = statement.ast.CreateStmt?.relation ?? statement.ast.IndexStmt?.relation ?? statement.ast.AlterTableStmt?.relation;
+    return relation?.relname !== undefined && added.has(`${relation.schemaname ?? "public"}.${relation.relname}`);
+  });
+  // Problems of these statements were reported when the migrations were replayed alone.
+  const schema = replaySchema([...base, ...migrations]);
+  placeAtDeclarations({ tables: schema.tables.filter((t) => added.has(`${t.schema}.${t.name}`)) }, read.hints);
+  return schema;
 }
 
 /** A declared schema replayed on its own: the schema of a `db push` / `push` project, with its mapping attached. */

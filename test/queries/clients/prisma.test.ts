@@ -21,6 +21,7 @@ model Account {
   orgId     String
   status    Status
   name      String?
+  meta      Json?
   createdAt DateTime  @default(now()) @map("created_at")
   posts     Post[]
   @@unique([email, teamId])
@@ -56,6 +57,13 @@ describe("Prisma Client: where", () => {
     expect(run(`await prisma.account.findFirst({ where: { name: { startsWith: q }, orgId: { not: null }, email: { equals: q } } });`)).toEqual([
       `accounts select: name like-prefix param, orgId is-not-null literal, email eq param | limited`,
     ]);
+  });
+
+  it("a Json filter compares a path or the document's content, never the column: no key for an index", () => {
+    expect(run(`await prisma.account.findMany({ where: { teamId: t, meta: { path: ["plan"], equals: q } }, orderBy: { createdAt: "desc" }, take: 10 });`)).toEqual([
+      `accounts select: team_id eq param, meta other param | order created_at desc | limited`,
+    ]);
+    expect(run(`await prisma.account.findMany({ where: { meta: { array_contains: [q] } } });`)).toEqual([`accounts select: meta other param`]);
   });
 
   it("an enum value is a parameter sent inside a cast", () => {

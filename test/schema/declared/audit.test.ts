@@ -118,13 +118,24 @@ describe("Drizzle projects", () => {
     const result = await run("drizzle-partial");
     expect(result.sets.map((s) => s.set.framework)).toEqual(["drizzle"]);
     expect(result.sets[0].declared).toMatchObject({ orm: "drizzle", standsAlone: false, addedTables: ["public.teams", "public.members"] });
+    // The declared tables exist before the migrations, which change and index them.
     const tables = result.sets[0].schema.tables.map((t) => `${t.name}@${t.location.file}`);
-    expect(tables).toEqual(["audit_log@drizzle/0000_late_change.sql", "teams@src/db/schema.ts", "members@src/db/schema.ts"]);
+    expect(tables).toEqual(["teams@src/db/schema.ts", "members@src/db/schema.ts", "audit_log@drizzle/0000_late_change.sql"]);
+    const members = result.sets[0].schema.tables.find((t) => t.name === "members")!;
+    expect(members.indexes.map((i) => `${i.name}@${i.location.file}:${i.location.line}`)).toEqual([
+      "members_pkey@src/db/schema.ts:13",
+      "members_email_idx@src/db/schema.ts:20",
+      "members_joined_at_idx@drizzle/0000_late_change.sql:3",
+    ]);
+    const teams = result.sets[0].schema.tables.find((t) => t.name === "teams")!;
+    expect(teams.columns.map((c) => c.name)).toEqual(["id", "name", "archived"]);
     const fk = byRule(result.findings, "fk-index");
     expect(fk.map((f) => [f.table, f.fix!.declared!.text])).toEqual([["public.members", 'index("idx_members_team_id").on(t.teamId),']]);
     const markdown = renderMarkdown(result, { version: "0.1.0", date: "2026-01-02", config: DEFAULT_CONFIG });
     expect(markdown).toContain("2 tables the migrations never create (`public.teams`, `public.members`), taken from the declaration");
     const read = readDrizzleSchema([{ path: "src/db/schema.ts", text: fixtureText("drizzle-partial", "src/db/schema.ts") }]);
-    expect(await fixesExecute(result.findings, read.ddl)).toBe(1);
+    // The migration's index on members, which the declaration says exists already, blocks its writes while it builds.
+    expect(byRule(result.findings, "index-locking").map((f) => `${f.table} ${f.location.file}:${f.location.line}`)).toEqual(["public.members drizzle/0000_late_change.sql:3"]);
+    expect(await fixesExecute(result.findings, read.ddl)).toBe(2);
   });
 });
