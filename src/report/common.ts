@@ -71,7 +71,8 @@ const SHORT_LINE_CHARS = 200;
 /** The index name a fix creates or drops, when it is one CREATE INDEX / DROP INDEX statement. */
 function fixIndex(sql: string): { verb: "add" | "drop"; name: string } | null {
   const create = /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[\w$]+)/i.exec(sql);
-  if (create) return { verb: "add", name: create[1] };
+  // Shown as the index is named in messages: `"Invoice_teamId_idx"` as Invoice_teamId_idx.
+  if (create) return { verb: "add", name: create[1].replace(/^"(.*)"$/, "$1").replace(/""/g, '"') };
   const drop = /^\s*DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?((?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?)/i.exec(sql);
   return drop ? { verb: "drop", name: drop[1] } : null;
 }
