@@ -10,6 +10,9 @@ import { loadMigrationSet } from "./migrations/load.js";
 import { replaySchema } from "./schema/replay.js";
 import { extractPatterns } from "./queries/extract.js";
 import { unresolvedViews, type UnresolvedView } from "./queries/views.js";
+import { findDeclaredSchemas, type DeclaredSource } from "./schema/declared/find.js";
+import { declaredSchema, declaredSet, mergeDeclared, replayOverDeclared } from "./schema/declared/merge.js";
+import { segments } from "./migrations/paths.js";
 import { runRules } from "./rules/run.js";
 import type { VerificationReport } from "./verify/index.js";
 
@@ -28,6 +31,19 @@ export interface SetResult {
   patterns: AccessPattern[];
   /** Views the code queries that the audit could not match to a table: they get no advice. */
   unresolvedViews?: UnresolvedView[];
+  /** The ORM schema read with this set: what it added to the migrations, or that it is the schema (no migrations). */
+  declared?: DeclaredUse;
+}
+
+export interface DeclaredUse {
+  orm: "prisma" | "drizzle";
+  files: string[];
+  /** No migrations: the declaration is the schema (`prisma db push`, `drizzle-kit push`). */
+  standsAlone: boolean;
+  /** Tables declared but not created by the migrations, added from the declaration (`schema.table`). */
+  addedTables: string[];
+  /** Relations with no database constraint (Prisma relationMode = "prisma"), modelled as application-only foreign keys. */
+  applicationOnlyForeignKeys: number;
 }
 
 export interface AuditResult {
@@ -71,13 +87,7 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
   const discovered = await discoverMigrationSets(files, read, config);
   problems.push(...discovered.problems);
 
-  const loaded: Array<{ set: MigrationSet; statements: Statement[]; schema: Schema; problems: InputProblem[] }> = [];
-  for (const set of discovered.sets) {
-    progress(`reading ${set.files.length} migrations in ${set.name}`);
-    const { statements, problems: setProblems } = await loadMigrationSet(set, read, options.memo);
-    const schema = replaySchema(statements, setProblems);
-    loaded.push({ set, statements, schema, problems: setProblems });
-  }
+  const loaded = await loadSchemas(discovered.sets, files, read, problems, { progress, memo: options.memo });
 
   progress("reading queries from code");
   const extracted = await extractPatterns(files, read, config, loaded, options.memo);
@@ -89,6 +99,7 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
     schema: l.schema,
     patterns: extracted.patternsBySet[i] ?? [],
     unresolvedViews: unresolvedViews(extracted.patternsBySet[i] ?? [], l.schema),
+    ...(l.declared ? { declared: l.declared } : {}),
   }));
 
   const findings = runRules(
@@ -119,4 +130,93 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
     result.verification = await verifyAudit(result, config);
   }
   return result;
+}
+
+/** A migration set read and replayed, with the declared schema joined to it, if any. */
+export interface LoadedSet {
+  set: MigrationSet;
+  statements: Statement[];
+  schema: Schema;
+  /** Problems of this set's files and replay. */
+  problems: InputProblem[];
+  declared?: DeclaredUse;
+}
+
+/**
+ * Each migration set read and replayed, then the declared schemas (schema.prisma, Drizzle pgTable) joined to
+ * the set they belong to, or added as sets of their own when no migrations hold them. Problems of finding the
+ * declared schemas go to `problems`; each set keeps its own.
+ */
+export async function loadSchemas(
+  sets: MigrationSet[],
+  files: string[],
+  read: TextReader,
+  problems: InputProblem[],
+  options: { progress?: (message: string) => void; memo?: FileMemo } = {},
+): Promise<LoadedSet[]> {
+  const progress = options.progress ?? (() => {});
+  const loaded: LoadedSet[] = [];
+  for (const set of sets) {
+    progress(`reading ${set.files.length} migrations in ${set.name}`);
+    const { statements, problems: setProblems } = await loadMigrationSet(set, read, options.memo);
+    const schema = replaySchema(statements, setProblems);
+    loaded.push({ set, statements, schema, problems: setProblems });
+  }
+  progress("reading declared schemas");
+  const declared = await findDeclaredSchemas(files, read);
+  problems.push(...declared.problems);
+  joinDeclaredSchemas(loaded, declared.sources);
+  return loaded;
+}
+
+/** The migration set a declared schema belongs to: the same ORM's, in the folder nearest the schema. */
+function pairedSet(loaded: Array<{ set: MigrationSet }>, source: DeclaredSource): number {
+  const framework = source.read.declared.orm;
+  const own = segments(source.root);
+  let best = -1;
+  let bestScore = -1;
+  loaded.forEach(({ set }, i) => {
+    if (set.framework !== framework) return;
+    const theirs = segments(set.root);
+    let common = 0;
+    while (common < own.length && common < theirs.length && own[common] === theirs[common]) common++;
+    if (common > bestScore) {
+      best = i;
+      bestScore = common;
+    }
+  });
+  const candidates = loaded.filter((l) => l.set.framework === framework).length;
+  // A set of the same ORM in an unrelated folder of a monorepo is another database's.
+  return best !== -1 && (bestScore > 0 || candidates === 1 || own.length === 0) ? best : -1;
+}
+
+/**
+ * Joins each declared schema to its migration set, or adds it as a set of its own when there are no migrations.
+ * Mutates `loaded` (the pipeline's working list).
+ */
+function joinDeclaredSchemas(loaded: LoadedSet[], sources: DeclaredSource[]): void {
+  for (const source of sources) {
+    const { orm, files } = source.read.declared;
+    const problems: InputProblem[] = [];
+    const alone = declaredSchema(source.read, problems);
+    const index = pairedSet(loaded, source);
+    if (index === -1) {
+      loaded.push({
+        set: declaredSet(source.read, source.root),
+        statements: [],
+        schema: alone.schema,
+        problems,
+        declared: { orm, files, standsAlone: true, addedTables: [], applicationOnlyForeignKeys: alone.applicationOnlyForeignKeys },
+      });
+      continue;
+    }
+    const entry = loaded[index];
+    let merged = mergeDeclared(entry.schema, alone.schema);
+    // Migrations that alter or index declared tables they never create are replayed over those tables.
+    const over = replayOverDeclared(source.read, merged.addedTables, entry.statements);
+    if (over) merged = { ...mergeDeclared(over, alone.schema), addedTables: merged.addedTables };
+    entry.schema = merged.schema;
+    entry.problems.push(...problems);
+    entry.declared = { orm, files, standsAlone: false, addedTables: merged.addedTables, applicationOnlyForeignKeys: merged.applicationOnlyForeignKeys };
+  }
 }

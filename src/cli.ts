@@ -5,13 +5,11 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { audit, textReader, type AuditResult } from "./audit.js";
+import { audit, loadSchemas, textReader, type AuditResult } from "./audit.js";
 import type { AuditConfig } from "./core/config.js";
-import type { Severity } from "./core/types.js";
+import type { InputProblem, Severity } from "./core/types.js";
 import { discoverMigrationSets } from "./migrations/discover.js";
-import { loadMigrationSet } from "./migrations/load.js";
 import { schemaDump } from "./schema/dump.js";
-import { replaySchema } from "./schema/replay.js";
 import { initParser } from "./sql/parser.js";
 import { loadConfig } from "./config/load.js";
 import { nearest } from "./config/validate.js";
@@ -201,27 +199,31 @@ async function schemaJson(source: Source, config: AuditConfig, setName: string |
   const files = (await source.list()).map((f) => f.path);
   const discovered = await discoverMigrationSets(files, read, config);
   for (const p of discovered.problems) io.stderr(`index-audit: ${p.location.file}:${p.location.line}: ${p.message}\n`);
-  const names = discovered.sets.map((s) => s.name);
-  if (discovered.sets.length === 0) {
-    io.stderr("index-audit: no migrations found; the schema is empty\n");
+  const globalProblems: InputProblem[] = [];
+  // The schema the audit uses: migrations replayed, a declared schema (schema.prisma, pgTable) joined to them or
+  // standing in for a database with no migrations.
+  const loaded = await loadSchemas(discovered.sets, files, read, globalProblems);
+  for (const p of globalProblems) io.stderr(`index-audit: ${p.location.file}:${p.location.line}: ${p.message}\n`);
+  const names = loaded.map((l) => l.set.name);
+  if (loaded.length === 0) {
+    io.stderr("index-audit: no migrations or declared schema found; the schema is empty\n");
     return `${JSON.stringify({ tables: [], views: [] }, null, 2)}\n`;
   }
-  let set = discovered.sets[0];
+  let chosen = loaded[0];
   if (setName !== undefined) {
-    const chosen = discovered.sets.find((s) => s.name === setName);
-    if (!chosen) {
+    const named = loaded.find((l) => l.set.name === setName);
+    if (!named) {
       const hint = nearest(setName, names);
       throw new UsageError(`no migration set "${setName}"${hint ? ` — did you mean "${hint}"?` : ""} (sets: ${names.join(", ")})`);
     }
-    set = chosen;
-  } else if (discovered.sets.length > 1) {
-    io.stderr(`index-audit: ${names.length} migration sets (${names.join(", ")}); printing ${set.name}, choose another with --set\n`);
+    chosen = named;
+  } else if (loaded.length > 1) {
+    io.stderr(`index-audit: ${names.length} migration sets (${names.join(", ")}); printing ${chosen.set.name}, choose another with --set\n`);
   }
-  const { statements, problems } = await loadMigrationSet(set, read);
+  if (chosen.declared?.standsAlone) io.stderr(`index-audit: no migrations for ${chosen.declared.files.join(", ")}: printing the declared schema\n`);
   // Statements the server would refuse are reported with the rest.
-  const schema = replaySchema(statements, problems);
-  for (const p of problems) io.stderr(`index-audit: ${p.location.file}:${p.location.line}:${p.location.column}: ${p.message}\n`);
-  return `${JSON.stringify(schemaDump(schema), null, 2)}\n`;
+  for (const p of chosen.problems) io.stderr(`index-audit: ${p.location.file}:${p.location.line}:${p.location.column}: ${p.message}\n`);
+  return `${JSON.stringify(schemaDump(chosen.schema), null, 2)}\n`;
 }
 
 function knownRuleIds(): string[] {

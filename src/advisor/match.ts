@@ -474,7 +474,8 @@ function parameterBlocked(predicate: Expr, pattern: AccessPattern): { columns: s
   const predicates = pattern.predicates.map((p): ColumnPredicate => {
     const target = targetOfPredicate(p);
     const constant = target ? fixed.get(target) : undefined;
-    if (p.sentAs === "param" && constant && (p.op === "eq" || p.op === "bool")) {
+    // A value sent inside a cast (Prisma's enum parameters) is not folded even in a custom plan.
+    if (p.sentAs === "param" && !p.castTo && constant && (p.op === "eq" || p.op === "bool")) {
       columns.push(p.column ?? p.expression ?? target!);
       const value = constant.value ? literalToSql(constant.value) : constant.test === "bool-true" ? "true" : "false";
       return { ...p, value, sentAs: "literal" };

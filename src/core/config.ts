@@ -1,6 +1,6 @@
 // The configuration file `.github/index-audit.yml`: one schema for the CLI and the app.
 import { z } from "zod";
-import type { Framework, Severity } from "./types.js";
+import type { MigrationFramework, Severity } from "./types.js";
 
 export const FRAMEWORKS = [
   "supabase",
@@ -12,7 +12,7 @@ export const FRAMEWORKS = [
   "sqitch",
   "schema-dump",
   "plain",
-] as const satisfies readonly Framework[];
+] as const satisfies readonly MigrationFramework[];
 
 const severityOrOff = z.enum(["important", "routine", "noted", "off"]);
 const failOn = z.enum(["important", "routine", "noted", "never"]);
@@ -105,7 +105,7 @@ export interface TableHint {
 
 /** The configuration with every default filled in, as the pipeline uses it. */
 export interface AuditConfig {
-  migrations: { paths: string[]; framework: Framework | null; exclude: string[] };
+  migrations: { paths: string[]; framework: MigrationFramework | null; exclude: string[] };
   code: { paths: string[]; exclude: string[] };
   /** Severity override per rule id; "off" disables the rule. */
   rules: Record<string, Severity | "off">;

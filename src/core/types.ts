@@ -12,7 +12,8 @@ export interface Location {
 
 // ---------------------------------------------------------------- migrations
 
-export type Framework =
+/** Frameworks whose migrations are SQL files. */
+export type MigrationFramework =
   | "supabase"
   | "prisma"
   | "drizzle"
@@ -22,6 +23,14 @@ export type Framework =
   | "sqitch"
   | "schema-dump"
   | "plain";
+
+/**
+ * A set's framework: one that keeps SQL migrations, or a declared schema that stands for the database when
+ * there are none (`prisma db push`, `drizzle-kit push`): `prisma-schema` (schema.prisma) or `drizzle-schema`
+ * (pgTable declarations). A declared set's files are the schema files; its statements are the DDL the ORM's
+ * migration tool would generate, located at the declaring lines.
+ */
+export type Framework = MigrationFramework | "prisma-schema" | "drizzle-schema";
 
 /** One migration file, in the order the framework applies it. */
 export interface MigrationFile {
@@ -130,6 +139,11 @@ export interface ForeignKey {
   notValid: boolean;
   /** False for a PostgreSQL 18 `NOT ENFORCED` foreign key, which runs no check at all; absent or true otherwise. */
   enforced?: boolean;
+  /**
+   * True for a relation the application enforces and the database does not (Prisma `relationMode = "prisma"`):
+   * there is no constraint, so PostgreSQL runs no check, but the application reads and deletes by these columns.
+   */
+  applicationOnly?: boolean;
   location: Location;
 }
 
@@ -181,6 +195,108 @@ export interface Schema {
   tables: Table[];
   /** Views the migrations leave, in creation order. Absent where a schema is built by other means. */
   views?: View[];
+  /** The ORM schemas declared beside the migrations (schema.prisma, Drizzle pgTable), when the repository has any. */
+  declared?: DeclaredSchema[];
+}
+
+// ---------------------------------------------------------------- declared schemas (ORM)
+
+export type DeclaredOrm = "prisma" | "drizzle";
+
+/** One scalar field of a model: the name client code uses and the column it reads. Names are exact. */
+export interface DeclaredField {
+  /** Prisma field name, or the Drizzle TypeScript key (`vehicleId`). */
+  field: string;
+  /** Database column name (`@map`, or Drizzle's first argument `uuid('vehicle_id')`). */
+  column: string;
+  /** The column's PostgreSQL type as the migration tool writes it (`text`, `timestamp(3)`, `"Status"`). */
+  type: string;
+  nullable: boolean;
+  /** Prisma scalar list (`String[]`). */
+  list?: boolean;
+  /** Prisma enum name when the field's type is an enum. */
+  enumType?: string;
+  location: Location;
+}
+
+/**
+ * One relation field (Prisma) or relation (Drizzle `relations()`, or a `.references()` column): the tables it joins
+ * and the columns on each side, `from.columns[i] = to.columns[i]`. Reading the relation reads `to.table` by
+ * `to.columns`.
+ */
+export interface DeclaredRelation {
+  /** The relation field's name in client code (`author`, `posts`), or the FK column's key for a bare `.references()`. */
+  field: string;
+  /** The related model's name (Prisma model, Drizzle table variable). */
+  target: string;
+  /** Columns of this model's table. */
+  from: { columns: string[]; fields: string[] };
+  /** The related table and its columns. */
+  to: { schema: string; table: string; columns: string[]; fields: string[] };
+  /** True on the side that holds the foreign key (`@relation(fields: [...])`, Drizzle `one(..., { fields })`). */
+  holdsForeignKey: boolean;
+  /** A list relation (`posts Post[]`, Drizzle `many()`). */
+  list: boolean;
+  /** Prisma's relation name, for models related more than once. */
+  name?: string;
+  onDelete?: FkAction;
+  onUpdate?: FkAction;
+  /** No database constraint backs it (Prisma relationMode = "prisma"). */
+  applicationOnly: boolean;
+  location: Location;
+}
+
+/** A model (Prisma) or table declaration (Drizzle) and the table it maps to. */
+export interface DeclaredModel {
+  /** Prisma model name (`User`), or the Drizzle variable holding the table (`users`). */
+  name: string;
+  schema: string;
+  table: string;
+  fields: DeclaredField[];
+  relations: DeclaredRelation[];
+  /** Indexes, unique and primary keys the declaration makes, under the names the ORM's tool gives them. */
+  indexes: DeclaredIndex[];
+  /**
+   * The line a new index declaration goes on (the text goes before what is there now): the model's closing brace
+   * in Prisma; in Drizzle the line after the last entry of the table's extra config, or the table call's last line.
+   */
+  insertLine?: number;
+  /** Drizzle: the table has an extra-config callback, as an `array` (`(t) => [...]`) or an `object` (`(t) => ({...})`). */
+  extraConfig?: "array" | "object" | null;
+  location: Location;
+}
+
+/** An index or key as declared: where it is, so that a fix can change that line. */
+export interface DeclaredIndex {
+  /** The database name (`Post_authorId_idx`, `posts_author_idx`). */
+  name: string;
+  columns: string[];
+  kind: "index" | "unique" | "primary";
+  /** True when declared on the field's own line (`@unique`, `.unique()`), not as a block or table-level entry. */
+  onField: boolean;
+  location: Location;
+}
+
+export interface DeclaredEnum {
+  name: string;
+  schema: string;
+  /** Database type name (`@@map`). */
+  type: string;
+  values: string[];
+  location: Location;
+}
+
+/** What an ORM schema declares, as plain data: client extractors map model and field names to tables and columns here. */
+export interface DeclaredSchema {
+  orm: DeclaredOrm;
+  /** The schema files read, relative to the audited root. */
+  files: string[];
+  models: DeclaredModel[];
+  enums: DeclaredEnum[];
+  /** Prisma `datasource { relationMode }`: "prisma" means no foreign keys in the database. */
+  relationMode?: "foreignKeys" | "prisma";
+  /** Prisma datasource provider (`postgresql`). */
+  provider?: string;
 }
 
 // ---------------------------------------------------------------- access patterns (queries)
@@ -232,6 +348,12 @@ export interface ColumnPredicate {
   clock?: "now" | "shifted";
   /** Applied on some code paths only (added inside an `if`): the query also runs without it. */
   conditional?: boolean;
+  /**
+   * The client sends the bound value inside a cast to this type (Prisma sends an enum value as
+   * `CAST($1::text AS "Status")`). PostgreSQL does not fold that to a constant even in a custom plan, so
+   * a partial index whose WHERE names a constant of this column never serves the query.
+   */
+  castTo?: string;
 }
 
 export interface OrderTerm {
@@ -255,7 +377,7 @@ export interface JoinUse {
   columns: string[];
 }
 
-export type PatternSource = "supabase-js" | "sql-in-code" | "sql-file" | "plpgsql" | "view" | "cron";
+export type PatternSource = "supabase-js" | "sql-in-code" | "prisma" | "drizzle" | "kysely" | "sql-file" | "plpgsql" | "view" | "cron";
 
 /** How a query issued inside a loop depends on the loop. */
 export interface LoopUse {
@@ -326,6 +448,24 @@ export interface Fix {
    * statement rewritten, e.g. with CONCURRENTLY), or `separate`, a change of its own elsewhere.
    */
   placement?: "after" | "replace" | "separate";
+  /**
+   * The same change in the schema the project maintains, when an ORM declares the schema: the `@@index(...)` line of
+   * schema.prisma, or the `index(...)` line of a Drizzle table. `sql` is then what the ORM's migration tool generates
+   * from it. `line` is where the text goes (1-based; for a removal, the line to delete).
+   */
+  declared?: DeclaredFix;
+}
+
+export interface DeclaredFix {
+  file: string;
+  line: number;
+  /** `add` a line, `remove` the line at `line`, or `replace` it. */
+  action: "add" | "remove" | "replace";
+  /** The schema text to add or put in place (empty for a removal). */
+  text: string;
+  language: "prisma" | "typescript";
+  /** Why the change goes elsewhere or cannot be declared (e.g. a partial index Prisma cannot express). */
+  note?: string;
 }
 
 /** What a rule returns; the pipeline adds id and the configured severity. */

@@ -3,7 +3,7 @@
 // exclude settings override what the layout suggests.
 import type { TextReader } from "../audit.js";
 import type { AuditConfig } from "../core/config.js";
-import type { Framework, InputProblem, MigrationSet } from "../core/types.js";
+import type { InputProblem, MigrationFramework, MigrationSet } from "../core/types.js";
 import { initParser } from "../sql/parser.js";
 import { databaseNamedByPath, foreignDialect } from "./dialect.js";
 import { dbmate } from "./frameworks/dbmate.js";
@@ -19,7 +19,7 @@ import { sqitch } from "./frameworks/sqitch.js";
 import { supabase } from "./frameworks/supabase.js";
 import { basename, dirname, globMatches, isUnder, naturalCompare, normalizePath, segments } from "./paths.js";
 
-export const FRAMEWORK_MODULES: Record<Framework, FrameworkModule> = {
+export const FRAMEWORK_MODULES: Record<MigrationFramework, FrameworkModule> = {
   supabase,
   prisma,
   drizzle,

@@ -12,6 +12,7 @@ import { extractFromSqlFile } from "./sql-file.js";
 import { isUniqueLookup } from "./unique-lookup.js";
 import { selectQueryFiles } from "./select-files.js";
 import { findView, patternsThroughViews } from "./views.js";
+import { declaredNames, resolveDeclaredNames } from "./clients/declared-names.js";
 import type { EmbeddedPattern } from "./supabase.js";
 import { createHash } from "node:crypto";
 import type { FileMemo } from "../core/memo.js";
@@ -60,7 +61,10 @@ export async function extractPatterns(
 
   const patternsBySet = sets.map((entry) => {
     const own = patternsFromMigrations(entry.statements, problems);
-    const fromCode = sets.length === 1 ? shared : shared.filter((p) => findPatternTable(entry.schema, p) !== undefined || findView(entry.schema, p) !== undefined);
+    // Prisma and Drizzle calls name models and fields: mapped to tables and columns by the ORM schema read
+    // with this set (schema.prisma, pgTable); a set with none leaves those calls out.
+    const resolved = resolveDeclaredNames(shared, declaredNames(entry.schema.declared ?? []));
+    const fromCode = sets.length === 1 ? resolved : resolved.filter((p) => findPatternTable(entry.schema, p) !== undefined || findView(entry.schema, p) !== undefined);
     return markUniqueLookups(patternsThroughViews([...own, ...resolveEmbeds(fromCode, entry.schema)], entry.schema), entry.schema);
   });
   return { patternsBySet, problems, codeFiles: selected.code.length + selected.sql.length };

@@ -140,6 +140,38 @@ export const CLIENT_SEND_MODES = {
     source: "postgres.js README (Queries, Dynamic queries); Prisma raw queries ($queryRaw, Prisma.sql, Prisma.raw); Drizzle sql operator (sql.raw); Kysely sql template (sql.raw, sql.ref, sql.lit)",
   },
   /**
+   * Prisma Client model queries (`prisma.user.findMany({ where })`): every filter value is a bound
+   * parameter, `null` is written as `IS NULL` / `IS NOT NULL`, and a value compared with an enum column
+   * arrives as `CAST($n::text AS "Enum")`, which PostgreSQL does not fold to a constant even in a custom
+   * plan (ColumnPredicate.castTo). Raw queries are the `sql-template` row.
+   */
+  prisma: {
+    values: "param",
+    placeholder: "none",
+    source: "Prisma Client API reference (Model queries; Filter conditions and operators: equals, in, not, null); Prisma ORM upgrade guide to v4 (raw query type casts) and the enum CAST($n::text AS \"Enum\") the query engine writes for enum parameters",
+  },
+  /**
+   * Drizzle query builder and relational queries: operator values (`eq(col, v)`, `inArray`, `between`,
+   * `like`) and `sql.placeholder()` in prepared statements are bound; `isNull`/`isNotNull` are written into
+   * the text; `sql.raw()` splices text.
+   */
+  drizzle: {
+    values: "param",
+    placeholder: "none",
+    fragments: new Set(["raw"]),
+    source: "Drizzle ORM documentation: Filters (eq, inArray, isNull, between, like), Query performance (prepare, sql.placeholder), sql operator (sql.raw)",
+  },
+  /**
+   * Kysely: values in `where(col, op, value)` and expression builders are bound; `is null` / `is not null`
+   * are written into the text as immediate values; `sql.raw`, `sql.lit`, `sql.ref` splice text.
+   */
+  kysely: {
+    values: "param",
+    placeholder: "none",
+    fragments: new Set(["raw", "lit", "ref", "id", "table"]),
+    source: "Kysely documentation: Getting started (where, values are parameters), API SelectQueryBuilder.where / executeTakeFirst; kysely src/parser/binary-operation-parser.ts (immediate null for is / is not)",
+  },
+  /**
    * A plain template literal passed as the text (`pool.query(\`... ${x}\`)`): the interpolation is
    * pasted into the text. A value there is unknown (read as a parameter); SQL pasted where a clause
    * goes leaves the statement unknown.

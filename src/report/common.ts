@@ -1,6 +1,6 @@
 // Small pieces every renderer shares: ordering, labels, table names.
 import { compareFindings, meetsThreshold } from "../core/findings.js";
-import type { Finding, Location, PlanShape, Severity } from "../core/types.js";
+import type { Finding, Fix, Location, PlanShape, Severity } from "../core/types.js";
 
 export const TOOL_NAME = "index-audit";
 export const TOOL_URI = "https://github.com/index-audit/index-audit";
@@ -72,7 +72,8 @@ const SHORT_LINE_CHARS = 200;
 /** The index name a fix creates or drops, when it is one CREATE INDEX / DROP INDEX statement. */
 function fixIndex(sql: string): { verb: "add" | "drop"; name: string } | null {
   const create = /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[\w$]+)/i.exec(sql);
-  if (create) return { verb: "add", name: create[1] };
+  // Shown as the index is named in messages: `"Invoice_teamId_idx"` as Invoice_teamId_idx.
+  if (create) return { verb: "add", name: create[1].replace(/^"(.*)"$/, "$1").replace(/""/g, '"') };
   const drop = /^\s*DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?((?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?)/i.exec(sql);
   return drop ? { verb: "drop", name: drop[1] } : null;
 }
@@ -141,4 +142,20 @@ export function evidenceBlock(f: Finding): string | null {
   if (e.queries > 1) lines.push(`- ${e.used} of ${e.queries} queries planned use the new index.`);
   lines.push("", `Planned by ${e.planner} (in process) on the replayed migrations, generic plan for bound parameters; the index was created in a transaction and rolled back.`, "", "</details>");
   return lines.join("\n");
+}
+
+/**
+ * Markdown lines for a fix given in the declared schema's form (schema.prisma, a Drizzle table), shown before
+ * the SQL the ORM's tool generates from it; no lines for a plain SQL fix.
+ */
+export function declaredFixLines(fix: Fix): string[] {
+  const d = fix.declared;
+  if (!d) return [];
+  const out: string[] = [];
+  if (d.text) {
+    const where = d.action === "add" ? `add to \`${d.file}\` at line ${d.line}` : `in \`${d.file}\` line ${d.line}`;
+    out.push(`In the schema (${where}):`, "```" + d.language, d.text, "```", "SQL the migration tool generates from it:");
+  }
+  if (d.note) out.push(`${d.note}${d.text ? "" : ` (\`${d.file}\` line ${d.line})`}`, "");
+  return out;
 }

@@ -4,7 +4,7 @@ import type { AuditConfig } from "../core/config.js";
 import type { Finding, Severity } from "../core/types.js";
 import { atOrAbove, type Conclusion, type FindingsDiff } from "../diff/findings.js";
 import { docsUrl } from "../rules/rule.js";
-import { alsoConcerns, evidenceBlock, formatLocation, shortLine } from "./common.js";
+import { alsoConcerns, declaredFixLines, evidenceBlock, formatLocation, shortLine } from "./common.js";
 
 /** GitHub's cap on check-run `summary` and `text`. */
 export const CHECK_OUTPUT_LIMIT = 65_535;
@@ -79,7 +79,7 @@ function findingBlock(f: Finding, options: { inline?: boolean } = {}): string {
   const lines = [`#### ${BADGE[f.severity]} \`${f.rule}\` on \`${f.table}\`${f.columns.length ? ` (${f.columns.join(", ")})` : ""}`];
   lines.push(`${place(f)}${options.inline ? " · commented inline" : ""}`);
   lines.push("", shortLine(f));
-  if (f.fix) lines.push("", sqlBlock(f.fix.sql));
+  if (f.fix) lines.push("", ...declaredFixLines(f.fix), sqlBlock(f.fix.sql));
   const evidence = evidenceBlock(f);
   if (evidence) lines.push("", evidence);
   lines.push("", reasoning(f));

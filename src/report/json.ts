@@ -64,7 +64,7 @@ function toJsonFinding(f: Finding): JsonFinding {
     message: f.message,
     location: { file: f.location.file, line: f.location.line, column: f.location.column },
   };
-  if (f.fix) out.fix = { sql: f.fix.sql, ...(f.fix.placement ? { placement: f.fix.placement } : {}) };
+  if (f.fix) out.fix = { sql: f.fix.sql, ...(f.fix.placement ? { placement: f.fix.placement } : {}), ...(f.fix.declared ? { declared: f.fix.declared } : {}) };
   if (f.set !== undefined) out.set = f.set;
   if (f.summary) out.summary = f.summary;
   if (f.details) out.details = f.details;

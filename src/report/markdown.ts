@@ -18,8 +18,9 @@ import {
   shortLine,
   sortFindings,
   type RuleInfo,
+  declaredFixLines,
+  evidenceBlock,
 } from "./common.js";
-import { evidenceBlock } from "./common.js";
 import { verificationSection } from "./verification.js";
 import { coverageNote, foreignKeyCoverage } from "./fk-coverage.js";
 import { settledLocksSection, splitSettledLocks } from "./settled-locks.js";
@@ -106,11 +107,26 @@ function scopeLine(result: AuditResult): string {
     `${plural(s.migrationFiles, "migration file")} (${plural(s.statements, "statement")})${sets ? ` in ${sets}` : ""}`,
     `${plural(s.codeFiles, "code file")} (${plural(s.patterns, "query pattern")})`,
   ];
+  parts.push(...declaredScope(result));
   const skipped = result.skipped.map((k) => `\`${k.root}\` (${k.reason})`);
   if (skipped.length) parts.push(`left out: ${skipped.join(", ")}`);
   const views = result.sets.flatMap((r) => r.unresolvedViews ?? []).map((v) => `\`${v.view}\` (${v.reason})`);
   if (views.length) parts.push(`views not resolved, so not advised: ${views.join(", ")}`);
   return parts.join("; ");
+}
+
+/** What the ORM schemas read beside the migrations added, or that one stands for the database. */
+function declaredScope(result: AuditResult): string[] {
+  return result.sets.flatMap((r) => {
+    const d = r.declared;
+    if (!d) return [];
+    const files = d.files.map((f) => `\`${f}\``).join(", ");
+    if (d.standsAlone) return [`no migrations for ${files}: the declared ${d.orm === "prisma" ? "Prisma" : "Drizzle"} schema is taken as the database's`];
+    const added: string[] = [];
+    if (d.addedTables.length) added.push(`${plural(d.addedTables.length, "table")} the migrations never create (${d.addedTables.map((t) => `\`${t}\``).join(", ")}), taken from the declaration`);
+    if (d.applicationOnlyForeignKeys) added.push(`${plural(d.applicationOnlyForeignKeys, "relation")} enforced by Prisma only (relationMode = "prisma")`);
+    return [`declared schema ${files}${added.length ? `: ${added.join("; ")}` : ""}`];
+  });
 }
 
 function countLine(findings: readonly Finding[]): string {
@@ -453,7 +469,7 @@ function detailedFindings(findings: readonly Finding[], multi: boolean): string[
     out.push(`**Location:** \`${formatLocation(f.location)}\`${multi && f.set ? ` (migration set \`${f.set}\`)` : ""}`, "");
     // The order every renderer shares: the short line, the SQL, then the reasoning and call sites collapsed.
     out.push(shortLine(f), "");
-    if (f.fix) out.push("**Recommended Fix:**", ...sqlBlock(f.fix.sql), "");
+    if (f.fix) out.push("**Recommended Fix:**", ...declaredFixLines(f.fix), ...sqlBlock(f.fix.sql), "");
     const evidence = evidenceBlock(f);
     if (evidence) out.push(evidence, "");
     out.push("<details>", "<summary>Why, and where it is used</summary>", "");

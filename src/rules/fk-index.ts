@@ -144,8 +144,12 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
   const lookup = fk.columns.map((c, i) => `${quoteIdent(c)} = $${i + 1}`).join(" AND ");
   const paragraphs = [
     `${severity.toUpperCase()} because ${why}.`,
-    `PostgreSQL enforces this foreign key from the referenced side: every DELETE of a row in ${parent}, and every UPDATE of its key, runs \`SELECT 1 FROM ONLY ${tableRef(table.schema, table.name)} WHERE ${lookup} FOR KEY SHARE\`. ` +
-      `With no index whose leading columns are (${fkCols}), each of those checks reads all of ${child}, while the deleting transaction holds its locks.`,
+    ...(fk.applicationOnly
+      ? applicationOnlyParagraphs(table, parent, child, lookup)
+      : [
+          `PostgreSQL enforces this foreign key from the referenced side: every DELETE of a row in ${parent}, and every UPDATE of its key, runs \`SELECT 1 FROM ONLY ${tableRef(table.schema, table.name)} WHERE ${lookup} FOR KEY SHARE\`. ` +
+            `With no index whose leading columns are (${fkCols}), each of those checks reads all of ${child}, while the deleting transaction holds its locks.`,
+        ]),
   ];
   if (softDelete) {
     paragraphs.push(`Deletes on ${parent} never run: the rule at ${softDelete.location.file}:${softDelete.location.line} turns each into an UPDATE. Only key updates, which ON UPDATE ${fk.onUpdate.toUpperCase()} writes through, reach ${child}.`);
@@ -177,13 +181,27 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
     severity,
     table: child,
     columns: [...fk.columns],
-    message: `Foreign key ${childLabel}(${fkCols}) → ${referenced} has no index on ${childLabel}(${fkCols}), so deletes and key updates on ${parentLabel} scan ${childLabel}.`,
-    summary: `${softDelete ? "Key updates" : "Deletes"} on ${parentLabel} scan ${childLabel} (no index on ${fkCols}): add ${name}.`,
+    message: fk.applicationOnly
+      ? `Relation ${childLabel}(${fkCols}) → ${referenced} is enforced by the application (relationMode = "prisma", no foreign key in the database) and has no index on ${childLabel}(${fkCols}), so relation reads and deletes on ${parentLabel} scan ${childLabel}.`
+      : `Foreign key ${childLabel}(${fkCols}) → ${referenced} has no index on ${childLabel}(${fkCols}), so deletes and key updates on ${parentLabel} scan ${childLabel}.`,
+    summary: fk.applicationOnly
+      ? `Relation reads and deletes on ${parentLabel} scan ${childLabel} (no index on ${fkCols}): add ${name}.`
+      : `${softDelete ? "Key updates" : "Deletes"} on ${parentLabel} scan ${childLabel} (no index on ${fkCols}): add ${name}.`,
     details: paragraphs.join("\n\n"),
     location: fk.location,
     key: `${parent}(${fk.references.columns.join(",")})`,
     fix: { sql: fixSql },
   };
+}
+
+// ---- Relations the application enforces (Prisma relationMode = "prisma"): no constraint, so no check by
+// PostgreSQL, but Prisma Client reads the child by these columns and emulates the referential actions with
+// queries of its own. Source: Prisma docs, "Relation mode" (indexes on relation scalars under relationMode = "prisma").
+function applicationOnlyParagraphs(table: Table, parent: string, child: string, lookup: string): string[] {
+  return [
+    `With relationMode = "prisma" the database holds no foreign key for this relation, so PostgreSQL creates no index for it and runs no check; Prisma Client does the work with queries of its own, \`SELECT … FROM ${tableRef(table.schema, table.name)} WHERE ${lookup}\` for relation reads (include, relation filters) and for the referential actions it emulates on every delete or key update in ${parent}. ` +
+      `Prisma's documentation asks for an index on the relation scalar in this mode; without one each of those queries reads all of ${child}.`,
+  ];
 }
 
 export const fkIndex: Rule = {

@@ -5,6 +5,7 @@ import { compareFindings, fingerprint, severityRank } from "../core/findings.js"
 import type { AccessPattern, Finding, FindingDraft, InputProblem, MigrationSet, Schema, Statement, Suppression } from "../core/types.js";
 import { parseSql, scanSql } from "../sql/parser.js";
 import { ALL_RULES } from "./index.js";
+import { inDeclaredForm } from "../advisor/declared-fix.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { parsesCleanly } from "./sql-text.js";
 
@@ -154,7 +155,8 @@ export function runRules(sets: RuleInput[], globalProblems: InputProblem[], conf
       const configured = config.rules[rule.id];
       if (configured === "off") continue;
       for (const draft of runOne(rule, context)) {
-        const finding: FindingDraft = { ...draft, severity: configured ?? draft.severity };
+        // Index fixes on tables an ORM declares are given as the declaration's change (schema.prisma, pgTable).
+        const finding: FindingDraft = { ...inDeclaredForm(draft, input.schema), severity: configured ?? draft.severity };
         if (isIgnored(finding, config) || suppressions.covers(finding)) continue;
         const setName = multipleSets ? input.set.name : undefined;
         const id = fingerprint(finding, setName);

@@ -24,6 +24,17 @@ const FRAMEWORK_ADVICE: Record<Framework, TransactionAdvice> = {
       "Keep the statement alone in a migration of its own (`prisma migrate dev --create-only`, then edit that migration.sql so it holds only this statement). Older Prisma releases run the file in a transaction and fail with SQLSTATE 25001; newer ones support CREATE INDEX CONCURRENTLY in migrations.",
     certainFailure: false,
   },
+  // Declared schemas have no migration files: `prisma db push` and `drizzle-kit push` apply the differences directly.
+  "prisma-schema": {
+    why: "`prisma db push` applies the schema's changes itself",
+    remedy: "Build the index by hand with CREATE INDEX CONCURRENTLY before pushing the schema that declares it; the push then finds it in place.",
+    certainFailure: false,
+  },
+  "drizzle-schema": {
+    why: "`drizzle-kit push` applies the schema's changes itself",
+    remedy: "Build the index by hand with CREATE INDEX CONCURRENTLY before pushing the schema that declares it; the push then finds it in place.",
+    certainFailure: false,
+  },
   drizzle: {
     why: "drizzle-kit migrate (and drizzle-orm's migrate()) applies all pending migrations inside one transaction",
     remedy:

@@ -21,6 +21,8 @@ export interface SchemaDump {
       columns: string[];
       references: { schema: string; table: string; columns: string[] };
       onDelete: FkAction;
+      /** Present and true for a relation only the application enforces (Prisma relationMode = "prisma"): no constraint in the database. */
+      applicationOnly?: true;
     }>;
     location: Location;
   }>;
@@ -56,6 +58,7 @@ export function schemaDump(schema: Schema): SchemaDump {
         columns: [...fk.columns],
         references: { schema: fk.references.schema, table: fk.references.table, columns: [...fk.references.columns] },
         onDelete: fk.onDelete,
+        ...(fk.applicationOnly ? { applicationOnly: true as const } : {}),
       })),
       location: { ...table.location },
     })),

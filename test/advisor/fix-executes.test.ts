@@ -17,6 +17,8 @@ import { DEFAULT_CONFIG } from "../../src/core/config.js";
 import type { Finding, Statement } from "../../src/core/types.js";
 import { fsSource } from "../../src/source/fs-source.js";
 import { parseSql } from "../../src/sql/parser.js";
+import { readDrizzleSchema } from "../../src/schema/declared/drizzle.js";
+import { readPrismaSchema } from "../../src/schema/declared/prisma.js";
 import { normalizeExpressionText } from "../../src/advisor/expression.js";
 import { transactionAdvice } from "../../src/rules/transactions.js";
 import { resetDatabase } from "../schema/catalog.js";
@@ -32,8 +34,17 @@ function dirs(path: string): string[] {
     .sort();
 }
 
-/** Every fixture repository and example application: test/fixtures/*, test/fixtures/frameworks/*, examples/*. */
-const REPOSITORIES = [...dirs(join(ROOT, "test/fixtures")).filter((d) => !d.endsWith("frameworks") && !d.endsWith("ddl")), ...dirs(join(ROOT, "test/fixtures/frameworks")), ...dirs(join(ROOT, "examples"))];
+/**
+ * Every fixture repository and example application: test/fixtures/*, test/fixtures/frameworks/*,
+ * test/fixtures/declared/* (ORM-declared schemas), examples/*.
+ */
+const GROUPS = ["frameworks", "ddl", "declared"];
+const REPOSITORIES = [
+  ...dirs(join(ROOT, "test/fixtures")).filter((d) => !GROUPS.some((g) => d.endsWith(g))),
+  ...dirs(join(ROOT, "test/fixtures/frameworks")),
+  ...dirs(join(ROOT, "test/fixtures/declared")),
+  ...dirs(join(ROOT, "examples")),
+];
 
 let db: PGlite;
 beforeAll(async () => {
@@ -68,8 +79,30 @@ function wrapped(set: SetResult, statement: Statement): boolean {
   return statement.fromDoBlock === true || transactionAdvice(statement, set.set.framework)?.certainFailure === true;
 }
 
+/**
+ * The DDL an ORM's tool generates from the declared schema read with this set, as far as the audit took it
+ * for the database: all of it when there are no migrations (`db push`), else the tables the migrations lack.
+ */
+function declaredDdl(repository: string, set: SetResult): string[] {
+  const use = set.declared;
+  if (!use || (!use.standsAlone && use.addedTables.length === 0)) return [];
+  const files = use.files.map((path) => ({ path, text: readFileSync(join(repository, path), "utf8") }));
+  const read = use.orm === "prisma" ? readPrismaSchema({ files }) : readDrizzleSchema(files);
+  if (use.standsAlone) return read.ddl.map((p) => p.sql);
+  const added = new Set(use.addedTables);
+  return read.ddl
+    .map((p) => p.sql)
+    .filter((sql) => {
+      const parsed = parseSql(sql);
+      if (!parsed.ok) return false;
+      const ast = parsed.statements[0].ast;
+      const relation = ast.CreateStmt?.relation ?? ast.IndexStmt?.relation ?? ast.AlterTableStmt?.relation;
+      return relation !== undefined && added.has(`${relation.schemaname ?? "public"}.${relation.relname}`);
+    });
+}
+
 /** Replays the set's migrations; the server may refuse what the model does not hold (cron jobs, roles, extensions). */
-async function replay(set: SetResult, swap?: { at: Statement; sql: string; placement: "replace" | "after" }): Promise<string | null> {
+async function replay(repository: string, set: SetResult, swap?: { at: Statement; sql: string; placement: "replace" | "after" }): Promise<string | null> {
   await resetDatabase(db);
   await platform();
   const run = async (statement: Statement) => {
@@ -92,6 +125,7 @@ async function replay(set: SetResult, swap?: { at: Statement; sql: string; place
     }
     await run(statement);
   }
+  for (const sql of declaredDdl(repository, set)) await db.exec(sql);
   return null;
 }
 
@@ -134,15 +168,15 @@ function normalizedColumns(columns: string[]): string[] {
 }
 
 /** Why the fix does not do what it says, or null when it does. */
-async function checkFix(set: SetResult, finding: Finding): Promise<string | null> {
+async function checkFix(repository: string, set: SetResult, finding: Finding): Promise<string | null> {
   const fix = finding.fix!;
   const placement = fix.placement ?? "after";
   const at = set.statements.find((s) => s.location.file === finding.location.file && s.location.line === finding.location.line);
   let failure: string | null;
   if (at && (placement === "replace" || placement === "after")) {
-    failure = await replay(set, { at, sql: fix.sql, placement });
+    failure = await replay(repository, set, { at, sql: fix.sql, placement });
   } else {
-    await replay(set);
+    await replay(repository, set);
     failure = null;
     for (const s of statementsOf(fix.sql)) {
       try {
@@ -176,7 +210,9 @@ async function checkFix(set: SetResult, finding: Finding): Promise<string | null
 
 describe("every fix executes against the replayed migrations", () => {
   it("covers the fixture repositories and the example applications", () => {
-    expect(REPOSITORIES.map((r) => relative(ROOT, r))).toEqual(expect.arrayContaining(["test/fixtures/advice", "test/fixtures/code", "examples/supabase-app"]));
+    expect(REPOSITORIES.map((r) => relative(ROOT, r))).toEqual(
+      expect.arrayContaining(["test/fixtures/advice", "test/fixtures/code", "test/fixtures/declared/prisma-push", "test/fixtures/declared/drizzle-partial", "examples/supabase-app", "examples/prisma-app", "examples/drizzle-app", "examples/kysely-app"]),
+    );
   });
 
   it("moves a CONCURRENTLY build out of a migration that runs in a transaction, and builds a partitioned table's index per partition", async () => {
@@ -211,7 +247,7 @@ describe("every fix executes against the replayed migrations", () => {
             expect(parseSql(finding.fix!.sql).ok, finding.fix!.sql).toBe(true);
             continue;
           }
-          const failure = await checkFix(set, finding);
+          const failure = await checkFix(repository, set, finding);
           checked++;
           if (failure) failures.push(`${finding.rule} at ${finding.location.file}:${finding.location.line}: ${failure}\n  ${finding.fix!.sql.replace(/\n/g, "\n  ")}`);
         }

@@ -120,4 +120,23 @@ describe("index-audit as a process", () => {
       onDelete: "no action",
     });
   });
+
+  it("prints the declared schema with `schema` when a Prisma project has no migrations", async () => {
+    const pushed = repo("prisma-push", {
+      "prisma/schema.prisma": [
+        'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n  relationMode = "prisma"\n}',
+        "model Account {\n  id String @id\n  invoices Invoice[]\n}",
+        'model Invoice {\n  id Int @id\n  accountId String @map("account_id")\n  account Account @relation(fields: [accountId], references: [id])\n  @@map("invoices")\n}',
+      ].join("\n"),
+    });
+    const run = await cli(["schema", pushed]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("no migrations for prisma/schema.prisma: printing the declared schema");
+    const dump = JSON.parse(run.stdout);
+    expect(dump.tables.map((t: { name: string }) => t.name)).toEqual(["Account", "invoices"]);
+    // The relation has no constraint in the database: the dump says the application enforces it.
+    expect(dump.tables[1].foreignKeys).toEqual([
+      { name: "invoices_account_id_fkey", columns: ["account_id"], references: { schema: "public", table: "Account", columns: ["id"] }, onDelete: "restrict", applicationOnly: true },
+    ]);
+  });
 });

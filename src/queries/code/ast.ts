@@ -53,7 +53,8 @@ export function flattenChain(node: Node): { root: Node; calls: ChainCall[] } {
 
 /** A builder chain ending in `.then()` / `.catch()` / `.finally()` has been sent: a promise, not a builder. */
 export function runsNow(node: Node): boolean {
-  return flattenChain(node).calls.some((c) => c.method === "then" || c.method === "catch" || c.method === "finally");
+  // A prepared statement (Drizzle `.prepare()`) is defined once and executed later by name.
+  return flattenChain(node).calls.some((c) => c.method === "then" || c.method === "catch" || c.method === "finally" || c.method === "prepare");
 }
 
 /** The method name of `x.name(...)`'s callee, when written plainly. */

@@ -1,0 +1,306 @@
+// Index fixes in the form the project maintains. Where an ORM declares the schema, an index created only by a
+// hand-written SQL migration is drift: `prisma migrate dev` writes a migration that drops it again, and
+// drizzle-kit's next generate does not know it. So the fix is the declaration (`@@index([...])` in
+// schema.prisma, `index("...").on(...)` in the Drizzle table), and `fix.sql` is what the ORM's tool generates
+// from it. A redundant index is removed from the declaration, not dropped by hand.
+// Sources: Prisma docs "Indexes" (@@index fields, sort, type, ops) and "Customizing migrations" (SQL Prisma cannot
+// express goes in a migration created with --create-only); drizzle-orm pg-core index builders.
+import type { DeclaredFix, DeclaredModel, DeclaredSchema, FindingDraft, Schema } from "../core/types.js";
+import { deparseNode, parseSql } from "../sql/parser.js";
+import { prismaIndexName } from "../schema/declared/prisma.js";
+
+const PRISMA_METHODS: Record<string, string> = { hash: "Hash", gin: "Gin", gist: "Gist", brin: "Brin", spgist: "SpGist" };
+
+interface IndexKeyPlan {
+  column?: string;
+  expression?: string;
+  descending: boolean;
+  nulls?: "first" | "last";
+  opclass?: string;
+}
+
+interface IndexPlan {
+  name: string;
+  schema: string;
+  table: string;
+  unique: boolean;
+  method: string;
+  keys: IndexKeyPlan[];
+  include: string[];
+  where: string | null;
+}
+
+function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function tableSql(schema: string, table: string): string {
+  return schema === "public" ? quote(table) : `${quote(schema)}.${quote(table)}`;
+}
+
+/** The CREATE INDEX of a fix, read with PostgreSQL's parser; null for anything else. */
+function readCreateIndex(sql: string): IndexPlan | null {
+  const parsed = parseSql(sql);
+  if (!parsed.ok || parsed.statements.length !== 1) return null;
+  const stmt = parsed.statements[0].ast.IndexStmt;
+  if (!stmt?.relation?.relname) return null;
+  const keys: IndexKeyPlan[] = (stmt.indexParams ?? []).map((p: any) => {
+    const elem = p.IndexElem ?? {};
+    const key: IndexKeyPlan = { descending: elem.ordering === "SORTBY_DESC" };
+    if (elem.name) key.column = elem.name;
+    else if (elem.expr) key.expression = deparseNode(elem.expr);
+    if (elem.nulls_ordering === "SORTBY_NULLS_FIRST") key.nulls = "first";
+    if (elem.nulls_ordering === "SORTBY_NULLS_LAST") key.nulls = "last";
+    const opclass = (elem.opclass ?? []).map((o: any) => o.String?.sval).filter(Boolean);
+    if (opclass.length) key.opclass = opclass.join(".");
+    return key;
+  });
+  return {
+    name: stmt.idxname ?? "",
+    schema: stmt.relation.schemaname ?? "public",
+    table: stmt.relation.relname,
+    unique: Boolean(stmt.unique),
+    method: (stmt.accessMethod ?? "btree").toLowerCase(),
+    keys,
+    include: (stmt.indexIncludingParams ?? []).map((p: any) => p.IndexElem?.name).filter(Boolean),
+    where: stmt.whereClause ? deparseNode(stmt.whereClause) : null,
+  };
+}
+
+/** The DROP INDEX of a fix: the index's schema and name. */
+function readDropIndex(sql: string): { schema: string | null; name: string } | null {
+  const parsed = parseSql(sql);
+  if (!parsed.ok || parsed.statements.length !== 1) return null;
+  const stmt = parsed.statements[0].ast.DropStmt;
+  if (stmt?.removeType !== "OBJECT_INDEX" || stmt.objects?.length !== 1) return null;
+  const parts: string[] = (stmt.objects[0].List?.items ?? []).map((i: any) => i.String?.sval);
+  if (parts.length === 0 || parts.some((p) => !p)) return null;
+  return parts.length === 1 ? { schema: null, name: parts[0] } : { schema: parts[parts.length - 2], name: parts[parts.length - 1] };
+}
+
+function findModel(schema: Schema, tableSchema: string, table: string): { declared: DeclaredSchema; model: DeclaredModel } | null {
+  for (const declared of schema.declared ?? []) {
+    const model = declared.models.find((m) => m.schema === tableSchema && m.table === table);
+    if (model) return { declared, model };
+  }
+  return null;
+}
+
+/** The line after the model's last member: where a new block attribute or index entry goes. */
+function insertionLine(model: DeclaredModel): number {
+  if (model.insertLine !== undefined) return model.insertLine;
+  const lines = [model.location.line, ...model.fields.map((f) => f.location.line), ...model.indexes.map((i) => i.location.line), ...model.relations.map((r) => r.location.line)];
+  return Math.max(...lines) + 1;
+}
+
+function fieldOf(model: DeclaredModel, column: string): string | undefined {
+  return model.fields.find((f) => f.column === column)?.field;
+}
+
+/** What Prisma's schema cannot say about this index, or null when @@index / @@unique can. */
+function prismaCannot(plan: IndexPlan, model: DeclaredModel): string | null {
+  if (plan.where) return "a partial index (WHERE)";
+  if (plan.include.length) return "INCLUDE columns";
+  if (plan.keys.some((k) => k.expression)) return "an expression key";
+  if (plan.keys.some((k) => k.nulls && k.nulls !== (k.descending ? "first" : "last"))) return "NULLS FIRST/LAST ordering";
+  if (plan.keys.some((k) => k.column && !fieldOf(model, k.column))) return "a column no field of the model maps to";
+  return null;
+}
+
+/**
+ * The finding with every mention of the recommender's index name replaced by the name the ORM's tool gives the
+ * index, so that the message, the short line and the details name what `fix.sql` creates.
+ */
+function renamed(finding: FindingDraft, from: string, to: string): FindingDraft {
+  const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  // Whole identifiers only, quoted or bare: `idx_a` must not match inside `idx_a_b`.
+  const pattern = new RegExp(`"${escaped}"|(?<![\\w$])${escaped}(?![\\w$])`, "g");
+  const swap = (text: string) => text.replace(pattern, to);
+  return {
+    ...finding,
+    message: swap(finding.message),
+    ...(finding.summary ? { summary: swap(finding.summary) } : {}),
+    ...(finding.details ? { details: swap(finding.details) } : {}),
+  };
+}
+
+function prismaForm(plan: IndexPlan, model: DeclaredModel, schema: Schema, file: string): { declared: DeclaredFix; sql?: string; name?: string } {
+  const line = insertionLine(model);
+  const cannot = prismaCannot(plan, model);
+  if (cannot) {
+    return {
+      declared: {
+        file,
+        line,
+        action: "add",
+        text: "",
+        language: "prisma",
+        note: `Prisma's schema cannot express ${cannot}. Create an empty migration with \`prisma migrate dev --create-only\`, put this SQL in its migration.sql, and keep it there: Prisma then treats the index as part of the migration history rather than drift.`,
+      },
+    };
+  }
+  const columns = plan.keys.map((k) => k.column!);
+  const defaultName = prismaIndexName(model.table, columns, plan.unique);
+  const taken = schema.tables.find((t) => t.schema === model.schema && t.name === model.table)?.indexes.some((i) => i.name === defaultName) ?? false;
+  const name = taken ? plan.name || defaultName : defaultName;
+  const refs = plan.keys.map((k) => {
+    const args: string[] = [];
+    if (k.descending) args.push("sort: Desc");
+    if (k.opclass) args.push(`ops: raw("${k.opclass}")`);
+    const field = fieldOf(model, k.column!)!;
+    return args.length ? `${field}(${args.join(", ")})` : field;
+  });
+  const extra: string[] = [];
+  if (name !== defaultName) extra.push(`map: "${name}"`);
+  const method = PRISMA_METHODS[plan.method];
+  if (method) extra.push(`type: ${method}`);
+  const text = `@@${plan.unique ? "unique" : "index"}([${refs.join(", ")}]${extra.length ? `, ${extra.join(", ")}` : ""})`;
+  const keys = plan.keys.map((k) => `${quote(k.column!)}${k.opclass ? ` ${k.opclass}` : ""}${k.descending ? " DESC" : ""}`);
+  const sql = `CREATE ${plan.unique ? "UNIQUE " : ""}INDEX ${quote(name)} ON ${tableSql(model.schema, model.table)}${method ? ` USING ${method.toUpperCase()}` : ""}(${keys.join(", ")});`;
+  return { declared: { file, line, action: "add", text, language: "prisma" }, sql, name };
+}
+
+/** `${t.key}` for each column the SQL text names, quoted or not. */
+function drizzleSql(text: string, model: DeclaredModel): string {
+  let out = text;
+  for (const field of [...model.fields].sort((a, b) => b.column.length - a.column.length)) {
+    const escaped = field.column.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    out = out.replace(new RegExp(`"${escaped}"|\\b${escaped}\\b(?!")`, "g"), `\${t.${field.field}}`);
+  }
+  return out.replace(/`/g, "\\`");
+}
+
+function drizzleForm(plan: IndexPlan, model: DeclaredModel, file: string): { declared: DeclaredFix; sql?: string; name?: string } {
+  const line = insertionLine(model);
+  if (plan.include.length || plan.keys.some((k) => k.column && !fieldOf(model, k.column))) {
+    return {
+      declared: {
+        file,
+        line,
+        action: "add",
+        text: "",
+        language: "typescript",
+        note: "Drizzle's index builder cannot express INCLUDE columns or a column the table declaration does not have. Keep this SQL in a migration of its own (`drizzle-kit generate --custom`).",
+      },
+    };
+  }
+  const keys = plan.keys.map((k) => {
+    let ref = k.column ? `t.${fieldOf(model, k.column)}` : `sql\`${drizzleSql(k.expression!, model)}\``;
+    if (k.opclass) ref += `.op("${k.opclass}")`;
+    if (k.descending) ref += ".desc()";
+    if (k.nulls === "first" && !k.descending) ref += ".nullsFirst()";
+    if (k.nulls === "last" && k.descending) ref += ".nullsLast()";
+    return ref;
+  });
+  const builder = plan.unique ? "uniqueIndex" : "index";
+  const on = plan.method === "btree" ? `.on(${keys.join(", ")})` : `.using("${plan.method}", ${keys.join(", ")})`;
+  const where = plan.where ? `.where(sql\`${drizzleSql(plan.where, model)}\`)` : "";
+  const entry = `${builder}("${plan.name}")${on}${where}`;
+  const text = model.extraConfig === "object" ? `${camel(plan.name)}: ${entry},` : `${entry},`;
+  const note = model.extraConfig ? undefined : `${model.name} has no extra-config callback yet: add one as the third argument of its table call, \`(t) => [${entry}]\`.`;
+  // drizzle-kit writes `CREATE INDEX "name" ON "table" USING btree ("col" DESC NULLS LAST) WHERE ...`.
+  const sqlKeys = plan.keys.map((k) => `${k.column ? quote(k.column) : `(${k.expression})`}${k.opclass ? ` ${k.opclass}` : ""}${k.descending ? " DESC" : ""}${k.nulls ? ` NULLS ${k.nulls.toUpperCase()}` : ""}`);
+  const sql = `CREATE ${plan.unique ? "UNIQUE " : ""}INDEX ${quote(plan.name)} ON ${tableSql(model.schema, model.table)} USING ${plan.method} (${sqlKeys.join(", ")})${plan.where ? ` WHERE ${plan.where}` : ""};`;
+  return { declared: { file, line, action: "add", text, language: "typescript", ...(note ? { note } : {}) }, sql };
+}
+
+/** `posts_author_id_idx` -> `postsAuthorIdIdx`, a key for the object form of the extra config. */
+function camel(name: string): string {
+  const out = name.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : ""));
+  return /^[A-Za-z_]/.test(out) ? out : `i${out}`;
+}
+
+/** Rules whose fix changes the schema's indexes; other fixes (a migration statement rewritten) stay SQL. */
+const INDEX_CHANGE_RULES = new Set(["query-index", "fk-index", "redundant-index"]);
+
+/**
+ * The statements of an index fix: at most one CREATE INDEX, first, then the DROP INDEX of what it replaces;
+ * null for anything else.
+ */
+function readIndexFix(sql: string): { create: IndexPlan | null; drops: Array<{ schema: string | null; name: string }> } | null {
+  const parsed = parseSql(sql);
+  if (!parsed.ok || parsed.statements.length === 0) return null;
+  let create: IndexPlan | null = null;
+  const drops: Array<{ schema: string | null; name: string }> = [];
+  for (const [i, statement] of parsed.statements.entries()) {
+    const text = sql.slice(statement.start, statement.end);
+    if (i === 0 && statement.ast.IndexStmt) {
+      create = readCreateIndex(text);
+      if (!create) return null;
+      continue;
+    }
+    const drop = readDropIndex(text);
+    if (!drop) return null;
+    drops.push(drop);
+  }
+  return { create, drops };
+}
+
+function dropSql(drop: { schema: string | null; name: string }): string {
+  return `DROP INDEX ${drop.schema && drop.schema !== "public" ? `${quote(drop.schema)}.` : ""}${quote(drop.name)};`;
+}
+
+/**
+ * The finding with its fix in the declared schema's form, when the fix creates or drops an index of a table an
+ * ORM declares: `fix.declared` holds the schema change, and `fix.sql` becomes the SQL the ORM's tool generates
+ * from it (unchanged when the declaration cannot express the index). A new index that replaces a declared one
+ * replaces that declaration's line, and the tool's SQL drops the old index before it creates the new one, as
+ * `prisma migrate` and drizzle-kit order them. Any other finding comes back as it was.
+ */
+export function inDeclaredForm(finding: FindingDraft, schema: Schema): FindingDraft {
+  if (!finding.fix || !schema.declared?.length || !INDEX_CHANGE_RULES.has(finding.rule)) return finding;
+  const plan = readIndexFix(finding.fix.sql);
+  if (!plan) return finding;
+  if (plan.create) return createInDeclaredForm(finding, schema, plan.create, plan.drops);
+  if (plan.drops.length !== 1) return finding;
+  const drop = plan.drops[0];
+  for (const declared of schema.declared) {
+    for (const model of declared.models) {
+      if (drop.schema !== null && drop.schema !== model.schema) continue;
+      const index = model.indexes.find((i) => i.name === drop.name && i.kind !== "primary");
+      if (!index) continue;
+      const language = declared.orm === "prisma" ? "prisma" : "typescript";
+      const what = declared.orm === "prisma" ? (index.onField ? "the `@unique` attribute on this field" : "this line") : index.onField ? "the `.unique()` call on this column" : "this index entry";
+      const fix: DeclaredFix = {
+        file: index.location.file,
+        line: index.location.line,
+        action: index.onField ? "replace" : "remove",
+        text: "",
+        language,
+        note: `Remove ${what} from the schema and let ${declared.orm === "prisma" ? "`prisma migrate dev`" : "`drizzle-kit generate`"} write the DROP INDEX; an index dropped by hand comes back as drift.`,
+      };
+      return { ...finding, fix: { ...finding.fix, sql: dropSql(drop), placement: "separate", declared: fix } };
+    }
+  }
+  return finding;
+}
+
+function createInDeclaredForm(finding: FindingDraft, schema: Schema, create: IndexPlan, drops: Array<{ schema: string | null; name: string }>): FindingDraft {
+  const found = findModel(schema, create.schema, create.table);
+  if (!found) return finding;
+  const { declared, model } = found;
+  const file = model.location.file;
+  const form = declared.orm === "prisma" ? prismaForm(create, model, schema, file) : drizzleForm(create, model, file);
+  const named = form.name && form.name !== create.name ? renamed(finding, create.name, form.name) : finding;
+  // The declaration cannot say it: the fix stays the SQL, in a migration of its own.
+  if (!form.sql) return { ...named, fix: { ...finding.fix!, placement: "separate", declared: form.declared } };
+  let declaredFix = form.declared;
+  const sql = [form.sql];
+  const replaced = drops.map((drop) => ({ drop, index: model.indexes.find((i) => i.name === drop.name && (drop.schema ?? model.schema) === model.schema) }));
+  const single = replaced.length === 1 ? replaced[0] : undefined;
+  if (single?.index && single.index.kind === "index" && !single.index.onField && form.declared.text) {
+    // The new declaration takes the old one's place: the tool drops the old index and creates the new one.
+    declaredFix = { ...form.declared, line: single.index.location.line, action: "replace" };
+    sql.unshift(dropSql(single.drop));
+  } else if (replaced.length > 0) {
+    const declaredOnes = replaced.filter((r) => r.index);
+    const handMade = replaced.filter((r) => !r.index);
+    const notes = [form.declared.note];
+    if (declaredOnes.length) notes.push(`Then remove the declaration of ${declaredOnes.map((r) => `${r.index!.name} (line ${r.index!.location.line})`).join(", ")}; the tool writes its DROP INDEX.`);
+    if (handMade.length) notes.push(`${handMade.map((r) => r.drop.name).join(", ")} is not in the schema: drop it in a migration of its own once the new index is in place.`);
+    declaredFix = { ...form.declared, note: notes.filter(Boolean).join(" ") };
+    sql.unshift(...declaredOnes.map((r) => dropSql(r.drop)));
+    sql.push(...handMade.map((r) => dropSql(r.drop)));
+  }
+  return { ...named, fix: { ...finding.fix!, sql: sql.join("\n"), placement: "separate", declared: declaredFix } };
+}

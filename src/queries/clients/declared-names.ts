@@ -1,0 +1,169 @@
+// Client vocabulary -> database names. Prisma Client calls name models and fields (`prisma.deliveryAttempt`,
+// `webhookId`), Drizzle calls name the TypeScript variable holding a table and its column keys
+// (`users.vehicleId`); the database names they stand for are declared in schema.prisma (`@@map`, `@map`)
+// and in `pgTable("users", { vehicleId: uuid("vehicle_id") })`. The recognizers (prisma.ts, drizzle.ts)
+// report patterns in the client's vocabulary; this one pure step maps them to tables and columns through
+// the `DeclaredNames` interface, built from the declared schemas the readers under src/schema/declared/
+// attach to each migration set (`Schema.declared`). Every name is exact: Prisma and Drizzle quote each
+// identifier they send, so a resolved pattern carries `relation` as declared and is never folded.
+import type { AccessPattern, ColumnPredicate, DeclaredModel, DeclaredSchema, JoinUse, OrderTerm } from "../../core/types.js";
+import { exactTable } from "./build.js";
+
+/** Clients whose calls name tables and columns in their own vocabulary. */
+export type NamingClient = "prisma" | "drizzle";
+
+/** One scalar field (Prisma) or column key (Drizzle) and the column it reads. */
+export interface DeclaredColumn {
+  column: string;
+  /**
+   * The enum type of the column, when the client sends its values as a cast to it (Prisma writes
+   * `CAST($1::text AS "Status")`), so PostgreSQL never sees a constant there.
+   */
+  castTo?: string;
+}
+
+/** A relation field (`posts Post[]`, `author User @relation(...)`; Drizzle `many(posts)`, `one(users, ...)`). */
+export interface DeclaredRelationName {
+  /** The related model (Prisma model name, Drizzle table variable). */
+  target: string;
+  /** Columns of the related table by which reading the relation finds its rows (its relation scalar, or the referenced key). */
+  targetColumns: string[];
+}
+
+/** A model or table declaration: the database table and the names the client uses for its parts. */
+export interface DeclaredTableNames {
+  schema: string;
+  name: string;
+  /** Field or column key -> column. */
+  columns: Map<string, DeclaredColumn>;
+  /** Relation field -> what it reads. */
+  relations: Map<string, DeclaredRelationName>;
+}
+
+/**
+ * Model and table declarations as the clients name them. `tableFor` takes a Prisma model name
+ * (`DeliveryAttempt`) or its client accessor (`deliveryAttempt`, the model name with its first letter in
+ * lower case, Prisma Client API reference "Model queries"), or a Drizzle table variable or
+ * relational-query key; undefined when nothing declares it.
+ */
+export interface DeclaredNames {
+  tableFor(client: NamingClient, name: string): DeclaredTableNames | undefined;
+}
+
+/** Nothing declared: every client-vocabulary pattern is left out. */
+export const NO_DECLARED_NAMES: DeclaredNames = { tableFor: () => undefined };
+
+/** A pattern a recognizer read in the client's vocabulary, not yet resolved. */
+export interface NamedPattern extends AccessPattern {
+  /**
+   * Present when `table`, predicate and order columns and join tables are client names: `table` is the
+   * model (or table variable) the call starts from, `path` the relation fields followed from it to the
+   * table this pattern reads (empty for the model itself), and the columns are that table's field names.
+   */
+  declaredNames?: {
+    client: NamingClient;
+    path: string[];
+    /**
+     * How a relation read finds its rows by the relation's columns: `in`, one query for every parent's key
+     * (Prisma's default query strategy); `eq`, once per parent row (a join, a lateral subquery, `EXISTS`).
+     */
+    via?: "in" | "eq";
+  };
+}
+
+/**
+ * The names the declared schemas give, as the clients use them. Prisma models are found by name
+ * (`DeliveryAttempt`) and by client accessor (`deliveryAttempt`); Drizzle tables by the variable holding them,
+ * which is also their key in `db.query`. An enum field's values arrive cast to the enum's type (Prisma only).
+ * A relation through an implicit many-to-many join table is not offered: its rows are not in the target's table.
+ */
+export function declaredNames(declared: readonly DeclaredSchema[]): DeclaredNames {
+  const byClient: Record<NamingClient, Map<string, DeclaredTableNames>> = { prisma: new Map(), drizzle: new Map() };
+  for (const schema of declared) {
+    const tables = byClient[schema.orm];
+    const enumTypes = new Map(schema.enums.map((e) => [e.name, e.schema === "public" ? e.type : `${e.schema}.${e.type}`]));
+    for (const model of schema.models) {
+      const names = tableNames(model, schema, enumTypes);
+      tables.set(model.name, names);
+      // `prisma.deliveryAttempt` is model `DeliveryAttempt`: the accessor lower-cases the first letter.
+      if (schema.orm === "prisma") tables.set(`\u0000${model.name.charAt(0).toLowerCase()}${model.name.slice(1)}`, names);
+    }
+  }
+  return {
+    tableFor(client: NamingClient, name: string): DeclaredTableNames | undefined {
+      const tables = byClient[client];
+      return tables.get(name) ?? (client === "prisma" ? tables.get(`\u0000${name}`) : undefined);
+    },
+  };
+}
+
+function tableNames(model: DeclaredModel, schema: DeclaredSchema, enumTypes: Map<string, string>): DeclaredTableNames {
+  const columns = new Map<string, DeclaredColumn>();
+  for (const field of model.fields) {
+    const castTo = schema.orm === "prisma" && field.enumType ? enumTypes.get(field.enumType) : undefined;
+    columns.set(field.field, castTo ? { column: field.column, castTo } : { column: field.column });
+  }
+  const relations = new Map<string, DeclaredRelationName>();
+  for (const relation of model.relations) {
+    const target = schema.models.find((m) => m.name === relation.target);
+    if (!target || target.schema !== relation.to.schema || target.table !== relation.to.table) continue;
+    relations.set(relation.field, { target: relation.target, targetColumns: [...relation.to.columns] });
+  }
+  return { schema: model.schema, name: model.table, columns, relations };
+}
+
+/**
+ * Maps every client-vocabulary pattern to database names; other patterns pass unchanged. A pattern whose
+ * model, relation or field the declarations do not hold is left out rather than guessed.
+ */
+export function resolveDeclaredNames<P extends AccessPattern>(patterns: P[], declared: DeclaredNames): P[] {
+  const out: P[] = [];
+  for (const pattern of patterns) {
+    const named = (pattern as NamedPattern).declaredNames;
+    if (!named) {
+      out.push(pattern);
+      continue;
+    }
+    const resolved = resolveOne(pattern as P & NamedPattern, named, declared);
+    if (resolved) out.push(resolved);
+  }
+  return out;
+}
+
+function resolveOne<P extends NamedPattern>(pattern: P, named: NonNullable<NamedPattern["declaredNames"]>, declared: DeclaredNames): P | undefined {
+  let table = declared.tableFor(named.client, pattern.table);
+  let via: DeclaredRelationName | undefined;
+  for (const field of named.path) {
+    via = table?.relations.get(field);
+    table = via ? declared.tableFor(named.client, via.target) : undefined;
+  }
+  if (!table) return undefined;
+  const target = table;
+  const column = (key: string | undefined) => (key === undefined ? undefined : target.columns.get(key));
+  const predicates: ColumnPredicate[] = [];
+  if (via && named.via) for (const c of via.targetColumns) predicates.push({ column: c, op: named.via, sentAs: "param" });
+  for (const p of pattern.predicates) {
+    if (p.column === undefined) continue;
+    const c = column(p.column);
+    if (!c) return undefined;
+    const q: ColumnPredicate = { ...p, column: c.column };
+    if (c.castTo && q.sentAs === "param") q.castTo = c.castTo;
+    predicates.push(q);
+  }
+  const orderBy: OrderTerm[] = [];
+  for (const term of pattern.orderBy) {
+    const c = column(term.column);
+    if (!c) return undefined;
+    orderBy.push({ ...term, column: c.column });
+  }
+  const joins: JoinUse[] = [];
+  for (const join of pattern.joins) {
+    const other = declared.tableFor(named.client, join.table);
+    if (!other) continue;
+    const columns = join.columns.map((k) => other.columns.get(k)?.column).filter((c): c is string => c !== undefined);
+    joins.push({ table: exactTable(other.schema, other.name).table, columns });
+  }
+  const out: P = { ...pattern, ...exactTable(target.schema, target.name), predicates, orderBy, joins };
+  delete (out as NamedPattern).declaredNames;
+  return out;
+}

@@ -1,0 +1,114 @@
+// Drizzle query builder and relational queries -> access patterns in the database's names (pgTable keys -> columns).
+import { beforeAll, describe, expect, it } from "vitest";
+import { initParser } from "../../../src/sql/parser.js";
+import { briefs, patternsOf } from "./support.js";
+
+const SCHEMA = `
+import { relations } from "drizzle-orm";
+import { pgSchema, pgTable, uuid, text, timestamp, boolean, integer } from "drizzle-orm/pg-core";
+const billing = pgSchema("billing");
+export const users = pgTable("users", { id: uuid("id").primaryKey(), teamId: uuid("team_id").notNull(), email: text("email"), age: integer() });
+export const posts = pgTable("posts", (t) => ({ id: t.uuid("id").primaryKey(), authorId: t.uuid("author_id").references(() => users.id), published: boolean("published"), createdAt: timestamp("created_at") }));
+export const comments = pgTable("comments", { id: uuid("id").primaryKey(), postId: uuid("post_id").references(() => posts.id), body: text("body") });
+export const invoices = billing.table("invoices", { id: uuid("id").primaryKey(), userId: uuid("user_id") });
+export const usersRelations = relations(users, ({ many }) => ({ posts: many(posts) }));
+export const postsRelations = relations(posts, ({ one, many }) => ({ author: one(users, { fields: [posts.authorId], references: [users.id] }), comments: many(comments) }));
+`;
+
+const run = (body: string) => briefs(`import { and, or, eq, ne, gt, gte, lt, lte, inArray, notInArray, isNull, isNotNull, between, like, ilike, asc, desc, sql } from "drizzle-orm";\nasync function f(db, ids, q, d, t) {\n${body}\n}`, { drizzle: SCHEMA });
+
+beforeAll(async () => {
+  await initParser();
+});
+
+describe("Drizzle query builder", () => {
+  it("where over and, eq, ne, ranges, inArray, notInArray, isNull, isNotNull, between, like, ilike; column keys mapped", () => {
+    expect(run(`await db.select().from(users).where(and(eq(users.teamId, t), ne(users.email, q), gt(users.age, 18), lte(users.age, 65), inArray(users.id, ids), notInArray(users.teamId, ids), isNull(users.email)));`)).toEqual([
+      `users select: team_id eq param, email neq param, age range> 18 param, age range<= 65 param, id in param, team_id other param, email is-null literal`,
+    ]);
+    expect(run(`await db.select({ id: posts.id }).from(posts).where(and(isNotNull(posts.createdAt), between(posts.createdAt, d, q), like(posts.id, q), ilike(posts.id, q)));`)).toEqual([
+      `posts select: created_at is-not-null literal, created_at range>= param, created_at range<= param, id like param, id like param ci`,
+    ]);
+  });
+
+  it("or is not split; a condition chosen in code is conditional; sql fragments leave the query unread", () => {
+    expect(run(`await db.select().from(users).where(and(eq(users.teamId, t), or(eq(users.email, q), eq(users.email, d)), d ? gte(users.age, d) : undefined));`)).toEqual([
+      `users select: team_id eq param, age range>= param conditional | or`,
+    ]);
+    expect(run("await db.select().from(users).where(sql`${users.email} = lower(${q})`);")).toEqual([]);
+  });
+
+  it("orderBy with asc and desc, limit and offset; a schema-qualified table", () => {
+    expect(run(`await db.select().from(posts).where(eq(posts.authorId, q)).orderBy(desc(posts.createdAt), asc(posts.id)).limit(20).offset(40);`)).toEqual([
+      `posts select: author_id eq param | order created_at desc, id | limited`,
+    ]);
+    expect(run(`await db.select().from(invoices).where(eq(invoices.userId, q));`)).toEqual([`billing.invoices select: user_id eq param`]);
+  });
+
+  it("innerJoin and leftJoin: the join condition is an access pattern on the joined table", () => {
+    expect(run(`await db.select().from(users).innerJoin(posts, eq(posts.authorId, users.id)).leftJoin(comments, eq(comments.postId, posts.id)).where(eq(users.teamId, t));`)).toEqual([
+      `users select: team_id eq param | joins posts(author_id)`,
+      `posts select: author_id eq param | joins comments(post_id)`,
+      `comments select: post_id eq param`,
+    ]);
+  });
+
+  it("update, delete and insert", () => {
+    expect(run(`await db.update(users).set({ email: q }).where(eq(users.id, q)); await db.delete(posts).where(eq(posts.authorId, q)); await db.insert(comments).values({ body: q }); cache.delete(key);`)).toEqual([
+      `users update: id eq param`,
+      `posts delete: author_id eq param`,
+      `comments insert: `,
+    ]);
+  });
+
+  it(".prepare() with sql.placeholder(): a parameter, counted where the statement is defined", () => {
+    expect(briefs(`import { eq, sql } from "drizzle-orm";\nexport const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder("email"))).prepare("by_email");`, { drizzle: SCHEMA })).toEqual([
+      `users select: email eq param`,
+    ]);
+  });
+
+  it("a builder kept in a variable and extended in a branch: a limit on one path only does not bound it", () => {
+    expect(run(`let query = db.select().from(posts).where(eq(posts.authorId, q)).$dynamic(); if (d) query = query.limit(5); return await query;`)).toEqual([
+      `posts select: author_id eq param`,
+    ]);
+  });
+
+  it("a query per item of a loop", () => {
+    const [p] = patternsOf(`async function f(db, ids) { for (const id of ids) await db.select().from(posts).where(eq(posts.authorId, id)); }`, { drizzle: SCHEMA });
+    expect(p).toMatchObject({ table: "posts", inLoop: true, loop: { kind: "for...of" }, loopUse: { varies: true } });
+  });
+});
+
+describe("Drizzle relational queries", () => {
+  it("the callback syntax: where, orderBy, limit, and with reading the child by its foreign key", () => {
+    expect(run(`await db.query.users.findMany({ where: (u, { eq }) => eq(u.teamId, t), orderBy: (u, { desc }) => [desc(u.age)], limit: 10, with: { posts: { where: (p, { eq }) => eq(p.published, true), orderBy: (p, { desc }) => desc(p.createdAt), limit: 3, with: { comments: true } } } });`)).toEqual([
+      `users select: team_id eq param | order age desc | limited`,
+      `posts select: author_id eq param, published eq true param | order created_at desc | limited`,
+      `comments select: post_id eq param`,
+    ]);
+  });
+
+  it("the object filter syntax, findFirst, a one() relation", () => {
+    expect(run(`await db.query.posts.findFirst({ where: { published: true, createdAt: { gt: d }, authorId: { isNotNull: true }, OR: [{ id: q }] }, orderBy: { createdAt: "desc" }, with: { author: true } });`)).toEqual([
+      `posts select: published eq true param, created_at range> param, author_id is-not-null literal | order created_at desc | limited | or`,
+      `users select: id eq param`,
+    ]);
+  });
+
+  it("a many() whose table declares no foreign key reads it by the columns the other side's one() names", () => {
+    // relations() only, no .references(): the join lives in the application, declared before its other side.
+    const loose = `
+import { relations } from "drizzle-orm";
+import { pgTable, uuid } from "drizzle-orm/pg-core";
+export const teams = pgTable("teams", { id: uuid("id").primaryKey() });
+export const teamsRelations = relations(teams, ({ many }) => ({ members: many(members) }));
+export const members = pgTable("members", { id: uuid("id").primaryKey(), teamId: uuid("team_id") });
+export const membersRelations = relations(members, ({ one }) => ({ team: one(teams, { fields: [members.teamId], references: [teams.id] }) }));
+`;
+    expect(briefs(`async function f(db) { return db.query.teams.findMany({ with: { members: true } }); }`, { drizzle: loose })).toEqual([`teams select: `, `members select: team_id eq param`]);
+  });
+
+  it("a table the schema does not declare gives no pattern", () => {
+    expect(run(`await db.select().from(ghosts).where(eq(ghosts.id, q));`)).toEqual([]);
+  });
+});

@@ -1,0 +1,86 @@
+// Index fixes in the declared schema's form, for what Prisma cannot say (partial, expression, INCLUDE) and for
+// Drizzle's builder (partial and expression indexes it can say).
+import { beforeAll, describe, expect, it } from "vitest";
+import { inDeclaredForm } from "../../../src/advisor/declared-fix.js";
+import type { FindingDraft, Schema } from "../../../src/core/types.js";
+import { replayDeclared } from "../../../src/schema/declared/ddl.js";
+import { readDrizzleSchema } from "../../../src/schema/declared/drizzle.js";
+import { readPrismaSchema } from "../../../src/schema/declared/prisma.js";
+import { initParser } from "../../../src/sql/parser.js";
+
+beforeAll(async () => {
+  await initParser();
+});
+
+const draft = (sql: string): FindingDraft => ({ rule: "query-index", severity: "routine", table: "public.x", columns: [], message: "m", location: { file: "a.ts", line: 1, column: 1 }, fix: { sql } });
+
+function prismaSchema(): Schema {
+  const read = readPrismaSchema({ files: [{ path: "schema.prisma", text: "model Job {\n  id String @id\n  queue String\n  runAt DateTime @map(\"run_at\")\n  doneAt DateTime?\n}" }] });
+  const { schema } = replayDeclared(read, []);
+  return { ...schema, declared: [read.declared] };
+}
+
+describe("index fixes in the declared schema's form", () => {
+  it("Prisma: a partial index goes in a hand-edited migration, said so, with the SQL kept", () => {
+    const sql = 'CREATE INDEX CONCURRENTLY "job_due" ON "Job" ("queue", "run_at") WHERE "doneAt" IS NULL;';
+    const out = inDeclaredForm(draft(sql), prismaSchema());
+    expect(out.fix!.sql).toBe(sql);
+    expect(out.fix!.declared).toMatchObject({ file: "schema.prisma", line: 6, text: "", language: "prisma", note: expect.stringContaining("a partial index (WHERE)") });
+    expect(out.fix!.declared!.note).toContain("--create-only");
+  });
+
+  it("Prisma: a plain index is the @@index line with its mapped field names, sort and method", () => {
+    const out = inDeclaredForm(draft('CREATE INDEX "x" ON "Job" USING hash ("queue");'), prismaSchema());
+    expect(out.fix!.declared!.text).toBe("@@index([queue], type: Hash)");
+    const sorted = inDeclaredForm(draft('CREATE INDEX "y" ON "Job" ("queue", "run_at" DESC);'), prismaSchema());
+    expect(sorted.fix!.declared!.text).toBe("@@index([queue, runAt(sort: Desc)])");
+    expect(sorted.fix!.sql).toBe('CREATE INDEX "Job_queue_run_at_idx" ON "Job"("queue", "run_at" DESC);');
+  });
+
+  it("Drizzle: partial and expression indexes are index() entries with sql templates over the table's keys", () => {
+    const text = 'import { pgTable, text, timestamp } from "drizzle-orm/pg-core";\nexport const jobs = pgTable("jobs", {\n  queue: text("queue_name"),\n  doneAt: timestamp("done_at"),\n});\n';
+    const read = readDrizzleSchema([{ path: "schema.ts", text }]);
+    const schema = { ...replayDeclared(read, []).schema, declared: [read.declared] };
+    const out = inDeclaredForm(draft('CREATE INDEX "jobs_open" ON "jobs" (lower(queue_name)) WHERE done_at IS NULL;'), schema);
+    expect(out.fix!.declared).toMatchObject({ file: "schema.ts", line: 5, language: "typescript" });
+    expect(out.fix!.declared!.text).toBe('index("jobs_open").on(sql`lower(${t.queue})`).where(sql`${t.doneAt} IS NULL`),');
+    expect(out.fix!.declared!.note).toContain("no extra-config callback");
+    expect(out.fix!.sql).toBe('CREATE INDEX "jobs_open" ON "jobs" USING btree ((lower(queue_name))) WHERE done_at IS NULL;');
+  });
+
+  it("Drizzle: an index that replaces a declared one takes its entry's place; drizzle-kit drops the old one first", () => {
+    const text = [
+      'import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";',
+      'export const jobs = pgTable("jobs", {',
+      '  queue: text("queue_name"),',
+      '  runAt: timestamp("run_at"),',
+      "}, (t) => [",
+      '  index("jobs_queue_idx").on(t.queue),',
+      "]);",
+    ].join("\n");
+    const read = readDrizzleSchema([{ path: "schema.ts", text }]);
+    const schema = { ...replayDeclared(read, []).schema, declared: [read.declared] };
+    const finding = { ...draft('CREATE INDEX CONCURRENTLY IF NOT EXISTS jobs_queue_run_at ON jobs (queue_name, run_at DESC);\nDROP INDEX CONCURRENTLY IF EXISTS jobs_queue_idx;'), message: "Add jobs_queue_run_at on (queue_name, run_at). It replaces jobs_queue_idx." };
+    const out = inDeclaredForm(finding, schema);
+    expect(out.fix!.declared).toEqual({ file: "schema.ts", line: 6, action: "replace", text: 'index("jobs_queue_run_at").on(t.queue, t.runAt.desc()),', language: "typescript" });
+    expect(out.fix!.sql).toBe('DROP INDEX "jobs_queue_idx";\nCREATE INDEX "jobs_queue_run_at" ON "jobs" USING btree ("queue_name", "run_at" DESC);');
+  });
+
+  it("Prisma: the message names the index under the name prisma migrate gives it", () => {
+    const finding = { ...draft('CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_job_queue ON "Job" ("queue");'), message: "Add idx_job_queue on (queue); not idx_job_queue_old.", summary: "add idx_job_queue." };
+    const out = inDeclaredForm(finding, prismaSchema());
+    expect(out.fix!.sql).toBe('CREATE INDEX "Job_queue_idx" ON "Job"("queue");');
+    expect(out.message).toBe("Add Job_queue_idx on (queue); not idx_job_queue_old.");
+    expect(out.summary).toBe("add Job_queue_idx.");
+  });
+
+  it("a fix that rewrites a migration statement (index-locking) stays SQL", () => {
+    const finding = { ...draft('CREATE INDEX CONCURRENTLY "y" ON "Job" ("queue");'), rule: "index-locking" };
+    expect(inDeclaredForm(finding, prismaSchema())).toBe(finding);
+  });
+
+  it("leaves a finding on a table no ORM declares as it was", () => {
+    const finding = draft('CREATE INDEX "z" ON "other" ("a");');
+    expect(inDeclaredForm(finding, prismaSchema())).toBe(finding);
+  });
+});
