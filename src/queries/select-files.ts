@@ -11,10 +11,11 @@ const DECLARATION_FILE = /\.d\.[cm]?ts$/;
 /** Build output, dependencies and vendored code are not the application's own queries. */
 const IGNORED_FOLDERS = /(^|\/)(node_modules|dist|build|out|\.next|\.nuxt|\.svelte-kit|\.turbo|\.vercel|coverage|vendor|\.git)\//;
 /**
- * Tests, specs, fixtures and mocks are left out by default: their queries exercise code rather than
- * describe how production reads the database. `code.paths` in the config brings them back.
+ * Tests, specs, fixtures, mocks and seed scripts are left out by default: their queries exercise code or
+ * fill a development database rather than describe how production reads it. `code.paths` in the config
+ * brings them back.
  */
-const TEST_FILES = /(^|\/)(__tests__|__mocks__|tests?|spec|fixtures?|e2e|cypress|playwright)\/|\.(test|spec|stories)\.[cm]?[jt]sx?$/;
+const TEST_FILES = /(^|\/)(__tests__|__mocks__|tests?|spec|fixtures?|e2e|cypress|playwright|seeds?|seeders?)\/|\.(test|spec|stories)\.[cm]?[jt]sx?$|(^|\/)seed\.[cm]?[jt]s$/;
 /** A folder named for migrations holds migrations, even one no framework layout was recognised in. */
 const MIGRATION_FOLDER = /(^|\/)migrations?\//i;
 /** Folders where sqlc, pgtyped and similar tools keep hand-written queries. */

@@ -20,14 +20,15 @@ const SELECT = "SELECT id FROM users WHERE email = $1;\n";
 const DDL = "CREATE TABLE users (id uuid PRIMARY KEY, email text);\nCREATE INDEX users_email ON users (email);\n";
 
 describe("choosing the files that hold queries", () => {
-  it("takes code files and leaves out tests, build output, vendored code and declaration files", async () => {
+  it("takes code files and leaves out tests, seed scripts, build output, vendored code and declaration files", async () => {
     const code = [
       "src/a.ts", "src/b.tsx", "lib/c.mjs", "lib/d.cjs", "lib/e.jsx", "lib/f.mts", "lib/g.cts", "types/h.d.ts",
       "src/a.test.ts", "src/__tests__/x.ts", "test/y.ts", "e2e/z.ts", "node_modules/p/index.js", "dist/app.js",
       ".next/server.js", "vendor/lib.js", "build/out.js", "README.md",
+      "packages/db/seed/users.ts", "prisma/seed.ts", "db/seeds/demo.js", "src/seedling.ts",
     ];
     const selected = await select(Object.fromEntries(code.map((p) => [p, ""])));
-    expect(selected.code).toEqual(["src/a.ts", "src/b.tsx", "lib/c.mjs", "lib/d.cjs", "lib/e.jsx", "lib/f.mts", "lib/g.cts"]);
+    expect(selected.code).toEqual(["src/a.ts", "src/b.tsx", "lib/c.mjs", "lib/d.cjs", "lib/e.jsx", "lib/f.mts", "lib/g.cts", "src/seedling.ts"]);
     expect(selected.sql).toEqual([]);
   });
 
