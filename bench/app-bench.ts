@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startHarness } from "../test/app/harness.js";
-import { writeCodeFiles, writeMigrations } from "./generate.js";
+import { writeCodeFiles, writeMigrations, writeOrmSchemas } from "./generate.js";
 
 export interface AppBenchStep {
   /** API calls by "METHOD /route" template. */
@@ -49,6 +49,7 @@ export async function runAppBench(
   const h = await startHarness({ app: { batchBlobs: options.batchBlobs } });
   try {
     const tables = writeMigrations(dir, migrations);
+    writeOrmSchemas(dir, tables);
     writeCodeFiles(dir, codeFiles, tables);
     const files = readTree(dir);
     files[".github/index-audit.yml"] = "fail-on: important\n";

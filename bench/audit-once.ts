@@ -11,6 +11,8 @@ await initParser();
 const started = performance.now();
 const result = await audit(fsSource(root), { config: DEFAULT_CONFIG });
 const ms = performance.now() - started;
+const bySource: Record<string, number> = {};
+for (const set of result.sets) for (const pattern of set.patterns) bySource[pattern.source] = (bySource[pattern.source] ?? 0) + 1;
 process.stdout.write(
   JSON.stringify({
     ms,
@@ -19,6 +21,7 @@ process.stdout.write(
     codeFiles: result.stats.codeFiles,
     patterns: result.stats.patterns,
     findings: result.findings.length,
+    bySource,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   }) + "\n",
 );

@@ -1,5 +1,6 @@
 // Generates synthetic repositories for the benchmark: Supabase-layout migrations with a realistic mix of
-// statements, and application code with supabase-js and raw SQL queries against those tables.
+// statements, and application code that queries those tables through supabase-js, raw SQL (pg), Prisma
+// Client, Drizzle and Kysely, with the Prisma and Drizzle schemas that declare the same tables.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
@@ -95,19 +96,110 @@ export function writeMigrations(root: string, count: number, seed = 42): Generat
   return tables;
 }
 
-/** Writes `count` TypeScript files under `root/apps/api/src`, each with a few queries on the given tables. */
+/** The SQL type of a generated column, from its name (the generator's own naming). */
+function columnType(column: string): "bigint" | "text" | "boolean" | "jsonb" | "timestamptz" | "integer" {
+  if (column === "id" || column.endsWith("_id") || column.includes("_ref_") || column === "amount_cents") return "bigint";
+  if (column === "is_archived") return "boolean";
+  if (column === "payload") return "jsonb";
+  if (column.endsWith("_at")) return "timestamptz";
+  if (column === "priority") return "integer";
+  return "text";
+}
+
+const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const modelName = (table: string) => camel(table).replace(/^./, (c) => c.toUpperCase());
+
+/**
+ * Writes the schemas the ORMs declare for the generated tables: `prisma/schema.prisma` (PascalCase models,
+ * camelCase fields mapped to the SQL names) and `apps/api/src/db/schema.ts` (Drizzle pgTable declarations).
+ */
+export function writeOrmSchemas(root: string, tables: GeneratedTable[]): void {
+  const prismaType = { bigint: "BigInt", text: "String", boolean: "Boolean", jsonb: "Json", timestamptz: "DateTime", integer: "Int" } as const;
+  const drizzleType = { bigint: "bigint", text: "text", boolean: "boolean", jsonb: "jsonb", timestamptz: "timestamp", integer: "integer" } as const;
+  const models = ['datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'];
+  const drizzle = [`import { bigint, boolean, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";`, ""];
+  for (const t of tables) {
+    const fields = t.columns.map((c) => {
+      const type = columnType(c);
+      const optional = c === "id" || c === "name" || c.endsWith("ed_at") ? "" : "?";
+      const attrs = [c === "id" ? "@id" : "", c !== camel(c) ? `@map("${c}")` : ""].filter(Boolean).join(" ");
+      return `  ${camel(c)} ${prismaType[type]}${optional}${attrs ? ` ${attrs}` : ""}`;
+    });
+    models.push(`model ${modelName(t.name)} {\n${fields.join("\n")}\n\n  @@map("${t.name}")\n}\n`);
+    const columns = t.columns.map((c) => {
+      const type = columnType(c);
+      const options = type === "bigint" ? `, { mode: "number" }` : type === "timestamptz" ? `, { withTimezone: true }` : "";
+      return `  ${camel(c)}: ${drizzleType[type]}("${c}"${options})${c === "id" ? ".primaryKey()" : ""},`;
+    });
+    drizzle.push(`export const ${camel(t.name)} = pgTable("${t.name}", {\n${columns.join("\n")}\n});`, "");
+  }
+  mkdirSync(path.join(root, "prisma"), { recursive: true });
+  writeFileSync(path.join(root, "prisma", "schema.prisma"), models.join("\n"));
+  mkdirSync(path.join(root, "apps", "api", "src", "db"), { recursive: true });
+  writeFileSync(path.join(root, "apps", "api", "src", "db", "schema.ts"), drizzle.join("\n"));
+}
+
+/**
+ * Writes `count` TypeScript files under `root/apps/api/src`, each with a few queries on the given tables:
+ * about 30% supabase-js, 20% raw SQL through pg, 20% Prisma Client, 15% Drizzle and 15% Kysely, beside
+ * code that sends no query. Call writeOrmSchemas() too, so the Prisma and Drizzle names resolve.
+ */
 export function writeCodeFiles(root: string, count: number, tables: GeneratedTable[], seed = 7): void {
   const rand = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   for (let i = 0; i < count; i++) {
     const dir = path.join(root, "apps", "api", "src", `module_${Math.floor(i / 100)}`);
     mkdirSync(dir, { recursive: true });
-    const parts: string[] = [`import { supabase } from "../supabase";`, `import { pool } from "../db";`, ""];
+    const parts: string[] = [
+      `import { supabase } from "../supabase";`,
+      `import { pool } from "../db";`,
+      `import { prisma } from "../prisma";`,
+      `import { db, kysely } from "../orm";`,
+      `import { and, desc, eq, gte } from "drizzle-orm";`,
+      `import * as schema from "../db/schema";`,
+      "",
+    ];
     const queries = 2 + Math.floor(rand() * 4);
     for (let q = 0; q < queries; q++) {
       const t = pick(tables);
       const col = pick(t.columns);
-      if (rand() < 0.6) {
+      const client = rand();
+      if (client < 0.2) {
+        parts.push(
+          `export async function list_${i}_${q}(value: string, since: Date) {`,
+          `  return prisma.${camel(modelName(t.name)).replace(/^./, (c) => c.toLowerCase())}.findMany({`,
+          `    where: { ${camel(col)}: value, createdAt: { gte: since } },`,
+          `    orderBy: { createdAt: "desc" },`,
+          `    take: 50,`,
+          `  });`,
+          `}`,
+          "",
+        );
+        continue;
+      }
+      if (client < 0.35) {
+        const table = `schema.${camel(t.name)}`;
+        parts.push(
+          `export async function recent_${i}_${q}(value: string, since: Date) {`,
+          `  return db.select().from(${table})`,
+          `    .where(and(eq(${table}.${camel(col)}, value), gte(${table}.createdAt, since)))`,
+          `    .orderBy(desc(${table}.createdAt))`,
+          `    .limit(50);`,
+          `}`,
+          "",
+        );
+        continue;
+      }
+      if (client < 0.5) {
+        parts.push(
+          `export async function byValue_${i}_${q}(value: string) {`,
+          `  return kysely.selectFrom("${t.name}").select(["id", "name"]).where("${col}", "=", value).orderBy("created_at", "desc").limit(20).execute();`,
+          `}`,
+          "",
+        );
+        continue;
+      }
+      if (client < 0.8) {
         parts.push(
           `export async function load_${i}_${q}(value: string, since: string) {`,
           `  const { data } = await supabase`,

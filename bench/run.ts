@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runAppBench } from "./app-bench.js";
-import { writeCodeFiles, writeMigrations } from "./generate.js";
+import { writeCodeFiles, writeMigrations, writeOrmSchemas } from "./generate.js";
 import { runPlannerDifferential, runRecommenderCheck } from "./planner-diff.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,7 +33,10 @@ function repo(name: string, migrations: number, codeFiles: number): string {
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   const tables = writeMigrations(root, migrations);
-  if (codeFiles) writeCodeFiles(root, codeFiles, tables);
+  if (codeFiles) {
+    writeOrmSchemas(root, tables);
+    writeCodeFiles(root, codeFiles, tables);
+  }
   execFileSync("touch", [path.join(root, ".complete")]);
   return root;
 }
@@ -83,14 +86,15 @@ for (const size of [100, 1_000, 10_000]) {
 if (!squawk) console.log("\n(squawk not installed: `npm i -g squawk-cli` to compare in the same run)");
 
 console.log("\n## Migrations and application code\n");
-console.log("| migrations | code files | query patterns | audit | added by code | peak RSS |");
-console.log("|---:|---:|---:|---:|---:|---:|");
+console.log("| migrations | code files | query patterns | by client | audit | added by code | peak RSS |");
+console.log("|---:|---:|---:|---|---:|---:|---:|");
 {
   const base = child("audit-once.ts", repo("migrations-10000", 10_000, 0));
-  const root = repo("migrations-10000-code-5000", 10_000, 5_000);
+  const root = repo("migrations-10000-orm-code-5000", 10_000, 5_000);
   const audited = child("audit-once.ts", root);
+  const clients = Object.entries((audited as unknown as { bySource?: Record<string, number> }).bySource ?? {}).map(([source, n]) => `${source} ${fmt(n)}`).join(", ");
   console.log(
-    `| 10,000 | ${fmt(audited.codeFiles)} | ${fmt(audited.patterns)} | ${fmt(audited.ms)} ms | ${fmt(audited.ms - base.ms)} ms | ${fmt(audited.maxRssMb)} MB |`,
+    `| 10,000 | ${fmt(audited.codeFiles)} | ${fmt(audited.patterns)} | ${clients} | ${fmt(audited.ms)} ms | ${fmt(audited.ms - base.ms)} ms | ${fmt(audited.maxRssMb)} MB |`,
   );
 }
 
@@ -99,7 +103,7 @@ console.log("| repository | statements | findings | verified | demoted | static 
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const [label, root] of [
   ["examples/supabase-app", path.join(here, "..", "examples", "supabase-app")],
-  ["1,000 migrations, 200 code files", repo("migrations-1000-code-200", 1_000, 200)],
+  ["1,000 migrations, 200 code files", repo("migrations-1000-orm-code-200", 1_000, 200)],
 ] as const) {
   const v = child("verify-once.ts", root);
   console.log(

@@ -3,6 +3,7 @@
 import type { AuditConfig } from "./core/config.js";
 import type { FileMemo } from "./core/memo.js";
 import type { AccessPattern, Finding, InputProblem, MigrationSet, Schema, Statement } from "./core/types.js";
+import { findTableExact } from "./schema/lookup.js";
 import { MAX_FILE_BYTES, decodeText, type Source, type TextResult } from "./source/source.js";
 import { initParser } from "./sql/parser.js";
 import { discoverMigrationSets, type SkippedSet } from "./migrations/discover.js";
@@ -191,6 +192,25 @@ function pairedSet(loaded: Array<{ set: MigrationSet }>, source: DeclaredSource)
 }
 
 /**
+ * The migration set of another tool that builds the same database the declaration describes (a Prisma
+ * client over Supabase migrations): the one holding most of the declared tables, at least half of them.
+ * -1 when none does, so the declaration stands for a database of its own.
+ */
+function setHoldingDeclaredTables(loaded: LoadedSet[], declared: Schema): number {
+  let best = -1;
+  let bestCount = 0;
+  loaded.forEach((entry, i) => {
+    if (entry.declared) return;
+    const count = declared.tables.filter((t) => findTableExact(entry.schema, t.schema, t.name) !== undefined).length;
+    if (count > bestCount) {
+      best = i;
+      bestCount = count;
+    }
+  });
+  return bestCount > 0 && bestCount * 2 >= declared.tables.length ? best : -1;
+}
+
+/**
  * Joins each declared schema to its migration set, or adds it as a set of its own when there are no migrations.
  * Mutates `loaded` (the pipeline's working list).
  */
@@ -199,7 +219,8 @@ function joinDeclaredSchemas(loaded: LoadedSet[], sources: DeclaredSource[]): vo
     const { orm, files } = source.read.declared;
     const problems: InputProblem[] = [];
     const alone = declaredSchema(source.read, problems);
-    const index = pairedSet(loaded, source);
+    let index = pairedSet(loaded, source);
+    if (index === -1) index = setHoldingDeclaredTables(loaded, alone.schema);
     if (index === -1) {
       loaded.push({
         set: declaredSet(source.read, source.root),
