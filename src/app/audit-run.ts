@@ -28,11 +28,14 @@ import {
   type ChangedFile,
   type GitHubSource,
   type PullRequestFiles,
+  type ReadProblem,
 } from "../source/github-source.js";
 import { configKey, loadAppConfig } from "./config.js";
 import { completeCheckRun, publishReview, upsertSummaryComment, type PublishLog } from "./publish.js";
 import { CONFIG_PATH, isAuditInput, mayChangeFindings } from "./relevance.js";
-import type { AppState } from "./state.js";
+import { renderUnreadable } from "./fault-output.js";
+import { withRetries } from "./retry.js";
+import type { AppState, CommitAudit } from "./state.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -61,6 +64,8 @@ export type AuditRunOutcome =
   | { kind: "nothing-relevant"; checkRunId: number; timings: Timings }
   | { kind: "config-error"; checkRunId: number; message: string }
   | { kind: "superseded"; checkRunId: number | null }
+  /** GitHub failed to give some files: the check run is neutral with the reason, nothing else is published or cached. */
+  | { kind: "unreadable"; checkRunId: number; problems: ReadProblem[] }
   | { kind: "error"; checkRunId: number | null; message: string };
 
 export interface Timings {
@@ -90,7 +95,20 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
   let checkRunId: number | null = null;
 
   const finish = (conclusion: "success" | "failure" | "neutral" | "cancelled", output: CheckRunOutput) =>
-    completeCheckRun(octokit, { owner, repo, checkRunId: checkRunId!, conclusion, output, annotations: [], actions: REAUDIT_BUTTON });
+    withRetries(
+      () => completeCheckRun(octokit, { owner, repo, checkRunId: checkRunId!, conclusion, output, annotations: [], actions: REAUDIT_BUTTON }),
+      state.publishRetry,
+    );
+  /** A publishing step after the verdict: retried on its own, and its failure is only logged. */
+  const publishStep = async (what: string, step: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await withRetries(step, state.publishRetry);
+      return true;
+    } catch (error) {
+      log.warn(`${key}: ${what} not published: ${(error as Error).message}`);
+      return false;
+    }
+  };
 
   const superseded = async (): Promise<AuditRunOutcome> => {
     if (checkRunId !== null) await finish("cancelled", renderSuperseded(state.generations.currentHead(key)));
@@ -115,7 +133,8 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
     if (!isCurrent()) return await superseded();
     if (!configOutcome.ok) {
       await finish("failure", { title: "Invalid .github/index-audit.yml", summary: configErrorText(configOutcome.message) });
-      if (target.pull) await upsertSummaryComment(octokit, state, { owner, repo, number: target.pull.number }, renderConfigErrorComment(configOutcome.message));
+      const body = renderConfigErrorComment(configOutcome.message);
+      if (target.pull) await publishStep("summary comment", () => upsertSummaryComment(octokit, state, { owner, repo, number: target.pull!.number }, body));
       return { kind: "config-error", checkRunId, message: configOutcome.message };
     }
     const config = configOutcome.config;
@@ -135,7 +154,8 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
         // Earlier pushes may have left a summary with findings since reverted: bring it up to date.
         if (state.summaryComments.has(key)) {
           const empty: PullRequestReport = { diff: { new: [], existing: [], fixed: [] }, conclusion: "success", config, headSha, baseSha: null, notes: [] };
-          await upsertSummaryComment(octokit, state, { owner, repo, number: target.pull.number }, renderSummaryComment(empty));
+          const body = renderSummaryComment(empty);
+          await publishStep("summary comment", () => upsertSummaryComment(octokit, state, { owner, repo, number: target!.pull!.number }, body));
         }
         return { kind: "nothing-relevant", checkRunId, timings: { totalMs: performance.now() - started, processingMs: 0, pipelineMs: 0, fetchMs: 0 } };
       }
@@ -158,7 +178,9 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
 
     const api = gitApiFromOctokit(octokit, owner, repo, { batchBlobs: state.batchBlobs });
     const sourceOf = (sha: string) => githubSource({ api, commitSha: sha, blobs: state.blobs, trees: state.trees });
-    const headSource = sourceOf(headSha);
+    // In a tree too large for one listing, the pull request's own files are read by their blob SHAs.
+    const knownFiles = (prFiles?.files ?? []).flatMap((f) => (f.blobSha ? [{ path: f.path, sha: f.blobSha }] : []));
+    const headSource = githubSource({ api, commitSha: headSha, blobs: state.blobs, trees: state.trees, knownFiles });
     const baseSource = baseSha ? sourceOf(baseSha) : null;
 
     // Fetch everything both audits read first (in parallel, shared by SHA), then audit on cached bytes,
@@ -172,20 +194,39 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
     timing.fetchMs = performance.now() - fetchStart;
     const headAudit = await auditCommit(headSource, headSha, config, deps, timing);
     const baseAudit = baseSource && baseSha ? await auditCommit(baseSource, baseSha, config, deps, timing) : null;
+    // A file GitHub failed to give would make its findings look fixed (or never there): no verdict then.
+    const faults = [...headAudit.readProblems, ...(baseAudit?.readProblems ?? [])].filter((p) => p.fault);
+    if (faults.length > 0) {
+      if (!isCurrent()) return await superseded();
+      await finish("neutral", renderUnreadable(faults, headSha));
+      log.warn(`${key}: ${faults.length} file(s) could not be read at ${headSha.slice(0, 7)}; check run left neutral, nothing else published`);
+      return { kind: "unreadable", checkRunId, problems: faults };
+    }
+    let partial = false;
     for (const [label, result, sha] of [
       ["head", headAudit, headSha],
       ["base", baseAudit, baseSha],
     ] as const) {
       if (result?.treeTruncated) {
+        partial = true;
+        const direct = label === "head" && result.supplemented.length > 0 ? ` The ${result.supplemented.length} changed file${result.supplemented.length === 1 ? "" : "s"} missing from the listing ${result.supplemented.length === 1 ? "was" : "were"} read directly.` : "";
         notes.push(
-          `GitHub truncated the file tree of the ${label} (\`${(sha ?? "").slice(0, 7)}\`): files past its listing limit were not audited, so some findings may be missing.`,
+          `GitHub truncated the file tree of the ${label} (\`${(sha ?? "").slice(0, 7)}\`): files past its listing limit were not audited, so some findings may be missing.${direct}`,
         );
       }
+    }
+    const changedPaths = new Set((prFiles?.files ?? []).map((f) => f.path));
+    const skippedChanged = headAudit.readProblems.filter((p) => !p.fault && (changedPaths.size === 0 || changedPaths.has(p.path)));
+    if (skippedChanged.length > 0) {
+      partial = true;
+      notes.push(`${skippedChanged.length} changed file${skippedChanged.length === 1 ? " was" : "s were"} not audited (${skippedChanged[0].message}).`);
     }
 
     const processStart = performance.now();
     const diff = diffFindings(baseAudit ? baseAudit.findings : null, headAudit.findings);
-    const conclusion = conclusionFor(diff, config.failOn, config.conclusionBelowFailOn);
+    const verdict = conclusionFor(diff, config.failOn, config.conclusionBelowFailOn);
+    // What was not seen may hold a finding: a pass is then only neutral.
+    const conclusion = partial && verdict === "success" ? "neutral" : verdict;
     timing.processingMs += performance.now() - processStart;
     if (!isCurrent()) return await superseded();
 
@@ -227,8 +268,15 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
     timing.processingMs += performance.now() - renderStart;
 
     if (!isCurrent()) return await superseded();
-    await completeCheckRun(octokit, { owner, repo, checkRunId, conclusion, output, annotations, actions: REAUDIT_BUTTON });
-    if (target.pull && summaryBody) await upsertSummaryComment(octokit, state, { owner, repo, number: target.pull.number }, summaryBody);
+    const runId = checkRunId;
+    await withRetries(() => completeCheckRun(octokit, { owner, repo, checkRunId: runId, conclusion, output, annotations, actions: REAUDIT_BUTTON }), state.publishRetry);
+    // From here on the verdict stands: a comment that cannot be posted is logged, never a failed check.
+    if (target.pull && summaryBody) {
+      const number = target.pull.number;
+      if (!(await publishStep("summary comment", () => upsertSummaryComment(octokit, state, { owner, repo, number }, summaryBody)))) {
+        notes.push("The summary comment could not be posted this time.");
+      }
+    }
 
     const timings: Timings = { totalMs: performance.now() - started, processingMs: timing.processingMs, pipelineMs: timing.pipelineMs, fetchMs: timing.fetchMs };
     log.info(
@@ -282,10 +330,6 @@ async function prefetchFor(source: GitHubSource, sha: string, config: AuditConfi
 
 const auditKey = (sha: string, config: AuditConfig) => `${sha}#${configKey(config)}`;
 
-interface CommitAudit {
-  findings: Finding[];
-  treeTruncated: boolean;
-}
 
 /** Audits one commit, once per commit and settings in this process (base and head of later pushes reuse it). */
 async function auditCommit(
@@ -304,9 +348,15 @@ async function auditCommit(
     const result = await audit(source, { config, memo: deps.state.files });
     timing.processingMs += performance.now() - auditStart;
     timing.pipelineMs += performance.now() - auditStart;
-    return { findings: result.findings, treeTruncated: tree.truncated };
+    return { findings: result.findings, treeTruncated: tree.truncated, readProblems: source.readProblems(), supplemented: source.supplemented() };
   })();
   deps.state.audits.set(cacheKey, work);
-  work.catch(() => deps.state.audits.delete(cacheKey));
+  // Neither a failed audit nor one that missed files is kept: the next attempt reads GitHub again.
+  work.then(
+    (done) => {
+      if (done.readProblems.some((p) => p.fault) && deps.state.audits.get(cacheKey) === work) deps.state.audits.delete(cacheKey);
+    },
+    () => deps.state.audits.delete(cacheKey),
+  );
   return work;
 }

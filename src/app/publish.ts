@@ -15,6 +15,7 @@ import {
 } from "../report/github.js";
 import type { ChangedFile } from "../source/github-source.js";
 import { placeFinding } from "./placement.js";
+import { withRetries } from "./retry.js";
 import type { AppState } from "./state.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -154,7 +155,7 @@ export async function publishReview(
     changed: Map<string, ChangedFile>;
     textOf: (path: string) => Promise<string | null>;
   },
-): Promise<{ inlineIds: Set<string>; overflow: number }> {
+): Promise<{ inlineIds: Set<string>; overflow: number; failedReplies: number }> {
   const candidates = [];
   for (const finding of p.diff.new) {
     const file = p.changed.get(finding.location.file);
@@ -190,7 +191,7 @@ export async function publishReview(
   }
 
   if (comments.length > 0) {
-    await octokit.rest.pulls.createReview({
+    await withRetries(() => octokit.rest.pulls.createReview({
       owner: p.owner,
       repo: p.repo,
       pull_number: p.number,
@@ -198,7 +199,7 @@ export async function publishReview(
       event: "COMMENT",
       body: renderReviewBody(comments.length, p.headSha),
       comments,
-    });
+    }), state.publishRetry);
     // The review's answer carries no comment ids; 0 marks a thread whose id is read back only if a reply needs it.
     for (const id of posted) known.threads.set(id, UNKNOWN_COMMENT);
   }
@@ -211,15 +212,25 @@ export async function publishReview(
     gone = [...reloaded.threads].filter(([id]) => !headIds.has(id) && !reloaded.fixedReplies.has(id));
     Object.assign(known, reloaded);
   }
+  // Each reply on its own: one that cannot be posted does not hold back the others (or the verdict).
+  let failedReplies = 0;
   for (const [id, thread] of gone) {
-    await octokit.rest.pulls.createReplyForReviewComment({
-      owner: p.owner,
-      repo: p.repo,
-      pull_number: p.number,
-      comment_id: thread,
-      body: renderFixedReply(id, p.headSha),
-    });
-    known.fixedReplies.add(id);
+    try {
+      await withRetries(
+        () =>
+          octokit.rest.pulls.createReplyForReviewComment({
+            owner: p.owner,
+            repo: p.repo,
+            pull_number: p.number,
+            comment_id: thread,
+            body: renderFixedReply(id, p.headSha),
+          }),
+        state.publishRetry,
+      );
+      known.fixedReplies.add(id);
+    } catch {
+      failedReplies++;
+    }
   }
-  return { inlineIds, overflow };
+  return { inlineIds, overflow, failedReplies };
 }

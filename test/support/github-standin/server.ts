@@ -285,6 +285,11 @@ export class GitHubStandin {
   }
 
   /** Forgets recorded requests, violations and counts; repositories and API state stay. */
+  /** Drops failure injections not used up yet: GitHub is healthy again. */
+  resetFailures(): void {
+    this.failures = [];
+  }
+
   resetRecording(): void {
     this.recorded = [];
     this.violationList = [];
@@ -382,7 +387,10 @@ export class GitHubStandin {
     const retryAfter = injection.retryAfter ?? 1;
     const headers: Record<string, string> = {};
     let message = injection.message;
-    if (injection.status === 403) {
+    if (injection.secondary) {
+      headers["retry-after"] = String(retryAfter);
+      message ??= "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
+    } else if (injection.status === 403) {
       headers["x-ratelimit-remaining"] = "0";
       headers["x-ratelimit-reset"] = String(Math.floor(Date.now() / 1000) + retryAfter);
       message ??= "API rate limit exceeded for installation.";
@@ -390,7 +398,7 @@ export class GitHubStandin {
       headers["retry-after"] = String(retryAfter);
       message ??= "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
     }
-    message ??= injection.status === 502 ? "Server Error" : "Internal Server Error";
+    message ??= injection.status === 502 ? "Server Error" : injection.status === 404 ? "Not Found" : "Internal Server Error";
     return { status: injection.status, body: errorBody(injection.status, message), headers };
   }
 
