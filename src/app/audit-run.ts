@@ -66,7 +66,9 @@ export type AuditRunOutcome =
   | { kind: "superseded"; checkRunId: number | null }
   /** GitHub failed to give some files: the check run is neutral with the reason, nothing else is published or cached. */
   | { kind: "unreadable"; checkRunId: number; problems: ReadProblem[] }
-  | { kind: "error"; checkRunId: number | null; message: string };
+  | { kind: "error"; checkRunId: number | null; message: string }
+  /** Ran past the audit timeout, or the app stopped: the check run was completed neutral with the reason. */
+  | { kind: "timed-out"; checkRunId: number | null; message: string };
 
 export interface Timings {
   /** Wall time from the start of the run to the last publish call. */
@@ -85,12 +87,86 @@ export function pullKey(target: Pick<AuditTarget, "owner" | "repo" | "pull" | "h
 
 const REAUDIT_BUTTON = [{ label: "Re-audit", description: "Run index-audit again", identifier: REAUDIT_ACTION }];
 
+/**
+ * Runs one audit within the state's audit timeout. An audit still running at the deadline (or when
+ * the app stops) is abandoned: its check run is completed `neutral` with the reason, and whatever
+ * the abandoned work does afterwards publishes nothing.
+ */
 export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<AuditRunOutcome> {
+  const { octokit, state, log } = deps;
+  const active: ActiveAudit = {
+    key: pullKey(target),
+    owner: target.owner,
+    repo: target.repo,
+    headSha: target.headSha,
+    checkRunId: null,
+    abandoned: null,
+    abandon: async (reason: string) => {
+      if (active.abandoned) return;
+      active.abandoned = reason;
+      // Without a check run yet, the audit completes the one it creates as soon as it has it.
+      if (active.checkRunId !== null) await active.completeAbandoned();
+    },
+    completeAbandoned: async () => {
+      const id = active.checkRunId!;
+      const reason = active.abandoned ?? "";
+      await withRetries(
+        () =>
+          completeCheckRun(octokit, {
+            owner: target.owner,
+            repo: target.repo,
+            checkRunId: id,
+            conclusion: "neutral",
+            output: { title: "The audit did not finish", summary: `${reason}\n\nNo verdict was drawn. **Re-audit** (or \`/audit\`) runs it again.` },
+            annotations: [],
+            actions: REAUDIT_BUTTON,
+          }),
+        state.publishRetry,
+      ).catch((error: Error) => log.error(`${active.key}: could not complete the abandoned check run: ${error.message}`));
+    },
+  };
+  state.active.add(active);
+  const work = runAuditOnce(target, deps, active);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), state.auditTimeoutMs);
+  });
+  try {
+    const first = await Promise.race([work, deadline]);
+    if (first !== "timeout") return first;
+    const reason = `The audit of \`${target.headSha.slice(0, 7)}\` took longer than the audit timeout (${state.auditTimeoutMs >= 1000 ? `${Math.round(state.auditTimeoutMs / 1000)} s` : `${state.auditTimeoutMs} ms`}).`;
+    log.warn(`${active.key}: ${reason}`);
+    await active.abandon(reason);
+    // The work goes on in the background until its next step sees it was abandoned.
+    state.runs.track(work).catch(() => {});
+    return { kind: "timed-out", checkRunId: active.checkRunId, message: reason };
+  } finally {
+    clearTimeout(timer);
+    state.active.delete(active);
+  }
+}
+
+/** An audit in progress, as shutdown and the timeout see it. */
+export interface ActiveAudit {
+  key: string;
+  owner: string;
+  repo: string;
+  headSha: string;
+  checkRunId: number | null;
+  /** Why it was abandoned, once it was: from then on it publishes nothing. */
+  abandoned: string | null;
+  /** Marks it abandoned and completes its check run `neutral` with the reason. */
+  abandon(reason: string): Promise<void>;
+  /** Completes the check run `neutral` with the reason it was abandoned. */
+  completeAbandoned(): Promise<void>;
+}
+
+async function runAuditOnce(target: AuditTarget, deps: AuditDeps, active: ActiveAudit): Promise<AuditRunOutcome> {
   const { octokit, state, log } = deps;
   const { owner, repo, headSha } = target;
   const key = pullKey(target);
   const generation = state.generations.begin(key, headSha);
-  const isCurrent = () => state.generations.isCurrent(key, generation);
+  const isCurrent = () => active.abandoned === null && state.generations.isCurrent(key, generation);
   const started = performance.now();
   let checkRunId: number | null = null;
 
@@ -111,6 +187,7 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
   };
 
   const superseded = async (): Promise<AuditRunOutcome> => {
+    if (active.abandoned !== null) return { kind: "timed-out", checkRunId, message: active.abandoned };
     if (checkRunId !== null) await finish("cancelled", renderSuperseded(state.generations.currentHead(key)));
     log.info(`${key}: audit of ${headSha.slice(0, 7)} superseded, nothing published`);
     return { kind: "superseded", checkRunId };
@@ -128,6 +205,11 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
       output: { title: "Auditing…", summary: `Reading migrations and query code at \`${headSha.slice(0, 7)}\`.` },
     });
     checkRunId = created.data.id;
+    active.checkRunId = checkRunId;
+    if (active.abandoned !== null) {
+      await active.completeAbandoned();
+      return { kind: "timed-out", checkRunId, message: active.abandoned };
+    }
 
     const configOutcome = await loadAppConfig(deps.readConfig, state.knownRules);
     if (!isCurrent()) return await superseded();
@@ -150,6 +232,7 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
       }
       const relevant = prFiles.files.some((f) => mayChangeFindings(f.path, config) || (f.previousPath !== undefined && mayChangeFindings(f.previousPath, config)));
       if (!relevant && !prFiles.truncated) {
+        if (!isCurrent()) return await superseded();
         await finish("success", renderNothingRelevant(headSha));
         // Earlier pushes may have left a summary with findings since reverted: bring it up to date.
         if (state.summaryComments.has(key)) {
@@ -285,6 +368,7 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
     return { kind: "completed", conclusion, diff, checkRunId, timings, notes };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    if (active.abandoned !== null) return { kind: "timed-out", checkRunId, message: active.abandoned };
     log.error(`${key}: audit of ${headSha.slice(0, 7)} failed: ${message}`);
     await failCheckRun(octokit, { owner, repo, headSha, checkRunId, message }).catch((publishError: Error) =>
       log.error(`${key}: could not report the failure on the check run: ${publishError.message}`),

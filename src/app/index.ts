@@ -20,6 +20,16 @@ export interface IndexAuditAppOptions extends AppStateOptions {
 export interface IndexAuditApp {
   app: ApplicationFunction;
   state: AppState;
+  /** Starts an audit outside a webhook (the stale check-run sweep re-runs interrupted audits this way). */
+  audit(octokit: Octokit, target: AuditTarget): void;
+}
+
+/** Reads `.github/index-audit.yml` the way `context.config` does, with the installation's client. */
+export function configReader(octokit: Octokit, owner: string, repo: string): () => Promise<unknown> {
+  return async () => {
+    const { config } = await octokit.config.get({ owner, repo, path: ".github/index-audit.yml" });
+    return config && Object.keys(config).length > 0 ? config : null;
+  };
 }
 
 const ZERO_SHA = /^0+$/;
@@ -29,31 +39,35 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
   // Compile the parser's WebAssembly while the server starts, not inside the first audit.
   void initParser();
 
-  const app: ApplicationFunction = (probot: Probot) => {
-    const log = probot.log.child({ name: "index-audit" });
-    const logger = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
+  let logger = { info: (_m: string) => {}, warn: (_m: string) => {}, error: (_m: string) => {}, debug: (_m: string) => {} };
 
-    /** Starts an audit behind the webhook; automatic triggers run once per pull request and commits. */
-    const start = (context: Context, target: AuditTarget, automatic: boolean): void => {
+  /** Starts an audit behind the webhook; automatic triggers run once per pull request and commits. */
+  const launch = (octokit: Octokit, readConfig: () => Promise<unknown>, target: AuditTarget, automatic: boolean): void => {
+      const log = logger;
       const onceKey = `${target.owner}/${target.repo}#${target.pull?.number ?? ""}:${target.headSha}:${target.pull?.baseSha ?? target.compareWith ?? ""}`;
       if (automatic && !state.startedAudits.add(onceKey)) {
         log.debug(`${onceKey}: already audited, ${target.reason} ignored`);
         return;
       }
-      const octokit = context.octokit as unknown as Octokit;
       const work = runAudit(target, {
         octokit,
-        readConfig: () => context.config("index-audit.yml"),
+        readConfig,
         state,
         log: logger,
       }).then((outcome) => {
         // A failed audit may be retried by the next automatic event for the same commits.
-        if (outcome.kind === "error") state.startedAudits.delete(onceKey);
+        if (outcome.kind === "error" || outcome.kind === "unreadable" || outcome.kind === "timed-out") state.startedAudits.delete(onceKey);
         options.onAuditDone?.(outcome, target);
         return outcome;
       });
       state.runs.track(work);
-    };
+  };
+
+  const app: ApplicationFunction = (probot: Probot) => {
+    const log = probot.log.child({ name: "index-audit" });
+    logger = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
+    const start = (context: Context, target: AuditTarget, automatic: boolean): void =>
+      launch(context.octokit as unknown as Octokit, () => context.config("index-audit.yml"), target, automatic);
 
     /** GitHub redelivers with the same delivery id: handle each one once. */
     const firstDelivery = (context: Context): boolean => {
@@ -176,7 +190,7 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
     }
   };
 
-  return { app, state };
+  return { app, state, audit: (octokit, target) => launch(octokit, configReader(octokit, target.owner, target.repo), target, false) };
 }
 
 /** Write, maintain or admin, as GitHub says now; the payload's author_association is not a permission. */

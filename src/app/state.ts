@@ -36,6 +36,8 @@ export interface AppStateOptions {
   batchBlobs?: boolean;
   /** Attempts and backoff for each publishing step (default 3 attempts, 2 s doubling). */
   publishRetry?: RetryPolicy;
+  /** Longest an audit may run before its check run is completed neutral (default 10 minutes). */
+  auditTimeoutMs?: number;
 }
 
 export class AppState {
@@ -58,12 +60,16 @@ export class AppState {
   readonly batchBlobs: boolean;
   readonly knownRules: readonly string[];
   readonly publishRetry: RetryPolicy;
+  readonly auditTimeoutMs: number;
+  /** Audits running now, so a timeout or shutdown can complete their check runs. */
+  readonly active = new Set<{ checkRunId: number | null; abandon(reason: string): Promise<void> }>();
 
   constructor(options: AppStateOptions = {}) {
     this.blobs = new BlobStore({ maxBytes: options.blobCacheBytes, concurrency: options.concurrency });
     this.maxReviewComments = options.maxReviewComments ?? 30;
     this.batchBlobs = options.batchBlobs ?? true;
     this.publishRetry = options.publishRetry ?? DEFAULT_RETRY;
+    this.auditTimeoutMs = options.auditTimeoutMs ?? 10 * 60_000;
     this.knownRules = options.knownRules ?? ALL_RULES.map((rule) => rule.id);
   }
 }

@@ -124,3 +124,38 @@ describe("publishing after the verdict", () => {
     expect(botComments(repo, number).map((c) => c.body)).toEqual([expect.stringContaining(SUMMARY_MARKER)]);
   });
 });
+
+describe("rate limits", () => {
+  it("a 403 secondary rate limit with retry-after on creating the check run is waited out, then the audit runs", async () => {
+    const repo = await h.standin.createRepo({
+      owner: "acme",
+      name: `faults-${++count}`,
+      files: { [`${MIGRATIONS}/20240101000000_init.sql`]: INIT, ".github/index-audit.yml": SIZES },
+    });
+    await repo.commit({ branch: "feature", files: { [`${MIGRATIONS}/20240201000000_calls.sql`]: `-- ${count}\n${CALLS}` } });
+    const { number } = await repo.openPullRequest({ head: "feature" });
+    h.standin.resetRecording();
+    h.standin.failNext({ method: "POST", route: "/repos/{owner}/{repo}/check-runs", status: 403, secondary: true, retryAfter: 1, times: 2 });
+    await h.send("pull_request.opened", { repo, pullNumber: number });
+    const creates = h.standin.requests().filter((r) => r.method === "POST" && r.route === "/repos/{owner}/{repo}/check-runs");
+    expect(creates.map((r) => r.status)).toEqual([403, 403, 201]);
+    const runs = h.standin.checkRuns(repo.fullName);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(runs[0].output.title).not.toBe("The audit stopped on an internal error");
+    expect(botComments(repo, number)).toHaveLength(1);
+  });
+
+  it("a primary rate limit (quota exhausted until reset) on a read is waited out too", async () => {
+    const repo = await h.standin.createRepo({
+      owner: "acme",
+      name: `faults-${++count}`,
+      files: { [`${MIGRATIONS}/20240101000000_init.sql`]: INIT, ".github/index-audit.yml": SIZES },
+    });
+    await repo.commit({ branch: "feature", files: { [`${MIGRATIONS}/20240201000000_calls.sql`]: `-- ${count}\n${CALLS}` } });
+    const { number } = await repo.openPullRequest({ head: "feature" });
+    h.standin.failNext({ route: "/repos/{owner}/{repo}/pulls/{pull_number}/files", status: 403, retryAfter: 1 });
+    await h.send("pull_request.opened", { repo, pullNumber: number });
+    expect(h.standin.checkRuns(repo.fullName)[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+  });
+});

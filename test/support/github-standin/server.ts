@@ -439,6 +439,22 @@ export class GitHubStandin {
     switch (operation.operationId) {
       case "apps/create-installation-access-token":
         return this.createAccessToken(Number(params.installation_id));
+      case "apps/list-installations": {
+        // One installation holds every repository; it is described by the first repository's owner.
+        const first = [...this.repos.values()][0];
+        return this.page(first ? [this.installationJson(first)] : [], query, url);
+      }
+      case "apps/list-repos-accessible-to-installation": {
+        const all = [...this.repos.values()].map((r) => this.repoJson(r));
+        const per = clampPerPage(query.get("per_page"), 100);
+        const pageNumber = Math.max(1, Number(query.get("page") ?? 1));
+        const link = linkHeader(url, pageNumber, Math.max(1, Math.ceil(all.length / per)));
+        return {
+          status: 200,
+          headers: link ? { link } : {},
+          body: { total_count: all.length, repository_selection: "all", repositories: all.slice((pageNumber - 1) * per, pageNumber * per) },
+        };
+      }
       case "apps/get-repo-installation":
         return { status: 200, body: this.installationJson(this.repoFor(params)) };
       case "repos/get":
