@@ -34,6 +34,9 @@ export function configReader(octokit: Octokit, owner: string, repo: string): () 
 
 const ZERO_SHA = /^0+$/;
 
+/** Marks the one reply telling a person they lack write access on this pull request. */
+const deniedMarker = (login: string) => `<!-- index-audit:denied:${login.toLowerCase().replace(/[^a-z0-9-]/g, "")} -->`;
+
 export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAuditApp {
   const state = new AppState(options);
   // Compile the parser's WebAssembly while the server starts, not inside the first audit.
@@ -65,6 +68,17 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
 
   const app: ApplicationFunction = (probot: Probot) => {
     const log = probot.log.child({ name: "index-audit" });
+    let login: Promise<string> | null = null;
+    state.whoAmI = () =>
+      (login ??= (async () => {
+        const appOctokit = await probot.auth();
+        const { data } = await appOctokit.rest.apps.getAuthenticated();
+        if (!data?.slug) throw new Error("GET /app did not name the app");
+        return `${data.slug}[bot]`;
+      })().catch((error: Error) => {
+        login = null;
+        throw error;
+      }));
     logger = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
     const start = (context: Context, target: AuditTarget, automatic: boolean): void =>
       launch(context.octokit as unknown as Octokit, () => context.config("index-audit.yml"), target, automatic);
@@ -161,7 +175,14 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
           return;
         }
         if (!(await hasWriteAccess(octokit, owner, repo, login))) {
-          await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: renderPermissionDenied(login) });
+          // One reply per person and pull request, even across restarts (the marker is in GitHub's data).
+          const deniedKey = `${owner}/${repo}#${number}:${login.toLowerCase()}`;
+          if (!state.deniedReplies.add(deniedKey)) return;
+          const marker = deniedMarker(login);
+          const me = await state.whoAmI();
+          const earlier = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
+          if (earlier.some((c) => c.user?.login === me && c.body?.includes(marker))) return;
+          await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: `${renderPermissionDenied(login)}\n\n${marker}` });
           return;
         }
         const { data: pr } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });

@@ -98,7 +98,8 @@ export async function upsertSummaryComment(octokit: Octokit, state: AppState, pu
     issue_number: pull.number,
     per_page: 100,
   });
-  const existing = comments.find((c) => c.body?.includes(SUMMARY_MARKER) && c.user?.type === "Bot");
+  const me = await state.whoAmI();
+  const existing = comments.find((c) => c.body?.includes(SUMMARY_MARKER) && c.user?.login === me);
   if (existing) {
     if (existing.body !== body) {
       await octokit.rest.issues.updateComment({ owner: pull.owner, repo: pull.repo, comment_id: existing.id, body });
@@ -131,7 +132,10 @@ async function knownThreads(octokit: Octokit, state: AppState, p: PullRef): Prom
     per_page: 100,
   });
   const loaded: KnownThreads = { threads: new Map(), fixedReplies: new Set() };
+  const me = await state.whoAmI();
   for (const comment of existing) {
+    // Another bot's or the author's comment with a pasted marker must not silence a finding.
+    if (comment.user?.login !== me) continue;
     if (comment.in_reply_to_id === undefined || comment.in_reply_to_id === null) {
       for (const id of findingIdsIn(comment.body)) if (!loaded.threads.has(id)) loaded.threads.set(id, comment.id);
     }

@@ -60,6 +60,13 @@ export class AppState {
   readonly batchBlobs: boolean;
   readonly knownRules: readonly string[];
   readonly publishRetry: RetryPolicy;
+  /**
+   * The app's own login (`<slug>[bot]`), asked of GitHub once (`GET /app`). Markers count only in
+   * comments this login wrote: anyone can paste `<!-- index-audit:… -->` into a comment of their own.
+   */
+  whoAmI: () => Promise<string> = () => Promise.reject(new Error("the app's login is not known yet"));
+  /** Pull request and login pairs already told they lack write access (one reply each). */
+  readonly deniedReplies = new RecentKeys(5_000);
   readonly auditTimeoutMs: number;
   /** Audits running now, so a timeout or shutdown can complete their check runs. */
   readonly active = new Set<{ checkRunId: number | null; abandon(reason: string): Promise<void> }>();

@@ -17,13 +17,24 @@ export function codeSpan(text: string): string {
   return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
-/** Plain text with every markdown-active character escaped, and mentions and autolinks broken. */
+/**
+ * Plain text with the characters that could make markup escaped: links and images (`[`, `]`), HTML
+ * (`<`, `>`), code and emphasis (`` ` ``, `*`, `~`), table cells (`|`) and the backslash itself. `_`
+ * is left alone (GitHub does not emphasise inside words, and identifiers are full of it). Mentions,
+ * issue references (`#12`) and bare URLs are broken with a zero-width space.
+ */
 export function escapeMarkdown(text: string): string {
   return text
-    .replace(/[\\`*_{}[\]()<>#+\-.!|~&]/g, (c) => `\\${c}`)
+    .replace(/[\\`*[\]<>|~]/g, (c) => `\\${c}`)
     .replace(/@/g, `@${ZWSP}`)
+    .replace(/#(?=\d)/g, `#${ZWSP}`)
     .replace(/:\/\//g, `:${ZWSP}//`)
-    .replace(/\bwww\\\./gi, (m) => `${m.slice(0, 3)}${ZWSP}${m.slice(3)}`);
+    .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWSP}.`);
+}
+
+/** A table cell: like safeMarkdown, and `|` escaped inside code spans too (GFM splits cells before reading spans). */
+export function safeCell(text: string): string {
+  return safeMarkdown(text.replace(/\s+/g, " ").trim()).replace(/(?<!\\)\|/g, "\\|");
 }
 
 /**

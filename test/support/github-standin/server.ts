@@ -199,6 +199,17 @@ export class GitHubStandin {
     return created;
   }
 
+  /** A review a person (or another bot) submitted, with inline comments placed as GitHub places them. */
+  async addReview(
+    fullName: string,
+    pullNumber: number,
+    review: { user: string; body?: string; comments: Array<{ path: string; line: number; body: string }> },
+  ): Promise<void> {
+    const repo = this.requireRepo(fullName);
+    const input = { event: "COMMENT", body: review.body ?? "", comments: review.comments.map((c) => ({ ...c, side: "RIGHT" })) };
+    await this.createReview(repo, this.requirePull(repo, pullNumber), input, review.user);
+  }
+
   /** The user object GitHub would send for a login. */
   userObject(login: string): ReturnType<typeof userObject> {
     return userObject(this.baseUrl, this.user(login));
@@ -439,6 +450,8 @@ export class GitHubStandin {
     switch (operation.operationId) {
       case "apps/create-installation-access-token":
         return this.createAccessToken(Number(params.installation_id));
+      case "apps/get-authenticated":
+        return { status: 200, body: this.appJson() };
       case "apps/list-installations": {
         // One installation holds every repository; it is described by the first repository's owner.
         const first = [...this.repos.values()][0];
