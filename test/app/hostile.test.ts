@@ -77,7 +77,7 @@ describe("names from the repository", () => {
     expect(bodies.join("\n")).toContain("security-team");
     for (const body of bodies) {
       // Outside code spans and fences, no "@acme" (a mention) and no "](http" (a link) survive.
-      const prose = body.replace(/```[\s\S]*?```/g, "").replace(/(`+)[\s\S]*?\1/g, "");
+      const prose = (body ?? "").replace(/```[\s\S]*?```/g, "").replace(/(`+)[\s\S]*?\1/g, "");
       expect(prose).not.toMatch(/(^|[^\w\u200b])@acme/);
       expect(prose).not.toMatch(/(?<!\\)\]\(https?:\/\/evil/);
       expect(prose).not.toContain("https://evil");
