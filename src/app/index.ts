@@ -8,6 +8,7 @@ import { initParser } from "../sql/parser.js";
 import { runAudit, type AuditRunOutcome, type AuditTarget, type Octokit } from "./audit-run.js";
 import { canTrigger, parseCommand } from "./commands.js";
 import { loadAppConfig } from "./config.js";
+import { configReader } from "./config-source.js";
 import { renderFullReport } from "./full-report.js";
 import { isAuditInput } from "./relevance.js";
 import { AppState, type AppStateOptions } from "./state.js";
@@ -24,13 +25,7 @@ export interface IndexAuditApp {
   audit(octokit: Octokit, target: AuditTarget): void;
 }
 
-/** Reads `.github/index-audit.yml` the way `context.config` does, with the installation's client. */
-export function configReader(octokit: Octokit, owner: string, repo: string): () => Promise<unknown> {
-  return async () => {
-    const { config } = await octokit.config.get({ owner, repo, path: ".github/index-audit.yml" });
-    return config && Object.keys(config).length > 0 ? config : null;
-  };
-}
+export { configReader } from "./config-source.js";
 
 const ZERO_SHA = /^0+$/;
 
@@ -81,7 +76,7 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
       }));
     logger = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
     const start = (context: Context, target: AuditTarget, automatic: boolean): void =>
-      launch(context.octokit as unknown as Octokit, () => context.config("index-audit.yml"), target, automatic);
+      launch(context.octokit as unknown as Octokit, configReader(context.octokit as unknown as Octokit, target.owner, target.repo, state.extendsOwners), target, automatic);
 
     /** GitHub redelivers with the same delivery id: handle each one once. */
     const firstDelivery = (context: Context): boolean => {
@@ -194,7 +189,7 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
           );
           return;
         }
-        const body = await fullReport(octokit, owner, repo, pr.head.sha, () => context.config("index-audit.yml"));
+        const body = await fullReport(octokit, owner, repo, pr.head.sha, configReader(octokit, owner, repo, state.extendsOwners));
         await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body });
       })().catch((error: Error) => log.error(`command on ${owner}/${repo}#${number} failed: ${error.message}`));
       state.runs.track(work);
@@ -211,7 +206,7 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
     }
   };
 
-  return { app, state, audit: (octokit, target) => launch(octokit, configReader(octokit, target.owner, target.repo), target, false) };
+  return { app, state, audit: (octokit, target) => launch(octokit, configReader(octokit, target.owner, target.repo, state.extendsOwners), target, false) };
 }
 
 /** Write, maintain or admin, as GitHub says now; the payload's author_association is not a permission. */

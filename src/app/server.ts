@@ -41,6 +41,8 @@ export interface ServerSettings {
   sweepIntervalMs: number;
   /** A check run of this app `queued`/`in_progress` for longer than this is stale (ms). */
   staleAfterMs: number;
+  /** Owners besides a repository's own whose configuration `_extends` may name. */
+  extendsOwners: string[];
 }
 
 export class SettingsError extends Error {}
@@ -85,6 +87,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ServerSettings {
     drainTimeoutMs: duration(env, "DRAIN_TIMEOUT_MS", 20_000),
     sweepIntervalMs: duration(env, "SWEEP_INTERVAL_MS", 15 * 60_000),
     staleAfterMs: duration(env, "STALE_AFTER_MS", auditTimeoutMs + 60_000),
+    extendsOwners: (env.CONFIG_EXTENDS_OWNERS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
   };
 }
 
@@ -147,7 +150,7 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
     logLevel: settings.logLevel,
     logFormat: settings.logFormat,
   });
-  const app = createIndexAuditApp({ auditTimeoutMs: settings.auditTimeoutMs, ...appOptions });
+  const app = createIndexAuditApp({ auditTimeoutMs: settings.auditTimeoutMs, extendsOwners: settings.extendsOwners, ...appOptions });
   const middleware = await createNodeMiddleware(app.app, { probot });
   // Probot sets up its logger while loading the app.
   const log = probot.log.child({ name: "server" });

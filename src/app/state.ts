@@ -38,6 +38,8 @@ export interface AppStateOptions {
   publishRetry?: RetryPolicy;
   /** Longest an audit may run before its check run is completed neutral (default 10 minutes). */
   auditTimeoutMs?: number;
+  /** Owners besides the repository's own whose configuration `_extends` may name (default none). */
+  extendsOwners?: readonly string[];
 }
 
 export class AppState {
@@ -68,6 +70,7 @@ export class AppState {
   /** Pull request and login pairs already told they lack write access (one reply each). */
   readonly deniedReplies = new RecentKeys(5_000);
   readonly auditTimeoutMs: number;
+  readonly extendsOwners: readonly string[];
   /** Audits running now, so a timeout or shutdown can complete their check runs. */
   readonly active = new Set<{ checkRunId: number | null; abandon(reason: string): Promise<void> }>();
 
@@ -77,6 +80,7 @@ export class AppState {
     this.batchBlobs = options.batchBlobs ?? true;
     this.publishRetry = options.publishRetry ?? DEFAULT_RETRY;
     this.auditTimeoutMs = options.auditTimeoutMs ?? 10 * 60_000;
+    this.extendsOwners = options.extendsOwners ?? [];
     this.knownRules = options.knownRules ?? ALL_RULES.map((rule) => rule.id);
   }
 }

@@ -112,3 +112,30 @@ describe("commands", () => {
     expect(replies[0].body).toContain("Only people with write access");
   });
 });
+
+describe("_extends", () => {
+  it("may name only the same owner's repositories, and a missing target is an error on the check", async () => {
+    await h.standin.createRepo({ owner: "evil", name: "shared", files: { ".github/index-audit.yml": "fail-on: never\n" } });
+    await h.standin.createRepo({ owner: "acme", name: "settings", files: { ".github/index-audit.yml": "fail-on: never\n" } });
+    const outcomes: Record<string, { conclusion: string | null; summary: string }> = {};
+    for (const [label, extendsValue] of [
+      ["foreign", "evil/shared"],
+      ["missing", "no-such-settings"],
+      ["same-owner", "settings"],
+    ] as const) {
+      const { repo, number } = await pr(
+        { [`${MIGRATIONS}/20240201000000_calls.sql`]: `-- ${label}\n${CALLS}` },
+        { ".github/index-audit.yml": `_extends: ${extendsValue}\ntables:\n  call_logs:\n    rows: 1000000\n` },
+      );
+      await h.send("pull_request.opened", { repo, pullNumber: number });
+      const [run] = h.standin.checkRuns(repo.fullName);
+      outcomes[label] = { conclusion: run.conclusion, summary: run.output.summary ?? "" };
+    }
+    expect(outcomes.foreign.conclusion).toBe("failure");
+    expect(outcomes.foreign.summary).toContain("_extends: evil/shared belongs to another owner");
+    expect(outcomes.missing.conclusion).toBe("failure");
+    expect(outcomes.missing.summary).toContain("_extends: acme/no-such-settings was not found");
+    // The same owner's settings apply: fail-on never.
+    expect(outcomes["same-owner"].conclusion).toBe("success");
+  });
+});
