@@ -37,7 +37,7 @@ COPY --chown=node:node docs ./docs
 # The image's built-in unprivileged user.
 USER node
 EXPOSE 3000
-# Probot's server answers GET /ping with "PONG".
+# The server answers GET /ping with "PONG".
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ping').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 STOPSIGNAL SIGTERM
