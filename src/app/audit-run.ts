@@ -49,6 +49,8 @@ export interface AuditTarget {
   compareWith: string | null;
   /** Why the audit runs, for logs. */
   reason: string;
+  /** The webhook delivery that started it (`X-GitHub-Delivery`), for logs. */
+  delivery?: string;
 }
 
 export interface AuditDeps {

@@ -11,6 +11,7 @@ import { loadAppConfig } from "./config.js";
 import { configReader } from "./config-source.js";
 import { renderFullReport } from "./full-report.js";
 import { isAuditInput } from "./relevance.js";
+import { metrics } from "./metrics.js";
 import { AppState, type AppStateOptions } from "./state.js";
 
 export interface IndexAuditAppOptions extends AppStateOptions {
@@ -29,6 +30,21 @@ export { configReader } from "./config-source.js";
 
 const ZERO_SHA = /^0+$/;
 
+/** The part of pino's Logger the app uses: fields first, then the message. */
+interface StructuredLog {
+  child(bindings: Record<string, unknown>): StructuredLog;
+  info(fields: Record<string, unknown> | string, message?: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+}
+
+const silentLog: StructuredLog = { child: () => silentLog, info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
+
+function textLog(log: StructuredLog) {
+  return { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
+}
+
 /** Marks the one reply telling a person they lack write access on this pull request. */
 const deniedMarker = (login: string) => `<!-- index-audit:denied:${login.toLowerCase().replace(/[^a-z0-9-]/g, "")} -->`;
 
@@ -37,7 +53,9 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
   // Compile the parser's WebAssembly while the server starts, not inside the first audit.
   void initParser();
 
-  let logger = { info: (_m: string) => {}, warn: (_m: string) => {}, error: (_m: string) => {}, debug: (_m: string) => {} };
+  // Probot's pino logger once the app is loaded; each audit logs through a child carrying its fields.
+  let baseLog: StructuredLog = silentLog;
+  let logger = textLog(baseLog);
 
   /** Starts an audit behind the webhook; automatic triggers run once per pull request and commits. */
   const launch = (octokit: Octokit, readConfig: () => Promise<unknown>, target: AuditTarget, automatic: boolean): void => {
@@ -47,12 +65,24 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
         log.debug(`${onceKey}: already audited, ${target.reason} ignored`);
         return;
       }
+      const auditLog = baseLog.child({
+        repo: `${target.owner}/${target.repo}`,
+        pr: target.pull?.number ?? null,
+        sha: target.headSha,
+        delivery: target.delivery ?? null,
+      });
+      const started = performance.now();
       const work = runAudit(target, {
         octokit,
         readConfig,
         state,
-        log: logger,
+        log: textLog(auditLog),
       }).then((outcome) => {
+        const conclusion = "conclusion" in outcome ? outcome.conclusion : outcome.kind === "nothing-relevant" ? "success" : null;
+        const durationMs = Math.round(performance.now() - started);
+        auditLog.info({ outcome: outcome.kind, conclusion, reason: target.reason, duration_ms: durationMs }, "audit finished");
+        metrics.audits.inc({ outcome: outcome.kind, conclusion: conclusion ?? "none" });
+        metrics.auditDuration.observe({ outcome: outcome.kind }, durationMs / 1000);
         // A failed audit may be retried by the next automatic event for the same commits.
         if (outcome.kind === "error" || outcome.kind === "unreadable" || outcome.kind === "timed-out") state.startedAudits.delete(onceKey);
         options.onAuditDone?.(outcome, target);
@@ -62,7 +92,10 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
   };
 
   const app: ApplicationFunction = (probot: Probot) => {
-    const log = probot.log.child({ name: "index-audit" });
+    // No `name` here: Probot's root logger has one, and pino would write the key twice.
+    const log = probot.log.child({ component: "index-audit" });
+    baseLog = log as unknown as StructuredLog;
+    logger = textLog(baseLog);
     let login: Promise<string> | null = null;
     state.whoAmI = () =>
       (login ??= (async () => {
@@ -74,9 +107,13 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
         login = null;
         throw error;
       }));
-    logger = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
     const start = (context: Context, target: AuditTarget, automatic: boolean): void =>
-      launch(context.octokit as unknown as Octokit, configReader(context.octokit as unknown as Octokit, target.owner, target.repo, state.extendsOwners), target, automatic);
+      launch(
+        context.octokit as unknown as Octokit,
+        configReader(context.octokit as unknown as Octokit, target.owner, target.repo, state.extendsOwners),
+        { ...target, delivery: context.id },
+        automatic,
+      );
 
     /** GitHub redelivers with the same delivery id: handle each one once. */
     const firstDelivery = (context: Context): boolean => {
@@ -220,11 +257,16 @@ async function hasWriteAccess(octokit: Octokit, owner: string, repo: string, use
   }
 }
 
-const defaultApp = createIndexAuditApp();
+let defaultApp: IndexAuditApp | null = null;
 
-/** The app `probot run` loads; on SIGTERM it lets running audits finish (up to 25 s) before exiting. */
+/**
+ * The app `probot run` loads (used to register the app through Probot's setup page; `npm start`
+ * runs ./server.ts instead). On SIGTERM it lets running audits finish (up to 25 s) before exiting.
+ */
 const indexAudit: ApplicationFunction = (probot, options) => {
+  defaultApp ??= createIndexAuditApp();
   process.once("SIGTERM", () => {
+    if (!defaultApp) return process.exit(0);
     const deadline = new Promise((resolve) => setTimeout(resolve, 25_000).unref());
     void Promise.race([defaultApp.state.runs.idle(), deadline]).then(() => process.exit(0));
   });

@@ -5,6 +5,7 @@
 // `x-ratelimit-reset` on the primary one), and @octokit/plugin-throttling's handler contract
 // (return true to retry after the wait it computed).
 import { ProbotOctokit } from "probot";
+import { metricsPlugin } from "./metrics.js";
 
 /** Retries after a rate limit, per request. */
 export const RATE_LIMIT_RETRIES = 3;
@@ -38,7 +39,7 @@ export function rateLimitHandlers(): { onRateLimit: ReturnType<typeof handler>; 
  * ProbotOctokit with bounded waits on rate limits. 5xx answers are retried by Probot's retry plugin
  * (3 retries, waits of 1, 4 and 9 s); publishing steps add their own retries on top (./retry.ts).
  */
-export const IndexAuditOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+export const IndexAuditOctokit = ProbotOctokit.plugin(metricsPlugin).defaults((options: Record<string, unknown>) => ({
   ...options,
   throttle: { ...(options.throttle as Record<string, unknown> | undefined), ...rateLimitHandlers() },
 }));

@@ -12,7 +12,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
+import { pino } from "pino";
 import { Probot, createNodeMiddleware, type ProbotOctokit } from "probot";
+import { metrics } from "./metrics.js";
 import type { Octokit } from "./audit-run.js";
 import { createIndexAuditApp, type IndexAuditApp, type IndexAuditAppOptions } from "./index.js";
 import { IndexAuditOctokit } from "./octokit.js";
@@ -149,17 +151,28 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
     Octokit,
     logLevel: settings.logLevel,
     logFormat: settings.logFormat,
+    // JSON: one object per line, from a root logger without a `name`, so that the `name` Probot's own
+    // children add (octokit, event) is never written twice. Pretty on a terminal is Probot's.
+    ...(settings.logFormat === "json" ? { log: pino({ level: settings.logLevel, timestamp: pino.stdTimeFunctions.isoTime }) } : {}),
   });
   const app = createIndexAuditApp({ auditTimeoutMs: settings.auditTimeoutMs, extendsOwners: settings.extendsOwners, ...appOptions });
   const middleware = await createNodeMiddleware(app.app, { probot });
   // Probot sets up its logger while loading the app.
-  const log = probot.log.child({ name: "server" });
+  const log = probot.log.child({ component: "server" });
+  metrics.watch({ running: () => app.state.active.size, cacheBytes: () => app.state.blobs.cachedBytes });
   let draining = false;
 
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/ping") {
       res.writeHead(200, { "content-type": "text/plain" }).end("PONG");
+      return;
+    }
+    if (req.method === "GET" && path === "/metrics") {
+      void metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
       return;
     }
     if (path !== WEBHOOK_PATH || req.method !== "POST") {

@@ -227,6 +227,11 @@ export class BlobStore {
   get cachedBlobs(): number {
     return this.cache.size;
   }
+
+  /** Bytes of blob content held now (at most the configured maximum). */
+  get cachedBytes(): number {
+    return this.cache.totalBytes;
+  }
 }
 
 // ---------------------------------------------------------------- the source

@@ -95,6 +95,31 @@ async function repoWithPr(): Promise<{ repo: RepoHandle; number: number }> {
   return { repo, number };
 }
 
+/** Keys written twice in one object of a JSON text (JSON.parse would silently keep the last). */
+function duplicateKeys(json: string): string[] {
+  const stack: Array<Set<string>> = [];
+  const twice: string[] = [];
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === "{") stack.push(new Set());
+    else if (c === "}") stack.pop();
+    else if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === "\\" ? 2 : 1;
+      const text = json.slice(i + 1, j);
+      let k = j + 1;
+      while (json[k] === " ") k++;
+      if (json[k] === ":" && stack.length) {
+        const keys = stack[stack.length - 1];
+        if (keys.has(text)) twice.push(text);
+        keys.add(text);
+      }
+      i = j;
+    }
+  }
+  return twice;
+}
+
 /** POSTs a body of `bytes` bytes, with or without a Content-Length, and returns the status. */
 function postLarge(url: string, bytes: number, withLength: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -168,6 +193,23 @@ describe("the door", () => {
     expect(answer.status).toBe(200);
     await until(() => standin.checkRuns(repo.fullName)[0]?.status === "completed", "the check run");
     expect(standin.checkRuns(repo.fullName)[0].conclusion).toBe("failure");
+
+    // One JSON object per line, the audit's own fields on it, no key twice.
+    await until(() => app.output().includes('"audit finished"'), "the audit's log line");
+    const lines = app.output().split("\n").filter((l) => l.startsWith("{"));
+    for (const line of lines) expect(duplicateKeys(line), line).toEqual([]);
+    const finished = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "audit finished" && l.repo === repo.fullName)!;
+    expect(finished).toMatchObject({ repo: repo.fullName, pr: number, sha: repo.pullRequest(number).headSha, delivery: delivery.id, outcome: "completed", conclusion: "failure" });
+    expect(typeof finished.duration_ms).toBe("number");
+
+    const scrape = await fetch(`${app.url}/metrics`);
+    expect(scrape.status).toBe(200);
+    const text = await scrape.text();
+    expect(text).toMatch(/index_audit_audits_total\{outcome="completed",conclusion="failure"\} 1/);
+    expect(text).toMatch(/index_audit_github_requests_total\{method="POST",route="\/repos\/\{owner\}\/\{repo\}\/check-runs",status="201"\} 1/);
+    expect(text).toMatch(/index_audit_audit_duration_seconds_count\{outcome="completed"\} 1/);
+    expect(text).toMatch(/index_audit_blob_cache_bytes \d+/);
+    expect(text).toContain("index_audit_audits_running 0");
   });
 });
 
