@@ -12,6 +12,7 @@ import { configReader } from "./config-source.js";
 import { renderFullReport } from "./full-report.js";
 import { isAuditInput } from "./relevance.js";
 import { metrics } from "./metrics.js";
+import { codeSpan } from "../report/escape.js";
 import { AppState, type AppStateOptions } from "./state.js";
 
 export interface IndexAuditAppOptions extends AppStateOptions {
@@ -239,6 +240,14 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
       const source = githubSource({ api: gitApiFromOctokit(octokit, owner, repo, { batchBlobs: state.batchBlobs }), commitSha: sha, blobs: state.blobs, trees: state.trees });
       await source.prefetch((path) => isAuditInput(path, configOutcome.config));
       const result = await audit(source, { config: configOutcome.config });
+      // A report missing files GitHub failed to give would pass for a complete one: none is posted.
+      const faults = source.readProblems().filter((p) => p.fault);
+      if (faults.length > 0) {
+        return `index-audit could not read ${faults.length} file${faults.length === 1 ? "" : "s"} from GitHub at \`${sha.slice(0, 7)}\` (${faults
+          .slice(0, 5)
+          .map((p) => `${codeSpan(p.path)}: ${p.status ?? "no answer"}`)
+          .join(", ")}${faults.length > 5 ? ", …" : ""}), so no whole-repository report was made. Comment \`/audit full\` again to retry.`;
+      }
       return renderFullReport(result, configOutcome.config, sha);
     }
   };

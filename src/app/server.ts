@@ -49,6 +49,16 @@ export interface ServerSettings {
 
 export class SettingsError extends Error {}
 
+/**
+ * What a logged error keeps: its type, message and stack. Webhook errors carry the delivery
+ * (`event.payload`, up to 25 MB) among their own properties; pino's default would write it out.
+ */
+export function errorFields(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const inner = error instanceof AggregateError ? error.errors.map((e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))) : undefined;
+  return { type: error.name, message: error.message, stack: error.stack, ...(inner ? { errors: inner } : {}), ...("status" in error ? { status: (error as { status: unknown }).status } : {}) };
+}
+
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 
 function duration(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -153,7 +163,7 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
     logFormat: settings.logFormat,
     // JSON: one object per line, from a root logger without a `name`, so that the `name` Probot's own
     // children add (octokit, event) is never written twice. Pretty on a terminal is Probot's.
-    ...(settings.logFormat === "json" ? { log: pino({ level: settings.logLevel, timestamp: pino.stdTimeFunctions.isoTime }) } : {}),
+    ...(settings.logFormat === "json" ? { log: pino({ level: settings.logLevel, timestamp: pino.stdTimeFunctions.isoTime, serializers: { err: errorFields } }) } : {}),
   });
   const app = createIndexAuditApp({ auditTimeoutMs: settings.auditTimeoutMs, extendsOwners: settings.extendsOwners, ...appOptions });
   const middleware = await createNodeMiddleware(app.app, { probot });
