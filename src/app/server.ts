@@ -178,6 +178,13 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
       res.writeHead(200, { "content-type": "text/plain" }).end("PONG");
       return;
     }
+    if (req.method === "GET" && path === "/ready") {
+      void ready().then(
+        (detail) => res.writeHead(200, { "content-type": "text/plain" }).end(`ready: ${detail}\n`),
+        (error: Error) => res.writeHead(503, { "content-type": "text/plain" }).end(`not ready: ${error.message}\n`),
+      );
+      return;
+    }
     if (req.method === "GET" && path === "/metrics") {
       void metrics.registry.metrics().then(
         (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
@@ -223,6 +230,14 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
   log.info(`listening on ${url}${WEBHOOK_PATH}`);
 
   const appOctokit = (await probot.auth()) as unknown as Octokit;
+  /** Ready when the app's key signs a JWT GitHub accepts and mints an installation token with it. */
+  const ready = async (): Promise<string> => {
+    if (draining) throw new Error("shutting down");
+    const { data } = await appOctokit.rest.apps.listInstallations({ per_page: 1 });
+    if (data.length === 0) return "the key works; the app is installed nowhere yet";
+    await appOctokit.rest.apps.createInstallationAccessToken({ installation_id: data[0].id });
+    return "an installation token was minted";
+  };
   const sweep = async (): Promise<number> => {
     const result = await sweepStaleCheckRuns({
       appOctokit,

@@ -153,6 +153,18 @@ function postLarge(url: string, bytes: number, withLength: boolean): Promise<num
 }
 
 describe("start-up", () => {
+  it("is not ready when GitHub does not accept the app's key", async () => {
+    // Every app-authenticated call is refused until GitHub is told otherwise (the start-up sweep makes one too).
+    standin.failNext({ route: "/app/installations", status: 401, times: 1_000, message: "A JSON web token could not be decoded" });
+    const app = await startApp();
+    const readiness = await fetch(`${app.url}/ready`);
+    standin.resetFailures();
+    expect(readiness.status).toBe(503);
+    expect(await readiness.text()).toContain("not ready: A JSON web token could not be decoded");
+    app.child.kill("SIGTERM");
+    expect(await app.exited).toBe(0);
+  });
+
   it("refuses to start without WEBHOOK_SECRET, saying so", async () => {
     const failed = await startApp({ WEBHOOK_SECRET: undefined }).then(
       () => null,
@@ -201,6 +213,10 @@ describe("the door", () => {
     const finished = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "audit finished" && l.repo === repo.fullName)!;
     expect(finished).toMatchObject({ repo: repo.fullName, pr: number, sha: repo.pullRequest(number).headSha, delivery: delivery.id, outcome: "completed", conclusion: "failure" });
     expect(typeof finished.duration_ms).toBe("number");
+
+    const readiness = await fetch(`${app.url}/ready`);
+    expect(readiness.status).toBe(200);
+    expect(await readiness.text()).toBe("ready: an installation token was minted\n");
 
     const scrape = await fetch(`${app.url}/metrics`);
     expect(scrape.status).toBe(200);
