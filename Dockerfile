@@ -1,5 +1,10 @@
 # index-audit GitHub App. Build: docker build -t index-audit .
-# Run:   docker run -p 3000:3000 -e APP_ID=... -e PRIVATE_KEY="$(cat key.pem)" -e WEBHOOK_SECRET=... index-audit
+# Run:   docker run --stop-timeout 45 -p 3000:3000 -e APP_ID=... -e PRIVATE_KEY="$(cat key.pem)" -e WEBHOOK_SECRET=... index-audit
+# Stopping: on SIGTERM the app refuses new deliveries, gives running audits DRAIN_TIMEOUT_MS (20 s) to
+# finish, completes the rest neutral, then exits. Docker's default grace period (10 s) is shorter than
+# that drain: give it more (--stop-timeout 45, compose `stop_grace_period: 45s`, Kubernetes
+# `terminationGracePeriodSeconds: 45`), or the check runs of audits still running are left in progress
+# until the next start's sweep completes them.
 
 # ---- build: compile TypeScript with every dependency installed
 FROM node:20-slim AS build
@@ -22,7 +27,8 @@ FROM node:20-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    DRAIN_TIMEOUT_MS=20000
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
@@ -31,7 +37,9 @@ COPY --chown=node:node docs ./docs
 # The image's built-in unprivileged user.
 USER node
 EXPOSE 3000
-# Probot's server answers GET /ping with "PONG".
+# The server answers GET /ping with "PONG".
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ping').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-CMD ["node_modules/.bin/probot", "run", "./dist/app/index.js"]
+STOPSIGNAL SIGTERM
+# node itself, not npm: npm does not pass SIGTERM on, and the drain would never run.
+CMD ["node", "dist/app/server.js"]

@@ -28,11 +28,14 @@ import {
   type ChangedFile,
   type GitHubSource,
   type PullRequestFiles,
+  type ReadProblem,
 } from "../source/github-source.js";
 import { configKey, loadAppConfig } from "./config.js";
 import { completeCheckRun, publishReview, upsertSummaryComment, type PublishLog } from "./publish.js";
 import { CONFIG_PATH, isAuditInput, mayChangeFindings } from "./relevance.js";
-import type { AppState } from "./state.js";
+import { renderUnreadable } from "./fault-output.js";
+import { withRetries } from "./retry.js";
+import type { AppState, CommitAudit } from "./state.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -46,6 +49,8 @@ export interface AuditTarget {
   compareWith: string | null;
   /** Why the audit runs, for logs. */
   reason: string;
+  /** The webhook delivery that started it (`X-GitHub-Delivery`), for logs. */
+  delivery?: string;
 }
 
 export interface AuditDeps {
@@ -61,7 +66,11 @@ export type AuditRunOutcome =
   | { kind: "nothing-relevant"; checkRunId: number; timings: Timings }
   | { kind: "config-error"; checkRunId: number; message: string }
   | { kind: "superseded"; checkRunId: number | null }
-  | { kind: "error"; checkRunId: number | null; message: string };
+  /** GitHub failed to give some files: the check run is neutral with the reason, nothing else is published or cached. */
+  | { kind: "unreadable"; checkRunId: number; problems: ReadProblem[] }
+  | { kind: "error"; checkRunId: number | null; message: string }
+  /** Ran past the audit timeout, or the app stopped: the check run was completed neutral with the reason. */
+  | { kind: "timed-out"; checkRunId: number | null; message: string };
 
 export interface Timings {
   /** Wall time from the start of the run to the last publish call. */
@@ -80,19 +89,107 @@ export function pullKey(target: Pick<AuditTarget, "owner" | "repo" | "pull" | "h
 
 const REAUDIT_BUTTON = [{ label: "Re-audit", description: "Run index-audit again", identifier: REAUDIT_ACTION }];
 
+/**
+ * Runs one audit within the state's audit timeout. An audit still running at the deadline (or when
+ * the app stops) is abandoned: its check run is completed `neutral` with the reason, and whatever
+ * the abandoned work does afterwards publishes nothing.
+ */
 export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<AuditRunOutcome> {
+  const { octokit, state, log } = deps;
+  const active: ActiveAudit = {
+    key: pullKey(target),
+    owner: target.owner,
+    repo: target.repo,
+    headSha: target.headSha,
+    checkRunId: null,
+    abandoned: null,
+    abandon: async (reason: string) => {
+      if (active.abandoned) return;
+      active.abandoned = reason;
+      // Without a check run yet, the audit completes the one it creates as soon as it has it.
+      if (active.checkRunId !== null) await active.completeAbandoned();
+    },
+    completeAbandoned: async () => {
+      const id = active.checkRunId!;
+      const reason = active.abandoned ?? "";
+      await withRetries(
+        () =>
+          completeCheckRun(octokit, {
+            owner: target.owner,
+            repo: target.repo,
+            checkRunId: id,
+            conclusion: "neutral",
+            output: { title: "The audit did not finish", summary: `${reason}\n\nNo verdict was drawn. **Re-audit** (or \`/audit\`) runs it again.` },
+            annotations: [],
+            actions: REAUDIT_BUTTON,
+          }),
+        state.publishRetry,
+      ).catch((error: Error) => log.error(`${active.key}: could not complete the abandoned check run: ${error.message}`));
+    },
+  };
+  state.active.add(active);
+  const work = runAuditOnce(target, deps, active);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), state.auditTimeoutMs);
+  });
+  try {
+    const first = await Promise.race([work, deadline]);
+    if (first !== "timeout") return first;
+    const reason = `The audit of \`${target.headSha.slice(0, 7)}\` took longer than the audit timeout (${state.auditTimeoutMs >= 1000 ? `${Math.round(state.auditTimeoutMs / 1000)} s` : `${state.auditTimeoutMs} ms`}).`;
+    log.warn(`${active.key}: ${reason}`);
+    await active.abandon(reason);
+    // The work goes on in the background until its next step sees it was abandoned.
+    state.runs.track(work).catch(() => {});
+    return { kind: "timed-out", checkRunId: active.checkRunId, message: reason };
+  } finally {
+    clearTimeout(timer);
+    state.active.delete(active);
+  }
+}
+
+/** An audit in progress, as shutdown and the timeout see it. */
+export interface ActiveAudit {
+  key: string;
+  owner: string;
+  repo: string;
+  headSha: string;
+  checkRunId: number | null;
+  /** Why it was abandoned, once it was: from then on it publishes nothing. */
+  abandoned: string | null;
+  /** Marks it abandoned and completes its check run `neutral` with the reason. */
+  abandon(reason: string): Promise<void>;
+  /** Completes the check run `neutral` with the reason it was abandoned. */
+  completeAbandoned(): Promise<void>;
+}
+
+async function runAuditOnce(target: AuditTarget, deps: AuditDeps, active: ActiveAudit): Promise<AuditRunOutcome> {
   const { octokit, state, log } = deps;
   const { owner, repo, headSha } = target;
   const key = pullKey(target);
   const generation = state.generations.begin(key, headSha);
-  const isCurrent = () => state.generations.isCurrent(key, generation);
+  const isCurrent = () => active.abandoned === null && state.generations.isCurrent(key, generation);
   const started = performance.now();
   let checkRunId: number | null = null;
 
   const finish = (conclusion: "success" | "failure" | "neutral" | "cancelled", output: CheckRunOutput) =>
-    completeCheckRun(octokit, { owner, repo, checkRunId: checkRunId!, conclusion, output, annotations: [], actions: REAUDIT_BUTTON });
+    withRetries(
+      () => completeCheckRun(octokit, { owner, repo, checkRunId: checkRunId!, conclusion, output, annotations: [], actions: REAUDIT_BUTTON }),
+      state.publishRetry,
+    );
+  /** A publishing step after the verdict: retried on its own, and its failure is only logged. */
+  const publishStep = async (what: string, step: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await withRetries(step, state.publishRetry);
+      return true;
+    } catch (error) {
+      log.warn(`${key}: ${what} not published: ${(error as Error).message}`);
+      return false;
+    }
+  };
 
   const superseded = async (): Promise<AuditRunOutcome> => {
+    if (active.abandoned !== null) return { kind: "timed-out", checkRunId, message: active.abandoned };
     if (checkRunId !== null) await finish("cancelled", renderSuperseded(state.generations.currentHead(key)));
     log.info(`${key}: audit of ${headSha.slice(0, 7)} superseded, nothing published`);
     return { kind: "superseded", checkRunId };
@@ -110,12 +207,18 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
       output: { title: "Auditing…", summary: `Reading migrations and query code at \`${headSha.slice(0, 7)}\`.` },
     });
     checkRunId = created.data.id;
+    active.checkRunId = checkRunId;
+    if (active.abandoned !== null) {
+      await active.completeAbandoned();
+      return { kind: "timed-out", checkRunId, message: active.abandoned };
+    }
 
     const configOutcome = await loadAppConfig(deps.readConfig, state.knownRules);
     if (!isCurrent()) return await superseded();
     if (!configOutcome.ok) {
       await finish("failure", { title: "Invalid .github/index-audit.yml", summary: configErrorText(configOutcome.message) });
-      if (target.pull) await upsertSummaryComment(octokit, state, { owner, repo, number: target.pull.number }, renderConfigErrorComment(configOutcome.message));
+      const body = renderConfigErrorComment(configOutcome.message);
+      if (target.pull) await publishStep("summary comment", () => upsertSummaryComment(octokit, state, { owner, repo, number: target.pull!.number }, body));
       return { kind: "config-error", checkRunId, message: configOutcome.message };
     }
     const config = configOutcome.config;
@@ -131,11 +234,13 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
       }
       const relevant = prFiles.files.some((f) => mayChangeFindings(f.path, config) || (f.previousPath !== undefined && mayChangeFindings(f.previousPath, config)));
       if (!relevant && !prFiles.truncated) {
+        if (!isCurrent()) return await superseded();
         await finish("success", renderNothingRelevant(headSha));
         // Earlier pushes may have left a summary with findings since reverted: bring it up to date.
         if (state.summaryComments.has(key)) {
           const empty: PullRequestReport = { diff: { new: [], existing: [], fixed: [] }, conclusion: "success", config, headSha, baseSha: null, notes: [] };
-          await upsertSummaryComment(octokit, state, { owner, repo, number: target.pull.number }, renderSummaryComment(empty));
+          const body = renderSummaryComment(empty);
+          await publishStep("summary comment", () => upsertSummaryComment(octokit, state, { owner, repo, number: target!.pull!.number }, body));
         }
         return { kind: "nothing-relevant", checkRunId, timings: { totalMs: performance.now() - started, processingMs: 0, pipelineMs: 0, fetchMs: 0 } };
       }
@@ -158,7 +263,9 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
 
     const api = gitApiFromOctokit(octokit, owner, repo, { batchBlobs: state.batchBlobs });
     const sourceOf = (sha: string) => githubSource({ api, commitSha: sha, blobs: state.blobs, trees: state.trees });
-    const headSource = sourceOf(headSha);
+    // In a tree too large for one listing, the pull request's own files are read by their blob SHAs.
+    const knownFiles = (prFiles?.files ?? []).flatMap((f) => (f.blobSha ? [{ path: f.path, sha: f.blobSha }] : []));
+    const headSource = githubSource({ api, commitSha: headSha, blobs: state.blobs, trees: state.trees, knownFiles });
     const baseSource = baseSha ? sourceOf(baseSha) : null;
 
     // Fetch everything both audits read first (in parallel, shared by SHA), then audit on cached bytes,
@@ -172,20 +279,39 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
     timing.fetchMs = performance.now() - fetchStart;
     const headAudit = await auditCommit(headSource, headSha, config, deps, timing);
     const baseAudit = baseSource && baseSha ? await auditCommit(baseSource, baseSha, config, deps, timing) : null;
+    // A file GitHub failed to give would make its findings look fixed (or never there): no verdict then.
+    const faults = [...headAudit.readProblems, ...(baseAudit?.readProblems ?? [])].filter((p) => p.fault);
+    if (faults.length > 0) {
+      if (!isCurrent()) return await superseded();
+      await finish("neutral", renderUnreadable(faults, headSha));
+      log.warn(`${key}: ${faults.length} file(s) could not be read at ${headSha.slice(0, 7)}; check run left neutral, nothing else published`);
+      return { kind: "unreadable", checkRunId, problems: faults };
+    }
+    let partial = false;
     for (const [label, result, sha] of [
       ["head", headAudit, headSha],
       ["base", baseAudit, baseSha],
     ] as const) {
       if (result?.treeTruncated) {
+        partial = true;
+        const direct = label === "head" && result.supplemented.length > 0 ? ` The ${result.supplemented.length} changed file${result.supplemented.length === 1 ? "" : "s"} missing from the listing ${result.supplemented.length === 1 ? "was" : "were"} read directly.` : "";
         notes.push(
-          `GitHub truncated the file tree of the ${label} (\`${(sha ?? "").slice(0, 7)}\`): files past its listing limit were not audited, so some findings may be missing.`,
+          `GitHub truncated the file tree of the ${label} (\`${(sha ?? "").slice(0, 7)}\`): files past its listing limit were not audited, so some findings may be missing.${direct}`,
         );
       }
+    }
+    const changedPaths = new Set((prFiles?.files ?? []).map((f) => f.path));
+    const skippedChanged = headAudit.readProblems.filter((p) => !p.fault && (changedPaths.size === 0 || changedPaths.has(p.path)));
+    if (skippedChanged.length > 0) {
+      partial = true;
+      notes.push(`${skippedChanged.length} changed file${skippedChanged.length === 1 ? " was" : "s were"} not audited (${skippedChanged[0].message}).`);
     }
 
     const processStart = performance.now();
     const diff = diffFindings(baseAudit ? baseAudit.findings : null, headAudit.findings);
-    const conclusion = conclusionFor(diff, config.failOn, config.conclusionBelowFailOn);
+    const verdict = conclusionFor(diff, config.failOn, config.conclusionBelowFailOn);
+    // What was not seen may hold a finding: a pass is then only neutral.
+    const conclusion = partial && verdict === "success" ? "neutral" : verdict;
     timing.processingMs += performance.now() - processStart;
     if (!isCurrent()) return await superseded();
 
@@ -227,8 +353,15 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
     timing.processingMs += performance.now() - renderStart;
 
     if (!isCurrent()) return await superseded();
-    await completeCheckRun(octokit, { owner, repo, checkRunId, conclusion, output, annotations, actions: REAUDIT_BUTTON });
-    if (target.pull && summaryBody) await upsertSummaryComment(octokit, state, { owner, repo, number: target.pull.number }, summaryBody);
+    const runId = checkRunId;
+    await withRetries(() => completeCheckRun(octokit, { owner, repo, checkRunId: runId, conclusion, output, annotations, actions: REAUDIT_BUTTON }), state.publishRetry);
+    // From here on the verdict stands: a comment that cannot be posted is logged, never a failed check.
+    if (target.pull && summaryBody) {
+      const number = target.pull.number;
+      if (!(await publishStep("summary comment", () => upsertSummaryComment(octokit, state, { owner, repo, number }, summaryBody)))) {
+        notes.push("The summary comment could not be posted this time.");
+      }
+    }
 
     const timings: Timings = { totalMs: performance.now() - started, processingMs: timing.processingMs, pipelineMs: timing.pipelineMs, fetchMs: timing.fetchMs };
     log.info(
@@ -237,6 +370,7 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
     return { kind: "completed", conclusion, diff, checkRunId, timings, notes };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    if (active.abandoned !== null) return { kind: "timed-out", checkRunId, message: active.abandoned };
     log.error(`${key}: audit of ${headSha.slice(0, 7)} failed: ${message}`);
     await failCheckRun(octokit, { owner, repo, headSha, checkRunId, message }).catch((publishError: Error) =>
       log.error(`${key}: could not report the failure on the check run: ${publishError.message}`),
@@ -282,10 +416,6 @@ async function prefetchFor(source: GitHubSource, sha: string, config: AuditConfi
 
 const auditKey = (sha: string, config: AuditConfig) => `${sha}#${configKey(config)}`;
 
-interface CommitAudit {
-  findings: Finding[];
-  treeTruncated: boolean;
-}
 
 /** Audits one commit, once per commit and settings in this process (base and head of later pushes reuse it). */
 async function auditCommit(
@@ -304,9 +434,15 @@ async function auditCommit(
     const result = await audit(source, { config, memo: deps.state.files });
     timing.processingMs += performance.now() - auditStart;
     timing.pipelineMs += performance.now() - auditStart;
-    return { findings: result.findings, treeTruncated: tree.truncated };
+    return { findings: result.findings, treeTruncated: tree.truncated, readProblems: source.readProblems(), supplemented: source.supplemented() };
   })();
   deps.state.audits.set(cacheKey, work);
-  work.catch(() => deps.state.audits.delete(cacheKey));
+  // Neither a failed audit nor one that missed files is kept: the next attempt reads GitHub again.
+  work.then(
+    (done) => {
+      if (done.readProblems.some((p) => p.fault) && deps.state.audits.get(cacheKey) === work) deps.state.audits.delete(cacheKey);
+    },
+    () => deps.state.audits.delete(cacheKey),
+  );
   return work;
 }

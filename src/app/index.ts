@@ -8,8 +8,11 @@ import { initParser } from "../sql/parser.js";
 import { runAudit, type AuditRunOutcome, type AuditTarget, type Octokit } from "./audit-run.js";
 import { canTrigger, parseCommand } from "./commands.js";
 import { loadAppConfig } from "./config.js";
+import { configReader } from "./config-source.js";
 import { renderFullReport } from "./full-report.js";
 import { isAuditInput } from "./relevance.js";
+import { metrics } from "./metrics.js";
+import { codeSpan } from "../report/escape.js";
 import { AppState, type AppStateOptions } from "./state.js";
 
 export interface IndexAuditAppOptions extends AppStateOptions {
@@ -20,40 +23,98 @@ export interface IndexAuditAppOptions extends AppStateOptions {
 export interface IndexAuditApp {
   app: ApplicationFunction;
   state: AppState;
+  /** Starts an audit outside a webhook (the stale check-run sweep re-runs interrupted audits this way). */
+  audit(octokit: Octokit, target: AuditTarget): void;
 }
 
+export { configReader } from "./config-source.js";
+
 const ZERO_SHA = /^0+$/;
+
+/** The part of pino's Logger the app uses: fields first, then the message. */
+interface StructuredLog {
+  child(bindings: Record<string, unknown>): StructuredLog;
+  info(fields: Record<string, unknown> | string, message?: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+}
+
+const silentLog: StructuredLog = { child: () => silentLog, info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
+
+function textLog(log: StructuredLog) {
+  return { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
+}
+
+/** Marks the one reply telling a person they lack write access on this pull request. */
+const deniedMarker = (login: string) => `<!-- index-audit:denied:${login.toLowerCase().replace(/[^a-z0-9-]/g, "")} -->`;
 
 export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAuditApp {
   const state = new AppState(options);
   // Compile the parser's WebAssembly while the server starts, not inside the first audit.
   void initParser();
 
-  const app: ApplicationFunction = (probot: Probot) => {
-    const log = probot.log.child({ name: "index-audit" });
-    const logger = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
+  // Probot's pino logger once the app is loaded; each audit logs through a child carrying its fields.
+  let baseLog: StructuredLog = silentLog;
+  let logger = textLog(baseLog);
 
-    /** Starts an audit behind the webhook; automatic triggers run once per pull request and commits. */
-    const start = (context: Context, target: AuditTarget, automatic: boolean): void => {
+  /** Starts an audit behind the webhook; automatic triggers run once per pull request and commits. */
+  const launch = (octokit: Octokit, readConfig: () => Promise<unknown>, target: AuditTarget, automatic: boolean): void => {
+      const log = logger;
       const onceKey = `${target.owner}/${target.repo}#${target.pull?.number ?? ""}:${target.headSha}:${target.pull?.baseSha ?? target.compareWith ?? ""}`;
       if (automatic && !state.startedAudits.add(onceKey)) {
         log.debug(`${onceKey}: already audited, ${target.reason} ignored`);
         return;
       }
-      const octokit = context.octokit as unknown as Octokit;
+      const auditLog = baseLog.child({
+        repo: `${target.owner}/${target.repo}`,
+        pr: target.pull?.number ?? null,
+        sha: target.headSha,
+        delivery: target.delivery ?? null,
+      });
+      const started = performance.now();
       const work = runAudit(target, {
         octokit,
-        readConfig: () => context.config("index-audit.yml"),
+        readConfig,
         state,
-        log: logger,
+        log: textLog(auditLog),
       }).then((outcome) => {
+        const conclusion = "conclusion" in outcome ? outcome.conclusion : outcome.kind === "nothing-relevant" ? "success" : null;
+        const durationMs = Math.round(performance.now() - started);
+        auditLog.info({ outcome: outcome.kind, conclusion, reason: target.reason, duration_ms: durationMs }, "audit finished");
+        metrics.audits.inc({ outcome: outcome.kind, conclusion: conclusion ?? "none" });
+        metrics.auditDuration.observe({ outcome: outcome.kind }, durationMs / 1000);
         // A failed audit may be retried by the next automatic event for the same commits.
-        if (outcome.kind === "error") state.startedAudits.delete(onceKey);
+        if (outcome.kind === "error" || outcome.kind === "unreadable" || outcome.kind === "timed-out") state.startedAudits.delete(onceKey);
         options.onAuditDone?.(outcome, target);
         return outcome;
       });
       state.runs.track(work);
-    };
+  };
+
+  const app: ApplicationFunction = (probot: Probot) => {
+    // No `name` here: Probot's root logger has one, and pino would write the key twice.
+    const log = probot.log.child({ component: "index-audit" });
+    baseLog = log as unknown as StructuredLog;
+    logger = textLog(baseLog);
+    let login: Promise<string> | null = null;
+    state.whoAmI = () =>
+      (login ??= (async () => {
+        const appOctokit = await probot.auth();
+        const { data } = await appOctokit.rest.apps.getAuthenticated();
+        if (!data?.slug) throw new Error("GET /app did not name the app");
+        return `${data.slug}[bot]`;
+      })().catch((error: Error) => {
+        login = null;
+        throw error;
+      }));
+    const start = (context: Context, target: AuditTarget, automatic: boolean): void =>
+      launch(
+        context.octokit as unknown as Octokit,
+        configReader(context.octokit as unknown as Octokit, target.owner, target.repo, state.extendsOwners),
+        { ...target, delivery: context.id },
+        automatic,
+      );
 
     /** GitHub redelivers with the same delivery id: handle each one once. */
     const firstDelivery = (context: Context): boolean => {
@@ -147,7 +208,14 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
           return;
         }
         if (!(await hasWriteAccess(octokit, owner, repo, login))) {
-          await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: renderPermissionDenied(login) });
+          // One reply per person and pull request, even across restarts (the marker is in GitHub's data).
+          const deniedKey = `${owner}/${repo}#${number}:${login.toLowerCase()}`;
+          if (!state.deniedReplies.add(deniedKey)) return;
+          const marker = deniedMarker(login);
+          const me = await state.whoAmI();
+          const earlier = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
+          if (earlier.some((c) => c.user?.login === me && c.body?.includes(marker))) return;
+          await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: `${renderPermissionDenied(login)}\n\n${marker}` });
           return;
         }
         const { data: pr } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
@@ -159,7 +227,7 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
           );
           return;
         }
-        const body = await fullReport(octokit, owner, repo, pr.head.sha, () => context.config("index-audit.yml"));
+        const body = await fullReport(octokit, owner, repo, pr.head.sha, configReader(octokit, owner, repo, state.extendsOwners));
         await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body });
       })().catch((error: Error) => log.error(`command on ${owner}/${repo}#${number} failed: ${error.message}`));
       state.runs.track(work);
@@ -172,11 +240,19 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
       const source = githubSource({ api: gitApiFromOctokit(octokit, owner, repo, { batchBlobs: state.batchBlobs }), commitSha: sha, blobs: state.blobs, trees: state.trees });
       await source.prefetch((path) => isAuditInput(path, configOutcome.config));
       const result = await audit(source, { config: configOutcome.config });
+      // A report missing files GitHub failed to give would pass for a complete one: none is posted.
+      const faults = source.readProblems().filter((p) => p.fault);
+      if (faults.length > 0) {
+        return `index-audit could not read ${faults.length} file${faults.length === 1 ? "" : "s"} from GitHub at \`${sha.slice(0, 7)}\` (${faults
+          .slice(0, 5)
+          .map((p) => `${codeSpan(p.path)}: ${p.status ?? "no answer"}`)
+          .join(", ")}${faults.length > 5 ? ", …" : ""}), so no whole-repository report was made. Comment \`/audit full\` again to retry.`;
+      }
       return renderFullReport(result, configOutcome.config, sha);
     }
   };
 
-  return { app, state };
+  return { app, state, audit: (octokit, target) => launch(octokit, configReader(octokit, target.owner, target.repo, state.extendsOwners), target, false) };
 }
 
 /** Write, maintain or admin, as GitHub says now; the payload's author_association is not a permission. */
@@ -190,11 +266,16 @@ async function hasWriteAccess(octokit: Octokit, owner: string, repo: string, use
   }
 }
 
-const defaultApp = createIndexAuditApp();
+let defaultApp: IndexAuditApp | null = null;
 
-/** The app `probot run` loads; on SIGTERM it lets running audits finish (up to 25 s) before exiting. */
+/**
+ * The app `probot run` loads (used to register the app through Probot's setup page; `npm start`
+ * runs ./server.ts instead). On SIGTERM it lets running audits finish (up to 25 s) before exiting.
+ */
 const indexAudit: ApplicationFunction = (probot, options) => {
+  defaultApp ??= createIndexAuditApp();
   process.once("SIGTERM", () => {
+    if (!defaultApp) return process.exit(0);
     const deadline = new Promise((resolve) => setTimeout(resolve, 25_000).unref());
     void Promise.race([defaultApp.state.runs.idle(), deadline]).then(() => process.exit(0));
   });

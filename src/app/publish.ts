@@ -15,6 +15,7 @@ import {
 } from "../report/github.js";
 import type { ChangedFile } from "../source/github-source.js";
 import { placeFinding } from "./placement.js";
+import { withRetries } from "./retry.js";
 import type { AppState } from "./state.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -97,7 +98,8 @@ export async function upsertSummaryComment(octokit: Octokit, state: AppState, pu
     issue_number: pull.number,
     per_page: 100,
   });
-  const existing = comments.find((c) => c.body?.includes(SUMMARY_MARKER) && c.user?.type === "Bot");
+  const me = await state.whoAmI();
+  const existing = comments.find((c) => c.body?.includes(SUMMARY_MARKER) && c.user?.login === me);
   if (existing) {
     if (existing.body !== body) {
       await octokit.rest.issues.updateComment({ owner: pull.owner, repo: pull.repo, comment_id: existing.id, body });
@@ -130,7 +132,10 @@ async function knownThreads(octokit: Octokit, state: AppState, p: PullRef): Prom
     per_page: 100,
   });
   const loaded: KnownThreads = { threads: new Map(), fixedReplies: new Set() };
+  const me = await state.whoAmI();
   for (const comment of existing) {
+    // Another bot's or the author's comment with a pasted marker must not silence a finding.
+    if (comment.user?.login !== me) continue;
     if (comment.in_reply_to_id === undefined || comment.in_reply_to_id === null) {
       for (const id of findingIdsIn(comment.body)) if (!loaded.threads.has(id)) loaded.threads.set(id, comment.id);
     }
@@ -154,7 +159,7 @@ export async function publishReview(
     changed: Map<string, ChangedFile>;
     textOf: (path: string) => Promise<string | null>;
   },
-): Promise<{ inlineIds: Set<string>; overflow: number }> {
+): Promise<{ inlineIds: Set<string>; overflow: number; failedReplies: number }> {
   const candidates = [];
   for (const finding of p.diff.new) {
     const file = p.changed.get(finding.location.file);
@@ -190,7 +195,7 @@ export async function publishReview(
   }
 
   if (comments.length > 0) {
-    await octokit.rest.pulls.createReview({
+    await withRetries(() => octokit.rest.pulls.createReview({
       owner: p.owner,
       repo: p.repo,
       pull_number: p.number,
@@ -198,7 +203,7 @@ export async function publishReview(
       event: "COMMENT",
       body: renderReviewBody(comments.length, p.headSha),
       comments,
-    });
+    }), state.publishRetry);
     // The review's answer carries no comment ids; 0 marks a thread whose id is read back only if a reply needs it.
     for (const id of posted) known.threads.set(id, UNKNOWN_COMMENT);
   }
@@ -211,15 +216,25 @@ export async function publishReview(
     gone = [...reloaded.threads].filter(([id]) => !headIds.has(id) && !reloaded.fixedReplies.has(id));
     Object.assign(known, reloaded);
   }
+  // Each reply on its own: one that cannot be posted does not hold back the others (or the verdict).
+  let failedReplies = 0;
   for (const [id, thread] of gone) {
-    await octokit.rest.pulls.createReplyForReviewComment({
-      owner: p.owner,
-      repo: p.repo,
-      pull_number: p.number,
-      comment_id: thread,
-      body: renderFixedReply(id, p.headSha),
-    });
-    known.fixedReplies.add(id);
+    try {
+      await withRetries(
+        () =>
+          octokit.rest.pulls.createReplyForReviewComment({
+            owner: p.owner,
+            repo: p.repo,
+            pull_number: p.number,
+            comment_id: thread,
+            body: renderFixedReply(id, p.headSha),
+          }),
+        state.publishRetry,
+      );
+      known.fixedReplies.add(id);
+    } catch {
+      failedReplies++;
+    }
   }
-  return { inlineIds, overflow };
+  return { inlineIds, overflow, failedReplies };
 }

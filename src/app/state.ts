@@ -1,12 +1,23 @@
 // What the app keeps in memory between webhooks: caches that make the next push cheap and the
 // bookkeeping that keeps overlapping deliveries from doing things twice. Nothing here is required
 // for correctness across restarts: markers in GitHub's own data are the durable record.
-import { BlobStore, type CommitTree } from "../source/github-source.js";
+import { BlobStore, type CommitTree, type ReadProblem } from "../source/github-source.js";
 import type { Finding } from "../core/types.js";
 import { ALL_RULES } from "../rules/index.js";
 import type { KnownThreads } from "./publish.js";
 import { BoundedMap, Generations, RecentKeys, RunRegistry } from "./runs.js";
 import { FileMemo } from "../core/memo.js";
+import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
+
+/** One commit's audit as the app caches it. */
+export interface CommitAudit {
+  findings: Finding[];
+  treeTruncated: boolean;
+  /** Files the audit could not read; one with `fault` means the result must not be trusted or cached. */
+  readProblems: ReadProblem[];
+  /** Files added from the pull request's own list because the tree listing was truncated. */
+  supplemented: string[];
+}
 
 export interface AppStateOptions {
   /** Bytes of blob content kept in memory (default 256 MiB). */
@@ -23,6 +34,12 @@ export interface AppStateOptions {
    * installation's hourly rate limit.
    */
   batchBlobs?: boolean;
+  /** Attempts and backoff for each publishing step (default 3 attempts, 2 s doubling). */
+  publishRetry?: RetryPolicy;
+  /** Longest an audit may run before its check run is completed neutral (default 10 minutes). */
+  auditTimeoutMs?: number;
+  /** Owners besides the repository's own whose configuration `_extends` may name (default none). */
+  extendsOwners?: readonly string[];
 }
 
 export class AppState {
@@ -34,7 +51,7 @@ export class AppState {
   readonly startedAudits = new RecentKeys(5_000);
   readonly blobs: BlobStore;
   readonly trees = new BoundedMap<string, Promise<CommitTree>>(64);
-  readonly audits = new BoundedMap<string, Promise<{ findings: Finding[]; treeTruncated: boolean }>>(64);
+  readonly audits = new BoundedMap<string, Promise<CommitAudit>>(64);
   /** Parsed migrations and query patterns by file content, shared by every audit in this process. */
   readonly files = new FileMemo();
   /** The summary comment of each pull request, once found or made, and its last body. */
@@ -44,11 +61,26 @@ export class AppState {
   readonly maxReviewComments: number;
   readonly batchBlobs: boolean;
   readonly knownRules: readonly string[];
+  readonly publishRetry: RetryPolicy;
+  /**
+   * The app's own login (`<slug>[bot]`), asked of GitHub once (`GET /app`). Markers count only in
+   * comments this login wrote: anyone can paste `<!-- index-audit:… -->` into a comment of their own.
+   */
+  whoAmI: () => Promise<string> = () => Promise.reject(new Error("the app's login is not known yet"));
+  /** Pull request and login pairs already told they lack write access (one reply each). */
+  readonly deniedReplies = new RecentKeys(5_000);
+  readonly auditTimeoutMs: number;
+  readonly extendsOwners: readonly string[];
+  /** Audits running now, so a timeout or shutdown can complete their check runs. */
+  readonly active = new Set<{ checkRunId: number | null; abandon(reason: string): Promise<void> }>();
 
   constructor(options: AppStateOptions = {}) {
     this.blobs = new BlobStore({ maxBytes: options.blobCacheBytes, concurrency: options.concurrency });
     this.maxReviewComments = options.maxReviewComments ?? 30;
     this.batchBlobs = options.batchBlobs ?? true;
+    this.publishRetry = options.publishRetry ?? DEFAULT_RETRY;
+    this.auditTimeoutMs = options.auditTimeoutMs ?? 10 * 60_000;
+    this.extendsOwners = options.extendsOwners ?? [];
     this.knownRules = options.knownRules ?? ALL_RULES.map((rule) => rule.id);
   }
 }

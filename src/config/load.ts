@@ -1,6 +1,6 @@
 // Finds and reads the config file for the command line. The app reads the same file through
 // Probot's config loading and validates it with validateConfig().
-import { readFile, stat } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
 import { DEFAULT_CONFIG, type AuditConfig } from "../core/config.js";
@@ -36,6 +36,13 @@ export async function loadConfig(options: LoadOptions): Promise<LoadOutcome> {
     if (!found) return { ok: true, config: DEFAULT_CONFIG, file: null, warnings: [] };
     absolute = path.join(options.root, found);
     label = found;
+    // A config found in the audited folder is read only from inside it: a symbolic link out of it
+    // (to /proc/self/environ, to a home folder) is refused, not followed.
+    const [realRoot, realFile] = await Promise.all([realpath(options.root), realpath(absolute)]);
+    const inside = path.relative(realRoot, realFile);
+    if (inside.startsWith("..") || path.isAbsolute(inside)) {
+      return { ok: false, message: `${label}: a symbolic link to a file outside the audited folder; not followed` };
+    }
   }
 
   let bytes: Buffer;

@@ -75,7 +75,9 @@ function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  // A short word is worth echoing ("sometimes"); anything else may be a file that is not a config
+  // at all (a link to /proc/self/environ, a .env): its contents never reach an error message.
+  if (typeof value === "string") return /^[\w./@:+-]{1,40}$/.test(value) && !value.includes("=") ? JSON.stringify(value) : `a string of ${value.length} characters`;
   return String(value);
 }
 

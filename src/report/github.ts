@@ -5,6 +5,7 @@ import type { Finding, Severity } from "../core/types.js";
 import { atOrAbove, type Conclusion, type FindingsDiff } from "../diff/findings.js";
 import { docsUrl } from "../rules/rule.js";
 import { alsoConcerns, declaredFixLines, evidenceBlock, formatLocation, shortLine } from "./common.js";
+import { codeSpan, safeMarkdown } from "./escape.js";
 
 /** GitHub's cap on check-run `summary` and `text`. */
 export const CHECK_OUTPUT_LIMIT = 65_535;
@@ -41,7 +42,7 @@ function shortSha(sha: string): string {
 }
 
 function place(f: Finding): string {
-  return `\`${f.location.file}:${f.location.line}\``;
+  return codeSpan(`${f.location.file}:${f.location.line}`);
 }
 
 function countBySeverity(findings: Finding[]): string {
@@ -51,7 +52,7 @@ function countBySeverity(findings: Finding[]): string {
 }
 
 function sqlBlock(sql: string): string {
-  return "```sql\n" + sql.trim() + "\n```";
+  return fence(sql.trim(), "sql");
 }
 
 /** A fenced block that survives backticks inside the content. */
@@ -66,19 +67,20 @@ function fence(content: string, info = ""): string {
  * rule's details and the other places the finding concerns, collapsed.
  */
 function reasoning(f: Finding, summaryText = "Why, and where it is used"): string {
-  const parts = [f.message.trim()];
-  if (f.details) parts.push(f.details.trim());
+  // Names in messages come from the repository: escaped, so they cannot mention, link or inject markup.
+  const parts = [safeMarkdown(f.message.trim())];
+  if (f.details) parts.push(safeMarkdown(f.details.trim()));
   const also = alsoConcerns(f);
-  if (also.length > 0) parts.push(`Call sites and related places: ${[formatLocation(f.location), ...also].map((l) => `\`${l}\``).join(", ")}`);
+  if (also.length > 0) parts.push(`Call sites and related places: ${[formatLocation(f.location), ...also].map(codeSpan).join(", ")}`);
   parts.push(`[About this rule](${docsUrl(f.rule)})`);
   return `<details>\n<summary>${summaryText}</summary>\n\n${parts.join("\n\n")}\n\n</details>`;
 }
 
 /** Short line, then the SQL, then the reasoning collapsed: the order of every place a finding is shown. */
 function findingBlock(f: Finding, options: { inline?: boolean } = {}): string {
-  const lines = [`#### ${BADGE[f.severity]} \`${f.rule}\` on \`${f.table}\`${f.columns.length ? ` (${f.columns.join(", ")})` : ""}`];
+  const lines = [`#### ${BADGE[f.severity]} \`${f.rule}\` on ${codeSpan(f.table)}${f.columns.length ? ` (${safeMarkdown(f.columns.join(", "))})` : ""}`];
   lines.push(`${place(f)}${options.inline ? " · commented inline" : ""}`);
-  lines.push("", shortLine(f));
+  lines.push("", safeMarkdown(shortLine(f)));
   if (f.fix) lines.push("", ...declaredFixLines(f.fix), sqlBlock(f.fix.sql));
   const evidence = evidenceBlock(f);
   if (evidence) lines.push("", evidence);
@@ -87,7 +89,7 @@ function findingBlock(f: Finding, options: { inline?: boolean } = {}): string {
 }
 
 function findingLine(f: Finding): string {
-  return `- ${BADGE[f.severity]} \`${f.rule}\` ${place(f)}: ${firstLine(shortLine(f))}`;
+  return `- ${BADGE[f.severity]} \`${f.rule}\` ${place(f)}: ${safeMarkdown(firstLine(shortLine(f)))}`;
 }
 
 function firstLine(text: string): string {
@@ -287,7 +289,7 @@ export interface InlinePlacement {
  * then the suggestion or SQL, then the reasoning and call sites collapsed, then the marker.
  */
 export function renderReviewComment(f: Finding, placement: InlinePlacement): string {
-  const parts = [`**${BADGE[f.severity]}** ${shortLine(f)}`];
+  const parts = [`**${BADGE[f.severity]}** ${safeMarkdown(shortLine(f))}`];
   if (placement.suggestion && f.fix) {
     const what = placement.suggestionReplaces ? "rewrites the statement" : "adds the fix right after the statement";
     parts.push("", `Suggested change (${what}):`, "", fence(placement.suggestion.join("\n"), "suggestion"));

@@ -25,6 +25,7 @@ import { verificationSection } from "./verification.js";
 import { coverageNote, foreignKeyCoverage } from "./fk-coverage.js";
 import { settledLocksSection, splitSettledLocks } from "./settled-locks.js";
 import { orderTermText } from "../advisor/search.js";
+import { codeSpan, safeCell, safeMarkdown } from "./escape.js";
 
 export interface MarkdownOptions {
   /** Tool version, shown in the header. */
@@ -145,13 +146,13 @@ function tldr(result: AuditResult, findings: readonly Finding[], ran: RuleRan, s
     for (const group of groupByRule(items)) {
       if (bullets.length >= TLDR_LIMIT) break;
       const first = group[0];
-      const place = `\`${formatLocation(first.location)}\`${multi && first.set ? `, ${first.set}` : ""}`;
+      const place = `${codeSpan(formatLocation(first.location))}${multi && first.set ? `, ${safeMarkdown(first.set)}` : ""}`;
       if (group.length >= TLDR_GROUP_AT) {
-        bullets.push(`- **${ruleTitle(first.rule)}** ×${group.length}: ${oneLine(first.message)} (${place}, and ${group.length - 1} more like it)`);
+        bullets.push(`- **${ruleTitle(first.rule)}** ×${group.length}: ${safeLine(first.message)} (${place}, and ${group.length - 1} more like it)`);
       } else {
         for (const f of group) {
-          const at = `\`${formatLocation(f.location)}\`${multi && f.set ? `, ${f.set}` : ""}`;
-          bullets.push(`- ${oneLine(f.message)} (${at})`);
+          const at = `${codeSpan(formatLocation(f.location))}${multi && f.set ? `, ${safeMarkdown(f.set)}` : ""}`;
+          bullets.push(`- ${safeLine(f.message)} (${at})`);
         }
       }
       shown += group.length;
@@ -233,8 +234,14 @@ function keyText(index: Index): string {
   return index.keys.map((k) => k.column ?? k.expression ?? "?").join(", ");
 }
 
+/** Repository text in a table cell: escaped (src/report/escape.ts), `|` included. */
 function cell(text: string): string {
-  return oneLine(text).replace(/\|/g, "\\|");
+  return safeCell(text);
+}
+
+/** Repository text on one line, escaped. */
+function safeLine(text: string): string {
+  return safeMarkdown(oneLine(text));
 }
 
 function severityCell(severity: Severity): string {
@@ -285,7 +292,7 @@ function indexAnalysis(setResult: SetResult, findings: readonly Finding[], confi
         const status = redundant
           ? `${severityCell(redundant.severity)} - ${cell(redundant.message)}`
           : index.where
-            ? `Good - \`WHERE ${cell(index.where)}\``
+            ? `Good - ${codeSpan(`WHERE ${oneLine(index.where)}`).replace(/\|/g, "\\|")}`
             : "Good";
         out.push(`| ${name} | ${cell(keyText(index))} | ✅ ${cell(index.name)}${kind} | ${status} |`);
       }
@@ -421,7 +428,7 @@ function queryPatternAnalysis(setResult: SetResult, findings: readonly Finding[]
     out.push("");
   } else {
     out.push("### N+1 Query Assessment: ❌ FAIL", "");
-    for (const f of loops) out.push(`- \`${formatLocation(f.location)}\` — ${oneLine(f.message)}`);
+    for (const f of loops) out.push(`- ${codeSpan(formatLocation(f.location))} — ${safeLine(f.message)}`);
     out.push("");
   }
 
@@ -473,7 +480,7 @@ function detailedFindings(findings: readonly Finding[], multi: boolean): string[
     const evidence = evidenceBlock(f);
     if (evidence) out.push(evidence, "");
     out.push("<details>", "<summary>Why, and where it is used</summary>", "");
-    out.push(f.message.trim(), "");
+    out.push(safeMarkdown(f.message.trim()), "");
     if (f.details) out.push(f.details.trim(), "");
     if (f.related && f.related.length > 0) {
       out.push(`**Also concerns:** ${f.related.map((l) => `\`${formatLocation(l)}\``).join(", ")}`, "");
@@ -512,7 +519,7 @@ function recommendedActions(findings: readonly Finding[]): string[] {
     out.push(heading, "");
     for (const f of items.slice(0, DETAILED_LIMIT)) {
       n++;
-      out.push(`${n}. **${findingTitle(f)}** (\`${formatLocation(f.location)}\`) — ${oneLine(f.message)}`);
+      out.push(`${n}. **${findingTitle(f)}** (${codeSpan(formatLocation(f.location))}) — ${safeLine(f.message)}`);
       // Indented under the list item, every line of it, so the fence stays inside the item.
       if (f.fix) out.push("", ...sqlBlock(f.fix.sql).flatMap((l) => l.split("\n")).map((l) => (l ? `   ${l}` : l)));
       out.push("");
@@ -544,7 +551,7 @@ function inputProblems(result: AuditResult): string[] {
   if (result.problems.length === 0) return [];
   const out = ["## Input Problems", "", "These inputs could not be read or parsed; the rest of the repository was audited without them.", ""];
   const sorted = [...result.problems].sort((a, b) => compareLocations(a.location, b.location));
-  for (const p of sorted) out.push(`- \`${p.location.file}:${p.location.line}:${p.location.column}\` — ${oneLine(p.message)}`);
+  for (const p of sorted) out.push(`- ${codeSpan(`${p.location.file}:${p.location.line}:${p.location.column}`)} — ${safeLine(p.message)}`);
   out.push("");
   return out;
 }

@@ -227,6 +227,11 @@ export class BlobStore {
   get cachedBlobs(): number {
     return this.cache.size;
   }
+
+  /** Bytes of blob content held now (at most the configured maximum). */
+  get cachedBytes(): number {
+    return this.cache.totalBytes;
+  }
 }
 
 // ---------------------------------------------------------------- the source
@@ -250,7 +255,25 @@ export interface GitHubSourceOptions {
   maxFileBytes?: number;
   /** Blobs per batched request, when the API can batch (default GRAPHQL_BLOB_BATCH). */
   batchSize?: number;
+  /**
+   * Files known at this commit from elsewhere (a pull request's own file list, with blob SHAs). When
+   * GitHub truncates the tree listing, those missing from it are added, so the files a pull request
+   * changes are audited even in a tree too large to list.
+   */
+  knownFiles?: TreeEntry[];
 }
+
+/** A file the source could not give: `fault` is GitHub failing (a 404 or 5xx on a blob), not a size limit. */
+export interface ReadProblem {
+  path: string;
+  message: string;
+  fault: boolean;
+  /** The HTTP status GitHub answered, when it answered one. */
+  status?: number;
+}
+
+/** A file refused by the size limit without downloading it: a decision, not a fault. */
+class SkippedFile extends Error {}
 
 export interface GitHubSource extends Source {
   /** The commit's tree (one API call, made on first use). */
@@ -260,6 +283,10 @@ export interface GitHubSource extends Source {
    * so the audit that follows runs on cached bytes. Failures are left for read() to report.
    */
   prefetch(wanted: (path: string) => boolean): Promise<{ blobs: number; bytes: number }>;
+  /** Every read() that failed so far, in order; an audit with a fault here has no verdict. */
+  readProblems(): ReadProblem[];
+  /** Paths of `knownFiles` added because the tree listing was truncated. */
+  supplemented(): string[];
 }
 
 export function githubSource(options: GitHubSourceOptions): GitHubSource {
@@ -267,6 +294,8 @@ export function githubSource(options: GitHubSourceOptions): GitHubSource {
   const maxBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
   const trees = options.trees ?? new Map<string, Promise<CommitTree>>();
   let byPath: Map<string, TreeEntry> | null = null;
+  const problems: ReadProblem[] = [];
+  const added: string[] = [];
 
   const tree = (): Promise<CommitTree> => {
     let pending = trees.get(commitSha);
@@ -282,7 +311,15 @@ export function githubSource(options: GitHubSourceOptions): GitHubSource {
   const entries = async (): Promise<Map<string, TreeEntry>> => {
     if (!byPath) {
       const t = await tree();
-      byPath = new Map(t.files.map((f) => [f.path, f]));
+      const map = new Map(t.files.map((f) => [f.path, f]));
+      if (t.truncated) {
+        for (const known of options.knownFiles ?? []) {
+          if (map.has(known.path)) continue;
+          map.set(known.path, known);
+          added.push(known.path);
+        }
+      }
+      byPath = map;
     }
     return byPath;
   };
@@ -290,7 +327,7 @@ export function githubSource(options: GitHubSourceOptions): GitHubSource {
   const fetchEntry = (entry: TreeEntry): Promise<Uint8Array> => {
     if (entry.size !== undefined && entry.size > maxBytes) {
       return Promise.reject(
-        new Error(`larger than ${maxBytes / 1024 / 1024} MiB (${(entry.size / 1024 / 1024).toFixed(1)} MiB), skipped`),
+        new SkippedFile(`larger than ${maxBytes / 1024 / 1024} MiB (${(entry.size / 1024 / 1024).toFixed(1)} MiB), skipped`),
       );
     }
     return blobs.get(entry.sha, (sha) => api.getBlob(sha));
@@ -320,9 +357,22 @@ export function githubSource(options: GitHubSourceOptions): GitHubSource {
     async read(path: string): Promise<Uint8Array> {
       const map = await entries();
       const entry = map.get(path);
-      if (!entry) throw new Error(`no such file in commit ${commitSha.slice(0, 7)}`);
-      return fetchEntry(entry);
+      try {
+        if (!entry) throw new Error(`no such file in commit ${commitSha.slice(0, 7)}`);
+        return await fetchEntry(entry);
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        problems.push({
+          path,
+          message: (error as Error).message,
+          fault: !(error instanceof SkippedFile),
+          ...(typeof status === "number" ? { status } : {}),
+        });
+        throw error;
+      }
     },
+    readProblems: () => [...problems],
+    supplemented: () => [...added],
   };
 }
 
@@ -341,6 +391,8 @@ export interface ChangedFile {
   hunks: Array<{ start: number; end: number }>;
   /** False when GitHub sent no patch (binary or too large a diff): no line can carry a comment. */
   hasPatch: boolean;
+  /** The file's blob SHA at the head, as the listing gives it (absent for removed files). */
+  blobSha?: string;
 }
 
 export interface PullRequestFiles {
@@ -395,6 +447,7 @@ export async function listPullRequestFiles(
         rightLines: parsed.rightLines,
         hunks: parsed.hunks,
         hasPatch: Boolean(f.patch),
+        ...(f.sha && f.status !== "removed" ? { blobSha: f.sha } : {}),
       });
     }
     if (data.length < perPage || files.length >= PULL_FILES_LIMIT) break;

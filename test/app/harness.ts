@@ -2,7 +2,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Bottleneck from "bottleneck";
-import { Probot, ProbotOctokit, createNodeMiddleware } from "probot";
+import { Probot, type ProbotOctokit, createNodeMiddleware } from "probot";
+import { IndexAuditOctokit } from "../../src/app/octokit.js";
 import { createIndexAuditApp, type IndexAuditApp, type IndexAuditAppOptions } from "../../src/app/index.js";
 import type { AuditRunOutcome, AuditTarget } from "../../src/app/audit-run.js";
 import { generateAppCredentials, startGitHubStandin, type GitHubStandin, type StandinOptions } from "../support/github-standin/index.js";
@@ -30,8 +31,9 @@ export async function startHarness(
   const outcomes: Harness["outcomes"] = [];
   const app = createIndexAuditApp({ ...options.app, onAuditDone: (outcome, target) => outcomes.push({ outcome, target }) });
 
-  // Probot's own throttling and retry plugins stay on; only their waits are shortened for tests.
-  const TestOctokit = ProbotOctokit.defaults((instance: Record<string, any>) => ({
+  // The app's Octokit (Probot's throttling and retry plugins, with the app's rate-limit handlers);
+  // only the waits are shortened for tests.
+  const TestOctokit = IndexAuditOctokit.defaults((instance: Record<string, any>) => ({
     ...instance,
     retry: { ...instance.retry, retryAfterBaseValue: options.retryAfterBaseMs ?? 5 },
     throttle: {
@@ -41,7 +43,7 @@ export async function startHarness(
       notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }),
     },
   }));
-  const probot = new Probot({ appId, privateKey, secret: SECRET, baseUrl: standin.url, Octokit: TestOctokit, logLevel: "fatal" });
+  const probot = new Probot({ appId, privateKey, secret: SECRET, baseUrl: standin.url, Octokit: TestOctokit as typeof ProbotOctokit, logLevel: "fatal" });
   const middleware = await createNodeMiddleware(app.app, { probot });
   const server: Server = createServer((req, res) => {
     void middleware(req, res, () => {

@@ -68,3 +68,40 @@ it("more new findings on changed lines than one review holds: the rest go to the
   expect(run.annotationBatches.flat()).toHaveLength(2);
   expect(h.standin.violations()).toEqual([]);
 });
+
+it("a tree too large to list: the pull request's own files are read directly, and a pass is only neutral", async () => {
+  // The notes sort before the migrations, so the truncated listing ends before them.
+  const notes = Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`a-notes/note-${String(i).padStart(3, "0")}.md`, `note ${i}\n`]));
+  const repo = await h.standin.createRepo({
+    owner: "acme",
+    name: "deep-monolith",
+    files: {
+      ...notes,
+      "supabase/migrations/20240101000000_init.sql": "create table organizations (id uuid primary key);\n",
+      ".github/index-audit.yml": "tables:\n  call_logs:\n    rows: 1000000\n",
+    },
+  });
+  await repo.commit({
+    branch: "feature",
+    files: {
+      "supabase/migrations/20240201000000_calls.sql":
+        "create table call_logs (id uuid primary key, organization_id uuid references organizations (id) on delete cascade);\n",
+    },
+  });
+  const pr = await repo.openPullRequest({ head: "feature" });
+  await h.send("pull_request.opened", { repo, pullNumber: pr.number });
+  const [run] = h.standin.checkRuns(repo.fullName);
+  // The new migration is past the listing, yet its missing index is found and commented.
+  expect(run).toMatchObject({ status: "completed", conclusion: "failure" });
+  expect(run.output.summary).toContain("The 1 changed file missing from the listing was read directly.");
+  expect(h.standin.reviewComments(repo.fullName, pr.number)).toHaveLength(1);
+
+  // A change with nothing to find still cannot pass on a partial view.
+  await repo.commit({ branch: "tidy", files: { "supabase/migrations/20240301000000_tidy.sql": "create table tags (id bigint primary key);\n" } });
+  const tidy = await repo.openPullRequest({ head: "tidy" });
+  await h.send("pull_request.opened", { repo, pullNumber: tidy.number });
+  const tidyRun = h.standin.checkRuns(repo.fullName).find((r) => r.head_sha === tidy.headSha)!;
+  expect(tidyRun).toMatchObject({ status: "completed", conclusion: "neutral" });
+  expect(tidyRun.output.summary).toMatch(/GitHub truncated the file tree of the head/);
+  expect(h.standin.violations()).toEqual([]);
+});

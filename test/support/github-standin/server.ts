@@ -199,6 +199,17 @@ export class GitHubStandin {
     return created;
   }
 
+  /** A review a person (or another bot) submitted, with inline comments placed as GitHub places them. */
+  async addReview(
+    fullName: string,
+    pullNumber: number,
+    review: { user: string; body?: string; comments: Array<{ path: string; line: number; body: string }> },
+  ): Promise<void> {
+    const repo = this.requireRepo(fullName);
+    const input = { event: "COMMENT", body: review.body ?? "", comments: review.comments.map((c) => ({ ...c, side: "RIGHT" })) };
+    await this.createReview(repo, this.requirePull(repo, pullNumber), input, review.user);
+  }
+
   /** The user object GitHub would send for a login. */
   userObject(login: string): ReturnType<typeof userObject> {
     return userObject(this.baseUrl, this.user(login));
@@ -285,6 +296,11 @@ export class GitHubStandin {
   }
 
   /** Forgets recorded requests, violations and counts; repositories and API state stay. */
+  /** Drops failure injections not used up yet: GitHub is healthy again. */
+  resetFailures(): void {
+    this.failures = [];
+  }
+
   resetRecording(): void {
     this.recorded = [];
     this.violationList = [];
@@ -382,7 +398,10 @@ export class GitHubStandin {
     const retryAfter = injection.retryAfter ?? 1;
     const headers: Record<string, string> = {};
     let message = injection.message;
-    if (injection.status === 403) {
+    if (injection.secondary) {
+      headers["retry-after"] = String(retryAfter);
+      message ??= "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
+    } else if (injection.status === 403) {
       headers["x-ratelimit-remaining"] = "0";
       headers["x-ratelimit-reset"] = String(Math.floor(Date.now() / 1000) + retryAfter);
       message ??= "API rate limit exceeded for installation.";
@@ -390,7 +409,7 @@ export class GitHubStandin {
       headers["retry-after"] = String(retryAfter);
       message ??= "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
     }
-    message ??= injection.status === 502 ? "Server Error" : "Internal Server Error";
+    message ??= injection.status === 502 ? "Server Error" : injection.status === 404 ? "Not Found" : "Internal Server Error";
     return { status: injection.status, body: errorBody(injection.status, message), headers };
   }
 
@@ -431,6 +450,24 @@ export class GitHubStandin {
     switch (operation.operationId) {
       case "apps/create-installation-access-token":
         return this.createAccessToken(Number(params.installation_id));
+      case "apps/get-authenticated":
+        return { status: 200, body: this.appJson() };
+      case "apps/list-installations": {
+        // One installation holds every repository; it is described by the first repository's owner.
+        const first = [...this.repos.values()][0];
+        return this.page(first ? [this.installationJson(first)] : [], query, url);
+      }
+      case "apps/list-repos-accessible-to-installation": {
+        const all = [...this.repos.values()].map((r) => this.repoJson(r));
+        const per = clampPerPage(query.get("per_page"), 100);
+        const pageNumber = Math.max(1, Number(query.get("page") ?? 1));
+        const link = linkHeader(url, pageNumber, Math.max(1, Math.ceil(all.length / per)));
+        return {
+          status: 200,
+          headers: link ? { link } : {},
+          body: { total_count: all.length, repository_selection: "all", repositories: all.slice((pageNumber - 1) * per, pageNumber * per) },
+        };
+      }
       case "apps/get-repo-installation":
         return { status: 200, body: this.installationJson(this.repoFor(params)) };
       case "repos/get":

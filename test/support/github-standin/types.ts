@@ -43,6 +43,11 @@ export interface FailureInjection {
   /** Seconds, for 429 (`retry-after`) and 403 (`x-ratelimit-reset` = now + retryAfter). */
   retryAfter?: number;
   message?: string;
+  /**
+   * A secondary rate limit: 403 (or 429) with `retry-after: <retryAfter>` and GitHub's
+   * "secondary rate limit" message, instead of the primary limit's exhausted quota.
+   */
+  secondary?: boolean;
 }
 
 /** Which requests a hold applies to: the same matching as failure injection. */

@@ -1,0 +1,90 @@
+// Prometheus metrics (prom-client), served at GET /metrics by the app's server: audits by outcome
+// and conclusion, audit duration, GitHub API calls and errors by route, audits running and waiting
+// to finish, and the bytes held by the blob cache.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export class AppMetrics {
+  readonly registry = new Registry();
+  readonly audits = new Counter({
+    name: "index_audit_audits_total",
+    help: "Audits finished, by outcome (completed, nothing-relevant, config-error, superseded, unreadable, timed-out, error) and check-run conclusion.",
+    labelNames: ["outcome", "conclusion"] as const,
+    registers: [this.registry],
+  });
+  readonly auditDuration = new Histogram({
+    name: "index_audit_audit_duration_seconds",
+    help: "Wall time of one audit, from the webhook to the last publishing call.",
+    labelNames: ["outcome"] as const,
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+  readonly githubRequests = new Counter({
+    name: "index_audit_github_requests_total",
+    help: "GitHub API requests, by method, route template and status (0: no answer).",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [this.registry],
+  });
+  readonly githubErrors = new Counter({
+    name: "index_audit_github_request_errors_total",
+    help: "GitHub API requests that failed (after Octokit's own retries), by method and route template.",
+    labelNames: ["method", "route"] as const,
+    registers: [this.registry],
+  });
+
+  private reader = { running: () => 0, cacheBytes: () => 0 };
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "index_audit_" });
+    const reader = () => this.reader;
+    new Gauge({
+      name: "index_audit_audits_running",
+      help: "Audits running now (the work this process holds).",
+      registers: [this.registry],
+      collect() {
+        this.set(reader().running());
+      },
+    });
+    new Gauge({
+      name: "index_audit_blob_cache_bytes",
+      help: "Bytes of file contents held by the blob cache (bounded by its configured size).",
+      registers: [this.registry],
+      collect() {
+        this.set(reader().cacheBytes());
+      },
+    });
+  }
+
+  /** Where the gauges read the app's state when scraped (the last server started in this process). */
+  watch(read: { running: () => number; cacheBytes: () => number }): void {
+    this.reader = read;
+  }
+}
+
+/** The process's metrics; the Octokit plugin and the server share them. */
+export const metrics = new AppMetrics();
+
+interface RequestOptions {
+  method?: string;
+  url?: string;
+}
+interface HookedOctokit {
+  hook: { wrap(name: "request", wrapper: (request: (options: RequestOptions) => Promise<{ status: number }>, options: RequestOptions) => Promise<unknown>): void };
+}
+
+/** Octokit plugin counting each request by route template (`/repos/{owner}/{repo}/…`, never the filled-in path). */
+export function metricsPlugin(octokit: unknown): void {
+  (octokit as HookedOctokit).hook.wrap("request", async (request, options) => {
+    const method = options.method ?? "GET";
+    const route = (options.url ?? "").split("?")[0];
+    try {
+      const response = await request(options);
+      metrics.githubRequests.inc({ method, route, status: String(response.status) });
+      return response;
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 0;
+      metrics.githubRequests.inc({ method, route, status: String(status) });
+      metrics.githubErrors.inc({ method, route });
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,272 @@
+// The app as an operator runs it (`npm start`: src/app/server.ts in its own process) against the
+// stand-in GitHub: refusing to start without a secret, refusing oversized and forged deliveries
+// without logging them, stopping cleanly on SIGTERM mid-audit, and recovering after a crash.
+import { spawn, type ChildProcess } from "node:child_process";
+import { request } from "node:http";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { generateAppCredentials, startGitHubStandin, type GitHubStandin, type RepoHandle } from "../support/github-standin/index.js";
+import { buildWebhook, deliverWebhook } from "../support/webhooks.js";
+
+const SECRET = "process-test-secret";
+const MIGRATIONS = "supabase/migrations";
+const INIT = "create table organizations (id uuid primary key);\n";
+const CALLS =
+  "create table call_logs (id uuid primary key, organization_id uuid not null);\nalter table call_logs add constraint call_logs_org_fkey foreign key (organization_id) references organizations (id) on delete cascade;\n";
+
+let standin: GitHubStandin;
+let credentials: { appId: number; privateKey: string };
+const children = new Set<ChildProcess>();
+let count = 0;
+
+beforeAll(async () => {
+  credentials = generateAppCredentials();
+  standin = await startGitHubStandin({ appId: credentials.appId });
+});
+afterAll(async () => {
+  for (const child of children) child.kill("SIGKILL");
+  await standin?.close();
+});
+afterEach(() => expect(standin.violations()).toEqual([]));
+
+interface AppProcess {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: "production",
+    APP_ID: String(credentials.appId),
+    PRIVATE_KEY: credentials.privateKey,
+    WEBHOOK_SECRET: SECRET,
+    GITHUB_API_URL: standin.url,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    LOG_FORMAT: "json",
+    LOG_LEVEL: "info",
+    SWEEP_INTERVAL_MS: "0",
+  };
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete base[k];
+    else base[k] = v;
+  }
+  return base;
+}
+
+/** Starts `src/app/server.ts` in a process; resolves once it listens (or rejects when it exits first). */
+function startApp(extra: Record<string, string | undefined> = {}): Promise<AppProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/app/server.ts"], { env: env(extra), stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let out = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => (children.delete(child), resolve(code))));
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening on (http:\/\/[^\s"]+)\/api\/github\/webhooks/.exec(out);
+      if (m) resolve({ child, url: m[1], output: () => out, exited });
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    void exited.then((code) => reject(new Error(`app exited with ${code}: ${out}`)));
+  });
+}
+
+/** Polls the stand-in until `done` holds (the app works in another process). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+async function repoWithPr(): Promise<{ repo: RepoHandle; number: number }> {
+  const repo = await standin.createRepo({
+    owner: "acme",
+    name: `proc-${++count}`,
+    files: { [`${MIGRATIONS}/20240101000000_init.sql`]: INIT, ".github/index-audit.yml": "tables:\n  call_logs:\n    rows: 1000000\n" },
+  });
+  await repo.commit({ branch: "feature", files: { [`${MIGRATIONS}/20240201000000_calls.sql`]: `-- ${count}\n${CALLS}` } });
+  const { number } = await repo.openPullRequest({ head: "feature" });
+  return { repo, number };
+}
+
+/** Keys written twice in one object of a JSON text (JSON.parse would silently keep the last). */
+function duplicateKeys(json: string): string[] {
+  const stack: Array<Set<string>> = [];
+  const twice: string[] = [];
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === "{") stack.push(new Set());
+    else if (c === "}") stack.pop();
+    else if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === "\\" ? 2 : 1;
+      const text = json.slice(i + 1, j);
+      let k = j + 1;
+      while (json[k] === " ") k++;
+      if (json[k] === ":" && stack.length) {
+        const keys = stack[stack.length - 1];
+        if (keys.has(text)) twice.push(text);
+        keys.add(text);
+      }
+      i = j;
+    }
+  }
+  return twice;
+}
+
+/** POSTs a body of `bytes` bytes, with or without a Content-Length, and returns the status. */
+function postLarge(url: string, bytes: number, withLength: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/api/github/webhooks`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "pull_request",
+        "x-github-delivery": "oversized",
+        "x-hub-signature-256": "sha256=" + "0".repeat(64),
+        ...(withLength ? { "content-length": String(bytes) } : { "transfer-encoding": "chunked" }),
+      },
+    });
+    req.on("response", (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    // The server may close the connection while the body is still being sent: that is the point.
+    req.on("error", (error) => (error.message.includes("EPIPE") || error.message.includes("ECONNRESET") ? undefined : reject(error)));
+    const chunk = Buffer.alloc(1024 * 1024, 0x61);
+    let sent = 0;
+    const pump = () => {
+      while (sent < bytes) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once("drain", pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+describe("start-up", () => {
+  it("is not ready when GitHub does not accept the app's key", async () => {
+    // Every app-authenticated call is refused until GitHub is told otherwise (the start-up sweep makes one too).
+    standin.failNext({ route: "/app/installations", status: 401, times: 1_000, message: "A JSON web token could not be decoded" });
+    const app = await startApp();
+    const readiness = await fetch(`${app.url}/ready`);
+    standin.resetFailures();
+    expect(readiness.status).toBe(503);
+    expect(await readiness.text()).toContain("not ready: A JSON web token could not be decoded");
+    app.child.kill("SIGTERM");
+    expect(await app.exited).toBe(0);
+  });
+
+  it("refuses to start without WEBHOOK_SECRET, saying so", async () => {
+    const failed = await startApp({ WEBHOOK_SECRET: undefined }).then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    expect(failed).toMatch(/app exited with 78/);
+    expect(failed).toContain("WEBHOOK_SECRET is not set");
+  });
+});
+
+describe("the door", () => {
+  let app: AppProcess;
+  beforeAll(async () => {
+    app = await startApp();
+  });
+  afterAll(async () => {
+    app?.child.kill("SIGTERM");
+    await app?.exited;
+  });
+
+  it("refuses a 30 MB body with 413 before reading it, with or without a Content-Length, and logs no body", async () => {
+    const before = app.output().length;
+    expect(await postLarge(app.url, 30 * 1024 * 1024, true)).toBe(413);
+    expect(await postLarge(app.url, 30 * 1024 * 1024, false)).toBe(413);
+    // A forged delivery under the cap: 401, and the log holds a line about it, not the body.
+    expect(await postLarge(app.url, 5 * 1024 * 1024, true)).toBe(401);
+    await until(() => app.output().slice(before).includes("signature does not match"), "the refusal to be logged");
+    const logged = app.output().slice(before);
+    expect(logged.length).toBeLessThan(4_000);
+    expect(logged).not.toContain("aaaaaaaa");
+    expect(logged).toContain("signature does not match");
+  });
+
+  it("a signed delivery is audited as before", async () => {
+    const { repo, number } = await repoWithPr();
+    const delivery = await buildWebhook("pull_request.opened", { standin, repo, pullNumber: number });
+    const answer = await deliverWebhook(`${app.url}/api/github/webhooks`, delivery, { secret: SECRET });
+    expect(answer.status).toBe(200);
+    await until(() => standin.checkRuns(repo.fullName)[0]?.status === "completed", "the check run");
+    expect(standin.checkRuns(repo.fullName)[0].conclusion).toBe("failure");
+
+    // One JSON object per line, the audit's own fields on it, no key twice.
+    await until(() => app.output().includes('"audit finished"'), "the audit's log line");
+    const lines = app.output().split("\n").filter((l) => l.startsWith("{"));
+    for (const line of lines) expect(duplicateKeys(line), line).toEqual([]);
+    const finished = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "audit finished" && l.repo === repo.fullName)!;
+    expect(finished).toMatchObject({ repo: repo.fullName, pr: number, sha: repo.pullRequest(number).headSha, delivery: delivery.id, outcome: "completed", conclusion: "failure" });
+    expect(typeof finished.duration_ms).toBe("number");
+
+    const readiness = await fetch(`${app.url}/ready`);
+    expect(readiness.status).toBe(200);
+    expect(await readiness.text()).toBe("ready: an installation token was minted\n");
+
+    const scrape = await fetch(`${app.url}/metrics`);
+    expect(scrape.status).toBe(200);
+    const text = await scrape.text();
+    expect(text).toMatch(/index_audit_audits_total\{outcome="completed",conclusion="failure"\} 1/);
+    expect(text).toMatch(/index_audit_github_requests_total\{method="POST",route="\/repos\/\{owner\}\/\{repo\}\/check-runs",status="201"\} 1/);
+    expect(text).toMatch(/index_audit_audit_duration_seconds_count\{outcome="completed"\} 1/);
+    expect(text).toMatch(/index_audit_blob_cache_bytes \d+/);
+    expect(text).toContain("index_audit_audits_running 0");
+  });
+});
+
+describe("stopping and crashing mid-audit", () => {
+  it("SIGTERM: no more deliveries, the running audit's check run completed neutral with the reason, exit 0", async () => {
+    const app = await startApp({ DRAIN_TIMEOUT_MS: "300" });
+    const { repo, number } = await repoWithPr();
+    const held = standin.holdNext({ route: "/repos/{owner}/{repo}/pulls/{pull_number}/files" });
+    const delivery = await buildWebhook("pull_request.opened", { standin, repo, pullNumber: number });
+    expect((await deliverWebhook(`${app.url}/api/github/webhooks`, delivery, { secret: SECRET })).status).toBe(200);
+    await held.reached;
+    app.child.kill("SIGTERM");
+    await until(() => /stopping/.test(app.output()), "the stop to begin");
+    const late = await deliverWebhook(`${app.url}/api/github/webhooks`, delivery, { secret: SECRET, id: "late" }).catch(() => ({ status: 0 }));
+    expect([0, 503]).toContain(late.status);
+    expect(await app.exited).toBe(0);
+    const [run] = standin.checkRuns(repo.fullName);
+    expect(run).toMatchObject({ status: "completed", conclusion: "neutral" });
+    expect(run.output.summary).toContain("The app was stopped");
+    held.release();
+  });
+
+  it("a crash leaves a check run in progress; the next start completes it neutral and audits again", async () => {
+    const first = await startApp();
+    const { repo, number } = await repoWithPr();
+    const held = standin.holdNext({ route: "/repos/{owner}/{repo}/pulls/{pull_number}/files" });
+    const delivery = await buildWebhook("pull_request.opened", { standin, repo, pullNumber: number });
+    await deliverWebhook(`${first.url}/api/github/webhooks`, delivery, { secret: SECRET });
+    await held.reached;
+    first.child.kill("SIGKILL");
+    await first.exited;
+    held.release();
+    expect(standin.checkRuns(repo.fullName).map((r) => r.status)).toEqual(["in_progress"]);
+
+    const second = await startApp({ STALE_AFTER_MS: "0" });
+    await until(() => standin.checkRuns(repo.fullName).length === 2 && standin.checkRuns(repo.fullName)[1].status === "completed", "the re-audit");
+    const [stale, fresh] = standin.checkRuns(repo.fullName);
+    expect(stale).toMatchObject({ status: "completed", conclusion: "neutral" });
+    expect(stale.output.title).toBe("The audit did not finish");
+    expect(fresh).toMatchObject({ status: "completed", conclusion: "failure" });
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
+});
