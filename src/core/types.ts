@@ -85,6 +85,11 @@ export interface Statement {
 export interface InputProblem {
   message: string;
   location: Location;
+  /**
+   * PostgreSQL itself would refuse the statement, known without a server (an index on a column the table
+   * lacks): a deploy stops there. Reported under `migration-fails`, not `parse-error`.
+   */
+  refused?: boolean;
 }
 
 // ---------------------------------------------------------------- schema model

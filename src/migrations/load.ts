@@ -74,6 +74,20 @@ export async function loadMigrationSet(set: MigrationSet, read: TextReader, memo
 
 /** Parses one file's text (already cut to the section the framework runs) into statements. */
 export function loadScript(source: string, file: MigrationFile, statements: Statement[], problems: InputProblem[]): void {
+  // The parser reads C strings, so a NUL would silently end the file there. PostgreSQL refuses 0x00 in SQL
+  // text ("invalid byte sequence for encoding UTF8: 0x00"): report each line that has one, and read the NUL
+  // as a space (same length, so every position stays) so the statements after it are still audited.
+  if (source.includes("\0")) {
+    const nulLines = new LineTable(source);
+    const seen = new Set<number>();
+    for (let at = source.indexOf("\0"); at !== -1; at = source.indexOf("\0", at + 1)) {
+      const position = nulLines.position(at);
+      if (seen.has(position.line)) continue;
+      seen.add(position.line);
+      problems.push({ ...problem(file.path, position, "a NUL byte (0x00): PostgreSQL refuses it in SQL text (invalid byte sequence for encoding \"UTF8\": 0x00)"), refused: true });
+    }
+    source = source.replace(/\0/g, " ");
+  }
   const script = prepareScript(source);
   // Only comments and blank space (libpg-query rejects an empty input rather than returning nothing).
   if (script.spans.length === 0 && script.markerComments.length === 0) return;

@@ -64,7 +64,8 @@ function toJsonFinding(f: Finding): JsonFinding {
     message: f.message,
     location: { file: f.location.file, line: f.location.line, column: f.location.column },
   };
-  if (f.fix) out.fix = { sql: f.fix.sql, ...(f.fix.placement ? { placement: f.fix.placement } : {}), ...(f.fix.declared ? { declared: f.fix.declared } : {}) };
+  // placement is always written: `after` is what an unset placement means (Fix.placement).
+  if (f.fix) out.fix = { sql: f.fix.sql, placement: f.fix.placement ?? "after", ...(f.fix.declared ? { declared: f.fix.declared } : {}) };
   if (f.set !== undefined) out.set = f.set;
   if (f.summary) out.summary = f.summary;
   if (f.details) out.details = f.details;

@@ -122,7 +122,7 @@ export class ReplayState {
 
   /** Records that PostgreSQL refuses the current statement; the caller then builds nothing from it. */
   reject(message: string): void {
-    this.problems.push({ message, location: this.location });
+    this.problems.push({ message, location: this.location, refused: true });
   }
 
   /** Starts a statement: its location, text and file order apply to everything it creates. */

@@ -172,6 +172,16 @@ describe("DO blocks", () => {
     expect(statements.map((s) => s.location.line)).toEqual([1, 2, 3, 6, 8, 11, 13, 13, 14]);
   });
 
+  it("a NUL byte is reported at its line as a statement PostgreSQL refuses, and the statements after it are still read", () => {
+    const { statements, problems } = load("CREATE TABLE n (id int PRIMARY KEY);\0\nCREATE TABLE q (id int PRIMARY KEY, n_id int REFERENCES n (id));\nINSERT INTO n VALUES (1), (2);\nSELECT 'a\0b';\n");
+    expect(statements.map(kind)).toEqual(["CreateStmt", "CreateStmt", "InsertStmt", "SelectStmt"]);
+    expect(problems.map((p) => [p.location.line, p.location.column, p.refused])).toEqual([
+      [1, 37, true],
+      [4, 10, true],
+    ]);
+    expect(problems[0].message).toBe('a NUL byte (0x00): PostgreSQL refuses it in SQL text (invalid byte sequence for encoding "UTF8": 0x00)');
+  });
+
   it("a DO body PostgreSQL's PL/pgSQL compiler rejects is reported at the DO", () => {
     const { problems } = load("CREATE TABLE a (id int);\nDO $$ BEGIN IF true THEN NULL; END $$;\n");
     expect(problems).toHaveLength(1);

@@ -36,7 +36,8 @@ describe("JSON report", () => {
       columns: ["reconnect_token"],
       message: reconnectFinding.message,
       location: { file: "apps/server/src/lib/call-logger.ts", line: 413, column: 7 },
-      fix: { sql: reconnectFinding.fix!.sql },
+      // A fix always says where it goes; unset means after the statement at the location.
+      fix: { sql: reconnectFinding.fix!.sql, placement: "after" },
       details: reconnectFinding.details,
       related: [{ file: "apps/server/src/lib/call-logger.ts", line: 502, column: 7 }],
     });

@@ -113,7 +113,7 @@ create index events_2024_at on events_2024 (occurred_at);`;
     expect(schema.tables.flatMap((t) => t.indexes.map((i) => i.name))).toEqual(["points_z", "events_2024_at"]);
   });
 
-  it("becomes a parse-error finding at the migration's file and line, and the audit goes on", async () => {
+  it("becomes an IMPORTANT migration-fails finding at the migration's file and line, and the audit goes on", async () => {
     const files: Record<string, string> = {
       "supabase/migrations/20240101000000_init.sql": `create table "case_tags" ("tagId" bigint not null, "caseId" bigint not null);\n\ncreate index "tagCaseIdx" on "case_tags" (tagId, caseId);\n`,
     };
@@ -122,7 +122,10 @@ create index events_2024_at on events_2024 (occurred_at);`;
       read: async (path: string) => new TextEncoder().encode(files[path]),
     };
     const result = await audit(source, { config: DEFAULT_CONFIG });
-    const finding = result.findings.find((f) => f.rule === "parse-error");
+    expect(result.findings.filter((f) => f.rule === "parse-error")).toEqual([]);
+    const finding = result.findings.find((f) => f.rule === "migration-fails");
+    expect(finding?.severity).toBe("important");
+    expect(finding?.summary).toBe('This migration fails on deploy: column "tagid" does not exist.');
     expect(finding?.location).toEqual({ file: "supabase/migrations/20240101000000_init.sql", line: 3, column: 1 });
     expect(finding?.message).toContain('column "tagid" does not exist');
     expect(result.sets[0].schema.tables[0].indexes.map((i) => i.name)).toEqual([]);
