@@ -389,6 +389,18 @@ export interface LoopUse {
   perRowValues: boolean;
   /** It runs under an `if`/`switch`/`?:` that tests the loop's item. */
   branchPerItem: boolean;
+  /**
+   * Columns compared with a value that changes per iteration (`folderId: folder.id`, `.eq("id", id)`),
+   * as the code names them; absent when the walker could not tell (SQL text).
+   */
+  keyColumns?: string[];
+  /**
+   * The loop is not a walk over a collection (`while`, `do...while`, `for (;;)`): each iteration's key
+   * comes from the previous one (a retry until a slug is free, a walk up a parent chain).
+   */
+  chained?: boolean;
+  /** Earlier in the same iteration the loop awaits a call that sends no query (an email, an HTTP request). */
+  afterExternal?: boolean;
 }
 
 /**
