@@ -81,10 +81,14 @@ export interface Statement {
   suppressions: Suppression[];
 }
 
-/** A problem met while reading input; becomes a `parse-error` finding. */
+/**
+ * A problem met while reading input; becomes a `parse-error` finding, or a `migration-listing` finding
+ * when `kind` is `listing` (a migration list out of step with its folder: the input itself is readable).
+ */
 export interface InputProblem {
   message: string;
   location: Location;
+  kind?: "listing";
 }
 
 // ---------------------------------------------------------------- schema model
