@@ -35,7 +35,15 @@ function suggestion(pattern: AccessPattern, columns: string[]): string {
   const column = columns[0] ?? "id";
   if (pattern.kind === "upsert") {
     // One statement resolves every conflict; a plain multi-row INSERT would fail on the existing rows.
-    const bulk = pattern.source === "supabase-js" ? "one `.upsert([...rows])` call" : `one \`INSERT ... VALUES (...), (...) ON CONFLICT (${column === "id" && columns.length === 0 ? "key" : column}) DO UPDATE SET ...\` over all the rows`;
+    const sql = `one \`INSERT ... VALUES (...), (...) ON CONFLICT (${columns[0] ?? "key"}) DO UPDATE SET col = EXCLUDED.col\` over all the rows`;
+    const bulk =
+      pattern.source === "supabase-js"
+        ? "one `.upsert([...rows])` call"
+        : pattern.source === "drizzle"
+          ? `one \`.insert(table).values([...rows]).onConflictDoUpdate({ target, set })\` with each column set from \`excluded\` (${sql.slice(4)})`
+          : pattern.source === "kysely"
+            ? `one \`.insertInto(table).values([...rows]).onConflict((oc) => oc.column(key).doUpdateSet(...))\` (${sql.slice(4)})`
+            : sql;
     return `collect the rows and write them in ${bulk}`;
   }
   if (pattern.kind === "insert") {

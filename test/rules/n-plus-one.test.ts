@@ -210,7 +210,7 @@ describe("n-plus-one: upserts and keys", () => {
     const code = `export async function save(rows: Array<{ id: string; email: string }>) {\n  for (const r of rows) await pool.query("INSERT INTO users (id, email) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email", [r.id, r.email]);\n}`;
     const [message] = seen(code);
     expect(message).toContain("ON CONFLICT");
-    expect(message).toContain("DO UPDATE SET ...` over all the rows");
+    expect(message).toContain("one `INSERT ... VALUES (...), (...) ON CONFLICT (id) DO UPDATE SET col = EXCLUDED.col` over all the rows");
     expect(message).not.toContain("multi-row `INSERT ... VALUES` (or");
   });
 
@@ -223,5 +223,25 @@ describe("n-plus-one: upserts and keys", () => {
     const code = `export async function count(orgs: Array<{ id: string }>) {\n  for (const org of orgs) await supabase.from("users").select("id").eq("status", STATUS.ACTIVE).eq("organization_id", org.id);\n}`;
     const [message] = seen(code);
     expect(message).toContain('`.in("organization_id", ids)`');
+  });
+});
+
+describe("n-plus-one: upserts through a query builder", () => {
+  it("a Drizzle onConflictDoUpdate in a loop becomes one .values([...rows]) with the same conflict clause", () => {
+    const path = "src/save.ts";
+    const code = [
+      'import { db } from "./db";',
+      'import { users } from "./schema";',
+      "export async function save(rows: Array<{ id: string; email: string }>) {",
+      "  for (const r of rows) await db.insert(users).values({ id: r.id, email: r.email }).onConflictDoUpdate({ target: users.id, set: { email: r.email } });",
+      "}",
+    ].join("\n");
+    const result = extractFromCodeFile(path, code);
+    const findings = nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(SCHEMA), patterns: result.patterns, problems: [], config: config() });
+    expect(findings.map((f) => f.message)).toEqual([
+      "`save()` writes to `users` inside the for...of loop at line 4: one round trip per iteration (N+1). Collect the rows and write them in one " +
+        "`.insert(table).values([...rows]).onConflictDoUpdate({ target, set })` with each column set from `excluded` " +
+        "(`INSERT ... VALUES (...), (...) ON CONFLICT (key) DO UPDATE SET col = EXCLUDED.col` over all the rows).",
+    ]);
   });
 });
