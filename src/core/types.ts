@@ -81,15 +81,20 @@ export interface Statement {
   suppressions: Suppression[];
 }
 
-/** A problem met while reading input; becomes a `parse-error` finding. */
+/**
+ * A problem met while reading input; becomes a `parse-error` finding, or a `migration-listing` finding
+ * when `kind` is `listing` (a migration list out of step with its folder: the input itself is readable).
+ */
 export interface InputProblem {
   message: string;
   location: Location;
   /**
-   * PostgreSQL itself would refuse the statement, known without a server (an index on a column the table
-   * lacks): a deploy stops there. Reported under `migration-fails`, not `parse-error`.
+   * What kind of problem, when it is not input that could not be read: `refused`, a statement PostgreSQL
+   * itself would refuse, known without a server (an index on a column the table lacks), reported under
+   * `migration-fails`; `listing`, a migration list (Drizzle journal, sqitch.plan) out of step with its
+   * folder, reported under `migration-listing`. Neither is a `parse-error`.
    */
-  refused?: boolean;
+  kind?: "refused" | "listing";
 }
 
 // ---------------------------------------------------------------- schema model
@@ -394,6 +399,18 @@ export interface LoopUse {
   perRowValues: boolean;
   /** It runs under an `if`/`switch`/`?:` that tests the loop's item. */
   branchPerItem: boolean;
+  /**
+   * Columns compared with a value that changes per iteration (`folderId: folder.id`, `.eq("id", id)`),
+   * as the code names them; absent when the walker could not tell (SQL text).
+   */
+  keyColumns?: string[];
+  /**
+   * The loop is not a walk over a collection (`while`, `do...while`, `for (;;)`): each iteration's key
+   * comes from the previous one (a retry until a slug is free, a walk up a parent chain).
+   */
+  chained?: boolean;
+  /** Earlier in the same iteration the loop awaits a call that sends no query (an email, an HTTP request). */
+  afterExternal?: boolean;
 }
 
 /**

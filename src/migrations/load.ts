@@ -84,7 +84,7 @@ export function loadScript(source: string, file: MigrationFile, statements: Stat
       const position = nulLines.position(at);
       if (seen.has(position.line)) continue;
       seen.add(position.line);
-      problems.push({ ...problem(file.path, position, "a NUL byte (0x00): PostgreSQL refuses it in SQL text (invalid byte sequence for encoding \"UTF8\": 0x00)"), refused: true });
+      problems.push({ ...problem(file.path, position, "a NUL byte (0x00): PostgreSQL refuses it in SQL text (invalid byte sequence for encoding \"UTF8\": 0x00)"), kind: "refused" });
     }
     source = source.replace(/\0/g, " ");
   }

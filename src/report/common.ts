@@ -28,6 +28,7 @@ const RULE_TITLES: Record<string, string> = {
   "app-side-aggregation": "Aggregation in application code",
   "partition-candidate": "Partitioning candidate",
   "parse-error": "Unreadable input",
+  "migration-listing": "Migration list out of step",
   "migration-fails": "Migration fails on deploy",
 };
 

@@ -3,6 +3,7 @@ import { appSideAggregation } from "./app-side-aggregation.js";
 import { fkIndex } from "./fk-index.js";
 import { indexLocking } from "./index-locking.js";
 import { migrationFails } from "./migration-fails.js";
+import { migrationListing } from "./migration-listing.js";
 import { missingPrimaryKey } from "./missing-primary-key.js";
 import { nPlusOne } from "./n-plus-one.js";
 import { parseError } from "./parse-error.js";
@@ -14,6 +15,7 @@ import { unboundedQuery } from "./unbounded-query.js";
 
 export const ALL_RULES: Rule[] = [
   parseError,
+  migrationListing,
   fkIndex,
   redundantIndex,
   indexLocking,

@@ -23,7 +23,7 @@ export const migrationFails: Rule = {
     // The audit's own run reports the replay's refusals; the verify stage runs this rule again with the
     // server's (replayFailures), where those problems only keep a statement from being reported twice.
     for (const problem of context.replayFailures ? [] : context.problems) {
-      if (!problem.refused) continue;
+      if (problem.kind !== "refused") continue;
       out.push({
         rule: "migration-fails",
         severity: "important",

@@ -17,18 +17,38 @@ function qualified(schema: Schema, pattern: AccessPattern): string {
   return `${relation.schema ?? "public"}.${relation.name}`;
 }
 
-/** The columns a batched query would key on: those the loop compares with one value per iteration. */
+/**
+ * The columns a batched query would key on: those compared with a value that changes per iteration.
+ * A column compared with a constant (`type: "DOCUMENT"`) is the same for every item, never the key.
+ */
 function lookupColumns(pattern: AccessPattern): string[] {
   // Equality first: an IN list beside it is usually a fixed set of states, not the per-item key.
-  const keyed = (op: string) => pattern.predicates.filter((p) => p.op === op && p.sentAs === "param" && p.column).map((p) => p.column!);
-  return [...new Set([...keyed("eq"), ...keyed("in")])];
+  const keyed = (op: string) => pattern.predicates.filter((p) => p.op === op && p.sentAs === "param" && p.column && p.value === undefined).map((p) => p.column!);
+  const all = [...new Set([...keyed("eq"), ...keyed("in")])];
+  const varying = pattern.loopUse?.keyColumns;
+  if (!varying || varying.length === 0) return all;
+  const known = all.filter((c) => varying.includes(c));
+  return known.length > 0 ? known : all;
 }
 
 function suggestion(pattern: AccessPattern, columns: string[]): string {
   const column = columns[0] ?? "id";
-  if (pattern.kind === "insert" || pattern.kind === "upsert") {
+  if (pattern.kind === "upsert") {
+    // One statement resolves every conflict; a plain multi-row INSERT would fail on the existing rows.
+    const sql = `one \`INSERT ... VALUES (...), (...) ON CONFLICT (${columns[0] ?? "key"}) DO UPDATE SET col = EXCLUDED.col\` over all the rows`;
+    const bulk =
+      pattern.source === "supabase-js"
+        ? "one `.upsert([...rows])` call"
+        : pattern.source === "drizzle"
+          ? `one \`.insert(table).values([...rows]).onConflictDoUpdate({ target, set })\` with each column set from \`excluded\` (${sql.slice(4)})`
+          : pattern.source === "kysely"
+            ? `one \`.insertInto(table).values([...rows]).onConflict((oc) => oc.column(key).doUpdateSet(...))\` (${sql.slice(4)})`
+            : sql;
+    return `collect the rows and write them in ${bulk}`;
+  }
+  if (pattern.kind === "insert") {
     return pattern.source === "supabase-js"
-      ? `collect the rows and send them in one \`.${pattern.kind}([...rows])\` call`
+      ? "collect the rows and send them in one `.insert([...rows])` call"
       : "collect the rows and write them in one multi-row `INSERT ... VALUES` (or `INSERT ... SELECT FROM unnest($1::...[])`)";
   }
   if (pattern.source === "supabase-js") return `collect the keys and run one query with \`.in("${column}", ids)\``;
@@ -47,13 +67,32 @@ function perRowUpdate(pattern: AccessPattern, columns: string[]): string | undef
     : `each row gets its own values, so \`= ANY\` cannot batch it: write them in one statement, ${sql}`;
 }
 
+/** One query of a loop, with what the finding says about it. */
+interface Item {
+  pattern: AccessPattern;
+  severity: Severity;
+  /** `reads \`users\``, `updates \`users\``. */
+  what: string;
+  /** What to do instead, as a sentence. */
+  advice: string;
+  details: string;
+  columns: string[];
+}
+
+const N_PLUS_ONE_DETAILS =
+  "Each iteration waits for its own round trip to the database, so the time grows with the number of items, " +
+  "and each query pays parsing, planning and network latency again. One set-based query fetches or writes the same rows at once; " +
+  "map the results back to the items in code.";
+
 export const nPlusOne: Rule = {
   id: "n-plus-one",
   description: "A query issued inside a loop body, once per iteration, where one set-based query would do.",
   defaultSeverity: "routine",
   check(context: RuleContext): FindingDraft[] {
     const findings: FindingDraft[] = [];
-    // One finding per call site: a query with embeds or joins yields several patterns at one place.
+    // One finding per loop: every query of one loop body is one place to change.
+    const loops = new Map<string, Item[]>();
+    // One item per call site: a query with embeds or joins yields several patterns at one place.
     const seen = new Set<string>();
     for (const pattern of context.patterns) {
       if (!pattern.inLoop) continue;
@@ -64,8 +103,7 @@ export const nPlusOne: Rule = {
       if (seen.has(site)) continue;
       seen.add(site);
       const columns = lookupColumns(pattern);
-      // PL/pgSQL kinds already say LOOP (`FOREACH LOOP`).
-      const loop = pattern.loop ? `the ${pattern.loop.kind}${/\bLOOP$/.test(pattern.loop.kind) ? "" : " loop"} at line ${pattern.loop.line}` : "a loop";
+      const loop = loopName(pattern);
       const where = pattern.functionName ? `\`${pattern.functionName}()\`` : "This code";
       const verb = pattern.kind === "select" ? "reads" : pattern.kind === "delete" ? "deletes from" : pattern.kind === "insert" || pattern.kind === "upsert" ? "writes to" : "updates";
       const base = { rule: "n-plus-one", table: qualified(context.schema, pattern), columns, location: pattern.location };
@@ -85,7 +123,6 @@ export const nPlusOne: Rule = {
       }
 
       const severity: Severity = DATA_MIGRATION.test(pattern.location.file) ? "noted" : "routine";
-      const once = severity === "noted" ? " This is a one-off data migration, so it runs once: worth fixing only if it is slow on production data." : "";
       // Nothing in the query changes from one iteration to the next: the same query runs N times.
       const pollingLoop = pattern.loop?.kind === "while" || pattern.loop?.kind === "do...while";
       // A while loop around a query that sends nothing per iteration drains or polls (`DELETE ... LIMIT n`
@@ -95,13 +132,34 @@ export const nPlusOne: Rule = {
       // in pages on purpose: each page is one set-based query.
       const sortKey = pattern.orderBy[0]?.column;
       if (pattern.limited && sortKey && pattern.predicates.some((p) => p.op === "range" && p.sentAs === "param" && p.column === sortKey)) continue;
+      // Each key comes from the previous iteration's result (a retry until a slug is free, a walk up a
+      // parent chain): the keys are not known before the loop, so there is nothing to collect.
+      if (use?.chained && use.varies) {
+        if (pattern.kind === "select" && columns.length === 1 && columns[0] === "id") {
+          findings.push({
+            ...base,
+            severity: "noted",
+            message: `${where} walks \`${pattern.table}\` one row at a time inside ${loop}, each key taken from the row before: one round trip per step. One \`WITH RECURSIVE\` query can follow the whole chain in the database.`,
+            details:
+              "The next key is known only once the previous row has arrived, so the keys cannot be collected up front. A recursive common table expression " +
+              "(`WITH RECURSIVE chain AS (SELECT ... WHERE id = $1 UNION ALL SELECT t.* FROM t JOIN chain ON t.id = chain.parent_id) SELECT ... FROM chain`) " +
+              "follows the chain in one statement; worth it only when chains are long.",
+            key: `${key}:chain`,
+          });
+        }
+        continue;
+      }
+      // A write after a per-item external call (an email sent, a request made) records that call's outcome,
+      // item by item: batching the writes would record outcomes that have not happened yet.
+      if (use?.afterExternal && pattern.kind !== "select") continue;
       if (use && !use.varies && !pollingLoop && (pattern.kind === "select" || pattern.kind === "delete" || pattern.kind === "update")) {
-        findings.push({
-          ...base,
+        addItem(loops, {
+          pattern,
           severity,
-          message: `${where} runs the same query on \`${pattern.table}\` in every iteration of ${loop}: nothing in it depends on the loop. Run it once before the loop and reuse the result.${once}`,
+          what: `runs the same query on \`${pattern.table}\``,
+          advice: "nothing in it depends on the loop: run it once before the loop and reuse the result",
           details: "Every iteration pays a round trip, parsing and planning for rows it already has. Hoisting the query out of the loop sends it once.",
-          key: `${key}:repeated`,
+          columns,
         });
         continue;
       }
@@ -112,20 +170,53 @@ export const nPlusOne: Rule = {
         if (!rewrite) continue;
         advice = rewrite;
       }
-      findings.push({
-        ...base,
-        severity,
-        message: `${where} ${verb} \`${pattern.table}\` inside ${loop}: one round trip per iteration (N+1). ${capitalise(advice)}.${once}`,
-        details:
-          "Each iteration waits for its own round trip to the database, so the time grows with the number of items, " +
-          "and each query pays parsing, planning and network latency again. One set-based query fetches or writes the same rows at once; " +
-          "map the results back to the items in code.",
-        key,
-      });
+      addItem(loops, { pattern, severity, what: `${verb} \`${pattern.table}\``, advice, details: N_PLUS_ONE_DETAILS, columns });
     }
+    for (const items of loops.values()) findings.push(loopFinding(context, items));
     return findings;
   },
 };
+
+function loopName(pattern: AccessPattern): string {
+  // PL/pgSQL kinds already say LOOP (`FOREACH LOOP`).
+  return pattern.loop ? `the ${pattern.loop.kind}${/\bLOOP$/.test(pattern.loop.kind) ? "" : " loop"} at line ${pattern.loop.line}` : "a loop";
+}
+
+function addItem(loops: Map<string, Item[]>, item: Item): void {
+  const p = item.pattern;
+  const key = p.loop ? `${p.location.file}:${p.loop.line}:${p.loop.kind}` : `${p.location.file}:${p.location.line}:${p.location.column}`;
+  const list = loops.get(key) ?? [];
+  list.push(item);
+  loops.set(key, list);
+}
+
+/** One finding for a loop: at its first query, the others as related call sites. */
+function loopFinding(context: RuleContext, items: Item[]): FindingDraft {
+  const [first] = items;
+  const p = first.pattern;
+  const where = p.functionName ? `\`${p.functionName}()\`` : "This code";
+  const loop = loopName(p);
+  const severity: Severity = items.some((i) => i.severity === "routine") ? "routine" : "noted";
+  const once = severity === "noted" ? " This is a one-off data migration, so it runs once: worth fixing only if it is slow on production data." : "";
+  const base = { rule: "n-plus-one", table: qualified(context.schema, p), columns: first.columns, location: p.location };
+  const key = `${p.location.file}:${p.functionName ?? ""}:${p.kind}`;
+  if (items.length === 1) {
+    const repeated = first.what.startsWith("runs the same query");
+    const message = repeated
+      ? `${where} ${first.what} in every iteration of ${loop}: ${first.advice.replace(/^nothing in it depends on the loop: run/, "nothing in it depends on the loop. Run")}.${once}`
+      : `${where} ${first.what} inside ${loop}: one round trip per iteration (N+1). ${capitalise(first.advice)}.${once}`;
+    return { ...base, severity, message, details: first.details, key: repeated ? `${key}:repeated` : key };
+  }
+  const each = items.map((i) => `${i.what} (line ${i.pattern.location.line}): ${i.advice}`).join("; ");
+  return {
+    ...base,
+    severity,
+    message: `${where} sends ${items.length} queries inside ${loop}, each once per iteration (N+1). It ${each}.${once}`,
+    details: N_PLUS_ONE_DETAILS,
+    related: items.slice(1).map((i) => i.pattern.location),
+    key: `${key}:loop:${p.loop?.line ?? p.location.line}`,
+  };
+}
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

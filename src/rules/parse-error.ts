@@ -14,8 +14,9 @@ export const parseError: Rule = {
   defaultSeverity: "routine",
   check(context) {
     const seen = new Map<string, number>();
-    // A statement PostgreSQL would refuse is read fine: migration-fails reports it.
-    return context.problems.filter((problem) => !problem.refused).map((problem): FindingDraft => {
+    // A statement PostgreSQL would refuse (migration-fails) and a migration list out of step with its folder
+    // (migration-listing) are read fine: their own rules report them.
+    return context.problems.filter((problem) => problem.kind === undefined).map((problem): FindingDraft => {
       // Two identical problems in one file stay two findings, numbered in file order.
       const base = `${problem.location.file}:${withoutPositions(problem.message)}`;
       const occurrence = seen.get(base) ?? 0;

@@ -122,7 +122,7 @@ export class ReplayState {
 
   /** Records that PostgreSQL refuses the current statement; the caller then builds nothing from it. */
   reject(message: string): void {
-    this.problems.push({ message, location: this.location, refused: true });
+    this.problems.push({ message, location: this.location, kind: "refused" });
   }
 
   /** Starts a statement: its location, text and file order apply to everything it creates. */

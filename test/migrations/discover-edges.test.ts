@@ -91,7 +91,7 @@ describe("framework details", () => {
     });
     expect(order(sets[0])).toEqual(["deploy/widgets@v1.0.sql", "deploy/gadgets.sql", "deploy/widgets.sql"]);
     expect(problems).toEqual([
-      { message: 'sqitch.plan lists change "missing" but deploy/missing.sql does not exist', location: { file: "sqitch.plan", line: 6, column: 1 } },
+      { message: 'sqitch.plan lists change "missing" but deploy/missing.sql does not exist', location: { file: "sqitch.plan", line: 6, column: 1 }, kind: "listing" },
     ]);
   });
 
@@ -102,7 +102,7 @@ describe("framework details", () => {
     });
     expect(order(missing.sets[0])).toEqual(["drizzle/0000_a.sql"]);
     expect(missing.problems).toEqual([
-      { message: 'drizzle journal lists "0001_b" but drizzle/0001_b.sql does not exist', location: { file: "drizzle/meta/_journal.json", line: 5, column: 1 } },
+      { message: 'drizzle journal lists "0001_b" but drizzle/0001_b.sql does not exist', location: { file: "drizzle/meta/_journal.json", line: 5, column: 1 }, kind: "listing" },
     ]);
 
     const broken = await discover({

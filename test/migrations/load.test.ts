@@ -175,9 +175,9 @@ describe("DO blocks", () => {
   it("a NUL byte is reported at its line as a statement PostgreSQL refuses, and the statements after it are still read", () => {
     const { statements, problems } = load("CREATE TABLE n (id int PRIMARY KEY);\0\nCREATE TABLE q (id int PRIMARY KEY, n_id int REFERENCES n (id));\nINSERT INTO n VALUES (1), (2);\nSELECT 'a\0b';\n");
     expect(statements.map(kind)).toEqual(["CreateStmt", "CreateStmt", "InsertStmt", "SelectStmt"]);
-    expect(problems.map((p) => [p.location.line, p.location.column, p.refused])).toEqual([
-      [1, 37, true],
-      [4, 10, true],
+    expect(problems.map((p) => [p.location.line, p.location.column, p.kind])).toEqual([
+      [1, 37, "refused"],
+      [4, 10, "refused"],
     ]);
     expect(problems[0].message).toBe('a NUL byte (0x00): PostgreSQL refuses it in SQL text (invalid byte sequence for encoding "UTF8": 0x00)');
   });

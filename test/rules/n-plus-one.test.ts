@@ -130,3 +130,118 @@ END $$;`;
     expect(findings[0].message).not.toContain("N+1");
   });
 });
+
+describe("n-plus-one: one finding per loop", () => {
+  it("several queries in one loop body are one finding naming the loop, the others as related call sites", () => {
+    const code = [
+      "export async function purge(ids: string[]) {",
+      "  for (const id of ids) {",
+      '    await supabase.from("settings").delete().eq("organization_id", id);',
+      '    await supabase.from("users").update({ status: "gone" }).eq("organization_id", id);',
+      "  }",
+      "}",
+    ].join("\n");
+    const findings = check(code);
+    expect(findings.map((f) => `${f.severity} ${f.location.line}: ${f.message}`)).toEqual([
+      "routine 5: `purge()` sends 2 queries inside the for...of loop at line 4, each once per iteration (N+1). It deletes from `settings` (line 5): " +
+        'collect the keys and run one query with `.in("organization_id", ids)`; updates `users` (line 6): collect the keys and run one query with `.in("organization_id", ids)`.',
+    ]);
+    expect(findings[0].related?.map((l) => l.line)).toEqual([6]);
+  });
+});
+
+describe("n-plus-one: dependent loops", () => {
+  it("a retry until a unique value is free has no keys to collect: no finding", () => {
+    const code = [
+      "export async function uniqueEmail(base: string) {",
+      "  let email = base;",
+      "  let n = 1;",
+      "  while (true) {",
+      '    const { rows } = await pool.query("SELECT id FROM users WHERE email = $1 LIMIT 1", [email]);',
+      "    if (rows.length === 0) return email;",
+      "    email = `${n++}.${base}`;",
+      "  }",
+      "}",
+    ].join("\n");
+    expect(seen(code)).toEqual([]);
+  });
+
+  it("a walk up a parent chain is NOTED with WITH RECURSIVE, not batched", () => {
+    const code = [
+      "export async function ancestors(start: string) {",
+      "  let current: string | null = start;",
+      "  while (current) {",
+      '    const row = await prisma.users.findUnique({ where: { id: current }, select: { organization_id: true } });',
+      "    current = row?.organization_id ?? null;",
+      "  }",
+      "}",
+    ].join("\n");
+    const findings = check(code);
+    expect(findings.map((f) => f.severity)).toEqual(["noted"]);
+    expect(findings[0].message).toContain("one row at a time inside the while loop at line 5, each key taken from the row before");
+    expect(findings[0].message).toContain("`WITH RECURSIVE`");
+    expect(findings[0].message).not.toContain("= ANY");
+  });
+});
+
+describe("n-plus-one: writes tied to an external call", () => {
+  it("marking each item after its own email went out is not batched: no finding", () => {
+    const code = [
+      "export async function remind(users: Array<{ id: string; email: string }>) {",
+      "  for (const user of users) {",
+      "    await mailer.sendMail({ to: user.email });",
+      '    await pool.query("UPDATE users SET status = $1 WHERE id = $2", ["reminded", user.id]);',
+      "  }",
+      "}",
+    ].join("\n");
+    expect(seen(code)).toEqual([]);
+  });
+
+  it("the same value written to every row (a timestamp included) is batched by key, not called per-row values", () => {
+    const code = `export async function stamp(ids: string[]) {\n  for (const id of ids) await supabase.from("users").update({ status: "sent", position: Date.now() }).eq("id", id);\n}`;
+    const [message] = seen(code);
+    expect(message).toContain('Collect the keys and run one query with `.in("id", ids)`');
+    expect(message).not.toContain("each row gets its own values");
+  });
+});
+
+describe("n-plus-one: upserts and keys", () => {
+  it("an upsert loop is advised as one INSERT ... ON CONFLICT DO UPDATE, not a multi-row INSERT", () => {
+    const code = `export async function save(rows: Array<{ id: string; email: string }>) {\n  for (const r of rows) await pool.query("INSERT INTO users (id, email) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email", [r.id, r.email]);\n}`;
+    const [message] = seen(code);
+    expect(message).toContain("ON CONFLICT");
+    expect(message).toContain("one `INSERT ... VALUES (...), (...) ON CONFLICT (id) DO UPDATE SET col = EXCLUDED.col` over all the rows");
+    expect(message).not.toContain("multi-row `INSERT ... VALUES` (or");
+  });
+
+  it("supabase-js .upsert() in a loop becomes one .upsert([...rows]) call", () => {
+    const code = `export async function save(rows: Array<{ id: string }>) {\n  for (const r of rows) await supabase.from("users").upsert({ id: r.id, status: "x" });\n}`;
+    expect(seen(code)[0]).toContain("Collect the rows and write them in one `.upsert([...rows])` call");
+  });
+
+  it("the batching key is the column the loop varies, never one compared with a constant", () => {
+    const code = `export async function count(orgs: Array<{ id: string }>) {\n  for (const org of orgs) await supabase.from("users").select("id").eq("status", STATUS.ACTIVE).eq("organization_id", org.id);\n}`;
+    const [message] = seen(code);
+    expect(message).toContain('`.in("organization_id", ids)`');
+  });
+});
+
+describe("n-plus-one: upserts through a query builder", () => {
+  it("a Drizzle onConflictDoUpdate in a loop becomes one .values([...rows]) with the same conflict clause", () => {
+    const path = "src/save.ts";
+    const code = [
+      'import { db } from "./db";',
+      'import { users } from "./schema";',
+      "export async function save(rows: Array<{ id: string; email: string }>) {",
+      "  for (const r of rows) await db.insert(users).values({ id: r.id, email: r.email }).onConflictDoUpdate({ target: users.id, set: { email: r.email } });",
+      "}",
+    ].join("\n");
+    const result = extractFromCodeFile(path, code);
+    const findings = nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(SCHEMA), patterns: result.patterns, problems: [], config: config() });
+    expect(findings.map((f) => f.message)).toEqual([
+      "`save()` writes to `users` inside the for...of loop at line 4: one round trip per iteration (N+1). Collect the rows and write them in one " +
+        "`.insert(table).values([...rows]).onConflictDoUpdate({ target, set })` with each column set from `excluded` " +
+        "(`INSERT ... VALUES (...), (...) ON CONFLICT (key) DO UPDATE SET col = EXCLUDED.col` over all the rows).",
+    ]);
+  });
+});

@@ -2,7 +2,7 @@
 // drizzle-kit 1.x writes <out>/<timestamp>_<name>/migration.sql folders instead, in folder-name order.
 import type { InputProblem } from "../../core/types.js";
 import { basename, dirname, joinPath, naturalCompare, codeUnitCompare } from "../paths.js";
-import { addTo, problemAt, readText, toMigrationFiles, type Candidate, type FrameworkModule } from "./framework.js";
+import { addTo, listingAt, problemAt, readText, toMigrationFiles, type Candidate, type FrameworkModule } from "./framework.js";
 
 export const STATEMENT_BREAKPOINT = "--> statement-breakpoint";
 const JOURNAL = /(^|\/)meta\/_journal\.json$/;
@@ -118,17 +118,17 @@ function journalOrder(
     seen.add(entry.tag);
     const path = joinPath(root, `${entry.tag}.sql`);
     if (fileSet.has(path)) listed.push(path);
-    else problems.push(problemAt(journalPath, `drizzle journal lists "${entry.tag}" but ${path} does not exist`, lineOf(text, entry.tag)));
+    else problems.push(listingAt(journalPath, `drizzle journal lists "${entry.tag}" but ${path} does not exist`, lineOf(text, entry.tag)));
   }
   const taken = new Set(listed);
   const unlisted = sqlFiles.filter((f) => !taken.has(f));
   // One report for all of them: a journal that lost its entries would otherwise bury every other finding.
   if (unlisted.length === 1) {
-    problems.push(problemAt(unlisted[0], `${unlisted[0]} is not listed in ${journalPath}: drizzle-kit does not apply it; audited after the listed migrations`));
+    problems.push(listingAt(unlisted[0], `${unlisted[0]} is not listed in ${journalPath}: drizzle-kit does not apply it; audited after the listed migrations`));
   } else if (unlisted.length > 1) {
     const names = unlisted.map((f) => f.slice(root === "" || root === "." ? 0 : root.length + 1)).join(", ");
     problems.push(
-      problemAt(journalPath, `${unlisted.length} SQL files in ${root} are not listed in ${journalPath}: ${names}. drizzle-kit does not apply them; they are audited after the listed migrations, in name order`),
+      listingAt(journalPath, `${unlisted.length} SQL files in ${root} are not listed in ${journalPath}: ${names}. drizzle-kit does not apply them; they are audited after the listed migrations, in name order`),
     );
   }
   return [...listed, ...unlisted];

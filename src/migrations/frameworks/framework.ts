@@ -37,6 +37,11 @@ export function problemAt(file: string, message: string, line = 1, column = 1): 
   return { message, location: { file, line, column } };
 }
 
+/** A migration list (Drizzle journal, Sqitch plan) out of step with the files beside it. */
+export function listingAt(file: string, message: string, line = 1): InputProblem {
+  return { ...problemAt(file, message, line), kind: "listing" };
+}
+
 export function toMigrationFiles(paths: string[], runsInTransaction: (path: string, index: number) => boolean): MigrationFile[] {
   return paths.map((path, order) => ({ path, order, runsInTransaction: runsInTransaction(path, order) }));
 }

@@ -1,7 +1,7 @@
 // Sqitch: the changes listed in sqitch.plan, in plan order, each deployed by deploy/<change>.sql.
 import type { InputProblem } from "../../core/types.js";
 import { basename, dirname, isUnder, joinPath, naturalCompare, normalizePath } from "../paths.js";
-import { problemAt, readText, type Candidate, type DiscoverContext, type FrameworkModule } from "./framework.js";
+import { listingAt, problemAt, readText, type Candidate, type DiscoverContext, type FrameworkModule } from "./framework.js";
 
 // Sqitch's pg engine runs each deploy script through psql in autocommit: it adds no transaction of its
 // own, which is why its deploy templates write BEGIN; ... COMMIT; in the script.
@@ -101,7 +101,7 @@ export const sqitch: FrameworkModule = {
       const reworked = lastIndex.get(change.name) !== k && change.nextTag;
       const script = joinPath(deployDir, reworked ? `${change.name}@${change.nextTag}.sql` : `${change.name}.sql`);
       if (ctx.fileSet.has(script)) ordered.push(script);
-      else problems.push(problemAt(planPath, `sqitch.plan lists change "${change.name}" but ${script} does not exist`, change.line));
+      else problems.push(listingAt(planPath, `sqitch.plan lists change "${change.name}" but ${script} does not exist`, change.line));
     }
     // A deploy script of no planned change is never deployed by Sqitch; like Drizzle's unlisted files it
     // is most likely a change whose plan line was lost, so it is read after the planned ones, and reported.
@@ -110,7 +110,7 @@ export const sqitch: FrameworkModule = {
       .filter((f) => dirname(f) === deployDir && f.endsWith(".sql") && !planned.has(basename(f).slice(0, -4).replace(/@[^@]*$/, "")))
       .sort((a, b) => naturalCompare(basename(a), basename(b)));
     for (const path of unlisted) {
-      problems.push(problemAt(path, `${path} is not a change in ${planPath}: Sqitch does not deploy it; audited after the planned changes`));
+      problems.push(listingAt(path, `${path} is not a change in ${planPath}: Sqitch does not deploy it; audited after the planned changes`));
       ordered.push(path);
     }
     return {

@@ -11,6 +11,10 @@ export interface LoopFrame {
   line: number;
   /** Its bounds are a date or number range (`hour < 24`, `day <= endDay`, `eachDayOfInterval(...)`). */
   range: boolean;
+  /** Not a walk over a collection: `while`/`do...while` whose test reads no `.length`, `for (;;)`. */
+  chained?: boolean;
+  /** Set while walking the body: an awaited call that sent no query has been seen in it. */
+  external?: boolean;
 }
 
 /** Rows a query returned, held by a variable: the query's patterns and how many loops enclosed the fetch. */
@@ -101,7 +105,8 @@ export function changedIn(node: unknown, out = new Set<string>()): Set<string> {
   return out;
 }
 
-function readsLength(node: Node): boolean {
+/** Whether an expression reads a `.length` or `.size`: a test over a collection. */
+export function readsLength(node: Node): boolean {
   let found = false;
   const visit = (n: unknown): void => {
     if (found || !n || typeof n !== "object") return;
@@ -151,4 +156,38 @@ export function isRangeIterable(node: Node | null | undefined): boolean {
     return (inner.type === "CallExpression" || inner.type === "NewExpression") && peel(inner.callee).name === "Array";
   }
   return false;
+}
+
+/**
+ * Columns compared with a value for which `varies` holds, in the query's own text: `{ folderId: folder.id }`
+ * (Prisma), `.eq("id", id)` / `.where("id", "=", id)` (supabase-js, Kysely), `eq(t.parentId, x)` (Drizzle).
+ */
+export function keyedColumns(roots: unknown[], varies: (n: Node) => boolean): string[] {
+  const out = new Set<string>();
+  const name = (k: Node | undefined): string | undefined => {
+    if (!k) return undefined;
+    const n = peel(k);
+    if (n.type === "Identifier") return n.name;
+    if ((n.type === "Literal" || n.type === "StringLiteral") && typeof n.value === "string") return n.value.split(".").pop();
+    if (n.type === "MemberExpression" && !n.computed) return n.property?.name;
+    return undefined;
+  };
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== "object") return;
+    const n = node as Node;
+    if (isFunction(n)) return;
+    if ((n.type === "Property" || n.type === "ObjectProperty") && !n.computed && n.value && peel(n.value).type !== "ObjectExpression") {
+      const key = name(n.key);
+      if (key && varies(n.value)) out.add(key);
+    }
+    if (n.type === "CallExpression" && n.arguments?.length >= 2) {
+      const first = peel(n.arguments[0]);
+      const key = first.type === "MemberExpression" || first.type === "Literal" || first.type === "StringLiteral" ? name(first) : undefined;
+      if (key && n.arguments.slice(1).some((a: Node) => peel(a).type !== "ObjectExpression" && varies(a))) out.add(key);
+    }
+    for (const [key, value] of Object.entries(n)) if (!SKIP_KEYS.has(key) && value && typeof value === "object") visit(value);
+  };
+  visit(roots);
+  return [...out];
 }

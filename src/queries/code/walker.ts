@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { bindingNames, changedIn, hasCall, indexedCollection, isRangeIterable, isRangeTest, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { bindingNames, changedIn, hasCall, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
 
@@ -135,7 +135,7 @@ export class CodeWalker {
       case "ForStatement": {
         if (node.init?.type === "VariableDeclaration") this.visitStatement(node.init, env);
         else if (node.init) this.visitExpr(node.init, env);
-        const frame = { kind: "for", line: this.at(node.start).line, range: isRangeTest(node.test) };
+        const frame: LoopFrame = { kind: "for", line: this.at(node.start).line, range: isRangeTest(node.test), chained: !node.test };
         const body = loopEnv(env, frame, changedIn([node.init, node.test, node.update, node.body]));
         const indexed = indexedCollection(node.test);
         if (indexed) this.iterate(this.rowsOf(indexed, env), body);
@@ -158,7 +158,13 @@ export class CodeWalker {
       }
       case "WhileStatement":
       case "DoWhileStatement": {
-        const frame = { kind: node.type === "WhileStatement" ? "while" : "do...while", line: this.at(node.start).line, range: isRangeTest(node.test) };
+        const frame: LoopFrame = {
+          kind: node.type === "WhileStatement" ? "while" : "do...while",
+          line: this.at(node.start).line,
+          range: isRangeTest(node.test),
+          // `while (queue.length)` drains a collection; `while (id)` / `while (true)` follows its own results.
+          chained: !node.test || !readsLength(node.test),
+        };
         const body = loopEnv(env, frame, changedIn([node.test, node.body]));
         this.visitExpr(node.test, body);
         this.visitNested(node.body, body);
@@ -297,6 +303,14 @@ export class CodeWalker {
         if (node.computed) this.visitExpr(node.property, env);
         return;
       }
+      case "AwaitExpression": {
+        // An awaited call that sends no query (an email, an HTTP request): writes after it record its outcome.
+        const before = this.patterns.length;
+        this.visitExpr(node.argument, env);
+        const loop = env.loops[env.loops.length - 1];
+        if (loop && this.patterns.length === before && peel(node.argument).type === "CallExpression") loop.external = true;
+        return;
+      }
       case "TaggedTemplateExpression": {
         this.sendTemplate(node, env, node);
         for (const expression of node.quasi.expressions) this.visitExpr(expression, env);
@@ -404,7 +418,7 @@ export class CodeWalker {
     const sent: AccessPattern[] = [];
     for (const variant of variants) {
       const call = variant.client.builderQuery!(variant, ctx);
-      this.annotate(call, env);
+      this.annotate(call, env, [node, ...variant.steps.map((step) => step.args)]);
       for (const pattern of call.patterns) {
         if (variants.length > 1) {
           const key = JSON.stringify(pattern);
@@ -443,7 +457,7 @@ export class CodeWalker {
   }
 
   private record(call: QueryCall, env: Env, at: Node): void {
-    this.annotate(call, env);
+    this.annotate(call, env, [at]);
     this.patterns.push(...call.patterns);
     this.sent.set(at, { patterns: call.patterns, depth: env.loops.length });
   }
@@ -451,15 +465,20 @@ export class CodeWalker {
   // ---------------------------------------------------------------- loops and the rows queries return
 
   /** For a query inside a loop: what in it changes per iteration, and whether it sends the item as a set. */
-  private annotate(call: QueryCall, env: Env): void {
+  private annotate(call: QueryCall, env: Env, roots: unknown[]): void {
     if (env.loops.length === 0) return;
     const dependsOnLoop = (n: Node) => [...namesIn(n)].some((name) => env.varying.has(name));
+    const loop = env.loops[env.loops.length - 1];
     const use: LoopUse = {
       varies: call.values.some((v) => dependsOnLoop(v) || hasCall(v)),
       batched: call.memberships.some(dependsOnLoop),
-      perRowValues: call.setValues.some((v) => dependsOnLoop(v) || hasCall(v)),
+      // `new Date()` is written alike to every row: only what the loop changes makes the values per row.
+      perRowValues: call.setValues.some(dependsOnLoop),
       branchPerItem: env.itemBranch,
+      keyColumns: keyedColumns(roots, dependsOnLoop),
     };
+    if (loop.chained) use.chained = true;
+    if (loop.external) use.afterExternal = true;
     for (const pattern of call.patterns) pattern.loopUse = use;
   }
 
