@@ -25,6 +25,11 @@ export function inheritanceDescendants(schema: Schema | undefined, table: Table)
   return found;
 }
 
+/** The tables that name `table` in their INHERITS list, in the schema's table order (direct children only). */
+export function inheritanceChildren(schema: Schema, table: Table): Table[] {
+  return childrenByParent(schema.tables).get(parentKey(table.schema, table.name)) ?? [];
+}
+
 const parentKey = (schema: string, name: string): string => `${schema}\u0000${name}`;
 const childrenMemo = new WeakMap<Table[], { size: number; children: Map<string, Table[]> }>();
 
