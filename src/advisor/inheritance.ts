@@ -10,17 +10,42 @@ import type { Schema, Table } from "../core/types.js";
  */
 export function inheritanceDescendants(schema: Schema | undefined, table: Table): Table[] {
   if (!schema) return [];
+  const children = childrenByParent(schema.tables);
+  if (children.size === 0) return [];
   const found: Table[] = [];
   const queue: Table[] = [table];
   while (queue.length > 0) {
     const parent = queue.shift()!;
-    for (const t of schema.tables) {
+    for (const t of children.get(parentKey(parent.schema, parent.name)) ?? []) {
       if (t === table || found.includes(t)) continue;
-      if (t.inherits?.some((p) => p.schema === parent.schema && p.table === parent.name)) {
-        found.push(t);
-        queue.push(t);
-      }
+      found.push(t);
+      queue.push(t);
     }
   }
   return found;
+}
+
+/** The tables that name `table` in their INHERITS list, in the schema's table order (direct children only). */
+export function inheritanceChildren(schema: Schema, table: Table): Table[] {
+  return childrenByParent(schema.tables).get(parentKey(table.schema, table.name)) ?? [];
+}
+
+const parentKey = (schema: string, name: string): string => `${schema}\u0000${name}`;
+const childrenMemo = new WeakMap<Table[], { size: number; children: Map<string, Table[]> }>();
+
+/** Each parent's direct children, in the schema's table order; built once per table list rather than scanned per table. */
+function childrenByParent(tables: Table[]): Map<string, Table[]> {
+  const known = childrenMemo.get(tables);
+  if (known && known.size === tables.length) return known.children;
+  const children = new Map<string, Table[]>();
+  for (const t of tables) {
+    // A table that names the same parent twice is still one child of it.
+    for (const key of new Set((t.inherits ?? []).map((p) => parentKey(p.schema, p.table)))) {
+      const list = children.get(key);
+      if (list) list.push(t);
+      else children.set(key, [t]);
+    }
+  }
+  childrenMemo.set(tables, { size: tables.length, children });
+  return children;
 }

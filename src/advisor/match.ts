@@ -203,8 +203,19 @@ export interface MatchOptions {
   assumeLiteral?: boolean;
 }
 
-/** What the planner's answer depends on; call sites with the same signature get the same answer. */
+const signatures = new WeakMap<AccessPattern, string>();
+
+/**
+ * What the planner's answer depends on; call sites with the same signature get the same answer.
+ * Kept per pattern: patterns are complete once extracted, and one is matched against many indexes.
+ */
 function signature(pattern: AccessPattern): string {
+  let known = signatures.get(pattern);
+  if (known === undefined) signatures.set(pattern, (known = computeSignature(pattern)));
+  return known;
+}
+
+function computeSignature(pattern: AccessPattern): string {
   return JSON.stringify([
     pattern.predicates.map((p) => [p.column, p.expression, p.op, p.operator, p.sentAs, p.sentAs === "literal" || p.op === "bool" ? p.value : null, p.caseInsensitive]),
     pattern.orderBy.map((o) => [o.column, o.expression, o.distance, o.descending, o.nullsFirst]),

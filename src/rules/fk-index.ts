@@ -5,6 +5,7 @@
 // that `fk = $n` proves (none, or only IS NOT NULL on those columns).
 import type { FindingDraft, ForeignKey, Index, Schema, Severity, Table } from "../core/types.js";
 import { findTableExact } from "../schema/lookup.js";
+import { inheritanceChildren } from "../advisor/inheritance.js";
 import { columnRefName, conjuncts, expectedRows, isKnownSmall, isLarge, keyLabel, partitionAncestors, predicateAst, tableIndexes } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { qualifiedName, recommendedIndexName, tableRef, quoteIdent } from "./sql-text.js";
@@ -86,7 +87,7 @@ function weighSeverity(
   const parentName = fk.references.schema === "public" ? fk.references.table : qualifiedName(fk.references.schema, fk.references.table);
   // The check reads `FROM ONLY` this table (ri_triggers.c): an inheritance parent's own rows, usually few,
   // while the rows that matter sit in INHERITS children, which do not inherit the foreign key at all.
-  const heirs = context.schema.tables.filter((t) => t.inherits?.some((p) => p.schema === table.schema && p.table === table.name));
+  const heirs = inheritanceChildren(context.schema, table);
   if (heirs.length > 0) {
     const names = heirs.slice(0, 3).map((t) => t.name).join(", ") + (heirs.length > 3 ? ` and ${heirs.length - 3} more` : "");
     return {

@@ -202,11 +202,18 @@ function mergeSameIndex(findings: Finding[]): Finding[] {
   const foreignKeys = findings.filter((f) => f.rule === "fk-index" && f.fix);
   if (foreignKeys.length === 0) return findings;
   const folded = new Set<Finding>();
-  const queries = findings.filter((f) => f.rule === "query-index" && f.fix);
+  // Grouped by table, each group in the findings' order: a query is compared with its own table's keys only.
+  const foreignKeysOf = new Map<string | undefined, Finding[]>();
+  for (const fk of foreignKeys) {
+    const list = foreignKeysOf.get(fk.table);
+    if (list) list.push(fk);
+    else foreignKeysOf.set(fk.table, [fk]);
+  }
+  const queries = findings.filter((f) => f.rule === "query-index" && f.fix && foreignKeysOf.has(f.table));
   for (const query of queries) {
     const created = createdIndex(query.fix!.sql);
     if (!created || created.table !== query.table) continue;
-    for (const fk of foreignKeys) {
+    for (const fk of foreignKeysOf.get(query.table)!) {
       if (folded.has(fk) || fk.table !== query.table || fk.set !== query.set) continue;
       const leading = created.keys.slice(0, fk.columns.length);
       if (leading.length !== fk.columns.length || !fk.columns.every((c) => leading.includes(c))) continue;
