@@ -51,6 +51,18 @@ describe("query-index", () => {
     expect(f.details).toContain("WHERE ended_at IS NULL");
   });
 
+  it("an OR filter the extractor cannot split is a filter: no ORDER BY advice, and never \"no filter\"", () => {
+    const search = pattern("call_logs", [], { hasOr: true, orderBy: [{ column: "created_at", descending: true, nullsFirst: null }], limited: true });
+    expect(run(CALL_LOGS_SQL, [search])).toEqual([]);
+  });
+
+  it("gives no advice on the platform's auth and storage tables", () => {
+    const sql = "CREATE SCHEMA auth;\nCREATE TABLE auth.users (id uuid PRIMARY KEY, email text);\n";
+    const byEmail = { ...pattern("users", [eq("email", "$1")], { limited: true }), relation: { schema: "auth", name: "users" } };
+    expect(run(sql, [byEmail])).toEqual([]);
+    expect(run(sql.replaceAll("auth.users", "public.users"), [pattern("users", [eq("email", "$1")], { limited: true })])).toHaveLength(1);
+  });
+
   it("a single-row lookup is ROUTINE when nothing shows the table growing (no size hint, no insert path)", () => {
     const [f] = run(CALL_LOGS_SQL, [reconnectPattern()]);
     expect(f.severity).toBe("routine");
