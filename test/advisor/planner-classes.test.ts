@@ -162,6 +162,28 @@ describe("an index that serves a query only in part", () => {
     expect(after).not.toContain('"Node Type":"Sort"');
   });
 
+  it("never claims to serve a query the new index still has to sort for: (a, b, c) gives order c only under equality on a and b", async () => {
+    const PRODUCTS = `CREATE TABLE products (
+  id bigint PRIMARY KEY, team_id bigint NOT NULL, is_active boolean NOT NULL, usage_count int NOT NULL, last_used_at timestamptz
+);
+CREATE INDEX products_team_active_idx ON products (team_id, is_active);
+`;
+    const popular = q("products", [param("team_id"), flag("is_active")], { orderBy: [desc("usage_count"), desc("last_used_at")], limited: true });
+    const recent = q("products", [param("team_id"), flag("is_active")], { orderBy: [desc("last_used_at")], limited: true });
+    const findings = ruleOn(PRODUCTS, [popular, recent]);
+    // One index per order: each finding serves only the query whose order it gives.
+    expect(findings.map((f) => f.fix?.sql.split("\n")[0])).toEqual([
+      "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_products_team_id_usage_count_last_used_at ON products (team_id, usage_count DESC, last_used_at DESC) WHERE is_active = true;",
+      "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_products_team_id_last_used_at ON products (team_id, last_used_at DESC) WHERE is_active = true;",
+    ]);
+    for (const [f, p] of [[findings[0], popular], [findings[1], recent]] as const) {
+      const name = /IF NOT EXISTS (\S+)/.exec(f.fix!.sql)![1];
+      const plan = await planWith(PRODUCTS, f.fix!.sql.split("\n")[0], p);
+      expect(plan).toContain(`"Index Name":"${name}"`);
+      expect(plan).not.toContain('"Node Type":"Sort"');
+    }
+  });
+
   it("is NOTED when a size hint says the table stays small", () => {
     const p = q("orders", [param("store_id"), param("pickup_code", "'A1'"), nul("closed_at")]);
     expect(ruleOn(ORDERS, [p], { tables: { orders: { rows: 2_000 } } }).map((f) => f.severity)).toEqual(["noted"]);
