@@ -40,6 +40,62 @@ function indexable(pattern: AccessPattern): boolean {
   return pattern.predicates.length > 0 || (pattern.orderBy.length > 0 && pattern.limited);
 }
 
+/** A string or number literal, optionally cast (`'synced'::text`): its text, else undefined. */
+function literalOf(node: Record<string, any> | undefined): string | undefined {
+  const c = node?.TypeCast ? node.TypeCast.arg?.A_Const : node?.A_Const;
+  if (!c) return undefined;
+  if (c.sval) return c.sval.sval ?? "";
+  if (c.ival) return String(c.ival.ival ?? 0);
+  return undefined;
+}
+
+/**
+ * Column defaults the migrations set to a literal, by `schema.table.column`, as they stand after every
+ * statement (CREATE TABLE, ADD COLUMN, ALTER COLUMN ... SET/DROP DEFAULT).
+ */
+function literalDefaults(statements: Statement[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const key = (relation: Record<string, any> | undefined, column: string) => `${relation?.schemaname ?? "public"}.${relation?.relname ?? ""}.${column}`;
+  const column = (relation: Record<string, any> | undefined, def: Record<string, any> | undefined) => {
+    if (!def?.colname) return;
+    const d = (def.constraints ?? []).find((c: Record<string, any>) => c.Constraint?.contype === "CONSTR_DEFAULT")?.Constraint;
+    const value = literalOf(d?.raw_expr);
+    if (value !== undefined) out.set(key(relation, def.colname), value);
+    else out.delete(key(relation, def.colname));
+  };
+  for (const statement of statements) {
+    const create = statement.ast.CreateStmt;
+    if (create) for (const e of create.tableElts ?? []) column(create.relation, e.ColumnDef);
+    const alter = statement.ast.AlterTableStmt;
+    if (!alter) continue;
+    for (const cmd of alter.cmds ?? []) {
+      const c = cmd.AlterTableCmd;
+      if (c?.subtype === "AT_AddColumn") column(alter.relation, c.def?.ColumnDef);
+      if (c?.subtype === "AT_ColumnDefault" && c.name) {
+        const value = literalOf(c.def);
+        if (value !== undefined) out.set(key(alter.relation, c.name), value);
+        else out.delete(key(alter.relation, c.name));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The query without equality filters that compare a column with its default (`status = 'synced'` where
+ * new rows are 'synced'): the default is the most common value, so that filter narrows little and earns
+ * no place in an index key.
+ */
+function withoutDefaultFilters(pattern: AccessPattern, table: Table, defaults: Map<string, string>): AccessPattern {
+  const isDefault = (p: AccessPattern["predicates"][number]) => {
+    if (p.op !== "eq" || !p.column || p.value === undefined) return false;
+    const value = /^'(.*)'$/s.exec(p.value)?.[1]?.replace(/''/g, "'") ?? p.value;
+    return defaults.get(`${table.schema}.${table.name}.${p.column}`) === value;
+  };
+  if (!pattern.predicates.some(isDefault)) return pattern;
+  return { ...pattern, predicates: pattern.predicates.filter((p) => !isDefault(p)) };
+}
+
 function bySource(a: Location, b: Location): number {
   return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
 }
@@ -361,7 +417,9 @@ export const queryIndex: Rule = {
     if (byTable.size === 0) return [];
     const takenNames = new Set(context.schema.tables.flatMap((t) => t.indexes.map((i) => i.name)));
     const findings: FindingDraft[] = [];
-    for (const [table, all] of byTable) {
+    const defaults = literalDefaults(context.statements);
+    for (const [table, raw] of byTable) {
+      const all = raw.map((p) => withoutDefaultFilters(p, table, defaults));
       const patterns: AccessPattern[] = [];
       for (const p of all) {
         const cast = castOnIndexedColumn(table, p);

@@ -11,6 +11,7 @@ import { queryIndex } from "../../src/rules/query-index.js";
 import { type DiffCase, type IndexSpec, TABLE_NAME, explainPattern, plannerVerdict, preparePlanner, runCases, setupDiffTable, tableModel } from "./support/planner-diff.js";
 import { pattern, schemaFrom } from "./support/schema.js";
 import { startPGlite } from "../support/pglite.js";
+import { statementsOf } from "../queries/helpers.js";
 
 let db: PGlite;
 beforeAll(async () => {
@@ -89,7 +90,7 @@ describe("boolean tests, proved the way predtest.c proves them", () => {
 function ruleOn(sql: string, patterns: AccessPattern[], config: unknown = {}): FindingDraft[] {
   return queryIndex.check({
     set: { name: "migrations", framework: "plain", root: "migrations", files: [] },
-    statements: [],
+    statements: statementsOf("migrations/0001.sql", sql),
     schema: schemaFrom(sql),
     patterns,
     problems: [],
@@ -182,6 +183,21 @@ CREATE INDEX products_team_active_idx ON products (team_id, is_active);
       expect(plan).toContain(`"Index Name":"${name}"`);
       expect(plan).not.toContain('"Node Type":"Sort"');
     }
+  });
+
+  it("does not put a column into the key whose filter value is its DEFAULT, the value most rows hold", async () => {
+    const SYNC = `CREATE TABLE sync_records (
+  id bigint PRIMARY KEY, team_id bigint NOT NULL, provider text NOT NULL, status text NOT NULL DEFAULT 'synced', created_at timestamptz NOT NULL
+);
+CREATE INDEX sync_records_team_provider_idx ON sync_records (team_id, provider);
+`;
+    const synced = q("sync_records", [param("team_id"), param("provider", "'xero'"), param("status", "'synced'")]);
+    expect(ruleOn(SYNC, [synced])).toEqual([]);
+    // The planner agrees the existing index finds the rows.
+    expect(await planWith(SYNC, null, synced)).toContain('"Index Name":"sync_records_team_provider_idx"');
+    // Any other value is selective, and the finding stands (NOTED: nothing shows a team's rows growing).
+    const failed = q("sync_records", [param("team_id"), param("provider", "'xero'"), param("status", "'failed'")]);
+    expect(ruleOn(SYNC, [failed]).map((f) => [f.severity, f.columns])).toEqual([["noted", ["team_id", "provider", "status"]]]);
   });
 
   it("is NOTED when a size hint says the table stays small", () => {
