@@ -363,9 +363,15 @@ function adviseOneTable(table: Table, patterns: AccessPattern[], options: Recomm
   // The equality columns each query's own ideal index searches on: another index serves that query
   // only if it searches on all of them too (fewer indexes, but never a worse one for any query).
   const required = new Map<AccessPattern, string[]>();
+  // Queries whose own ideal index returns rows in ORDER BY order: another index serves them only if it
+  // does too (an index on (a, b, c) gives order c only under equality on a and b), or it leaves a sort.
+  const needsOrder = new Set<AccessPattern>();
   for (const shape of shapes) {
     const c = candidateFor(shape, table, frequency, shapes.length, options);
     if (!c) continue;
+    if (shape.pattern.limited && shape.pattern.orderBy.length > 0 && matchIndex(table, hypotheticalIndex("order_probe", c, table), shape.pattern).orderServed) {
+      needsOrder.add(shape.pattern);
+    }
     const equalityTargets = new Set(shape.equalities.map((e) => e.target));
     required.set(
       shape.pattern,
@@ -391,7 +397,7 @@ function adviseOneTable(table: Table, patterns: AccessPattern[], options: Recomm
       const index = hypotheticalIndex(`candidate_${n}`, candidate, table);
       const serves = unserved.filter((p) => {
         const m = matchIndex(table, index, p);
-        return m.verdict === "served" && (required.get(p) ?? []).every((col) => m.boundKeys.includes(col));
+        return m.verdict === "served" && (required.get(p) ?? []).every((col) => m.boundKeys.includes(col)) && (!needsOrder.has(p) || m.orderServed);
       });
       return { candidate, index, serves };
     });

@@ -9,7 +9,7 @@ import { inheritanceChildren } from "../advisor/inheritance.js";
 import { columnRefName, conjuncts, expectedRows, isKnownSmall, isLarge, keyLabel, partitionAncestors, predicateAst, tableIndexes } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { qualifiedName, recommendedIndexName, tableRef, quoteIdent } from "./sql-text.js";
-import { growth, liveDeletePath, softDeleteRule } from "./table-evidence.js";
+import { growth, liveDeletePath, perOwnerShape, platformOwned, softDeleteRule } from "./table-evidence.js";
 
 const ACTIONS_THAT_WRITE = new Set(["cascade", "set null", "set default"]);
 
@@ -99,6 +99,9 @@ function weighSeverity(
     return { severity: "routine", why: `the size hint says ${child} holds about ${expectedRows(context.config, table)!.toLocaleString("en-US")} rows, so each scan is short` };
   }
   const deletes = parent && !softDeleted ? liveDeletePath(context, parent) : null;
+  // A settings table or one row per parent grows only with its parent.
+  const owner = expectedRows(context.config, table) === undefined ? perOwnerShape(table) : null;
+  if (deletes && owner) return { severity: "routine", why: `${deletes.text}, but ${owner}, so each check reads a few rows` };
   const grows = growth(context, table);
   if (deletes && grows) return { severity: "important", why: `${deletes.text}, and ${grows.text}` };
   if (isLarge(context.config, table) && writesThrough && !softDeleted) {
@@ -109,12 +112,14 @@ function weighSeverity(
     const known = parent ? "" : `, and ${parentName} is not created by these migrations`;
     return { severity: "routine", why: `no code path the audit read deletes ${parentName} rows${known}; the check runs on deletes made elsewhere (by hand, by another service)${grows ? `, though ${grows.text}` : ""}` };
   }
-  return { severity: "routine", why: `${deletes.text}, but nothing shows ${child} growing (no size hint, time column or insert path in the code)` };
+  return { severity: "routine", why: `${deletes.text}, but nothing shows ${child} growing without bound (no size hint, and the code does not insert into it while it has a time column or is append-only)` };
 }
 
 function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk: ForeignKey): FindingDraft | null {
   // NOT ENFORCED (PostgreSQL 18): no trigger, no check on parent deletes or updates, nothing to serve.
   if (fk.enforced === false) return null;
+  // auth.*, storage.*: the platform's tables, not the project's to index.
+  if (platformOwned(table)) return null;
   const ancestors = partitionAncestors(schema, table);
   // A partition inherits its parent's foreign key; the parent's finding covers it.
   if (ancestors.some((parent) => parent.foreignKeys.some((pfk) => sameForeignKey(pfk, fk)))) return null;

@@ -7,6 +7,7 @@
 // filtering full scan is NOTED. `rules: { query-index: <severity> }` in the config overrides all of it.
 import { tableHint } from "../core/config.js";
 import { isKnownSmall } from "./model.js";
+import { growth, platformOwned } from "./table-evidence.js";
 import type { AccessPattern, Fix, FindingDraft, ForeignKey, Location, Statement, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
 import { adviseTable, describePattern, genericPlanCaveat, type Recommendation } from "../advisor/recommend.js";
@@ -33,7 +34,66 @@ function unconditional(pattern: AccessPattern): AccessPattern {
 /** Queries an index could help with: something to filter on or to order by. */
 function indexable(pattern: AccessPattern): boolean {
   if (pattern.kind === "insert" || pattern.kind === "upsert") return false;
+  // An OR the extractor could not split (`name ILIKE ... OR url ILIKE ...`) is a filter all the same: reading
+  // the table in ORDER BY order stops early only when it matches often, so no order-based advice.
+  if (pattern.hasOr && pattern.predicates.length === 0) return false;
   return pattern.predicates.length > 0 || (pattern.orderBy.length > 0 && pattern.limited);
+}
+
+/** A string or number literal, optionally cast (`'synced'::text`): its text, else undefined. */
+function literalOf(node: Record<string, any> | undefined): string | undefined {
+  const c = node?.TypeCast ? node.TypeCast.arg?.A_Const : node?.A_Const;
+  if (!c) return undefined;
+  if (c.sval) return c.sval.sval ?? "";
+  if (c.ival) return String(c.ival.ival ?? 0);
+  return undefined;
+}
+
+/**
+ * Column defaults the migrations set to a literal, by `schema.table.column`, as they stand after every
+ * statement (CREATE TABLE, ADD COLUMN, ALTER COLUMN ... SET/DROP DEFAULT).
+ */
+function literalDefaults(statements: Statement[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const key = (relation: Record<string, any> | undefined, column: string) => `${relation?.schemaname ?? "public"}.${relation?.relname ?? ""}.${column}`;
+  const column = (relation: Record<string, any> | undefined, def: Record<string, any> | undefined) => {
+    if (!def?.colname) return;
+    const d = (def.constraints ?? []).find((c: Record<string, any>) => c.Constraint?.contype === "CONSTR_DEFAULT")?.Constraint;
+    const value = literalOf(d?.raw_expr);
+    if (value !== undefined) out.set(key(relation, def.colname), value);
+    else out.delete(key(relation, def.colname));
+  };
+  for (const statement of statements) {
+    const create = statement.ast.CreateStmt;
+    if (create) for (const e of create.tableElts ?? []) column(create.relation, e.ColumnDef);
+    const alter = statement.ast.AlterTableStmt;
+    if (!alter) continue;
+    for (const cmd of alter.cmds ?? []) {
+      const c = cmd.AlterTableCmd;
+      if (c?.subtype === "AT_AddColumn") column(alter.relation, c.def?.ColumnDef);
+      if (c?.subtype === "AT_ColumnDefault" && c.name) {
+        const value = literalOf(c.def);
+        if (value !== undefined) out.set(key(alter.relation, c.name), value);
+        else out.delete(key(alter.relation, c.name));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The query without equality filters that compare a column with its default (`status = 'synced'` where
+ * new rows are 'synced'): the default is the most common value, so that filter narrows little and earns
+ * no place in an index key.
+ */
+function withoutDefaultFilters(pattern: AccessPattern, table: Table, defaults: Map<string, string>): AccessPattern {
+  const isDefault = (p: AccessPattern["predicates"][number]) => {
+    if (p.op !== "eq" || !p.column || p.value === undefined) return false;
+    const value = /^'(.*)'$/s.exec(p.value)?.[1]?.replace(/''/g, "'") ?? p.value;
+    return defaults.get(`${table.schema}.${table.name}.${p.column}`) === value;
+  };
+  if (!pattern.predicates.some(isDefault)) return pattern;
+  return { ...pattern, predicates: pattern.predicates.filter((p) => !isDefault(p)) };
 }
 
 function bySource(a: Location, b: Location): number {
@@ -64,6 +124,8 @@ function severityOf(context: RuleContext, table: Table, rec: Recommendation): "i
   const blocked = new Set(rec.parameterBlocked.map((b) => b.index));
   const unindexed = !indexesOf(table).some((i) => !blocked.has(i) && i.keys.some((k) => keyLabel(k) === leading));
   if (!unindexed) return "routine";
+  // IMPORTANT without a size hint needs evidence that the table grows (table-evidence.ts).
+  if (!growth(context, table)) return "routine";
   const risky = rec.patterns.some(
     (p) =>
       (p.limited && p.predicates.some((q) => q.op === "eq" && (q.column ?? q.expression) === leading)) ||
@@ -72,6 +134,36 @@ function severityOf(context: RuleContext, table: Table, rec: Recommendation): "i
       p.kind === "delete",
   );
   return risky ? "important" : "routine";
+}
+
+/** Column names that say when a row was written or changed: `created_at`, `updatedAt`, `occurred_on`. */
+const TIME_NAME = /(^|_)(created|updated|inserted|occurred|logged|recorded|received|sent|modified|deleted|timestamp)(_?(at|on|time|date|ts))?$|(_at|At|_on|_time|_date|_ts)$/;
+
+function isTimeColumn(table: Table, column: string | undefined): boolean {
+  if (!column) return false;
+  if (TIME_NAME.test(column)) return true;
+  const type = table.columns.find((c) => c.name === column)?.type ?? "";
+  return /^(timestamp|date)/i.test(type);
+}
+
+/**
+ * Why the rows of one key grow without bound, or null: a size hint (100,000 rows or more, or
+ * append-only), or a query that reads a time window or the latest N (a range or ORDER BY ... LIMIT on a
+ * time column). Without that, a key's rows are taken to be few (a team's templates, an envelope's
+ * recipients) and extending the index is NOTED.
+ */
+function unboundedGrowth(context: RuleContext, table: Table, patterns: AccessPattern[]): string | null {
+  const hint = tableHint(context.config, table.schema, table.name);
+  if (hint?.rows !== undefined && hint.rows < LARGE_TABLE_ROWS) return null;
+  if (hint?.rows !== undefined) return `${table.name} is expected to hold ${hint.rows.toLocaleString("en-US")} rows (size hint)`;
+  if (hint?.appendOnly) return `${table.name} is append-only (size hint), so each key's rows grow without bound`;
+  for (const p of patterns) {
+    const range = p.predicates.find((q) => q.op === "range" && isTimeColumn(table, q.column));
+    if (range) return `the query reads a time window of ${range.column}, and each key's history grows without bound`;
+    const latest = p.limited ? p.orderBy.find((o) => isTimeColumn(table, o.column)) : undefined;
+    if (latest) return `the query reads the latest rows by ${latest.column}, and each key's history grows without bound`;
+  }
+  return null;
 }
 
 function sizeNote(context: RuleContext, table: Table): string {
@@ -171,12 +263,14 @@ function recommendationFinding(
   const parts = rec.patterns.map((p) => partly.get(p));
   const allPartly = parts.every((p): p is PartlyServed => p !== undefined);
   let partlySeverity: "routine" | "noted" | null = null;
+  let unbounded: string | null = null;
   if (allPartly && parts.every((p) => p.kind === "order-skip-scan")) {
     reachable = parts.map((p) => matches.get(rec.patterns[parts.indexOf(p)])!);
     const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
     message = `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}) can use ${used} for the ORDER BY, and reach ${[...new Set(parts.flatMap((p) => p.unbound))].join(", ")} in it only by a skip scan over its leading column: ${rec.name} on ${keyText} would bound the scan.`;
   } else if (allPartly) {
-    partlySeverity = isKnownSmall(context.config, table) ? "noted" : "routine";
+    unbounded = unboundedGrowth(context, table, rec.patterns);
+    partlySeverity = unbounded ? "routine" : "noted";
     const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
     const unbound = [...new Set(parts.flatMap((p) => p.unbound))];
     const orderOnly = parts.some((p) => p.kind === "order-only");
@@ -188,19 +282,21 @@ function recommendationFinding(
     ].filter(Boolean).join(" and ");
     message = orderOnly
       ? `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} only supplies the ORDER BY, so the scan reads ${table.name} in that order and checks ${unbound.join(", ")} on each row; for a rare value that is the whole table. Add ${rec.name} on ${keyText}.`
-      : `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} finds the rows by ${bound.join(", ")} only and ${undone}; the rows of one ${bound.join(", ")} grow without bound. Add ${rec.name} on ${keyText}.`;
+      : `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} finds the rows by ${bound.join(", ")} only and ${undone}${unbounded ? `; ${unbounded}` : ""}. Add ${rec.name} on ${keyText}.`;
+    if (!orderOnly && !unbounded) partlySeverity = "noted";
+    else if (orderOnly) partlySeverity = isKnownSmall(context.config, table) ? "noted" : "routine";
   }
   const why: string[] = [];
   for (const p of rec.patterns) {
     const m = matches.get(p);
     const where = p.functionName ? `\`${p.functionName}()\`` : `${p.location.file}:${p.location.line}`;
-    const filter = describePattern(p) || "no filter";
+    const filter = describePattern(p) || (p.hasOr ? "an OR filter" : "no filter");
     const closest = m?.best ? m.best.reason : m?.matches.filter((x) => x.parameterBlockedColumns).map((x) => x.reason)[0];
     why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${closest ? `; ${closest}` : ""}`);
   }
   const paragraphs = [
     allPartly
-      ? `An index the planner can use already exists, but it leaves part of the work to row-by-row checks or a sort; the recommended index keeps the equality columns first, then the range or ORDER BY column, so the scan reads only the wanted rows in order. ${sizeNote(context, table)}`
+      ? `An index the planner can use already exists, but it leaves part of the work to row-by-row checks or a sort; the recommended index keeps the equality columns first, then the range or ORDER BY column, so the scan reads only the wanted rows in order. ${partlySeverity === "noted" && !isKnownSmall(context.config, table) ? `NOTED: nothing shows the rows of one key growing without bound (no time window or latest-N query, no size hint); a size hint for ${table.name} makes it ROUTINE (\`rows\` of 100,000 or more, or \`append-only: true\`).` : sizeNote(context, table)}`
       : weak.length
       ? `The planner can only narrow ${rec.patterns.length > 1 ? "these queries" : "this query"} by ${[...new Set(weak.flatMap((m) => m.boundKeys))].join(", ")} and then reads every row that matches. ${sizeNote(context, table)}`
       : `Without an index the planner reads every row of ${qualified} for ${rec.patterns.length > 1 ? "each of these queries" : "this query"}. ${sizeNote(context, table)}`,
@@ -328,7 +424,7 @@ export const queryIndex: Rule = {
       const pattern = unconditional(raw);
       if (!indexable(pattern)) continue;
       const table = findPatternTable(context.schema, pattern);
-      if (!table) continue;
+      if (!table || platformOwned(table)) continue;
       // Appended in place: copying the list for every pattern is quadratic in a table's patterns.
       const list = byTable.get(table);
       if (list) list.push(pattern);
@@ -338,7 +434,9 @@ export const queryIndex: Rule = {
     if (byTable.size === 0) return [];
     const takenNames = new Set(context.schema.tables.flatMap((t) => t.indexes.map((i) => i.name)));
     const findings: FindingDraft[] = [];
-    for (const [table, all] of byTable) {
+    const defaults = literalDefaults(context.statements);
+    for (const [table, raw] of byTable) {
+      const all = raw.map((p) => withoutDefaultFilters(p, table, defaults));
       const patterns: AccessPattern[] = [];
       for (const p of all) {
         const cast = castOnIndexedColumn(table, p);

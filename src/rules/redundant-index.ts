@@ -1,5 +1,6 @@
 // Indexes that another index of the same table already does the work of: exact duplicates,
 // and btree indexes whose keys are a leading prefix of another's under the same predicate.
+import { platformOwned } from "./table-evidence.js";
 import type { FindingDraft, Index, IndexKey, Table } from "../core/types.js";
 import { compareCreation, keyLabel, tableIndexes } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -81,6 +82,8 @@ interface Verdict {
 }
 
 function findRedundant(context: RuleContext, table: Table): Verdict[] {
+  // auth.*, storage.*: the platform's indexes, not the project's to drop.
+  if (platformOwned(table)) return [];
   const indexes = tableIndexes(table);
   // One index cannot be redundant with itself (covers() of an index and itself is null).
   if (indexes.length < 2) return [];

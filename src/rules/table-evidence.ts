@@ -152,16 +152,52 @@ export function hasTimeColumn(table: Table): string | null {
   return column?.name ?? null;
 }
 
-/** Evidence that the table keeps growing: an append-only or large size hint, a time column, or an insert path in the code. */
+/** Names of tables that hold settings or configuration: a row or a few per owner, not a growing history. */
+const SETTINGS_NAME = /(settings|setting|config|configs|configuration|configurations|preferences|prefs)$/i;
+
+/**
+ * Why the table holds a fixed number of rows per owner, or null: its name says settings or configuration
+ * (`OrganisationGlobalSettings`, `team_config`), or a unique key covers one of its foreign keys, so each
+ * parent row has at most one row here.
+ */
+export function perOwnerShape(table: Table): string | null {
+  if (SETTINGS_NAME.test(table.name)) return `${label(table)} is a settings or configuration table`;
+  const uniques = table.indexes.filter((i) => i.unique && i.where === null).map((i) => i.keys.map((k) => k.column));
+  if (table.primaryKey) uniques.push([...table.primaryKey.columns]);
+  for (const fk of table.foreignKeys) {
+    const one = uniques.find((cols) => cols.length > 0 && cols.every((c) => c !== undefined && fk.columns.includes(c)));
+    if (one) return `a unique key on ${label(table)} (${fk.columns.join(", ")}) allows one row per ${fk.references.table}`;
+  }
+  return null;
+}
+
+/**
+ * Evidence that the table keeps growing: a size hint (large, or append-only); an append-only shape in
+ * the code (it inserts rows and never updates them); or a time column together with an insert path.
+ * A time column or an insert path alone is not enough, and neither counts for a settings or
+ * configuration table, one row per parent, or a lookup table.
+ */
 export function growth(context: RuleContext, table: Table): Evidence | null {
   const rows = expectedRows(context.config, table);
   if (isLarge(context.config, table)) return { text: `${label(table)} is expected to hold ${rows!.toLocaleString("en-US")} rows (size hint)` };
   if (tableHint(context.config, table.schema, table.name)?.appendOnly) return { text: `${label(table)} is append-only (size hint)` };
+  if (perOwnerShape(table) || lookupShape(context, table)) return null;
+  const patterns = patternsOn(context, table);
+  const inserts = patterns.filter((p) => p.kind === "insert" || p.kind === "upsert");
+  if (inserts.length === 0) return null;
+  const appendOnly = inserts.every((p) => p.kind === "insert") && !patterns.some((p) => p.kind === "update" || p.kind === "upsert");
+  if (appendOnly) return { text: `the code inserts into ${label(table)} (${where(inserts[0])}) and never updates it, so rows accumulate` };
   const time = hasTimeColumn(table);
-  if (time) return { text: `${label(table)} has a ${time} column, so rows accumulate over time` };
-  const inserts = patternsOn(context, table).filter((p) => p.kind === "insert" || p.kind === "upsert");
-  if (inserts.length > 0 && !lookupShape(context, table)) return { text: `the code inserts into ${label(table)} (${where(inserts[0])})` };
+  if (time) return { text: `the code inserts into ${label(table)} (${where(inserts[0])}) and it has a ${time} column, so rows accumulate over time` };
   return null;
+}
+
+/** Supabase's platform-owned schemas: their tables and indexes belong to the platform, not the project. */
+const PLATFORM_SCHEMAS = new Set(["auth", "storage"]);
+
+/** True for a table in a schema the platform owns (`auth.users`, `storage.objects`): no advice applies to it. */
+export function platformOwned(table: Pick<Table, "schema">): boolean {
+  return PLATFORM_SCHEMAS.has(table.schema);
 }
 
 /**

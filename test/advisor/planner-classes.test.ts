@@ -11,6 +11,7 @@ import { queryIndex } from "../../src/rules/query-index.js";
 import { type DiffCase, type IndexSpec, TABLE_NAME, explainPattern, plannerVerdict, preparePlanner, runCases, setupDiffTable, tableModel } from "./support/planner-diff.js";
 import { pattern, schemaFrom } from "./support/schema.js";
 import { startPGlite } from "../support/pglite.js";
+import { statementsOf } from "../queries/helpers.js";
 
 let db: PGlite;
 beforeAll(async () => {
@@ -89,7 +90,7 @@ describe("boolean tests, proved the way predtest.c proves them", () => {
 function ruleOn(sql: string, patterns: AccessPattern[], config: unknown = {}): FindingDraft[] {
   return queryIndex.check({
     set: { name: "migrations", framework: "plain", root: "migrations", files: [] },
-    statements: [],
+    statements: statementsOf("migrations/0001.sql", sql),
     schema: schemaFrom(sql),
     patterns,
     problems: [],
@@ -142,9 +143,17 @@ describe("an index that serves a query only in part", () => {
       q("orders", [param("store_id")], { orderBy: [desc("created_at")], limited: true }),
       "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_store_id_created_at ON orders (store_id, created_at DESC);\nDROP INDEX CONCURRENTLY IF EXISTS orders_store_id_idx;",
     ],
-  ])("%s: the extended index at ROUTINE, which the planner uses without a sort", async (_, p, fix) => {
+  ])("%s: the extended index, which the planner uses without a sort", async (_, p, fix) => {
     const findings = ruleOn(ORDERS, [p]);
-    expect(findings.map((f) => [f.severity, f.fix?.sql])).toEqual([["routine", fix]]);
+    // ROUTINE for a time window or the latest N (a key's history grows without bound); a plain lookup
+    // within one store is NOTED until a size hint says the table is large or append-only.
+    const timeBound = p.predicates.some((x) => x.op === "range") || p.orderBy.length > 0;
+    expect(findings.map((f) => [f.severity, f.fix?.sql])).toEqual([[timeBound ? "routine" : "noted", fix]]);
+    if (!timeBound) {
+      expect(findings[0].details).toContain("a size hint for orders makes it ROUTINE");
+      expect(ruleOn(ORDERS, [p], { tables: { orders: { rows: 1_000_000 } } }).map((f) => f.severity)).toEqual(["routine"]);
+      expect(ruleOn(ORDERS, [p], { tables: { orders: { "append-only": true } } }).map((f) => f.severity)).toEqual(["routine"]);
+    }
     expect(findings[0].message).toContain("orders_store_id_idx finds the rows by store_id only");
     const before = await planWith(ORDERS, null, p);
     expect(before).toContain("orders_store_id_idx");
@@ -152,6 +161,43 @@ describe("an index that serves a query only in part", () => {
     const name = /IF NOT EXISTS (\S+)/.exec(fix)![1];
     expect(after).toContain(`"Index Name":"${name}"`);
     expect(after).not.toContain('"Node Type":"Sort"');
+  });
+
+  it("never claims to serve a query the new index still has to sort for: (a, b, c) gives order c only under equality on a and b", async () => {
+    const PRODUCTS = `CREATE TABLE products (
+  id bigint PRIMARY KEY, team_id bigint NOT NULL, is_active boolean NOT NULL, usage_count int NOT NULL, last_used_at timestamptz
+);
+CREATE INDEX products_team_active_idx ON products (team_id, is_active);
+`;
+    const popular = q("products", [param("team_id"), flag("is_active")], { orderBy: [desc("usage_count"), desc("last_used_at")], limited: true });
+    const recent = q("products", [param("team_id"), flag("is_active")], { orderBy: [desc("last_used_at")], limited: true });
+    const findings = ruleOn(PRODUCTS, [popular, recent]);
+    // One index per order: each finding serves only the query whose order it gives.
+    expect(findings.map((f) => f.fix?.sql.split("\n")[0])).toEqual([
+      "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_products_team_id_usage_count_last_used_at ON products (team_id, usage_count DESC, last_used_at DESC) WHERE is_active = true;",
+      "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_products_team_id_last_used_at ON products (team_id, last_used_at DESC) WHERE is_active = true;",
+    ]);
+    for (const [f, p] of [[findings[0], popular], [findings[1], recent]] as const) {
+      const name = /IF NOT EXISTS (\S+)/.exec(f.fix!.sql)![1];
+      const plan = await planWith(PRODUCTS, f.fix!.sql.split("\n")[0], p);
+      expect(plan).toContain(`"Index Name":"${name}"`);
+      expect(plan).not.toContain('"Node Type":"Sort"');
+    }
+  });
+
+  it("does not put a column into the key whose filter value is its DEFAULT, the value most rows hold", async () => {
+    const SYNC = `CREATE TABLE sync_records (
+  id bigint PRIMARY KEY, team_id bigint NOT NULL, provider text NOT NULL, status text NOT NULL DEFAULT 'synced', created_at timestamptz NOT NULL
+);
+CREATE INDEX sync_records_team_provider_idx ON sync_records (team_id, provider);
+`;
+    const synced = q("sync_records", [param("team_id"), param("provider", "'xero'"), param("status", "'synced'")]);
+    expect(ruleOn(SYNC, [synced])).toEqual([]);
+    // The planner agrees the existing index finds the rows.
+    expect(await planWith(SYNC, null, synced)).toContain('"Index Name":"sync_records_team_provider_idx"');
+    // Any other value is selective, and the finding stands (NOTED: nothing shows a team's rows growing).
+    const failed = q("sync_records", [param("team_id"), param("provider", "'xero'"), param("status", "'failed'")]);
+    expect(ruleOn(SYNC, [failed]).map((f) => [f.severity, f.columns])).toEqual([["noted", ["team_id", "provider", "status"]]]);
   });
 
   it("is NOTED when a size hint says the table stays small", () => {

@@ -226,19 +226,38 @@ describe("fk-index: severity weighs the evidence the audit has", () => {
     const [finding] = findings(CHILD_LOG);
     expect(finding.severity).toBe("routine");
     expect(finding.details!.split("\n\n")[0]).toBe(
-      "ROUTINE because no code path the audit read deletes parent rows; the check runs on deletes made elsewhere (by hand, by another service), though child has a created_at column, so rows accumulate over time.",
+      "ROUTINE because no code path the audit read deletes parent rows; the check runs on deletes made elsewhere (by hand, by another service).",
     );
+    const inserted = findings(CHILD_LOG, { patterns: [pattern("child", "insert", "src/child.ts", 7)] });
+    expect(inserted[0].details!.split("\n\n")[0]).toContain(", though the code inserts into child (src/child.ts:7) and never updates it, so rows accumulate.");
   });
 
   it("a live delete path on the parent and a growing child is IMPORTANT, naming both", () => {
-    const [finding] = findings(CHILD_LOG, { patterns: [pattern("parent", "delete", "src/admin.ts", 40)] });
+    const writes = [pattern("parent", "delete", "src/admin.ts", 40), pattern("child", "insert", "src/child.ts", 7), pattern("child", "update", "src/child.ts", 20)];
+    const [finding] = findings(CHILD_LOG, { patterns: writes });
     expect(finding.severity).toBe("important");
     expect(finding.details!.split("\n\n")[0]).toBe(
-      "IMPORTANT because the code deletes parent rows (src/admin.ts:40), and child has a created_at column, so rows accumulate over time.",
+      "IMPORTANT because the code deletes parent rows (src/admin.ts:40), and the code inserts into child (src/child.ts:7) and it has a created_at column, so rows accumulate over time.",
     );
-    const inserted = findings(CHILD_PLAIN, { patterns: [pattern("parent", "delete"), pattern("child", "insert", "src/child.ts", 7)] });
-    expect(inserted[0].severity).toBe("important");
-    expect(inserted[0].details).toContain("the code inserts into child (src/child.ts:7)");
+    // Inserted and never updated: an append-only shape, time column or not.
+    const appended = findings(CHILD_PLAIN, { patterns: [pattern("parent", "delete"), pattern("child", "insert", "src/child.ts", 7)] });
+    expect(appended[0].severity).toBe("important");
+    expect(appended[0].details).toContain("the code inserts into child (src/child.ts:7) and never updates it, so rows accumulate");
+  });
+
+  it("a time column alone, or an insert path into a table the code also updates with no time column, is not growth: ROUTINE", () => {
+    expect(findings(CHILD_LOG, { patterns: [pattern("parent", "delete")] })[0].severity).toBe("routine");
+    const edited = findings(CHILD_PLAIN, { patterns: [pattern("parent", "delete"), pattern("child", "insert"), pattern("child", "update")] });
+    expect(edited[0].severity).toBe("routine");
+  });
+
+  it("a settings table does not grow with inserts: ROUTINE, saying why", () => {
+    const writes = [pattern("parent", "delete", "src/admin.ts", 40), pattern("site_settings", "insert", "src/s.ts", 3)];
+    const settings = findings("CREATE TABLE site_settings (id int PRIMARY KEY, parent_id int REFERENCES parent (id) ON DELETE CASCADE, created_at timestamptz);", { patterns: writes });
+    expect(settings[0].severity).toBe("routine");
+    expect(settings[0].details).toContain("site_settings is a settings or configuration table");
+    // A size hint still decides.
+    expect(findings("CREATE TABLE site_settings (id int PRIMARY KEY, parent_id int REFERENCES parent (id) ON DELETE CASCADE);", { patterns: writes, config: { tables: { site_settings: { rows: 500_000 } } } })[0].severity).toBe("important");
   });
 
   it("a delete path on a child that shows no growth (a settings-like table) is ROUTINE", () => {
@@ -251,7 +270,7 @@ describe("fk-index: severity weighs the evidence the audit has", () => {
 
   it("follows cascades: deleting the grandparent deletes the parent rows", () => {
     const sql = "CREATE TABLE org (id int PRIMARY KEY);\nALTER TABLE parent ADD COLUMN org_id int REFERENCES org (id) ON DELETE CASCADE;\nCREATE INDEX p_org ON parent (org_id);\n" + CHILD_LOG;
-    const [finding] = findings(sql, { patterns: [pattern("org", "delete", "src/orgs.ts", 3)] });
+    const [finding] = findings(sql, { patterns: [pattern("org", "delete", "src/orgs.ts", 3), pattern("child", "insert")] });
     expect(finding.severity).toBe("important");
     expect(finding.details).toContain("the code deletes org rows (src/orgs.ts:3), which cascades to parent");
   });
@@ -319,7 +338,7 @@ describe("fk-index: table inheritance", () => {
 
   it("a key declared on an INHERITS child is checked against the child's rows like any table", () => {
     const sql = "CREATE TABLE events (id int, created_at timestamptz);\nCREATE TABLE events_2024 (parent_id int REFERENCES parent (id) ON DELETE CASCADE) INHERITS (events);";
-    const result = findings(sql, { patterns: [pattern("parent", "delete")] });
+    const result = findings(sql, { patterns: [pattern("parent", "delete"), pattern("events_2024", "insert")] });
     expect(result.map((f) => [f.table, f.severity])).toEqual([["public.events_2024", "important"]]);
   });
 });

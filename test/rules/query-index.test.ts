@@ -28,7 +28,9 @@ const at = (file: string, line: number) => ({ file, line, column: 5 });
 describe("query-index", () => {
   it("reports the example application's reconnect lookup with the index that serves it, at the first call site", () => {
     const second = { ...reconnectPattern(), location: at("apps/server/src/socket.ts", 88), functionName: "resumeCall" };
-    const findings = run(CALL_LOGS_SQL, [second, reconnectPattern()]);
+    // The code logs every call and never edits the row (an append-only shape): the table grows.
+    const logged = { ...pattern("call_logs", []), kind: "insert" as const, location: at("apps/server/src/lib/call-logger.ts", 40) };
+    const findings = run(CALL_LOGS_SQL, [second, reconnectPattern(), logged]);
     expect(findings).toHaveLength(1);
     const f = findings[0];
     expect(f.rule).toBe("query-index");
@@ -43,10 +45,28 @@ describe("query-index", () => {
     expect(f.fix?.sql).toBe("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_call_logs_reconnect_token ON call_logs (reconnect_token) WHERE ended_at IS NULL;");
     expect(parseSql(f.fix!.sql).ok).toBe(true);
     expect(f.key).toBe("reconnect_token WHERE ended_at IS NULL");
-    // No size hint, but a single-row lookup on a column no index has.
+    // No size hint, but a single-row lookup on a column no index has, on a table the code keeps adding to.
     expect(f.severity).toBe("important");
     expect(f.details).toContain("reconnect_token alone finds the row");
     expect(f.details).toContain("WHERE ended_at IS NULL");
+  });
+
+  it("an OR filter the extractor cannot split is a filter: no ORDER BY advice, and never \"no filter\"", () => {
+    const search = pattern("call_logs", [], { hasOr: true, orderBy: [{ column: "created_at", descending: true, nullsFirst: null }], limited: true });
+    expect(run(CALL_LOGS_SQL, [search])).toEqual([]);
+  });
+
+  it("gives no advice on the platform's auth and storage tables", () => {
+    const sql = "CREATE SCHEMA auth;\nCREATE TABLE auth.users (id uuid PRIMARY KEY, email text);\n";
+    const byEmail = { ...pattern("users", [eq("email", "$1")], { limited: true }), relation: { schema: "auth", name: "users" } };
+    expect(run(sql, [byEmail])).toEqual([]);
+    expect(run(sql.replaceAll("auth.users", "public.users"), [pattern("users", [eq("email", "$1")], { limited: true })])).toHaveLength(1);
+  });
+
+  it("a single-row lookup is ROUTINE when nothing shows the table growing (no size hint, no insert path)", () => {
+    const [f] = run(CALL_LOGS_SQL, [reconnectPattern()]);
+    expect(f.severity).toBe("routine");
+    expect(run(CALL_LOGS_SQL, [reconnectPattern()], { tables: { call_logs: { "append-only": true } } })[0].severity).toBe("important");
   });
 
   it("does not let an index on a weak column pass for one on the token that finds the row", () => {
@@ -55,11 +75,14 @@ describe("query-index", () => {
     expect(f.severity).toBe("important");
     expect(f.message).toContain("idx_call_logs_status, searches by status, not by reconnect_token");
     expect(f.fix?.sql).toContain("ON call_logs (reconnect_token) WHERE ended_at IS NULL");
-    // While a query the status index serves, but only in part, gets the extended index at ROUTINE.
+    // While a query the status index serves, but only in part, gets the extended index: NOTED with no
+    // evidence that one status's rows grow without bound, ROUTINE with a size hint that says so.
     const byStatus = pattern("call_logs", [eq("status", "$1"), isNull("ended_at")], { limited: true });
     const [partly] = run(sql, [byStatus]);
-    expect(partly.severity).toBe("routine");
-    expect(partly.message).toContain("idx_call_logs_status finds the rows by status only and checks ended_at on every row it reads");
+    expect(partly.severity).toBe("noted");
+    expect(partly.message).toContain("idx_call_logs_status finds the rows by status only and checks ended_at on every row it reads.");
+    expect(partly.details).toContain("a size hint for call_logs makes it ROUTINE");
+    expect(run(sql, [byStatus], { tables: { call_logs: { "append-only": true } } })[0].severity).toBe("routine");
     expect(partly.fix?.sql).toBe("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_call_logs_status_2 ON call_logs (status) WHERE ended_at IS NULL;");
     // And left alone once the index holds the open calls only.
     expect(run(sql + "CREATE INDEX idx_call_logs_open_status ON call_logs (status) WHERE ended_at IS NULL;", [byStatus])).toEqual([]);

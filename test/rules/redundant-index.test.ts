@@ -16,6 +16,13 @@ beforeAll(async () => {
 });
 
 describe("redundant-index", () => {
+  it("leaves the platform's auth and storage schemas alone: their indexes are not the project's to drop", () => {
+    const sql = "CREATE SCHEMA auth;\nCREATE TABLE auth.users (id uuid PRIMARY KEY, instance_id uuid, email text);\nCREATE INDEX users_instance_id_idx ON auth.users (instance_id);\nCREATE INDEX users_instance_id_email_idx ON auth.users (instance_id, lower(email));\n";
+    expect(findings(sql)).toEqual([]);
+    // The same pair in the project's own schema is reported.
+    expect(findings(sql.replaceAll("auth.users", "public.users")).map((f) => f.table)).toEqual(["public.users"]);
+  });
+
   it("reports an exact duplicate, dropping and locating the later one", () => {
     const result = findings("CREATE INDEX t_a_1 ON t (a);\nCREATE INDEX t_a_2 ON t (a);");
     expect(result).toHaveLength(1);

@@ -216,13 +216,15 @@ describe("runRules: one recommendation per index", () => {
     suppressions: [],
   });
   const deleteSites: AccessPattern = { ...bySite(90, "removeSite"), table: "sites", kind: "delete", predicates: [{ column: "id", op: "eq", sentAs: "param" }], orderBy: [], limited: false };
+  // The code logs calls and never edits them: call_logs grows, which makes the foreign key IMPORTANT.
+  const logCall: AccessPattern = { ...bySite(95, "logCall"), kind: "insert", predicates: [], orderBy: [], limited: false };
 
   function audit(patterns: AccessPattern[], rules?: Rule[]) {
     return runRules([{ ...buildInput([{ path: "m/001.sql", sql: LOGS }]), patterns }], [], config(), false, rules);
   }
 
   it("fk-index and query-index recommending the same index become one finding with both reasons and the call sites", () => {
-    const findings = audit([bySite(10, "recentCalls"), bySite(20, "lastCall"), deleteSites]);
+    const findings = audit([bySite(10, "recentCalls"), bySite(20, "lastCall"), deleteSites, logCall]);
     const onLogs = findings.filter((f) => f.table === "public.call_logs");
     expect(onLogs).toHaveLength(1);
     const [one] = onLogs;
@@ -233,9 +235,9 @@ describe("runRules: one recommendation per index", () => {
     expect([one.location, ...(one.related ?? [])].map((l) => `${l.file}:${l.line}`)).toEqual(["src/logs.ts:10", "src/logs.ts:20", "m/001.sql:2"]);
     // The higher severity of the two wins; both ids stay findable.
     expect(one.severity).toBe("important");
-    const alone = audit([bySite(10, "recentCalls"), deleteSites], ALL_RULES.filter((r) => r.id === "fk-index"));
+    const alone = audit([bySite(10, "recentCalls"), deleteSites, logCall], ALL_RULES.filter((r) => r.id === "fk-index"));
     expect(one.merged).toEqual([{ rule: "fk-index", id: alone[0].id, columns: ["site_id"], key: "public.sites(id)", message: alone[0].message }]);
-    const queryAlone = audit([bySite(10, "recentCalls"), bySite(20, "lastCall"), deleteSites], ALL_RULES.filter((r) => r.id === "query-index"));
+    const queryAlone = audit([bySite(10, "recentCalls"), bySite(20, "lastCall"), deleteSites, logCall], ALL_RULES.filter((r) => r.id === "query-index"));
     expect(one.id).toBe(queryAlone.find((f) => f.table === "public.call_logs")!.id);
   });
 

@@ -44,6 +44,8 @@ export const kyselyClient: QueryClient = {
     try {
       for (const step of variant.steps) if (step.method === "select") reader.selectList(step.args);
       for (const step of variant.steps.slice(1)) reader.step(step.method, step.args, main, step.conditional);
+      // A window aggregate (`count(*) over()`) reads every matching row before the LIMIT applies: no order helps.
+      if (reader.windowed) main.orderBy = [];
     } catch (error) {
       if (!(error instanceof Unknown)) throw error;
       call.patterns = [];
@@ -56,6 +58,10 @@ class Reader {
   /** Patterns by the alias (or table name) the query uses for them. */
   private readonly byAlias = new Map<string, AccessPattern>();
   private main?: AccessPattern;
+  /** The select list holds a window function (`.over()`): the whole result is computed before LIMIT. */
+  windowed = false;
+  /** An ORDER BY term was chosen at run time (`.$call(...)`, a variable column): later terms do not lead. */
+  private orderUnknown = false;
 
   constructor(
     private readonly ctx: CodeContext,
@@ -86,6 +92,10 @@ class Reader {
         return this.columnsCompared(a, c, undefined);
       case "orderBy":
         return this.orderBy(args, main);
+      case "$call":
+        // The callback may add ORDER BY terms the audit cannot read; any term after them is not the first key.
+        this.orderUnknown = true;
+        return;
       case "limit":
         main.limited ||= !conditional;
         if (a) this.call.values.push(a);
@@ -246,6 +256,7 @@ class Reader {
       const text = typeof n.type === "string" ? this.ctx.staticString(n) : undefined;
       const alias = text ? /\sas\s+([\w$]+)\s*$/i.exec(text)?.[1] : undefined;
       if (alias) this.outputNames.add(alias);
+      if (n.type === "CallExpression" && lastName(n.callee) === "over") this.windowed = true;
       if (n.type === "CallExpression" && lastName(n.callee) === "as") {
         const name = this.ctx.staticString(n.arguments[0]);
         if (name) this.outputNames.add(name);
@@ -261,13 +272,20 @@ class Reader {
     const list = a ? peel(a) : undefined;
     const items = list?.type === "ArrayExpression" ? list.elements : [a];
     const direction = literalString(b ? peel(b) : undefined);
+    if (this.orderUnknown) return;
     for (const item of items) {
       const text = this.ctx.staticString(item);
-      if (!text) break;
+      if (!text) {
+        this.orderUnknown = true;
+        break;
+      }
       const m = /^\s*([\w$.]+)(?:\s+(asc|desc))?\s*$/i.exec(text);
       const c = m ? this.column({ type: "Literal", value: m[1] }) : undefined;
       const dir = (m?.[2] ?? (items.length === 1 ? direction : undefined) ?? "asc").toLowerCase();
-      if (!c || c.pattern !== main || (dir !== "asc" && dir !== "desc") || (!m![1].includes(".") && this.outputNames.has(c.column))) break;
+      if (!c || c.pattern !== main || (dir !== "asc" && dir !== "desc") || (!m![1].includes(".") && this.outputNames.has(c.column))) {
+        this.orderUnknown = true;
+        break;
+      }
       main.orderBy.push({ column: c.column, descending: dir === "desc", nullsFirst: null } satisfies OrderTerm);
     }
   }

@@ -223,9 +223,13 @@ export function readDrizzleSchema(files: FileInput[]): DeclaredRead {
           ddl.push({ sql: `CREATE TYPE ${schema === "public" ? quoteName(typeName) : `${quoteName(schema)}.${quoteName(typeName)}`} AS ENUM (${e.values.map((v) => `'${v.replace(/'/g, "''")}'`).join(", ")});`, location: e.location });
           declaresSomething = true;
         } else if (name === "pgTable" || (name === "table" && callee?.type === "MemberExpression" && schemas.has(strip(callee.object)?.name))) {
-          const tableName = stringOf(init.arguments[0]);
-          if (!tableName) continue;
-          const schema = name === "table" ? schemas.get(strip(callee!.object)!.name)! : "public";
+          const written = stringOf(init.arguments[0]);
+          if (!written) continue;
+          // `pgTable("auth.users", ...)` mirrors a table of another schema (Supabase's auth.users): read the
+          // dotted name as schema and table, so messages name it auth.users, not public.auth.users.
+          const dotted = name === "pgTable" ? /^([A-Za-z_][\w$]*)\.([A-Za-z_][\w$]*)$/.exec(written) : null;
+          const tableName = dotted ? dotted[2] : written;
+          const schema = dotted ? dotted[1] : name === "table" ? schemas.get(strip(callee!.object)!.name)! : "public";
           tables.set(d.id.name, { variable: d.id.name, schema, table: tableName, columns: [], extra: init.arguments[2] ?? null, end: init.end, file: path, at, location: at(d.start) });
           readColumns(tables.get(d.id.name)!, init.arguments[1], enums, problems);
           declaresSomething = true;

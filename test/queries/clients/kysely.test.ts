@@ -30,6 +30,18 @@ describe("Kysely", () => {
     expect(run(`await db.selectFrom("person").where("email", "=", q).selectAll().executeTakeFirst();`)).toEqual([`person select: email eq param | limited`]);
   });
 
+  it("an ORDER BY chosen at run time ($call, a variable column) or a window aggregate in the select list leaves no order to serve", () => {
+    expect(run(`await db.selectFrom("stat").where("period", "=", q).$call((qb) => (d ? qb.orderBy("a", "desc") : qb.orderBy("b"))).orderBy("id").limit(10).execute();`)).toEqual([
+      `stat select: period eq param | limited`,
+    ]);
+    expect(run(`await db.selectFrom("stat").where("period", "=", q).orderBy(d).orderBy("id").limit(10).execute();`)).toEqual([`stat select: period eq param | limited`]);
+    expect(run(`await db.selectFrom("stat").select((eb) => ["id", eb.fn.countAll().over().as("total")]).where("period", "=", q).orderBy("id").limit(10).execute();`)).toEqual([
+      `stat select: period eq param | limited`,
+    ]);
+    // A static ORDER BY before the dynamic part still leads.
+    expect(run(`await db.selectFrom("stat").where("period", "=", q).orderBy("id").$call((qb) => qb).limit(10).execute();`)).toEqual([`stat select: period eq param | order id | limited`]);
+  });
+
   it("innerJoin('b', 'b.a_id', 'a.id') and the callback form: the joined table is read by its column; aliases", () => {
     expect(run(`await db.selectFrom("person as p").innerJoin("pet", "pet.owner_id", "p.id").leftJoin("toy as t", (join) => join.onRef("t.pet_id", "=", "pet.id").on("t.kind", "=", q)).where("p.team_id", "=", t).where("pet.species", "=", "cat").execute();`)).toEqual([
       `person select: team_id eq param | joins pet(owner_id)`,

@@ -29,6 +29,13 @@ describe("Drizzle pgTable reader", () => {
     expect(comparableModel(schema)).toEqual(await comparableCatalog(db));
   });
 
+  it("reads pgTable(\"auth.users\") as the table users of schema auth, which the schema file mirrors", () => {
+    const text = `import { pgTable, uuid, text } from "drizzle-orm/pg-core";\nexport const users = pgTable("auth.users", { id: uuid("id").primaryKey(), email: text("email") });\n`;
+    const read = readDrizzleSchema([{ path: PATH, text }]);
+    expect(read.problems).toEqual([]);
+    expect(read.declared.models.map((m) => [m.schema, m.table])).toEqual([["auth", "users"]]);
+  });
+
   it("reads column names, types, keys, references and every extra-config form", () => {
     const { schema } = replayDeclared(readDrizzleSchema([{ path: PATH, text: pushText() }]), []);
     const table = (name: string) => schema.tables.find((t) => t.name === name)!;
