@@ -187,8 +187,8 @@ export function growth(context: RuleContext, table: Table): Evidence | null {
   if (inserts.length === 0) return null;
   const appendOnly = inserts.every((p) => p.kind === "insert") && !patterns.some((p) => p.kind === "update" || p.kind === "upsert");
   if (appendOnly) return { text: `the code inserts into ${label(table)} (${where(inserts[0])}) and never updates it, so rows accumulate` };
-  const time = hasTimeColumn(table);
-  if (time) return { text: `the code inserts into ${label(table)} (${where(inserts[0])}) and it has a ${time} column, so rows accumulate over time` };
+  // A table the code inserts into and also updates is as often a per-user resource (apps, collections, API
+  // tokens) as a history: a time column does not tell them apart, so it is no evidence of growth on its own.
   return null;
 }
 

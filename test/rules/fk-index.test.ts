@@ -233,12 +233,15 @@ describe("fk-index: severity weighs the evidence the audit has", () => {
   });
 
   it("a live delete path on the parent and a growing child is IMPORTANT, naming both", () => {
-    const writes = [pattern("parent", "delete", "src/admin.ts", 40), pattern("child", "insert", "src/child.ts", 7), pattern("child", "update", "src/child.ts", 20)];
+    const writes = [pattern("parent", "delete", "src/admin.ts", 40), pattern("child", "insert", "src/child.ts", 7)];
     const [finding] = findings(CHILD_LOG, { patterns: writes });
     expect(finding.severity).toBe("important");
     expect(finding.details!.split("\n\n")[0]).toBe(
-      "IMPORTANT because the code deletes parent rows (src/admin.ts:40), and the code inserts into child (src/child.ts:7) and it has a created_at column, so rows accumulate over time.",
+      "IMPORTANT because the code deletes parent rows (src/admin.ts:40), and the code inserts into child (src/child.ts:7) and never updates it, so rows accumulate.",
     );
+    // Inserted and also updated, time column or not: as often a per-user resource as a history, so ROUTINE.
+    const edited = findings(CHILD_LOG, { patterns: [...writes, pattern("child", "update", "src/child.ts", 20)] });
+    expect(edited[0].severity).toBe("routine");
     // Inserted and never updated: an append-only shape, time column or not.
     const appended = findings(CHILD_PLAIN, { patterns: [pattern("parent", "delete"), pattern("child", "insert", "src/child.ts", 7)] });
     expect(appended[0].severity).toBe("important");
