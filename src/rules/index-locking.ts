@@ -162,8 +162,11 @@ class LockingCheck {
       this.held.delete(file);
       return;
     }
-    // Outside a transaction each statement commits on its own and releases its locks.
-    if (!statement.inTransaction) return;
+    // Outside a transaction each statement commits on its own and releases its locks; the next BEGIN starts afresh.
+    if (!statement.inTransaction) {
+      this.held.delete(file);
+      return;
+    }
     for (const lock of statementLocks(statement)) {
       if (lock.mode !== "ACCESS EXCLUSIVE" || !this.history.tableExistedBefore(lock.table, statement)) continue;
       let tables = this.held.get(file);
