@@ -101,6 +101,8 @@ class LockingCheck {
   readonly drafts: Draft[] = [];
   /** Per migration file: the tables its open transaction holds ACCESS EXCLUSIVE on, and which statement took it. */
   private readonly held = new Map<string, Map<string, HeldLock>>();
+  /** Per migration file: the foreign keys its open transaction added NOT VALID to existing tables (`schema.table.name`). */
+  private readonly addedNotValid = new Map<string, Map<string, Statement>>();
 
   constructor(private readonly context: RuleContext) {}
 
@@ -160,12 +162,26 @@ class LockingCheck {
     const kind: string | undefined = statement.ast.TransactionStmt?.kind;
     if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") {
       this.held.delete(file);
+      this.addedNotValid.delete(file);
       return;
     }
     // Outside a transaction each statement commits on its own and releases its locks; the next BEGIN starts afresh.
     if (!statement.inTransaction) {
       this.held.delete(file);
+      this.addedNotValid.delete(file);
       return;
+    }
+    const alter = statement.ast.AlterTableStmt;
+    const rel = relationName(alter?.relation);
+    if (rel && this.history.tableExistedBefore(rel.key, statement)) {
+      for (const cmd of alter.cmds ?? []) {
+        const constraint = cmd.AlterTableCmd?.subtype === "AT_AddConstraint" ? cmd.AlterTableCmd.def?.Constraint : undefined;
+        if (constraint?.contype !== "CONSTR_FOREIGN" || !constraint.skip_validation) continue;
+        const name: string = constraint.conname ?? makeObjectName(rel.name, joinedColumnNames(nameParts(constraint.fk_attrs)), "fkey");
+        let added = this.addedNotValid.get(file);
+        if (!added) this.addedNotValid.set(file, (added = new Map()));
+        added.set(`${rel.key}.${name}`, statement);
+      }
     }
     for (const lock of statementLocks(statement)) {
       if (lock.mode !== "ACCESS EXCLUSIVE" || !this.history.tableExistedBefore(lock.table, statement)) continue;
@@ -376,6 +392,7 @@ class LockingCheck {
     const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
     for (const cmd of node.cmds ?? []) {
       const command = cmd.AlterTableCmd;
+      if (command?.subtype === "AT_ValidateConstraint" && command.name) this.onValidate(statement, rel, command.name);
       const constraint = command?.subtype === "AT_AddConstraint" ? command.def?.Constraint : undefined;
       if (!constraint) continue;
       if ((constraint.contype === "CONSTR_PRIMARY" || constraint.contype === "CONSTR_UNIQUE") && !constraint.indexname) {
@@ -384,6 +401,27 @@ class LockingCheck {
         this.onAddForeignKey(statement, node, rel, constraint);
       }
     }
+  }
+
+  /** VALIDATE CONSTRAINT in the transaction that added the foreign key NOT VALID: the ADD's locks are still held. */
+  private onValidate(statement: Statement, rel: { schema: string; name: string; key: string }, name: string): void {
+    const added = statement.inTransaction ? this.addedNotValid.get(statement.location.file)?.get(`${rel.key}.${name}`) : undefined;
+    if (!added) return;
+    const table = { schema: rel.schema, name: rel.name };
+    this.drafts.push({
+      statement,
+      table,
+      columns: [],
+      kind: "validate-in-transaction",
+      name,
+      severity: this.severityFor(table),
+      message: `VALIDATE CONSTRAINT ${name} runs in the transaction that added it NOT VALID at line ${added.location.line}, so the ADD's SHARE ROW EXCLUSIVE lock is still held while it scans all of ${rel.name}: writes wait for the whole scan, as if NOT VALID had not been used.`,
+      summary: `VALIDATE CONSTRAINT ${name} scans ${rel.name} under the lock the ADD at line ${added.location.line} still holds: move it to a later migration.`,
+      details: [
+        `NOT VALID pays off only when the ADD commits first: then VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE, which lets reads and writes continue. In one transaction the ADD's locks last until COMMIT.`,
+        `Move the VALIDATE CONSTRAINT into a later migration of its own (or after a COMMIT).`,
+      ],
+    });
   }
 
   private onAddUnique(statement: Statement, rel: { schema: string; name: string; key: string }, constraint: Record<string, any>, partitioned: boolean): void {

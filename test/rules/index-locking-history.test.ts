@@ -102,6 +102,17 @@ describe("index-locking: NOT VALID and VALIDATE where the file runs in one trans
     expect(constraint.rows).toEqual([{ convalidated: true }]);
   });
 
+  it("flags a VALIDATE written in the transaction that added the key NOT VALID, and not one after COMMIT", () => {
+    const pair = "ALTER TABLE users ADD CONSTRAINT users_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_org_fk;";
+    const [finding, ...rest] = check(indexLocking, history([BASE, pair]), IN_TRANSACTION);
+    expect(rest).toEqual([]);
+    expect(finding.location.line).toBe(2);
+    expect(finding.summary).toBe("VALIDATE CONSTRAINT users_org_fk scans users under the lock the ADD at line 1 still holds: move it to a later migration.");
+    expect(finding.fix).toBeUndefined();
+    const committed = `BEGIN;\n${pair.replace("\n", "\nCOMMIT;\n")}`;
+    expect(check(indexLocking, history([BASE, committed]))).toEqual([]);
+  });
+
   it("keeps the pair in place where each statement commits on its own", () => {
     const [finding] = check(indexLocking, history([BASE, "ALTER TABLE users ADD FOREIGN KEY (org_id) REFERENCES orgs (id);"]));
     expect(finding.fix?.placement).toBe("replace");
