@@ -4,14 +4,10 @@
 import type { AuditResult } from "../audit.js";
 import { tableHint, type AuditConfig } from "../core/config.js";
 import type { Finding } from "../core/types.js";
+import { isSettledMigrationFile, RECENT_MIGRATION_FILES } from "../rules/model.js";
 import { displayTable, formatLocation, shortLine } from "./common.js";
 
-/**
- * The newest migration files of each set whose lock findings stay in the main report: they may still be
- * on their way to production, so their statements can still be changed. Everything applied before them
- * counts as already run.
- */
-export const RECENT_MIGRATION_FILES = 3;
+export { RECENT_MIGRATION_FILES };
 
 /** Tables named in the collapsed section's summary line. */
 const LARGEST_TABLES = 5;
@@ -23,20 +19,15 @@ export interface LockSplit {
   settled: Finding[];
 }
 
-/** Splits off the ROUTINE and NOTED lock findings on files before the newest `RECENT_MIGRATION_FILES` of their set. */
+/** Splits off the ROUTINE and NOTED lock findings on files before the newest `RECENT_MIGRATION_FILES` of their set (`isSettledMigrationFile`). */
 export function splitSettledLocks(result: AuditResult, findings: readonly Finding[]): LockSplit {
   const multi = result.sets.length > 1;
-  // file -> how many files of its set come after it.
-  const newerFiles = new Map<string, number>();
-  for (const { set } of result.sets) {
-    const last = Math.max(-1, ...set.files.map((f) => f.order));
-    for (const file of set.files) newerFiles.set(`${multi ? set.name : ""}\u0000${file.path}`, last - file.order);
-  }
+  const byName = new Map(result.sets.map(({ set }) => [set.name, set]));
   const main: Finding[] = [];
   const settled: Finding[] = [];
   for (const f of findings) {
-    const newer = newerFiles.get(`${multi ? (f.set ?? "") : ""}\u0000${f.location.file}`);
-    const old = f.rule === "index-locking" && f.severity !== "important" && newer !== undefined && newer >= RECENT_MIGRATION_FILES;
+    const set = multi ? byName.get(f.set ?? "") : result.sets[0]?.set;
+    const old = f.rule === "index-locking" && f.severity !== "important" && set !== undefined && isSettledMigrationFile(set, f.location.file);
     (old ? settled : main).push(f);
   }
   return { main, settled };

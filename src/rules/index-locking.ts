@@ -3,7 +3,8 @@
 // foreign key under a heavy lock, and CONCURRENTLY where a transaction makes it fail.
 import type { FindingDraft, Severity, Statement } from "../core/types.js";
 import { deparseNode } from "../sql/parser.js";
-import { findTable, isLarge } from "./model.js";
+import { findTable, isLarge, isSettledMigrationFile, RECENT_MIGRATION_FILES } from "./model.js";
+import { statementLocks } from "./lock-levels.js";
 import { lookupShape } from "./table-evidence.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { insertConcurrently, joinedColumnNames, makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
@@ -78,12 +79,30 @@ interface Draft {
   summary: string;
   details: string[];
   fix?: string;
+  /** The fix goes in a migration of its own rather than in place of the statement. */
+  separate?: boolean;
   severity: Severity;
+}
+
+/** An earlier statement of the same transaction that took ACCESS EXCLUSIVE on a table. */
+interface HeldLock {
+  statement: Statement;
+  what: string;
+}
+
+/** "ALTER TABLE" / "DROP TABLE" ...: the statement's command, for naming what took a lock. */
+function commandName(statement: Statement): string {
+  const line = statement.sql.replace(/--[^\n]*\n/g, " ").trim().split(/\s+/).slice(0, 2).join(" ").toUpperCase();
+  return line.replace(/[^A-Z ]/g, "");
 }
 
 class LockingCheck {
   private readonly history = new History();
   readonly drafts: Draft[] = [];
+  /** Per migration file: the tables its open transaction holds ACCESS EXCLUSIVE on, and which statement took it. */
+  private readonly held = new Map<string, Map<string, HeldLock>>();
+  /** Per migration file: the foreign keys its open transaction added NOT VALID to existing tables (`schema.table.name`). */
+  private readonly addedNotValid = new Map<string, Map<string, Statement>>();
 
   constructor(private readonly context: RuleContext) {}
 
@@ -132,7 +151,57 @@ class LockingCheck {
     return true;
   }
 
+  /** The earlier statement of this statement's transaction that holds ACCESS EXCLUSIVE on the table, if any. */
+  private heldBy(statement: Statement, tableKey: string): HeldLock | undefined {
+    return statement.inTransaction ? this.held.get(statement.location.file)?.get(tableKey) : undefined;
+  }
+
+  /** Records the ACCESS EXCLUSIVE locks a statement leaves held until its transaction ends (lock-levels.ts). */
+  private trackLocks(statement: Statement): void {
+    const file = statement.location.file;
+    const kind: string | undefined = statement.ast.TransactionStmt?.kind;
+    if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") {
+      this.held.delete(file);
+      this.addedNotValid.delete(file);
+      return;
+    }
+    // Outside a transaction each statement commits on its own and releases its locks; the next BEGIN starts afresh.
+    if (!statement.inTransaction) {
+      this.held.delete(file);
+      this.addedNotValid.delete(file);
+      return;
+    }
+    const alter = statement.ast.AlterTableStmt;
+    const rel = relationName(alter?.relation);
+    if (rel && this.history.tableExistedBefore(rel.key, statement)) {
+      for (const cmd of alter.cmds ?? []) {
+        const constraint = cmd.AlterTableCmd?.subtype === "AT_AddConstraint" ? cmd.AlterTableCmd.def?.Constraint : undefined;
+        if (constraint?.contype !== "CONSTR_FOREIGN" || !constraint.skip_validation) continue;
+        const name: string = constraint.conname ?? makeObjectName(rel.name, joinedColumnNames(nameParts(constraint.fk_attrs)), "fkey");
+        let added = this.addedNotValid.get(file);
+        if (!added) this.addedNotValid.set(file, (added = new Map()));
+        added.set(`${rel.key}.${name}`, statement);
+      }
+    }
+    for (const lock of statementLocks(statement)) {
+      if (lock.mode !== "ACCESS EXCLUSIVE" || !this.history.tableExistedBefore(lock.table, statement)) continue;
+      let tables = this.held.get(file);
+      if (!tables) this.held.set(file, (tables = new Map()));
+      if (!tables.has(lock.table)) tables.set(lock.table, { statement, what: commandName(statement) });
+    }
+  }
+
+  /** The paragraph that says the transaction already holds ACCESS EXCLUSIVE, and that the migration should be split. */
+  private heldParagraph(held: HeldLock, tableName: string, move: string): string {
+    return `The ${held.what} at line ${held.statement.location.line} of this migration already took an ACCESS EXCLUSIVE lock on ${tableName}, and this migration runs in one transaction, so the lock is held until it commits: reads and writes on ${tableName} wait for this statement too, and CONCURRENTLY or NOT VALID in its place cannot help. Split the migration: ${move}`;
+  }
+
   visit(statement: Statement): void {
+    this.visitStatement(statement);
+    this.trackLocks(statement);
+  }
+
+  private visitStatement(statement: Statement): void {
     const ast = statement.ast;
     if (ast.CreateStmt) this.onCreateTable(statement, ast.CreateStmt);
     else if (ast.CreateTableAsStmt) this.onCreateTableAs(statement, ast.CreateTableAsStmt);
@@ -183,9 +252,15 @@ class LockingCheck {
     const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
     // ON ONLY a partitioned table creates an empty, invalid parent index at once: no build, no long lock.
     if (partitioned && !node.relation.inh) return;
-    const details = [
-      `${rel.key} ${this.history.whereCreated(rel.key)}, so it may hold many rows, and CREATE INDEX holds a SHARE lock for the whole build: reads continue, but every write waits until the index is built.`,
-    ];
+    const held = this.heldBy(statement, rel.key);
+    const details = held
+      ? [
+          `${rel.key} ${this.history.whereCreated(rel.key)}, so it may hold many rows.`,
+          this.heldParagraph(held, rel.name, `end this migration before the ${what}, and build the index in a migration of its own with CONCURRENTLY, which lets reads and writes continue.`),
+        ]
+      : [
+          `${rel.key} ${this.history.whereCreated(rel.key)}, so it may hold many rows, and CREATE INDEX holds a SHARE lock for the whole build: reads continue, but every write waits until the index is built.`,
+        ];
     let fix: string | undefined;
     if (partitioned) {
       details.push(
@@ -205,10 +280,15 @@ class LockingCheck {
       kind: "create-index",
       name,
       severity: this.severityFor(table),
-      message: `${what} on existing table ${rel.name} without CONCURRENTLY takes a SHARE lock that blocks all writes to ${rel.name} until the build finishes.`,
-      summary: `${what} blocks writes to ${rel.name} while it builds: ${partitioned ? "build it per partition with CONCURRENTLY, then attach" : "add CONCURRENTLY"}.`,
+      message: held
+        ? `${what} on existing table ${rel.name} runs while this migration's transaction holds the ACCESS EXCLUSIVE lock its ${held.what} at line ${held.statement.location.line} took, so reads and writes on ${rel.name} wait for the whole build.`
+        : `${what} on existing table ${rel.name} without CONCURRENTLY takes a SHARE lock that blocks all writes to ${rel.name} until the build finishes.`,
+      summary: held
+        ? `${what} blocks reads and writes on ${rel.name} while it builds, under the lock the ${held.what} at line ${held.statement.location.line} holds: split the migration and build it CONCURRENTLY in its own.`
+        : `${what} blocks writes to ${rel.name} while it builds: ${partitioned ? "build it per partition with CONCURRENTLY, then attach" : "add CONCURRENTLY"}.`,
       details,
       fix,
+      separate: held !== undefined,
     });
   }
 
@@ -234,6 +314,7 @@ class LockingCheck {
       const existing = names.filter((n) => this.history.indexExistedBefore(n.key, statement));
       if (existing.length > 0) {
         const onPartitioned = table !== null && this.isPartitioned(tableKey ?? "", table.schema, table.name);
+        const dropHeld = tableKey ? this.heldBy(statement, tableKey) : undefined;
         const details = [
           `DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running query on the table, and every query that arrives meanwhile, reads included, queues behind it. DROP INDEX CONCURRENTLY waits for those queries without blocking new ones.`,
         ];
@@ -244,6 +325,7 @@ class LockingCheck {
           details.push(`DROP INDEX CONCURRENTLY does not support CASCADE: drop what depends on the index first, then the index concurrently.`);
         } else {
           details.push(...this.transactionNote(statement));
+          if (dropHeld) details.push(this.heldParagraph(dropHeld, table!.name, `drop the index in a migration of its own with CONCURRENTLY.`));
           fix =
             names.length === 1
               ? (insertConcurrently(statement.sql, ["INDEX"]) ?? undefined)
@@ -257,9 +339,10 @@ class LockingCheck {
           name: label,
           severity: this.severityFor(table),
           message: `DROP INDEX ${label} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock that blocks reads and writes on ${table ? table.name : "its table"} while it waits and runs.`,
-          summary: `DROP INDEX ${label} blocks reads and writes on ${table ? table.name : "its table"}${fix ? ": add CONCURRENTLY" : ""}.`,
+          summary: `DROP INDEX ${label} blocks reads and writes on ${table ? table.name : "its table"}${fix ? (dropHeld ? ": split the migration and drop it CONCURRENTLY in its own" : ": add CONCURRENTLY") : ""}.`,
           details,
           fix,
+          separate: dropHeld !== undefined,
         });
       }
     }
@@ -309,6 +392,7 @@ class LockingCheck {
     const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
     for (const cmd of node.cmds ?? []) {
       const command = cmd.AlterTableCmd;
+      if (command?.subtype === "AT_ValidateConstraint" && command.name) this.onValidate(statement, rel, command.name);
       const constraint = command?.subtype === "AT_AddConstraint" ? command.def?.Constraint : undefined;
       if (!constraint) continue;
       if ((constraint.contype === "CONSTR_PRIMARY" || constraint.contype === "CONSTR_UNIQUE") && !constraint.indexname) {
@@ -317,6 +401,27 @@ class LockingCheck {
         this.onAddForeignKey(statement, node, rel, constraint);
       }
     }
+  }
+
+  /** VALIDATE CONSTRAINT in the transaction that added the foreign key NOT VALID: the ADD's locks are still held. */
+  private onValidate(statement: Statement, rel: { schema: string; name: string; key: string }, name: string): void {
+    const added = statement.inTransaction ? this.addedNotValid.get(statement.location.file)?.get(`${rel.key}.${name}`) : undefined;
+    if (!added) return;
+    const table = { schema: rel.schema, name: rel.name };
+    this.drafts.push({
+      statement,
+      table,
+      columns: [],
+      kind: "validate-in-transaction",
+      name,
+      severity: this.severityFor(table),
+      message: `VALIDATE CONSTRAINT ${name} runs in the transaction that added it NOT VALID at line ${added.location.line}, so the ADD's SHARE ROW EXCLUSIVE lock is still held while it scans all of ${rel.name}: writes wait for the whole scan, as if NOT VALID had not been used.`,
+      summary: `VALIDATE CONSTRAINT ${name} scans ${rel.name} under the lock the ADD at line ${added.location.line} still holds: move it to a later migration.`,
+      details: [
+        `NOT VALID pays off only when the ADD commits first: then VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE, which lets reads and writes continue. In one transaction the ADD's locks last until COMMIT.`,
+        `Move the VALIDATE CONSTRAINT into a later migration of its own (or after a COMMIT).`,
+      ],
+    });
   }
 
   private onAddUnique(statement: Statement, rel: { schema: string; name: string; key: string }, constraint: Record<string, any>, partitioned: boolean): void {
@@ -369,6 +474,10 @@ class LockingCheck {
     // A self-reference locks one table, named once.
     const locked = referenced && referenced.key === rel.key ? rel.name : `${rel.name} and ${refName}`;
     const target = tableRef(rel.schema, rel.name);
+    const held = this.heldBy(statement, rel.key) ?? (referenced ? this.heldBy(statement, referenced.key) : undefined);
+    const heldTable = held && this.heldBy(statement, rel.key) === held ? rel.name : refName;
+    // In a transaction the ADD's locks last until COMMIT, so a VALIDATE after it gains nothing: it goes in a later migration.
+    const split = statement.inTransaction;
     let fix: string | undefined;
     try {
       const single = {
@@ -378,7 +487,11 @@ class LockingCheck {
           objtype: "OBJECT_TABLE",
         },
       };
-      const sql = `${terminate(deparseNode(single))}\nALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(name)};`;
+      const add = terminate(deparseNode(single));
+      const validate = `ALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(name)};`;
+      const sql = split
+        ? `-- ${held ? "A migration of its own, after this one" : "In this migration, in place of the statement"}:\n${add}\n-- A later migration of its own:\n${validate}`
+        : `${add}\n${validate}`;
       if (parsesCleanly(sql) && /NOT VALID/i.test(sql)) fix = sql;
     } catch {
       fix = undefined;
@@ -390,13 +503,21 @@ class LockingCheck {
       kind: "add-foreign-key",
       name,
       severity: this.severityFor(table),
-      message: `Adding foreign key ${name} to existing table ${rel.name} without NOT VALID locks ${locked} against writes (SHARE ROW EXCLUSIVE) while it scans all of ${rel.name} to validate it.`,
-      summary: `ADD FOREIGN KEY ${name} blocks writes to ${locked} while it validates: add it NOT VALID, then VALIDATE.`,
+      message: held
+        ? `Adding foreign key ${name} to existing table ${rel.name} scans all of ${rel.name} to validate it while this migration's transaction holds the ACCESS EXCLUSIVE lock its ${held.what} at line ${held.statement.location.line} took on ${heldTable}, so reads and writes on ${heldTable} wait for the whole scan.`
+        : `Adding foreign key ${name} to existing table ${rel.name} without NOT VALID locks ${locked} against writes (SHARE ROW EXCLUSIVE) while it scans all of ${rel.name} to validate it.`,
+      summary: held
+        ? `ADD FOREIGN KEY ${name} blocks reads and writes on ${heldTable} while it validates, under the lock the ${held.what} at line ${held.statement.location.line} holds: split the migration, add it NOT VALID in its own, VALIDATE in a later one.`
+        : `ADD FOREIGN KEY ${name} blocks writes to ${locked} while it validates: add it NOT VALID, then VALIDATE${split ? " in a later migration" : ""}.`,
       details: [
         `${rel.key} ${this.history.whereCreated(rel.key)}. Add the constraint NOT VALID, which takes the locks only for a moment and checks new rows from then on, then VALIDATE CONSTRAINT, which scans the existing rows under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue.`,
-        `Run the VALIDATE in a later migration or after a COMMIT: inside the same transaction the ADD's locks are still held while it scans.`,
+        ...(held ? [this.heldParagraph(held, heldTable, `end this migration before the ADD FOREIGN KEY, add the constraint NOT VALID in a migration of its own, and VALIDATE it in a later one.`)] : []),
+        split
+          ? `This migration runs in one transaction, where the ADD's locks are held until it commits: a VALIDATE in the same migration scans under them and changes nothing. The fix puts the VALIDATE CONSTRAINT in a later migration of its own.`
+          : `Run the VALIDATE in a later migration or after a COMMIT: inside the same transaction the ADD's locks are still held while it scans.`,
       ],
       fix,
+      separate: split,
     });
   }
 }
@@ -416,6 +537,9 @@ function replacesWholeStatement(d: Draft): boolean {
   return !alter || (alter.cmds?.length ?? 0) <= 1;
 }
 
+/** The reason a lock finding on a migration that already ran is NOTED and carries no fix. */
+export const SETTLED_NOTE = `NOTED because applied long ago: this statement cannot be changed now; it is listed for the record. The migration is older than the newest ${RECENT_MIGRATION_FILES} of its set, so it has already run, and editing it would break the migration tool's record of it (Prisma Migrate's checksums and drift detection, Flyway's validate). Write new migrations the way this finding describes.`;
+
 export const indexLocking: Rule = {
   id: "index-locking",
   description: "Migration statements that take locks they need not take: index builds, drops and reindexes without CONCURRENTLY on existing tables, constraints that build or validate under a heavy lock, and CONCURRENTLY inside a transaction.",
@@ -423,19 +547,31 @@ export const indexLocking: Rule = {
   check(context) {
     const check = new LockingCheck(context);
     for (const statement of context.statements) check.visit(statement);
-    return check.drafts.map(
-      (d): FindingDraft => ({
+    return check.drafts.map((d): FindingDraft => {
+      const base = {
         rule: "index-locking",
-        severity: d.severity,
         table: d.table ? `${d.table.schema}.${d.table.name}` : "",
         columns: d.columns,
         message: d.message,
-        summary: d.summary,
-        details: (d.severity === "noted" && d.kind !== "concurrently-in-transaction" ? [...check.smallTableNote(d.table), ...d.details] : d.details).join("\n\n"),
         location: d.statement.location,
         key: `${d.kind}:${d.name}:${d.statement.location.file}`,
-        ...(d.fix ? { fix: { sql: d.fix, placement: replacesWholeStatement(d) && !failsInPlace(d, context) ? "replace" : "separate" } } : {}),
-      }),
-    );
+      };
+      // A migration older than the newest few of its set has run: editing it breaks the tool's checksums, so no fix.
+      if (isSettledMigrationFile(context.set, d.statement.location.file)) {
+        return {
+          ...base,
+          severity: "noted",
+          summary: `${d.summary.split(": ")[0]}: applied long ago, listed for the record.`,
+          details: [SETTLED_NOTE, ...d.details].join("\n\n"),
+        };
+      }
+      return {
+        ...base,
+        severity: d.severity,
+        summary: d.summary,
+        details: (d.severity === "noted" && d.kind !== "concurrently-in-transaction" ? [...check.smallTableNote(d.table), ...d.details] : d.details).join("\n\n"),
+        ...(d.fix ? { fix: { sql: d.fix, placement: !d.separate && replacesWholeStatement(d) && !failsInPlace(d, context) ? "replace" : "separate" } } : {}),
+      };
+    });
   },
 };

@@ -86,3 +86,25 @@ export function columnRefName(node: Record<string, any> | undefined): string | n
   const last = fields?.[fields.length - 1];
   return last?.String?.sval ?? null;
 }
+
+/**
+ * The newest migration files of each set that may still be on their way to production, so their statements
+ * can still be changed. Every file applied before them counts as already run.
+ */
+export const RECENT_MIGRATION_FILES = 3;
+
+/**
+ * True when `file` is a migration file of `set` older than its newest `RECENT_MIGRATION_FILES`: it has already
+ * run, and editing it now only breaks the migration tool's record of it (Prisma Migrate's checksums, Flyway's
+ * validate). Files of a declared schema (schema.prisma, Drizzle tables) are never applied as written, so never
+ * settled.
+ */
+export function isSettledMigrationFile(set: MigrationSet, file: string): boolean {
+  if (set.framework === "prisma-schema" || set.framework === "drizzle-schema") return false;
+  let orders = fileOrders.get(set);
+  if (!orders) fileOrders.set(set, (orders = new Map(set.files.map((f) => [f.path, f.order]))));
+  const order = orders.get(file);
+  if (order === undefined) return false;
+  const last = Math.max(-1, ...set.files.map((f) => f.order));
+  return last - order >= RECENT_MIGRATION_FILES;
+}

@@ -1,7 +1,7 @@
 // Indexes that another index of the same table already does the work of: exact duplicates,
 // and btree indexes whose keys are a leading prefix of another's under the same predicate.
 import { platformOwned } from "./table-evidence.js";
-import type { FindingDraft, Index, IndexKey, Table } from "../core/types.js";
+import type { DeclaredOrm, FindingDraft, Index, IndexKey, Table } from "../core/types.js";
 import { compareCreation, keyLabel, tableIndexes } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { qualifiedName, quoteIdent } from "./sql-text.js";
@@ -157,6 +157,30 @@ function overlapFinding(context: RuleContext, table: Table, a: Index, b: Index):
   };
 }
 
+/** The ORM whose schema declares the index, when one does: its migration tool then writes the DROP INDEX. */
+function declaringOrm(context: RuleContext, table: Table, indexName: string): DeclaredOrm | null {
+  for (const declared of context.schema.declared ?? []) {
+    if (declared.models.some((m) => m.schema === table.schema && m.table === table.name && m.indexes.some((i) => i.name === indexName))) return declared.orm;
+  }
+  return null;
+}
+
+/**
+ * What the ORM's generated DROP INDEX locks, and how to keep reads going: the statement `prisma migrate` and
+ * drizzle-kit write has no CONCURRENTLY, so it takes ACCESS EXCLUSIVE on the table (what index-locking reports).
+ */
+const ORM_DROP_NOTE: Record<DeclaredOrm, (table: string) => string> = {
+  prisma: (table) =>
+    `\`prisma migrate dev\` writes a plain DROP INDEX, which takes an ACCESS EXCLUSIVE lock on ${table}: reads and writes wait while it waits for running queries. Create the migration with \`prisma migrate dev --create-only\`, change the statement to \`DROP INDEX CONCURRENTLY IF EXISTS\`, and keep it alone in that migration.sql.`,
+  drizzle: (table) =>
+    `drizzle-kit writes a plain DROP INDEX, which takes an ACCESS EXCLUSIVE lock on ${table}, and its migrator runs in one transaction, where CONCURRENTLY fails. Run \`DROP INDEX CONCURRENTLY IF EXISTS\` outside the migrator first, and make the generated statement \`DROP INDEX IF EXISTS\` so it finds the index gone and does nothing.`,
+};
+
+/** The same for a schema pushed with no migrations (`prisma db push`, `drizzle-kit push`). */
+function pushDropNote(table: string): string {
+  return `The push drops the index with a plain DROP INDEX, which takes an ACCESS EXCLUSIVE lock on ${table}: reads and writes wait while it waits for running queries. Run \`DROP INDEX CONCURRENTLY IF EXISTS\` by hand first; the push then finds the index gone.`;
+}
+
 function toFinding(context: RuleContext, table: Table, verdict: Verdict): FindingDraft {
   const { drop, keep } = verdict;
   if (verdict.relation === "overlap") return overlapFinding(context, table, drop, keep);
@@ -177,6 +201,10 @@ function toFinding(context: RuleContext, table: Table, verdict: Verdict): Findin
   if (table.partitionBy) {
     sql = `DROP INDEX IF EXISTS ${indexRef};`;
     paragraphs.push(`${child} is partitioned; PostgreSQL cannot drop an index of a partitioned table CONCURRENTLY, so this DROP takes an ACCESS EXCLUSIVE lock briefly on the table and its partitions.`);
+  } else {
+    const orm = declaringOrm(context, table, drop.name);
+    const pushed = context.set.framework === "prisma-schema" || context.set.framework === "drizzle-schema";
+    if (orm) paragraphs.push(pushed ? pushDropNote(table.name) : ORM_DROP_NOTE[orm](table.name));
   }
   return {
     rule: "redundant-index",

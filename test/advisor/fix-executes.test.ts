@@ -176,7 +176,10 @@ async function checkFix(repository: string, set: SetResult, finding: Finding): P
   if (at && (placement === "replace" || placement === "after")) {
     failure = await replay(repository, set, { at, sql: fix.sql, placement });
   } else {
-    await replay(repository, set);
+    // A constraint's lock fix placed `separate` (NOT VALID here, VALIDATE in a later migration) stands in for the
+    // one-command ALTER TABLE it rewrites.
+    const standsIn = finding.rule === "index-locking" && at?.ast.AlterTableStmt !== undefined && (at.ast.AlterTableStmt.cmds?.length ?? 0) === 1;
+    await replay(repository, set, standsIn ? { at, sql: "", placement: "replace" } : undefined);
     failure = null;
     for (const s of statementsOf(fix.sql)) {
       try {

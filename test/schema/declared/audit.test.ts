@@ -69,6 +69,9 @@ describe("a Prisma project pushed with relationMode = \"prisma\"", () => {
     const redundant = byRule(result.findings, "redundant-index");
     expect(redundant.map((f) => [f.fix!.sql, f.fix!.declared!.action, f.fix!.declared!.line])).toEqual([['DROP INDEX "Member_accountId_idx";', "remove", 33]]);
     expect(redundant[0].fix!.declared!.note).toContain("prisma migrate dev");
+    // The push's DROP INDEX has no CONCURRENTLY: the details name the lock and the concurrent drop that avoids it.
+    expect(redundant[0].details).toContain("plain DROP INDEX, which takes an ACCESS EXCLUSIVE lock on Member");
+    expect(redundant[0].details).toContain("Run `DROP INDEX CONCURRENTLY IF EXISTS` by hand first");
   });
 
   it("every fix executes against the declared schema's DDL", async () => {

@@ -1,0 +1,111 @@
+// Which table lock each migration statement takes: the one table rules consult when they ask what a
+// transaction already holds. Follows PostgreSQL's AlterTableGetLockLevel (src/backend/commands/tablecmds.c)
+// and the "Explicit Locking" table of the documentation (section 13.3.1).
+import type { Statement } from "../core/types.js";
+import { nameParts } from "./sql-text.js";
+
+/** PostgreSQL's table lock modes, weakest first. */
+export const LOCK_MODES = [
+  "ACCESS SHARE",
+  "ROW SHARE",
+  "ROW EXCLUSIVE",
+  "SHARE UPDATE EXCLUSIVE",
+  "SHARE",
+  "SHARE ROW EXCLUSIVE",
+  "EXCLUSIVE",
+  "ACCESS EXCLUSIVE",
+] as const;
+
+export type LockMode = (typeof LOCK_MODES)[number];
+
+export interface TableLock {
+  /** `schema.table`, public when the statement does not name a schema. */
+  table: string;
+  mode: LockMode;
+}
+
+/** The stronger of two lock modes. */
+export function strongerLock(a: LockMode, b: LockMode): LockMode {
+  return LOCK_MODES.indexOf(a) >= LOCK_MODES.indexOf(b) ? a : b;
+}
+
+function relationKey(relation: Record<string, any> | undefined): string | null {
+  if (!relation?.relname) return null;
+  return `${relation.schemaname ?? "public"}.${relation.relname}`;
+}
+
+/** The lock one ALTER TABLE subcommand takes on its table (tablecmds.c, AlterTableGetLockLevel). */
+function alterCommandLock(command: Record<string, any>): LockMode {
+  switch (command.subtype) {
+    case "AT_AddConstraint": {
+      const constraint = command.def?.Constraint;
+      // A foreign key takes SHARE ROW EXCLUSIVE on both tables; every other constraint ACCESS EXCLUSIVE.
+      return constraint?.contype === "CONSTR_FOREIGN" ? "SHARE ROW EXCLUSIVE" : "ACCESS EXCLUSIVE";
+    }
+    case "AT_ValidateConstraint":
+    case "AT_SetStatistics":
+    case "AT_ClusterOn":
+    case "AT_DropCluster":
+    case "AT_SetRelOptions":
+    case "AT_ResetRelOptions":
+    case "AT_AttachPartition":
+      return "SHARE UPDATE EXCLUSIVE";
+    case "AT_EnableTrig":
+    case "AT_EnableAlwaysTrig":
+    case "AT_EnableReplicaTrig":
+    case "AT_EnableTrigAll":
+    case "AT_EnableTrigUser":
+    case "AT_DisableTrig":
+    case "AT_DisableTrigAll":
+    case "AT_DisableTrigUser":
+      return "SHARE ROW EXCLUSIVE";
+    case "AT_DetachPartition":
+      return command.def?.PartitionCmd?.concurrent ? "SHARE UPDATE EXCLUSIVE" : "ACCESS EXCLUSIVE";
+    default:
+      // ADD/DROP/ALTER COLUMN, SET/DROP NOT NULL, DROP CONSTRAINT, SET DEFAULT, owner, tablespace, ...
+      return "ACCESS EXCLUSIVE";
+  }
+}
+
+/**
+ * The table locks a statement takes, strongest per table; empty for statements that lock no existing
+ * table (CREATE TABLE, functions, comments) or that this table does not model.
+ */
+export function statementLocks(statement: Statement): TableLock[] {
+  const ast = statement.ast;
+  const locks = new Map<string, LockMode>();
+  const take = (table: string | null, mode: LockMode) => {
+    if (table) locks.set(table, locks.has(table) ? strongerLock(locks.get(table)!, mode) : mode);
+  };
+  if (ast.AlterTableStmt) {
+    const node = ast.AlterTableStmt;
+    if (!node.objtype || node.objtype === "OBJECT_TABLE") {
+      const table = relationKey(node.relation);
+      for (const cmd of node.cmds ?? []) {
+        const command = cmd.AlterTableCmd ?? {};
+        take(table, alterCommandLock(command));
+        const constraint = command.subtype === "AT_AddConstraint" ? command.def?.Constraint : undefined;
+        if (constraint?.contype === "CONSTR_FOREIGN") take(relationKey(constraint.pktable), "SHARE ROW EXCLUSIVE");
+      }
+    }
+  } else if (ast.RenameStmt) {
+    const node = ast.RenameStmt;
+    // Renaming an index takes SHARE UPDATE EXCLUSIVE (PostgreSQL 12+), on the index alone.
+    if (["OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT"].includes(node.renameType)) take(relationKey(node.relation), "ACCESS EXCLUSIVE");
+  } else if (ast.IndexStmt) {
+    take(relationKey(ast.IndexStmt.relation), ast.IndexStmt.concurrent ? "SHARE UPDATE EXCLUSIVE" : "SHARE");
+  } else if (ast.DropStmt && ast.DropStmt.removeType === "OBJECT_TABLE") {
+    for (const object of ast.DropStmt.objects ?? []) {
+      const parts = nameParts(object.List?.items ?? []);
+      if (parts.length > 0) take(`${parts.length > 1 ? parts[parts.length - 2] : "public"}.${parts[parts.length - 1]}`, "ACCESS EXCLUSIVE");
+    }
+  } else if (ast.TruncateStmt) {
+    for (const relation of ast.TruncateStmt.relations ?? []) take(relationKey(relation.RangeVar), "ACCESS EXCLUSIVE");
+  } else if (ast.CreateTrigStmt) {
+    take(relationKey(ast.CreateTrigStmt.relation), "SHARE ROW EXCLUSIVE");
+  } else if (ast.LockStmt) {
+    const mode = LOCK_MODES[(ast.LockStmt.mode ?? 8) - 1] ?? "ACCESS EXCLUSIVE";
+    for (const relation of ast.LockStmt.relations ?? []) take(relationKey(relation.RangeVar), mode);
+  }
+  return [...locks].map(([table, mode]) => ({ table, mode }));
+}
