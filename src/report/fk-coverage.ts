@@ -1,7 +1,7 @@
 // The FK coverage table's verdict per foreign key, decided by the fk-index rule's own test, so the
 // table and the findings cannot disagree.
 import type { Finding, ForeignKey, Index, Schema, Table } from "../core/types.js";
-import { whyIndexCannotServe } from "../rules/fk-index.js";
+import { whyIndexCannotServe } from "../advisor/ri-check.js";
 import { partitionAncestors, tableIndexes } from "../rules/model.js";
 
 export interface ForeignKeyCoverage {

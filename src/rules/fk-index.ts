@@ -3,58 +3,18 @@
 // `SELECT 1 FROM ONLY child WHERE fk1 = $1 [AND fk2 = $2 ...] FOR KEY SHARE OF child`,
 // so the index must have the FK columns as its leading keys (any order) and a predicate
 // that `fk = $n` proves (none, or only IS NOT NULL on those columns).
-import type { FindingDraft, ForeignKey, Index, Schema, Severity, Table } from "../core/types.js";
+import type { FindingDraft, Fix, ForeignKey, Index, Schema, Severity, Table } from "../core/types.js";
 import { findTableExact } from "../schema/lookup.js";
 import { inheritanceChildren } from "../advisor/inheritance.js";
-import { columnRefName, conjuncts, expectedRows, isKnownSmall, isLarge, keyLabel, partitionAncestors, predicateAst, tableIndexes } from "./model.js";
+import { placeFix } from "../advisor/fix-placement.js";
+import { whyIndexCannotServe } from "../advisor/ri-check.js";
+import { expectedRows, isKnownSmall, isLarge, isSettledMigrationFile, keyLabel, partitionAncestors, tableIndexes } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { qualifiedName, recommendedIndexName, tableRef, quoteIdent } from "./sql-text.js";
 import { growth, liveDeletePath, perOwnerShape, platformOwned, softDeleteRule } from "./table-evidence.js";
 
 const ACTIONS_THAT_WRITE = new Set(["cascade", "set null", "set default"]);
 
-/** Why an index that touches the FK columns cannot serve the check, or null when it can. */
-export function whyIndexCannotServe(index: Index, fkColumns: string[]): string | null {
-  const wanted = new Set(fkColumns);
-  const method = index.method.toLowerCase();
-  if (method === "hash") {
-    if (fkColumns.length === 1 && index.keys.length === 1 && index.keys[0].column === fkColumns[0]) {
-      return predicateProblem(index, wanted);
-    }
-    return "is a hash index, which serves only a single-column foreign key on that same column";
-  }
-  if (method !== "btree") {
-    return `is a ${method.toUpperCase()} index; the check's equality lookup needs a btree (or single-column hash) index`;
-  }
-  // A unique index (or primary key) whose keys all lie among the FK columns finds at most one row for
-  // the check's `fk1 = $1 AND fk2 = $2 ...`: PostgreSQL's RI query uses it and stops there.
-  if (index.unique && index.keys.length > 0 && index.keys.length <= fkColumns.length && index.keys.every((k) => k.column !== undefined && wanted.has(k.column))) {
-    return predicateProblem(index, wanted);
-  }
-  const leading = index.keys.slice(0, fkColumns.length);
-  const leadingMatch = leading.length === fkColumns.length && leading.every((k) => k.column !== undefined && wanted.has(k.column));
-  if (!leadingMatch) {
-    const inKeys = index.keys.some((k) => k.column !== undefined && wanted.has(k.column));
-    const inInclude = index.include.some((c) => wanted.has(c));
-    if (!inKeys && inInclude) return "has the foreign key columns only as INCLUDE columns, which a lookup cannot search on";
-    return `starts with (${index.keys.map(keyLabel).join(", ")}), so the foreign key columns are not its leading keys`;
-  }
-  return predicateProblem(index, wanted);
-}
-
-/** A partial index serves the check only when `fk = $n` implies its predicate. */
-function predicateProblem(index: Index, fkColumns: Set<string>): string | null {
-  if (!index.where && !index.whereAst) return null;
-  const ast = predicateAst(index);
-  if (!ast) return `is partial (WHERE ${index.where}) with a predicate that could not be read`;
-  const impliedByEquality = conjuncts(ast).every((term) => {
-    const test = term.NullTest;
-    if (!test || test.nulltesttype !== "IS_NOT_NULL") return false;
-    const column = columnRefName(test.arg);
-    return column !== null && fkColumns.has(column);
-  });
-  return impliedByEquality ? null : `is partial (WHERE ${index.where ?? "…"}), and the check's \`= $1\` lookup does not imply that predicate`;
-}
 
 /** True when the index touches the FK columns at all (worth naming as a near miss). */
 function touches(index: Index, fkColumns: string[]): boolean {
@@ -178,9 +138,19 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
     paragraphs.push(
       `${child} is partitioned, and PostgreSQL cannot build an index CONCURRENTLY on a partitioned table. To avoid blocking writes while it builds, create it with ON ONLY on the parent, build the same index CONCURRENTLY on each partition, then ALTER INDEX ... ATTACH PARTITION each one.`,
     );
+  } else if (table.location.file === fk.location.file && !isSettledMigrationFile(context.set, fk.location.file)) {
+    // The table is created in this migration, not yet applied, so it is empty while the index builds: no
+    // CONCURRENTLY, and the index follows the key in the same file (CONCURRENTLY would fail in its transaction).
+    fixSql = `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${tableRef(table.schema, table.name)} (${columnList});`;
   } else {
     fixSql = `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${tableRef(table.schema, table.name)} (${columnList});`;
   }
+  // An applied migration cannot be edited: the index is a migration of its own. Otherwise a CONCURRENTLY
+  // build on an existing table fails inside the transaction this migration may run in.
+  const placed: { fix: Fix; note?: string } = isSettledMigrationFile(context.set, fk.location.file)
+    ? { fix: { sql: fixSql, placement: "separate" }, note: "This migration has already run, so the index is a new migration of its own, not an edit of this one." }
+    : placeFix(context.statements, fk.location, fixSql);
+  if (placed.note) paragraphs.push(placed.note);
 
   return {
     rule: "fk-index",
@@ -196,7 +166,7 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
     details: paragraphs.join("\n\n"),
     location: fk.location,
     key: `${parent}(${fk.references.columns.join(",")})`,
-    fix: { sql: fixSql },
+    fix: placed.fix,
   };
 }
 

@@ -2,7 +2,6 @@
 // creation order, size hints. Pure functions over the model.
 import { tableHint, type AuditConfig } from "../core/config.js";
 import type { Index, IndexKey, Location, MigrationSet, Schema, Table } from "../core/types.js";
-import { parseSql } from "../sql/parser.js";
 import { findTableExact, keyLabel, tableIndexes } from "../schema/lookup.js";
 
 export { keyLabel, tableIndexes };
@@ -64,28 +63,6 @@ export function compareCreation(set: MigrationSet, a: Location, b: Location): nu
   return fa - fb || la - lb;
 }
 
-/** The AST of a partial index's predicate, parsing the text when the model kept only that. */
-export function predicateAst(index: Index): Record<string, any> | null {
-  if (index.whereAst) return index.whereAst;
-  if (!index.where) return null;
-  const outcome = parseSql(`SELECT 1 WHERE ${index.where}`);
-  if (!outcome.ok) return null;
-  return outcome.statements[0]?.ast.SelectStmt?.whereClause ?? null;
-}
-
-/** The ANDed terms of a boolean expression. */
-export function conjuncts(node: Record<string, any>): Record<string, any>[] {
-  const bool = node.BoolExpr;
-  if (bool && bool.boolop === "AND_EXPR") return (bool.args ?? []).flatMap((arg: Record<string, any>) => conjuncts(arg));
-  return [node];
-}
-
-/** The column a ColumnRef names (its last field), or null for anything else. */
-export function columnRefName(node: Record<string, any> | undefined): string | null {
-  const fields: Array<Record<string, any>> | undefined = node?.ColumnRef?.fields;
-  const last = fields?.[fields.length - 1];
-  return last?.String?.sval ?? null;
-}
 
 /**
  * The newest migration files of each set that may still be on their way to production, so their statements

@@ -14,7 +14,8 @@ import { adviseTable, describePattern, genericPlanCaveat, type Recommendation } 
 import { castOnIndexedColumn, type PartlyServed } from "../advisor/coverage.js";
 import { orderTermText } from "../advisor/search.js";
 import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
-import { whyIndexCannotServe } from "./fk-index.js";
+import { whyIndexCannotServe } from "../advisor/ri-check.js";
+import { placeFix } from "../advisor/fix-placement.js";
 import type { Rule, RuleContext } from "./rule.js";
 
 const RULE_ID = "query-index";
@@ -189,40 +190,6 @@ function alreadyReachable(rec: Recommendation, matches: Map<AccessPattern, Patte
     found.push(m);
   }
   return found;
-}
-
-const byFile = new WeakMap<Statement[], Map<string, Statement[]>>();
-
-/** The statements of one file, in their order in the list; grouped once per list, as every finding asks. */
-function statementsOfFile(statements: Statement[], file: string): Statement[] {
-  let groups = byFile.get(statements);
-  if (!groups) {
-    groups = new Map();
-    for (const s of statements) {
-      const list = groups.get(s.location.file);
-      if (list) list.push(s);
-      else groups.set(s.location.file, [s]);
-    }
-    byFile.set(statements, groups);
-  }
-  return groups.get(file) ?? [];
-}
-
-/**
- * Where the fix goes. A CONCURRENTLY build fails inside a transaction block (SQLSTATE 25001), so
- * when the finding sits in a migration whose statement runs in a DO block or in a transaction (a
- * Drizzle migration, an explicit BEGIN), the fix is a change of its own, with a note saying why.
- */
-function placeFix(statements: Statement[], location: Location, sql: string): { fix: Fix; note?: string } {
-  if (!/\bCONCURRENTLY\b/.test(sql)) return { fix: { sql } };
-  let at: Statement | undefined;
-  for (const s of statementsOfFile(statements, location.file)) if (s.location.line <= location.line && (!at || s.location.line >= at.location.line)) at = s;
-  if (!at || !(at.fromDoBlock || at.inTransaction)) return { fix: { sql } };
-  const why = at.fromDoBlock ? "a DO block runs as one statement inside a transaction" : "this migration runs inside a transaction";
-  return {
-    fix: { sql, placement: "separate" },
-    note: `Run this as a migration of its own that is not wrapped in a transaction: CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and ${why}.`,
-  };
 }
 
 function recommendationFinding(

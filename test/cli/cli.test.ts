@@ -55,7 +55,7 @@ describe("index-audit as a process", () => {
     // The FK's own line, or the line of the CREATE TABLE that declares it.
     expect([3, 6]).toContain(fk.location.line);
     expect(fk.id).toMatch(/\S/);
-    expect(fk.fix.sql).toContain("CREATE INDEX CONCURRENTLY IF NOT EXISTS");
+    expect(fk.fix.sql).toContain("CREATE INDEX IF NOT EXISTS");
     expect(report.summary.bySeverity.routine).toBeGreaterThanOrEqual(1);
     expect(report.summary.migrationFiles).toBe(2);
   });

@@ -27,8 +27,20 @@ describe("fk-index: which indexes serve the foreign-key check", () => {
     expect(finding.location.line).toBe(4);
     expect(finding.severity).toBe("routine");
     expect(finding.message).toContain("child(parent_id)");
-    expect(finding.fix?.sql).toBe("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_child_parent_id ON child (parent_id);");
+    // The table is created in the same, not yet applied migration: empty while the index builds, so no
+    // CONCURRENTLY (which would fail inside the migration's transaction), right after the key.
+    expect(finding.fix?.sql).toBe("CREATE INDEX IF NOT EXISTS idx_child_parent_id ON child (parent_id);");
+    expect(finding.fix?.placement).toBeUndefined();
     expect(parseSql(finding.fix!.sql).ok).toBe(true);
+  });
+
+  it("a key added to an existing table in a migration that runs in a transaction gets CONCURRENTLY as a migration of its own", () => {
+    const result = check(fkIndex, [
+      { path: "supabase/migrations/001_init.sql", sql: "CREATE TABLE parent (id int PRIMARY KEY);\nCREATE TABLE child (id int PRIMARY KEY);" },
+      { path: "supabase/migrations/002_key.sql", sql: "ALTER TABLE child ADD COLUMN parent_id int REFERENCES parent (id);" },
+    ], { framework: "supabase", runsInTransaction: true });
+    expect(result.map((f) => [f.fix?.sql, f.fix?.placement])).toEqual([["CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_child_parent_id ON child (parent_id);", "separate"]]);
+    expect(result[0].details).toContain("CREATE INDEX CONCURRENTLY cannot run inside a transaction block");
   });
 
   it("accepts a composite index whose leading columns are the key in another order", () => {
@@ -77,7 +89,7 @@ describe("fk-index: which indexes serve the foreign-key check", () => {
   it("reports a composite key that an index covers only in part", () => {
     const result = findings("CREATE TABLE child (x int, y int, FOREIGN KEY (x, y) REFERENCES parent (a, b));\nCREATE INDEX child_x ON child (x);");
     expect(result).toHaveLength(1);
-    expect(result[0].fix?.sql).toBe("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_child_x_y ON child (x, y);");
+    expect(result[0].fix?.sql).toBe("CREATE INDEX IF NOT EXISTS idx_child_x_y ON child (x, y);");
   });
 
   it("sees indexes created in later migration files and counts an index on the partitioned parent for its partitions", () => {
@@ -105,7 +117,7 @@ describe("fk-index: which indexes serve the foreign-key check", () => {
   it("quotes identifiers only where needed, qualifies non-public tables, and keeps names within 63 bytes", () => {
     const quoted = check(fkIndex, 'CREATE TABLE "Owner" (id int PRIMARY KEY);\nCREATE TABLE "Visit" ("ownerId" int REFERENCES "Owner" (id));');
     expect(quoted[0].table).toBe("public.Visit");
-    expect(quoted[0].fix?.sql).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS "idx_Visit_ownerId" ON "Visit" ("ownerId");');
+    expect(quoted[0].fix?.sql).toBe('CREATE INDEX IF NOT EXISTS "idx_Visit_ownerId" ON "Visit" ("ownerId");');
     const long = "a_very_long_table_name_that_keeps_going_and_going_on";
     const other = check(
       fkIndex,

@@ -1,0 +1,74 @@
+// Can an index serve the referential-integrity check PostgreSQL runs for each delete or key update of a
+// referenced row: `SELECT 1 FROM ONLY child WHERE fk1 = $1 [AND fk2 = $2 ...] FOR KEY SHARE OF child`
+// (ri_triggers.c, RI_FKey_check / ri_Check_Pk_Match). The index must have the FK columns as its leading
+// keys (any order), or be unique on a subset of them, with a predicate that `fk = $n` proves. Shared by
+// fk-index, query-index (which folds an FK into the index it recommends) and the coverage table.
+import type { Index } from "../core/types.js";
+import { keyLabel } from "../schema/lookup.js";
+import { parseSql } from "../sql/parser.js";
+
+/** Why an index that touches the FK columns cannot serve the check, or null when it can. */
+export function whyIndexCannotServe(index: Index, fkColumns: string[]): string | null {
+  const wanted = new Set(fkColumns);
+  const method = index.method.toLowerCase();
+  if (method === "hash") {
+    if (fkColumns.length === 1 && index.keys.length === 1 && index.keys[0].column === fkColumns[0]) {
+      return predicateProblem(index, wanted);
+    }
+    return "is a hash index, which serves only a single-column foreign key on that same column";
+  }
+  if (method !== "btree") {
+    return `is a ${method.toUpperCase()} index; the check's equality lookup needs a btree (or single-column hash) index`;
+  }
+  // A unique index (or primary key) whose keys all lie among the FK columns finds at most one row for
+  // the check's `fk1 = $1 AND fk2 = $2 ...`: PostgreSQL's RI query uses it and stops there.
+  if (index.unique && index.keys.length > 0 && index.keys.length <= fkColumns.length && index.keys.every((k) => k.column !== undefined && wanted.has(k.column))) {
+    return predicateProblem(index, wanted);
+  }
+  const leading = index.keys.slice(0, fkColumns.length);
+  const leadingMatch = leading.length === fkColumns.length && leading.every((k) => k.column !== undefined && wanted.has(k.column));
+  if (!leadingMatch) {
+    const inKeys = index.keys.some((k) => k.column !== undefined && wanted.has(k.column));
+    const inInclude = index.include.some((c) => wanted.has(c));
+    if (!inKeys && inInclude) return "has the foreign key columns only as INCLUDE columns, which a lookup cannot search on";
+    return `starts with (${index.keys.map(keyLabel).join(", ")}), so the foreign key columns are not its leading keys`;
+  }
+  return predicateProblem(index, wanted);
+}
+
+/** A partial index serves the check only when `fk = $n` implies its predicate. */
+function predicateProblem(index: Index, fkColumns: Set<string>): string | null {
+  if (!index.where && !index.whereAst) return null;
+  const ast = predicateAst(index);
+  if (!ast) return `is partial (WHERE ${index.where}) with a predicate that could not be read`;
+  const impliedByEquality = conjuncts(ast).every((term) => {
+    const test = term.NullTest;
+    if (!test || test.nulltesttype !== "IS_NOT_NULL") return false;
+    const column = columnRefName(test.arg);
+    return column !== null && fkColumns.has(column);
+  });
+  return impliedByEquality ? null : `is partial (WHERE ${index.where ?? "…"}), and the check's \`= $1\` lookup does not imply that predicate`;
+}
+
+/** The AST of a partial index's predicate, parsing the text when the model kept only that. */
+function predicateAst(index: Index): Record<string, any> | null {
+  if (index.whereAst) return index.whereAst;
+  if (!index.where) return null;
+  const outcome = parseSql(`SELECT 1 WHERE ${index.where}`);
+  if (!outcome.ok) return null;
+  return outcome.statements[0]?.ast.SelectStmt?.whereClause ?? null;
+}
+
+/** The ANDed terms of a boolean expression. */
+function conjuncts(node: Record<string, any>): Record<string, any>[] {
+  const bool = node.BoolExpr;
+  if (bool && bool.boolop === "AND_EXPR") return (bool.args ?? []).flatMap((arg: Record<string, any>) => conjuncts(arg));
+  return [node];
+}
+
+/** The column a ColumnRef names (its last field), or null for anything else. */
+function columnRefName(node: Record<string, any> | undefined): string | null {
+  const fields: Array<Record<string, any>> | undefined = node?.ColumnRef?.fields;
+  const last = fields?.[fields.length - 1];
+  return last?.String?.sval ?? null;
+}
