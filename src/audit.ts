@@ -200,7 +200,7 @@ function setHoldingDeclaredTables(loaded: LoadedSet[], declared: Schema): number
   let best = -1;
   let bestCount = 0;
   loaded.forEach((entry, i) => {
-    if (entry.declared) return;
+    if (entry.declared?.standsAlone) return;
     const count = declared.tables.filter((t) => findTableExact(entry.schema, t.schema, t.name) !== undefined).length;
     if (count > bestCount) {
       best = i;
@@ -238,6 +238,14 @@ function joinDeclaredSchemas(loaded: LoadedSet[], sources: DeclaredSource[]): vo
     if (over) merged = { ...mergeDeclared(over, alone.schema), addedTables: merged.addedTables };
     entry.schema = merged.schema;
     entry.problems.push(...problems);
-    entry.declared = { orm, files, standsAlone: false, addedTables: merged.addedTables, applicationOnlyForeignKeys: merged.applicationOnlyForeignKeys };
+    // A second declaration of the same database (Prisma and Drizzle side by side) adds to the first.
+    const before = entry.declared;
+    entry.declared = {
+      orm: before?.orm ?? orm,
+      files: [...(before?.files ?? []), ...files],
+      standsAlone: false,
+      addedTables: [...(before?.addedTables ?? []), ...merged.addedTables],
+      applicationOnlyForeignKeys: (before?.applicationOnlyForeignKeys ?? 0) + merged.applicationOnlyForeignKeys,
+    };
   }
 }
