@@ -36,3 +36,11 @@ export function compareFindings(a: Finding, b: Finding): number {
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   );
 }
+
+/**
+ * A message with its line, column and offset numbers masked (`line 12` -> `line N`), for a finding's key:
+ * a message that quotes positions would otherwise change the finding's id whenever lines move.
+ */
+export function withoutPositions(message: string): string {
+  return message.replace(/\b(line|column|offset|position|at character)\s+\d+/gi, "$1 N");
+}

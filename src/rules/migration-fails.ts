@@ -6,12 +6,8 @@
 // does not ship, a role made outside the migrations) are not reported, nor statements that fail only because
 // an earlier one did, nor a statement already reported at the same place.
 import type { FindingDraft } from "../core/types.js";
+import { withoutPositions } from "../core/findings.js";
 import type { Rule } from "./rule.js";
-
-/** Line and column numbers inside a message would change the finding's id when lines move. */
-function withoutPositions(message: string): string {
-  return message.replace(/\b(line|column|offset|position|at character)\s+\d+/gi, "$1 N");
-}
 
 export const migrationFails: Rule = {
   id: "migration-fails",

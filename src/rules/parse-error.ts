@@ -1,12 +1,8 @@
 // Input the audit could not read or parse: each problem is reported where it is, and the
 // rest of the repository is audited as usual.
 import type { FindingDraft } from "../core/types.js";
+import { withoutPositions } from "../core/findings.js";
 import type { Rule } from "./rule.js";
-
-/** Line and column numbers inside a message would change the finding's id when lines move. */
-function withoutPositions(message: string): string {
-  return message.replace(/\b(line|column|offset|position|at character)\s+\d+/gi, "$1 N");
-}
 
 export const parseError: Rule = {
   id: "parse-error",
