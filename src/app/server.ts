@@ -126,7 +126,25 @@ function reply(res: ServerResponse, status: number, message: string, close = fal
   res.end(JSON.stringify({ error: message }));
 }
 
-/** Reads the body up to `limit` bytes; null (and the connection closed) once it passes the limit. */
+/** How long a refused sender may go on sending (discarded) so that it reads the 413, before it is cut off. */
+const REFUSED_LINGER_MS = 5_000;
+
+/**
+ * Answers 413 and closes the connection. Destroying the socket at once would drop the answer: the client is
+ * still writing, and a reset loses the response it has not read yet. So what it still sends is read and
+ * thrown away (never kept), and the socket is cut off after REFUSED_LINGER_MS at the latest.
+ */
+function refuseOversized(req: IncomingMessage, res: ServerResponse): void {
+  reply(res, 413, "payload over GitHub's 25 MB cap", true);
+  req.removeAllListeners("data");
+  req.on("data", () => {});
+  req.resume();
+  const cut = setTimeout(() => req.destroy(), REFUSED_LINGER_MS);
+  cut.unref();
+  req.once("close", () => clearTimeout(cut));
+}
+
+/** Reads the body up to `limit` bytes; null once it passes the limit (the caller refuses the rest). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -200,16 +218,14 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > MAX_WEBHOOK_BYTES) {
       log.warn(`delivery ${String(req.headers["x-github-delivery"] ?? "?").slice(0, 64)} refused: ${declared} bytes is over the 25 MB cap`);
-      reply(res, 413, "payload over GitHub's 25 MB cap", true);
-      req.destroy();
+      refuseOversized(req, res);
       return;
     }
     void (async () => {
       const body = await readBody(req, MAX_WEBHOOK_BYTES);
       if (body === null) {
         log.warn(`delivery refused: body over the 25 MB cap`);
-        reply(res, 413, "payload over GitHub's 25 MB cap", true);
-        req.destroy();
+        refuseOversized(req, res);
         return;
       }
       if (!signatureMatches(settings.secret, body, req.headers["x-hub-signature-256"] as string | undefined)) {
