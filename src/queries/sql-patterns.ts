@@ -11,6 +11,7 @@ import type {
   RelationName,
   Suppression,
 } from "../core/types.js";
+import { emptyPattern } from "./pattern.js";
 import {
   type Node,
   constText,
@@ -83,23 +84,7 @@ export function patternsFromStatement(stmt: Node, ctx: SqlPatternContext): Acces
 }
 
 function newPattern(table: string, relation: RelationName, kind: QueryKind, ctx: SqlPatternContext): AccessPattern {
-  const pattern: AccessPattern = {
-    table,
-    relation,
-    kind,
-    predicates: [],
-    hasOr: false,
-    orderBy: [],
-    limited: false,
-    joins: [],
-    inLoop: ctx.inLoop ?? false,
-    source: ctx.source,
-    location: ctx.location,
-    suppressions: ctx.suppressions ?? [],
-  };
-  if (ctx.loop) pattern.loop = ctx.loop;
-  if (ctx.functionName) pattern.functionName = ctx.functionName;
-  return pattern;
+  return { ...emptyPattern(table, kind, ctx.source, ctx), relation };
 }
 
 function visitStatement(stmt: Node, ctx: SqlPatternContext, outer: Scope | null, out: AccessPattern[]): void {

@@ -3,24 +3,10 @@
 import type { AccessPattern, PatternSource, QueryKind, RelationName } from "../../core/types.js";
 import { literalString, peel, type Node } from "../code/ast.js";
 import type { PatternBase } from "./client.js";
+import { emptyPattern } from "../pattern.js";
 
 export function newPattern(table: string, kind: QueryKind, base: PatternBase, source: PatternSource): AccessPattern {
-  const pattern: AccessPattern = {
-    table,
-    kind,
-    predicates: [],
-    hasOr: false,
-    orderBy: [],
-    limited: false,
-    joins: [],
-    inLoop: base.inLoop,
-    source,
-    location: base.location,
-    suppressions: base.suppressions,
-  };
-  if (base.loop) pattern.loop = base.loop;
-  if (base.functionName) pattern.functionName = base.functionName;
-  return pattern;
+  return emptyPattern(table, kind, source, base);
 }
 
 /**
