@@ -35,6 +35,7 @@ import { completeCheckRun, publishReview, upsertSummaryComment, type PublishLog 
 import { CONFIG_PATH, isAuditInput, mayChangeFindings } from "./relevance.js";
 import { renderUnreadable } from "./fault-output.js";
 import { withRetries } from "./retry.js";
+import { holdLease } from "./shared-state.js";
 import type { AppState, CommitAudit } from "./state.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -163,12 +164,35 @@ export interface ActiveAudit {
   completeAbandoned(): Promise<void>;
 }
 
+/**
+ * Marks this audit the pull request's newest (older ones, on any instance, then publish nothing),
+ * waits for the pull request's lease so that one instance at a time audits and comments on it, and
+ * runs the audit holding it.
+ */
 async function runAuditOnce(target: AuditTarget, deps: AuditDeps, active: ActiveAudit): Promise<AuditRunOutcome> {
+  const { state, log } = deps;
+  const key = pullKey(target);
+  const current = await state.shared.beginGeneration(key, target.headSha);
+  const isCurrent = async () => active.abandoned === null && (await state.shared.currentGeneration(key))?.generation === current.generation;
+  const lease = await holdLease(state.shared, key, isCurrent, state.leaseTiming);
+  if (!lease) {
+    if (active.abandoned !== null) return { kind: "timed-out", checkRunId: null, message: active.abandoned };
+    log.info(`${key}: audit of ${target.headSha.slice(0, 7)} superseded before it started`);
+    return { kind: "superseded", checkRunId: null };
+  }
+  // Another instance may have commented since this process last read the pull request's threads.
+  if (state.shared.kind !== "memory") state.threads.delete(key);
+  try {
+    return await auditHoldingLease(target, deps, active, isCurrent);
+  } finally {
+    await lease.release().catch((error: Error) => log.warn(`${key}: lease not released (it expires by itself): ${error.message}`));
+  }
+}
+
+async function auditHoldingLease(target: AuditTarget, deps: AuditDeps, active: ActiveAudit, isCurrent: () => Promise<boolean>): Promise<AuditRunOutcome> {
   const { octokit, state, log } = deps;
   const { owner, repo, headSha } = target;
   const key = pullKey(target);
-  const generation = state.generations.begin(key, headSha);
-  const isCurrent = () => active.abandoned === null && state.generations.isCurrent(key, generation);
   const started = performance.now();
   let checkRunId: number | null = null;
 
@@ -190,7 +214,7 @@ async function runAuditOnce(target: AuditTarget, deps: AuditDeps, active: Active
 
   const superseded = async (): Promise<AuditRunOutcome> => {
     if (active.abandoned !== null) return { kind: "timed-out", checkRunId, message: active.abandoned };
-    if (checkRunId !== null) await finish("cancelled", renderSuperseded(state.generations.currentHead(key)));
+    if (checkRunId !== null) await finish("cancelled", renderSuperseded((await state.shared.currentGeneration(key))?.headSha ?? null));
     log.info(`${key}: audit of ${headSha.slice(0, 7)} superseded, nothing published`);
     return { kind: "superseded", checkRunId };
   };
@@ -214,7 +238,7 @@ async function runAuditOnce(target: AuditTarget, deps: AuditDeps, active: Active
     }
 
     const configOutcome = await loadAppConfig(deps.readConfig, state.knownRules);
-    if (!isCurrent()) return await superseded();
+    if (!(await isCurrent())) return await superseded();
     if (!configOutcome.ok) {
       await finish("failure", { title: "Invalid .github/index-audit.yml", summary: configErrorText(configOutcome.message) });
       const body = renderConfigErrorComment(configOutcome.message);
@@ -234,10 +258,10 @@ async function runAuditOnce(target: AuditTarget, deps: AuditDeps, active: Active
       }
       const relevant = prFiles.files.some((f) => mayChangeFindings(f.path, config) || (f.previousPath !== undefined && mayChangeFindings(f.previousPath, config)));
       if (!relevant && !prFiles.truncated) {
-        if (!isCurrent()) return await superseded();
+        if (!(await isCurrent())) return await superseded();
         await finish("success", renderNothingRelevant(headSha));
         // Earlier pushes may have left a summary with findings since reverted: bring it up to date.
-        if (state.summaryComments.has(key)) {
+        if ((await state.shared.summaryComment(key)) !== undefined) {
           const empty: PullRequestReport = { diff: { new: [], existing: [], fixed: [] }, conclusion: "success", config, headSha, baseSha: null, notes: [] };
           const body = renderSummaryComment(empty);
           await publishStep("summary comment", () => upsertSummaryComment(octokit, state, { owner, repo, number: target!.pull!.number }, body));
@@ -259,7 +283,7 @@ async function runAuditOnce(target: AuditTarget, deps: AuditDeps, active: Active
     }
 
     const baseSha = target.pull ? await mergeBase(octokit, owner, repo, target.pull.baseSha, headSha) : target.compareWith;
-    if (!isCurrent()) return await superseded();
+    if (!(await isCurrent())) return await superseded();
 
     const api = gitApiFromOctokit(octokit, owner, repo, { batchBlobs: state.batchBlobs });
     const sourceOf = (sha: string) => githubSource({ api, commitSha: sha, blobs: state.blobs, trees: state.trees });
@@ -282,7 +306,7 @@ async function runAuditOnce(target: AuditTarget, deps: AuditDeps, active: Active
     // A file GitHub failed to give would make its findings look fixed (or never there): no verdict then.
     const faults = [...headAudit.readProblems, ...(baseAudit?.readProblems ?? [])].filter((p) => p.fault);
     if (faults.length > 0) {
-      if (!isCurrent()) return await superseded();
+      if (!(await isCurrent())) return await superseded();
       await finish("neutral", renderUnreadable(faults, headSha));
       log.warn(`${key}: ${faults.length} file(s) could not be read at ${headSha.slice(0, 7)}; check run left neutral, nothing else published`);
       return { kind: "unreadable", checkRunId, problems: faults };
@@ -313,7 +337,7 @@ async function runAuditOnce(target: AuditTarget, deps: AuditDeps, active: Active
     // What was not seen may hold a finding: a pass is then only neutral.
     const conclusion = partial && verdict === "success" ? "neutral" : verdict;
     timing.processingMs += performance.now() - processStart;
-    if (!isCurrent()) return await superseded();
+    if (!(await isCurrent())) return await superseded();
 
     const report: PullRequestReport = { diff, conclusion, config, headSha, baseSha, notes, inlineIds: new Set() };
     if (target.pull && prFiles) {
@@ -352,7 +376,7 @@ async function runAuditOnce(target: AuditTarget, deps: AuditDeps, active: Active
     const summaryBody = target.pull ? renderSummaryComment(report) : null;
     timing.processingMs += performance.now() - renderStart;
 
-    if (!isCurrent()) return await superseded();
+    if (!(await isCurrent())) return await superseded();
     const runId = checkRunId;
     await withRetries(() => completeCheckRun(octokit, { owner, repo, checkRunId: runId, conclusion, output, annotations, actions: REAUDIT_BUTTON }), state.publishRetry);
     // From here on the verdict stands: a comment that cannot be posted is logged, never a failed check.

@@ -59,10 +59,10 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
   let logger = textLog(baseLog);
 
   /** Starts an audit behind the webhook; automatic triggers run once per pull request and commits. */
-  const launch = (octokit: Octokit, readConfig: () => Promise<unknown>, target: AuditTarget, automatic: boolean): void => {
+  const launch = async (octokit: Octokit, readConfig: () => Promise<unknown>, target: AuditTarget, automatic: boolean): Promise<void> => {
       const log = logger;
       const onceKey = `${target.owner}/${target.repo}#${target.pull?.number ?? ""}:${target.headSha}:${target.pull?.baseSha ?? target.compareWith ?? ""}`;
-      if (automatic && !state.startedAudits.add(onceKey)) {
+      if (automatic && !(await state.shared.claimAudit(onceKey))) {
         log.debug(`${onceKey}: already audited, ${target.reason} ignored`);
         return;
       }
@@ -85,7 +85,9 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
         metrics.audits.inc({ outcome: outcome.kind, conclusion: conclusion ?? "none" });
         metrics.auditDuration.observe({ outcome: outcome.kind }, durationMs / 1000);
         // A failed audit may be retried by the next automatic event for the same commits.
-        if (outcome.kind === "error" || outcome.kind === "unreadable" || outcome.kind === "timed-out") state.startedAudits.delete(onceKey);
+        if (outcome.kind === "error" || outcome.kind === "unreadable" || outcome.kind === "timed-out") {
+          state.shared.releaseAudit(onceKey).catch((error: Error) => log.warn(`${onceKey}: claim not released: ${error.message}`));
+        }
         options.onAuditDone?.(outcome, target);
         return outcome;
       });
@@ -108,7 +110,7 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
         login = null;
         throw error;
       }));
-    const start = (context: Context, target: AuditTarget, automatic: boolean): void =>
+    const start = (context: Context, target: AuditTarget, automatic: boolean): Promise<void> =>
       launch(
         context.octokit as unknown as Octokit,
         configReader(context.octokit as unknown as Octokit, target.owner, target.repo, state.extendsOwners),
@@ -116,9 +118,9 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
         automatic,
       );
 
-    /** GitHub redelivers with the same delivery id: handle each one once. */
-    const firstDelivery = (context: Context): boolean => {
-      if (state.deliveries.add(context.id)) return true;
+    /** GitHub redelivers with the same delivery id: handle each one once, whichever instance gets it. */
+    const firstDelivery = async (context: Context): Promise<boolean> => {
+      if (await state.shared.firstDelivery(context.id)) return true;
       log.info(`delivery ${context.id} (${context.name}) already handled, ignored`);
       return false;
     };
@@ -126,12 +128,12 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
     probot.on(
       ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.ready_for_review", "pull_request.edited"],
       async (context) => {
-        if (!firstDelivery(context)) return;
+        if (!(await firstDelivery(context))) return;
         const { payload } = context;
         if (payload.action === "edited" && !("base" in (payload.changes ?? {}))) return;
         if (payload.pull_request.state === "closed") return;
         const { owner, repo } = context.repo();
-        start(
+        await start(
           context,
           {
             owner,
@@ -148,18 +150,18 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
     );
 
     probot.on(["check_suite.requested", "check_suite.rerequested"], async (context) => {
-      if (!firstDelivery(context)) return;
+      if (!(await firstDelivery(context))) return;
       const suite = context.payload.check_suite;
       const { owner, repo } = context.repo();
       const automatic = context.payload.action === "requested";
       const pulls = suite.pull_requests ?? [];
       if (pulls.length === 0) {
         const before = suite.before && !ZERO_SHA.test(suite.before) ? suite.before : null;
-        start(context, { owner, repo, headSha: suite.head_sha, pull: null, compareWith: before, reason: `check_suite.${context.payload.action}` }, automatic);
+        await start(context, { owner, repo, headSha: suite.head_sha, pull: null, compareWith: before, reason: `check_suite.${context.payload.action}` }, automatic);
         return;
       }
       for (const pr of pulls) {
-        start(
+        await start(
           context,
           { owner, repo, headSha: suite.head_sha, pull: { number: pr.number, baseSha: pr.base.sha }, compareWith: null, reason: `check_suite.${context.payload.action}` },
           automatic,
@@ -168,18 +170,18 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
     });
 
     probot.on(["check_run.rerequested", "check_run.requested_action"], async (context) => {
-      if (!firstDelivery(context)) return;
+      if (!(await firstDelivery(context))) return;
       const run = context.payload.check_run;
       if (run.name !== CHECK_NAME) return;
       if (context.payload.action === "requested_action" && context.payload.requested_action?.identifier !== REAUDIT_ACTION) return;
       const { owner, repo } = context.repo();
       const pulls = run.pull_requests ?? [];
       if (pulls.length === 0) {
-        start(context, { owner, repo, headSha: run.head_sha, pull: null, compareWith: null, reason: `check_run.${context.payload.action}` }, false);
+        await start(context, { owner, repo, headSha: run.head_sha, pull: null, compareWith: null, reason: `check_run.${context.payload.action}` }, false);
         return;
       }
       for (const pr of pulls) {
-        start(
+        await start(
           context,
           { owner, repo, headSha: run.head_sha, pull: { number: pr.number, baseSha: pr.base.sha }, compareWith: null, reason: `check_run.${context.payload.action}` },
           false,
@@ -188,7 +190,7 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
     });
 
     probot.on("issue_comment.created", async (context) => {
-      if (!firstDelivery(context)) return;
+      if (!(await firstDelivery(context))) return;
       const { payload } = context;
       if (context.isBot || payload.comment.user?.type === "Bot") return;
       if (!payload.issue.pull_request) return;
@@ -210,7 +212,7 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
         if (!(await hasWriteAccess(octokit, owner, repo, login))) {
           // One reply per person and pull request, even across restarts (the marker is in GitHub's data).
           const deniedKey = `${owner}/${repo}#${number}:${login.toLowerCase()}`;
-          if (!state.deniedReplies.add(deniedKey)) return;
+          if (!(await state.shared.claimDeniedReply(deniedKey))) return;
           const marker = deniedMarker(login);
           const me = await state.whoAmI();
           const earlier = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
@@ -220,7 +222,7 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
         }
         const { data: pr } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
         if (command.kind === "audit") {
-          start(
+          await start(
             context,
             { owner, repo, headSha: pr.head.sha, pull: { number, baseSha: pr.base.sha, changedFiles: pr.changed_files }, compareWith: null, reason: "/audit" },
             false,
@@ -252,7 +254,14 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
     }
   };
 
-  return { app, state, audit: (octokit, target) => launch(octokit, configReader(octokit, target.owner, target.repo, state.extendsOwners), target, false) };
+  return {
+    app,
+    state,
+    audit: (octokit, target) =>
+      void launch(octokit, configReader(octokit, target.owner, target.repo, state.extendsOwners), target, false).catch((error: Error) =>
+        logger.error(`${target.owner}/${target.repo}: audit not started: ${error.message}`),
+      ),
+  };
 }
 
 /** Write, maintain or admin, as GitHub says now; the payload's author_association is not a permission. */

@@ -75,21 +75,21 @@ interface PullRef {
 
 /**
  * Finds the pull request's one summary comment by its marker and updates it in place (or creates
- * it the first time). Skips the call when the body has not changed since this process wrote it.
+ * it the first time). Skips the call when the body has not changed since the app (any instance) wrote it.
  */
 export async function upsertSummaryComment(octokit: Octokit, state: AppState, pull: PullRef, body: string): Promise<void> {
   const key = `${pull.owner}/${pull.repo}#${pull.number}`;
-  const known = state.summaryComments.get(key);
+  const known = await state.shared.summaryComment(key);
   if (known) {
     if (known.body === body) return;
     try {
       await octokit.rest.issues.updateComment({ owner: pull.owner, repo: pull.repo, comment_id: known.id, body });
-      state.summaryComments.set(key, { id: known.id, body });
+      await state.shared.saveSummaryComment(key, { id: known.id, body });
       return;
     } catch (error) {
       // Deleted by someone: look again below.
       if ((error as { status?: number }).status !== 404) throw error;
-      state.summaryComments.delete(key);
+      await state.shared.forgetSummaryComment(key);
     }
   }
   const comments = await octokit.paginate(octokit.rest.issues.listComments, {
@@ -104,11 +104,11 @@ export async function upsertSummaryComment(octokit: Octokit, state: AppState, pu
     if (existing.body !== body) {
       await octokit.rest.issues.updateComment({ owner: pull.owner, repo: pull.repo, comment_id: existing.id, body });
     }
-    state.summaryComments.set(key, { id: existing.id, body });
+    await state.shared.saveSummaryComment(key, { id: existing.id, body });
     return;
   }
   const created = await octokit.rest.issues.createComment({ owner: pull.owner, repo: pull.repo, issue_number: pull.number, body });
-  state.summaryComments.set(key, { id: created.data.id, body });
+  await state.shared.saveSummaryComment(key, { id: created.data.id, body });
 }
 
 /** What this process knows of a pull request's inline threads, read once from GitHub per process. */

@@ -1,5 +1,5 @@
 // Bookkeeping that keeps audits honest when webhooks overlap: running audits (so tests and
-// shutdown can wait for them), which audit of a pull request is current, and deliveries already seen.
+// shutdown can wait for them), and bounded key sets and maps.
 
 /** Audits started behind acknowledged webhooks. */
 export class RunRegistry {
@@ -19,27 +19,6 @@ export class RunRegistry {
   /** Resolves once no audit is running, including audits started while waiting. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
-  }
-}
-
-/** A counter per pull request: a newer audit makes older ones stale, and stale audits publish nothing. */
-export class Generations {
-  private readonly current = new Map<string, { generation: number; headSha: string }>();
-  private counter = 0;
-
-  begin(key: string, headSha: string): number {
-    const generation = ++this.counter;
-    this.current.set(key, { generation, headSha });
-    return generation;
-  }
-
-  isCurrent(key: string, generation: number): boolean {
-    return this.current.get(key)?.generation === generation;
-  }
-
-  /** The head SHA the current audit of this pull request is looking at. */
-  currentHead(key: string): string | null {
-    return this.current.get(key)?.headSha ?? null;
   }
 }
 

@@ -19,6 +19,7 @@ import type { Octokit } from "./audit-run.js";
 import { createIndexAuditApp, type IndexAuditApp, type IndexAuditAppOptions } from "./index.js";
 import { IndexAuditOctokit } from "./octokit.js";
 import { sweepStaleCheckRuns } from "./sweep.js";
+import { connectPostgresState } from "./postgres-state.js";
 
 /** GitHub caps webhook payloads at 25 MB ("Webhook events and payloads"). */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -45,6 +46,11 @@ export interface ServerSettings {
   staleAfterMs: number;
   /** Owners besides a repository's own whose configuration `_extends` may name. */
   extendsOwners: string[];
+  /**
+   * PostgreSQL connection string for the state instances share and restarts keep (`DATABASE_URL`);
+   * unset: in memory, for a single instance.
+   */
+  databaseUrl?: string;
 }
 
 export class SettingsError extends Error {}
@@ -100,6 +106,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ServerSettings {
     sweepIntervalMs: duration(env, "SWEEP_INTERVAL_MS", 15 * 60_000),
     staleAfterMs: duration(env, "STALE_AFTER_MS", auditTimeoutMs + 60_000),
     extendsOwners: (env.CONFIG_EXTENDS_OWNERS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
   };
 }
 
@@ -183,7 +190,9 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
     // children add (octokit, event) is never written twice. Pretty on a terminal is Probot's.
     ...(settings.logFormat === "json" ? { log: pino({ level: settings.logLevel, timestamp: pino.stdTimeFunctions.isoTime, serializers: { err: errorFields } }) } : {}),
   });
-  const app = createIndexAuditApp({ auditTimeoutMs: settings.auditTimeoutMs, extendsOwners: settings.extendsOwners, ...appOptions });
+  // With DATABASE_URL the state lives in PostgreSQL, so several instances can share one webhook URL.
+  const shared = appOptions.shared ?? (settings.databaseUrl ? await connectPostgresState({ connectionString: settings.databaseUrl }) : undefined);
+  const app = createIndexAuditApp({ auditTimeoutMs: settings.auditTimeoutMs, extendsOwners: settings.extendsOwners, ...appOptions, ...(shared ? { shared } : {}) });
   const middleware = await createNodeMiddleware(app.app, { probot });
   // Probot sets up its logger while loading the app.
   const log = probot.log.child({ component: "server" });
@@ -243,12 +252,16 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
   await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve));
   const { port, address } = server.address() as AddressInfo;
   const url = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+  log.info(`state: ${app.state.shared.kind}`);
   log.info(`listening on ${url}${WEBHOOK_PATH}`);
 
   const appOctokit = (await probot.auth()) as unknown as Octokit;
   /** Ready when the app's key signs a JWT GitHub accepts and mints an installation token with it. */
   const ready = async (): Promise<string> => {
     if (draining) throw new Error("shutting down");
+    await app.state.shared.check().catch((error: Error) => {
+      throw new Error(`the ${app.state.shared.kind} state store does not answer: ${error.message}`);
+    });
     const { data } = await appOctokit.rest.apps.listInstallations({ per_page: 1 });
     if (data.length === 0) return "the key works; the app is installed nowhere yet";
     await appOctokit.rest.apps.createInstallationAccessToken({ installation_id: data[0].id });
@@ -285,6 +298,7 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
       if (left.length) log.info(`stopping: ${left.length} unfinished audit(s) completed neutral`);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await app.state.shared.close().catch(() => {});
     })());
 
   return { url, app, probot, sweep, stop };

@@ -5,7 +5,8 @@ import { BlobStore, type CommitTree, type ReadProblem } from "../source/github-s
 import type { Finding } from "../core/types.js";
 import { ALL_RULES } from "../rules/index.js";
 import type { KnownThreads } from "./publish.js";
-import { BoundedMap, Generations, RecentKeys, RunRegistry } from "./runs.js";
+import { BoundedMap, RunRegistry } from "./runs.js";
+import { DEFAULT_LEASE_TIMING, MemorySharedState, type LeaseTiming, type SharedState } from "./shared-state.js";
 import { FileMemo } from "../core/memo.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 
@@ -40,22 +41,25 @@ export interface AppStateOptions {
   auditTimeoutMs?: number;
   /** Owners besides the repository's own whose configuration `_extends` may name (default none). */
   extendsOwners?: readonly string[];
+  /** What instances share and restarts keep (default: in memory, one instance); see ./shared-state.ts. */
+  shared?: SharedState;
+  /** Lease length and polling while another instance audits the same pull request. */
+  leaseTiming?: LeaseTiming;
 }
 
 export class AppState {
   readonly runs = new RunRegistry();
-  readonly generations = new Generations();
-  /** Webhook delivery ids already handled (GitHub redelivers with the same id). */
-  readonly deliveries = new RecentKeys(5_000);
-  /** Automatic audits already started, by pull request and commits, so two events for one push run once. */
-  readonly startedAudits = new RecentKeys(5_000);
+  /**
+   * Deliveries handled, audits started (by pull request and commits, so two events for one push run
+   * once), summary comments, the newest audit of each pull request, and the lease per pull request.
+   */
+  readonly shared: SharedState;
+  readonly leaseTiming: LeaseTiming;
   readonly blobs: BlobStore;
   readonly trees = new BoundedMap<string, Promise<CommitTree>>(64);
   readonly audits = new BoundedMap<string, Promise<CommitAudit>>(64);
   /** Parsed migrations and query patterns by file content, shared by every audit in this process. */
   readonly files = new FileMemo();
-  /** The summary comment of each pull request, once found or made, and its last body. */
-  readonly summaryComments = new BoundedMap<string, { id: number; body: string }>(5_000);
   /** Inline threads of each pull request, read from GitHub once per process and kept current. */
   readonly threads = new BoundedMap<string, KnownThreads>(5_000);
   readonly maxReviewComments: number;
@@ -67,8 +71,6 @@ export class AppState {
    * comments this login wrote: anyone can paste `<!-- index-audit:… -->` into a comment of their own.
    */
   whoAmI: () => Promise<string> = () => Promise.reject(new Error("the app's login is not known yet"));
-  /** Pull request and login pairs already told they lack write access (one reply each). */
-  readonly deniedReplies = new RecentKeys(5_000);
   readonly auditTimeoutMs: number;
   readonly extendsOwners: readonly string[];
   /** Audits running now, so a timeout or shutdown can complete their check runs. */
@@ -82,5 +84,7 @@ export class AppState {
     this.auditTimeoutMs = options.auditTimeoutMs ?? 10 * 60_000;
     this.extendsOwners = options.extendsOwners ?? [];
     this.knownRules = options.knownRules ?? ALL_RULES.map((rule) => rule.id);
+    this.shared = options.shared ?? new MemorySharedState();
+    this.leaseTiming = options.leaseTiming ?? DEFAULT_LEASE_TIMING;
   }
 }

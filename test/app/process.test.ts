@@ -1,11 +1,11 @@
 // The app as an operator runs it (`npm start`: src/app/server.ts in its own process) against the
 // stand-in GitHub: refusing to start without a secret, refusing oversized and forged deliveries
 // without logging them, stopping cleanly on SIGTERM mid-audit, and recovering after a crash.
-import { spawn, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { generateAppCredentials, startGitHubStandin, type GitHubStandin, type RepoHandle } from "../support/github-standin/index.js";
 import { buildWebhook, deliverWebhook } from "../support/webhooks.js";
+import { killAppProcesses, startAppProcess, until, type AppProcess } from "../support/app-process.js";
 
 const SECRET = "process-test-secret";
 const MIGRATIONS = "supabase/migrations";
@@ -15,7 +15,6 @@ const CALLS =
 
 let standin: GitHubStandin;
 let credentials: { appId: number; privateKey: string };
-const children = new Set<ChildProcess>();
 let count = 0;
 
 beforeAll(async () => {
@@ -23,66 +22,13 @@ beforeAll(async () => {
   standin = await startGitHubStandin({ appId: credentials.appId });
 });
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  killAppProcesses();
   await standin?.close();
 });
 afterEach(() => expect(standin.violations()).toEqual([]));
 
-interface AppProcess {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: "production",
-    APP_ID: String(credentials.appId),
-    PRIVATE_KEY: credentials.privateKey,
-    WEBHOOK_SECRET: SECRET,
-    GITHUB_API_URL: standin.url,
-    HOST: "127.0.0.1",
-    PORT: "0",
-    LOG_FORMAT: "json",
-    LOG_LEVEL: "info",
-    SWEEP_INTERVAL_MS: "0",
-  };
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete base[k];
-    else base[k] = v;
-  }
-  return base;
-}
-
-/** Starts `src/app/server.ts` in a process; resolves once it listens (or rejects when it exits first). */
-function startApp(extra: Record<string, string | undefined> = {}): Promise<AppProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/app/server.ts"], { env: env(extra), stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let out = "";
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => (children.delete(child), resolve(code))));
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (http:\/\/[^\s"]+)\/api\/github\/webhooks/.exec(out);
-      if (m) resolve({ child, url: m[1], output: () => out, exited });
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    void exited.then((code) => reject(new Error(`app exited with ${code}: ${out}`)));
-  });
-}
-
-/** Polls the stand-in until `done` holds (the app works in another process). */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+const startApp = (extra: Record<string, string | undefined> = {}): Promise<AppProcess> =>
+  startAppProcess({ appId: credentials.appId, privateKey: credentials.privateKey, secret: SECRET, githubUrl: standin.url }, extra);
 
 async function repoWithPr(): Promise<{ repo: RepoHandle; number: number }> {
   const repo = await standin.createRepo({

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { canTrigger, parseCommand } from "../../src/app/commands.js";
 import { fixForFile, placeFinding, statementEndLine } from "../../src/app/placement.js";
 import { isAuditInput } from "../../src/app/relevance.js";
-import { Generations, RecentKeys, RunRegistry } from "../../src/app/runs.js";
+import { RecentKeys, RunRegistry } from "../../src/app/runs.js";
 import { DEFAULT_CONFIG, resolveConfig } from "../../src/core/config.js";
 import type { Finding } from "../../src/core/types.js";
 import { parsePatch, type ChangedFile } from "../../src/source/github-source.js";
@@ -112,18 +112,6 @@ describe("what the audit reads", () => {
 });
 
 describe("bookkeeping", () => {
-  it("a newer audit of the same pull request makes the older one stale", () => {
-    const generations = new Generations();
-    const first = generations.begin("o/r#1", "aaa");
-    const other = generations.begin("o/r#2", "ccc");
-    expect(generations.isCurrent("o/r#1", first)).toBe(true);
-    const second = generations.begin("o/r#1", "bbb");
-    expect(generations.isCurrent("o/r#1", first)).toBe(false);
-    expect(generations.isCurrent("o/r#1", second)).toBe(true);
-    expect(generations.isCurrent("o/r#2", other)).toBe(true);
-    expect(generations.currentHead("o/r#1")).toBe("bbb");
-  });
-
   it("remembers recent keys within its capacity", () => {
     const keys = new RecentKeys(2);
     expect(keys.add("a")).toBe(true);
