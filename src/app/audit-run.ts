@@ -301,8 +301,11 @@ async function auditHoldingLease(target: AuditTarget, deps: AuditDeps, active: A
       baseSource && baseSha ? prefetchFor(baseSource, baseSha, config, state) : null,
     ]);
     timing.fetchMs = performance.now() - fetchStart;
-    const headAudit = await auditCommit(headSource, headSha, config, deps, timing);
-    const baseAudit = baseSource && baseSha ? await auditCommit(baseSource, baseSha, config, deps, timing) : null;
+    // With `verify: true` both commits get the static audit first; only the head is then verified (one
+    // PGlite per audit), and the base's static findings are what the head's are compared with.
+    const staticConfig: AuditConfig = config.verify ? { ...config, verify: false } : config;
+    const headAudit = await auditCommit(headSource, headSha, staticConfig, deps, timing);
+    const baseAudit = baseSource && baseSha ? await auditCommit(baseSource, baseSha, staticConfig, deps, timing) : null;
     // A file GitHub failed to give would make its findings look fixed (or never there): no verdict then.
     const faults = [...headAudit.readProblems, ...(baseAudit?.readProblems ?? [])].filter((p) => p.fault);
     if (faults.length > 0) {
@@ -331,13 +334,40 @@ async function auditHoldingLease(target: AuditTarget, deps: AuditDeps, active: A
       notes.push(`${skippedChanged.length} changed file${skippedChanged.length === 1 ? " was" : "s were"} not audited (${skippedChanged[0].message}).`);
     }
 
-    const processStart = performance.now();
-    const diff = diffFindings(baseAudit ? baseAudit.findings : null, headAudit.findings);
-    const verdict = conclusionFor(diff, config.failOn, config.conclusionBelowFailOn);
-    // What was not seen may hold a finding: a pass is then only neutral.
-    const conclusion = partial && verdict === "success" ? "neutral" : verdict;
-    timing.processingMs += performance.now() - processStart;
+    const decide = (headFindings: Finding[]): { diff: FindingsDiff; conclusion: Conclusion } => {
+      const processStart = performance.now();
+      const diff = diffFindings(baseAudit ? baseAudit.findings : null, headFindings);
+      const verdict = conclusionFor(diff, config.failOn, config.conclusionBelowFailOn);
+      timing.processingMs += performance.now() - processStart;
+      // What was not seen may hold a finding: a pass is then only neutral.
+      return { diff, conclusion: partial && verdict === "success" ? "neutral" : verdict };
+    };
+    let { diff, conclusion } = decide(headAudit.findings);
     if (!(await isCurrent())) return await superseded();
+
+    if (config.verify && diff.new.length + diff.existing.length > 0) {
+      // The static result is shown at once while the planner works; the check run stays in progress,
+      // so no verdict is drawn until the evidence is in (it may demote a recommendation).
+      const staticOutput = renderCheckRunOutput({ diff, conclusion, config, headSha, baseSha, notes, inlineIds: new Set() });
+      await publishStep("static result", () =>
+        octokit.rest.checks.update({
+          owner,
+          repo,
+          check_run_id: checkRunId!,
+          status: "in_progress",
+          output: { title: `Verifying with PostgreSQL's planner… ${staticOutput.title}`, summary: staticOutput.summary },
+        }),
+      );
+      try {
+        const verified = await auditCommit(headSource, headSha, config, deps, timing);
+        ({ diff, conclusion } = decide(verified.findings));
+      } catch (error) {
+        // A verify stage that cannot run leaves the static result standing, and says so.
+        log.warn(`${key}: planner verification failed: ${(error as Error).message}`);
+        notes.push(`Planner verification could not run (${(error as Error).message}); the findings below are the static audit's, without evidence.`);
+      }
+      if (!(await isCurrent())) return await superseded();
+    }
 
     const report: PullRequestReport = { diff, conclusion, config, headSha, baseSha, notes, inlineIds: new Set() };
     if (target.pull && prFiles) {
