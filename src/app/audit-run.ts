@@ -1,7 +1,7 @@
 // One audit of one commit (usually a pull request's head against its merge base), from the
 // check run created `in_progress` to everything published. Each step is a call into the pure
 // core or one of the publishers; nothing here decides what a finding is.
-import type { ProbotOctokit } from "probot";
+import type { AuditTarget, Octokit } from "./target.js";
 import { audit } from "../audit.js";
 import type { AuditConfig } from "../core/config.js";
 import type { Finding } from "../core/types.js";
@@ -38,21 +38,7 @@ import { withRetries } from "./retry.js";
 import { holdLease } from "./shared-state.js";
 import type { AppState, CommitAudit } from "./state.js";
 
-export type Octokit = InstanceType<typeof ProbotOctokit>;
-
-export interface AuditTarget {
-  owner: string;
-  repo: string;
-  headSha: string;
-  /** The pull request, when there is one: comments go there and the merge base is the comparison. */
-  pull: { number: number; baseSha: string; /** The pull request's `changed_files`, when the event carries it. */ changedFiles?: number } | null;
-  /** Without a pull request: the commit to compare with (e.g. the push's `before`), or null. */
-  compareWith: string | null;
-  /** Why the audit runs, for logs. */
-  reason: string;
-  /** The webhook delivery that started it (`X-GitHub-Delivery`), for logs. */
-  delivery?: string;
-}
+export type { AuditTarget, Octokit } from "./target.js";
 
 export interface AuditDeps {
   octokit: Octokit;
@@ -88,6 +74,28 @@ export function pullKey(target: Pick<AuditTarget, "owner" | "repo" | "pull" | "h
   return target.pull ? `${target.owner}/${target.repo}#${target.pull.number}` : `${target.owner}/${target.repo}@${target.headSha}`;
 }
 
+/** What the queue knew of an audit: its check run created `queued`, and the generation it was queued at. */
+export interface QueuedAs {
+  checkRunId: number | null;
+  generation: number | null;
+}
+
+const externalId = (target: AuditTarget) => (target.pull ? `pull:${target.pull.number}` : `commit:${target.headSha}`);
+
+/** Creates the audit's check run `queued`, so the pull request shows at once that an audit is coming. */
+export async function createQueuedCheckRun(octokit: Octokit, target: AuditTarget): Promise<number> {
+  const { data } = await octokit.rest.checks.create({
+    owner: target.owner,
+    repo: target.repo,
+    name: CHECK_NAME,
+    head_sha: target.headSha,
+    status: "queued",
+    external_id: externalId(target),
+    output: { title: "Queued", summary: `Waiting to audit \`${target.headSha.slice(0, 7)}\`.` },
+  });
+  return data.id;
+}
+
 const REAUDIT_BUTTON = [{ label: "Re-audit", description: "Run index-audit again", identifier: REAUDIT_ACTION }];
 
 /**
@@ -95,14 +103,14 @@ const REAUDIT_BUTTON = [{ label: "Re-audit", description: "Run index-audit again
  * the app stops) is abandoned: its check run is completed `neutral` with the reason, and whatever
  * the abandoned work does afterwards publishes nothing.
  */
-export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<AuditRunOutcome> {
+export async function runAudit(target: AuditTarget, deps: AuditDeps, queued: QueuedAs = { checkRunId: null, generation: null }): Promise<AuditRunOutcome> {
   const { octokit, state, log } = deps;
   const active: ActiveAudit = {
     key: pullKey(target),
     owner: target.owner,
     repo: target.repo,
     headSha: target.headSha,
-    checkRunId: null,
+    checkRunId: queued.checkRunId,
     abandoned: null,
     abandon: async (reason: string) => {
       if (active.abandoned) return;
@@ -129,7 +137,7 @@ export async function runAudit(target: AuditTarget, deps: AuditDeps): Promise<Au
     },
   };
   state.active.add(active);
-  const work = runAuditOnce(target, deps, active);
+  const work = runAuditOnce(target, deps, active, queued.generation);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), state.auditTimeoutMs);
@@ -169,16 +177,25 @@ export interface ActiveAudit {
  * waits for the pull request's lease so that one instance at a time audits and comments on it, and
  * runs the audit holding it.
  */
-async function runAuditOnce(target: AuditTarget, deps: AuditDeps, active: ActiveAudit): Promise<AuditRunOutcome> {
-  const { state, log } = deps;
+async function runAuditOnce(target: AuditTarget, deps: AuditDeps, active: ActiveAudit, queuedGeneration: number | null): Promise<AuditRunOutcome> {
+  const { octokit, state, log } = deps;
   const key = pullKey(target);
-  const current = await state.shared.beginGeneration(key, target.headSha);
-  const isCurrent = async () => active.abandoned === null && (await state.shared.currentGeneration(key))?.generation === current.generation;
-  const lease = await holdLease(state.shared, key, isCurrent, state.leaseTiming);
+  const generation = queuedGeneration ?? (await state.shared.beginGeneration(key, target.headSha)).generation;
+  const isCurrent = async () => active.abandoned === null && (await state.shared.currentGeneration(key))?.generation === generation;
+  const lease = (await isCurrent()) ? await holdLease(state.shared, key, isCurrent, state.leaseTiming) : null;
   if (!lease) {
-    if (active.abandoned !== null) return { kind: "timed-out", checkRunId: null, message: active.abandoned };
+    if (active.abandoned !== null) return { kind: "timed-out", checkRunId: active.checkRunId, message: active.abandoned };
+    // Stale before it started: a queued check run is closed as superseded, never left waiting.
+    if (active.checkRunId !== null) {
+      const id = active.checkRunId;
+      const newer = (await state.shared.currentGeneration(key))?.headSha ?? null;
+      await withRetries(
+        () => completeCheckRun(octokit, { owner: target.owner, repo: target.repo, checkRunId: id, conclusion: "cancelled", output: renderSuperseded(newer), annotations: [], actions: REAUDIT_BUTTON }),
+        state.publishRetry,
+      ).catch((error: Error) => log.warn(`${key}: superseded check run not completed: ${error.message}`));
+    }
     log.info(`${key}: audit of ${target.headSha.slice(0, 7)} superseded before it started`);
-    return { kind: "superseded", checkRunId: null };
+    return { kind: "superseded", checkRunId: active.checkRunId };
   }
   // Another instance may have commented since this process last read the pull request's threads.
   if (state.shared.kind !== "memory") state.threads.delete(key);
@@ -194,7 +211,7 @@ async function auditHoldingLease(target: AuditTarget, deps: AuditDeps, active: A
   const { owner, repo, headSha } = target;
   const key = pullKey(target);
   const started = performance.now();
-  let checkRunId: number | null = null;
+  let checkRunId: number | null = active.checkRunId;
 
   const finish = (conclusion: "success" | "failure" | "neutral" | "cancelled", output: CheckRunOutput) =>
     withRetries(
@@ -220,17 +237,14 @@ async function auditHoldingLease(target: AuditTarget, deps: AuditDeps, active: A
   };
 
   try {
-    const created = await octokit.rest.checks.create({
-      owner,
-      repo,
-      name: CHECK_NAME,
-      head_sha: headSha,
-      status: "in_progress",
-      started_at: new Date().toISOString(),
-      external_id: target.pull ? `pull:${target.pull.number}` : `commit:${headSha}`,
-      output: { title: "Auditing…", summary: `Reading migrations and query code at \`${headSha.slice(0, 7)}\`.` },
-    });
-    checkRunId = created.data.id;
+    const running = { status: "in_progress" as const, started_at: new Date().toISOString(), output: { title: "Auditing…", summary: `Reading migrations and query code at \`${headSha.slice(0, 7)}\`.` } };
+    if (checkRunId !== null) {
+      const id = checkRunId;
+      await octokit.rest.checks.update({ owner, repo, check_run_id: id, ...running });
+    } else {
+      const created = await octokit.rest.checks.create({ owner, repo, name: CHECK_NAME, head_sha: headSha, external_id: externalId(target), ...running });
+      checkRunId = created.data.id;
+    }
     active.checkRunId = checkRunId;
     if (active.abandoned !== null) {
       await active.completeAbandoned();

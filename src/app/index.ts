@@ -5,7 +5,9 @@ import { audit } from "../audit.js";
 import { CHECK_NAME, HELP_TEXT, REAUDIT_ACTION, renderPermissionDenied } from "../report/github.js";
 import { gitApiFromOctokit, githubSource } from "../source/github-source.js";
 import { initParser } from "../sql/parser.js";
-import { runAudit, type AuditRunOutcome, type AuditTarget, type Octokit } from "./audit-run.js";
+import { createQueuedCheckRun, pullKey, runAudit, type AuditRunOutcome, type AuditTarget, type Octokit } from "./audit-run.js";
+import type { AuditJob } from "./queue.js";
+import { completeCheckRun } from "./publish.js";
 import { canTrigger, parseCommand } from "./commands.js";
 import { loadAppConfig } from "./config.js";
 import { configReader } from "./config-source.js";
@@ -23,8 +25,10 @@ export interface IndexAuditAppOptions extends AppStateOptions {
 export interface IndexAuditApp {
   app: ApplicationFunction;
   state: AppState;
-  /** Starts an audit outside a webhook (the stale check-run sweep re-runs interrupted audits this way). */
-  audit(octokit: Octokit, target: AuditTarget): void;
+  /** Queues an audit outside a webhook (the stale check-run sweep re-runs interrupted audits this way). */
+  audit(octokit: Octokit, target: AuditTarget, installationId?: number | null): void;
+  /** Completes a queued audit that will not run (the app stops) as `neutral` with the reason, and gives back its claim. */
+  neutralize(job: AuditJob, reason: string): Promise<void>;
 }
 
 export { configReader } from "./config-source.js";
@@ -58,41 +62,91 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
   let baseLog: StructuredLog = silentLog;
   let logger = textLog(baseLog);
 
-  /** Starts an audit behind the webhook; automatic triggers run once per pull request and commits. */
-  const launch = async (octokit: Octokit, readConfig: () => Promise<unknown>, target: AuditTarget, automatic: boolean): Promise<void> => {
-      const log = logger;
-      const onceKey = `${target.owner}/${target.repo}#${target.pull?.number ?? ""}:${target.headSha}:${target.pull?.baseSha ?? target.compareWith ?? ""}`;
-      if (automatic && !(await state.shared.claimAudit(onceKey))) {
-        log.debug(`${onceKey}: already audited, ${target.reason} ignored`);
-        return;
-      }
-      const auditLog = baseLog.child({
-        repo: `${target.owner}/${target.repo}`,
-        pr: target.pull?.number ?? null,
-        sha: target.headSha,
-        delivery: target.delivery ?? null,
+  /** Installation clients for jobs that come back from the queue as data (set once Probot loads the app). */
+  let authAs: (installationId: number) => Promise<Octokit> = () => Promise.reject(new Error("the app is not loaded yet"));
+
+  const neutralize = async (job: AuditJob, reason: string): Promise<void> => {
+    if (job.onceKey) await state.shared.releaseAudit(job.onceKey).catch(() => {});
+    if (job.checkRunId === null) return;
+    try {
+      const octokit = job.octokit ?? (job.installationId !== null ? await authAs(job.installationId) : null);
+      if (!octokit) return;
+      await completeCheckRun(octokit, {
+        owner: job.target.owner,
+        repo: job.target.repo,
+        checkRunId: job.checkRunId,
+        conclusion: "neutral",
+        output: { title: "The audit did not run", summary: `${reason}\n\nNo verdict was drawn. **Re-audit** (or \`/audit\`) runs it.` },
+        annotations: [],
+        actions: [{ label: "Re-audit", description: "Run index-audit again", identifier: REAUDIT_ACTION }],
       });
-      const started = performance.now();
-      const work = runAudit(target, {
-        octokit,
-        readConfig,
-        state,
-        log: textLog(auditLog),
-      }).then((outcome) => {
-        const conclusion = "conclusion" in outcome ? outcome.conclusion : outcome.kind === "nothing-relevant" ? "success" : null;
-        const durationMs = Math.round(performance.now() - started);
-        auditLog.info({ outcome: outcome.kind, conclusion, reason: target.reason, duration_ms: durationMs }, "audit finished");
-        metrics.audits.inc({ outcome: outcome.kind, conclusion: conclusion ?? "none" });
-        metrics.auditDuration.observe({ outcome: outcome.kind }, durationMs / 1000);
-        // A failed audit may be retried by the next automatic event for the same commits.
-        if (outcome.kind === "error" || outcome.kind === "unreadable" || outcome.kind === "timed-out") {
-          state.shared.releaseAudit(onceKey).catch((error: Error) => log.warn(`${onceKey}: claim not released: ${error.message}`));
-        }
-        options.onAuditDone?.(outcome, target);
-        return outcome;
-      });
-      state.runs.track(work);
+    } catch (error) {
+      logger.warn(`${pullKey(job.target)}: queued check run not completed: ${(error as Error).message}`);
+    }
   };
+
+  /**
+   * Queues an audit behind the webhook: automatic triggers run once per pull request and commits. The
+   * pull request's generation is taken now, so a newer push makes this one stale even while it waits,
+   * and its check run is created `queued` at once, so the pull request shows it is coming.
+   */
+  const launch = async (octokit: Octokit, target: AuditTarget, automatic: boolean, installationId: number | null): Promise<void> => {
+    const log = logger;
+    const onceKey = `${target.owner}/${target.repo}#${target.pull?.number ?? ""}:${target.headSha}:${target.pull?.baseSha ?? target.compareWith ?? ""}`;
+    if (automatic && !(await state.shared.claimAudit(onceKey))) {
+      log.debug(`${onceKey}: already audited, ${target.reason} ignored`);
+      return;
+    }
+    const { generation } = await state.shared.beginGeneration(pullKey(target), target.headSha);
+    // Creating the check run waits on GitHub (and on the write throttle): the webhook is answered first.
+    const queueing = (async () => {
+      const checkRunId = await createQueuedCheckRun(octokit, target).catch((error: Error) => {
+        log.warn(`${pullKey(target)}: queued check run not created (${error.message}); the audit creates it when it starts`);
+        return null;
+      });
+      const job: AuditJob = { target, installationId, checkRunId, generation, onceKey: automatic ? onceKey : null, queuedAt: Date.now(), octokit };
+      await state.queue.push(job).catch(async (error: Error) => {
+        // Never a check run left queued for an audit that will not run.
+        log.warn(`${pullKey(target)}: audit not queued: ${error.message}`);
+        await neutralize(job, `The audit could not be queued: ${error.message}.`);
+      });
+    })().catch((error: Error) => log.error(`${pullKey(target)}: audit not queued: ${error.message}`));
+    state.runs.track(queueing);
+  };
+
+  /** Runs one queued audit (the queue calls it, at most its concurrency at a time). */
+  const runJob = async (job: AuditJob): Promise<void> => {
+    const { target } = job;
+    const octokit = job.octokit ?? (job.installationId !== null ? await authAs(job.installationId) : null);
+    if (!octokit) throw new Error(`${pullKey(target)}: a queued audit names no installation`);
+    const auditLog = baseLog.child({
+      repo: `${target.owner}/${target.repo}`,
+      pr: target.pull?.number ?? null,
+      sha: target.headSha,
+      delivery: target.delivery ?? null,
+    });
+    metrics.queueWait.observe((Date.now() - job.queuedAt) / 1000);
+    const started = performance.now();
+    const work = runAudit(
+      target,
+      { octokit, readConfig: configReader(octokit, target.owner, target.repo, state.extendsOwners), state, log: textLog(auditLog) },
+      { checkRunId: job.checkRunId, generation: job.generation },
+    ).then((outcome) => {
+      const conclusion = "conclusion" in outcome ? outcome.conclusion : outcome.kind === "nothing-relevant" ? "success" : null;
+      const durationMs = Math.round(performance.now() - started);
+      auditLog.info({ outcome: outcome.kind, conclusion, reason: target.reason, duration_ms: durationMs }, "audit finished");
+      metrics.audits.inc({ outcome: outcome.kind, conclusion: conclusion ?? "none" });
+      metrics.auditDuration.observe({ outcome: outcome.kind }, durationMs / 1000);
+      // A failed audit may be retried by the next automatic event for the same commits.
+      if (job.onceKey && (outcome.kind === "error" || outcome.kind === "unreadable" || outcome.kind === "timed-out")) {
+        const onceKey = job.onceKey;
+        state.shared.releaseAudit(onceKey).catch((error: Error) => logger.warn(`${onceKey}: claim not released: ${error.message}`));
+      }
+      options.onAuditDone?.(outcome, target);
+    });
+    await state.runs.track(work);
+  };
+  void state.queue.start(runJob);
 
   const app: ApplicationFunction = (probot: Probot) => {
     // No `name` here: Probot's root logger has one, and pino would write the key twice.
@@ -100,6 +154,7 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
     baseLog = log as unknown as StructuredLog;
     logger = textLog(baseLog);
     let login: Promise<string> | null = null;
+    authAs = async (installationId) => (await probot.auth(installationId)) as unknown as Octokit;
     state.whoAmI = () =>
       (login ??= (async () => {
         const appOctokit = await probot.auth();
@@ -111,12 +166,7 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
         throw error;
       }));
     const start = (context: Context, target: AuditTarget, automatic: boolean): Promise<void> =>
-      launch(
-        context.octokit as unknown as Octokit,
-        configReader(context.octokit as unknown as Octokit, target.owner, target.repo, state.extendsOwners),
-        { ...target, delivery: context.id },
-        automatic,
-      );
+      launch(context.octokit as unknown as Octokit, { ...target, delivery: context.id }, automatic, installationOf(context));
 
     /** GitHub redelivers with the same delivery id: handle each one once, whichever instance gets it. */
     const firstDelivery = async (context: Context): Promise<boolean> => {
@@ -257,11 +307,18 @@ export function createIndexAuditApp(options: IndexAuditAppOptions = {}): IndexAu
   return {
     app,
     state,
-    audit: (octokit, target) =>
-      void launch(octokit, configReader(octokit, target.owner, target.repo, state.extendsOwners), target, false).catch((error: Error) =>
+    neutralize,
+    audit: (octokit, target, installationId = null) =>
+      void launch(octokit, target, false, installationId).catch((error: Error) =>
         logger.error(`${target.owner}/${target.repo}: audit not started: ${error.message}`),
       ),
   };
+}
+
+/** The installation a delivery came through (every app delivery names one). */
+function installationOf(context: Context): number | null {
+  const installation = (context.payload as { installation?: { id?: number } }).installation;
+  return typeof installation?.id === "number" ? installation.id : null;
 }
 
 /** Write, maintain or admin, as GitHub says now; the payload's author_association is not a permission. */
@@ -286,7 +343,7 @@ const indexAudit: ApplicationFunction = (probot, options) => {
   process.once("SIGTERM", () => {
     if (!defaultApp) return process.exit(0);
     const deadline = new Promise((resolve) => setTimeout(resolve, 25_000).unref());
-    void Promise.race([defaultApp.state.runs.idle(), deadline]).then(() => process.exit(0));
+    void Promise.race([defaultApp.state.idle(), deadline]).then(() => process.exit(0));
   });
   return defaultApp.app(probot, options);
 };

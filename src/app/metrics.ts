@@ -1,7 +1,15 @@
 // Prometheus metrics (prom-client), served at GET /metrics by the app's server: audits by outcome
 // and conclusion, audit duration, GitHub API calls and errors by route, audits running and waiting
 // to finish, and the bytes held by the blob cache.
+import type { QueueStats } from "./queue.js";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** What the gauges read when scraped. */
+export interface WatchedState {
+  running: () => number;
+  cacheBytes: () => number;
+  queue: () => Promise<QueueStats>;
+}
 
 export class AppMetrics {
   readonly registry = new Registry();
@@ -31,7 +39,14 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
-  private reader = { running: () => 0, cacheBytes: () => 0 };
+  readonly queueWait = new Histogram({
+    name: "index_audit_queue_wait_seconds",
+    help: "Time an audit waited in the queue before it started.",
+    buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+
+  private reader: WatchedState = { running: () => 0, cacheBytes: () => 0, queue: async () => ({ waiting: 0, oldestWaitingSeconds: 0 }) };
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "index_audit_" });
@@ -45,6 +60,22 @@ export class AppMetrics {
       },
     });
     new Gauge({
+      name: "index_audit_queue_waiting",
+      help: "Audits waiting in the queue (all instances' when the queue is in PostgreSQL).",
+      registers: [this.registry],
+      async collect() {
+        this.set((await reader().queue().catch(() => ({ waiting: Number.NaN }))).waiting);
+      },
+    });
+    new Gauge({
+      name: "index_audit_queue_oldest_waiting_seconds",
+      help: "Age of the oldest audit waiting in the queue (0 when none waits).",
+      registers: [this.registry],
+      async collect() {
+        this.set((await reader().queue().catch(() => ({ oldestWaitingSeconds: Number.NaN }))).oldestWaitingSeconds);
+      },
+    });
+    new Gauge({
       name: "index_audit_blob_cache_bytes",
       help: "Bytes of file contents held by the blob cache (bounded by its configured size).",
       registers: [this.registry],
@@ -55,7 +86,7 @@ export class AppMetrics {
   }
 
   /** Where the gauges read the app's state when scraped (the last server started in this process). */
-  watch(read: { running: () => number; cacheBytes: () => number }): void {
+  watch(read: WatchedState): void {
     this.reader = read;
   }
 }

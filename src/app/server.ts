@@ -20,6 +20,8 @@ import { createIndexAuditApp, type IndexAuditApp, type IndexAuditAppOptions } fr
 import { IndexAuditOctokit } from "./octokit.js";
 import { sweepStaleCheckRuns } from "./sweep.js";
 import { connectPostgresState } from "./postgres-state.js";
+import { startPgQueue } from "./pg-queue.js";
+import { DEFAULT_QUEUE_LIMITS, type QueueLimits } from "./queue.js";
 
 /** GitHub caps webhook payloads at 25 MB ("Webhook events and payloads"). */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -51,6 +53,8 @@ export interface ServerSettings {
    * unset: in memory, for a single instance.
    */
   databaseUrl?: string;
+  /** Audits running at once in this process, and per installation (in-memory queue only). */
+  queueLimits: QueueLimits;
 }
 
 export class SettingsError extends Error {}
@@ -72,6 +76,14 @@ function duration(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) throw new SettingsError(`${name} must be a number of milliseconds, got "${raw}"`);
+  return value;
+}
+
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new SettingsError(`${name} must be a whole number of at least 1, got "${raw}"`);
   return value;
 }
 
@@ -107,6 +119,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ServerSettings {
     staleAfterMs: duration(env, "STALE_AFTER_MS", auditTimeoutMs + 60_000),
     extendsOwners: (env.CONFIG_EXTENDS_OWNERS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    queueLimits: {
+      concurrency: count(env, "AUDIT_CONCURRENCY", DEFAULT_QUEUE_LIMITS.concurrency),
+      perInstallation: count(env, "AUDIT_CONCURRENCY_PER_INSTALLATION", DEFAULT_QUEUE_LIMITS.perInstallation),
+    },
   };
 }
 
@@ -192,11 +208,24 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
   });
   // With DATABASE_URL the state lives in PostgreSQL, so several instances can share one webhook URL.
   const shared = appOptions.shared ?? (settings.databaseUrl ? await connectPostgresState({ connectionString: settings.databaseUrl }) : undefined);
-  const app = createIndexAuditApp({ auditTimeoutMs: settings.auditTimeoutMs, extendsOwners: settings.extendsOwners, ...appOptions, ...(shared ? { shared } : {}) });
+  // The queue too: waiting audits then survive a restart, and every instance works them.
+  const queue =
+    appOptions.queue ??
+    (settings.databaseUrl
+      ? await startPgQueue({ connectionString: settings.databaseUrl, limits: settings.queueLimits, expireInSeconds: Math.ceil(settings.auditTimeoutMs / 1000) + 60 })
+      : undefined);
+  const app = createIndexAuditApp({
+    auditTimeoutMs: settings.auditTimeoutMs,
+    extendsOwners: settings.extendsOwners,
+    queueLimits: settings.queueLimits,
+    ...appOptions,
+    ...(shared ? { shared } : {}),
+    ...(queue ? { queue } : {}),
+  });
   const middleware = await createNodeMiddleware(app.app, { probot });
   // Probot sets up its logger while loading the app.
   const log = probot.log.child({ component: "server" });
-  metrics.watch({ running: () => app.state.active.size, cacheBytes: () => app.state.blobs.cachedBytes });
+  metrics.watch({ running: () => app.state.active.size, cacheBytes: () => app.state.blobs.cachedBytes, queue: () => app.state.queue.stats() });
   let draining = false;
 
   const server: Server = createServer((req, res) => {
@@ -289,13 +318,17 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
     (stopping ??= (async () => {
       draining = true;
       if (timer) clearInterval(timer);
-      log.info(`stopping: ${app.state.active.size} audit(s) running, waiting up to ${settings.drainTimeoutMs} ms`);
+      // Audits still waiting here will not run: their queued check runs are completed neutral below.
+      // (A PostgreSQL queue keeps them for the other instances or the next start.)
+      const unstarted = await app.state.queue.stop();
+      log.info(`stopping: ${app.state.active.size} audit(s) running, ${unstarted.length} waiting, waiting up to ${settings.drainTimeoutMs} ms`);
       let drainTimer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([app.state.runs.idle(), new Promise((resolve) => (drainTimer = setTimeout(resolve, settings.drainTimeoutMs)))]);
       clearTimeout(drainTimer);
       const left = [...app.state.active];
       await Promise.all(left.map((a) => a.abandon("The app was stopped (a deploy or a restart) before this audit finished.")));
       if (left.length) log.info(`stopping: ${left.length} unfinished audit(s) completed neutral`);
+      await Promise.all(unstarted.map((job) => app.neutralize(job, "The app was stopped (a deploy or a restart) before this audit started.")));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await app.state.shared.close().catch(() => {});

@@ -6,6 +6,7 @@ import type { Finding } from "../core/types.js";
 import { ALL_RULES } from "../rules/index.js";
 import type { KnownThreads } from "./publish.js";
 import { BoundedMap, RunRegistry } from "./runs.js";
+import { DEFAULT_QUEUE_LIMITS, MemoryAuditQueue, type AuditQueue, type QueueLimits } from "./queue.js";
 import { DEFAULT_LEASE_TIMING, MemorySharedState, type LeaseTiming, type SharedState } from "./shared-state.js";
 import { FileMemo } from "../core/memo.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
@@ -45,6 +46,10 @@ export interface AppStateOptions {
   shared?: SharedState;
   /** Lease length and polling while another instance audits the same pull request. */
   leaseTiming?: LeaseTiming;
+  /** Where audits wait to run (default: in memory, with `queueLimits`); see ./queue.ts. */
+  queue?: AuditQueue;
+  /** Audits at once, in all and per installation, for the in-memory queue (default 4 and 2). */
+  queueLimits?: QueueLimits;
 }
 
 export class AppState {
@@ -55,6 +60,7 @@ export class AppState {
    */
   readonly shared: SharedState;
   readonly leaseTiming: LeaseTiming;
+  readonly queue: AuditQueue;
   readonly blobs: BlobStore;
   readonly trees = new BoundedMap<string, Promise<CommitTree>>(64);
   readonly audits = new BoundedMap<string, Promise<CommitAudit>>(64);
@@ -86,5 +92,19 @@ export class AppState {
     this.knownRules = options.knownRules ?? ALL_RULES.map((rule) => rule.id);
     this.shared = options.shared ?? new MemorySharedState();
     this.leaseTiming = options.leaseTiming ?? DEFAULT_LEASE_TIMING;
+    this.queue = options.queue ?? new MemoryAuditQueue(options.queueLimits ?? DEFAULT_QUEUE_LIMITS);
+  }
+
+  /**
+   * Resolves once nothing runs and, for the in-memory queue, nothing waits (tests and shutdown wait
+   * on it). Jobs in a PostgreSQL queue may belong to other instances and are not waited for.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.runs.idle();
+      const waiting = this.queue.kind === "memory" ? (await this.queue.stats()).waiting : 0;
+      if (waiting === 0 && this.runs.size === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 }

@@ -17,7 +17,7 @@ export interface SweepDeps {
   /** Check run ids this process is auditing now (never touched). */
   running(): Set<number>;
   /** Starts a fresh audit of the pull request. */
-  rerun(octokit: Octokit, target: AuditTarget): void;
+  rerun(octokit: Octokit, target: AuditTarget, installationId: number): void;
   log: { info(m: string): void; warn(m: string): void };
   now?: () => number;
 }
@@ -66,7 +66,7 @@ export async function sweepStaleCheckRuns(deps: SweepDeps): Promise<SweepResult>
             pull: { number: pull.number, baseSha: pull.base.sha },
             compareWith: null,
             reason: "stale check run",
-          });
+          }, installation.id);
         }
       }
     }

@@ -56,7 +56,7 @@ export async function startHarness(
 
   const deliver: Harness["deliver"] = async (delivery, opts = {}) => {
     const answer = await deliverWebhook(webhookUrl, delivery, { secret: SECRET, ...opts });
-    await app.state.runs.idle();
+    await app.state.idle();
     return { status: answer.status };
   };
 
@@ -72,7 +72,7 @@ export async function startHarness(
       return { status, delivery };
     },
     async close() {
-      await app.state.runs.idle();
+      await app.state.idle();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await standin.close();

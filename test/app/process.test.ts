@@ -172,6 +172,9 @@ describe("the door", () => {
     expect(text).toMatch(/index_audit_audit_duration_seconds_count\{outcome="completed"\} 1/);
     expect(text).toMatch(/index_audit_blob_cache_bytes \d+/);
     expect(text).toContain("index_audit_audits_running 0");
+    expect(text).toContain("index_audit_queue_waiting 0");
+    expect(text).toContain("index_audit_queue_oldest_waiting_seconds 0");
+    expect(text).toMatch(/index_audit_queue_wait_seconds_count 1/);
   });
 });
 
@@ -192,6 +195,24 @@ describe("stopping and crashing mid-audit", () => {
     expect(run).toMatchObject({ status: "completed", conclusion: "neutral" });
     expect(run.output.summary).toContain("The app was stopped");
     held.release();
+  });
+
+  it("SIGTERM with audits still queued: their queued check runs are completed neutral, saying they never ran", async () => {
+    const app = await startApp({ DRAIN_TIMEOUT_MS: "300", AUDIT_CONCURRENCY: "1" });
+    const first = await repoWithPr();
+    const second = await repoWithPr();
+    const held = standin.holdNext({ route: "/repos/{owner}/{repo}/pulls/{pull_number}/files" });
+    await deliverWebhook(`${app.url}/api/github/webhooks`, await buildWebhook("pull_request.opened", { standin, repo: first.repo, pullNumber: first.number }), { secret: SECRET });
+    await held.reached;
+    await deliverWebhook(`${app.url}/api/github/webhooks`, await buildWebhook("pull_request.opened", { standin, repo: second.repo, pullNumber: second.number }), { secret: SECRET });
+    await until(() => standin.checkRuns(second.repo.fullName)[0]?.status === "queued", "the second check run, queued");
+    app.child.kill("SIGTERM");
+    expect(await app.exited).toBe(0);
+    held.release();
+    expect(standin.checkRuns(first.repo.fullName)[0]).toMatchObject({ status: "completed", conclusion: "neutral" });
+    const [waiting] = standin.checkRuns(second.repo.fullName);
+    expect(waiting).toMatchObject({ status: "completed", conclusion: "neutral" });
+    expect(waiting.output.summary).toContain("before this audit started");
   });
 
   it("a crash leaves a check run in progress; the next start completes it neutral and audits again", async () => {

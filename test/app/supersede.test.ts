@@ -38,7 +38,7 @@ it("a superseded audit completes its check run as cancelled and publishes nothin
   const pushB = await buildWebhook("pull_request.synchronize", { standin: h.standin, repo, pullNumber: pr.number });
   expect((await deliverWebhook(h.webhookUrl, pushB, { secret: SECRET })).status).toBeLessThan(300);
   held.release();
-  await h.app.state.runs.idle();
+  await h.app.state.idle();
 
   const runs = h.standin.checkRuns(repo.fullName);
   const runA = runs.find((r) => r.head_sha === headA)!;

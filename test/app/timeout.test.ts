@@ -34,7 +34,7 @@ it("an audit past its timeout ends neutral with the reason; the late work publis
   });
   held.release();
   await sent;
-  await h.app.state.runs.idle();
+  await h.app.state.idle();
   const [run] = h.standin.checkRuns(repo.fullName);
   expect(run).toMatchObject({ status: "completed", conclusion: "neutral" });
   expect(run.output.summary).toContain("took longer than the audit timeout (100 ms)");

@@ -353,7 +353,7 @@ export class GitHubStandin {
         await hold.released;
       }
       reply =
-        this.injectedFailure(method, url.pathname, template) ??
+        this.injectedFailure(method, url.pathname, template, body) ??
         (isGraphql ? await this.answerGraphql(request, body) : await this.handle(request, url, match, body));
       if (this.validateResponses && match && reply.body !== undefined && !reply.raw) {
         for (const problem of OpenApiIndex.load().checkResponse(match.operation, reply.status, reply.body)) {
@@ -390,8 +390,8 @@ export class GitHubStandin {
     this.violationList.push({ method, path, message });
   }
 
-  private injectedFailure(method: string, path: string, template: string | null): Reply | null {
-    const injection = this.failures.find((f) => f.remaining > 0 && matches(f, method, path, template));
+  private injectedFailure(method: string, path: string, template: string | null, body: unknown): Reply | null {
+    const injection = this.failures.find((f) => f.remaining > 0 && matches(f, method, path, template) && (!f.body || f.body(body)));
     if (!injection) return null;
     injection.remaining--;
     this.failures = this.failures.filter((f) => f.remaining > 0);

@@ -48,6 +48,8 @@ export interface FailureInjection {
    * "secondary rate limit" message, instead of the primary limit's exhausted quota.
    */
   secondary?: boolean;
+  /** Only requests whose JSON body this accepts (e.g. a check-run update that completes the run). */
+  body?: (body: unknown) => boolean;
 }
 
 /** Which requests a hold applies to: the same matching as failure injection. */
