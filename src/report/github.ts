@@ -300,7 +300,7 @@ export function renderReviewComment(f: Finding, placement: InlinePlacement): str
   if (evidence) parts.push("", evidence);
   const marker = findingMarker(f.id);
   // The marker must survive the cut: it is how the app recognises its own comment.
-  const body = [...parts, "", reasoning(f, `Why (\`${f.rule}\`)`)].join("\n");
+  const body = [...parts, "", reasoning(f, `Why (<code>${f.rule}</code>)`)].join("\n");
   const room = COMMENT_LIMIT - marker.length - 2;
   return `${body.length > room ? body.slice(0, room) : body}\n\n${marker}`;
 }

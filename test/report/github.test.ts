@@ -109,7 +109,7 @@ describe("what a reviewer reads first", () => {
     expect(suggestion).toBeGreaterThan(0);
     expect(details).toBeGreaterThan(suggestion);
     const collapsed = body.slice(details, body.indexOf("</details>"));
-    expect(collapsed).toContain("<summary>Why (`fk-index`)</summary>");
+    expect(collapsed).toContain("<summary>Why (<code>fk-index</code>)</summary>");
     expect(collapsed).toContain("so deletes and key updates on sites scan call_logs.");
     expect(collapsed).toContain("IMPORTANT because the code deletes sites rows");
     expect(collapsed).toContain("`supabase/migrations/001.sql:7`, `src/sites.ts:40`");
