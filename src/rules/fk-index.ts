@@ -11,7 +11,7 @@ import { leadingColumnsBound, whyIndexCannotServe } from "../advisor/ri-check.js
 import { expectedRows, isKnownSmall, isLarge, isSettledMigrationFile, keyLabel, partitionAncestors, tableIndexes } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { qualifiedName, recommendedIndexName, tableRef, quoteIdent } from "./sql-text.js";
-import { growth, liveDeletePath, perOwnerShape, platformOwned, softDeleteRule } from "./table-evidence.js";
+import { growth, liveDeletePath, noGrowthSeen, perOwnerShape, platformOwned, softDeleteRule } from "./table-evidence.js";
 
 const ACTIONS_THAT_WRITE = new Set(["cascade", "set null", "set default"]);
 
@@ -61,7 +61,7 @@ function weighSeverity(
   const deletes = parent && !softDeleted ? liveDeletePath(context, parent) : null;
   // A settings table or one row per parent grows only with its parent.
   const owner = expectedRows(context.config, table) === undefined ? perOwnerShape(table) : null;
-  if (deletes && owner) return { severity: "routine", why: `${deletes.text}, but ${owner}, so each check reads a few rows` };
+  if (deletes && owner) return { severity: "routine", why: `${deletes.text}, but ${owner}` };
   const grows = growth(context, table);
   if (deletes && grows) return { severity: "important", why: `${deletes.text}, and ${grows.text}` };
   if (isLarge(context.config, table) && writesThrough && !softDeleted) {
@@ -72,7 +72,7 @@ function weighSeverity(
     const known = parent ? "" : `, and ${parentName} is not created by these migrations`;
     return { severity: "routine", why: `no code path the audit read deletes ${parentName} rows${known}; the check runs on deletes made elsewhere (by hand, by another service)${grows ? `, though ${grows.text}` : ""}` };
   }
-  return { severity: "routine", why: `${deletes.text}, but nothing shows ${child} growing without bound (no size hint, and the code does not insert into it while it has a time column or is append-only)` };
+  return { severity: "routine", why: `${deletes.text}, but nothing shows ${child} growing without bound: ${noGrowthSeen(context, table)}` };
 }
 
 /** An index that bounds the RI check by some leading FK columns, not all of them. */
@@ -124,7 +124,7 @@ function weighPartialCover(context: RuleContext, table: Table, partial: PartialC
   if (grows) return { severity: "routine", why: `${narrows}, but ${grows.text}, so the rows of one ${key} keep growing` };
   return {
     severity: "noted",
-    why: `${narrows}, and nothing shows those rows being many (no size hint, and the code the audit read shows no growth of ${child})`,
+    why: `${narrows}, and nothing shows those rows being many: ${noGrowthSeen(context, table)}`,
   };
 }
 

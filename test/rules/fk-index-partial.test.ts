@@ -37,7 +37,7 @@ describe("fk-index: an index on a leading part of a composite key", () => {
     );
     expect(finding.summary).toBe("Deletes on categories read all of one team_id's rows in payments (payments_team covers team_id, not category_slug): add idx_payments_team_id_category_slug.");
     expect(finding.details!.split("\n\n")[0]).toBe(
-      "NOTED because payments_team already bounds the check to the payments rows of one team_id, and nothing shows those rows being many (no size hint, and the code the audit read shows no growth of payments).",
+      "NOTED because payments_team already bounds the check to the payments rows of one team_id, and nothing shows those rows being many: no size hint, and the code the audit read never inserts into payments.",
     );
     expect(finding.details).not.toContain("reads all of");
     expect(finding.fix?.sql).toBe("CREATE INDEX IF NOT EXISTS idx_payments_team_id_category_slug ON payments (team_id, category_slug);");
