@@ -36,6 +36,32 @@ export function whyIndexCannotServe(index: Index, fkColumns: string[]): string |
   return predicateProblem(index, wanted);
 }
 
+/**
+ * The FK columns an index that does not serve the whole check still bounds it by, or null: a btree index
+ * whose leading keys are some, not all, of the FK columns (or a single-column hash index on one of them),
+ * with a predicate `fk = $n` proves. The check `WHERE fk1 = $1 AND fk2 = $2` then reads the index for the
+ * leading columns and filters the rest on each row it finds (seen in its generic plan: Index Cond on the
+ * leading columns, Filter on the others): every child row of that leading key, not the whole table.
+ * Returns the bound columns in index order.
+ */
+export function leadingColumnsBound(index: Index, fkColumns: string[]): string[] | null {
+  if (whyIndexCannotServe(index, fkColumns) === null) return null;
+  const wanted = new Set(fkColumns);
+  const method = index.method.toLowerCase();
+  let bound: string[] = [];
+  if (method === "hash") {
+    const only = index.keys.length === 1 ? index.keys[0].column : undefined;
+    if (only !== undefined && wanted.has(only)) bound = [only];
+  } else if (method === "btree") {
+    for (const key of index.keys) {
+      if (key.column === undefined || !wanted.has(key.column) || bound.includes(key.column)) break;
+      bound.push(key.column);
+    }
+  }
+  if (bound.length === 0 || bound.length >= fkColumns.length) return null;
+  return predicateProblem(index, wanted) === null ? bound : null;
+}
+
 /** A partial index serves the check only when `fk = $n` implies its predicate. */
 function predicateProblem(index: Index, fkColumns: Set<string>): string | null {
   if (!index.where && !index.whereAst) return null;

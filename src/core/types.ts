@@ -348,6 +348,11 @@ export interface ColumnPredicate {
   operator?: "<" | "<=" | ">" | ">=" | "%" | "%>" | "%>>";
   /** How the client sends the compared value. */
   sentAs: SentAs;
+  /**
+   * For eq on an expression (`id::text = ...`) compared with something other than a constant: that value's
+   * SQL text as written (`$1`, `storage.filename(p_name)`), for advice that rewrites the comparison.
+   */
+  compared?: string;
   /** For ILIKE: case-insensitive. */
   caseInsensitive?: boolean;
   /**

@@ -15,7 +15,7 @@ const IGNORED_FOLDERS = /(^|\/)(node_modules|dist|build|out|\.next|\.nuxt|\.svel
  * fill a development database rather than describe how production reads it. `code.paths` in the config
  * brings them back.
  */
-const TEST_FILES = /(^|\/)(__tests__|__mocks__|tests?|spec|fixtures?|e2e|cypress|playwright|seeds?|seeders?)\/|\.(test|spec|stories)\.[cm]?[jt]sx?$|(^|\/)seed\.[cm]?[jt]s$/;
+const TEST_FILES = /(^|\/)(__tests__|__mocks__|__e2e__|tests?|spec|fixtures?|e2e|cypress|playwright|seeds?|seeders?)\/|\.(test|spec|stories|servertest|clienttest|e2e)\.[cm]?[jt]sx?$|(^|\/)seed\.[cm]?[jt]s$/;
 /** A folder named for migrations holds migrations, even one no framework layout was recognised in. */
 const MIGRATION_FOLDER = /(^|\/)migrations?\//i;
 /** Folders where sqlc, pgtyped and similar tools keep hand-written queries. */

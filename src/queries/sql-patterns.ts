@@ -11,6 +11,7 @@ import type {
   RelationName,
   Suppression,
 } from "../core/types.js";
+import { deparseNode } from "../sql/parser.js";
 import { emptyPattern } from "./pattern.js";
 import {
   type Node,
@@ -526,6 +527,10 @@ function comparison(expr: Node, scope: Scope, ctx: SqlPatternContext): { ref: Ta
     const isBool = value.kind === "literal" && (value.text === "true" || value.text === "false");
     predicate = { ...fields, op: isBool ? "bool" : "eq", sentAs };
     if (value.kind === "literal") predicate.value = value.text;
+    else if (fields.expression !== undefined) {
+      const compared = comparedText(right);
+      if (compared) predicate.compared = compared;
+    }
   } else if (operator === "<>" || operator === "!=") {
     predicate = { ...fields, op: "neq", sentAs };
   } else if (RANGE_OPS.has(operator)) {
@@ -596,4 +601,13 @@ function visitSublinks(node: unknown, ctx: SqlPatternContext, scope: Scope, out:
     }
     return true;
   });
+}
+
+/** An operand's SQL text as written, qualifiers kept (it is quoted in advice, not indexed); null if it cannot be printed. */
+function comparedText(node: Node): string | null {
+  try {
+    return deparseNode(node);
+  } catch {
+    return null;
+  }
 }

@@ -7,11 +7,11 @@ import type { FindingDraft, Fix, ForeignKey, Index, Schema, Severity, Table } fr
 import { findTableExact } from "../schema/lookup.js";
 import { inheritanceChildren } from "../advisor/inheritance.js";
 import { placeFix } from "../advisor/fix-placement.js";
-import { whyIndexCannotServe } from "../advisor/ri-check.js";
+import { leadingColumnsBound, whyIndexCannotServe } from "../advisor/ri-check.js";
 import { expectedRows, isKnownSmall, isLarge, isSettledMigrationFile, keyLabel, partitionAncestors, tableIndexes } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { qualifiedName, recommendedIndexName, tableRef, quoteIdent } from "./sql-text.js";
-import { growth, liveDeletePath, perOwnerShape, platformOwned, softDeleteRule } from "./table-evidence.js";
+import { growth, liveDeletePath, noGrowthSeen, perOwnerShape, platformOwned, softDeleteRule } from "./table-evidence.js";
 
 const ACTIONS_THAT_WRITE = new Set(["cascade", "set null", "set default"]);
 
@@ -61,7 +61,7 @@ function weighSeverity(
   const deletes = parent && !softDeleted ? liveDeletePath(context, parent) : null;
   // A settings table or one row per parent grows only with its parent.
   const owner = expectedRows(context.config, table) === undefined ? perOwnerShape(table) : null;
-  if (deletes && owner) return { severity: "routine", why: `${deletes.text}, but ${owner}, so each check reads a few rows` };
+  if (deletes && owner) return { severity: "routine", why: `${deletes.text}, but ${owner}` };
   const grows = growth(context, table);
   if (deletes && grows) return { severity: "important", why: `${deletes.text}, and ${grows.text}` };
   if (isLarge(context.config, table) && writesThrough && !softDeleted) {
@@ -72,7 +72,60 @@ function weighSeverity(
     const known = parent ? "" : `, and ${parentName} is not created by these migrations`;
     return { severity: "routine", why: `no code path the audit read deletes ${parentName} rows${known}; the check runs on deletes made elsewhere (by hand, by another service)${grows ? `, though ${grows.text}` : ""}` };
   }
-  return { severity: "routine", why: `${deletes.text}, but nothing shows ${child} growing without bound (no size hint, and the code does not insert into it while it has a time column or is append-only)` };
+  return { severity: "routine", why: `${deletes.text}, but nothing shows ${child} growing without bound: ${noGrowthSeen(context, table)}` };
+}
+
+/** An index that bounds the RI check by some leading FK columns, not all of them. */
+interface PartialCover {
+  index: Index;
+  bound: string[];
+}
+
+/**
+ * One cover per set of bound columns (the smallest index), best first: most columns bound, then the one
+ * bounding the key's first column (usually the owner or tenant), then fewest keys, the cheapest to read.
+ */
+function bestCovers(covers: PartialCover[], fk: ForeignKey): PartialCover[] {
+  const rank = (c: PartialCover) => [-c.bound.length, c.bound.includes(fk.columns[0]) ? 0 : 1, c.index.keys.length];
+  const sorted = [...covers].sort((a, b) => {
+    const [x, y] = [rank(a), rank(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
+  const seen = new Set<string>();
+  return sorted.filter((c) => {
+    const key = [...c.bound].sort().join("\0");
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The FK columns a partial cover leaves to a per-row test. */
+function rest(fk: ForeignKey, partial: PartialCover): string {
+  return fk.columns.filter((c) => !partial.bound.includes(c)).join(", ");
+}
+
+/**
+ * An index on a leading subset of the key already bounds the check to the rows of one leading key (one
+ * team's rows, not the table's). That is NOTED unless something says those rows are many: a size hint
+ * of a large table, or the code growing the table; then ROUTINE, never IMPORTANT.
+ */
+function weighPartialCover(context: RuleContext, table: Table, partial: PartialCover): { severity: Severity; why: string } {
+  const child = table.schema === "public" ? table.name : qualifiedName(table.schema, table.name);
+  const key = partial.bound.join(", ");
+  const narrows = `${partial.index.name} already bounds the check to the ${child} rows of one ${key}`;
+  if (isKnownSmall(context.config, table)) {
+    return { severity: "noted", why: `${narrows}, and the size hint says ${child} holds about ${expectedRows(context.config, table)!.toLocaleString("en-US")} rows` };
+  }
+  if (isLarge(context.config, table)) {
+    return { severity: "routine", why: `${narrows}, but ${child} is expected to hold ${expectedRows(context.config, table)!.toLocaleString("en-US")} rows (size hint), so one ${key} can have many of them` };
+  }
+  const grows = growth(context, table);
+  if (grows) return { severity: "routine", why: `${narrows}, but ${grows.text}, so the rows of one ${key} keep growing` };
+  return {
+    severity: "noted",
+    why: `${narrows}, and nothing shows those rows being many: ${noGrowthSeen(context, table)}`,
+  };
 }
 
 function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk: ForeignKey): FindingDraft | null {
@@ -86,11 +139,16 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
 
   const candidates = [...tableIndexes(table), ...ancestors.flatMap((parent) => tableIndexes(parent))];
   const nearMisses: string[] = [];
+  // Indexes that bound the check by some leading FK columns, when none bounds it by all of them.
+  const covers: PartialCover[] = [];
   for (const index of candidates) {
     const problem = whyIndexCannotServe(index, fk.columns);
     if (problem === null) return null;
-    if (touches(index, fk.columns)) nearMisses.push(`${index.name} ${problem}.`);
+    const bound = leadingColumnsBound(index, fk.columns);
+    if (bound) covers.push({ index, bound });
+    else if (touches(index, fk.columns)) nearMisses.push(`${index.name} ${problem}.`);
   }
+  const [partial = null, ...otherCovers] = bestCovers(covers, fk);
 
   const child = qualifiedName(table.schema, table.name);
   const parent = qualifiedName(fk.references.schema, fk.references.table);
@@ -105,7 +163,9 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
   // A rule that turns DELETE on the parent into an UPDATE: no delete, so no check and no cascade on delete.
   const softDelete = parentTable ? softDeleteRule(context, parentTable) : undefined;
   if (softDelete && !ACTIONS_THAT_WRITE.has(fk.onUpdate)) return null;
-  const { severity, why } = weighSeverity(context, table, parentTable, fk, writes.length > 0, Boolean(softDelete));
+  const { severity, why } = partial
+    ? weighPartialCover(context, table, partial)
+    : weighSeverity(context, table, parentTable, fk, writes.length > 0, Boolean(softDelete));
 
   const lookup = fk.columns.map((c, i) => `${quoteIdent(c)} = $${i + 1}`).join(" AND ");
   const paragraphs = [
@@ -114,19 +174,26 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
       ? applicationOnlyParagraphs(table, parent, child, lookup)
       : [
           `PostgreSQL enforces this foreign key from the referenced side: every DELETE of a row in ${parent}, and every UPDATE of its key, runs \`SELECT 1 FROM ONLY ${tableRef(table.schema, table.name)} WHERE ${lookup} FOR KEY SHARE\`. ` +
-            `With no index whose leading columns are (${fkCols}), each of those checks reads all of ${child}, while the deleting transaction holds its locks.`,
+            (partial
+              ? `${partial.index.name} bounds that lookup by ${partial.bound.join(", ")} only: each check reads every ${child} row with the deleted row's ${partial.bound.join(", ")} and tests ${rest(fk, partial)} on each of them, while the deleting transaction holds its locks. An index whose leading columns are (${fkCols}) finds exactly the referencing rows.`
+              : `With no index whose leading columns are (${fkCols}), each of those checks reads all of ${child}, while the deleting transaction holds its locks.`),
         ]),
   ];
   if (softDelete) {
     paragraphs.push(`Deletes on ${parent} never run: the rule at ${softDelete.location.file}:${softDelete.location.line} turns each into an UPDATE. Only key updates, which ON UPDATE ${fk.onUpdate.toUpperCase()} writes through, reach ${child}.`);
   } else if (fk.onDelete !== "no action" && fk.onDelete !== "restrict") {
-    paragraphs.push(`ON DELETE ${fk.onDelete.toUpperCase()} means each delete in ${parent} also has to find and change the referencing rows in ${child}, which without an index is a full scan per deleted row.`);
+    paragraphs.push(
+      `ON DELETE ${fk.onDelete.toUpperCase()} means each delete in ${parent} also has to find and change the referencing rows in ${child}, which ${partial ? `through ${partial.index.name} reads every row of the deleted row's ${partial.bound.join(", ")}` : "without an index is a full scan"} per deleted row.`,
+    );
   }
   if (fk.onUpdate !== "no action" && fk.onUpdate !== "restrict") {
     paragraphs.push(`ON UPDATE ${fk.onUpdate.toUpperCase()} does the same for every key update in ${parent}.`);
   }
   if (large) paragraphs.push(`${child} is expected to hold many rows (size hint in the configuration), so each scan is expensive.`);
-  paragraphs.push(`Joins from ${parent} to ${child} on this key get no index either.`);
+  if (!partial) paragraphs.push(`Joins from ${parent} to ${child} on this key get no index either.`);
+  if (otherCovers.length > 0) {
+    paragraphs.push(`The planner may read ${otherCovers.map((c) => `${c.index.name} (bounded by ${c.bound.join(", ")})`).join(" or ")} instead; each leaves the rest of the key to a per-row test the same way.`);
+  }
   if (nearMisses.length > 0) paragraphs.push(`Existing indexes that do not serve the check: ${nearMisses.join(" ")}`);
 
   const name = recommendedIndexName(table.name, fk.columns);
@@ -157,10 +224,14 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
     severity,
     table: child,
     columns: [...fk.columns],
-    message: fk.applicationOnly
+    message: partial && !fk.applicationOnly
+      ? `Foreign key ${childLabel}(${fkCols}) → ${referenced} is checked through ${partial.index.name}, which covers ${partial.bound.join(", ")} only, so each delete or key update on ${parentLabel} reads every ${childLabel} row with that ${partial.bound.join(", ")}.`
+      : fk.applicationOnly
       ? `Relation ${childLabel}(${fkCols}) → ${referenced} is enforced by the application (relationMode = "prisma", no foreign key in the database) and has no index on ${childLabel}(${fkCols}), so relation reads and deletes on ${parentLabel} scan ${childLabel}.`
       : `Foreign key ${childLabel}(${fkCols}) → ${referenced} has no index on ${childLabel}(${fkCols}), so deletes and key updates on ${parentLabel} scan ${childLabel}.`,
-    summary: fk.applicationOnly
+    summary: partial && !fk.applicationOnly
+      ? `${softDelete ? "Key updates" : "Deletes"} on ${parentLabel} read all of one ${partial.bound.join(", ")}'s rows in ${childLabel} (${partial.index.name} covers ${partial.bound.join(", ")}, not ${rest(fk, partial)}): add ${name}.`
+      : fk.applicationOnly
       ? `Relation reads and deletes on ${parentLabel} scan ${childLabel} (no index on ${fkCols}): add ${name}.`
       : `${softDelete ? "Key updates" : "Deletes"} on ${parentLabel} scan ${childLabel} (no index on ${fkCols}): add ${name}.`,
     details: paragraphs.join("\n\n"),

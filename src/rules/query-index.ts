@@ -15,6 +15,7 @@ import { castOnIndexedColumn, type PartlyServed } from "../advisor/coverage.js";
 import { orderTermText } from "../advisor/search.js";
 import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "../advisor/ri-check.js";
+import { castAdvice } from "../advisor/cast-advice.js";
 import { placeFix } from "../advisor/fix-placement.js";
 import type { Rule, RuleContext } from "./rule.js";
 
@@ -373,7 +374,7 @@ function castFinding(table: Table, pattern: AccessPattern, cast: NonNullable<Ret
     title: "Cast hides the column from its index",
     table: qualifiedTableName(table),
     columns: [cast.column],
-    message: `${callers([pattern])} compares \`${cast.expression}\` on \`${table.name}\`: the cast hides ${cast.column} from ${cast.index}, so the planner cannot use it. Compare the column itself and cast the value instead (\`${cast.column} = $1::${cast.type}\`).`,
+    message: `${callers([pattern])} compares \`${cast.expression}\` on \`${table.name}\`: the cast hides ${cast.column} from ${cast.index}, so the planner cannot use it. ${castAdvice({ ...cast, compared: pattern.predicates.find((p) => p.expression === cast.expression)?.compared })}`,
     details: `An index on ${cast.column} is searched by comparisons of ${cast.column} itself. An expression index on \`${cast.expression}\` would work, but it duplicates ${cast.index} and costs every write; changing the query costs nothing.`,
     location: pattern.location,
     key: `cast:${cast.expression}`,

@@ -2,7 +2,7 @@
 // severities, ignore entries, suppression comments, stable ids, one order.
 import type { AuditConfig } from "../core/config.js";
 import { compareFindings, fingerprint, severityRank } from "../core/findings.js";
-import type { AccessPattern, Finding, FindingDraft, InputProblem, MigrationSet, Schema, Statement, Suppression } from "../core/types.js";
+import type { AccessPattern, Finding, FindingDraft, InputProblem, MigrationSet, Schema, Severity, Statement, Suppression } from "../core/types.js";
 import { parseSql, scanSql } from "../sql/parser.js";
 import { ALL_RULES } from "./index.js";
 import { inDeclaredForm } from "../advisor/declared-fix.js";
@@ -219,16 +219,36 @@ function mergeSameIndex(findings: Finding[]): Finding[] {
       if (leading.length !== fk.columns.length || !fk.columns.every((c) => leading.includes(c))) continue;
       if (!foreignKeyLookupProves(created.where, fk.columns)) continue;
       folded.add(fk);
-      if (severityRank(fk.severity) < severityRank(query.severity)) query.severity = fk.severity;
+      const queryWas = query.severity;
+      const raised = severityRank(fk.severity) < severityRank(query.severity);
+      if (raised) query.severity = fk.severity;
       query.title = `${ruleTitle(query)} that also covers a foreign key`;
       query.message = `${query.message} The same index covers foreign key ${fkLabel(fk)}.`;
       if (query.summary) query.summary = `${query.summary.replace(/\.$/, "")}; it also covers foreign key ${fkLabel(fk)}.`;
-      query.details = [query.details, `Foreign key ${fkLabel(fk)}: ${fk.details ?? fk.message}`].filter(Boolean).join("\n\n");
+      // Each part's own severity label must not read as the finding's: the merged finding has one severity.
+      query.details = [
+        raised ? `${query.severity.toUpperCase()} because of the foreign key this index also covers (${fkLabel(fk)}, below); the query alone would be ${queryWas.toUpperCase()}.` : undefined,
+        query.details && raised ? ownSeverityAsPart(query.details, queryWas, "the query alone would be") : query.details,
+        `Foreign key ${fkLabel(fk)}: ${ownSeverityAsPart(fk.details ?? fk.message, fk.severity === query.severity ? null : fk.severity, "on its own it would be")}`,
+      ]
+        .filter(Boolean)
+        .join("\n\n");
       query.related = [...(query.related ?? []), fk.location];
       query.merged = [...(query.merged ?? []), { rule: fk.rule, id: fk.id, columns: fk.columns, ...(fk.key !== undefined ? { key: fk.key } : {}), message: fk.message }];
     }
   }
   return folded.size === 0 ? findings : findings.filter((f) => !folded.has(f));
+}
+
+/**
+ * Text written for a finding of severity `own`, now one part of a merged finding of another severity:
+ * its label (`NOTED: ...`, `ROUTINE because ...`) is rewritten to say it is that part's own weight.
+ */
+function ownSeverityAsPart(text: string, own: Severity | null, phrase: string): string {
+  if (!own) return text;
+  const label = own.toUpperCase();
+  const lead = phrase.charAt(0).toUpperCase() + phrase.slice(1);
+  return text.replace(new RegExp(`(^|\\s)${label}(:| because)`), (_, before: string, after: string) => `${before}${lead} ${label}${after}`);
 }
 
 function ruleTitle(f: Finding): string {

@@ -161,21 +161,24 @@ const SETTINGS_NAME = /(settings|setting|config|configs|configuration|configurat
  * parent row has at most one row here.
  */
 export function perOwnerShape(table: Table): string | null {
-  if (SETTINGS_NAME.test(table.name)) return `${label(table)} is a settings or configuration table`;
+  if (SETTINGS_NAME.test(table.name)) return `${label(table)} is a settings or configuration table, a few rows per owner rather than a growing history`;
   const uniques = table.indexes.filter((i) => i.unique && i.where === null).map((i) => i.keys.map((k) => k.column));
   if (table.primaryKey) uniques.push([...table.primaryKey.columns]);
   for (const fk of table.foreignKeys) {
     const one = uniques.find((cols) => cols.length > 0 && cols.every((c) => c !== undefined && fk.columns.includes(c)));
-    if (one) return `a unique key on ${label(table)} (${fk.columns.join(", ")}) allows one row per ${fk.references.table}`;
+    // Says how the table grows, not what any one check reads: the unique key serves only its own key's check.
+    if (one) return `${label(table)} holds at most one row per ${fk.references.table} (a unique key on ${fk.columns.join(", ")}), so it grows only as ${fk.references.table} does`;
   }
   return null;
 }
 
 /**
  * Evidence that the table keeps growing: a size hint (large, or append-only); an append-only shape in
- * the code (it inserts rows and never updates them); or a time column together with an insert path.
- * A time column or an insert path alone is not enough, and neither counts for a settings or
- * configuration table, one row per parent, or a lookup table.
+ * the code (it inserts rows, never updates them, and deletes them, if at all, only by age); or a history
+ * the code reads by time (an insert path, and a query bounding a time column by a range). A time column
+ * or an insert path alone is not enough: per-owner resources (apps, API tokens, saved collections) and
+ * link tables whose rows the code deletes again (tags on a customer, pending invites) have both. None of
+ * it counts for a settings or configuration table, one row per parent, or a lookup table.
  */
 export function growth(context: RuleContext, table: Table): Evidence | null {
   const rows = expectedRows(context.config, table);
@@ -185,11 +188,57 @@ export function growth(context: RuleContext, table: Table): Evidence | null {
   const patterns = patternsOn(context, table);
   const inserts = patterns.filter((p) => p.kind === "insert" || p.kind === "upsert");
   if (inserts.length === 0) return null;
-  const appendOnly = inserts.every((p) => p.kind === "insert") && !patterns.some((p) => p.kind === "update" || p.kind === "upsert");
-  if (appendOnly) return { text: `the code inserts into ${label(table)} (${where(inserts[0])}) and never updates it, so rows accumulate` };
-  // A table the code inserts into and also updates is as often a per-user resource (apps, collections, API
-  // tokens) as a history: a time column does not tell them apart, so it is no evidence of growth on its own.
+  const deletes = patterns.filter((p) => p.kind === "delete");
+  const byAge = deletes.length > 0 && deletes.every((p) => deletesByAge(table, p));
+  const appendOnly =
+    inserts.every((p) => p.kind === "insert") && !patterns.some((p) => p.kind === "update" || p.kind === "upsert") && (deletes.length === 0 || byAge);
+  if (appendOnly) {
+    const never = byAge ? `never updates its rows and deletes them only by age (${where(deletes[0])})` : "never updates or deletes its rows";
+    return { text: `the code inserts into ${label(table)} (${where(inserts[0])}) and ${never}, so rows accumulate` };
+  }
+  const window = patterns.find((p) => p.kind !== "insert" && timeRange(table, p));
+  if (window) {
+    return { text: `the code inserts into ${label(table)} (${where(inserts[0])}) and reads it by a range of ${timeRange(table, window)} (${where(window)}), a history that grows with time` };
+  }
   return null;
+}
+
+/**
+ * Why growth() found nothing, naming what the code does with the table: completes "nothing shows t
+ * growing without bound: ...". Only meaningful when growth() returned null and no size hint applies.
+ */
+export function noGrowthSeen(context: RuleContext, table: Table): string {
+  const owner = perOwnerShape(table) ?? lookupShape(context, table);
+  if (owner) return owner;
+  const patterns = patternsOn(context, table);
+  const inserts = patterns.filter((p) => p.kind === "insert" || p.kind === "upsert");
+  if (inserts.length === 0) return `no size hint, and the code the audit read never inserts into ${label(table)}`;
+  const deletes = patterns.filter((p) => p.kind === "delete" && !deletesByAge(table, p));
+  if (deletes.length > 0) {
+    return `no size hint; the code inserts into ${label(table)} but also deletes its rows (${where(deletes[0])}), so it is not append-only, and no query reads it by a time range`;
+  }
+  const updates = patterns.filter((p) => p.kind === "update" || p.kind === "upsert");
+  return `no size hint; the code inserts into ${label(table)} but also updates its rows (${where(updates[0] ?? inserts[0])}), so it is not append-only, and no query reads it by a time range`;
+}
+
+/** The time column a query bounds by a range (`created_at >= $1`), or null. */
+function timeRange(table: Table, pattern: AccessPattern): string | null {
+  for (const p of pattern.predicates) {
+    if (p.op !== "range" || p.conditional || !p.column) continue;
+    const column = table.columns.find((c) => c.name === p.column);
+    if (column && isHistoryTimeColumn(column)) return column.name;
+  }
+  return null;
+}
+
+/** A delete whose every filter is a range on a time column: retention (`DELETE ... WHERE created_at < $1`). */
+function deletesByAge(table: Table, pattern: AccessPattern): boolean {
+  return pattern.predicates.length > 0 && pattern.predicates.every((p) => p.op === "range" && timeRange(table, { ...pattern, predicates: [p] }) !== null);
+}
+
+/** A column that says when the row's event happened (`created_at`, `occurred_at`, a plain `date`), not when it ends. */
+function isHistoryTimeColumn(column: { name: string; type: string }): boolean {
+  return (TIME_COLUMN.test(column.name) || /^(date|day)$/i.test(column.name)) && TIME_TYPE.test(column.type);
 }
 
 /** Supabase's platform-owned schemas: their tables and indexes belong to the platform, not the project. */

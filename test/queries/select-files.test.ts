@@ -26,9 +26,10 @@ describe("choosing the files that hold queries", () => {
       "src/a.test.ts", "src/__tests__/x.ts", "test/y.ts", "e2e/z.ts", "node_modules/p/index.js", "dist/app.js",
       ".next/server.js", "vendor/lib.js", "build/out.js", "README.md",
       "packages/db/seed/users.ts", "prisma/seed.ts", "db/seeds/demo.js", "src/seedling.ts",
+      "web/src/__e2e__/tenants.ts", "web/src/orgs.servertest.ts", "web/src/orgs.clienttest.tsx", "web/src/flow.e2e.ts", "src/latest.ts",
     ];
     const selected = await select(Object.fromEntries(code.map((p) => [p, ""])));
-    expect(selected.code).toEqual(["src/a.ts", "src/b.tsx", "lib/c.mjs", "lib/d.cjs", "lib/e.jsx", "lib/f.mts", "lib/g.cts", "src/seedling.ts"]);
+    expect(selected.code).toEqual(["src/a.ts", "src/b.tsx", "lib/c.mjs", "lib/d.cjs", "lib/e.jsx", "lib/f.mts", "lib/g.cts", "src/seedling.ts", "src/latest.ts"]);
     expect(selected.sql).toEqual([]);
   });
 

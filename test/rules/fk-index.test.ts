@@ -241,7 +241,7 @@ describe("fk-index: severity weighs the evidence the audit has", () => {
       "ROUTINE because no code path the audit read deletes parent rows; the check runs on deletes made elsewhere (by hand, by another service).",
     );
     const inserted = findings(CHILD_LOG, { patterns: [pattern("child", "insert", "src/child.ts", 7)] });
-    expect(inserted[0].details!.split("\n\n")[0]).toContain(", though the code inserts into child (src/child.ts:7) and never updates it, so rows accumulate.");
+    expect(inserted[0].details!.split("\n\n")[0]).toContain(", though the code inserts into child (src/child.ts:7) and never updates or deletes its rows, so rows accumulate.");
   });
 
   it("a live delete path on the parent and a growing child is IMPORTANT, naming both", () => {
@@ -249,7 +249,7 @@ describe("fk-index: severity weighs the evidence the audit has", () => {
     const [finding] = findings(CHILD_LOG, { patterns: writes });
     expect(finding.severity).toBe("important");
     expect(finding.details!.split("\n\n")[0]).toBe(
-      "IMPORTANT because the code deletes parent rows (src/admin.ts:40), and the code inserts into child (src/child.ts:7) and never updates it, so rows accumulate.",
+      "IMPORTANT because the code deletes parent rows (src/admin.ts:40), and the code inserts into child (src/child.ts:7) and never updates or deletes its rows, so rows accumulate.",
     );
     // Inserted and also updated, time column or not: as often a per-user resource as a history, so ROUTINE.
     const edited = findings(CHILD_LOG, { patterns: [...writes, pattern("child", "update", "src/child.ts", 20)] });
@@ -257,7 +257,7 @@ describe("fk-index: severity weighs the evidence the audit has", () => {
     // Inserted and never updated: an append-only shape, time column or not.
     const appended = findings(CHILD_PLAIN, { patterns: [pattern("parent", "delete"), pattern("child", "insert", "src/child.ts", 7)] });
     expect(appended[0].severity).toBe("important");
-    expect(appended[0].details).toContain("the code inserts into child (src/child.ts:7) and never updates it, so rows accumulate");
+    expect(appended[0].details).toContain("the code inserts into child (src/child.ts:7) and never updates or deletes its rows, so rows accumulate");
   });
 
   it("a time column alone, or an insert path into a table the code also updates with no time column, is not growth: ROUTINE", () => {

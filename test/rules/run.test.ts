@@ -241,6 +241,26 @@ describe("runRules: one recommendation per index", () => {
     expect(one.id).toBe(queryAlone.find((f) => f.table === "public.call_logs")!.id);
   });
 
+  it("a merged finding's text states one severity: each part's own label says it is that part's", () => {
+    // The query alone is ROUTINE (no limit, no size hint); the foreign key is IMPORTANT (live delete, growing child).
+    const unlimited = { ...bySite(10, "allCalls"), orderBy: [], limited: false };
+    const [raised] = audit([unlimited, deleteSites, logCall]).filter((f) => f.table === "public.call_logs");
+    expect(raised.severity).toBe("important");
+    expect(raised.details!.split("\n\n")[0]).toBe(
+      "IMPORTANT because of the foreign key this index also covers (call_logs(site_id) → sites(id), below); the query alone would be ROUTINE.",
+    );
+    expect(raised.details).toContain("Foreign key call_logs(site_id) → sites(id): IMPORTANT because");
+    // The query is IMPORTANT (size hint), the key alone ROUTINE (no cascade, no delete path in the code).
+    const plain = LOGS.replace(" ON DELETE CASCADE", "");
+    const [kept] = runRules([{ ...buildInput([{ path: "m/001.sql", sql: plain }]), patterns: [bySite(10, "recentCalls")] }], [], config({ tables: { call_logs: { rows: 500_000 } } }), false).filter(
+      (f) => f.table === "public.call_logs",
+    );
+    expect(kept.severity).toBe("important");
+    expect(kept.merged).toHaveLength(1);
+    expect(kept.details).toContain("Foreign key call_logs(site_id) → sites(id): On its own it would be ROUTINE because");
+    expect(kept.details!.match(/ROUTINE because/g)).toHaveLength(1);
+  });
+
   it("keeps both when the query's index does not lead with the foreign key's columns", () => {
     const byTime: AccessPattern = { ...bySite(10, "recent"), predicates: [{ column: "created_at", op: "range", operator: ">=", sentAs: "param" }], orderBy: [] };
     const rules = audit([byTime]).filter((f) => f.table === "public.call_logs").map((f) => f.rule).sort();

@@ -1,0 +1,88 @@
+// What counts as a growing table, seen through the severity fk-index gives and the evidence it quotes.
+import { beforeAll, describe, expect, it } from "vitest";
+import type { AccessPattern, ColumnPredicate, QueryKind } from "../../src/core/types.js";
+import { fkIndex } from "../../src/rules/fk-index.js";
+import { initParser } from "../../src/sql/parser.js";
+import { check } from "./helpers.js";
+
+beforeAll(async () => {
+  await initParser();
+});
+
+function pattern(table: string, kind: QueryKind, line: number, predicates: ColumnPredicate[] = []): AccessPattern {
+  return { table, kind, predicates, hasOr: false, orderBy: [], limited: false, joins: [], inLoop: false, source: "sql-in-code", location: { file: `src/${table}.ts`, line, column: 1 }, suppressions: [] };
+}
+
+const range = (column: string, operator: "<" | ">=" = ">="): ColumnPredicate => ({ column, op: "range", operator, sentAs: "param" });
+const eq = (column: string): ColumnPredicate => ({ column, op: "eq", sentAs: "param" });
+
+const TEAMS = "CREATE TABLE teams (id int PRIMARY KEY);\n";
+const DELETE_TEAM = pattern("teams", "delete", 40, [eq("id")]);
+
+/** The fk-index finding on `table`: its severity and the sentence that says why. */
+function weighed(sql: string, patterns: AccessPattern[], table: string) {
+  const found = check(fkIndex, TEAMS + sql, { patterns }).filter((f) => f.table === `public.${table}`);
+  expect(found).toHaveLength(1);
+  return { severity: found[0].severity, why: found[0].details!.split("\n\n")[0] };
+}
+
+describe("growth: per-owner rows are not a growing history", () => {
+  const TAGS = "CREATE TABLE customer_tags (id int PRIMARY KEY, team_id int REFERENCES teams (id) ON DELETE CASCADE, tag text, created_at timestamptz DEFAULT now());";
+
+  it("a link table the code inserts into and deletes from again is ROUTINE, and the reason names the delete", () => {
+    const { severity, why } = weighed(TAGS, [DELETE_TEAM, pattern("customer_tags", "insert", 7), pattern("customer_tags", "delete", 9, [eq("tag")])], "customer_tags");
+    expect(severity).toBe("routine");
+    expect(why).toBe(
+      "ROUTINE because the code deletes teams rows (src/teams.ts:40), but nothing shows customer_tags growing without bound: no size hint; the code inserts into customer_tags but also deletes its rows (src/customer_tags.ts:9), so it is not append-only, and no query reads it by a time range.",
+    );
+  });
+
+  it("a per-owner resource with a created_at column that the code also updates is ROUTINE", () => {
+    const { severity, why } = weighed(TAGS.replaceAll("customer_tags", "apps"), [DELETE_TEAM, pattern("apps", "insert", 7), pattern("apps", "update", 12, [eq("id")])], "apps");
+    expect(severity).toBe("routine");
+    expect(why).toContain("the code inserts into apps but also updates its rows (src/apps.ts:12), so it is not append-only");
+  });
+
+  it("a unique key on another foreign key is named for how the table grows, never as narrowing this key's check", () => {
+    const sql =
+      "CREATE TABLE images (id int PRIMARY KEY);\nCREATE TABLE team_profiles (id int PRIMARY KEY, team_id int UNIQUE REFERENCES teams (id), image_id int REFERENCES images (id));";
+    const found = check(fkIndex, TEAMS + sql, { patterns: [pattern("images", "delete", 3, [eq("id")])] });
+    expect(found.map((f) => f.columns)).toEqual([["image_id"]]);
+    const why = found[0].details!.split("\n\n")[0];
+    expect(found[0].severity).toBe("routine");
+    expect(why).toBe(
+      "ROUTINE because the code deletes images rows (src/images.ts:3), but team_profiles holds at most one row per teams (a unique key on team_id), so it grows only as teams does.",
+    );
+    expect(found[0].details).toContain("each of those checks reads all of public.team_profiles");
+  });
+
+  it("a settings table is named as such, without claiming the check reads few rows", () => {
+    const { severity, why } = weighed("CREATE TABLE team_settings (id int PRIMARY KEY, team_id int REFERENCES teams (id));", [DELETE_TEAM], "team_settings");
+    expect(severity).toBe("routine");
+    expect(why).toBe("ROUTINE because the code deletes teams rows (src/teams.ts:40), but team_settings is a settings or configuration table, a few rows per owner rather than a growing history.");
+  });
+});
+
+describe("growth: an append-only shape or a history read by time", () => {
+  const EVENTS = "CREATE TABLE events (id int PRIMARY KEY, team_id int REFERENCES teams (id) ON DELETE CASCADE, created_at timestamptz, expires_at timestamptz);";
+
+  it("inserted, never updated, deleted only by age: IMPORTANT, naming the retention delete", () => {
+    const { severity, why } = weighed(EVENTS, [DELETE_TEAM, pattern("events", "insert", 5), pattern("events", "delete", 30, [range("created_at", "<")])], "events");
+    expect(severity).toBe("important");
+    expect(why).toBe(
+      "IMPORTANT because the code deletes teams rows (src/teams.ts:40), and the code inserts into events (src/events.ts:5) and never updates its rows and deletes them only by age (src/events.ts:30), so rows accumulate.",
+    );
+  });
+
+  it("inserted and updated, but read by a range of its time column: IMPORTANT, naming the query", () => {
+    const patterns = [DELETE_TEAM, pattern("events", "insert", 5), pattern("events", "update", 8, [eq("id")]), pattern("events", "select", 22, [eq("team_id"), range("created_at")])];
+    const { severity, why } = weighed(EVENTS, patterns, "events");
+    expect(severity).toBe("important");
+    expect(why).toContain("the code inserts into events (src/events.ts:5) and reads it by a range of created_at (src/events.ts:22), a history that grows with time");
+  });
+
+  it("a range on when rows end (expires_at) is no history", () => {
+    const patterns = [DELETE_TEAM, pattern("events", "insert", 5), pattern("events", "update", 8, [eq("id")]), pattern("events", "select", 22, [range("expires_at")])];
+    expect(weighed(EVENTS, patterns, "events").severity).toBe("routine");
+  });
+});
