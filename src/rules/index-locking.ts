@@ -5,10 +5,11 @@ import type { FindingDraft, Severity, Statement } from "../core/types.js";
 import { deparseNode } from "../sql/parser.js";
 import { findTable, isLarge, isSettledMigrationFile, RECENT_MIGRATION_FILES } from "./model.js";
 import { statementLocks } from "./lock-levels.js";
+import { provenEmpty } from "./migration-scope.js";
 import { lookupShape } from "./table-evidence.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { insertConcurrently, joinedColumnNames, makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
-import { transactionAdvice } from "./transactions.js";
+import { frameworkAdvice, transactionAdvice } from "./transactions.js";
 
 interface Origin {
   fileOrder: number;
@@ -132,6 +133,39 @@ class LockingCheck {
 
   /** CONCURRENTLY inside a transaction: the migration fails. Returns true when reported. */
   private concurrentlyInTransaction(statement: Statement, what: string, table: { schema: string; name: string } | null, columns: string[], name: string): boolean {
+    if (statement.fromDoBlock) {
+      this.drafts.push({
+        statement,
+        table,
+        columns,
+        kind: "concurrently-in-transaction",
+        name,
+        severity: "important",
+        message: `${what} CONCURRENTLY inside a DO block always fails: a DO body runs as a function, and PostgreSQL refuses CONCURRENTLY there ("cannot be executed from a function", SQLSTATE 25001).`,
+        summary: `${what} CONCURRENTLY fails inside a DO block: move it out of the block.`,
+        details: [
+          `Move the statement out of the DO block, into a migration of its own that runs outside a transaction. A condition the block tested can usually be written into the statement itself (IF NOT EXISTS / IF EXISTS).`,
+          ...(transactionAdvice(statement, this.context.set.framework) && !statement.inExplicitTransaction ? [frameworkAdvice(this.context.set.framework).remedy] : []),
+        ],
+      });
+      return true;
+    }
+    if (this.sharedQuery(statement)) {
+      this.drafts.push({
+        statement,
+        table,
+        columns,
+        kind: "concurrently-in-transaction",
+        name,
+        severity: "important",
+        message: `${what} CONCURRENTLY fails here although the section says transaction:false: dbmate sends the whole up section to PostgreSQL as one multi-statement query, which runs as one implicit transaction, and CONCURRENTLY cannot run inside a transaction block (SQLSTATE 25001).`,
+        summary: `${what} CONCURRENTLY fails in a transaction:false section that holds other statements: one statement per migration.`,
+        details: [
+          `\`transaction:false\` stops dbmate from wrapping the section in BEGIN … COMMIT, but a query string that holds several statements still runs as one implicit transaction. Put each CONCURRENTLY statement alone in a migration of its own, with \`-- migrate:up transaction:false\`.`,
+        ],
+      });
+      return true;
+    }
     const advice = transactionAdvice(statement, this.context.set.framework);
     if (!advice) return false;
     this.drafts.push({
@@ -149,6 +183,12 @@ class LockingCheck {
       ],
     });
     return true;
+  }
+
+  /** A dbmate section outside a transaction that holds more than one statement: sent as one query, run as one implicit transaction. */
+  private sharedQuery(statement: Statement): boolean {
+    if (this.context.set.framework !== "dbmate" || statement.inTransaction) return false;
+    return this.context.statements.filter((s) => s.location.file === statement.location.file && !s.fromDoBlock).length > 1;
   }
 
   /** The earlier statement of this statement's transaction that holds ACCESS EXCLUSIVE on the table, if any. */
@@ -215,6 +255,8 @@ class LockingCheck {
   private onCreateTable(statement: Statement, node: Record<string, any>): void {
     const rel = relationName(node.relation);
     if (!rel) return;
+    // CREATE TABLE IF NOT EXISTS on a table an earlier migration made is a no-op: the table stays existing.
+    if (node.if_not_exists && this.history.tables.has(rel.key)) return;
     this.history.tables.set(rel.key, { fileOrder: statement.fileOrder, file: statement.location.file });
     if (node.partspec) this.history.partitioned.add(rel.key);
   }
@@ -392,6 +434,7 @@ class LockingCheck {
     const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
     for (const cmd of node.cmds ?? []) {
       const command = cmd.AlterTableCmd;
+      if (command?.subtype === "AT_AddColumn") this.noteBareColumn(statement, rel.key, command.def?.ColumnDef);
       if (command?.subtype === "AT_ValidateConstraint" && command.name) this.onValidate(statement, rel, command.name);
       const constraint = command?.subtype === "AT_AddConstraint" ? command.def?.Constraint : undefined;
       if (!constraint) continue;
@@ -401,6 +444,51 @@ class LockingCheck {
         this.onAddForeignKey(statement, node, rel, constraint);
       }
     }
+  }
+
+  /** A column added with no default (every value NULL until written), by file: `schema.table.column` -> the ADD. */
+  private readonly bareColumns = new Map<string, Map<string, Statement>>();
+
+  private noteBareColumn(statement: Statement, tableKey: string, column: Record<string, any> | undefined): void {
+    if (!column?.colname) return;
+    const constraints: Array<Record<string, any>> = (column.constraints ?? []).map((c: Record<string, any>) => c.Constraint ?? {});
+    if (column.raw_default || constraints.some((c) => ["CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"].includes(c.contype))) return;
+    let columns = this.bareColumns.get(statement.location.file);
+    if (!columns) this.bareColumns.set(statement.location.file, (columns = new Map()));
+    columns.set(`${tableKey}.${column.colname}`, statement);
+  }
+
+  /**
+   * A foreign key whose validation can find nothing: its columns were added in this migration with no default
+   * (all NULL), or it points at a table this migration creates (empty). PostgreSQL still reads the child once
+   * (RI_Initial_Check's outer join), but makes no lookups and holds no lock beyond what the migration already does.
+   */
+  private trivialForeignKey(statement: Statement, rel: { schema: string; name: string; key: string }, columns: string[], referenced: { name: string; key: string } | null, name: string, held: HeldLock | undefined): boolean {
+    const added = columns.map((c) => this.bareColumns.get(statement.location.file)?.get(`${rel.key}.${c}`));
+    const fresh = columns.length > 0 && added.every((a) => a !== undefined);
+    const newParent = referenced !== null && referenced.key !== rel.key && !this.history.tableExistedBefore(referenced.key, statement);
+    if (!fresh && !newParent) return false;
+    const cols = columns.join(", ");
+    const reason = fresh
+      ? `${cols} ${columns.length > 1 ? "were" : "was"} added at line ${added[0]!.location.line} of this migration without a default, so every value is NULL`
+      : `${referenced!.name} is created in this migration, so it is empty and the constraint can only pass if every ${cols} in ${rel.name} is NULL`;
+    this.drafts.push({
+      statement,
+      table: { schema: rel.schema, name: rel.name },
+      columns,
+      kind: "add-foreign-key",
+      name,
+      severity: "noted",
+      message: `Adding foreign key ${name} to ${rel.name} validates it, but ${reason}: no row can fail and no row is looked up in ${referenced?.name ?? "the referenced table"}. PostgreSQL still reads ${rel.name} once${held ? `, under the ACCESS EXCLUSIVE lock the ${held.what} at line ${held.statement.location.line} holds` : ""}.`,
+      summary: `ADD FOREIGN KEY ${name} validates columns that are all NULL: one read of ${rel.name}, no lookups${fresh ? "; REFERENCES in the ADD COLUMN skips even that" : ""}.`,
+      details: [
+        `NOTED: the validation query is an outer join of ${rel.name} to ${referenced?.name ?? "the referenced table"} that keeps only non-NULL keys; with none, it is one sequential scan of ${rel.name}.${held ? ` The migration's transaction already holds ACCESS EXCLUSIVE on ${rel.name}, so the scan lengthens that lock by one pass over ${rel.name}.` : ""}`,
+        ...(fresh
+          ? [`Writing the reference in the ADD COLUMN itself (\`ADD COLUMN ... REFERENCES ${referenced?.name ?? "..."} (...)\`) skips the scan entirely: PostgreSQL knows a new column without a default holds only NULLs. Migration tools that emit the foreign key as a separate statement (Prisma Migrate does) cost the one read.`]
+          : []),
+      ],
+    });
+    return true;
   }
 
   /** VALIDATE CONSTRAINT in the transaction that added the foreign key NOT VALID: the ADD's locks are still held. */
@@ -476,6 +564,7 @@ class LockingCheck {
     const target = tableRef(rel.schema, rel.name);
     const held = this.heldBy(statement, rel.key) ?? (referenced ? this.heldBy(statement, referenced.key) : undefined);
     const heldTable = held && this.heldBy(statement, rel.key) === held ? rel.name : refName;
+    if (this.trivialForeignKey(statement, rel, columns, referenced, name, this.heldBy(statement, rel.key))) return;
     // In a transaction the ADD's locks last until COMMIT, so a VALIDATE after it gains nothing: it goes in a later migration.
     const split = statement.inTransaction;
     let fix: string | undefined;
@@ -547,7 +636,10 @@ export const indexLocking: Rule = {
   check(context) {
     const check = new LockingCheck(context);
     for (const statement of context.statements) check.visit(statement);
-    return check.drafts.map((d): FindingDraft => {
+    // A migration that adds a NOT NULL column with no default proves its table empty: its lock findings there are noise.
+    const empty = provenEmpty(context.statements);
+    const drafts = check.drafts.filter((d) => d.kind === "concurrently-in-transaction" || !d.table || !empty.has(`${d.statement.location.file}\0${d.table.schema}.${d.table.name}`));
+    return drafts.map((d): FindingDraft => {
       const base = {
         rule: "index-locking",
         table: d.table ? `${d.table.schema}.${d.table.name}` : "",
