@@ -142,6 +142,7 @@ class ValidationCheck {
     this.drafts.push({
       statement,
       table,
+      outsideMigrations: !this.history.knows(table.key),
       columns: [],
       kind: "check",
       name,
@@ -165,6 +166,7 @@ class ValidationCheck {
     this.drafts.push({
       statement,
       table,
+      outsideMigrations: !this.history.knows(table.key),
       columns: [col],
       kind: "add-column-references",
       name: col,
@@ -180,6 +182,7 @@ class ValidationCheck {
     this.drafts.push({
       statement,
       table,
+      outsideMigrations: !this.history.knows(table.key),
       columns: [],
       kind: "enforce",
       name,
@@ -205,6 +208,7 @@ class ValidationCheck {
     this.drafts.push({
       statement,
       table,
+      outsideMigrations: !this.history.knows(table.key),
       columns: [column],
       kind: "set-not-null",
       name: column,

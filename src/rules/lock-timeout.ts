@@ -62,6 +62,7 @@ export const lockTimeout: Rule = {
           drafts.push({
             statement,
             table,
+            outsideMigrations: !history.knows(table.key),
             columns: [],
             kind: "lock-timeout",
             name: table.name,

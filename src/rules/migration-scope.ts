@@ -136,6 +136,12 @@ export interface SafetyDraft {
   fix?: { sql: string; placement: "replace" | "after" | "separate" };
   /** Use this severity instead of the size-based one (a certain failure, a NOTED observation). */
   severity?: Severity;
+  /**
+   * The table is not created by these migrations (it comes from the platform, a declared schema or an
+   * older dump), so a fix written in place of the statement cannot be checked against the replay: the
+   * SQL is given in the details instead.
+   */
+  outsideMigrations?: boolean;
 }
 
 /** The reason a finding on a migration that already ran is NOTED and carries no fix. */
@@ -168,7 +174,9 @@ export function finishDrafts(rule: string, context: RuleContext, drafts: SafetyD
       findings.push({ ...base, severity: "noted", summary: `${d.summary.split(": ")[0]}: applied long ago, listed for the record.`, details: [SETTLED_NOTE, ...d.details].join("\n\n") });
       continue;
     }
-    findings.push({ ...base, severity: d.severity ?? sizeSeverity(context, d.table), summary: d.summary, details: d.details.join("\n\n"), ...(d.fix ? { fix: d.fix } : {}) });
+    const fix = d.fix && !d.outsideMigrations ? d.fix : undefined;
+    const details = d.fix && !fix ? [...d.details, `In place of the statement:\n\n${d.fix.sql}`] : d.details;
+    findings.push({ ...base, severity: d.severity ?? sizeSeverity(context, d.table), summary: d.summary, details: details.join("\n\n"), ...(fix ? { fix } : {}) });
   }
   return findings;
 }

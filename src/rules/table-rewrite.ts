@@ -226,6 +226,7 @@ class RewriteCheck {
     this.drafts.push({
       statement,
       table,
+      outsideMigrations: !this.history.knows(table.key),
       columns,
       kind,
       name,

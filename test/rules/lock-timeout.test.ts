@@ -47,6 +47,12 @@ describe("lock-timeout", () => {
     expect(finding.fix?.sql.split("\n")[0]).toBe("SET LOCAL lock_timeout = '5s';");
   });
 
+  it("gives the SQL in the details, not as a fix, on a table these migrations do not create (the replay cannot check it)", () => {
+    const [finding] = check(lockTimeout, "ALTER TABLE outside_table ADD COLUMN plan text;");
+    expect(finding.fix).toBeUndefined();
+    expect(finding.details).toContain("In place of the statement:\n\nSET lock_timeout = '5s';\nALTER TABLE outside_table ADD COLUMN plan text;");
+  });
+
   it("is silent on tables created in the same migration, on weaker locks, and on index builds (index-locking reports those)", () => {
     expect(check(lockTimeout, BASE + "ALTER TABLE accounts ADD COLUMN plan text;")).toEqual([]);
     expect(check(lockTimeout, later("ALTER TABLE accounts VALIDATE CONSTRAINT accounts_name_check;"))).toEqual([]);
