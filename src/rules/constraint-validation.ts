@@ -195,6 +195,15 @@ class ValidationCheck {
   }
 
   private onSetNotNull(statement: Statement, table: TableName, column: string, commandCount: number): void {
+    // One ALTER TABLE proves all its SET NOT NULL columns in one scan: one finding.
+    const prior = this.drafts.find((d) => d.statement === statement && d.kind === "set-not-null");
+    if (prior) {
+      prior.columns.push(column);
+      prior.name = prior.columns.join(", ");
+      prior.message = `SET NOT NULL on ${prior.columns.map((c) => `${table.name}.${c}`).join(", ")} reads every row of existing table ${table.name} to prove there is no NULL, holding an ACCESS EXCLUSIVE lock: reads and writes on ${table.name} wait for the whole scan.`;
+      prior.summary = `SET NOT NULL on ${prior.name} of ${table.name} blocks reads and writes while it scans: prove each first with a CHECK (col IS NOT NULL) NOT VALID, then VALIDATE.`;
+      return;
+    }
     const target = tableRef(table.schema, table.name);
     const check = makeObjectName(table.name, column, "not_null_check");
     const add = `ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdent(check)} CHECK (${quoteIdent(column)} IS NOT NULL) NOT VALID;`;

@@ -222,7 +222,17 @@ class RewriteCheck {
   }
 
   private push(statement: Statement, table: TableName, columns: string[], kind: string, name: string, message: string, details: string[], fix?: SafetyDraft["fix"]): void {
-    const short = message.split(" on existing table ")[0].split(" without CONCURRENTLY")[0];
+    // One statement, one finding: several columns changed by one ALTER TABLE share its one rewrite.
+    const prior = this.drafts.find((d) => d.statement === statement && d.kind === kind);
+    if (prior) {
+      prior.columns.push(...columns);
+      prior.name = prior.columns.join(", ");
+      const base = / rewrites /.test(message) ? message : prior.message;
+      prior.message = base.replace(/^(ALTER COLUMN|ADD COLUMN) \S+/, `$1 ${prior.name}`);
+      prior.summary = this.summary(prior.message, table, kind);
+      if (base === message) prior.details = details;
+      return;
+    }
     this.drafts.push({
       statement,
       table,
@@ -231,10 +241,17 @@ class RewriteCheck {
       kind,
       name,
       message,
-      summary: `${short} locks ${table.name || "each table"} against reads and writes for a full ${kind === "refresh" ? "refresh" : kind === "detach-partition" ? "wait" : "rewrite"}: ${kind === "refresh" ? "refresh CONCURRENTLY" : kind === "detach-partition" ? "detach CONCURRENTLY" : "do it in steps that keep the lock short"}.`,
+      summary: this.summary(message, table, kind),
       details,
       fix,
     });
+  }
+
+  private summary(message: string, table: TableName, kind: string): string {
+    const short = message.split(" on existing table ")[0].split(" without CONCURRENTLY")[0];
+    const what = kind === "refresh" ? "refresh" : kind === "detach-partition" ? "wait" : "rewrite";
+    const instead = kind === "refresh" ? "refresh CONCURRENTLY" : kind === "detach-partition" ? "detach CONCURRENTLY" : "do it in steps that keep the lock short";
+    return `${short} locks ${table.name || "each table"} against reads and writes for a full ${what}: ${instead}.`;
   }
 }
 

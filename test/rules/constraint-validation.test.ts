@@ -113,3 +113,12 @@ describe("constraint-validation", () => {
     expect(result).toHaveLength(1);
   });
 });
+
+describe("constraint-validation: one finding per statement", () => {
+  it("reports one ALTER TABLE with several SET NOT NULL once: one scan proves them all", () => {
+    const findings = check(constraintValidation, later("ALTER TABLE orders ALTER COLUMN note SET NOT NULL, ALTER COLUMN total SET NOT NULL;"));
+    expect(findings).toHaveLength(1);
+    expect(findings[0].columns).toEqual(["note", "total"]);
+    expect(findings[0].fix).toBeUndefined();
+  });
+});

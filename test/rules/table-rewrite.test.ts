@@ -107,3 +107,12 @@ describe("table-rewrite", () => {
     expect(finding.message).toContain("may rewrite");
   });
 });
+
+describe("table-rewrite: one finding per statement", () => {
+  it("reports one ALTER TABLE that changes several column types once, naming every column", () => {
+    const findings = check(tableRewrite, later("ALTER TABLE items ALTER COLUMN qty TYPE bigint, ALTER COLUMN kind TYPE bigint, ALTER COLUMN code TYPE text;"));
+    expect(findings).toHaveLength(1);
+    expect(findings[0].columns).toEqual(["qty", "kind"]);
+    expect(findings[0].message).toMatch(/^ALTER COLUMN qty, kind TYPE on existing table items rewrites/);
+  });
+});
