@@ -3,71 +3,14 @@
 // foreign key under a heavy lock, and CONCURRENTLY where a transaction makes it fail.
 import type { FindingDraft, Severity, Statement } from "../core/types.js";
 import { deparseNode } from "../sql/parser.js";
-import { findTable, isLarge, isSettledMigrationFile, RECENT_MIGRATION_FILES } from "./model.js";
+import { findTable, isLarge, isSettledMigrationFile } from "./model.js";
+import { elemLabel, hasConcurrentlyOption, History, qualifiedList, relationName, type Origin } from "./index-history.js";
 import { statementLocks } from "./lock-levels.js";
-import { provenEmpty } from "./migration-scope.js";
+import { provenEmpty, SETTLED_NOTE } from "./migration-scope.js";
 import { lookupShape } from "./table-evidence.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { insertConcurrently, joinedColumnNames, makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
-import { frameworkAdvice, transactionAdvice } from "./transactions.js";
-
-interface Origin {
-  fileOrder: number;
-  file: string;
-}
-
-interface IndexOrigin extends Origin {
-  table: string | null;
-}
-
-/** Tables and indexes the migrations create, and where: "existing" means made by an earlier file or not by these migrations. */
-class History {
-  readonly tables = new Map<string, Origin>();
-  readonly indexes = new Map<string, IndexOrigin>();
-  readonly partitioned = new Set<string>();
-
-  tableExistedBefore(name: string, statement: Statement): boolean {
-    const origin = this.tables.get(name);
-    return !origin || origin.fileOrder < statement.fileOrder;
-  }
-
-  indexExistedBefore(name: string, statement: Statement): boolean {
-    const origin = this.indexes.get(name);
-    return !origin || origin.fileOrder < statement.fileOrder;
-  }
-
-  whereCreated(name: string): string {
-    const origin = this.tables.get(name);
-    return origin ? `was created in ${origin.file}, an earlier migration` : "is not created by these migrations, so it already exists in the database";
-  }
-}
-
-function relationName(relation: Record<string, any> | undefined): { schema: string; name: string; key: string } | null {
-  if (!relation?.relname) return null;
-  const schema: string = relation.schemaname ?? "public";
-  return { schema, name: relation.relname, key: `${schema}.${relation.relname}` };
-}
-
-function qualifiedList(items: Array<Record<string, any>>): { schema: string; name: string; key: string } {
-  const parts = nameParts(items);
-  const name = parts[parts.length - 1] ?? "";
-  const schema = parts.length > 1 ? parts[parts.length - 2] : "public";
-  return { schema, name, key: `${schema}.${name}` };
-}
-
-function hasConcurrentlyOption(params: Array<Record<string, any>> | undefined): boolean {
-  return (params ?? []).some((p) => p.DefElem?.defname === "concurrently");
-}
-
-function elemLabel(elem: Record<string, any>): string {
-  const e = elem.IndexElem ?? {};
-  if (e.name) return e.name;
-  try {
-    return e.expr ? deparseNode(e.expr) : "?";
-  } catch {
-    return "?";
-  }
-}
+import { doBlockFailure, frameworkAdvice, sharedQueryFailure, transactionAdvice } from "./transactions.js";
 
 interface Draft {
   statement: Statement;
@@ -133,37 +76,14 @@ class LockingCheck {
 
   /** CONCURRENTLY inside a transaction: the migration fails. Returns true when reported. */
   private concurrentlyInTransaction(statement: Statement, what: string, table: { schema: string; name: string } | null, columns: string[], name: string): boolean {
-    if (statement.fromDoBlock) {
-      this.drafts.push({
-        statement,
-        table,
-        columns,
-        kind: "concurrently-in-transaction",
-        name,
-        severity: "important",
-        message: `${what} CONCURRENTLY inside a DO block always fails: a DO body runs as a function, and PostgreSQL refuses CONCURRENTLY there ("cannot be executed from a function", SQLSTATE 25001).`,
-        summary: `${what} CONCURRENTLY fails inside a DO block: move it out of the block.`,
-        details: [
-          `Move the statement out of the DO block, into a migration of its own that runs outside a transaction. A condition the block tested can usually be written into the statement itself (IF NOT EXISTS / IF EXISTS).`,
-          ...(transactionAdvice(statement, this.context.set.framework) && !statement.inExplicitTransaction ? [frameworkAdvice(this.context.set.framework).remedy] : []),
-        ],
-      });
-      return true;
-    }
-    if (this.sharedQuery(statement)) {
-      this.drafts.push({
-        statement,
-        table,
-        columns,
-        kind: "concurrently-in-transaction",
-        name,
-        severity: "important",
-        message: `${what} CONCURRENTLY fails here although the section says transaction:false: dbmate sends the whole up section to PostgreSQL as one multi-statement query, which runs as one implicit transaction, and CONCURRENTLY cannot run inside a transaction block (SQLSTATE 25001).`,
-        summary: `${what} CONCURRENTLY fails in a transaction:false section that holds other statements: one statement per migration.`,
-        details: [
-          `\`transaction:false\` stops dbmate from wrapping the section in BEGIN … COMMIT, but a query string that holds several statements still runs as one implicit transaction. Put each CONCURRENTLY statement alone in a migration of its own, with \`-- migrate:up transaction:false\`.`,
-        ],
-      });
+    // A DO body runs as a function; a dbmate transaction:false section with other statements is one implicit transaction.
+    const certain = statement.fromDoBlock
+      ? doBlockFailure(what, transactionAdvice(statement, this.context.set.framework) && !statement.inExplicitTransaction ? frameworkAdvice(this.context.set.framework) : null)
+      : this.sharedQuery(statement)
+        ? sharedQueryFailure(what)
+        : null;
+    if (certain) {
+      this.drafts.push({ statement, table, columns, kind: "concurrently-in-transaction", name, severity: "important", ...certain });
       return true;
     }
     const advice = transactionAdvice(statement, this.context.set.framework);
@@ -626,8 +546,7 @@ function replacesWholeStatement(d: Draft): boolean {
   return !alter || (alter.cmds?.length ?? 0) <= 1;
 }
 
-/** The reason a lock finding on a migration that already ran is NOTED and carries no fix. */
-export const SETTLED_NOTE = `NOTED because applied long ago: this statement cannot be changed now; it is listed for the record. The migration is older than the newest ${RECENT_MIGRATION_FILES} of its set, so it has already run, and editing it would break the migration tool's record of it (Prisma Migrate's checksums and drift detection, Flyway's validate). Write new migrations the way this finding describes.`;
+export { SETTLED_NOTE };
 
 export const indexLocking: Rule = {
   id: "index-locking",
