@@ -53,7 +53,12 @@ class ValidationCheck {
 
   constructor(private readonly context: RuleContext) {}
 
+  /** Per file: CHECK constraints its open transaction added NOT VALID on existing tables (`schema.table.name` -> the ADD). */
+  private readonly addedNotValid = new Map<string, Map<string, Statement>>();
+
   visit(statement: Statement): void {
+    const kind = node(statement, "TransactionStmt")?.kind;
+    if (!statement.inTransaction || kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK") this.addedNotValid.delete(statement.location.file);
     const alter = alterTable(statement);
     if (alter) {
       const existing = this.history.existedBefore(alter.table.key, statement);
@@ -97,6 +102,16 @@ class ValidationCheck {
       case "AT_AddConstraint": {
         const constraint = (command.def as { Constraint?: Constraint } | undefined)?.Constraint;
         if (constraint?.contype === "CONSTR_CHECK" && !constraint.skip_validation && constraint.is_enforced !== false) this.onCheck(statement, table, constraint, commandCount);
+        if (constraint?.contype === "CONSTR_CHECK" && constraint.skip_validation && constraint.conname && statement.inTransaction) {
+          const added = this.addedNotValid.get(statement.location.file) ?? new Map<string, Statement>();
+          added.set(`${table.key}.${constraint.conname}`, statement);
+          this.addedNotValid.set(statement.location.file, added);
+        }
+        return;
+      }
+      case "AT_ValidateConstraint": {
+        const added = command.name && statement.inTransaction ? this.addedNotValid.get(statement.location.file)?.get(`${table.key}.${command.name}`) : undefined;
+        if (added) this.onValidateInTransaction(statement, table, command.name!, added);
         return;
       }
       case "AT_AddColumn": {
@@ -153,6 +168,23 @@ class ValidationCheck {
         splitNote(statement, statement.inTransaction),
       ],
       fix,
+    });
+  }
+
+  /** VALIDATE of a CHECK the same transaction added NOT VALID: the ADD's ACCESS EXCLUSIVE lock is still held while it scans. */
+  private onValidateInTransaction(statement: Statement, table: TableName, name: string, added: Statement): void {
+    this.drafts.push({
+      statement,
+      table,
+      outsideMigrations: !this.history.knows(table.key),
+      columns: [],
+      kind: "validate-in-transaction",
+      name,
+      message: `VALIDATE CONSTRAINT ${name} runs in the transaction that added it NOT VALID at line ${added.location.line}, so the ADD's ACCESS EXCLUSIVE lock is still held while it reads all of ${table.name}: reads and writes wait for the whole scan, as if NOT VALID had not been used.`,
+      summary: `VALIDATE CONSTRAINT ${name} scans ${table.name} under the lock the ADD at line ${added.location.line} still holds: move it to a later migration.`,
+      details: [
+        `NOT VALID pays off only when the ADD commits first: VALIDATE CONSTRAINT then reads the rows under SHARE UPDATE EXCLUSIVE, which lets reads and writes continue. In one transaction the ADD's lock lasts until COMMIT. Move the VALIDATE CONSTRAINT into a later migration of its own.`,
+      ],
     });
   }
 

@@ -105,6 +105,26 @@ class LockingCheck {
     return true;
   }
 
+  /** CREATE / DROP INDEX CONCURRENTLY on a partitioned table: PostgreSQL refuses it (SQLSTATE 0A000), ON ONLY included. */
+  private concurrentlyOnPartitioned(statement: Statement, what: string, table: { schema: string; name: string } | null, columns: string[], name: string): void {
+    const target = table ? tableRef(table.schema, table.name) : "the table";
+    this.drafts.push({
+      statement,
+      table,
+      columns,
+      kind: "concurrently-partitioned",
+      name,
+      severity: "important",
+      message: `${what} CONCURRENTLY on partitioned table ${table?.name ?? ""} always fails: PostgreSQL cannot ${what === "DROP INDEX" ? "drop a partitioned index" : "build an index on a partitioned table"} concurrently (SQLSTATE 0A000).`,
+      summary: `${what} CONCURRENTLY fails on partitioned table ${table?.name ?? ""}: ${what === "DROP INDEX" ? "drop it without CONCURRENTLY at a quiet time" : "build it per partition, then attach"}.`,
+      details: [
+        what === "DROP INDEX"
+          ? `Drop the index without CONCURRENTLY, with a short lock_timeout, at a quiet time: it takes ACCESS EXCLUSIVE on ${target} and each partition for a moment.`
+          : `Create the index with \`CREATE INDEX ... ON ONLY ${target} ...\` and no CONCURRENTLY (instant: it builds nothing and stays invalid), build the same index CONCURRENTLY on each partition, then \`ALTER INDEX <parent index> ATTACH PARTITION <partition index>\` for each; the parent index becomes valid once every partition has one.`,
+      ],
+    });
+  }
+
   /** A dbmate section outside a transaction that holds more than one statement: sent as one query, run as one implicit transaction. */
   private sharedQuery(statement: Statement): boolean {
     if (this.context.set.framework !== "dbmate" || statement.inTransaction) return false;
@@ -207,7 +227,8 @@ class LockingCheck {
     const table = { schema: rel.schema, name: rel.name };
     const what = node.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
     if (node.concurrent) {
-      this.concurrentlyInTransaction(statement, what, table, columns, name);
+      if (this.isPartitioned(rel.key, rel.schema, rel.name)) this.concurrentlyOnPartitioned(statement, what, table, columns, name);
+      else this.concurrentlyInTransaction(statement, what, table, columns, name);
       return;
     }
     if (!this.history.tableExistedBefore(rel.key, statement)) return;
@@ -271,7 +292,8 @@ class LockingCheck {
     const table = tableKey ? { schema: tableKey.slice(0, tableKey.indexOf(".")), name: tableKey.slice(tableKey.indexOf(".") + 1) } : null;
     const label = names.map((n) => n.name).join(", ");
     if (node.concurrent) {
-      this.concurrentlyInTransaction(statement, "DROP INDEX", table, [], label);
+      if (table && this.isPartitioned(tableKey ?? "", table.schema, table.name)) this.concurrentlyOnPartitioned(statement, "DROP INDEX", table, [], label);
+      else this.concurrentlyInTransaction(statement, "DROP INDEX", table, [], label);
     } else {
       const existing = names.filter((n) => this.history.indexExistedBefore(n.key, statement));
       if (existing.length > 0) {
@@ -557,7 +579,8 @@ export const indexLocking: Rule = {
     for (const statement of context.statements) check.visit(statement);
     // A migration that adds a NOT NULL column with no default proves its table empty: its lock findings there are noise.
     const empty = provenEmpty(context.statements);
-    const drafts = check.drafts.filter((d) => d.kind === "concurrently-in-transaction" || !d.table || !empty.has(`${d.statement.location.file}\0${d.table.schema}.${d.table.name}`));
+    const failure = (d: Draft) => d.kind === "concurrently-in-transaction" || d.kind === "concurrently-partitioned";
+    const drafts = check.drafts.filter((d) => failure(d) || !d.table || !empty.has(`${d.statement.location.file}\0${d.table.schema}.${d.table.name}`));
     return drafts.map((d): FindingDraft => {
       const base = {
         rule: "index-locking",
@@ -580,7 +603,7 @@ export const indexLocking: Rule = {
         ...base,
         severity: d.severity,
         summary: d.summary,
-        details: (d.severity === "noted" && d.kind !== "concurrently-in-transaction" ? [...check.smallTableNote(d.table), ...d.details] : d.details).join("\n\n"),
+        details: (d.severity === "noted" && !failure(d) ? [...check.smallTableNote(d.table), ...d.details] : d.details).join("\n\n"),
         ...(d.fix ? { fix: { sql: d.fix, placement: !d.separate && replacesWholeStatement(d) && !failsInPlace(d, context) ? "replace" : "separate" } } : {}),
       };
     });

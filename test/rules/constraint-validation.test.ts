@@ -122,3 +122,20 @@ describe("constraint-validation: one finding per statement", () => {
     expect(findings[0].fix).toBeUndefined();
   });
 });
+
+describe("constraint-validation: VALIDATE in the transaction that added the CHECK", () => {
+  const SQL = "ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT total_positive;";
+
+  it("is reported where the migration runs in one transaction, and not where each statement commits on its own", async () => {
+    const [finding, ...rest] = check(constraintValidation, later(SQL), { framework: "prisma", runsInTransaction: true });
+    expect(rest).toEqual([]);
+    expect(finding.location.line).toBe(2);
+    expect(finding.summary).toContain("move it to a later migration");
+    expect(check(constraintValidation, later(SQL))).toEqual([]);
+    await db.exec("drop table if exists orders, parents cascade;" + BASE);
+    await db.exec("BEGIN;" + SQL);
+    const held = await db.query<{ mode: string }>("select mode from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'orders'");
+    expect(held.rows.map((r) => r.mode)).toContain("AccessExclusiveLock");
+    await db.exec("COMMIT");
+  });
+});

@@ -131,3 +131,28 @@ describe("index-locking: CONCURRENTLY where PostgreSQL runs it in a transaction 
     await db.exec("CREATE INDEX CONCURRENTLY s_email ON subscribers (contact_email)");
   });
 });
+
+describe("index-locking: CONCURRENTLY on a partitioned table", () => {
+  const PARTITIONED = "CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nCREATE INDEX events_id ON events (id);\n";
+
+  it("reports CREATE INDEX CONCURRENTLY (ON ONLY included) and DROP INDEX CONCURRENTLY as failures, as PostgreSQL refuses them", async () => {
+    const files = (sql: string) => [
+      { path: "m/001_init.sql", sql: PARTITIONED },
+      { path: "m/002_change.sql", sql },
+    ];
+    const [create] = check(indexLocking, files("CREATE INDEX CONCURRENTLY events_at ON events (at);"));
+    expect(create.severity).toBe("important");
+    expect(create.message).toContain("always fails");
+    expect(create.details).toContain("ON ONLY events");
+    expect(create.fix).toBeUndefined();
+    expect(check(indexLocking, files("CREATE INDEX CONCURRENTLY events_at ON ONLY events (at);"))[0].message).toContain("always fails");
+    const [drop] = check(indexLocking, files("DROP INDEX CONCURRENTLY events_id;"));
+    expect(drop.message).toContain("cannot drop a partitioned index concurrently");
+    expect(check(indexLocking, files("CREATE INDEX CONCURRENTLY events_2024_at ON events_2024 (at);"))).toEqual([]);
+    await db.exec(PARTITIONED);
+    await expect(db.exec("CREATE INDEX CONCURRENTLY events_at ON events (at)")).rejects.toThrow(/cannot create index on partitioned table "events" concurrently/);
+    await expect(db.exec("CREATE INDEX CONCURRENTLY events_at ON ONLY events (at)")).rejects.toThrow(/concurrently/);
+    await expect(db.exec("DROP INDEX CONCURRENTLY events_id")).rejects.toThrow(/cannot drop partitioned index "events_id" concurrently/);
+    await db.exec("CREATE INDEX CONCURRENTLY events_2024_at ON events_2024 (at)");
+  });
+});
