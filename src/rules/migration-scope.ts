@@ -7,6 +7,9 @@ import { findTable, isLarge, isSettledMigrationFile, RECENT_MIGRATION_FILES } fr
 import type { RuleContext } from "./rule.js";
 import { nameParts } from "./sql-text.js";
 
+/** The rules whose findings are about how a migration statement locks, scans or rewrites a table. */
+export const LOCK_RULES: ReadonlySet<string> = new Set(["index-locking", "constraint-validation", "table-rewrite", "lock-timeout"]);
+
 /** A table as a statement names it: schema defaults to public. */
 export interface TableName {
   schema: string;
