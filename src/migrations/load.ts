@@ -9,6 +9,7 @@ import { dbmateUpSection } from "./frameworks/dbmate.js";
 import { placeholdersAsNames } from "./frameworks/flyway.js";
 import { readInOrder } from "./read-ahead.js";
 import { prepareScript, SUPPRESSION_MARKER, type Comment, type PreparedScript, type Span } from "./script.js";
+import { squawkSuppressions } from "./squawk-ignore.js";
 
 /** Files up to this size are parsed in one call. */
 const WHOLE_FILE_CHARS = 1024 * 1024;
@@ -93,6 +94,7 @@ export function loadScript(source: string, file: MigrationFile, statements: Stat
   if (script.spans.length === 0 && script.markerComments.length === 0) return;
   const lines = new LineTable(source);
   const suppressions = suppressionsByLine(script.markerComments, 0, source, lines, file.path, problems);
+  for (const [line, list] of squawkSuppressions(source, file.path)) suppressions.set(line, [...(suppressions.get(line) ?? []), ...list]);
   const tx = new TransactionTracker(file.runsInTransaction);
   // The parser lets a last statement without a semicolon run to the end of the text; stop it at its last token.
   const contentEnd = script.spans.length > 0 ? script.spans[script.spans.length - 1].end : script.text.length;

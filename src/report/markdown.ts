@@ -496,7 +496,7 @@ function detailedFindings(findings: readonly Finding[], multi: boolean): string[
 // ---------------------------------------------------------------- recommended actions
 
 /** Rules whose fix rewrites an existing statement rather than adding one, so it stays out of the combined script. */
-const REWRITE_RULES = new Set(["index-locking", "parse-error"]);
+const REWRITE_RULES = new Set(["index-locking", "constraint-validation", "table-rewrite", "lock-timeout", "parse-error"]);
 /** Only index builds and drops go into the combined script; table restructuring needs its own plan. */
 const INDEX_STATEMENT = /^\s*(CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX)\b/i;
 

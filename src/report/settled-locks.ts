@@ -4,6 +4,7 @@
 import type { AuditResult } from "../audit.js";
 import { tableHint, type AuditConfig } from "../core/config.js";
 import type { Finding } from "../core/types.js";
+import { LOCK_RULES } from "../rules/migration-scope.js";
 import { isSettledMigrationFile, RECENT_MIGRATION_FILES } from "../rules/model.js";
 import { displayTable, formatLocation, shortLine } from "./common.js";
 
@@ -15,7 +16,7 @@ const LARGEST_TABLES = 5;
 export interface LockSplit {
   /** Every finding except the settled lock findings. */
   main: Finding[];
-  /** ROUTINE and NOTED index-locking findings on migration files older than the newest few of their set. */
+  /** ROUTINE and NOTED lock, scan and rewrite findings (LOCK_RULES) on migration files older than the newest few of their set. */
   settled: Finding[];
 }
 
@@ -27,7 +28,7 @@ export function splitSettledLocks(result: AuditResult, findings: readonly Findin
   const settled: Finding[] = [];
   for (const f of findings) {
     const set = multi ? byName.get(f.set ?? "") : result.sets[0]?.set;
-    const old = f.rule === "index-locking" && f.severity !== "important" && set !== undefined && isSettledMigrationFile(set, f.location.file);
+    const old = LOCK_RULES.has(f.rule) && f.severity !== "important" && set !== undefined && isSettledMigrationFile(set, f.location.file);
     (old ? settled : main).push(f);
   }
   return { main, settled };

@@ -3,70 +3,14 @@
 // foreign key under a heavy lock, and CONCURRENTLY where a transaction makes it fail.
 import type { FindingDraft, Severity, Statement } from "../core/types.js";
 import { deparseNode } from "../sql/parser.js";
-import { findTable, isLarge, isSettledMigrationFile, RECENT_MIGRATION_FILES } from "./model.js";
+import { findTable, isLarge, isSettledMigrationFile } from "./model.js";
+import { elemLabel, hasConcurrentlyOption, History, qualifiedList, relationName, type Origin } from "./index-history.js";
 import { statementLocks } from "./lock-levels.js";
+import { provenEmpty, SETTLED_NOTE } from "./migration-scope.js";
 import { lookupShape } from "./table-evidence.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { insertConcurrently, joinedColumnNames, makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
-import { transactionAdvice } from "./transactions.js";
-
-interface Origin {
-  fileOrder: number;
-  file: string;
-}
-
-interface IndexOrigin extends Origin {
-  table: string | null;
-}
-
-/** Tables and indexes the migrations create, and where: "existing" means made by an earlier file or not by these migrations. */
-class History {
-  readonly tables = new Map<string, Origin>();
-  readonly indexes = new Map<string, IndexOrigin>();
-  readonly partitioned = new Set<string>();
-
-  tableExistedBefore(name: string, statement: Statement): boolean {
-    const origin = this.tables.get(name);
-    return !origin || origin.fileOrder < statement.fileOrder;
-  }
-
-  indexExistedBefore(name: string, statement: Statement): boolean {
-    const origin = this.indexes.get(name);
-    return !origin || origin.fileOrder < statement.fileOrder;
-  }
-
-  whereCreated(name: string): string {
-    const origin = this.tables.get(name);
-    return origin ? `was created in ${origin.file}, an earlier migration` : "is not created by these migrations, so it already exists in the database";
-  }
-}
-
-function relationName(relation: Record<string, any> | undefined): { schema: string; name: string; key: string } | null {
-  if (!relation?.relname) return null;
-  const schema: string = relation.schemaname ?? "public";
-  return { schema, name: relation.relname, key: `${schema}.${relation.relname}` };
-}
-
-function qualifiedList(items: Array<Record<string, any>>): { schema: string; name: string; key: string } {
-  const parts = nameParts(items);
-  const name = parts[parts.length - 1] ?? "";
-  const schema = parts.length > 1 ? parts[parts.length - 2] : "public";
-  return { schema, name, key: `${schema}.${name}` };
-}
-
-function hasConcurrentlyOption(params: Array<Record<string, any>> | undefined): boolean {
-  return (params ?? []).some((p) => p.DefElem?.defname === "concurrently");
-}
-
-function elemLabel(elem: Record<string, any>): string {
-  const e = elem.IndexElem ?? {};
-  if (e.name) return e.name;
-  try {
-    return e.expr ? deparseNode(e.expr) : "?";
-  } catch {
-    return "?";
-  }
-}
+import { doBlockFailure, frameworkAdvice, sharedQueryFailure, transactionAdvice } from "./transactions.js";
 
 interface Draft {
   statement: Statement;
@@ -132,6 +76,16 @@ class LockingCheck {
 
   /** CONCURRENTLY inside a transaction: the migration fails. Returns true when reported. */
   private concurrentlyInTransaction(statement: Statement, what: string, table: { schema: string; name: string } | null, columns: string[], name: string): boolean {
+    // A DO body runs as a function; a dbmate transaction:false section with other statements is one implicit transaction.
+    const certain = statement.fromDoBlock
+      ? doBlockFailure(what, transactionAdvice(statement, this.context.set.framework) && !statement.inExplicitTransaction ? frameworkAdvice(this.context.set.framework) : null)
+      : this.sharedQuery(statement)
+        ? sharedQueryFailure(what)
+        : null;
+    if (certain) {
+      this.drafts.push({ statement, table, columns, kind: "concurrently-in-transaction", name, severity: "important", ...certain });
+      return true;
+    }
     const advice = transactionAdvice(statement, this.context.set.framework);
     if (!advice) return false;
     this.drafts.push({
@@ -149,6 +103,32 @@ class LockingCheck {
       ],
     });
     return true;
+  }
+
+  /** CREATE / DROP INDEX CONCURRENTLY on a partitioned table: PostgreSQL refuses it (SQLSTATE 0A000), ON ONLY included. */
+  private concurrentlyOnPartitioned(statement: Statement, what: string, table: { schema: string; name: string } | null, columns: string[], name: string): void {
+    const target = table ? tableRef(table.schema, table.name) : "the table";
+    this.drafts.push({
+      statement,
+      table,
+      columns,
+      kind: "concurrently-partitioned",
+      name,
+      severity: "important",
+      message: `${what} CONCURRENTLY on partitioned table ${table?.name ?? ""} always fails: PostgreSQL cannot ${what === "DROP INDEX" ? "drop a partitioned index" : "build an index on a partitioned table"} concurrently (SQLSTATE 0A000).`,
+      summary: `${what} CONCURRENTLY fails on partitioned table ${table?.name ?? ""}: ${what === "DROP INDEX" ? "drop it without CONCURRENTLY at a quiet time" : "build it per partition, then attach"}.`,
+      details: [
+        what === "DROP INDEX"
+          ? `Drop the index without CONCURRENTLY, with a short lock_timeout, at a quiet time: it takes ACCESS EXCLUSIVE on ${target} and each partition for a moment.`
+          : `Create the index with \`CREATE INDEX ... ON ONLY ${target} ...\` and no CONCURRENTLY (instant: it builds nothing and stays invalid), build the same index CONCURRENTLY on each partition, then \`ALTER INDEX <parent index> ATTACH PARTITION <partition index>\` for each; the parent index becomes valid once every partition has one.`,
+      ],
+    });
+  }
+
+  /** A dbmate section outside a transaction that holds more than one statement: sent as one query, run as one implicit transaction. */
+  private sharedQuery(statement: Statement): boolean {
+    if (this.context.set.framework !== "dbmate" || statement.inTransaction) return false;
+    return this.context.statements.filter((s) => s.location.file === statement.location.file && !s.fromDoBlock).length > 1;
   }
 
   /** The earlier statement of this statement's transaction that holds ACCESS EXCLUSIVE on the table, if any. */
@@ -215,6 +195,8 @@ class LockingCheck {
   private onCreateTable(statement: Statement, node: Record<string, any>): void {
     const rel = relationName(node.relation);
     if (!rel) return;
+    // CREATE TABLE IF NOT EXISTS on a table an earlier migration made is a no-op: the table stays existing.
+    if (node.if_not_exists && this.history.tables.has(rel.key)) return;
     this.history.tables.set(rel.key, { fileOrder: statement.fileOrder, file: statement.location.file });
     if (node.partspec) this.history.partitioned.add(rel.key);
   }
@@ -245,7 +227,8 @@ class LockingCheck {
     const table = { schema: rel.schema, name: rel.name };
     const what = node.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
     if (node.concurrent) {
-      this.concurrentlyInTransaction(statement, what, table, columns, name);
+      if (this.isPartitioned(rel.key, rel.schema, rel.name)) this.concurrentlyOnPartitioned(statement, what, table, columns, name);
+      else this.concurrentlyInTransaction(statement, what, table, columns, name);
       return;
     }
     if (!this.history.tableExistedBefore(rel.key, statement)) return;
@@ -309,7 +292,8 @@ class LockingCheck {
     const table = tableKey ? { schema: tableKey.slice(0, tableKey.indexOf(".")), name: tableKey.slice(tableKey.indexOf(".") + 1) } : null;
     const label = names.map((n) => n.name).join(", ");
     if (node.concurrent) {
-      this.concurrentlyInTransaction(statement, "DROP INDEX", table, [], label);
+      if (table && this.isPartitioned(tableKey ?? "", table.schema, table.name)) this.concurrentlyOnPartitioned(statement, "DROP INDEX", table, [], label);
+      else this.concurrentlyInTransaction(statement, "DROP INDEX", table, [], label);
     } else {
       const existing = names.filter((n) => this.history.indexExistedBefore(n.key, statement));
       if (existing.length > 0) {
@@ -392,6 +376,7 @@ class LockingCheck {
     const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
     for (const cmd of node.cmds ?? []) {
       const command = cmd.AlterTableCmd;
+      if (command?.subtype === "AT_AddColumn") this.noteBareColumn(statement, rel.key, command.def?.ColumnDef);
       if (command?.subtype === "AT_ValidateConstraint" && command.name) this.onValidate(statement, rel, command.name);
       const constraint = command?.subtype === "AT_AddConstraint" ? command.def?.Constraint : undefined;
       if (!constraint) continue;
@@ -401,6 +386,51 @@ class LockingCheck {
         this.onAddForeignKey(statement, node, rel, constraint);
       }
     }
+  }
+
+  /** A column added with no default (every value NULL until written), by file: `schema.table.column` -> the ADD. */
+  private readonly bareColumns = new Map<string, Map<string, Statement>>();
+
+  private noteBareColumn(statement: Statement, tableKey: string, column: Record<string, any> | undefined): void {
+    if (!column?.colname) return;
+    const constraints: Array<Record<string, any>> = (column.constraints ?? []).map((c: Record<string, any>) => c.Constraint ?? {});
+    if (column.raw_default || constraints.some((c) => ["CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"].includes(c.contype))) return;
+    let columns = this.bareColumns.get(statement.location.file);
+    if (!columns) this.bareColumns.set(statement.location.file, (columns = new Map()));
+    columns.set(`${tableKey}.${column.colname}`, statement);
+  }
+
+  /**
+   * A foreign key whose validation can find nothing: its columns were added in this migration with no default
+   * (all NULL), or it points at a table this migration creates (empty). PostgreSQL still reads the child once
+   * (RI_Initial_Check's outer join), but makes no lookups and holds no lock beyond what the migration already does.
+   */
+  private trivialForeignKey(statement: Statement, rel: { schema: string; name: string; key: string }, columns: string[], referenced: { name: string; key: string } | null, name: string, held: HeldLock | undefined): boolean {
+    const added = columns.map((c) => this.bareColumns.get(statement.location.file)?.get(`${rel.key}.${c}`));
+    const fresh = columns.length > 0 && added.every((a) => a !== undefined);
+    const newParent = referenced !== null && referenced.key !== rel.key && !this.history.tableExistedBefore(referenced.key, statement);
+    if (!fresh && !newParent) return false;
+    const cols = columns.join(", ");
+    const reason = fresh
+      ? `${cols} ${columns.length > 1 ? "were" : "was"} added at line ${added[0]!.location.line} of this migration without a default, so every value is NULL`
+      : `${referenced!.name} is created in this migration, so it is empty and the constraint can only pass if every ${cols} in ${rel.name} is NULL`;
+    this.drafts.push({
+      statement,
+      table: { schema: rel.schema, name: rel.name },
+      columns,
+      kind: "add-foreign-key",
+      name,
+      severity: "noted",
+      message: `Adding foreign key ${name} to ${rel.name} validates it, but ${reason}: no row can fail and no row is looked up in ${referenced?.name ?? "the referenced table"}. PostgreSQL still reads ${rel.name} once${held ? `, under the ACCESS EXCLUSIVE lock the ${held.what} at line ${held.statement.location.line} holds` : ""}.`,
+      summary: `ADD FOREIGN KEY ${name} validates columns that are all NULL: one read of ${rel.name}, no lookups${fresh ? "; REFERENCES in the ADD COLUMN skips even that" : ""}.`,
+      details: [
+        `NOTED: the validation query is an outer join of ${rel.name} to ${referenced?.name ?? "the referenced table"} that keeps only non-NULL keys; with none, it is one sequential scan of ${rel.name}.${held ? ` The migration's transaction already holds ACCESS EXCLUSIVE on ${rel.name}, so the scan lengthens that lock by one pass over ${rel.name}.` : ""}`,
+        ...(fresh
+          ? [`Writing the reference in the ADD COLUMN itself (\`ADD COLUMN ... REFERENCES ${referenced?.name ?? "..."} (...)\`) skips the scan entirely: PostgreSQL knows a new column without a default holds only NULLs. Migration tools that emit the foreign key as a separate statement (Prisma Migrate does) cost the one read.`]
+          : []),
+      ],
+    });
+    return true;
   }
 
   /** VALIDATE CONSTRAINT in the transaction that added the foreign key NOT VALID: the ADD's locks are still held. */
@@ -476,6 +506,7 @@ class LockingCheck {
     const target = tableRef(rel.schema, rel.name);
     const held = this.heldBy(statement, rel.key) ?? (referenced ? this.heldBy(statement, referenced.key) : undefined);
     const heldTable = held && this.heldBy(statement, rel.key) === held ? rel.name : refName;
+    if (this.trivialForeignKey(statement, rel, columns, referenced, name, this.heldBy(statement, rel.key))) return;
     // In a transaction the ADD's locks last until COMMIT, so a VALIDATE after it gains nothing: it goes in a later migration.
     const split = statement.inTransaction;
     let fix: string | undefined;
@@ -537,8 +568,7 @@ function replacesWholeStatement(d: Draft): boolean {
   return !alter || (alter.cmds?.length ?? 0) <= 1;
 }
 
-/** The reason a lock finding on a migration that already ran is NOTED and carries no fix. */
-export const SETTLED_NOTE = `NOTED because applied long ago: this statement cannot be changed now; it is listed for the record. The migration is older than the newest ${RECENT_MIGRATION_FILES} of its set, so it has already run, and editing it would break the migration tool's record of it (Prisma Migrate's checksums and drift detection, Flyway's validate). Write new migrations the way this finding describes.`;
+export { SETTLED_NOTE };
 
 export const indexLocking: Rule = {
   id: "index-locking",
@@ -547,7 +577,11 @@ export const indexLocking: Rule = {
   check(context) {
     const check = new LockingCheck(context);
     for (const statement of context.statements) check.visit(statement);
-    return check.drafts.map((d): FindingDraft => {
+    // A migration that adds a NOT NULL column with no default proves its table empty: its lock findings there are noise.
+    const empty = provenEmpty(context.statements);
+    const failure = (d: Draft) => d.kind === "concurrently-in-transaction" || d.kind === "concurrently-partitioned";
+    const drafts = check.drafts.filter((d) => failure(d) || !d.table || !empty.has(`${d.statement.location.file}\0${d.table.schema}.${d.table.name}`));
+    return drafts.map((d): FindingDraft => {
       const base = {
         rule: "index-locking",
         table: d.table ? `${d.table.schema}.${d.table.name}` : "",
@@ -569,7 +603,7 @@ export const indexLocking: Rule = {
         ...base,
         severity: d.severity,
         summary: d.summary,
-        details: (d.severity === "noted" && d.kind !== "concurrently-in-transaction" ? [...check.smallTableNote(d.table), ...d.details] : d.details).join("\n\n"),
+        details: (d.severity === "noted" && !failure(d) ? [...check.smallTableNote(d.table), ...d.details] : d.details).join("\n\n"),
         ...(d.fix ? { fix: { sql: d.fix, placement: !d.separate && replacesWholeStatement(d) && !failsInPlace(d, context) ? "replace" : "separate" } } : {}),
       };
     });

@@ -1,7 +1,9 @@
 // Every rule the audit runs, in the order their findings are produced.
 import { appSideAggregation } from "./app-side-aggregation.js";
+import { constraintValidation } from "./constraint-validation.js";
 import { fkIndex } from "./fk-index.js";
 import { indexLocking } from "./index-locking.js";
+import { lockTimeout } from "./lock-timeout.js";
 import { migrationFails } from "./migration-fails.js";
 import { migrationListing } from "./migration-listing.js";
 import { missingPrimaryKey } from "./missing-primary-key.js";
@@ -10,6 +12,7 @@ import { parseError } from "./parse-error.js";
 import { partitionCandidate } from "./partition-candidate.js";
 import { queryIndex } from "./query-index.js";
 import { redundantIndex } from "./redundant-index.js";
+import { tableRewrite } from "./table-rewrite.js";
 import type { Rule } from "./rule.js";
 import { unboundedQuery } from "./unbounded-query.js";
 
@@ -19,6 +22,9 @@ export const ALL_RULES: Rule[] = [
   fkIndex,
   redundantIndex,
   indexLocking,
+  constraintValidation,
+  tableRewrite,
+  lockTimeout,
   missingPrimaryKey,
   partitionCandidate,
   queryIndex,

@@ -103,6 +103,14 @@ export function statementLocks(statement: Statement): TableLock[] {
     for (const relation of ast.TruncateStmt.relations ?? []) take(relationKey(relation.RangeVar), "ACCESS EXCLUSIVE");
   } else if (ast.CreateTrigStmt) {
     take(relationKey(ast.CreateTrigStmt.relation), "SHARE ROW EXCLUSIVE");
+  } else if (ast.VacuumStmt?.is_vacuumcmd && (ast.VacuumStmt.options ?? []).some((o: Record<string, any>) => o.DefElem?.defname === "full")) {
+    // VACUUM FULL rewrites each table under ACCESS EXCLUSIVE (cluster.c); plain VACUUM takes SHARE UPDATE EXCLUSIVE.
+    for (const relation of ast.VacuumStmt.rels ?? []) take(relationKey(relation.VacuumRelation?.relation), "ACCESS EXCLUSIVE");
+  } else if (ast.ClusterStmt) {
+    take(relationKey(ast.ClusterStmt.relation), "ACCESS EXCLUSIVE");
+  } else if (ast.RefreshMatViewStmt) {
+    // matview.c: EXCLUSIVE for CONCURRENTLY (reads continue), else ACCESS EXCLUSIVE.
+    take(relationKey(ast.RefreshMatViewStmt.relation), ast.RefreshMatViewStmt.concurrent ? "EXCLUSIVE" : "ACCESS EXCLUSIVE");
   } else if (ast.LockStmt) {
     const mode = LOCK_MODES[(ast.LockStmt.mode ?? 8) - 1] ?? "ACCESS EXCLUSIVE";
     for (const relation of ast.LockStmt.relations ?? []) take(relationKey(relation.RangeVar), mode);

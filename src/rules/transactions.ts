@@ -91,3 +91,39 @@ export function transactionAdvice(statement: Statement, framework: Framework): T
 export function frameworkAdvice(framework: Framework): TransactionAdvice {
   return FRAMEWORK_ADVICE[framework];
 }
+
+/** What a finding says about a CONCURRENTLY statement that certainly fails: message, first line, details. */
+export interface CertainFailure {
+  message: string;
+  summary: string;
+  details: string[];
+}
+
+/**
+ * CONCURRENTLY inside a DO block: a DO body runs as a function, and PostgreSQL's PreventInTransactionBlock
+ * refuses it there ("cannot be executed from a function", SQLSTATE 25001) whatever the migration tool does.
+ */
+export function doBlockFailure(what: string, tool: TransactionAdvice | null): CertainFailure {
+  return {
+    message: `${what} CONCURRENTLY inside a DO block always fails: a DO body runs as a function, and PostgreSQL refuses CONCURRENTLY there ("cannot be executed from a function", SQLSTATE 25001).`,
+    summary: `${what} CONCURRENTLY fails inside a DO block: move it out of the block.`,
+    details: [
+      `Move the statement out of the DO block, into a migration of its own that runs outside a transaction. A condition the block tested can usually be written into the statement itself (IF NOT EXISTS / IF EXISTS).`,
+      ...(tool ? [tool.remedy] : []),
+    ],
+  };
+}
+
+/**
+ * CONCURRENTLY in a dbmate `transaction:false` section that holds other statements: dbmate sends the section
+ * as one query string, and PostgreSQL runs a multi-statement query as one implicit transaction block.
+ */
+export function sharedQueryFailure(what: string): CertainFailure {
+  return {
+    message: `${what} CONCURRENTLY fails here although the section says transaction:false: dbmate sends the whole up section to PostgreSQL as one multi-statement query, which runs as one implicit transaction, and CONCURRENTLY cannot run inside a transaction block (SQLSTATE 25001).`,
+    summary: `${what} CONCURRENTLY fails in a transaction:false section that holds other statements: one statement per migration.`,
+    details: [
+      `\`transaction:false\` stops dbmate from wrapping the section in BEGIN … COMMIT, but a query string that holds several statements still runs as one implicit transaction. Put each CONCURRENTLY statement alone in a migration of its own, with \`-- migrate:up transaction:false\`.`,
+    ],
+  };
+}

@@ -1,0 +1,185 @@
+// What the migration-safety rules share: which tables existed before a migration file ran (from the
+// replayed statements, not from the statement's own wording), which tables a migration proves empty,
+// and how a draft becomes a finding (severity from size hints, settled files NOTED without a fix).
+import type { AlterTableCmd, ColumnDef, Constraint, CreateStmt, DropStmt, Node, RangeVar, RenameStmt } from "@pgsql/types";
+import type { FindingDraft, Severity, Statement } from "../core/types.js";
+import { findTable, isLarge, isSettledMigrationFile, RECENT_MIGRATION_FILES } from "./model.js";
+import type { RuleContext } from "./rule.js";
+import { nameParts } from "./sql-text.js";
+
+/** The rules whose findings are about how a migration statement locks, scans or rewrites a table. */
+export const LOCK_RULES: ReadonlySet<string> = new Set(["index-locking", "constraint-validation", "table-rewrite", "lock-timeout"]);
+
+/** A table as a statement names it: schema defaults to public. */
+export interface TableName {
+  schema: string;
+  name: string;
+  /** `schema.name` */
+  key: string;
+}
+
+export function tableName(relation: RangeVar | undefined): TableName | null {
+  if (!relation?.relname) return null;
+  const schema = relation.schemaname ?? "public";
+  return { schema, name: relation.relname, key: `${schema}.${relation.relname}` };
+}
+
+/** The statement node's one key, typed: `node(statement, "AlterTableStmt")`. */
+export function node<K extends string>(statement: Statement, kind: K): Extract<Node, Record<K, unknown>>[K] | undefined {
+  return (statement.ast as Record<string, unknown>)[kind] as Extract<Node, Record<K, unknown>>[K] | undefined;
+}
+
+/** The ALTER TABLE subcommands of a statement on a plain table, with the table; null for other statements. */
+export function alterTable(statement: Statement): { table: TableName; commands: AlterTableCmd[] } | null {
+  const alter = node(statement, "AlterTableStmt");
+  if (!alter || (alter.objtype && alter.objtype !== "OBJECT_TABLE")) return null;
+  const table = tableName(alter.relation);
+  if (!table) return null;
+  const commands = (alter.cmds ?? []).map((c) => (c as { AlterTableCmd?: AlterTableCmd }).AlterTableCmd).filter((c): c is AlterTableCmd => c !== undefined);
+  return { table, commands };
+}
+
+/** The column constraints of a column definition, unwrapped. */
+export function columnConstraints(column: ColumnDef): Constraint[] {
+  return (column.constraints ?? []).map((c) => (c as { Constraint?: Constraint }).Constraint).filter((c): c is Constraint => c !== undefined);
+}
+
+/**
+ * Which tables existed before each migration file: made by an earlier file, or not made by these
+ * migrations at all. Replays CREATE TABLE (a CREATE TABLE IF NOT EXISTS on a table that exists is a
+ * no-op, so it leaves the table's origin alone), CREATE TABLE AS / MATERIALIZED VIEW, renames and drops.
+ * Call `existedBefore` for a statement, then `observe` it, in apply order.
+ */
+export class TableHistory {
+  private readonly createdIn = new Map<string, number>();
+
+  existedBefore(key: string, statement: Statement): boolean {
+    const order = this.createdIn.get(key);
+    return order === undefined || order < statement.fileOrder;
+  }
+
+  /** The table is made by these migrations (at any point so far). */
+  knows(key: string): boolean {
+    return this.createdIn.has(key);
+  }
+
+  observe(statement: Statement): void {
+    const create = node(statement, "CreateStmt") as CreateStmt | undefined;
+    const createAs = node(statement, "CreateTableAsStmt");
+    const made = tableName(create?.relation ?? createAs?.into?.rel);
+    if (made) {
+      const noOp = (create?.if_not_exists || createAs?.if_not_exists) && this.createdIn.has(made.key);
+      if (!noOp) this.createdIn.set(made.key, statement.fileOrder);
+      return;
+    }
+    const rename = node(statement, "RenameStmt") as RenameStmt | undefined;
+    if (rename && (rename.renameType === "OBJECT_TABLE" || rename.renameType === "OBJECT_MATVIEW") && rename.newname) {
+      const from = tableName(rename.relation);
+      if (!from) return;
+      const order = this.createdIn.get(from.key);
+      this.createdIn.delete(from.key);
+      if (order !== undefined) this.createdIn.set(`${from.schema}.${rename.newname}`, order);
+      return;
+    }
+    const drop = node(statement, "DropStmt") as DropStmt | undefined;
+    if (drop && (drop.removeType === "OBJECT_TABLE" || drop.removeType === "OBJECT_MATVIEW")) {
+      for (const object of drop.objects ?? []) {
+        const parts = nameParts(((object as { List?: { items?: Node[] } }).List?.items ?? []) as Array<Record<string, any>>);
+        if (parts.length > 0) this.createdIn.delete(`${parts.length > 1 ? parts[parts.length - 2] : "public"}.${parts[parts.length - 1]}`);
+      }
+    }
+  }
+}
+
+function hasDefault(column: ColumnDef): boolean {
+  return column.raw_default !== undefined || columnConstraints(column).some((c) => c.contype === "CONSTR_DEFAULT");
+}
+
+const SERIAL_TYPES = new Set(["serial", "serial4", "serial8", "bigserial", "smallserial", "serial2"]);
+
+export function isSerialType(column: ColumnDef): boolean {
+  const names = nameParts((column.typeName?.names ?? []) as Array<Record<string, any>>);
+  return names.length === 1 && SERIAL_TYPES.has(names[0].toLowerCase());
+}
+
+/**
+ * The tables a migration file proves empty when it runs: it adds a NOT NULL column with no default
+ * (and no identity, generation or serial that would fill it), which PostgreSQL refuses on a table with
+ * rows ("column ... contains null values"). Keys are `file\0schema.table`.
+ */
+export function provenEmpty(statements: Statement[]): Set<string> {
+  const proven = new Set<string>();
+  for (const statement of statements) {
+    const alter = alterTable(statement);
+    if (!alter) continue;
+    for (const command of alter.commands) {
+      if (command.subtype !== "AT_AddColumn") continue;
+      const column = (command.def as { ColumnDef?: ColumnDef } | undefined)?.ColumnDef;
+      if (!column) continue;
+      const constraints = columnConstraints(column);
+      const notNull = column.is_not_null || constraints.some((c) => c.contype === "CONSTR_NOTNULL" || c.contype === "CONSTR_PRIMARY");
+      const filled = hasDefault(column) || isSerialType(column) || constraints.some((c) => c.contype === "CONSTR_IDENTITY" || c.contype === "CONSTR_GENERATED");
+      if (notNull && !filled) proven.add(`${statement.location.file}\0${alter.table.key}`);
+    }
+  }
+  return proven;
+}
+
+/** A migration-safety finding before severity, settled-file handling and the empty-table proof are applied. */
+export interface SafetyDraft {
+  statement: Statement;
+  table: TableName;
+  columns: string[];
+  /** Distinguishes findings of one rule on one statement (`check`, `set-not-null`, ...). */
+  kind: string;
+  name: string;
+  message: string;
+  summary: string;
+  details: string[];
+  fix?: { sql: string; placement: "replace" | "after" | "separate" };
+  /** Use this severity instead of the size-based one (a certain failure, a NOTED observation). */
+  severity?: Severity;
+  /**
+   * The table is not created by these migrations (it comes from the platform, a declared schema or an
+   * older dump), so a fix written in place of the statement cannot be checked against the replay: the
+   * SQL is given in the details instead.
+   */
+  outsideMigrations?: boolean;
+}
+
+/** The reason a finding on a migration that already ran is NOTED and carries no fix. */
+export const SETTLED_NOTE = `NOTED because applied long ago: this statement cannot be changed now; it is listed for the record. The migration is older than the newest ${RECENT_MIGRATION_FILES} of its set, so it has already run, and editing it would break the migration tool's record of it (Prisma Migrate's checksums and drift detection, Flyway's validate). Write new migrations the way this finding describes.`;
+
+/** IMPORTANT when the table's size hint says 100,000 rows or more, else ROUTINE. */
+export function sizeSeverity(context: RuleContext, table: TableName): Severity {
+  const model = findTable(context.schema, table.schema, table.name);
+  return model && isLarge(context.config, model) ? "important" : "routine";
+}
+
+/**
+ * Drafts to findings: drafts on a table the same migration proves empty are dropped; drafts in a settled
+ * migration file are NOTED without a fix; the rest take the size-based severity unless they carry their own.
+ */
+export function finishDrafts(rule: string, context: RuleContext, drafts: SafetyDraft[]): FindingDraft[] {
+  const empty = provenEmpty(context.statements);
+  const findings: FindingDraft[] = [];
+  for (const d of drafts) {
+    if (empty.has(`${d.statement.location.file}\0${d.table.key}`)) continue;
+    const base = {
+      rule,
+      table: d.table.key,
+      columns: d.columns,
+      message: d.message,
+      location: d.statement.location,
+      key: `${d.kind}:${d.name}:${d.statement.location.file}`,
+    };
+    if (isSettledMigrationFile(context.set, d.statement.location.file)) {
+      findings.push({ ...base, severity: "noted", summary: `${d.summary.split(": ")[0]}: applied long ago, listed for the record.`, details: [SETTLED_NOTE, ...d.details].join("\n\n") });
+      continue;
+    }
+    const fix = d.fix && !d.outsideMigrations ? d.fix : undefined;
+    const details = d.fix && !fix ? [...d.details, `In place of the statement:\n\n${d.fix.sql}`] : d.details;
+    findings.push({ ...base, severity: d.severity ?? sizeSeverity(context, d.table), summary: d.summary, details: details.join("\n\n"), ...(fix ? { fix } : {}) });
+  }
+  return findings;
+}

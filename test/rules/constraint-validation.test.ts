@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PGlite } from "@electric-sql/pglite";
+import { constraintValidation } from "../../src/rules/constraint-validation.js";
+import { check, type FixtureFile } from "./helpers.js";
+import { startPGlite } from "../support/pglite.js";
+
+const BASE = "CREATE TABLE parents (id int PRIMARY KEY);\nCREATE TABLE orders (id int PRIMARY KEY, total int, note text, parent_id int);\n";
+
+function later(sql: string): FixtureFile[] {
+  return [
+    { path: "m/001_init.sql", sql: BASE },
+    { path: "m/002_change.sql", sql },
+  ];
+}
+
+let db: PGlite;
+beforeAll(async () => {
+  db = await startPGlite();
+}, 60_000);
+afterAll(async () => {
+  await db?.close();
+});
+
+/** Sequential scans of `table` that `sql` makes, read from pg_stat_user_tables. */
+async function scansBy(table: string, sql: string): Promise<number> {
+  const read = async () => {
+    await db.query("select pg_stat_force_next_flush()");
+    return (await db.query<{ n: number }>(`select seq_scan::int as n from pg_stat_user_tables where relname = $1`, [table])).rows[0].n;
+  };
+  const before = await read();
+  await db.exec(sql);
+  return (await read()) - before;
+}
+
+describe("constraint-validation", () => {
+  it("reports CHECK without NOT VALID on an existing table, with a NOT VALID + VALIDATE fix that PostgreSQL runs", async () => {
+    const [finding, ...rest] = check(constraintValidation, later("ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0);"));
+    expect(rest).toEqual([]);
+    expect(finding.message).toContain("ACCESS EXCLUSIVE");
+    expect(finding.severity).toBe("routine");
+    expect(finding.fix).toEqual({ sql: "ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT total_positive;", placement: "replace" });
+    await db.exec("drop table if exists orders, parents cascade;" + BASE + "insert into orders select g, g from generate_series(1, 100) g;");
+    expect(await scansBy("orders", "ALTER TABLE orders ADD CONSTRAINT c1 CHECK (total > 0)")).toBe(1);
+    expect(await scansBy("orders", "ALTER TABLE orders ADD CONSTRAINT c2 CHECK (total > 0) NOT VALID")).toBe(0);
+    await db.exec(finding.fix!.sql);
+  });
+
+  it("puts the VALIDATE in a later migration when the file runs in one transaction, and is silent with NOT VALID or on a new table", () => {
+    const [finding] = check(constraintValidation, later("ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0);"), { framework: "prisma", runsInTransaction: true });
+    expect(finding.fix?.sql).toContain("-- A later migration of its own:\nALTER TABLE orders VALIDATE CONSTRAINT total_positive;");
+    expect(check(constraintValidation, later("ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0) NOT VALID;"))).toEqual([]);
+    expect(check(constraintValidation, BASE + "ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0);")).toEqual([]);
+  });
+
+  it("is IMPORTANT with a size hint of 100,000 rows or more, and NOTED without a fix in a settled migration", () => {
+    const sql = "ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0);";
+    expect(check(constraintValidation, later(sql), { config: { tables: { orders: { rows: 5_000_000 } } } })[0].severity).toBe("important");
+    const files = [...later(sql), ...[3, 4, 5].map((n) => ({ path: `m/00${n}_more.sql`, sql: "SELECT 1;" }))];
+    const [settled] = check(constraintValidation, files);
+    expect(settled.severity).toBe("noted");
+    expect(settled.fix).toBeUndefined();
+  });
+
+  it("reports ADD COLUMN ... DEFAULT ... REFERENCES (PostgreSQL scans) and not the same column without a default (it skips the scan)", async () => {
+    const [finding, ...rest] = check(constraintValidation, later("ALTER TABLE orders ADD COLUMN owner_id int DEFAULT 1 REFERENCES parents (id);"));
+    expect(rest).toEqual([]);
+    expect(finding.columns).toEqual(["owner_id"]);
+    expect(check(constraintValidation, later("ALTER TABLE orders ADD COLUMN owner_id int REFERENCES parents (id);"))).toEqual([]);
+    expect(check(constraintValidation, later("ALTER TABLE orders ADD COLUMN owner_id int DEFAULT NULL REFERENCES parents (id);"))).toEqual([]);
+    await db.exec("drop table if exists orders, parents cascade;" + BASE + "insert into parents values (1); insert into orders select g, g from generate_series(1, 100) g;");
+    expect(await scansBy("orders", "ALTER TABLE orders ADD COLUMN a int REFERENCES parents (id)")).toBe(0);
+    expect(await scansBy("orders", "ALTER TABLE orders ADD COLUMN b int DEFAULT 1 REFERENCES parents (id)")).toBe(1);
+  });
+
+  it("reports ALTER CONSTRAINT ... ENFORCED, which validates every row", async () => {
+    const [finding] = check(constraintValidation, later("ALTER TABLE orders ALTER CONSTRAINT orders_parent_fk ENFORCED;"));
+    expect(finding.message).toContain("ALTER CONSTRAINT orders_parent_fk ENFORCED");
+    expect(check(constraintValidation, later("ALTER TABLE orders ALTER CONSTRAINT orders_parent_fk NOT ENFORCED;"))).toEqual([]);
+    await db.exec("drop table if exists orders, parents cascade;" + BASE + "insert into orders select g, g from generate_series(1, 100) g;");
+    await db.exec("ALTER TABLE orders ADD CONSTRAINT orders_parent_fk FOREIGN KEY (parent_id) REFERENCES parents (id) NOT ENFORCED");
+    expect(await scansBy("orders", "ALTER TABLE orders ALTER CONSTRAINT orders_parent_fk ENFORCED")).toBe(1);
+  });
+
+  it("reports SET NOT NULL without a validated CHECK (col IS NOT NULL), with the PostgreSQL 12+ route as a fix that skips the scan", async () => {
+    const [finding] = check(constraintValidation, later("ALTER TABLE orders ALTER COLUMN note SET NOT NULL;"));
+    expect(finding.columns).toEqual(["note"]);
+    expect(finding.fix?.sql).toBe(
+      [
+        "ALTER TABLE orders ADD CONSTRAINT orders_note_not_null_check CHECK (note IS NOT NULL) NOT VALID;",
+        "ALTER TABLE orders VALIDATE CONSTRAINT orders_note_not_null_check;",
+        "ALTER TABLE orders ALTER COLUMN note SET NOT NULL;",
+        "ALTER TABLE orders DROP CONSTRAINT orders_note_not_null_check;",
+      ].join("\n"),
+    );
+    // The route's own SET NOT NULL, after a validated CHECK, is silent.
+    expect(check(constraintValidation, later(finding.fix!.sql))).toEqual([]);
+    expect(check(constraintValidation, later("ALTER TABLE orders ADD CONSTRAINT n CHECK (note IS NOT NULL) NOT VALID;\nALTER TABLE orders ALTER COLUMN note SET NOT NULL;"))).toHaveLength(1);
+    await db.exec("drop table if exists orders, parents cascade;" + BASE + "insert into orders select g, g, 'x' from generate_series(1, 100) g;");
+    const steps = finding.fix!.sql.split("\n");
+    await db.exec(steps.slice(0, 2).join("\n"));
+    expect(await scansBy("orders", steps[2])).toBe(0);
+    await db.exec(steps[3]);
+    await db.exec("ALTER TABLE orders ALTER COLUMN note DROP NOT NULL");
+    expect(await scansBy("orders", "ALTER TABLE orders ALTER COLUMN note SET NOT NULL")).toBe(1);
+  });
+
+  it("leaves out a table the migration proves empty by adding a NOT NULL column without a default", () => {
+    expect(check(constraintValidation, later("ALTER TABLE orders ADD COLUMN code text NOT NULL;\nALTER TABLE orders ALTER COLUMN note SET NOT NULL;"))).toEqual([]);
+  });
+
+  it("counts CREATE TABLE IF NOT EXISTS on an existing table as a no-op", () => {
+    const result = check(constraintValidation, later("CREATE TABLE IF NOT EXISTS orders (id int PRIMARY KEY);\nALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0);"));
+    expect(result).toHaveLength(1);
+  });
+});
+
+describe("constraint-validation: one finding per statement", () => {
+  it("reports one ALTER TABLE with several SET NOT NULL once: one scan proves them all", () => {
+    const findings = check(constraintValidation, later("ALTER TABLE orders ALTER COLUMN note SET NOT NULL, ALTER COLUMN total SET NOT NULL;"));
+    expect(findings).toHaveLength(1);
+    expect(findings[0].columns).toEqual(["note", "total"]);
+    expect(findings[0].fix).toBeUndefined();
+  });
+});
+
+describe("constraint-validation: VALIDATE in the transaction that added the CHECK", () => {
+  const SQL = "ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT total_positive;";
+
+  it("is reported where the migration runs in one transaction, and not where each statement commits on its own", async () => {
+    const [finding, ...rest] = check(constraintValidation, later(SQL), { framework: "prisma", runsInTransaction: true });
+    expect(rest).toEqual([]);
+    expect(finding.location.line).toBe(2);
+    expect(finding.summary).toContain("move it to a later migration");
+    expect(check(constraintValidation, later(SQL))).toEqual([]);
+    await db.exec("drop table if exists orders, parents cascade;" + BASE);
+    await db.exec("BEGIN;" + SQL);
+    const held = await db.query<{ mode: string }>("select mode from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'orders'");
+    expect(held.rows.map((r) => r.mode)).toContain("AccessExclusiveLock");
+    await db.exec("COMMIT");
+  });
+});

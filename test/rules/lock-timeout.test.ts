@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PGlite } from "@electric-sql/pglite";
+import { lockTimeout } from "../../src/rules/lock-timeout.js";
+import { check, type FixtureFile } from "./helpers.js";
+import { startPGlite } from "../support/pglite.js";
+
+const BASE = "CREATE TABLE accounts (id int PRIMARY KEY, name text);\n";
+
+function later(sql: string): FixtureFile[] {
+  return [
+    { path: "m/001_init.sql", sql: BASE },
+    { path: "m/002_change.sql", sql },
+  ];
+}
+
+let db: PGlite;
+beforeAll(async () => {
+  db = await startPGlite();
+}, 60_000);
+afterAll(async () => {
+  await db?.close();
+});
+
+describe("lock-timeout", () => {
+  it("reports the first ACCESS EXCLUSIVE statement on an existing table with no lock_timeout, once per migration", () => {
+    const findings = check(lockTimeout, later("ALTER TABLE accounts ADD COLUMN plan text;\nALTER TABLE accounts DROP COLUMN name;"));
+    expect(findings).toHaveLength(1);
+    expect(findings[0].location.line).toBe(1);
+    expect(findings[0].message).toContain("ACCESS EXCLUSIVE");
+    expect(findings[0].fix).toEqual({ sql: "SET lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN plan text;", placement: "replace" });
+  });
+
+  it("is silent when the migration sets lock_timeout first, by SET, SET LOCAL in its transaction, or set_config", () => {
+    expect(check(lockTimeout, later("SET lock_timeout = '3s';\nALTER TABLE accounts ADD COLUMN plan text;"))).toEqual([]);
+    expect(check(lockTimeout, later("SET LOCAL lock_timeout = 3000;\nALTER TABLE accounts ADD COLUMN plan text;"), { runsInTransaction: true })).toEqual([]);
+    expect(check(lockTimeout, later("SELECT set_config('lock_timeout', '3s', false);\nALTER TABLE accounts ADD COLUMN plan text;"))).toEqual([]);
+  });
+
+  it("does not count SET lock_timeout = 0, SET LOCAL outside a transaction, or a setting after the statement", () => {
+    expect(check(lockTimeout, later("SET lock_timeout = 0;\nALTER TABLE accounts ADD COLUMN plan text;"))).toHaveLength(1);
+    expect(check(lockTimeout, later("SET LOCAL lock_timeout = '3s';\nALTER TABLE accounts ADD COLUMN plan text;"))).toHaveLength(1);
+    expect(check(lockTimeout, later("ALTER TABLE accounts ADD COLUMN plan text;\nSET lock_timeout = '3s';"))).toHaveLength(1);
+  });
+
+  it("writes SET LOCAL in a migration that runs in a transaction", () => {
+    const [finding] = check(lockTimeout, later("ALTER TABLE accounts ADD COLUMN plan text;"), { framework: "prisma", runsInTransaction: true });
+    expect(finding.fix?.sql.split("\n")[0]).toBe("SET LOCAL lock_timeout = '5s';");
+  });
+
+  it("gives the SQL in the details, not as a fix, on a table these migrations do not create (the replay cannot check it)", () => {
+    const [finding] = check(lockTimeout, "ALTER TABLE outside_table ADD COLUMN plan text;");
+    expect(finding.fix).toBeUndefined();
+    expect(finding.details).toContain("In place of the statement:\n\nSET lock_timeout = '5s';\nALTER TABLE outside_table ADD COLUMN plan text;");
+  });
+
+  it("is silent on tables created in the same migration, on weaker locks, and on index builds (index-locking reports those)", () => {
+    expect(check(lockTimeout, BASE + "ALTER TABLE accounts ADD COLUMN plan text;")).toEqual([]);
+    expect(check(lockTimeout, later("ALTER TABLE accounts VALIDATE CONSTRAINT accounts_name_check;"))).toEqual([]);
+    expect(check(lockTimeout, later("CREATE INDEX accounts_name ON accounts (name);"))).toEqual([]);
+  });
+
+  it("names the lock PostgreSQL takes (pg_locks), and its fix runs and sets the timeout", async () => {
+    await db.exec(BASE);
+    await db.exec("BEGIN");
+    await db.exec("ALTER TABLE accounts ADD COLUMN plan text");
+    const held = await db.query<{ mode: string }>("select mode from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'accounts'");
+    expect(held.rows.map((r) => r.mode)).toContain("AccessExclusiveLock");
+    await db.exec("ROLLBACK");
+    const [finding] = check(lockTimeout, later("ALTER TABLE accounts ADD COLUMN plan text;"));
+    await db.exec(finding.fix!.sql);
+    expect((await db.query<{ lock_timeout: string }>("show lock_timeout")).rows[0].lock_timeout).toBe("5s");
+  });
+});
