@@ -1,6 +1,6 @@
 // Tables without a primary key. Partitions whose partitioned parent has one are exempt: the
 // parent's key is every partition's key; so are materialized views, which take no constraints.
-import type { FindingDraft, Index, Schema, Table } from "../core/types.js";
+import type { FindingDraft, Index, Location, Schema, Table } from "../core/types.js";
 import { partitionAncestors, tableIndexes } from "./model.js";
 import type { Rule } from "./rule.js";
 import { makeObjectName, qualifiedName, quoteIdent, tableRef } from "./sql-text.js";
@@ -71,6 +71,10 @@ function keyFromIndex(schema: Schema, table: Table, index: Index): { sql: string
   };
 }
 
+function sameStatement(a: Location, b: Location): boolean {
+  return a.file === b.file && a.line === b.line;
+}
+
 export const missingPrimaryKey: Rule = {
   id: "missing-primary-key",
   description: "Tables with no primary key.",
@@ -104,7 +108,9 @@ export const missingPrimaryKey: Rule = {
         message: `Table ${table.name} has no primary key.`,
         details: paragraphs.join("\n\n"),
         location: table.location,
-        ...(fix ? { fix: { sql: fix } } : {}),
+        // A key taken from an index a later statement creates (Prisma writes CREATE UNIQUE INDEX after CREATE TABLE)
+        // cannot go right after the table: it is a migration of its own.
+        ...(fix ? { fix: { sql: fix, ...(promotable && !sameStatement(promotable.location, table.location) ? { placement: "separate" as const } : {}) } } : {}),
       });
     }
     return findings;

@@ -30,6 +30,12 @@ describe("a drizzle config whose out is supabase/migrations", () => {
     expect(result.findings.filter((f) => f.fix && /CONCURRENTLY/.test(f.fix.sql) && f.rule !== "index-locking")).toEqual([]);
   });
 
+  it("replays in PostgreSQL with Supabase's platform objects, a Realtime policy included", async () => {
+    const verified = await audit(fsSource(join(FIXTURES, "drizzle-supabase-out")), { config: { ...DEFAULT_CONFIG, verify: true } });
+    expect(verified.findings.filter((f) => f.rule === "migration-fails")).toEqual([]);
+    expect(verified.verification!.sets[0]).toMatchObject({ failures: 0, skipped: [] });
+  }, 120_000);
+
   it("gives the missing primary key as primaryKey(), replacing the unique the key takes over", () => {
     const pk = result.findings.filter((f) => f.rule === "missing-primary-key");
     expect(pk.map((f) => f.table)).toEqual(["public.project_settings"]);
