@@ -5,7 +5,9 @@
 // from it. A redundant index is removed from the declaration, not dropped by hand.
 // Sources: Prisma docs "Indexes" (@@index fields, sort, type, ops) and "Customizing migrations" (SQL Prisma cannot
 // express goes in a migration created with --create-only); drizzle-orm pg-core index builders.
-import type { DeclaredFix, DeclaredModel, DeclaredSchema, FindingDraft, Schema } from "../core/types.js";
+import type { DeclaredFix, DeclaredModel, FindingDraft, Framework, Schema } from "../core/types.js";
+import { primaryKeyInDeclaredForm } from "./declared-key.js";
+import { camel, fieldOf, findModel, insertionLine, quote, tableSql } from "./declared-model.js";
 import { deparseNode, parseSql } from "../sql/parser.js";
 import { prismaIndexName } from "../schema/declared/prisma.js";
 
@@ -28,15 +30,10 @@ interface IndexPlan {
   keys: IndexKeyPlan[];
   include: string[];
   where: string | null;
+  /** The recommender wrote CONCURRENTLY: the table exists already, so a plain build blocks its writes. */
+  concurrent: boolean;
 }
 
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-function tableSql(schema: string, table: string): string {
-  return schema === "public" ? quote(table) : `${quote(schema)}.${quote(table)}`;
-}
 
 /** The CREATE INDEX of a fix, read with PostgreSQL's parser; null for anything else. */
 function readCreateIndex(sql: string): IndexPlan | null {
@@ -64,6 +61,7 @@ function readCreateIndex(sql: string): IndexPlan | null {
     keys,
     include: (stmt.indexIncludingParams ?? []).map((p: any) => p.IndexElem?.name).filter(Boolean),
     where: stmt.whereClause ? deparseNode(stmt.whereClause) : null,
+    concurrent: Boolean(stmt.concurrent),
   };
 }
 
@@ -78,24 +76,6 @@ function readDropIndex(sql: string): { schema: string | null; name: string } | n
   return parts.length === 1 ? { schema: null, name: parts[0] } : { schema: parts[parts.length - 2], name: parts[parts.length - 1] };
 }
 
-function findModel(schema: Schema, tableSchema: string, table: string): { declared: DeclaredSchema; model: DeclaredModel } | null {
-  for (const declared of schema.declared ?? []) {
-    const model = declared.models.find((m) => m.schema === tableSchema && m.table === table);
-    if (model) return { declared, model };
-  }
-  return null;
-}
-
-/** The line after the model's last member: where a new block attribute or index entry goes. */
-function insertionLine(model: DeclaredModel): number {
-  if (model.insertLine !== undefined) return model.insertLine;
-  const lines = [model.location.line, ...model.fields.map((f) => f.location.line), ...model.indexes.map((i) => i.location.line), ...model.relations.map((r) => r.location.line)];
-  return Math.max(...lines) + 1;
-}
-
-function fieldOf(model: DeclaredModel, column: string): string | undefined {
-  return model.fields.find((f) => f.column === column)?.field;
-}
 
 /** What Prisma's schema cannot say about this index, or null when @@index / @@unique can. */
 function prismaCannot(plan: IndexPlan, model: DeclaredModel): string | null {
@@ -124,7 +104,7 @@ function renamed(finding: FindingDraft, from: string, to: string): FindingDraft 
   };
 }
 
-function prismaForm(plan: IndexPlan, model: DeclaredModel, schema: Schema, file: string): { declared: DeclaredFix; sql?: string; name?: string } {
+function prismaForm(plan: IndexPlan, model: DeclaredModel, schema: Schema, file: string, pushed: boolean): { declared: DeclaredFix; sql?: string; name?: string } {
   const line = insertionLine(model);
   const cannot = prismaCannot(plan, model);
   if (cannot) {
@@ -157,8 +137,24 @@ function prismaForm(plan: IndexPlan, model: DeclaredModel, schema: Schema, file:
   const text = `@@${plan.unique ? "unique" : "index"}([${refs.join(", ")}]${extra.length ? `, ${extra.join(", ")}` : ""})`;
   const keys = plan.keys.map((k) => `${quote(k.column!)}${k.opclass ? ` ${k.opclass}` : ""}${k.descending ? " DESC" : ""}`);
   const sql = `CREATE ${plan.unique ? "UNIQUE " : ""}INDEX ${quote(name)} ON ${tableSql(model.schema, model.table)}${method ? ` USING ${method.toUpperCase()}` : ""}(${keys.join(", ")});`;
-  return { declared: { file, line, action: "add", text, language: "prisma" }, sql, name };
+  const note = plan.concurrent ? GENERATED_BUILD_NOTE[pushed ? "push" : "prisma"](tableSql(model.schema, model.table)) : undefined;
+  return { declared: { file, line, action: "add", text, language: "prisma", ...(note ? { note } : {}) }, sql, name };
 }
+
+/**
+ * What the ORM's generated CREATE INDEX locks on a table that already exists, and how to build it without
+ * blocking writes. The statement `prisma migrate` and drizzle-kit write has no CONCURRENTLY, so it holds a
+ * SHARE lock (writes wait) for the whole build; drizzle-kit migrate runs every pending migration in one
+ * transaction (PgDialect.migrate in drizzle-orm), where CONCURRENTLY fails with SQLSTATE 25001.
+ */
+const GENERATED_BUILD_NOTE = {
+  push: (table: string) =>
+    `The push builds the index with a plain CREATE INDEX, which blocks writes to ${table} for the whole build. On a large table, build it by hand first with CREATE INDEX CONCURRENTLY IF NOT EXISTS under the same name; the push then finds it in place.`,
+  prisma: (table: string) =>
+    `\`prisma migrate dev\` writes a plain CREATE INDEX, which blocks writes to ${table} for the whole build. On a large table, create the migration with \`prisma migrate dev --create-only\`, change the statement to CREATE INDEX CONCURRENTLY, and keep it alone in that migration.sql.`,
+  drizzle: (table: string) =>
+    `drizzle-kit generate writes a plain CREATE INDEX, which blocks writes to ${table} for the whole build, and drizzle-kit migrate applies all pending migrations in one transaction, where CONCURRENTLY fails. On a large table, build the index first outside the migrator (psql, or a script run before it) with CREATE INDEX CONCURRENTLY IF NOT EXISTS, and make the generated statement CREATE INDEX IF NOT EXISTS so it finds the index built and does nothing.`,
+};
 
 /** `${t.key}` for each column the SQL text names, quoted or not. */
 function drizzleSql(text: string, model: DeclaredModel): string {
@@ -170,7 +166,7 @@ function drizzleSql(text: string, model: DeclaredModel): string {
   return out.replace(/`/g, "\\`");
 }
 
-function drizzleForm(plan: IndexPlan, model: DeclaredModel, file: string): { declared: DeclaredFix; sql?: string; name?: string } {
+function drizzleForm(plan: IndexPlan, model: DeclaredModel, file: string, pushed: boolean): { declared: DeclaredFix; sql?: string; name?: string } {
   const line = insertionLine(model);
   if (plan.include.length || plan.keys.some((k) => k.column && !fieldOf(model, k.column))) {
     return {
@@ -197,18 +193,17 @@ function drizzleForm(plan: IndexPlan, model: DeclaredModel, file: string): { dec
   const where = plan.where ? `.where(sql\`${drizzleSql(plan.where, model)}\`)` : "";
   const entry = `${builder}("${plan.name}")${on}${where}`;
   const text = model.extraConfig === "object" ? `${camel(plan.name)}: ${entry},` : `${entry},`;
-  const note = model.extraConfig ? undefined : `${model.name} has no extra-config callback yet: add one as the third argument of its table call, \`(t) => [${entry}]\`.`;
+  const notes = [
+    model.extraConfig ? undefined : `${model.name} has no extra-config callback yet: add one as the third argument of its table call, \`(t) => [${entry}]\`.`,
+    plan.concurrent ? GENERATED_BUILD_NOTE[pushed ? "push" : "drizzle"](tableSql(model.schema, model.table)) : undefined,
+  ].filter(Boolean);
+  const note = notes.length ? notes.join(" ") : undefined;
   // drizzle-kit writes `CREATE INDEX "name" ON "table" USING btree ("col" DESC NULLS LAST) WHERE ...`.
   const sqlKeys = plan.keys.map((k) => `${k.column ? quote(k.column) : `(${k.expression})`}${k.opclass ? ` ${k.opclass}` : ""}${k.descending ? " DESC" : ""}${k.nulls ? ` NULLS ${k.nulls.toUpperCase()}` : ""}`);
   const sql = `CREATE ${plan.unique ? "UNIQUE " : ""}INDEX ${quote(plan.name)} ON ${tableSql(model.schema, model.table)} USING ${plan.method} (${sqlKeys.join(", ")})${plan.where ? ` WHERE ${plan.where}` : ""};`;
   return { declared: { file, line, action: "add", text, language: "typescript", ...(note ? { note } : {}) }, sql };
 }
 
-/** `posts_author_id_idx` -> `postsAuthorIdIdx`, a key for the object form of the extra config. */
-function camel(name: string): string {
-  const out = name.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : ""));
-  return /^[A-Za-z_]/.test(out) ? out : `i${out}`;
-}
 
 /** Rules whose fix changes the schema's indexes; other fixes (a migration statement rewritten) stay SQL. */
 const INDEX_CHANGE_RULES = new Set(["query-index", "fk-index", "redundant-index"]);
@@ -245,13 +240,18 @@ function dropSql(drop: { schema: string | null; name: string }): string {
  * ORM declares: `fix.declared` holds the schema change, and `fix.sql` becomes the SQL the ORM's tool generates
  * from it (unchanged when the declaration cannot express the index). A new index that replaces a declared one
  * replaces that declaration's line, and the tool's SQL drops the old index before it creates the new one, as
- * `prisma migrate` and drizzle-kit order them. Any other finding comes back as it was.
+ * `prisma migrate` and drizzle-kit order them. A missing primary key becomes `@@id` / `primaryKey()` with its SQL
+ * kept. `framework` is the set's: a pushed schema (`prisma-schema`, `drizzle-schema`) has no migration to edit.
+ * Any other finding comes back as it was.
  */
-export function inDeclaredForm(finding: FindingDraft, schema: Schema): FindingDraft {
-  if (!finding.fix || !schema.declared?.length || !INDEX_CHANGE_RULES.has(finding.rule)) return finding;
+export function inDeclaredForm(finding: FindingDraft, schema: Schema, framework?: Framework): FindingDraft {
+  if (!finding.fix || !schema.declared?.length) return finding;
+  const pushed = framework === "prisma-schema" || framework === "drizzle-schema";
+  if (finding.rule === "missing-primary-key") return primaryKeyInDeclaredForm(finding, schema, pushed);
+  if (!INDEX_CHANGE_RULES.has(finding.rule)) return finding;
   const plan = readIndexFix(finding.fix.sql);
   if (!plan) return finding;
-  if (plan.create) return createInDeclaredForm(finding, schema, plan.create, plan.drops);
+  if (plan.create) return createInDeclaredForm(finding, schema, plan.create, plan.drops, pushed);
   if (plan.drops.length !== 1) return finding;
   const drop = plan.drops[0];
   for (const declared of schema.declared) {
@@ -275,12 +275,12 @@ export function inDeclaredForm(finding: FindingDraft, schema: Schema): FindingDr
   return finding;
 }
 
-function createInDeclaredForm(finding: FindingDraft, schema: Schema, create: IndexPlan, drops: Array<{ schema: string | null; name: string }>): FindingDraft {
+function createInDeclaredForm(finding: FindingDraft, schema: Schema, create: IndexPlan, drops: Array<{ schema: string | null; name: string }>, pushed: boolean): FindingDraft {
   const found = findModel(schema, create.schema, create.table);
   if (!found) return finding;
   const { declared, model } = found;
   const file = model.location.file;
-  const form = declared.orm === "prisma" ? prismaForm(create, model, schema, file) : drizzleForm(create, model, file);
+  const form = declared.orm === "prisma" ? prismaForm(create, model, schema, file, pushed) : drizzleForm(create, model, file, pushed);
   const named = form.name && form.name !== create.name ? renamed(finding, create.name, form.name) : finding;
   // The declaration cannot say it: the fix stays the SQL, in a migration of its own.
   if (!form.sql) return { ...named, fix: { ...finding.fix!, placement: "separate", declared: form.declared } };

@@ -7,7 +7,7 @@ import type { InputProblem, MigrationFramework, MigrationSet } from "../core/typ
 import { initParser } from "../sql/parser.js";
 import { databaseNamedByPath, foreignDialect } from "./dialect.js";
 import { dbmate } from "./frameworks/dbmate.js";
-import { drizzle } from "./frameworks/drizzle.js";
+import { drizzle, drizzleOutFolders } from "./frameworks/drizzle.js";
 import { flyway } from "./frameworks/flyway.js";
 import type { Candidate, DiscoverContext, FrameworkModule } from "./frameworks/framework.js";
 import { problemAt } from "./frameworks/framework.js";
@@ -75,7 +75,8 @@ interface Planned {
 export async function discoverMigrationSets(files: string[], read: TextReader, config: AuditConfig): Promise<DiscoveryResult> {
   await initParser();
   const sorted = [...files].sort();
-  const ctx: DiscoverContext = { files: sorted, fileSet: new Set(sorted), read };
+  const application = sorted.filter((f) => !segments(dirname(f)).some((s) => NOT_APPLICATION.has(s.toLowerCase())));
+  const ctx: DiscoverContext = { files: sorted, fileSet: new Set(sorted), read, drizzleOuts: await drizzleOutFolders(application, read) };
   const problems: InputProblem[] = [];
   const skipped: SkippedSet[] = [];
   const forced = config.migrations.framework ? FRAMEWORK_MODULES[config.migrations.framework] : null;
@@ -94,8 +95,7 @@ export async function discoverMigrationSets(files: string[], read: TextReader, c
       planned.push(...found);
     }
   } else {
-    const pool = sorted.filter((f) => !segments(dirname(f)).some((s) => NOT_APPLICATION.has(s.toLowerCase())));
-    planned = await planByLayout(pool, ctx, { dumps: true });
+    planned = await planByLayout(application, ctx, { dumps: true });
     if (forced) planned = planned.map((p) => ({ ...p, module: forced }));
   }
 
@@ -105,7 +105,7 @@ export async function discoverMigrationSets(files: string[], read: TextReader, c
       skipped.push({ root: candidate.root, reason: "excluded by migrations.exclude" });
       continue;
     }
-    const named = declaresItsDatabase(candidate, module) ? null : databaseNamedByPath(candidate.root);
+    const named = declaresItsDatabase(candidate, module, ctx) ? null : databaseNamedByPath(candidate.root);
     if (named && !config.migrations.paths.length) {
       skipped.push({ root: candidate.root, reason: `${named} migrations (named by the folder), not PostgreSQL` });
       continue;
@@ -138,10 +138,12 @@ export async function discoverMigrationSets(files: string[], read: TextReader, c
 
 /**
  * Supabase is PostgreSQL by definition, and Prisma, Drizzle and Sqitch projects name their database in
- * a file of their own (checked when the set is built): for those a folder name proves nothing.
+ * a file of their own (checked when the set is built, or a drizzle config naming the folder as its `out`):
+ * for those a folder name proves nothing.
  */
-function declaresItsDatabase(candidate: Candidate, module: FrameworkModule): boolean {
+function declaresItsDatabase(candidate: Candidate, module: FrameworkModule, ctx: DiscoverContext): boolean {
   if (module === supabase) return true;
+  if (module === drizzle && ctx.drizzleOuts?.has(candidate.root)) return true;
   return candidate.files.some((f) => /(^|\/)(migration_lock\.toml|_journal\.json|sqitch\.conf)$/.test(f));
 }
 

@@ -156,7 +156,7 @@ export function runRules(sets: RuleInput[], globalProblems: InputProblem[], conf
       if (configured === "off") continue;
       for (const draft of runOne(rule, context)) {
         // Index fixes on tables an ORM declares are given as the declaration's change (schema.prisma, pgTable).
-        const finding: FindingDraft = { ...inDeclaredForm(draft, input.schema), severity: configured ?? draft.severity };
+        const finding: FindingDraft = { ...inDeclaredForm(draft, input.schema, input.set.framework), severity: configured ?? draft.severity };
         if (isIgnored(finding, config) || suppressions.covers(finding)) continue;
         const setName = multipleSets ? input.set.name : undefined;
         const id = fingerprint(finding, setName);

@@ -6,9 +6,10 @@ import type { Framework, Statement } from "../core/types.js";
 
 /**
  * Supabase's platform objects, as a hosted project has them before the first migration: the `auth` and
- * `storage` schemas with the tables and helper functions policies and triggers name, the `extensions`
+ * `storage` schemas with the tables and helper functions policies and triggers name, Realtime's `messages`
+ * table (Realtime Authorization policies are written on it) and `realtime.topic()`, the `extensions`
  * schema on the search path, the standard roles and the `supabase_realtime` publication.
- * Source: Supabase's documentation (Auth "Users", Storage "Schema design", "Postgres Roles").
+ * Source: Supabase's documentation (Auth "Users", Storage "Schema design", Realtime "Authorization", "Postgres Roles").
  */
 export const SUPABASE_STAND_INS = `
 DO $$ BEGIN
@@ -52,6 +53,13 @@ CREATE TABLE IF NOT EXISTS storage.objects (
   metadata jsonb, user_metadata jsonb, path_tokens text[], version text,
   created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(), last_accessed_at timestamptz DEFAULT now()
 );
+CREATE TABLE IF NOT EXISTS realtime.messages (
+  id uuid NOT NULL DEFAULT gen_random_uuid(), topic text NOT NULL, extension text NOT NULL, payload jsonb, event text,
+  private boolean DEFAULT false, updated_at timestamp NOT NULL DEFAULT now(), inserted_at timestamp NOT NULL DEFAULT now(),
+  PRIMARY KEY (id, inserted_at)
+);
+CREATE OR REPLACE FUNCTION realtime.topic() RETURNS text LANGUAGE sql STABLE AS
+  $f$ SELECT nullif(current_setting('realtime.topic', true), '')::text $f$;
 CREATE OR REPLACE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTABLE AS
   $f$ SELECT (string_to_array(name, '/'))[1:array_length(string_to_array(name, '/'), 1) - 1] $f$;
 CREATE OR REPLACE FUNCTION storage.filename(name text) RETURNS text LANGUAGE sql IMMUTABLE AS
@@ -67,7 +75,7 @@ export const SUPABASE_PREINSTALLED = ["uuid-ossp", "pgcrypto"];
 
 /** True when the stage should lay out Supabase's platform objects for this set. */
 export function wantsSupabase(framework: Framework, statements: readonly Statement[]): boolean {
-  return framework === "supabase" || statements.some((s) => /\b(auth\.(uid|users|jwt|role)|storage\.(objects|buckets))\b/i.test(s.sql));
+  return framework === "supabase" || statements.some((s) => /\b(auth\.(uid|users|jwt|role)|storage\.(objects|buckets)|realtime\.(messages|topic))\b/i.test(s.sql));
 }
 
 /**

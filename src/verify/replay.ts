@@ -85,7 +85,7 @@ export async function replayStatements(db: PGlite, statements: readonly Statemen
   if (wantsSupabase(options.framework, statements)) {
     await db.exec(SUPABASE_STAND_INS);
     for (const name of SUPABASE_PREINSTALLED) await db.exec(`CREATE EXTENSION IF NOT EXISTS "${name}" WITH SCHEMA extensions`);
-    outcome.standIns.push("Supabase platform: auth.users, auth.uid(), auth.jwt(), auth.role(), storage.objects, storage.buckets, storage.foldername(), standard roles");
+    outcome.standIns.push("Supabase platform: auth.users, auth.uid(), auth.jwt(), auth.role(), storage.objects, storage.buckets, storage.foldername(), realtime.messages, standard roles");
   }
   const missing = new Map<string, MissingExtension>();
   /** Lower-cased names that statements which did not replay would have created, with where. */

@@ -214,7 +214,7 @@ async function checkFix(repository: string, set: SetResult, finding: Finding): P
 describe("every fix executes against the replayed migrations", () => {
   it("covers the fixture repositories and the example applications", () => {
     expect(REPOSITORIES.map((r) => relative(ROOT, r))).toEqual(
-      expect.arrayContaining(["test/fixtures/advice", "test/fixtures/code", "test/fixtures/declared/prisma-push", "test/fixtures/declared/drizzle-partial", "examples/supabase-app", "examples/prisma-app", "examples/drizzle-app", "examples/kysely-app"]),
+      expect.arrayContaining(["test/fixtures/advice", "test/fixtures/code", "test/fixtures/declared/prisma-push", "test/fixtures/declared/drizzle-partial", "test/fixtures/declared/drizzle-supabase-out", "examples/supabase-app", "examples/prisma-app", "examples/drizzle-app", "examples/kysely-app"]),
     );
   });
 

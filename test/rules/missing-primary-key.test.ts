@@ -37,4 +37,37 @@ describe("missing-primary-key", () => {
     // A unique index over a nullable column cannot become the key.
     expect(check(missingPrimaryKey, "CREATE TABLE m2 (a int, b int NOT NULL);\nCREATE UNIQUE INDEX m2_ab ON m2 (a, b);")[0].fix).toBeUndefined();
   });
+
+  it("prefers an index no constraint owns, then the fewest columns", () => {
+    const sql = [
+      "CREATE TABLE tokens (identifier text NOT NULL, token text NOT NULL, expires timestamptz NOT NULL, CONSTRAINT tokens_identifier_unique UNIQUE (identifier));",
+      "CREATE UNIQUE INDEX tokens_identifier_token_key ON tokens (identifier, token);",
+      "CREATE UNIQUE INDEX tokens_token_key ON tokens (token);",
+    ].join("\n");
+    expect(check(missingPrimaryKey, sql)[0].fix?.sql).toBe("ALTER TABLE tokens ADD CONSTRAINT tokens_pkey PRIMARY KEY USING INDEX tokens_token_key;");
+  });
+
+  it("replaces a UNIQUE constraint, whose index PostgreSQL does not let a key take over, and that fix runs", async () => {
+    const sql = "CREATE TABLE settings (project_id uuid NOT NULL, theme text, CONSTRAINT settings_project_id_unique UNIQUE (project_id));";
+    const result = check(missingPrimaryKey, sql);
+    expect(result[0].fix?.sql).toBe("ALTER TABLE settings DROP CONSTRAINT settings_project_id_unique, ADD CONSTRAINT settings_pkey PRIMARY KEY (project_id);");
+    expect(result[0].details).toContain("does not let a primary key take over");
+    await db.exec(sql);
+    // What the rule no longer writes: PostgreSQL refuses USING INDEX on a constraint's index.
+    await expect(db.exec("ALTER TABLE settings ADD CONSTRAINT settings_pkey PRIMARY KEY USING INDEX settings_project_id_unique")).rejects.toThrow(/already associated with a constraint/);
+    await db.exec(result[0].fix!.sql);
+    const keys = await db.query<{ conname: string; contype: string }>("SELECT conname, contype FROM pg_constraint WHERE conrelid = 'settings'::regclass AND contype IN ('p', 'u')");
+    expect(keys.rows).toEqual([{ conname: "settings_pkey", contype: "p" }]);
+  });
+
+  it("keeps a UNIQUE constraint that foreign keys reference, and that fix runs", async () => {
+    const sql = "CREATE TABLE handles (handle text NOT NULL, CONSTRAINT handles_handle_unique UNIQUE (handle));\nCREATE TABLE mentions (handle text REFERENCES handles (handle));";
+    const result = check(missingPrimaryKey, sql).filter((f) => f.table === "public.handles");
+    expect(result[0].fix?.sql).toBe("ALTER TABLE handles ADD CONSTRAINT handles_pkey PRIMARY KEY (handle);");
+    expect(result[0].details).toContain("mentions.mentions_handle_fkey");
+    await db.exec(sql);
+    await db.exec(result[0].fix!.sql);
+    const keys = await db.query<{ contype: string }>("SELECT contype FROM pg_constraint WHERE conrelid = 'handles'::regclass AND contype IN ('p', 'u') ORDER BY contype");
+    expect(keys.rows).toEqual([{ contype: "p" }, { contype: "u" }]);
+  });
 });

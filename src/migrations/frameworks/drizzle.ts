@@ -2,6 +2,8 @@
 // drizzle-kit 1.x writes <out>/<timestamp>_<name>/migration.sql folders instead, in folder-name order.
 import type { InputProblem } from "../../core/types.js";
 import { basename, dirname, joinPath, naturalCompare, codeUnitCompare } from "../paths.js";
+import type { TextReader } from "../../audit.js";
+import { DEFAULT_OUT, DRIZZLE_CONFIG, foreignDrizzleDialect, readDrizzleConfig, resolveFromConfig } from "./drizzle-config.js";
 import { addTo, listingAt, problemAt, readText, toMigrationFiles, type Candidate, type FrameworkModule } from "./framework.js";
 
 export const STATEMENT_BREAKPOINT = "--> statement-breakpoint";
@@ -28,6 +30,13 @@ export const drizzle: FrameworkModule & { claimsByContent(text: string): boolean
     for (const journal of files.filter((f) => JOURNAL.test(f))) {
       const root = dirname(dirname(journal));
       candidates.push({ root, files: files.filter((f) => dirname(f) === root && f.endsWith(".sql")).concat(journal) });
+    }
+    // A folder a drizzle config names as its `out` holds drizzle-kit's files even with no journal beside them
+    // (and whatever the folder is called: `supabase/migrations` too, where the Supabase CLI would claim it).
+    for (const root of ctx.drizzleOuts ?? []) {
+      if (candidates.some((c) => c.root === root)) continue;
+      const sql = files.filter((f) => dirname(f) === root && f.endsWith(".sql"));
+      if (sql.length > 0) candidates.push({ root, files: sql });
     }
     // drizzle-kit 1.x: <out>/<folder>/migration.sql beside <out>/<folder>/snapshot.json.
     const v1Roots = new Map<string, string[]>();
@@ -148,4 +157,22 @@ function lineAtOffset(text: string, offset: number): number {
 function lineOf(text: string, needle: string): number {
   const at = text.indexOf(JSON.stringify(needle));
   return at === -1 ? 1 : lineAtOffset(text, at);
+}
+
+/**
+ * The folders the drizzle configs among `configs` name as `out` (drizzle-kit's default, `drizzle`, when a
+ * config names none), resolved from each config's folder. Configs for another dialect, and configs that
+ * cannot be read or parsed, add nothing.
+ */
+export async function drizzleOutFolders(files: string[], read: TextReader): Promise<Set<string>> {
+  const outs = new Set<string>();
+  for (const path of files.filter((f) => DRIZZLE_CONFIG.test(f))) {
+    const result = await read(path);
+    if (!result.ok) continue;
+    const config = readDrizzleConfig(path, result.text);
+    if (!config || foreignDrizzleDialect(config)) continue;
+    const out = resolveFromConfig(path, config.out ?? DEFAULT_OUT);
+    if (out !== null) outs.add(out);
+  }
+  return outs;
 }

@@ -9,6 +9,11 @@ export interface DiscoverContext {
   files: string[];
   fileSet: Set<string>;
   read: TextReader;
+  /**
+   * Migration folders that a drizzle config's `out` names (repository paths): Drizzle's wherever they sit,
+   * a `supabase/migrations` folder included. Filled by discovery before any module's detect runs.
+   */
+  drizzleOuts?: ReadonlySet<string>;
 }
 
 /** A folder (or single file) that holds one set of migrations, with the files under it. */

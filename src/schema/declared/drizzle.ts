@@ -45,7 +45,7 @@ const TYPES: Record<string, string> = {
 
 /** `/** drizzle *\/`: a file declares tables when it imports the pg core and calls a table builder. */
 export function mayDeclareDrizzleTables(text: string): boolean {
-  return text.includes("drizzle-orm/pg-core") && /\bpgTable(Creator)?\s*[(<]|\.table\s*\(/.test(text);
+  return text.includes("drizzle-orm/pg-core") && /\bpgTable(Creator)?\s*[(<]|\bpgTable\.withRLS\s*\(|\.table\s*\(/.test(text);
 }
 
 interface ColumnInfo {
@@ -86,6 +86,26 @@ function unwind(node: Node): { base: Node | null; calls: Array<{ name: string; a
     current = strip(current.callee.object);
   }
   return { base: current?.type === "CallExpression" ? current : null, calls };
+}
+
+/** Methods on a table that change no column, key or index (row level security). */
+const TABLE_ONLY_METHODS = new Set(["enableRLS"]);
+
+/** `pgTable(...).enableRLS()` -> the `pgTable(...)` call; anything else as it is. */
+function tableCall(node: Node | undefined): Node | undefined {
+  let n = node;
+  while (n?.type === "CallExpression") {
+    const callee = strip(n.callee);
+    if (callee?.type !== "MemberExpression" || callee.computed || !TABLE_ONLY_METHODS.has(callee.property?.name)) break;
+    const inner = strip(callee.object);
+    if (inner?.type !== "CallExpression") break;
+    n = inner;
+  }
+  return n;
+}
+
+function isWithRls(callee: Node | undefined): boolean {
+  return callee?.type === "MemberExpression" && !callee.computed && callee.property?.name === "withRLS" && strip(callee.object)?.type === "Identifier" && strip(callee.object)!.name === "pgTable";
 }
 
 function strip(node: Node | undefined): Node | undefined {
@@ -199,10 +219,11 @@ export function readDrizzleSchema(files: FileInput[]): DeclaredRead {
       if (declaration?.type !== "VariableDeclaration") continue;
       for (const d of declaration.declarations) {
         if (d.id?.type !== "Identifier") continue;
-        const init = strip(d.init);
+        const init = tableCall(strip(d.init));
         if (init?.type !== "CallExpression") continue;
-        const name = calleeName(init);
         const callee = strip(init.callee);
+        // `pgTable.withRLS("name", ...)` is pgTable with row level security on.
+        const name = isWithRls(callee) ? "pgTable" : calleeName(init);
         if (name === "pgSchema") {
           const schemaName = stringOf(init.arguments[0]);
           if (schemaName) schemas.set(d.id.name, schemaName);

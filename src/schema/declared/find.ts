@@ -3,6 +3,7 @@
 // drizzle config's `schema` names, else files named like a schema that import drizzle-orm/pg-core).
 import type { TextReader } from "../../audit.js";
 import type { InputProblem } from "../../core/types.js";
+import { DEFAULT_OUT, DRIZZLE_CONFIG, foreignDrizzleDialect, readDrizzleConfig, resolveFromConfig } from "../../migrations/frameworks/drizzle-config.js";
 import { dirname, globMatches, joinPath, normalizePath, segments } from "../../migrations/paths.js";
 import { mayDeclareDrizzleTables, readDrizzleSchema } from "./drizzle.js";
 import { readPrismaSchema } from "./prisma.js";
@@ -17,7 +18,10 @@ const GENERATED_CLIENT = ["index.d.ts", "edge.js", "default.d.ts", "wasm.js"];
 /** Where a declared schema sits: the folder used to pair it with a migration set. */
 export interface DeclaredSource {
   read: DeclaredRead;
-  /** The folder of the schema (Prisma: the schema file's or schema folder's parent; Drizzle: the config's or the files' common folder). */
+  /**
+   * The folder of the schema (Prisma: the schema file's or schema folder's parent; Drizzle: the config's `out`
+   * folder when it holds files, else the config's folder, or the package folder of schema-named files).
+   */
   root: string;
 }
 
@@ -63,21 +67,25 @@ export async function findDeclaredSchemas(files: string[], read: TextReader): Pr
   }
 
   // Drizzle: the config's `schema` entries, else schema-named files.
-  const configs = files.filter((f) => /(^|\/)drizzle\.config\.(ts|js|mjs|cjs|mts|json)$/.test(f) && applicationFile(f));
+  const configs = files.filter((f) => DRIZZLE_CONFIG.test(f) && applicationFile(f));
   const claimed = new Set<string>();
   for (const config of configs) {
     const text = await read(config);
     if (!text.ok) continue;
-    if (/dialect\s*:\s*["'](mysql|sqlite|turso|singlestore)["']/.test(text.text)) continue;
-    const entries = schemaEntries(text.text);
+    const parsed = readDrizzleConfig(config, text.text);
+    if (!parsed || foreignDrizzleDialect(parsed)) continue;
+    const entries = parsed.schema;
     if (entries.length === 0) continue;
     const base = dirname(config);
-    const globs = entries.map((e) => normalizePath(joinPath(base, e.replace(/^\.\//, ""))));
+    // Paired with the migrations drizzle-kit writes from it: its `out` folder, wherever that sits.
+    const out = resolveFromConfig(config, parsed.out ?? DEFAULT_OUT);
+    const root = out !== null && files.some((f) => f.startsWith(`${out}/`)) ? out : base;
+    const globs = entries.map((e) => resolveFromConfig(config, e) ?? normalizePath(joinPath(base, e.replace(/^\.\//, ""))));
     const matched = files.filter((f) => /\.(ts|tsx|js|mjs|cjs|mts)$/.test(f) && globs.some((g) => globMatches(g, f) || f.startsWith(g.replace(/\/$/, "") + "/")));
     const texts = (await readAll(matched)).filter((t) => mayDeclareDrizzleTables(t.text));
     if (texts.length === 0) continue;
     for (const t of texts) claimed.add(t.path);
-    sources.push({ read: readDrizzleSchema(texts), root: base });
+    sources.push({ read: readDrizzleSchema(texts), root });
   }
   const byName = files.filter(
     (f) => !claimed.has(f) && applicationFile(f) && /\.(ts|mts|js|mjs)$/.test(f) && !/\.d\.ts$/.test(f) && /(^|\/)(schema|schemas|tables)(\/|\.)|\.schema\.|(^|\/)db\/[^/]+\.(ts|js)$/.test(f),
@@ -96,11 +104,3 @@ export async function findDeclaredSchemas(files: string[], read: TextReader): Pr
   for (const source of sources) problems.push(...source.read.problems);
   return { sources: sources.filter((s) => s.read.declared.models.length > 0), problems };
 }
-
-/** The `schema:` value of a drizzle config: a string or an array of strings. */
-function schemaEntries(text: string): string[] {
-  const match = /\bschema\s*:\s*(\[[^\]]*\]|"[^"]*"|'[^']*'|`[^`]*`)/.exec(text);
-  if (!match) return [];
-  return [...match[1].matchAll(/["'`]([^"'`]+)["'`]/g)].map((m) => m[1]);
-}
-

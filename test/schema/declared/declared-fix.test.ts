@@ -62,7 +62,10 @@ describe("index fixes in the declared schema's form", () => {
     const schema = { ...replayDeclared(read, []).schema, declared: [read.declared] };
     const finding = { ...draft('CREATE INDEX CONCURRENTLY IF NOT EXISTS jobs_queue_run_at ON jobs (queue_name, run_at DESC);\nDROP INDEX CONCURRENTLY IF EXISTS jobs_queue_idx;'), message: "Add jobs_queue_run_at on (queue_name, run_at). It replaces jobs_queue_idx." };
     const out = inDeclaredForm(finding, schema);
-    expect(out.fix!.declared).toEqual({ file: "schema.ts", line: 6, action: "replace", text: 'index("jobs_queue_run_at").on(t.queue, t.runAt.desc()),', language: "typescript" });
+    expect(out.fix!.declared).toMatchObject({ file: "schema.ts", line: 6, action: "replace", text: 'index("jobs_queue_run_at").on(t.queue, t.runAt.desc()),', language: "typescript" });
+    // The recommender wrote CONCURRENTLY (the table exists): drizzle-kit's plain build and one-transaction migrator are explained.
+    expect(out.fix!.declared!.note).toContain("outside the migrator");
+    expect(out.fix!.declared!.note).toContain("one transaction");
     expect(out.fix!.sql).toBe('DROP INDEX "jobs_queue_idx";\nCREATE INDEX "jobs_queue_run_at" ON "jobs" USING btree ("queue_name", "run_at" DESC);');
   });
 

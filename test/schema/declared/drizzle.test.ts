@@ -67,6 +67,29 @@ describe("Drizzle pgTable reader", () => {
     expect(trips.indexes.find((i) => i.name === "trips_driver_started_at_unique")!.constraint).toBe("unique");
   });
 
+  it("reads tables with row level security on: pgTable(...).enableRLS() and pgTable.withRLS(...)", () => {
+    const text = [
+      'import { pgTable, primaryKey, uuid } from "drizzle-orm/pg-core";',
+      'export const projects = pgTable("projects", { id: uuid("id").primaryKey() }).enableRLS();',
+      'export const members = pgTable.withRLS("members", {',
+      '  projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),',
+      '  userId: uuid("user_id").notNull(),',
+      "}, (t) => [primaryKey({ columns: [t.projectId, t.userId] })]);",
+    ].join("\n");
+    expect(mayDeclareDrizzleTables(text)).toBe(true);
+    expect(mayDeclareDrizzleTables('import { pgTable } from "drizzle-orm/pg-core";\nexport const a = pgTable.withRLS("a", {});')).toBe(true);
+    const read = readDrizzleSchema([{ path: PATH, text }]);
+    expect(read.problems).toEqual([]);
+    expect(read.declared.models.map((m) => [m.name, m.table, m.location.line, m.extraConfig ?? null])).toEqual([
+      ["projects", "projects", 2, null],
+      ["members", "members", 3, "array"],
+    ]);
+    const members = read.declared.models[1];
+    expect(members.indexes).toMatchObject([{ name: "members_project_id_user_id_pk", kind: "primary", columns: ["project_id", "user_id"] }]);
+    const { schema } = replayDeclared(read, []);
+    expect(schema.tables.find((t) => t.name === "members")!.foreignKeys.map((fk) => [fk.columns, fk.references.table, fk.onDelete])).toEqual([[["project_id"], "projects", "cascade"]]);
+  });
+
   it("places tables, columns and indexes at their declaring lines", () => {
     const { schema } = replayDeclared(readDrizzleSchema([{ path: PATH, text: pushText() }]), []);
     const vehicles = schema.tables.find((t) => t.name === "vehicles")!;

@@ -1,0 +1,39 @@
+// Lookups in a declared schema (schema.prisma models, Drizzle tables) shared by the fixes written in its form.
+import type { DeclaredModel, DeclaredSchema, Schema } from "../core/types.js";
+
+/** A name as a fix's SQL writes it: always double-quoted, as the ORM's tools write them. */
+export function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A table as a fix's SQL writes it: bare in `public`, schema-qualified elsewhere. */
+export function tableSql(schema: string, table: string): string {
+  return schema === "public" ? quote(table) : `${quote(schema)}.${quote(table)}`;
+}
+
+/** The declared model of a table, and the declaration it belongs to; null when no ORM declares it. */
+export function findModel(schema: Schema, tableSchema: string, table: string): { declared: DeclaredSchema; model: DeclaredModel } | null {
+  for (const declared of schema.declared ?? []) {
+    const model = declared.models.find((m) => m.schema === tableSchema && m.table === table);
+    if (model) return { declared, model };
+  }
+  return null;
+}
+
+/** The line after the model's last member: where a new block attribute or index entry goes. */
+export function insertionLine(model: DeclaredModel): number {
+  if (model.insertLine !== undefined) return model.insertLine;
+  const lines = [model.location.line, ...model.fields.map((f) => f.location.line), ...model.indexes.map((i) => i.location.line), ...model.relations.map((r) => r.location.line)];
+  return Math.max(...lines) + 1;
+}
+
+/** The field (Prisma) or key (Drizzle) that maps to a column. */
+export function fieldOf(model: DeclaredModel, column: string): string | undefined {
+  return model.fields.find((f) => f.column === column)?.field;
+}
+
+/** `posts_author_id_idx` -> `postsAuthorIdIdx`, a key for the object form of Drizzle's extra config. */
+export function camel(name: string): string {
+  const out = name.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : ""));
+  return /^[A-Za-z_]/.test(out) ? out : `i${out}`;
+}
