@@ -409,8 +409,21 @@ export interface LoopUse {
    * comes from the previous one (a retry until a slug is free, a walk up a parent chain).
    */
   chained?: boolean;
-  /** Earlier in the same iteration the loop awaits a call that sends no query (an email, an HTTP request). */
+  /**
+   * Earlier in the same iteration the loop awaits a call that sends no query (an email, an HTTP request),
+   * or the loop walks a list filled with the results of such calls, one per item.
+   */
   afterExternal?: boolean;
+  /**
+   * The compared expressions behind keyColumns, as the code writes them (`inbox.inboxId` for Drizzle,
+   * `folderId` for Prisma), for advice in the client's own terms.
+   */
+  keyTerms?: string[];
+  /**
+   * Every enclosing loop walks a collection whose length the code fixes (a literal array, a constant,
+   * an enum, a registry filled by the code): how a message names it. A fixed number of round trips.
+   */
+  fixedList?: string;
 }
 
 /**

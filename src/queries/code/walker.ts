@@ -6,7 +6,8 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { bindingNames, changedIn, hasCall, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { bindingNames, changedIn, fixedCount, hasCall, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
 
@@ -22,6 +23,10 @@ interface Env {
   itemBranch: boolean;
   /** Names holding the rows a query returned (`const { data: sessions } = await ...`). */
   rows: Map<string, RowSource>;
+  /** Local names bound to a list whose length the code fixes -> how to name it; "" for a local that is not one. */
+  fixed: Map<string, string>;
+  /** Lists filled inside a loop with the results of per-item calls that send no query (PDFs signed, files uploaded). */
+  externalLists: Set<string>;
 }
 
 /** Array methods that keep one row per row (or fewer): their result is still the query's rows. */
@@ -34,6 +39,7 @@ export class CodeWalker {
   readonly patterns: AccessPattern[] = [];
   private readonly suppressionsByLine = new Map<number, Suppression[]>();
   private readonly statics: StaticValues;
+  private readonly fixedLists: FixedLists;
   private statementStart = 0;
   /** The rows each query expression returns, by the expression that sent it. */
   private readonly sent = new WeakMap<Node, RowSource>();
@@ -54,11 +60,12 @@ export class CodeWalker {
       list.push({ rule: m[1], reason: m[2].trim(), location: { file: path, line, column } });
       this.suppressionsByLine.set(line, list);
     }
+    this.fixedLists = new FixedLists(program);
     this.statics = new StaticValues(program, shared, (init) => clients.some((c) => c.isClientFactory?.(init) ?? false));
   }
 
   run(): void {
-    this.visitStatements(this.program.body ?? [], { builders: new Map(), loops: [], varying: new Set(), itemBranch: false, rows: new Map() });
+    this.visitStatements(this.program.body ?? [], { builders: new Map(), loops: [], varying: new Set(), itemBranch: false, rows: new Map(), fixed: new Map(), externalLists: new Set() });
   }
 
   // ---------------------------------------------------------------- what clients see
@@ -135,7 +142,7 @@ export class CodeWalker {
       case "ForStatement": {
         if (node.init?.type === "VariableDeclaration") this.visitStatement(node.init, env);
         else if (node.init) this.visitExpr(node.init, env);
-        const frame: LoopFrame = { kind: "for", line: this.at(node.start).line, range: isRangeTest(node.test), chained: !node.test };
+        const frame: LoopFrame = { kind: "for", line: this.at(node.start).line, range: isRangeTest(node.test), chained: !node.test, fixed: fixedCount(node.test) };
         const body = loopEnv(env, frame, changedIn([node.init, node.test, node.update, node.body]));
         const indexed = indexedCollection(node.test);
         if (indexed) this.iterate(this.rowsOf(indexed, env), body);
@@ -149,7 +156,7 @@ export class CodeWalker {
       case "ForInStatement": {
         this.visitExpr(node.right, env);
         const kind = node.type === "ForOfStatement" ? (node.await ? "for await...of" : "for...of") : "for...in";
-        const frame = { kind, line: this.at(node.start).line, range: isRangeIterable(node.right) };
+        const frame = { kind, line: this.at(node.start).line, range: isRangeIterable(node.right), ...this.walks(node.right, env) };
         const body = loopEnv(env, frame, changedIn([node.left, node.body], bindingNames(node.left)));
         this.iterate(this.rowsOf(node.right, env), body);
         this.visitNested(node.body, body);
@@ -212,6 +219,8 @@ export class CodeWalker {
     }
     this.visitExpr(init, env);
     this.bindRows(declarator.id, init, env);
+    for (const bound of bindingNames(declarator.id)) env.fixed.set(bound, "");
+    if (name) env.fixed.set(name, this.fixedLists.describe(init, env.fixed) ?? "");
   }
 
   private visitClass(node: Node, env: Env): void {
@@ -244,10 +253,16 @@ export class CodeWalker {
       varying,
       itemBranch: inheritLoops && env.itemBranch,
       rows: inheritLoops ? new Map(env.rows) : new Map(),
+      // A callback runs there and then: what it pushes to the caller's lists is seen after it.
+      fixed: inheritLoops ? env.fixed : new Map(env.fixed),
+      externalLists: inheritLoops ? env.externalLists : new Set(),
     };
     for (const param of node.params ?? []) {
       if (param.type === "Identifier") inner.builders.delete(param.name);
-      for (const bound of bindingNames(param)) inner.rows.delete(bound);
+      for (const bound of bindingNames(param)) {
+        inner.rows.delete(bound);
+        inner.fixed.set(bound, "");
+      }
     }
     if (loop) this.iterate(rows, inner);
     const saved = this.statementStart;
@@ -279,9 +294,10 @@ export class CodeWalker {
           }
           const callee = peel(node.callee);
           const method = callee.type === "MemberExpression" && !callee.computed ? callee.property?.name : undefined;
+          if ((method === "push" || method === "unshift") && peel(callee.object).type === "Identifier") this.pushed(peel(callee.object).name, env);
           if (method && LOOP_METHODS.has(method)) {
             this.visitExpr(callee.object, env);
-            const frame = { kind: `.${method}()`, line: this.at(callee.property.start).line, range: isRangeIterable(callee.object) };
+            const frame = { kind: `.${method}()`, line: this.at(callee.property.start).line, range: isRangeIterable(callee.object), ...this.walks(callee.object, env) };
             const rows = this.rowsOf(callee.object, env);
             for (const arg of node.arguments) {
               const fn = peel(arg);
@@ -475,11 +491,28 @@ export class CodeWalker {
       // `new Date()` is written alike to every row: only what the loop changes makes the values per row.
       perRowValues: call.setValues.some(dependsOnLoop),
       branchPerItem: env.itemBranch,
-      keyColumns: keyedColumns(roots, dependsOnLoop),
     };
+    const keys = keyedColumns(roots, dependsOnLoop);
+    use.keyColumns = keys.columns;
+    use.keyTerms = keys.terms;
     if (loop.chained) use.chained = true;
-    if (loop.external) use.afterExternal = true;
+    if (loop.external || env.loops.some((f) => f.fromExternal)) use.afterExternal = true;
+    if (env.loops.every((f) => f.fixed)) use.fixedList = loop.fixed;
     for (const pattern of call.patterns) pattern.loopUse = use;
+  }
+
+  /** What a loop over `iterable` walks: a list the code fixes, or one filled from per-item external calls. */
+  private walks(iterable: Node, env: Env): Pick<LoopFrame, "fixed" | "fromExternal"> {
+    const fixed = this.fixedLists.describe(iterable, env.fixed);
+    const root = peel(iterable);
+    const name = root.type === "Identifier" ? root.name : root.type === "CallExpression" ? flattenChain(root).root.name : undefined;
+    return { ...(fixed ? { fixed } : {}), ...(name && env.externalLists.has(name) ? { fromExternal: true } : {}) };
+  }
+
+  /** `list.push(x)`: the list is no longer what it was declared as; inside a loop after an external call, it holds that call's results. */
+  private pushed(name: string, env: Env): void {
+    if (env.fixed.has(name)) env.fixed.set(name, "");
+    if (env.loops.some((f) => f.external)) env.externalLists.add(name);
   }
 
   /** The rows an expression holds: a query's result, a variable bound to one, `data ?? []`, `result.rows`, `rows.map(...)`. */

@@ -1,0 +1,144 @@
+// What n-plus-one advises instead of a query per item, in the client's own terms (Prisma
+// `{ in: ids }` / `createMany`, Drizzle `inArray`, Kysely `.where(col, "in", ids)`, supabase-js `.in()`)
+// with the SQL form beside it. The key is the column compared with a value that changes per item.
+// Sources: Prisma Client API reference (`in`, `updateMany`, `createMany`, `$executeRaw`), Drizzle
+// "Filters" and "Select" (`inArray`, `selectDistinctOn`), Kysely `where`/`distinctOn`, PostgreSQL
+// "SELECT" (DISTINCT ON) and "UPDATE" (FROM).
+import type { AccessPattern } from "../core/types.js";
+
+/** The per-item key: the SQL column, its name as the code writes it, and the compared expression as written. */
+export interface LoopKey {
+  sql: string;
+  code: string;
+  term: string;
+}
+
+/** A name as PostgreSQL needs it written: quoted unless it is lower case already. */
+export function sqlName(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+const squash = (name: string) => name.replace(/_/g, "").toLowerCase();
+
+/**
+ * The columns a batched query would key on: those compared with a value that changes per iteration,
+ * as SQL names. A column compared with a constant (`type: "DOCUMENT"`) is the same for every item, never
+ * the key. The code's names (`inboxId`) are matched to the SQL columns (`inbox_id`) ignoring case and `_`.
+ */
+export function loopKeys(pattern: AccessPattern): LoopKey[] {
+  // Equality first: an IN list beside it is usually a fixed set of states, not the per-item key.
+  const keyed = (op: string) => pattern.predicates.filter((p) => p.op === op && p.sentAs === "param" && p.column && p.value === undefined).map((p) => p.column!);
+  const all = [...new Set([...keyed("eq"), ...keyed("in")])];
+  const varying = pattern.loopUse?.keyColumns ?? [];
+  const terms = pattern.loopUse?.keyTerms ?? [];
+  const keys: LoopKey[] = [];
+  for (const column of all) {
+    const i = varying.findIndex((v) => squash(v) === squash(column));
+    if (i >= 0) keys.push({ sql: column, code: varying[i], term: terms.find((t) => squash(t.split(".").pop()!) === squash(column)) ?? varying[i] });
+  }
+  if (keys.length > 0 || varying.length === 0) return keys.length > 0 ? keys : all.map((c) => ({ sql: c, code: c, term: c }));
+  return all.map((c) => ({ sql: c, code: c, term: c }));
+}
+
+function inSql(key: string): string {
+  return `\`WHERE ${sqlName(key)} = ANY($1)\``;
+}
+
+/** Several rows per key, of which the query keeps the first in its order: `findFirst` with `orderBy`, `ORDER BY ... LIMIT 1`. */
+function firstPerKey(pattern: AccessPattern, key: LoopKey): string | undefined {
+  if (pattern.kind !== "select" || !pattern.limited || pattern.orderBy.length === 0) return undefined;
+  const order = pattern.orderBy.filter((o) => o.column && o.column !== key.sql);
+  if (order.length === 0) return undefined;
+  const by = order.map((o) => `${sqlName(o.column!)}${o.descending ? " DESC" : ""}`).join(", ");
+  const sql = `\`SELECT DISTINCT ON (${sqlName(key.sql)}) ... WHERE ${sqlName(key.sql)} = ANY($1) ORDER BY ${sqlName(key.sql)}, ${by}\` (or a \`LATERAL\` join over the keys with \`LIMIT 1\`)`;
+  const intro = "a plain `= ANY` would return every row of each key, not the first one: keep one row per key with";
+  switch (pattern.source) {
+    case "drizzle":
+      return `${intro} \`db.selectDistinctOn([${key.term}])...where(inArray(${key.term}, keys)).orderBy(${key.term}, ...)\`, which sends ${sql}`;
+    case "kysely":
+      return `${intro} \`.distinctOn("${key.code}").where("${key.code}", "in", keys).orderBy("${key.code}")\` then the existing order, which sends ${sql}`;
+    case "prisma":
+      return `${intro} one \`$queryRaw\` running ${sql}`;
+    case "supabase-js":
+      return `${intro} one database function (\`.rpc()\`) that runs ${sql}`;
+    default:
+      return `${intro} ${sql}`;
+  }
+}
+
+/** What to do instead of one query per item, as a clause (`collect the keys and ...`). */
+export function batchAdvice(pattern: AccessPattern, keys: LoopKey[]): string {
+  const key = keys[0] ?? { sql: "id", code: "id", term: "id" };
+  const src = pattern.source;
+  if (pattern.kind === "upsert") {
+    // One statement resolves every conflict; a plain multi-row INSERT would fail on the existing rows.
+    const sql = `\`INSERT ... VALUES (...), (...) ON CONFLICT (${sqlName(keys[0]?.sql ?? "key")}) DO UPDATE SET col = EXCLUDED.col\` over all the rows`;
+    const bulk =
+      src === "supabase-js"
+        ? "one `.upsert([...rows])` call"
+        : src === "drizzle"
+          ? `one \`.insert(table).values([...rows]).onConflictDoUpdate({ target, set })\` with each column set from \`excluded\` (${sql})`
+          : src === "kysely"
+            ? `one \`.insertInto(table).values([...rows]).onConflict((oc) => oc.column(key).doUpdateSet(...))\` (${sql})`
+            : src === "prisma"
+              ? `one ${sql}, sent with \`$executeRaw\` (Prisma's \`upsert\` takes one row)`
+              : `one ${sql}`;
+    return `collect the rows and write them in ${bulk}`;
+  }
+  if (pattern.kind === "insert") {
+    const sql = "one multi-row `INSERT ... VALUES` (or `INSERT ... SELECT FROM unnest($1::...[])`)";
+    switch (src) {
+      case "supabase-js":
+        return "collect the rows and send them in one `.insert([...rows])` call";
+      case "prisma":
+        return `collect the rows and write them with one \`createMany({ data: rows })\` (\`createManyAndReturn\` when the created rows are needed), ${sql}`;
+      case "drizzle":
+        return `collect the rows and write them with one \`.insert(table).values(rows)\`, ${sql}`;
+      case "kysely":
+        return `collect the rows and write them with one \`.insertInto(table).values(rows)\`, ${sql}`;
+      default:
+        return `collect the rows and write them in ${sql}`;
+    }
+  }
+  const first = firstPerKey(pattern, key);
+  if (first) return `collect the keys; ${first}`;
+  const sql = inSql(key.sql);
+  const verb = pattern.kind === "update" ? { prisma: "updateMany", drizzle: "update(table).set(...)", kysely: "updateTable(table).set(...)" } : pattern.kind === "delete" ? { prisma: "deleteMany", drizzle: "delete(table)", kysely: "deleteFrom(table)" } : { prisma: "findMany", drizzle: "select()...", kysely: "selectFrom(table)" };
+  const same = pattern.kind === "update" ? " (the written values are the same for every row)" : "";
+  switch (src) {
+    case "supabase-js":
+      return `collect the keys and run one query with \`.in("${key.code}", ids)\`${same}`;
+    case "prisma":
+      return `collect the keys and run one \`${verb.prisma}({ where: { ${key.code}: { in: ids } } })\`${same}, which sends ${sql}`;
+    case "drizzle":
+      return `collect the keys and run one \`.${verb.drizzle}.where(inArray(${key.term}, ids))\`${same}, which sends ${sql}`;
+    case "kysely":
+      return `collect the keys and run one \`.${verb.kysely}.where("${key.code}", "in", ids)\`${same}, which sends ${sql}`;
+    default:
+      return `collect the keys and run one query with ${sql}${same}`;
+  }
+}
+
+/** An UPDATE that writes a different value per row: one statement joins the new values on the per-item key. */
+export function perRowUpdateAdvice(pattern: AccessPattern, keys: LoopKey[]): string | undefined {
+  const key = keys[0];
+  if (!key) return undefined;
+  const k = sqlName(key.sql);
+  const others = pattern.predicates.some((p) => p.column && p.column !== key.sql && p.op === "eq");
+  const sql =
+    `\`UPDATE ${sqlName(pattern.table)} AS t SET col = v.col FROM (VALUES ...) AS v(${k}, col) WHERE t.${k} = v.${k}${others ? " AND ..." : ""}\`` +
+    ` (or \`FROM unnest($1::...[], $2::...[]) AS v(${k}, col)\`)`;
+  const keep = others ? ", keeping the query's other conditions" : "";
+  switch (pattern.source) {
+    case "supabase-js":
+      return `each row gets its own values, so \`.in()\` cannot batch it: send the rows to one database function (\`.rpc()\`) that runs ${sql}${keep}`;
+    case "prisma":
+      return `each row gets its own values, so \`updateMany\` cannot batch it: send one ${sql} with \`$executeRaw\`${keep}`;
+    case "drizzle":
+      return `each row gets its own values, so \`inArray\` cannot batch it: send one ${sql} with \`db.execute(sql\\\`...\\\`)\`${keep}`;
+    case "kysely":
+      return `each row gets its own values, so \`"in"\` cannot batch it: send one ${sql} with Kysely's \`sql\` template${keep}`;
+    default:
+      return `each row gets its own values, so \`= ANY\` cannot batch it: write them in one statement, ${sql}${keep}`;
+  }
+}
