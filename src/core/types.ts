@@ -424,6 +424,8 @@ export interface LoopUse {
    * an enum, a registry filled by the code): how a message names it. A fixed number of round trips.
    */
   fixedList?: string;
+  /** A Prisma create whose `data` also creates related rows (`fields: { createMany }`), which `createMany` cannot take. */
+  nestedWrites?: boolean;
 }
 
 /**

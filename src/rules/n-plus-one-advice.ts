@@ -91,6 +91,8 @@ export function batchAdvice(pattern: AccessPattern, keys: LoopKey[]): string {
       case "supabase-js":
         return "collect the rows and send them in one `.insert([...rows])` call";
       case "prisma":
+        // createMany takes no nested writes (Prisma Client API reference, createMany "Remarks").
+        if (pattern.loopUse?.nestedWrites) return "collect the rows: `createMany` takes no nested writes, so create these rows with one `createManyAndReturn` and the related rows with one `createMany` per relation, keyed by the returned ids: a fixed number of round trips instead of one create per item";
         return `collect the rows and write them with one \`createMany({ data: rows })\` (\`createManyAndReturn\` when the created rows are needed), ${sql}`;
       case "drizzle":
         return `collect the rows and write them with one \`.insert(table).values(rows)\`, ${sql}`;

@@ -247,3 +247,28 @@ export function fixedCount(test: Node | null | undefined): string | undefined {
   const bound = peel(t.right);
   return bound.type === "Literal" && typeof bound.value === "number" && peel(t.left).type === "Identifier" ? `a count of ${bound.value} written in the code` : undefined;
 }
+
+/** Prisma nested writes: relation fields of `data` that create rows of their own (`fields: { createMany: {...} }`). */
+const NESTED_WRITES = new Set(["create", "createMany", "connectOrCreate", "upsert"]);
+
+/** Whether a Prisma create's `data` also writes related rows, which `createMany` cannot take. */
+export function hasNestedWrites(roots: unknown[]): boolean {
+  let found = false;
+  const key = (p: Node) => (p.computed ? undefined : p.key?.name ?? p.key?.value);
+  const visit = (node: unknown): void => {
+    if (found || !node || typeof node !== "object") return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const n = node as Node;
+    if (isFunction(n)) return;
+    if ((n.type === "Property" || n.type === "ObjectProperty") && key(n) === "data" && n.value && peel(n.value).type === "ObjectExpression") {
+      for (const field of peel(n.value).properties ?? []) {
+        const value = field.value ? peel(field.value) : undefined;
+        if (value?.type === "ObjectExpression" && (value.properties ?? []).some((q: Node) => NESTED_WRITES.has(key(q) ?? ""))) found = true;
+      }
+      return;
+    }
+    for (const [k, value] of Object.entries(n)) if (!SKIP_KEYS.has(k) && value && typeof value === "object") visit(value);
+  };
+  visit(roots);
+  return found;
+}

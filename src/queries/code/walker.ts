@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { bindingNames, changedIn, fixedCount, hasCall, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { bindingNames, changedIn, fixedCount, hasCall, hasNestedWrites, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -220,7 +220,8 @@ export class CodeWalker {
     this.visitExpr(init, env);
     this.bindRows(declarator.id, init, env);
     for (const bound of bindingNames(declarator.id)) env.fixed.set(bound, "");
-    if (name) env.fixed.set(name, this.fixedLists.describe(init, env.fixed) ?? "");
+    const fixed = name ? this.fixedLists.describe(init, env.fixed) : undefined;
+    if (name) env.fixed.set(name, fixed && peel(init).type === "ArrayExpression" ? `\`${name}\`, ${fixed}` : fixed ?? "");
   }
 
   private visitClass(node: Node, env: Env): void {
@@ -498,6 +499,7 @@ export class CodeWalker {
     if (loop.chained) use.chained = true;
     if (loop.external || env.loops.some((f) => f.fromExternal)) use.afterExternal = true;
     if (env.loops.every((f) => f.fixed)) use.fixedList = loop.fixed;
+    if (call.patterns.some((p) => p.source === "prisma" && p.kind === "insert") && hasNestedWrites(roots)) use.nestedWrites = true;
     for (const pattern of call.patterns) pattern.loopUse = use;
   }
 
