@@ -426,6 +426,14 @@ export interface LoopUse {
   fixedList?: string;
   /** A Prisma create whose `data` also creates related rows (`fields: { createMany }`), which `createMany` cannot take. */
   nestedWrites?: boolean;
+  /**
+   * The same iteration also awaits a call that sends no query (a file fetched from storage, a PDF signed,
+   * an email sent), before or after this query: its name as written (`getFile()`). That per-item work
+   * stays whatever happens to the query.
+   */
+  externalWork?: string;
+  /** A count or aggregate per item (Prisma `count`/`aggregate`/`groupBy`): batched, it needs a GROUP BY on the key. */
+  aggregate?: boolean;
 }
 
 /**

@@ -4,13 +4,15 @@
 // Sources: Prisma Client API reference (`in`, `updateMany`, `createMany`, `$executeRaw`), Drizzle
 // "Filters" and "Select" (`inArray`, `selectDistinctOn`), Kysely `where`/`distinctOn`, PostgreSQL
 // "SELECT" (DISTINCT ON) and "UPDATE" (FROM).
-import type { AccessPattern } from "../core/types.js";
+import type { AccessPattern, Table } from "../core/types.js";
 
 /** The per-item key: the SQL column, its name as the code writes it, and the compared expression as written. */
 export interface LoopKey {
   sql: string;
   code: string;
   term: string;
+  /** Compared with a value that changes per item, as the walker saw it (false: a guess from the predicates). */
+  varying?: boolean;
 }
 
 /** A name as PostgreSQL needs it written: quoted unless it is lower case already. */
@@ -34,7 +36,7 @@ export function loopKeys(pattern: AccessPattern): LoopKey[] {
   const keys: LoopKey[] = [];
   for (const column of all) {
     const i = varying.findIndex((v) => squash(v) === squash(column));
-    if (i >= 0) keys.push({ sql: column, code: varying[i], term: terms.find((t) => squash(t.split(".").pop()!) === squash(column)) ?? varying[i] });
+    if (i >= 0) keys.push({ sql: column, code: varying[i], term: terms.find((t) => squash(t.split(".").pop()!) === squash(column)) ?? varying[i], varying: true });
   }
   if (keys.length > 0 || varying.length === 0) return keys.length > 0 ? keys : all.map((c) => ({ sql: c, code: c, term: c }));
   return all.map((c) => ({ sql: c, code: c, term: c }));
@@ -66,13 +68,28 @@ function firstPerKey(pattern: AccessPattern, key: LoopKey): string | undefined {
   }
 }
 
+/**
+ * The conflict target of a batched upsert: the primary key or a full unique index whose columns the
+ * upsert's `where` all names (ON CONFLICT needs a unique index on exactly those columns), or else the
+ * compared columns as written.
+ */
+export function conflictTarget(pattern: AccessPattern, table: Table | undefined, keys: LoopKey[]): string {
+  const named = new Set(pattern.predicates.filter((p) => p.op === "eq" && p.column).map((p) => p.column!));
+  const uniques = [
+    ...(table?.primaryKey ? [table.primaryKey.columns] : []),
+    ...(table?.indexes ?? []).filter((i) => i.unique && !i.where && i.keys.every((k) => k.column)).map((i) => i.keys.map((k) => k.column!)),
+  ];
+  const target = uniques.find((cols) => cols.length > 0 && cols.every((c) => named.has(c))) ?? (keys.length > 0 ? keys.map((k) => k.sql) : ["key"]);
+  return target.map(sqlName).join(", ");
+}
+
 /** What to do instead of one query per item, as a clause (`collect the keys and ...`). */
-export function batchAdvice(pattern: AccessPattern, keys: LoopKey[]): string {
+export function batchAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Table): string {
   const key = keys[0] ?? { sql: "id", code: "id", term: "id" };
   const src = pattern.source;
   if (pattern.kind === "upsert") {
     // One statement resolves every conflict; a plain multi-row INSERT would fail on the existing rows.
-    const sql = `\`INSERT ... VALUES (...), (...) ON CONFLICT (${sqlName(keys[0]?.sql ?? "key")}) DO UPDATE SET col = EXCLUDED.col\` over all the rows`;
+    const sql = `\`INSERT ... VALUES (...), (...) ON CONFLICT (${conflictTarget(pattern, table, keys)}) DO UPDATE SET col = EXCLUDED.col\` over all the rows`;
     const bulk =
       src === "supabase-js"
         ? "one `.upsert([...rows])` call"
@@ -104,6 +121,20 @@ export function batchAdvice(pattern: AccessPattern, keys: LoopKey[]): string {
   }
   const first = firstPerKey(pattern, key);
   if (first) return `collect the keys; ${first}`;
+  const k = sqlName(key.sql);
+  if (pattern.kind === "select" && pattern.loopUse?.aggregate) {
+    const group = `\`SELECT ${k}, count(*) ... WHERE ${k} = ANY($1) GROUP BY ${k}\` (a key with no row has no group: count 0)`;
+    return src === "prisma"
+      ? `collect the keys and count them in one \`groupBy({ by: ["${key.code}"], where: { ${key.code}: { in: ids } }, _count: true })\`, which sends ${group}`
+      : `collect the keys and count them in one query, ${group}`;
+  }
+  const pair = keys.filter((k) => k.varying);
+  if ((pattern.kind === "select" || pattern.kind === "delete") && pair.length >= 2) {
+    const cols = pair.map((p) => sqlName(p.sql)).join(", ");
+    const sql = `\`WHERE (${cols}) IN (SELECT * FROM unnest(${pair.map((_, i) => `$${i + 1}::...[]`).join(", ")}))\``;
+    const prisma = src === "prisma" ? ` (Prisma: \`where: { OR: items.map((i) => ({ ${pair.map((p) => `${p.code}: i.${p.code}`).join(", ")} })) }\`)` : "";
+    return `collect the (${pair.map((p) => p.code).join(", ")}) pairs of the items and run one query with ${sql}${prisma}: each item is matched on all of them, not on one alone`;
+  }
   const sql = inSql(key.sql);
   const verb = pattern.kind === "update" ? { prisma: "updateMany", drizzle: "update(table).set(...)", kysely: "updateTable(table).set(...)" } : pattern.kind === "delete" ? { prisma: "deleteMany", drizzle: "delete(table)", kysely: "deleteFrom(table)" } : { prisma: "findMany", drizzle: "select()...", kysely: "selectFrom(table)" };
   const same = pattern.kind === "update" ? " (the written values are the same for every row)" : "";

@@ -9,7 +9,10 @@ import type { Rule, RuleContext } from "./rule.js";
 import { batchAdvice, loopKeys, perRowUpdateAdvice } from "./n-plus-one-advice.js";
 
 /** One-off data migrations: TypeScript beside migrations, or a migrate script. They run once, by hand. */
-const DATA_MIGRATION = /(^|\/)(migrations?|data-migrations?|migrate)\/|(^|\/)scripts\/[^/]*migrat[^/]*\.[cm]?[jt]sx?$/i;
+const DATA_MIGRATION = /(^|\/)(migrations?|data-migrations?|\w*Migrations?|migrate)\/|(^|\/)scripts\/[^/]*migrat[^/]*\.[cm]?[jt]sx?$/;
+/** Scripts: run by hand (a backfill, a seed, a sync), never on a request path. */
+const SCRIPT = /(^|\/)scripts\/|(^|\/)(backfill|seed)[^/]*\.[cm]?[jt]sx?$/i;
+const offline = (file: string) => DATA_MIGRATION.test(file) || SCRIPT.test(file);
 
 function qualified(schema: Schema, pattern: AccessPattern): string {
   const found = findPatternTable(schema, pattern);
@@ -30,6 +33,8 @@ interface Item {
   columns: string[];
   /** The loop walks a collection whose length the code fixes: how to name it. */
   fixed?: string;
+  /** The iteration also awaits per-item work that sends no query (`getFile()`). */
+  external?: string;
 }
 
 const FIXED_DETAILS =
@@ -80,7 +85,7 @@ export const nPlusOne: Rule = {
         continue;
       }
 
-      const severity: Severity = DATA_MIGRATION.test(pattern.location.file) ? "noted" : "routine";
+      const severity: Severity = offline(pattern.location.file) ? "noted" : "routine";
       // Nothing in the query changes from one iteration to the next: the same query runs N times.
       const pollingLoop = pattern.loop?.kind === "while" || pattern.loop?.kind === "do...while";
       // A while loop around a query that sends nothing per iteration drains or polls (`DELETE ... LIMIT n`
@@ -128,14 +133,18 @@ export const nPlusOne: Rule = {
         continue;
       }
 
-      let advice = batchAdvice(pattern, keys);
+      // The iteration also awaits per-item work (a file fetched, a PDF signed, an email sent): batching the
+      // queries saves round trips, but the per-item calls, usually slower, stay. NOTED, saying so.
+      const external = use?.externalWork;
+      const itemSeverity: Severity = external ? "noted" : severity;
+      let advice = batchAdvice(pattern, keys, findPatternTable(context.schema, pattern));
       if (pattern.kind === "update" && (use?.perRowValues || use?.branchPerItem)) {
         // Branches per item choose different statements: no single rewrite fits, so say nothing.
         const rewrite = use.branchPerItem ? undefined : perRowUpdateAdvice(pattern, keys);
         if (!rewrite) continue;
         advice = rewrite;
       }
-      addItem(loops, { pattern, severity, what: `${verb} \`${pattern.table}\``, advice, details: N_PLUS_ONE_DETAILS, columns });
+      addItem(loops, { pattern, severity: itemSeverity, what: `${verb} \`${pattern.table}\``, advice, details: N_PLUS_ONE_DETAILS, columns, ...(external ? { external } : {}) });
     }
     for (const items of loops.values()) findings.push(loopFinding(context, items));
     return findings;
@@ -162,7 +171,15 @@ function loopFinding(context: RuleContext, items: Item[]): FindingDraft {
   const where = p.functionName ? `\`${p.functionName}()\`` : "This code";
   const loop = loopName(p);
   const severity: Severity = items.some((i) => i.severity === "routine") ? "routine" : "noted";
-  const once = severity === "noted" ? " This is a one-off data migration, so it runs once: worth fixing only if it is slow on production data." : "";
+  const external = items.find((i) => i.external)?.external;
+  const once =
+    severity !== "noted"
+      ? ""
+      : external && !offline(p.location.file)
+        ? ` Each iteration also awaits \`${external}\`, per-item work that sends no query and that batching the queries leaves in place, so this is noted, not routine.`
+        : DATA_MIGRATION.test(p.location.file)
+          ? " This is a one-off data migration, so it runs once: worth fixing only if it is slow on production data."
+          : " This is a script run by hand, not a request path: worth fixing only if it is slow on production data.";
   const base = { rule: "n-plus-one", table: qualified(context.schema, p), columns: first.columns, location: p.location };
   const key = `${p.location.file}:${p.functionName ?? ""}:${p.kind}`;
   if (items.every((i) => i.fixed)) {

@@ -190,3 +190,48 @@ describe("n-plus-one: nested creates", () => {
     expect(f.message).toContain("`createMany` takes no nested writes, so create these rows with one `createManyAndReturn` and the related rows with one `createMany` per relation");
   });
 });
+
+describe("n-plus-one: what the batched statement must keep", () => {
+  const SQL_UNIQUE = `${SQL}\n  CREATE TABLE "Access" (id serial PRIMARY KEY, "groupId" text NOT NULL, "itemId" text NOT NULL, visible boolean);\n  CREATE UNIQUE INDEX "Access_groupId_itemId_key" ON "Access" ("groupId", "itemId");`;
+  const PRISMA_UNIQUE = `${PRISMA}\nmodel Access { id Int @id @default(autoincrement())\n  groupId String\n  itemId String\n  visible Boolean?\n  @@unique([groupId, itemId]) }\n`;
+
+  it("an upsert per item conflicts on the unique key its where names, not on its first column", () => {
+    const code = `${prismaHead}export async function show(groupId: string, itemIds: string[]) {\n  for (const itemId of itemIds) {\n    await prisma.access.upsert({ where: { groupId_itemId: { groupId, itemId } }, create: { groupId, itemId, visible: true }, update: { visible: true } });\n  }\n}`;
+    const patterns = patternsOf(code, { prisma: PRISMA_UNIQUE });
+    const [f] = nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(SQL_UNIQUE), patterns, problems: [], config: config() });
+    expect(f.message).toContain('ON CONFLICT ("groupId", "itemId") DO UPDATE');
+  });
+
+  it("a count per item is one GROUP BY over the keys", () => {
+    const code = `${prismaHead}export async function counts(envelopeIds: string[]) {\n  return Promise.all(envelopeIds.map((envelopeId) => prisma.recipient.count({ where: { envelopeId } })));\n}`;
+    expect(findings(code)[0].message).toContain(
+      'count them in one `groupBy({ by: ["envelopeId"], where: { envelopeId: { in: ids } }, _count: true })`, which sends `SELECT "envelopeId", count(*) ... WHERE "envelopeId" = ANY($1) GROUP BY "envelopeId"`',
+    );
+  });
+
+  it("two columns compared with the item are matched as pairs, not on one alone", () => {
+    const code = `${prismaHead}export async function fields(items: Array<{ envelopeId: string; email: string }>) {\n  for (const item of items) await prisma.recipient.findMany({ where: { envelopeId: item.envelopeId, email: item.email } });\n}`;
+    expect(findings(code)[0].message).toContain('Collect the (envelopeId, email) pairs of the items and run one query with `WHERE ("envelopeId", email) IN (SELECT * FROM unnest($1::...[], $2::...[]))`');
+  });
+});
+
+describe("n-plus-one: loops that are not on a request path, or whose time goes elsewhere", () => {
+  const code = `${prismaHead}export async function run(ids: string[]) {\n  for (const id of ids) await prisma.envelope.update({ where: { id }, data: { status: "DONE" } });\n}`;
+
+  it.each([
+    ["worker/src/backgroundMigrations/backfill-status.ts", "one-off data migration"],
+    ["web/src/scripts/sync-status.ts", "script run by hand"],
+  ])("%s is NOTED", (path, why) => {
+    const patterns = patternsOf(code, { prisma: PRISMA }).map((p) => ({ ...p, location: { ...p.location, file: path } }));
+    const [f] = nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(SQL), patterns, problems: [], config: config() });
+    expect(f.severity).toBe("noted");
+    expect(f.message).toContain(why);
+  });
+
+  it("a read per item followed by a per-item file download is NOTED, naming the call", () => {
+    const loop = `${prismaHead}export async function load(ids: string[]) {\n  for (const id of ids) {\n    const data = await prisma.documentData.findFirst({ where: { id } });\n    await getFileServerSide(data);\n  }\n}`;
+    const [f] = findings(loop);
+    expect(f.severity).toBe("noted");
+    expect(f.message).toContain("Each iteration also awaits `getFileServerSide()`, per-item work that sends no query");
+  });
+});

@@ -19,6 +19,8 @@ export interface LoopFrame {
   fixed?: string;
   /** It walks a list filled, item by item, with the results of per-item calls that send no query. */
   fromExternal?: boolean;
+  /** The first awaited call in the body that sent no query, as written (`getFile()`). */
+  externalCall?: string;
 }
 
 /** Rows a query returned, held by a variable: the query's patterns and how many loops enclosed the fetch. */
@@ -172,6 +174,7 @@ export function dottedName(node: Node | undefined): string | undefined {
   if (!node) return undefined;
   const n = peel(node);
   if (n.type === "Identifier") return n.name;
+  if (n.type === "ThisExpression") return "this";
   if (n.type === "MemberExpression" && !n.computed) {
     const object = dottedName(n.object);
     return object ? `${object}.${n.property?.name}` : undefined;

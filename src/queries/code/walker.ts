@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { bindingNames, changedIn, fixedCount, hasCall, hasNestedWrites, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { bindingNames, changedIn, dottedName, fixedCount, hasCall, hasNestedWrites, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -31,6 +31,9 @@ interface Env {
 
 /** Array methods that keep one row per row (or fewer): their result is still the query's rows. */
 const ROW_PRESERVING = new Set(["map", "filter", "sort", "toSorted"]);
+
+/** Calls that return an aggregate (Prisma `count`, `aggregate`, `groupBy`; Drizzle `$count`). */
+const AGGREGATES = new Set(["count", "aggregate", "groupBy", "$count"]);
 
 /** Array methods whose callback runs once per element: a query inside runs once per element too. */
 const LOOP_METHODS = new Set(["forEach", "map", "flatMap", "filter", "reduce", "some", "every", "find", "findIndex"]);
@@ -148,7 +151,9 @@ export class CodeWalker {
         if (indexed) this.iterate(this.rowsOf(indexed, env), body);
         if (node.test) this.visitExpr(node.test, body);
         if (node.update) this.visitExpr(node.update, body);
+        const from = this.patterns.length;
         this.visitNested(node.body, body);
+        this.markExternal(frame, from);
         env.builders = mergeBranches(env.builders, [body.builders], false);
         return;
       }
@@ -159,7 +164,9 @@ export class CodeWalker {
         const frame = { kind, line: this.at(node.start).line, range: isRangeIterable(node.right), ...this.walks(node.right, env) };
         const body = loopEnv(env, frame, changedIn([node.left, node.body], bindingNames(node.left)));
         this.iterate(this.rowsOf(node.right, env), body);
+        const from = this.patterns.length;
         this.visitNested(node.body, body);
+        this.markExternal(frame, from);
         env.builders = mergeBranches(env.builders, [body.builders], false);
         return;
       }
@@ -174,7 +181,9 @@ export class CodeWalker {
         };
         const body = loopEnv(env, frame, changedIn([node.test, node.body]));
         this.visitExpr(node.test, body);
+        const from = this.patterns.length;
         this.visitNested(node.body, body);
+        this.markExternal(frame, from);
         env.builders = mergeBranches(env.builders, [body.builders], false);
         return;
       }
@@ -302,8 +311,10 @@ export class CodeWalker {
             const rows = this.rowsOf(callee.object, env);
             for (const arg of node.arguments) {
               const fn = peel(arg);
+              const from = this.patterns.length;
               if (isFunction(fn)) this.visitFunction(fn, env, undefined, frame, true, rows);
               else this.visitExpr(arg, env);
+              this.markExternal(frame, from);
             }
             return;
           }
@@ -325,7 +336,11 @@ export class CodeWalker {
         const before = this.patterns.length;
         this.visitExpr(node.argument, env);
         const loop = env.loops[env.loops.length - 1];
-        if (loop && this.patterns.length === before && peel(node.argument).type === "CallExpression") loop.external = true;
+        if (loop && this.patterns.length === before && peel(node.argument).type === "CallExpression") {
+          loop.external = true;
+          const name = dottedName(peel(node.argument).callee);
+          loop.externalCall ??= name ? `${name}()` : "a call";
+        }
         return;
       }
       case "TaggedTemplateExpression": {
@@ -500,6 +515,8 @@ export class CodeWalker {
     if (loop.external || env.loops.some((f) => f.fromExternal)) use.afterExternal = true;
     if (env.loops.every((f) => f.fixed)) use.fixedList = loop.fixed;
     if (call.patterns.some((p) => p.source === "prisma" && p.kind === "insert") && hasNestedWrites(roots)) use.nestedWrites = true;
+    const method = roots[0] && peel(roots[0] as Node).type === "CallExpression" ? calleeMethod(peel(roots[0] as Node)) : undefined;
+    if (method && AGGREGATES.has(method)) use.aggregate = true;
     for (const pattern of call.patterns) pattern.loopUse = use;
   }
 
@@ -509,6 +526,14 @@ export class CodeWalker {
     const root = peel(iterable);
     const name = root.type === "Identifier" ? root.name : root.type === "CallExpression" ? flattenChain(root).root.name : undefined;
     return { ...(fixed ? { fixed } : {}), ...(name && env.externalLists.has(name) ? { fromExternal: true } : {}) };
+  }
+
+  /** Once a loop body is walked: its queries share the iteration with the per-item calls it awaits. */
+  private markExternal(frame: LoopFrame, from: number): void {
+    if (!frame.externalCall) return;
+    for (const pattern of this.patterns.slice(from)) {
+      if (pattern.loopUse && pattern.loop?.line === frame.line && pattern.loop.kind === frame.kind) pattern.loopUse.externalWork ??= frame.externalCall;
+    }
   }
 
   /** `list.push(x)`: the list is no longer what it was declared as; inside a loop after an external call, it holds that call's results. */
