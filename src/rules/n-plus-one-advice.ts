@@ -156,11 +156,14 @@ export function batchAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Tab
 export function perRowUpdateAdvice(pattern: AccessPattern, keys: LoopKey[]): string | undefined {
   const key = keys[0];
   if (!key) return undefined;
-  const k = sqlName(key.sql);
-  const others = pattern.predicates.some((p) => p.column && p.column !== key.sql && p.op === "eq");
+  // Every column compared with the item joins the new values: `(itemId, itemType)`, not `itemId` alone.
+  const joined = keys.filter((k) => k.varying).length > 1 ? keys.filter((k) => k.varying) : [key];
+  const names = joined.map((k) => sqlName(k.sql));
+  const on = names.map((k) => `t.${k} = v.${k}`).join(" AND ");
+  const others = pattern.predicates.some((p) => p.column && !joined.some((k) => k.sql === p.column) && p.op === "eq");
   const sql =
-    `\`UPDATE ${sqlName(pattern.table)} AS t SET col = v.col FROM (VALUES ...) AS v(${k}, col) WHERE t.${k} = v.${k}${others ? " AND ..." : ""}\`` +
-    ` (or \`FROM unnest($1::...[], $2::...[]) AS v(${k}, col)\`)`;
+    `\`UPDATE ${sqlName(pattern.table)} AS t SET col = v.col FROM (VALUES ...) AS v(${names.join(", ")}, col) WHERE ${on}${others ? " AND ..." : ""}\`` +
+    ` (or \`FROM unnest(${names.map((_, i) => `$${i + 1}::...[]`).join(", ")}, $${names.length + 1}::...[]) AS v(${names.join(", ")}, col)\`)`;
   const keep = others ? ", keeping the query's other conditions" : "";
   switch (pattern.source) {
     case "supabase-js":

@@ -235,3 +235,10 @@ describe("n-plus-one: loops that are not on a request path, or whose time goes e
     expect(f.message).toContain("Each iteration also awaits `getFileServerSide()`, per-item work that sends no query");
   });
 });
+
+describe("n-plus-one: per-row updates keyed on two columns", () => {
+  it("joins the new values on every column compared with the item", () => {
+    const code = `${prismaHead}export async function save(groupId: string, items: Array<{ envelopeId: string; email: string; page: number }>) {\n  await Promise.all(items.map((item) => prisma.recipient.updateMany({ where: { envelopeId: item.envelopeId, email: item.email }, data: { email: item.email.toLowerCase() } })));\n}`;
+    expect(findings(code)[0].message).toContain('AS v("envelopeId", email, col) WHERE t."envelopeId" = v."envelopeId" AND t.email = v.email`');
+  });
+});
