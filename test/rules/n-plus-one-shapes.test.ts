@@ -242,3 +242,13 @@ describe("n-plus-one: per-row updates keyed on two columns", () => {
     expect(findings(code)[0].message).toContain('AS v("envelopeId", email, col) WHERE t."envelopeId" = v."envelopeId" AND t.email = v.email`');
   });
 });
+
+describe("n-plus-one: a Prisma create takes one row", () => {
+  it("a create whose data a helper builds per item is still one insert per item, listed with the loop's other query", () => {
+    const code = `${prismaHead}export async function save(items: Array<{ id: number; page: number }>) {\n  await Promise.all(items.map(async (item) => {\n    await prisma.field.update({ where: { id: item.id }, data: { page: item.page } });\n    await prisma.recipient.create({ data: auditRow(item) });\n  }));\n}`;
+    const [f, ...rest] = findings(code);
+    expect(rest).toEqual([]);
+    expect(f.message).toContain("sends 2 queries inside the .map() loop at line 3");
+    expect(f.related?.map((l) => l.line)).toEqual([5]);
+  });
+});

@@ -35,6 +35,15 @@ const ROW_PRESERVING = new Set(["map", "filter", "sort", "toSorted"]);
 /** Calls that return an aggregate (Prisma `count`, `aggregate`, `groupBy`; Drizzle `$count`). */
 const AGGREGATES = new Set(["count", "aggregate", "groupBy", "$count"]);
 
+/** Prisma calls that write one row. */
+const SINGLE_ROW = new Set(["create", "upsert"]);
+
+/** The method of the call that sends a query (`count` of `prisma.x.count(...)`). */
+function rootMethod(roots: unknown[]): string | undefined {
+  const root = roots[0] as Node | undefined;
+  return root && peel(root).type === "CallExpression" ? calleeMethod(peel(root)) : undefined;
+}
+
 /** Array methods whose callback runs once per element: a query inside runs once per element too. */
 const LOOP_METHODS = new Set(["forEach", "map", "flatMap", "filter", "reduce", "some", "every", "find", "findIndex"]);
 
@@ -503,7 +512,8 @@ export class CodeWalker {
     const loop = env.loops[env.loops.length - 1];
     const use: LoopUse = {
       varies: call.values.some((v) => dependsOnLoop(v) || hasCall(v)),
-      batched: call.memberships.some(dependsOnLoop),
+      // Prisma's `create` and `upsert` take one row, whatever expression builds it: never a set.
+      batched: call.memberships.some(dependsOnLoop) && !(call.patterns[0]?.source === "prisma" && SINGLE_ROW.has(rootMethod(roots) ?? "")),
       // `new Date()` is written alike to every row: only what the loop changes makes the values per row.
       perRowValues: call.setValues.some(dependsOnLoop),
       branchPerItem: env.itemBranch,
@@ -515,7 +525,7 @@ export class CodeWalker {
     if (loop.external || env.loops.some((f) => f.fromExternal)) use.afterExternal = true;
     if (env.loops.every((f) => f.fixed)) use.fixedList = loop.fixed;
     if (call.patterns.some((p) => p.source === "prisma" && p.kind === "insert") && hasNestedWrites(roots)) use.nestedWrites = true;
-    const method = roots[0] && peel(roots[0] as Node).type === "CallExpression" ? calleeMethod(peel(roots[0] as Node)) : undefined;
+    const method = rootMethod(roots);
     if (method && AGGREGATES.has(method)) use.aggregate = true;
     for (const pattern of call.patterns) pattern.loopUse = use;
   }
