@@ -228,6 +228,11 @@ describe("n-plus-one: loops that are not on a request path, or whose time goes e
     expect(f.message).toContain(why);
   });
 
+  it("a call on a database client that no recognizer reads is a query, not per-item work: still ROUTINE", () => {
+    const loop = `${prismaHead}export async function load(ids: string[]) {\n  for (const id of ids) {\n    await prisma.documentData.findFirst({ where: { id } });\n    await db.query.teams.findFirst({ where: byId(id) });\n  }\n}`;
+    expect(findings(loop).map((f) => f.severity)).toEqual(["routine"]);
+  });
+
   it("a read per item followed by a per-item file download is NOTED, naming the call", () => {
     const loop = `${prismaHead}export async function load(ids: string[]) {\n  for (const id of ids) {\n    const data = await prisma.documentData.findFirst({ where: { id } });\n    await getFileServerSide(data);\n  }\n}`;
     const [f] = findings(loop);

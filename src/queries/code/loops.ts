@@ -1,7 +1,7 @@
 // What the walker needs to know about loops: which names change from one iteration to the next,
 // whether a loop's bounds are a date or number range, and what an expression refers to.
 import type { AccessPattern } from "../../core/types.js";
-import { isFunction, peel, SKIP_KEYS, type Node } from "./ast.js";
+import { calleeMethod, isFunction, peel, SKIP_KEYS, type Node } from "./ast.js";
 
 /** One enclosing loop, innermost last. */
 export interface LoopFrame {
@@ -274,4 +274,33 @@ export function hasNestedWrites(roots: unknown[]): boolean {
   };
   visit(roots);
   return found;
+}
+
+/** Calls that return an aggregate (Prisma `count`, `aggregate`, `groupBy`; Drizzle `$count`). */
+export const AGGREGATES = new Set(["count", "aggregate", "groupBy", "$count"]);
+
+/** Names that hold a database client or transaction by convention. */
+export const CLIENT_NAME = /^(db|tx|trx|prisma|supabase|pool|pg|knex|kysely|drizzle|sql|client|database|conn|connection)$/i;
+
+/** Prisma calls that write one row. */
+export const SINGLE_ROW = new Set(["create", "upsert"]);
+
+/** The method of the call that sends a query (`count` of `prisma.x.count(...)`). */
+export function rootMethod(roots: unknown[]): string | undefined {
+  const root = roots[0] as Node | undefined;
+  return root && peel(root).type === "CallExpression" ? calleeMethod(peel(root)) : undefined;
+}
+
+/**
+ * A call on a database client that no recognizer read (`db.query.teams.findFirst(...)`, `tx.$queryRawUnsafe(...)`):
+ * still a query, never per-item work outside the database.
+ */
+export function onClient(call: Node, isClient: (name: string) => boolean): boolean {
+  let root = peel(call.callee);
+  while (root.type === "MemberExpression" || root.type === "CallExpression") root = peel(root.type === "MemberExpression" ? root.object : root.callee);
+  if (root.type === "ThisExpression") {
+    const first = dottedName(call.callee)?.split(".")[1];
+    return first !== undefined && CLIENT_NAME.test(first);
+  }
+  return root.type === "Identifier" && (CLIENT_NAME.test(root.name) || isClient(root.name));
 }

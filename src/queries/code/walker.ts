@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { bindingNames, changedIn, dottedName, fixedCount, hasCall, hasNestedWrites, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { AGGREGATES, bindingNames, changedIn, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -31,18 +31,6 @@ interface Env {
 
 /** Array methods that keep one row per row (or fewer): their result is still the query's rows. */
 const ROW_PRESERVING = new Set(["map", "filter", "sort", "toSorted"]);
-
-/** Calls that return an aggregate (Prisma `count`, `aggregate`, `groupBy`; Drizzle `$count`). */
-const AGGREGATES = new Set(["count", "aggregate", "groupBy", "$count"]);
-
-/** Prisma calls that write one row. */
-const SINGLE_ROW = new Set(["create", "upsert"]);
-
-/** The method of the call that sends a query (`count` of `prisma.x.count(...)`). */
-function rootMethod(roots: unknown[]): string | undefined {
-  const root = roots[0] as Node | undefined;
-  return root && peel(root).type === "CallExpression" ? calleeMethod(peel(root)) : undefined;
-}
 
 /** Array methods whose callback runs once per element: a query inside runs once per element too. */
 const LOOP_METHODS = new Set(["forEach", "map", "flatMap", "filter", "reduce", "some", "every", "find", "findIndex"]);
@@ -345,7 +333,7 @@ export class CodeWalker {
         const before = this.patterns.length;
         this.visitExpr(node.argument, env);
         const loop = env.loops[env.loops.length - 1];
-        if (loop && this.patterns.length === before && peel(node.argument).type === "CallExpression") {
+        if (loop && this.patterns.length === before && peel(node.argument).type === "CallExpression" && !onClient(peel(node.argument), (name) => this.statics.isClient(name))) {
           loop.external = true;
           const name = dottedName(peel(node.argument).callee);
           loop.externalCall ??= name ? `${name}()` : "a call";
