@@ -124,9 +124,9 @@ export function batchAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Tab
   const k = sqlName(key.sql);
   if (pattern.kind === "select" && pattern.loopUse?.aggregate) {
     const group = `\`SELECT ${k}, count(*) ... WHERE ${k} = ANY($1) GROUP BY ${k}\` (a key with no row has no group: count 0)`;
-    return src === "prisma"
-      ? `collect the keys and count them in one \`groupBy({ by: ["${key.code}"], where: { ${key.code}: { in: ids } }, _count: true })\`, which sends ${group}`
-      : `collect the keys and count them in one query, ${group}`;
+    if (src === "prisma") return `collect the keys and count them in one \`groupBy({ by: ["${key.code}"], where: { ${key.code}: { in: ids } }, _count: true })\`, which sends ${group}`;
+    if (src === "drizzle") return `collect the keys and count them in one \`.select({ key: ${key.term}, n: count() })...where(inArray(${key.term}, ids)).groupBy(${key.term})\`, which sends ${group}`;
+    return `collect the keys and count them in one query, ${group}`;
   }
   const pair = keys.filter((k) => k.varying);
   if ((pattern.kind === "select" || pattern.kind === "delete") && pair.length >= 2) {

@@ -257,3 +257,19 @@ describe("n-plus-one: a Prisma create takes one row", () => {
     expect(f.related?.map((l) => l.line)).toEqual([5]);
   });
 });
+
+describe("n-plus-one: a Drizzle count per item", () => {
+  it("is one GROUP BY over the keys, not a plain inArray", () => {
+    const code = [
+      'import { and, eq, sql } from "drizzle-orm";\nimport { db } from "./db";\nimport { suggestions } from "./schema";',
+      "export async function remaining(teamId: string, inboxIds: string[]) {",
+      "  for (const inboxId of inboxIds) {",
+      "    await db.select({ count: sql<number>`count(*)` }).from(suggestions).where(and(eq(suggestions.inboxId, inboxId), eq(suggestions.teamId, teamId)));",
+      "  }",
+      "}",
+    ].join("\n");
+    expect(findings(code, { drizzle: DRIZZLE })[0].message).toContain(
+      "count them in one `.select({ key: suggestions.inboxId, n: count() })...where(inArray(suggestions.inboxId, ids)).groupBy(suggestions.inboxId)`, which sends `SELECT inbox_id, count(*) ... WHERE inbox_id = ANY($1) GROUP BY inbox_id`",
+    );
+  });
+});

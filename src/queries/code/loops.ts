@@ -1,7 +1,7 @@
 // What the walker needs to know about loops: which names change from one iteration to the next,
 // whether a loop's bounds are a date or number range, and what an expression refers to.
 import type { AccessPattern } from "../../core/types.js";
-import { calleeMethod, isFunction, peel, SKIP_KEYS, type Node } from "./ast.js";
+import { calleeMethod, flattenChain, isFunction, peel, SKIP_KEYS, type Node } from "./ast.js";
 
 /** One enclosing loop, innermost last. */
 export interface LoopFrame {
@@ -303,4 +303,28 @@ export function onClient(call: Node, isClient: (name: string) => boolean): boole
     return first !== undefined && CLIENT_NAME.test(first);
   }
   return root.type === "Identifier" && (CLIENT_NAME.test(root.name) || isClient(root.name));
+}
+
+/** Aggregate functions a select list may call: `count()`, `sql\`count(*)\``, Kysely `fn.count(...)`. */
+const AGGREGATE_CALL = /^(count|countDistinct|sum|avg|min|max)$/;
+
+/** Whether a builder chain's `.select(...)` returns aggregates (Drizzle `select({ n: count() })`, Kysely `fn.count`). */
+export function selectsAggregate(node: Node): boolean {
+  const select = flattenChain(node).calls.find((c) => c.method === "select" || c.method === "selectDistinct");
+  if (!select) return false;
+  let found = false;
+  const visit = (n: unknown): void => {
+    if (found || !n || typeof n !== "object") return;
+    if (Array.isArray(n)) return n.forEach(visit);
+    const m = n as Node;
+    if (m.type === "CallExpression") {
+      const callee = peel(m.callee);
+      const name = callee.type === "Identifier" ? callee.name : callee.type === "MemberExpression" && !callee.computed ? callee.property?.name : undefined;
+      if (name && AGGREGATE_CALL.test(name)) found = true;
+    }
+    if (m.type === "TaggedTemplateExpression" && m.quasi.quasis.some((q: Node) => /\b(count|sum|avg)\s*\(/i.test(q.value?.raw ?? ""))) found = true;
+    for (const [key, value] of Object.entries(m)) if (!SKIP_KEYS.has(key) && value && typeof value === "object") visit(value);
+  };
+  visit(select.args);
+  return found;
 }

@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { AGGREGATES, bindingNames, changedIn, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { AGGREGATES, bindingNames, changedIn, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -514,7 +514,7 @@ export class CodeWalker {
     if (env.loops.every((f) => f.fixed)) use.fixedList = loop.fixed;
     if (call.patterns.some((p) => p.source === "prisma" && p.kind === "insert") && hasNestedWrites(roots)) use.nestedWrites = true;
     const method = rootMethod(roots);
-    if (method && AGGREGATES.has(method)) use.aggregate = true;
+    if ((method && AGGREGATES.has(method)) || (roots[0] && selectsAggregate(roots[0] as Node))) use.aggregate = true;
     for (const pattern of call.patterns) pattern.loopUse = use;
   }
 
