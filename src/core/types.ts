@@ -414,8 +414,31 @@ export interface LoopUse {
    * comes from the previous one (a retry until a slug is free, a walk up a parent chain).
    */
   chained?: boolean;
-  /** Earlier in the same iteration the loop awaits a call that sends no query (an email, an HTTP request). */
+  /**
+   * Earlier in the same iteration the loop awaits a call that sends no query (an email, an HTTP request),
+   * or the loop walks a list filled with the results of such calls, one per item.
+   */
   afterExternal?: boolean;
+  /**
+   * The compared expressions behind keyColumns, as the code writes them (`inbox.inboxId` for Drizzle,
+   * `folderId` for Prisma), for advice in the client's own terms.
+   */
+  keyTerms?: string[];
+  /**
+   * Every enclosing loop walks a collection whose length the code fixes (a literal array, a constant,
+   * an enum, a registry filled by the code): how a message names it. A fixed number of round trips.
+   */
+  fixedList?: string;
+  /** A Prisma create whose `data` also creates related rows (`fields: { createMany }`), which `createMany` cannot take. */
+  nestedWrites?: boolean;
+  /**
+   * The same iteration also awaits a call that sends no query (a file fetched from storage, a PDF signed,
+   * an email sent), before or after this query: its name as written (`getFile()`). That per-item work
+   * stays whatever happens to the query.
+   */
+  externalWork?: string;
+  /** A count or aggregate per item (Prisma `count`/`aggregate`/`groupBy`): batched, it needs a GROUP BY on the key. */
+  aggregate?: boolean;
 }
 
 /**

@@ -6,65 +6,19 @@
 import type { AccessPattern, FindingDraft, Schema, Severity } from "../core/types.js";
 import { findPatternTable, patternRelation, qualifiedTableName } from "../schema/lookup.js";
 import type { Rule, RuleContext } from "./rule.js";
+import { batchAdvice, loopKeys, perRowUpdateAdvice } from "./n-plus-one-advice.js";
 
 /** One-off data migrations: TypeScript beside migrations, or a migrate script. They run once, by hand. */
-const DATA_MIGRATION = /(^|\/)(migrations?|data-migrations?|migrate)\/|(^|\/)scripts\/[^/]*migrat[^/]*\.[cm]?[jt]sx?$/i;
+const DATA_MIGRATION = /(^|\/)(migrations?|data-migrations?|\w*Migrations?|migrate)\/|(^|\/)scripts\/[^/]*migrat[^/]*\.[cm]?[jt]sx?$/;
+/** Scripts: run by hand (a backfill, a seed, a sync), never on a request path. */
+const SCRIPT = /(^|\/)scripts\/|(^|\/)(backfill|seed)[^/]*\.[cm]?[jt]sx?$/i;
+const offline = (file: string) => DATA_MIGRATION.test(file) || SCRIPT.test(file);
 
 function qualified(schema: Schema, pattern: AccessPattern): string {
   const found = findPatternTable(schema, pattern);
   if (found) return qualifiedTableName(found);
   const relation = patternRelation(pattern);
   return `${relation.schema ?? "public"}.${relation.name}`;
-}
-
-/**
- * The columns a batched query would key on: those compared with a value that changes per iteration.
- * A column compared with a constant (`type: "DOCUMENT"`) is the same for every item, never the key.
- */
-function lookupColumns(pattern: AccessPattern): string[] {
-  // Equality first: an IN list beside it is usually a fixed set of states, not the per-item key.
-  const keyed = (op: string) => pattern.predicates.filter((p) => p.op === op && p.sentAs === "param" && p.column && p.value === undefined).map((p) => p.column!);
-  const all = [...new Set([...keyed("eq"), ...keyed("in")])];
-  const varying = pattern.loopUse?.keyColumns;
-  if (!varying || varying.length === 0) return all;
-  const known = all.filter((c) => varying.includes(c));
-  return known.length > 0 ? known : all;
-}
-
-function suggestion(pattern: AccessPattern, columns: string[]): string {
-  const column = columns[0] ?? "id";
-  if (pattern.kind === "upsert") {
-    // One statement resolves every conflict; a plain multi-row INSERT would fail on the existing rows.
-    const sql = `one \`INSERT ... VALUES (...), (...) ON CONFLICT (${columns[0] ?? "key"}) DO UPDATE SET col = EXCLUDED.col\` over all the rows`;
-    const bulk =
-      pattern.source === "supabase-js"
-        ? "one `.upsert([...rows])` call"
-        : pattern.source === "drizzle"
-          ? `one \`.insert(table).values([...rows]).onConflictDoUpdate({ target, set })\` with each column set from \`excluded\` (${sql.slice(4)})`
-          : pattern.source === "kysely"
-            ? `one \`.insertInto(table).values([...rows]).onConflict((oc) => oc.column(key).doUpdateSet(...))\` (${sql.slice(4)})`
-            : sql;
-    return `collect the rows and write them in ${bulk}`;
-  }
-  if (pattern.kind === "insert") {
-    return pattern.source === "supabase-js"
-      ? "collect the rows and send them in one `.insert([...rows])` call"
-      : "collect the rows and write them in one multi-row `INSERT ... VALUES` (or `INSERT ... SELECT FROM unnest($1::...[])`)";
-  }
-  if (pattern.source === "supabase-js") return `collect the keys and run one query with \`.in("${column}", ids)\``;
-  return `collect the keys and run one query with \`WHERE ${column} = ANY($1)\``;
-}
-
-/** An UPDATE that writes a different value per row: one statement joins the new values by key. */
-function perRowUpdate(pattern: AccessPattern, columns: string[]): string | undefined {
-  // Branches per item choose different statements: no single rewrite fits, so say nothing.
-  if (pattern.loopUse?.branchPerItem) return undefined;
-  const key = pattern.predicates.find((p) => p.op === "eq" && p.sentAs === "param" && p.column)?.column ?? columns[0];
-  if (!key) return undefined;
-  const sql = `\`UPDATE ${pattern.table} AS t SET col = v.col FROM (VALUES ...) AS v(${key}, col) WHERE t.${key} = v.${key}\` (or \`FROM unnest($1::...[], $2::...[]) AS v(${key}, col)\`)`;
-  return pattern.source === "supabase-js"
-    ? `each row gets its own values, so \`.in()\` cannot batch it: send the rows to one database function (\`.rpc()\`) that runs ${sql}`
-    : `each row gets its own values, so \`= ANY\` cannot batch it: write them in one statement, ${sql}`;
 }
 
 /** One query of a loop, with what the finding says about it. */
@@ -77,7 +31,15 @@ interface Item {
   advice: string;
   details: string;
   columns: string[];
+  /** The loop walks a collection whose length the code fixes: how to name it. */
+  fixed?: string;
+  /** The iteration also awaits per-item work that sends no query (`getFile()`). */
+  external?: string;
 }
+
+const FIXED_DETAILS =
+  "The loop walks a collection the code defines, so it runs the same number of times for every request, however many rows the tables hold. " +
+  "Batching would still save round trips, but they do not grow with the data.";
 
 const N_PLUS_ONE_DETAILS =
   "Each iteration waits for its own round trip to the database, so the time grows with the number of items, " +
@@ -102,7 +64,8 @@ export const nPlusOne: Rule = {
       const site = `${pattern.location.file}:${pattern.location.line}:${pattern.location.column}`;
       if (seen.has(site)) continue;
       seen.add(site);
-      const columns = lookupColumns(pattern);
+      const keys = loopKeys(pattern);
+      const columns = keys.map((k) => k.sql);
       const loop = loopName(pattern);
       const where = pattern.functionName ? `\`${pattern.functionName}()\`` : "This code";
       const verb = pattern.kind === "select" ? "reads" : pattern.kind === "delete" ? "deletes from" : pattern.kind === "insert" || pattern.kind === "upsert" ? "writes to" : "updates";
@@ -122,7 +85,7 @@ export const nPlusOne: Rule = {
         continue;
       }
 
-      const severity: Severity = DATA_MIGRATION.test(pattern.location.file) ? "noted" : "routine";
+      const severity: Severity = offline(pattern.location.file) ? "noted" : "routine";
       // Nothing in the query changes from one iteration to the next: the same query runs N times.
       const pollingLoop = pattern.loop?.kind === "while" || pattern.loop?.kind === "do...while";
       // A while loop around a query that sends nothing per iteration drains or polls (`DELETE ... LIMIT n`
@@ -149,6 +112,12 @@ export const nPlusOne: Rule = {
         }
         continue;
       }
+      // A loop over a literal list, a constant, an enum or a registry the code fills runs as many times as
+      // the code says, whatever the data: a fixed number of round trips, not N+1.
+      if (use?.fixedList) {
+        addItem(loops, { pattern, severity: "noted", what: `${verb} \`${pattern.table}\``, advice: batchAdvice(pattern, keys), details: FIXED_DETAILS, columns, fixed: use.fixedList });
+        continue;
+      }
       // A write after a per-item external call (an email sent, a request made) records that call's outcome,
       // item by item: batching the writes would record outcomes that have not happened yet.
       if (use?.afterExternal && pattern.kind !== "select") continue;
@@ -164,13 +133,18 @@ export const nPlusOne: Rule = {
         continue;
       }
 
-      let advice = suggestion(pattern, columns);
+      // The iteration also awaits per-item work (a file fetched, a PDF signed, an email sent): batching the
+      // queries saves round trips, but the per-item calls, usually slower, stay. NOTED, saying so.
+      const external = use?.externalWork;
+      const itemSeverity: Severity = external ? "noted" : severity;
+      let advice = batchAdvice(pattern, keys, findPatternTable(context.schema, pattern));
       if (pattern.kind === "update" && (use?.perRowValues || use?.branchPerItem)) {
-        const rewrite = perRowUpdate(pattern, columns);
+        // Branches per item choose different statements: no single rewrite fits, so say nothing.
+        const rewrite = use.branchPerItem ? undefined : perRowUpdateAdvice(pattern, keys);
         if (!rewrite) continue;
         advice = rewrite;
       }
-      addItem(loops, { pattern, severity, what: `${verb} \`${pattern.table}\``, advice, details: N_PLUS_ONE_DETAILS, columns });
+      addItem(loops, { pattern, severity: itemSeverity, what: `${verb} \`${pattern.table}\``, advice, details: N_PLUS_ONE_DETAILS, columns, ...(external ? { external } : {}) });
     }
     for (const items of loops.values()) findings.push(loopFinding(context, items));
     return findings;
@@ -197,9 +171,28 @@ function loopFinding(context: RuleContext, items: Item[]): FindingDraft {
   const where = p.functionName ? `\`${p.functionName}()\`` : "This code";
   const loop = loopName(p);
   const severity: Severity = items.some((i) => i.severity === "routine") ? "routine" : "noted";
-  const once = severity === "noted" ? " This is a one-off data migration, so it runs once: worth fixing only if it is slow on production data." : "";
+  const external = items.find((i) => i.external)?.external;
+  const once =
+    severity !== "noted"
+      ? ""
+      : external && !offline(p.location.file)
+        ? ` Each iteration also awaits \`${external}\`, per-item work that sends no query and that batching the queries leaves in place, so this is noted, not routine.`
+        : DATA_MIGRATION.test(p.location.file)
+          ? " This is a one-off data migration, so it runs once: worth fixing only if it is slow on production data."
+          : " This is a script run by hand, not a request path: worth fixing only if it is slow on production data.";
   const base = { rule: "n-plus-one", table: qualified(context.schema, p), columns: first.columns, location: p.location };
   const key = `${p.location.file}:${p.functionName ?? ""}:${p.kind}`;
+  if (items.every((i) => i.fixed)) {
+    const whats = items.map((i) => `${i.what} (line ${i.pattern.location.line})`).join(", ");
+    return {
+      ...base,
+      severity: "noted",
+      message: `${where} ${items.length === 1 ? first.what : whats} once per element of ${first.fixed}, in ${loop}: a number of round trips the code fixes, not the data, so not N+1. If it matters, ${first.advice}.`,
+      details: FIXED_DETAILS,
+      ...(items.length > 1 ? { related: items.slice(1).map((i) => i.pattern.location) } : {}),
+      key: `${key}:fixed:${p.loop?.line ?? p.location.line}`,
+    };
+  }
   if (items.length === 1) {
     const repeated = first.what.startsWith("runs the same query");
     const message = repeated

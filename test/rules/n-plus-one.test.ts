@@ -78,7 +78,7 @@ describe("n-plus-one: per-row writes", () => {
 
   it("the same value for every row is still batched with = ANY", () => {
     const code = `export async function fail(ids: string[]) {\n  for (const id of ids) await pool.query("UPDATE users SET status = 'failed' WHERE id = $1", [id]);\n}`;
-    expect(seen(code)[0]).toContain("Collect the keys and run one query with `WHERE id = ANY($1)`.");
+    expect(seen(code)[0]).toContain("Collect the keys and run one query with `WHERE id = ANY($1)` (the written values are the same for every row).");
   });
 });
 
@@ -144,7 +144,7 @@ describe("n-plus-one: one finding per loop", () => {
     const findings = check(code);
     expect(findings.map((f) => `${f.severity} ${f.location.line}: ${f.message}`)).toEqual([
       "routine 5: `purge()` sends 2 queries inside the for...of loop at line 4, each once per iteration (N+1). It deletes from `settings` (line 5): " +
-        'collect the keys and run one query with `.in("organization_id", ids)`; updates `users` (line 6): collect the keys and run one query with `.in("organization_id", ids)`.',
+        'collect the keys and run one query with `.in("organization_id", ids)`; updates `users` (line 6): collect the keys and run one query with `.in("organization_id", ids)` (the written values are the same for every row).',
     ]);
     expect(findings[0].related?.map((l) => l.line)).toEqual([6]);
   });

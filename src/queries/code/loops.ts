@@ -1,7 +1,7 @@
 // What the walker needs to know about loops: which names change from one iteration to the next,
 // whether a loop's bounds are a date or number range, and what an expression refers to.
 import type { AccessPattern } from "../../core/types.js";
-import { isFunction, peel, SKIP_KEYS, type Node } from "./ast.js";
+import { calleeMethod, flattenChain, isFunction, peel, SKIP_KEYS, type Node } from "./ast.js";
 
 /** One enclosing loop, innermost last. */
 export interface LoopFrame {
@@ -15,6 +15,12 @@ export interface LoopFrame {
   chained?: boolean;
   /** Set while walking the body: an awaited call that sent no query has been seen in it. */
   external?: boolean;
+  /** It walks a collection whose length the code fixes (a literal, a constant, an enum): how to name it. */
+  fixed?: string;
+  /** It walks a list filled, item by item, with the results of per-item calls that send no query. */
+  fromExternal?: boolean;
+  /** The first awaited call in the body that sent no query, as written (`getFile()`). */
+  externalCall?: string;
 }
 
 /** Rows a query returned, held by a variable: the query's patterns and how many loops enclosed the fetch. */
@@ -158,12 +164,33 @@ export function isRangeIterable(node: Node | null | undefined): boolean {
   return false;
 }
 
+/** Calls whose object argument holds written values, not conditions (`.set({...})`, `.values([...])`). */
+const WRITE_METHODS = new Set(["set", "values", "insert", "upsert", "onConflictDoUpdate", "doUpdateSet", "returning", "select"]);
+/** Properties of a Prisma query object that hold written values or the shape of the result, not conditions. */
+const WRITE_PROPERTIES = new Set(["data", "create", "update", "select", "include", "omit", "orderBy"]);
+
+/** `a.b.c` as written, for plain identifiers and member chains; undefined otherwise. */
+export function dottedName(node: Node | undefined): string | undefined {
+  if (!node) return undefined;
+  const n = peel(node);
+  if (n.type === "Identifier") return n.name;
+  if (n.type === "ThisExpression") return "this";
+  if (n.type === "MemberExpression" && !n.computed) {
+    const object = dottedName(n.object);
+    return object ? `${object}.${n.property?.name}` : undefined;
+  }
+  return undefined;
+}
+
 /**
  * Columns compared with a value for which `varies` holds, in the query's own text: `{ folderId: folder.id }`
  * (Prisma), `.eq("id", id)` / `.where("id", "=", id)` (supabase-js, Kysely), `eq(t.parentId, x)` (Drizzle).
+ * Written values (`data: {...}`, `.set({...})`) are not conditions and never a key. `columns` are the
+ * names as the code spells them (`inboxId`), `terms` the compared expressions as written (`inbox.inboxId`).
  */
-export function keyedColumns(roots: unknown[], varies: (n: Node) => boolean): string[] {
+export function keyedColumns(roots: unknown[], varies: (n: Node) => boolean): { columns: string[]; terms: string[] } {
   const out = new Set<string>();
+  const terms = new Set<string>();
   const name = (k: Node | undefined): string | undefined => {
     if (!k) return undefined;
     const n = peel(k);
@@ -177,17 +204,127 @@ export function keyedColumns(roots: unknown[], varies: (n: Node) => boolean): st
     if (!node || typeof node !== "object") return;
     const n = node as Node;
     if (isFunction(n)) return;
+    if ((n.type === "Property" || n.type === "ObjectProperty") && !n.computed && WRITE_PROPERTIES.has(name(n.key) ?? "")) return;
     if ((n.type === "Property" || n.type === "ObjectProperty") && !n.computed && n.value && peel(n.value).type !== "ObjectExpression") {
       const key = name(n.key);
-      if (key && varies(n.value)) out.add(key);
+      if (key && varies(n.value)) {
+        out.add(key);
+        terms.add(key);
+      }
+    }
+    if (n.type === "CallExpression") {
+      const callee = peel(n.callee);
+      const method = callee.type === "MemberExpression" && !callee.computed ? callee.property?.name : undefined;
+      if (method && (WRITE_METHODS.has(method) || (method === "update" && !hasWhere(n.arguments?.[0])))) {
+        // The chain before `.set(...)` may still hold conditions; the written values are skipped.
+        visit(callee.object);
+        for (const arg of n.arguments ?? []) if (peel(arg).type !== "ObjectExpression" && peel(arg).type !== "ArrayExpression") visit(arg);
+        return;
+      }
     }
     if (n.type === "CallExpression" && n.arguments?.length >= 2) {
       const first = peel(n.arguments[0]);
       const key = first.type === "MemberExpression" || first.type === "Literal" || first.type === "StringLiteral" ? name(first) : undefined;
-      if (key && n.arguments.slice(1).some((a: Node) => peel(a).type !== "ObjectExpression" && varies(a))) out.add(key);
+      if (key && n.arguments.slice(1).some((a: Node) => peel(a).type !== "ObjectExpression" && varies(a))) {
+        out.add(key);
+        terms.add(first.type === "MemberExpression" ? dottedName(first) ?? key : key);
+      }
     }
     for (const [key, value] of Object.entries(n)) if (!SKIP_KEYS.has(key) && value && typeof value === "object") visit(value);
   };
   visit(roots);
-  return [...out];
+  return { columns: [...out], terms: [...terms] };
+}
+
+/** A Prisma query object (`{ where, data }`), as opposed to supabase-js's `.update({ col: value })`. */
+function hasWhere(arg: Node | undefined): boolean {
+  const a = arg ? peel(arg) : undefined;
+  return a?.type === "ObjectExpression" && (a.properties ?? []).some((p: Node) => !p.computed && (p.key?.name ?? p.key?.value) === "where");
+}
+
+/** `i < 3`, `attempt <= 5`: a counter bounded by a number written in the code. */
+export function fixedCount(test: Node | null | undefined): string | undefined {
+  if (!test) return undefined;
+  const t = peel(test);
+  if (t.type !== "BinaryExpression" || (t.operator !== "<" && t.operator !== "<=")) return undefined;
+  const bound = peel(t.right);
+  return bound.type === "Literal" && typeof bound.value === "number" && peel(t.left).type === "Identifier" ? `a count of ${bound.value} written in the code` : undefined;
+}
+
+/** Prisma nested writes: relation fields of `data` that create rows of their own (`fields: { createMany: {...} }`). */
+const NESTED_WRITES = new Set(["create", "createMany", "connectOrCreate", "upsert"]);
+
+/** Whether a Prisma create's `data` also writes related rows, which `createMany` cannot take. */
+export function hasNestedWrites(roots: unknown[]): boolean {
+  let found = false;
+  const key = (p: Node) => (p.computed ? undefined : p.key?.name ?? p.key?.value);
+  const visit = (node: unknown): void => {
+    if (found || !node || typeof node !== "object") return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const n = node as Node;
+    if (isFunction(n)) return;
+    if ((n.type === "Property" || n.type === "ObjectProperty") && key(n) === "data" && n.value && peel(n.value).type === "ObjectExpression") {
+      for (const field of peel(n.value).properties ?? []) {
+        const value = field.value ? peel(field.value) : undefined;
+        if (value?.type === "ObjectExpression" && (value.properties ?? []).some((q: Node) => NESTED_WRITES.has(key(q) ?? ""))) found = true;
+      }
+      return;
+    }
+    for (const [k, value] of Object.entries(n)) if (!SKIP_KEYS.has(k) && value && typeof value === "object") visit(value);
+  };
+  visit(roots);
+  return found;
+}
+
+/** Calls that return an aggregate (Prisma `count`, `aggregate`, `groupBy`; Drizzle `$count`). */
+export const AGGREGATES = new Set(["count", "aggregate", "groupBy", "$count"]);
+
+/** Names that hold a database client or transaction by convention. */
+export const CLIENT_NAME = /^(db|tx|trx|prisma|supabase|pool|pg|knex|kysely|drizzle|sql|client|database|conn|connection)$/i;
+
+/** Prisma calls that write one row. */
+export const SINGLE_ROW = new Set(["create", "upsert"]);
+
+/** The method of the call that sends a query (`count` of `prisma.x.count(...)`). */
+export function rootMethod(roots: unknown[]): string | undefined {
+  const root = roots[0] as Node | undefined;
+  return root && peel(root).type === "CallExpression" ? calleeMethod(peel(root)) : undefined;
+}
+
+/**
+ * A call on a database client that no recognizer read (`db.query.teams.findFirst(...)`, `tx.$queryRawUnsafe(...)`):
+ * still a query, never per-item work outside the database.
+ */
+export function onClient(call: Node, isClient: (name: string) => boolean): boolean {
+  let root = peel(call.callee);
+  while (root.type === "MemberExpression" || root.type === "CallExpression") root = peel(root.type === "MemberExpression" ? root.object : root.callee);
+  if (root.type === "ThisExpression") {
+    const first = dottedName(call.callee)?.split(".")[1];
+    return first !== undefined && CLIENT_NAME.test(first);
+  }
+  return root.type === "Identifier" && (CLIENT_NAME.test(root.name) || isClient(root.name));
+}
+
+/** Aggregate functions a select list may call: `count()`, `sql\`count(*)\``, Kysely `fn.count(...)`. */
+const AGGREGATE_CALL = /^(count|countDistinct|sum|avg|min|max)$/;
+
+/** Whether a builder chain's `.select(...)` returns aggregates (Drizzle `select({ n: count() })`, Kysely `fn.count`). */
+export function selectsAggregate(node: Node): boolean {
+  const select = flattenChain(node).calls.find((c) => c.method === "select" || c.method === "selectDistinct");
+  if (!select) return false;
+  let found = false;
+  const visit = (n: unknown): void => {
+    if (found || !n || typeof n !== "object") return;
+    if (Array.isArray(n)) return n.forEach(visit);
+    const m = n as Node;
+    if (m.type === "CallExpression") {
+      const callee = peel(m.callee);
+      const name = callee.type === "Identifier" ? callee.name : callee.type === "MemberExpression" && !callee.computed ? callee.property?.name : undefined;
+      if (name && AGGREGATE_CALL.test(name)) found = true;
+    }
+    if (m.type === "TaggedTemplateExpression" && m.quasi.quasis.some((q: Node) => /\b(count|sum|avg)\s*\(/i.test(q.value?.raw ?? ""))) found = true;
+    for (const [key, value] of Object.entries(m)) if (!SKIP_KEYS.has(key) && value && typeof value === "object") visit(value);
+  };
+  visit(select.args);
+  return found;
 }

@@ -6,7 +6,8 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { bindingNames, changedIn, hasCall, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { AGGREGATES, bindingNames, changedIn, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
 
@@ -22,6 +23,10 @@ interface Env {
   itemBranch: boolean;
   /** Names holding the rows a query returned (`const { data: sessions } = await ...`). */
   rows: Map<string, RowSource>;
+  /** Local names bound to a list whose length the code fixes -> how to name it; "" for a local that is not one. */
+  fixed: Map<string, string>;
+  /** Lists filled inside a loop with the results of per-item calls that send no query (PDFs signed, files uploaded). */
+  externalLists: Set<string>;
 }
 
 /** Array methods that keep one row per row (or fewer): their result is still the query's rows. */
@@ -34,6 +39,7 @@ export class CodeWalker {
   readonly patterns: AccessPattern[] = [];
   private readonly suppressionsByLine = new Map<number, Suppression[]>();
   private readonly statics: StaticValues;
+  private readonly fixedLists: FixedLists;
   private statementStart = 0;
   /** The rows each query expression returns, by the expression that sent it. */
   private readonly sent = new WeakMap<Node, RowSource>();
@@ -54,11 +60,12 @@ export class CodeWalker {
       list.push({ rule: m[1], reason: m[2].trim(), location: { file: path, line, column } });
       this.suppressionsByLine.set(line, list);
     }
+    this.fixedLists = new FixedLists(program);
     this.statics = new StaticValues(program, shared, (init) => clients.some((c) => c.isClientFactory?.(init) ?? false));
   }
 
   run(): void {
-    this.visitStatements(this.program.body ?? [], { builders: new Map(), loops: [], varying: new Set(), itemBranch: false, rows: new Map() });
+    this.visitStatements(this.program.body ?? [], { builders: new Map(), loops: [], varying: new Set(), itemBranch: false, rows: new Map(), fixed: new Map(), externalLists: new Set() });
   }
 
   // ---------------------------------------------------------------- what clients see
@@ -135,13 +142,15 @@ export class CodeWalker {
       case "ForStatement": {
         if (node.init?.type === "VariableDeclaration") this.visitStatement(node.init, env);
         else if (node.init) this.visitExpr(node.init, env);
-        const frame: LoopFrame = { kind: "for", line: this.at(node.start).line, range: isRangeTest(node.test), chained: !node.test };
+        const frame: LoopFrame = { kind: "for", line: this.at(node.start).line, range: isRangeTest(node.test), chained: !node.test, fixed: fixedCount(node.test) };
         const body = loopEnv(env, frame, changedIn([node.init, node.test, node.update, node.body]));
         const indexed = indexedCollection(node.test);
         if (indexed) this.iterate(this.rowsOf(indexed, env), body);
         if (node.test) this.visitExpr(node.test, body);
         if (node.update) this.visitExpr(node.update, body);
+        const from = this.patterns.length;
         this.visitNested(node.body, body);
+        this.markExternal(frame, from);
         env.builders = mergeBranches(env.builders, [body.builders], false);
         return;
       }
@@ -149,10 +158,12 @@ export class CodeWalker {
       case "ForInStatement": {
         this.visitExpr(node.right, env);
         const kind = node.type === "ForOfStatement" ? (node.await ? "for await...of" : "for...of") : "for...in";
-        const frame = { kind, line: this.at(node.start).line, range: isRangeIterable(node.right) };
+        const frame = { kind, line: this.at(node.start).line, range: isRangeIterable(node.right), ...this.walks(node.right, env) };
         const body = loopEnv(env, frame, changedIn([node.left, node.body], bindingNames(node.left)));
         this.iterate(this.rowsOf(node.right, env), body);
+        const from = this.patterns.length;
         this.visitNested(node.body, body);
+        this.markExternal(frame, from);
         env.builders = mergeBranches(env.builders, [body.builders], false);
         return;
       }
@@ -167,7 +178,9 @@ export class CodeWalker {
         };
         const body = loopEnv(env, frame, changedIn([node.test, node.body]));
         this.visitExpr(node.test, body);
+        const from = this.patterns.length;
         this.visitNested(node.body, body);
+        this.markExternal(frame, from);
         env.builders = mergeBranches(env.builders, [body.builders], false);
         return;
       }
@@ -212,6 +225,9 @@ export class CodeWalker {
     }
     this.visitExpr(init, env);
     this.bindRows(declarator.id, init, env);
+    for (const bound of bindingNames(declarator.id)) env.fixed.set(bound, "");
+    const fixed = name ? this.fixedLists.describe(init, env.fixed) : undefined;
+    if (name) env.fixed.set(name, fixed && peel(init).type === "ArrayExpression" ? `\`${name}\`, ${fixed}` : fixed ?? "");
   }
 
   private visitClass(node: Node, env: Env): void {
@@ -244,10 +260,16 @@ export class CodeWalker {
       varying,
       itemBranch: inheritLoops && env.itemBranch,
       rows: inheritLoops ? new Map(env.rows) : new Map(),
+      // A callback runs there and then: what it pushes to the caller's lists is seen after it.
+      fixed: inheritLoops ? env.fixed : new Map(env.fixed),
+      externalLists: inheritLoops ? env.externalLists : new Set(),
     };
     for (const param of node.params ?? []) {
       if (param.type === "Identifier") inner.builders.delete(param.name);
-      for (const bound of bindingNames(param)) inner.rows.delete(bound);
+      for (const bound of bindingNames(param)) {
+        inner.rows.delete(bound);
+        inner.fixed.set(bound, "");
+      }
     }
     if (loop) this.iterate(rows, inner);
     const saved = this.statementStart;
@@ -279,14 +301,17 @@ export class CodeWalker {
           }
           const callee = peel(node.callee);
           const method = callee.type === "MemberExpression" && !callee.computed ? callee.property?.name : undefined;
+          if ((method === "push" || method === "unshift") && peel(callee.object).type === "Identifier") this.pushed(peel(callee.object).name, env);
           if (method && LOOP_METHODS.has(method)) {
             this.visitExpr(callee.object, env);
-            const frame = { kind: `.${method}()`, line: this.at(callee.property.start).line, range: isRangeIterable(callee.object) };
+            const frame = { kind: `.${method}()`, line: this.at(callee.property.start).line, range: isRangeIterable(callee.object), ...this.walks(callee.object, env) };
             const rows = this.rowsOf(callee.object, env);
             for (const arg of node.arguments) {
               const fn = peel(arg);
+              const from = this.patterns.length;
               if (isFunction(fn)) this.visitFunction(fn, env, undefined, frame, true, rows);
               else this.visitExpr(arg, env);
+              this.markExternal(frame, from);
             }
             return;
           }
@@ -308,7 +333,11 @@ export class CodeWalker {
         const before = this.patterns.length;
         this.visitExpr(node.argument, env);
         const loop = env.loops[env.loops.length - 1];
-        if (loop && this.patterns.length === before && peel(node.argument).type === "CallExpression") loop.external = true;
+        if (loop && this.patterns.length === before && peel(node.argument).type === "CallExpression" && !onClient(peel(node.argument), (name) => this.statics.isClient(name))) {
+          loop.external = true;
+          const name = dottedName(peel(node.argument).callee);
+          loop.externalCall ??= name ? `${name}()` : "a call";
+        }
         return;
       }
       case "TaggedTemplateExpression": {
@@ -471,15 +500,44 @@ export class CodeWalker {
     const loop = env.loops[env.loops.length - 1];
     const use: LoopUse = {
       varies: call.values.some((v) => dependsOnLoop(v) || hasCall(v)),
-      batched: call.memberships.some(dependsOnLoop),
+      // Prisma's `create` and `upsert` take one row, whatever expression builds it: never a set.
+      batched: call.memberships.some(dependsOnLoop) && !(call.patterns[0]?.source === "prisma" && SINGLE_ROW.has(rootMethod(roots) ?? "")),
       // `new Date()` is written alike to every row: only what the loop changes makes the values per row.
       perRowValues: call.setValues.some(dependsOnLoop),
       branchPerItem: env.itemBranch,
-      keyColumns: keyedColumns(roots, dependsOnLoop),
     };
+    const keys = keyedColumns(roots, dependsOnLoop);
+    use.keyColumns = keys.columns;
+    use.keyTerms = keys.terms;
     if (loop.chained) use.chained = true;
-    if (loop.external) use.afterExternal = true;
+    if (loop.external || env.loops.some((f) => f.fromExternal)) use.afterExternal = true;
+    if (env.loops.every((f) => f.fixed)) use.fixedList = loop.fixed;
+    if (call.patterns.some((p) => p.source === "prisma" && p.kind === "insert") && hasNestedWrites(roots)) use.nestedWrites = true;
+    const method = rootMethod(roots);
+    if ((method && AGGREGATES.has(method)) || (roots[0] && selectsAggregate(roots[0] as Node))) use.aggregate = true;
     for (const pattern of call.patterns) pattern.loopUse = use;
+  }
+
+  /** What a loop over `iterable` walks: a list the code fixes, or one filled from per-item external calls. */
+  private walks(iterable: Node, env: Env): Pick<LoopFrame, "fixed" | "fromExternal"> {
+    const fixed = this.fixedLists.describe(iterable, env.fixed);
+    const root = peel(iterable);
+    const name = root.type === "Identifier" ? root.name : root.type === "CallExpression" ? flattenChain(root).root.name : undefined;
+    return { ...(fixed ? { fixed } : {}), ...(name && env.externalLists.has(name) ? { fromExternal: true } : {}) };
+  }
+
+  /** Once a loop body is walked: its queries share the iteration with the per-item calls it awaits. */
+  private markExternal(frame: LoopFrame, from: number): void {
+    if (!frame.externalCall) return;
+    for (const pattern of this.patterns.slice(from)) {
+      if (pattern.loopUse && pattern.loop?.line === frame.line && pattern.loop.kind === frame.kind) pattern.loopUse.externalWork ??= frame.externalCall;
+    }
+  }
+
+  /** `list.push(x)`: the list is no longer what it was declared as; inside a loop after an external call, it holds that call's results. */
+  private pushed(name: string, env: Env): void {
+    if (env.fixed.has(name)) env.fixed.set(name, "");
+    if (env.loops.some((f) => f.external)) env.externalLists.add(name);
   }
 
   /** The rows an expression holds: a query's result, a variable bound to one, `data ?? []`, `result.rows`, `rows.map(...)`. */

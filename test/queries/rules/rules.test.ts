@@ -77,7 +77,7 @@ describe("n-plus-one", () => {
       '`forOf()` reads `users` inside the for...of loop at line 6: one round trip per iteration (N+1). Collect the keys and run one query with `.in("id", ids)`.',
     );
     expect(findings[1].message).toBe(
-      "`classicFor()` updates `call_logs` inside the for loop at line 14: one round trip per iteration (N+1). Collect the keys and run one query with `WHERE id = ANY($1)`.",
+      "`classicFor()` updates `call_logs` inside the for loop at line 14: one round trip per iteration (N+1). Collect the keys and run one query with `WHERE id = ANY($1)` (the written values are the same for every row).",
     );
     expect(findings[4].message).toContain("inside the .map() loop at line 48");
     expect(findings.every((f) => f.severity === "routine" && f.fix === undefined)).toBe(true);

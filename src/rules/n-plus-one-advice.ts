@@ -1,0 +1,180 @@
+// What n-plus-one advises instead of a query per item, in the client's own terms (Prisma
+// `{ in: ids }` / `createMany`, Drizzle `inArray`, Kysely `.where(col, "in", ids)`, supabase-js `.in()`)
+// with the SQL form beside it. The key is the column compared with a value that changes per item.
+// Sources: Prisma Client API reference (`in`, `updateMany`, `createMany`, `$executeRaw`), Drizzle
+// "Filters" and "Select" (`inArray`, `selectDistinctOn`), Kysely `where`/`distinctOn`, PostgreSQL
+// "SELECT" (DISTINCT ON) and "UPDATE" (FROM).
+import type { AccessPattern, Table } from "../core/types.js";
+
+/** The per-item key: the SQL column, its name as the code writes it, and the compared expression as written. */
+export interface LoopKey {
+  sql: string;
+  code: string;
+  term: string;
+  /** Compared with a value that changes per item, as the walker saw it (false: a guess from the predicates). */
+  varying?: boolean;
+}
+
+/** A name as PostgreSQL needs it written: quoted unless it is lower case already. */
+export function sqlName(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+const squash = (name: string) => name.replace(/_/g, "").toLowerCase();
+
+/**
+ * The columns a batched query would key on: those compared with a value that changes per iteration,
+ * as SQL names. A column compared with a constant (`type: "DOCUMENT"`) is the same for every item, never
+ * the key. The code's names (`inboxId`) are matched to the SQL columns (`inbox_id`) ignoring case and `_`.
+ */
+export function loopKeys(pattern: AccessPattern): LoopKey[] {
+  // Equality first: an IN list beside it is usually a fixed set of states, not the per-item key.
+  const keyed = (op: string) => pattern.predicates.filter((p) => p.op === op && p.sentAs === "param" && p.column && p.value === undefined).map((p) => p.column!);
+  const all = [...new Set([...keyed("eq"), ...keyed("in")])];
+  const varying = pattern.loopUse?.keyColumns ?? [];
+  const terms = pattern.loopUse?.keyTerms ?? [];
+  const keys: LoopKey[] = [];
+  for (const column of all) {
+    const i = varying.findIndex((v) => squash(v) === squash(column));
+    if (i >= 0) keys.push({ sql: column, code: varying[i], term: terms.find((t) => squash(t.split(".").pop()!) === squash(column)) ?? varying[i], varying: true });
+  }
+  if (keys.length > 0 || varying.length === 0) return keys.length > 0 ? keys : all.map((c) => ({ sql: c, code: c, term: c }));
+  return all.map((c) => ({ sql: c, code: c, term: c }));
+}
+
+function inSql(key: string): string {
+  return `\`WHERE ${sqlName(key)} = ANY($1)\``;
+}
+
+/** Several rows per key, of which the query keeps the first in its order: `findFirst` with `orderBy`, `ORDER BY ... LIMIT 1`. */
+function firstPerKey(pattern: AccessPattern, key: LoopKey): string | undefined {
+  if (pattern.kind !== "select" || !pattern.limited || pattern.orderBy.length === 0) return undefined;
+  const order = pattern.orderBy.filter((o) => o.column && o.column !== key.sql);
+  if (order.length === 0) return undefined;
+  const by = order.map((o) => `${sqlName(o.column!)}${o.descending ? " DESC" : ""}`).join(", ");
+  const sql = `\`SELECT DISTINCT ON (${sqlName(key.sql)}) ... WHERE ${sqlName(key.sql)} = ANY($1) ORDER BY ${sqlName(key.sql)}, ${by}\` (or a \`LATERAL\` join over the keys with \`LIMIT 1\`)`;
+  const intro = "a plain `= ANY` would return every row of each key, not the first one: keep one row per key with";
+  switch (pattern.source) {
+    case "drizzle":
+      return `${intro} \`db.selectDistinctOn([${key.term}])...where(inArray(${key.term}, keys)).orderBy(${key.term}, ...)\`, which sends ${sql}`;
+    case "kysely":
+      return `${intro} \`.distinctOn("${key.code}").where("${key.code}", "in", keys).orderBy("${key.code}")\` then the existing order, which sends ${sql}`;
+    case "prisma":
+      return `${intro} one \`$queryRaw\` running ${sql}`;
+    case "supabase-js":
+      return `${intro} one database function (\`.rpc()\`) that runs ${sql}`;
+    default:
+      return `${intro} ${sql}`;
+  }
+}
+
+/**
+ * The conflict target of a batched upsert: the primary key or a full unique index whose columns the
+ * upsert's `where` all names (ON CONFLICT needs a unique index on exactly those columns), or else the
+ * compared columns as written.
+ */
+export function conflictTarget(pattern: AccessPattern, table: Table | undefined, keys: LoopKey[]): string {
+  const named = new Set(pattern.predicates.filter((p) => p.op === "eq" && p.column).map((p) => p.column!));
+  const uniques = [
+    ...(table?.primaryKey ? [table.primaryKey.columns] : []),
+    ...(table?.indexes ?? []).filter((i) => i.unique && !i.where && i.keys.every((k) => k.column)).map((i) => i.keys.map((k) => k.column!)),
+  ];
+  const target = uniques.find((cols) => cols.length > 0 && cols.every((c) => named.has(c))) ?? (keys.length > 0 ? keys.map((k) => k.sql) : ["key"]);
+  return target.map(sqlName).join(", ");
+}
+
+/** What to do instead of one query per item, as a clause (`collect the keys and ...`). */
+export function batchAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Table): string {
+  const key = keys[0] ?? { sql: "id", code: "id", term: "id" };
+  const src = pattern.source;
+  if (pattern.kind === "upsert") {
+    // One statement resolves every conflict; a plain multi-row INSERT would fail on the existing rows.
+    const sql = `\`INSERT ... VALUES (...), (...) ON CONFLICT (${conflictTarget(pattern, table, keys)}) DO UPDATE SET col = EXCLUDED.col\` over all the rows`;
+    const bulk =
+      src === "supabase-js"
+        ? "one `.upsert([...rows])` call"
+        : src === "drizzle"
+          ? `one \`.insert(table).values([...rows]).onConflictDoUpdate({ target, set })\` with each column set from \`excluded\` (${sql})`
+          : src === "kysely"
+            ? `one \`.insertInto(table).values([...rows]).onConflict((oc) => oc.column(key).doUpdateSet(...))\` (${sql})`
+            : src === "prisma"
+              ? `one ${sql}, sent with \`$executeRaw\` (Prisma's \`upsert\` takes one row)`
+              : `one ${sql}`;
+    return `collect the rows and write them in ${bulk}`;
+  }
+  if (pattern.kind === "insert") {
+    const sql = "one multi-row `INSERT ... VALUES` (or `INSERT ... SELECT FROM unnest($1::...[])`)";
+    switch (src) {
+      case "supabase-js":
+        return "collect the rows and send them in one `.insert([...rows])` call";
+      case "prisma":
+        // createMany takes no nested writes (Prisma Client API reference, createMany "Remarks").
+        if (pattern.loopUse?.nestedWrites) return "collect the rows: `createMany` takes no nested writes, so create these rows with one `createManyAndReturn` and the related rows with one `createMany` per relation, keyed by the returned ids: a fixed number of round trips instead of one create per item";
+        return `collect the rows and write them with one \`createMany({ data: rows })\` (\`createManyAndReturn\` when the created rows are needed), ${sql}`;
+      case "drizzle":
+        return `collect the rows and write them with one \`.insert(table).values(rows)\`, ${sql}`;
+      case "kysely":
+        return `collect the rows and write them with one \`.insertInto(table).values(rows)\`, ${sql}`;
+      default:
+        return `collect the rows and write them in ${sql}`;
+    }
+  }
+  const first = firstPerKey(pattern, key);
+  if (first) return `collect the keys; ${first}`;
+  const k = sqlName(key.sql);
+  if (pattern.kind === "select" && pattern.loopUse?.aggregate) {
+    const group = `\`SELECT ${k}, count(*) ... WHERE ${k} = ANY($1) GROUP BY ${k}\` (a key with no row has no group: count 0)`;
+    if (src === "prisma") return `collect the keys and count them in one \`groupBy({ by: ["${key.code}"], where: { ${key.code}: { in: ids } }, _count: true })\`, which sends ${group}`;
+    if (src === "drizzle") return `collect the keys and count them in one \`.select({ key: ${key.term}, n: count() })...where(inArray(${key.term}, ids)).groupBy(${key.term})\`, which sends ${group}`;
+    return `collect the keys and count them in one query, ${group}`;
+  }
+  const pair = keys.filter((k) => k.varying);
+  if ((pattern.kind === "select" || pattern.kind === "delete") && pair.length >= 2) {
+    const cols = pair.map((p) => sqlName(p.sql)).join(", ");
+    const sql = `\`WHERE (${cols}) IN (SELECT * FROM unnest(${pair.map((_, i) => `$${i + 1}::...[]`).join(", ")}))\``;
+    const prisma = src === "prisma" ? ` (Prisma: \`where: { OR: items.map((i) => ({ ${pair.map((p) => `${p.code}: i.${p.code}`).join(", ")} })) }\`)` : "";
+    return `collect the (${pair.map((p) => p.code).join(", ")}) pairs of the items and run one query with ${sql}${prisma}: each item is matched on all of them, not on one alone`;
+  }
+  const sql = inSql(key.sql);
+  const verb = pattern.kind === "update" ? { prisma: "updateMany", drizzle: "update(table).set(...)", kysely: "updateTable(table).set(...)" } : pattern.kind === "delete" ? { prisma: "deleteMany", drizzle: "delete(table)", kysely: "deleteFrom(table)" } : { prisma: "findMany", drizzle: "select()...", kysely: "selectFrom(table)" };
+  const same = pattern.kind === "update" ? " (the written values are the same for every row)" : "";
+  switch (src) {
+    case "supabase-js":
+      return `collect the keys and run one query with \`.in("${key.code}", ids)\`${same}`;
+    case "prisma":
+      return `collect the keys and run one \`${verb.prisma}({ where: { ${key.code}: { in: ids } } })\`${same}, which sends ${sql}`;
+    case "drizzle":
+      return `collect the keys and run one \`.${verb.drizzle}.where(inArray(${key.term}, ids))\`${same}, which sends ${sql}`;
+    case "kysely":
+      return `collect the keys and run one \`.${verb.kysely}.where("${key.code}", "in", ids)\`${same}, which sends ${sql}`;
+    default:
+      return `collect the keys and run one query with ${sql}${same}`;
+  }
+}
+
+/** An UPDATE that writes a different value per row: one statement joins the new values on the per-item key. */
+export function perRowUpdateAdvice(pattern: AccessPattern, keys: LoopKey[]): string | undefined {
+  const key = keys[0];
+  if (!key) return undefined;
+  // Every column compared with the item joins the new values: `(itemId, itemType)`, not `itemId` alone.
+  const joined = keys.filter((k) => k.varying).length > 1 ? keys.filter((k) => k.varying) : [key];
+  const names = joined.map((k) => sqlName(k.sql));
+  const on = names.map((k) => `t.${k} = v.${k}`).join(" AND ");
+  const others = pattern.predicates.some((p) => p.column && !joined.some((k) => k.sql === p.column) && p.op === "eq");
+  const sql =
+    `\`UPDATE ${sqlName(pattern.table)} AS t SET col = v.col FROM (VALUES ...) AS v(${names.join(", ")}, col) WHERE ${on}${others ? " AND ..." : ""}\`` +
+    ` (or \`FROM unnest(${names.map((_, i) => `$${i + 1}::...[]`).join(", ")}, $${names.length + 1}::...[]) AS v(${names.join(", ")}, col)\`)`;
+  const keep = others ? ", keeping the query's other conditions" : "";
+  switch (pattern.source) {
+    case "supabase-js":
+      return `each row gets its own values, so \`.in()\` cannot batch it: send the rows to one database function (\`.rpc()\`) that runs ${sql}${keep}`;
+    case "prisma":
+      return `each row gets its own values, so \`updateMany\` cannot batch it: send one ${sql} with \`$executeRaw\`${keep}`;
+    case "drizzle":
+      return `each row gets its own values, so \`inArray\` cannot batch it: send one ${sql} with \`db.execute(sql\\\`...\\\`)\`${keep}`;
+    case "kysely":
+      return `each row gets its own values, so \`"in"\` cannot batch it: send one ${sql} with Kysely's \`sql\` template${keep}`;
+    default:
+      return `each row gets its own values, so \`= ANY\` cannot batch it: write them in one statement, ${sql}${keep}`;
+  }
+}
