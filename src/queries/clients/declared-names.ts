@@ -28,6 +28,8 @@ export interface DeclaredRelationName {
   target: string;
   /** Columns of the related table by which reading the relation finds its rows (its relation scalar, or the referenced key). */
   targetColumns: string[];
+  /** This table's foreign-key columns, when this side holds the key of a to-one relation (`authorId`); else absent. */
+  foreignKeyColumns?: string[];
 }
 
 /** A model or table declaration: the database table and the names the client uses for its parts. */
@@ -69,6 +71,11 @@ export interface NamedPattern extends AccessPattern {
      */
     via?: "in" | "eq";
   };
+  /**
+   * To-one relation filters on this pattern's table (`author: { email }`, `author: { is: {...} }`), by relation
+   * field: each narrows the table by its foreign key, an IN on the FK columns.
+   */
+  relationFilters?: Array<{ field: string; conditional?: boolean }>;
 }
 
 /**
@@ -107,7 +114,11 @@ function tableNames(model: DeclaredModel, schema: DeclaredSchema, enumTypes: Map
   for (const relation of model.relations) {
     const target = schema.models.find((m) => m.name === relation.target);
     if (!target || target.schema !== relation.to.schema || target.table !== relation.to.table) continue;
-    relations.set(relation.field, { target: relation.target, targetColumns: [...relation.to.columns] });
+    relations.set(relation.field, {
+      target: relation.target,
+      targetColumns: [...relation.to.columns],
+      ...(relation.holdsForeignKey && !relation.list ? { foreignKeyColumns: [...relation.from.columns] } : {}),
+    });
   }
   return { schema: model.schema, name: model.table, columns, relations };
 }
@@ -150,6 +161,13 @@ function resolveOne<P extends NamedPattern>(pattern: P, named: NonNullable<Named
     if (c.castTo && q.sentAs === "param") q.castTo = c.castTo;
     predicates.push(q);
   }
+  // A to-one relation filter is an IN on this table's foreign key; a relation the declarations do not
+  // hold, or one whose key is on the other side, does not narrow this table.
+  for (const r of pattern.relationFilters ?? []) {
+    for (const c of target.relations.get(r.field)?.foreignKeyColumns ?? []) {
+      predicates.push({ column: c, op: "in", sentAs: "param", ...(r.conditional ? { conditional: true } : {}) });
+    }
+  }
   const orderBy: OrderTerm[] = [];
   for (const term of pattern.orderBy) {
     const c = column(term.column);
@@ -165,5 +183,6 @@ function resolveOne<P extends NamedPattern>(pattern: P, named: NonNullable<Named
   }
   const out: P = { ...pattern, ...exactTable(target.schema, target.name), predicates, orderBy, joins };
   delete (out as NamedPattern).declaredNames;
+  delete (out as NamedPattern).relationFilters;
   return out;
 }
