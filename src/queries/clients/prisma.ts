@@ -12,16 +12,16 @@ import type { CodeContext, PatternBase, QueryCall, QueryClient } from "./client.
 import type { NamedPattern } from "./declared-names.js";
 
 /** Model operations that read or write rows, with the statement each sends and whether it wants one row. */
-const OPERATIONS: Record<string, { kind: QueryKind; one: boolean }> = {
+const OPERATIONS: Record<string, { kind: QueryKind; one: boolean; aggregate?: true }> = {
   findMany: { kind: "select", one: false },
   findFirst: { kind: "select", one: true },
   findFirstOrThrow: { kind: "select", one: true },
   findUnique: { kind: "select", one: true },
   findUniqueOrThrow: { kind: "select", one: true },
   // An aggregate returns one row: no rows are sent back for each match.
-  count: { kind: "select", one: true },
-  aggregate: { kind: "select", one: true },
-  groupBy: { kind: "select", one: false },
+  count: { kind: "select", one: true, aggregate: true },
+  aggregate: { kind: "select", one: true, aggregate: true },
+  groupBy: { kind: "select", one: false, aggregate: true },
   update: { kind: "update", one: true },
   updateMany: { kind: "update", one: false },
   delete: { kind: "delete", one: true },
@@ -106,9 +106,10 @@ class CallReader {
     private readonly call: QueryCall,
   ) {}
 
-  read(args: Node | undefined, operation: { kind: QueryKind; one: boolean }): void {
+  read(args: Node | undefined, operation: { kind: QueryKind; one: boolean; aggregate?: true }): void {
     const root = this.pattern(operation.kind, []);
     root.limited = operation.one;
+    if (operation.aggregate) root.countsAll = true;
     if (!args) return;
     // One query per level of include/select by default; one statement with lateral joins under "join".
     const via = literalString(propertyOf(args, "relationLoadStrategy")) === "join" ? "eq" : "in";
