@@ -203,7 +203,8 @@ export function partlyServed(
     match.best.access === "bound" && onlyFew(match.best)
       ? (match.matches.filter((m) => m.verdict === "served" && m.access === "bound" && !onlyFew(m)).sort((a, b) => b.boundKeys.length - a.boundKeys.length)[0] ?? match.best)
       : match.best;
-  if (pinsOneRow(best, pattern)) return null;
+  // Any usable index that finds at most one row serves the query whole (the matcher may rank another first).
+  if (match.matches.some((m) => m.verdict === "served" && m.access === "bound" && pinsOneRow(m, pattern))) return null;
   const where = indexPredicate(best.index);
   const boundKeys = best.index.keys.slice(0, best.boundKeys.length);
   const bound = new Set(boundKeys.map(keyTarget));

@@ -362,7 +362,9 @@ function adviseOneTable(table: Table, patterns: AccessPattern[], options: Recomm
     if (match.verdict !== "served" || !match.best) continue;
     const shape = shapeOf(pattern, table);
     const own = candidateFor(shape, table, new Map(), 1, options);
-    if (own?.selectiveLead && !match.best.boundKeys.includes(own.selectiveLead)) underServed.set(pattern, match.best);
+    // Served badly only when no usable index searches by that column (a composite primary key on (id, project_id) does).
+    const lead = own?.selectiveLead;
+    if (lead && !match.matches.some((m) => m.verdict === "served" && m.access === "bound" && m.boundKeys.includes(lead))) underServed.set(pattern, match.best);
   }
   const partly = new Map<AccessPattern, PartlyServed>();
   for (const { pattern, match } of matches) {

@@ -197,3 +197,19 @@ INSERT INTO fields SELECT g, g % 2000 + 1, g % 2 = 0 FROM generate_series(1, 400
     expect(plan).toContain('"Index Name":"fields_recipient_id_idx"');
   });
 });
+
+describe("a unique key that finds the row serves the query whole, whichever index ranks first", () => {
+  const CONVERSATIONS = `CREATE TABLE conversations (
+  id text NOT NULL, project_id text NOT NULL, user_id text NOT NULL, deleted_at timestamptz, updated_at timestamptz NOT NULL,
+  PRIMARY KEY (id, project_id)
+);
+CREATE INDEX conversations_list_idx ON conversations (project_id, user_id, deleted_at, updated_at, id);
+`;
+  it("a composite primary key on (id, project_id) pins the row: no advice, and the planner reads the primary key", async () => {
+    const owned = q("conversations", [param("id"), param("project_id"), param("user_id"), { column: "deleted_at", op: "is-null", sentAs: "literal" }], { kind: "update" });
+    expect(ruleOn(CONVERSATIONS, [owned])).toEqual([]);
+    const rows = "INSERT INTO conversations SELECT 'c' || g, 'p' || (g % 20), 'u' || (g % 200), NULL, now() FROM generate_series(1, 20000) g;";
+    const plan = await genericPlan(CONVERSATIONS + rows, "SELECT * FROM conversations WHERE id = $1 AND project_id = $2 AND user_id = $3 AND deleted_at IS NULL", ["text", "text", "text"], ["'c5'", "'p5'", "'u5'"]);
+    expect(plan).toContain('"Index Name":"conversations_pkey"');
+  });
+});
