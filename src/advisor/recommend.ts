@@ -610,7 +610,9 @@ function foldForeignKeys(
 
 /** The pattern's filter as readable SQL, for messages. */
 export function describePattern(pattern: AccessPattern): string {
-  return pattern.predicates.map((p) => searchClauseText(p) ?? exprToText(exprFromPredicate(p))).join(" AND ");
+  return pattern.predicates
+    .map((p) => searchClauseText(p) ?? (p.op === "in" && targetOfPredicate(p) ? `${p.column ?? p.expression} IN (...)` : exprToText(exprFromPredicate(p))))
+    .join(" AND ");
 }
 
 export type { IndexMatch };

@@ -20,6 +20,8 @@ export interface DeclaredColumn {
    * `CAST($1::text AS "Status")`), so PostgreSQL never sees a constant there.
    */
   castTo?: string;
+  /** A boolean column: an equality on it narrows little. */
+  boolean?: boolean;
 }
 
 /** A relation field (`posts Post[]`, `author User @relation(...)`; Drizzle `many(posts)`, `one(users, ...)`). */
@@ -75,7 +77,7 @@ export interface NamedPattern extends AccessPattern {
    * To-one relation filters on this pattern's table (`author: { email }`, `author: { is: {...} }`), by relation
    * field: each narrows the table by its foreign key, an IN on the FK columns.
    */
-  relationFilters?: Array<{ field: string; conditional?: boolean }>;
+  relationFilters?: Array<{ field: string; conditional?: boolean; related: NamedPattern[] }>;
 }
 
 /**
@@ -108,7 +110,9 @@ function tableNames(model: DeclaredModel, schema: DeclaredSchema, enumTypes: Map
   const columns = new Map<string, DeclaredColumn>();
   for (const field of model.fields) {
     const castTo = schema.orm === "prisma" && field.enumType ? enumTypes.get(field.enumType) : undefined;
-    columns.set(field.field, castTo ? { column: field.column, castTo } : { column: field.column });
+    const column: DeclaredColumn = castTo ? { column: field.column, castTo } : { column: field.column };
+    if (/^bool/i.test(field.type)) column.boolean = true;
+    columns.set(field.field, column);
   }
   const relations = new Map<string, DeclaredRelationName>();
   for (const relation of model.relations) {
@@ -141,6 +145,33 @@ export function resolveDeclaredNames<P extends AccessPattern>(patterns: P[], dec
   return out;
 }
 
+/** The table a client-vocabulary pattern reads, following its relation path. */
+function tableOf(pattern: NamedPattern, declared: DeclaredNames): DeclaredTableNames | undefined {
+  const named = pattern.declaredNames;
+  if (!named) return undefined;
+  let table = declared.tableFor(named.client, pattern.table);
+  for (const field of named.path) {
+    const via = table?.relations.get(field);
+    table = via ? declared.tableFor(named.client, via.target) : undefined;
+  }
+  return table;
+}
+
+/**
+ * Whether a relation filter's subquery picks few rows: an equality or IN on a column that is neither a
+ * boolean nor an enum (`token`, `id`, `email`; not `status: PENDING`, `deletedAt: null`). Without one,
+ * `"fkId" IN (SELECT ...)` matches a large share of the table and narrows it little.
+ */
+function narrows(pattern: NamedPattern, declared: DeclaredNames): boolean {
+  const table = tableOf(pattern, declared);
+  if (!table) return false;
+  return pattern.predicates.some((p) => {
+    if ((p.op !== "eq" && p.op !== "in") || p.column === undefined) return false;
+    const c = table.columns.get(p.column);
+    return !!c && !c.castTo && !c.boolean && p.value !== "true" && p.value !== "false";
+  });
+}
+
 function resolveOne<P extends NamedPattern>(pattern: P, named: NonNullable<NamedPattern["declaredNames"]>, declared: DeclaredNames): P | undefined {
   let table = declared.tableFor(named.client, pattern.table);
   let via: DeclaredRelationName | undefined;
@@ -161,9 +192,10 @@ function resolveOne<P extends NamedPattern>(pattern: P, named: NonNullable<Named
     if (c.castTo && q.sentAs === "param") q.castTo = c.castTo;
     predicates.push(q);
   }
-  // A to-one relation filter is an IN on this table's foreign key; a relation the declarations do not
-  // hold, or one whose key is on the other side, does not narrow this table.
+  // A to-one relation filter is an IN on this table's foreign key, when its subquery picks few rows; a
+  // relation the declarations do not hold, or one whose key is on the other side, does not narrow this table.
   for (const r of pattern.relationFilters ?? []) {
+    if (!r.related.some((p) => narrows(p, declared))) continue;
     for (const c of target.relations.get(r.field)?.foreignKeyColumns ?? []) {
       predicates.push({ column: c, op: "in", sentAs: "param", ...(r.conditional ? { conditional: true } : {}) });
     }

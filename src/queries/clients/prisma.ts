@@ -243,13 +243,14 @@ class CallReader {
     if (keys.length > 0 && keys.every((k) => k !== undefined && RELATION_FILTERS.has(k))) {
       // `is` narrows this table by its foreign key (`"fkId" IN (SELECT id FROM related WHERE ...)`);
       // `some`, `every`, `none` and `isNot` narrow the related table, not this one.
-      if (keys.includes("is") && peel(propertyOf(v, "is")!).type === "ObjectExpression") this.relationFilter(pattern, key, conditional);
       for (const { key: op, value } of props) {
         // `every` and `isNot` hold the negation of their conditions: only the relation's key is used.
+        const from = this.call.patterns.length;
         const child = this.pattern("select", [...path, key], "eq");
         const inner = peel(value);
         if ((op === "some" || op === "none" || op === "is") && inner.type === "ObjectExpression") this.where(inner, child, [...path, key], false);
         else this.call.values.push(value);
+        if (op === "is" && inner.type === "ObjectExpression") this.relationFilter(pattern, key, conditional, this.call.patterns.slice(from));
       }
       return;
     }
@@ -260,18 +261,20 @@ class CallReader {
       return;
     }
     // A to-one relation filtered directly: `author: { email: x }` is `author: { is: { email: x } }`.
-    this.relationFilter(pattern, key, conditional);
+    const from = this.call.patterns.length;
     const child = this.pattern("select", [...path, key], "eq");
     this.where(v, child, [...path, key], false);
+    this.relationFilter(pattern, key, conditional, this.call.patterns.slice(from));
   }
 
   /**
    * A to-one relation filter on `field`: Prisma sends it as `("fkId") IN (SELECT "id" FROM related WHERE ...)`,
-   * an IN on this table's foreign key, which declared-names.ts resolves to the FK's columns (Prisma Client
-   * API reference, "Relation filters").
+   * an IN on this table's foreign key, which declared-names.ts resolves to the FK's columns when the
+   * subquery's own filters (`related`: the patterns read from it, nested relations included) are selective
+   * (Prisma Client API reference, "Relation filters").
    */
-  private relationFilter(pattern: NamedPattern, field: string, conditional: boolean): void {
-    (pattern.relationFilters ??= []).push({ field, ...(conditional ? { conditional: true } : {}) });
+  private relationFilter(pattern: NamedPattern, field: string, conditional: boolean, related: NamedPattern[]): void {
+    (pattern.relationFilters ??= []).push({ field, related, ...(conditional ? { conditional: true } : {}) });
   }
 
   /** One scalar filter operator on a field. Values are bound; `null` is written as IS [NOT] NULL. */

@@ -109,6 +109,13 @@ describe("Prisma Client: where", () => {
       `accounts select: team_id eq param`,
       `Post select: accountId eq param, published eq true param`,
     ]);
+    // A subquery that keeps a large share of the related rows (a boolean, an enum, a null test) narrows little.
+    expect(run(`await prisma.comment.findMany({ where: { post: { published: true, createdAt: { lt: d } } } }); await prisma.post.findMany({ where: { account: { status: "ACTIVE", name: null } } });`)).toEqual([
+      `Comment select: `,
+      `Post select: id eq param, published eq true param, createdAt range< param`,
+      `Post select: `,
+      `accounts select: id eq param, status eq 'ACTIVE' param, name is-null literal`,
+    ]);
     expect(run(`await prisma.comment.findMany({ where: { ...(q ? { post: { is: { title: q } } } : {}) } });`)).toEqual([
       `Comment select: postId in param conditional`,
       `Post select: id eq param, title eq param`,
