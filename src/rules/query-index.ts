@@ -202,7 +202,9 @@ function unboundedGrowth(context: RuleContext, table: Table, patterns: AccessPat
     if (range) return `the query reads a time window of ${range.column}, and each key's history grows without bound`;
     // The latest N (newest first) reads a history; the first row by time (oldest first: a team's first
     // template, its first member) picks one row of a small set, and says nothing of growth.
-    const latest = p.limited ? p.orderBy.find((o) => o.descending && isTimeColumn(table, o.column) && keys.includes(o.column!)) : undefined;
+    // Only when the time column leads the ORDER BY: `usage_count DESC, last_used_at DESC` reads the most used, not the latest.
+    const first = p.orderBy[0];
+    const latest = p.limited && first?.descending && isTimeColumn(table, first.column) && keys.includes(first.column!) ? first : undefined;
     if (latest) return `the query reads the latest rows by ${latest.column}, and each key's history grows without bound`;
   }
   return null;

@@ -159,6 +159,9 @@ CREATE INDEX invoice_templates_team_id_idx ON invoice_templates (team_id);
     const latest = q("invoice_templates", [param("team_id")], { orderBy: [desc("created_at")], limited: true });
     expect(ruleOn(TEMPLATES, [first]).map((f) => f.severity)).toEqual(["noted"]);
     expect(ruleOn(TEMPLATES, [latest]).map((f) => f.severity)).toEqual(["routine"]);
+    // The most used first, then the latest: a ranking, not a history.
+    const popular = q("invoice_templates", [param("team_id")], { orderBy: [{ column: "id", descending: true, nullsFirst: null }, desc("created_at")], limited: true });
+    expect(ruleOn(TEMPLATES, [popular]).map((f) => f.severity)).toEqual(["noted"]);
   });
 
   it("a time window counts only when the recommended index keys that time column", () => {
