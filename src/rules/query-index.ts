@@ -258,7 +258,9 @@ function recommendationFinding(
   const lead = rec.keys[0]?.column ?? rec.keys[0]?.expression ?? "";
   const served = weak.length
     ? `the only index the planner can use, ${[...new Set(weak.map((m) => m.index.name))].join(", ")}, searches by ${[...new Set(weak.flatMap((m) => m.boundKeys))].join(", ")}, not by ${lead}, which alone finds the row`
-    : `no index serves ${them}`;
+    : rec.patterns.some((p) => partly.has(p))
+      ? `${[...new Set(rec.patterns.map((p) => partly.get(p)?.match.index.name).filter(Boolean))].join(", ")} serves ${rec.patterns.filter((p) => partly.has(p)).length} of them only in part and no index serves the other ${rec.patterns.filter((p) => !partly.has(p)).length}`
+      : `no index serves ${them}`;
   let message = `${callers(rec.patterns)} ${rec.patterns.length > 1 ? "query" : "queries"} \`${table.name}\` by ${filtered.join(", ")} and ${served}: add ${rec.name} on ${keyText}.`;
   if (rec.replaces.length > 0) message += ` It replaces ${rec.replaces.map((r) => r.name).join(", ")}.`;
   if (blocked) {

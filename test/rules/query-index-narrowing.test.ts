@@ -216,3 +216,15 @@ CREATE INDEX conversations_list_idx ON conversations (project_id, user_id, delet
     expect(plan).toContain('"Index Name":"conversations_pkey"');
   });
 });
+
+describe("the message says which call sites an index already serves in part", () => {
+  it("one index for queries partly served and queries not served at all: neither 'no index serves them' nor silence about the existing index", () => {
+    const RUNS = `CREATE TABLE runs (id bigint PRIMARY KEY, project_id bigint NOT NULL, conversation_id bigint NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL);
+CREATE INDEX runs_project_conversation_created_idx ON runs (project_id, conversation_id, created_at);
+`;
+    const perConversation = q("runs", [param("project_id"), param("conversation_id"), param("status")], { kind: "update" });
+    const sweep = q("runs", [param("status")], { kind: "update" });
+    const messages = ruleOn(RUNS, [perConversation, sweep]).map((f) => f.message);
+    expect(messages).toEqual([expect.stringContaining("runs_project_conversation_created_idx serves 1 of them only in part and no index serves the other 1")]);
+  });
+});
