@@ -6,13 +6,13 @@
 // every order the store ever had, and a key's history grows without bound. Likewise an index that
 // only supplies the ORDER BY (the primary key for `WHERE email = $1 ORDER BY id DESC LIMIT 50`) reads
 // the table in key order and checks each row: for a rare value, the whole table.
-import type { AccessPattern, ColumnPredicate, Table } from "../core/types.js";
+import type { AccessPattern, ColumnPredicate, DeclaredSchema, Schema, Statement, Table } from "../core/types.js";
 import type { IndexMatch, PatternMatch } from "./match.js";
 import { exprFromPredicate, implies, targetOfPredicate } from "./predicates.js";
 import { indexPredicate, keyTarget } from "./match.js";
 import { keyProblem } from "./index-ddl.js";
 import { parseSql } from "../sql/parser.js";
-import { tableIndexes } from "../schema/lookup.js";
+import { findTableExact, tableIndexes } from "../schema/lookup.js";
 
 export type PartlyServed =
   /** The index bounds the scan by some selective columns; others, or the ORDER BY, are left to filter or sort. */
@@ -20,21 +20,96 @@ export type PartlyServed =
   /** The index supplies only the ORDER BY; selective filters are checked row by row. */
   | { kind: "order-only"; match: IndexMatch; unbound: string[] }
   /** Only the ORDER BY, and the filter columns are reachable inside it by PostgreSQL 18's skip scan. */
-  | { kind: "order-skip-scan"; match: IndexMatch; unbound: string[] };
+  | { kind: "order-skip-scan"; match: IndexMatch; unbound: string[] }
+  /** The index binds only columns with few values (a boolean, a two-label enum): it does not narrow the scan. */
+  | { kind: "few-values"; match: IndexMatch; bound: string[]; unbound: string[] };
+
+/**
+ * Whether a column of a table holds only a few distinct values: a boolean, or an enum with at most
+ * FEW_ENUM_LABELS labels. An equality on such a column keeps a large share of the table, so it
+ * justifies no index key by itself.
+ */
+export type FewValued = (table: Table, column: string) => boolean;
+
+/** Enums with this many labels or fewer count as few-valued (`DOCUMENT`/`TEMPLATE`). */
+export const FEW_ENUM_LABELS = 2;
 
 function columnType(table: Table, target: string): string | undefined {
   return table.columns.find((c) => c.name === target)?.type;
 }
 
-/** A boolean column has two values: filtering on it narrows little, so it justifies no index key by itself. */
-export function lowCardinality(table: Table, p: ColumnPredicate): boolean {
+/** `"FieldType"`, `public."FieldType"`, `status_enum`: the type's own name, without schema or quotes. */
+function typeName(type: string): string {
+  const parts = type.match(/"(?:[^"]|"")*"|[^."]+/g) ?? [type];
+  const last = parts[parts.length - 1].trim();
+  return last.startsWith('"') ? last.slice(1, -1).replace(/""/g, '"') : last.toLowerCase();
+}
+
+/**
+ * Booleans, and enums with few labels as the migrations leave them (CREATE TYPE ... AS ENUM, ALTER TYPE
+ * ... ADD VALUE) or as an ORM schema declares them (Prisma `enum`, Drizzle `pgEnum`).
+ */
+export function fewValuedColumns(statements: readonly Statement[], declared: readonly DeclaredSchema[] = []): FewValued {
+  const labels = new Map<string, number>();
+  for (const d of declared) for (const e of d.enums) labels.set(e.type, e.values.length);
+  for (const s of statements) {
+    const create = s.ast.CreateEnumStmt;
+    const alter = s.ast.AlterEnumStmt;
+    const names: any[] | undefined = (create ?? alter)?.typeName;
+    const name = names?.[names.length - 1]?.String?.sval;
+    if (!name) continue;
+    if (create) labels.set(name, (create.vals ?? []).length);
+    else if (alter?.newVal && !alter.oldVal) labels.set(name, (labels.get(name) ?? FEW_ENUM_LABELS) + 1);
+  }
+  return (table, column) => {
+    const type = columnType(table, column);
+    if (!type || /\[\]$/.test(type.trim())) return false;
+    if (/^bool/i.test(type)) return true;
+    const count = labels.get(typeName(type));
+    return count !== undefined && count <= FEW_ENUM_LABELS;
+  };
+}
+
+/**
+ * The column among `others` that determines `column` through a foreign key, or null: `bank_account_id`
+ * determines `team_id` when it references a parent row that carries its own `team_id`, a foreign key to
+ * the same table as the child's (`transactions.team_id` and `bank_accounts.team_id` both reference
+ * `teams`). An equality on `bank_account_id` then fixes `team_id`: keying both gains nothing.
+ */
+export function determinedBy(schema: Schema | undefined, table: Table, column: string, others: readonly string[]): string | null {
+  if (!schema) return null;
+  const own = table.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === column);
+  if (!own) return null;
+  for (const fk of table.foreignKeys) {
+    if (fk.columns.length !== 1 || fk.columns[0] === column || !others.includes(fk.columns[0])) continue;
+    const parent = findTableExact(schema, fk.references.schema, fk.references.table);
+    if (!parent || parent === table) continue;
+    const same = parent.foreignKeys.some(
+      (f) => f.columns.length === 1 && f.columns[0] === column && f.references.schema === own.references.schema && f.references.table === own.references.table,
+    );
+    if (same) return fk.columns[0];
+  }
+  return null;
+}
+
+/** Only booleans are known to be few-valued. */
+export const BOOLEANS_ONLY: FewValued = (table, column) => /^bool/i.test(columnType(table, column) ?? "");
+
+/** A filter on a column with few values (coverage.ts FewValued): it narrows little, so it justifies no index key by itself. */
+export function lowCardinality(table: Table, p: ColumnPredicate, few: FewValued = BOOLEANS_ONLY): boolean {
   if (p.op === "bool" || p.op === "bool-test") return true;
-  const type = p.column ? columnType(table, p.column) : undefined;
-  return !!type && /^bool/i.test(type);
+  return !!p.column && few(table, p.column);
 }
 
 /** Words that name a time still ahead when the row is written: an expiry, a due date, a next run. */
 const DEADLINE_WORDS = new Set(["expires", "expire", "expiry", "expiration", "until", "due", "deadline", "scheduled", "next", "retry", "available"]);
+
+/** Words that name a soft delete: `deleted_at IS NULL` keeps the live rows, most of the table. */
+const SOFT_DELETE_WORDS = new Set(["deleted", "archived", "removed", "trashed", "discarded"]);
+
+function isSoftDeleteColumn(column: string): boolean {
+  return column.split(/_|(?<=[a-z0-9])(?=[A-Z])/).some((word) => SOFT_DELETE_WORDS.has(word.toLowerCase()));
+}
 
 function isDeadlineColumn(column: string): boolean {
   return column.split(/_|(?<=[a-z0-9])(?=[A-Z])/).some((word) => DEADLINE_WORDS.has(word.toLowerCase()));
@@ -58,7 +133,8 @@ function selectiveOpenRange(p: ColumnPredicate): boolean {
 }
 
 /**
- * Predicates that select few rows, so an index on them pays: equality, IN, IS NULL, a boolean
+ * Predicates that select few rows, so an index on them pays: equality, IN, IS NULL (but not on a
+ * soft-delete column, `deleted_at IS NULL`, which keeps the live rows), a boolean
  * test for one value, a literal prefix LIKE, a range bounded on both sides, and the open-ended ranges
  * selectiveOpenRange() names. Any other open-ended range (`created_at <= now()`), `IS NOT NULL`, `<>` and
  * `LIKE '%x%'` select most of a table; the planner would read it whole anyway.
@@ -75,9 +151,10 @@ export function selectivePredicates(pattern: AccessPattern): ColumnPredicate[] {
     switch (p.op) {
       case "eq":
       case "in":
-      case "is-null":
       case "bool":
         return true;
+      case "is-null":
+        return !(p.column && isSoftDeleteColumn(p.column));
       case "bool-test":
         return p.value === "true" || p.value === "false";
       case "like-prefix":
@@ -108,19 +185,38 @@ function pinsOneRow(match: IndexMatch, pattern: AccessPattern): boolean {
  * whole (or finds at most one row), else what is left undone. Boolean filters do not count: they
  * narrow little.
  */
-export function partlyServed(table: Table, pattern: AccessPattern, match: PatternMatch): PartlyServed | null {
-  const best = match.best;
-  if (match.verdict !== "served" || !best) return null;
-  if (pinsOneRow(best, pattern)) return null;
+export function partlyServed(
+  table: Table,
+  pattern: AccessPattern,
+  match: PatternMatch,
+  options: { fewValued?: FewValued; schema?: Schema } = {},
+): PartlyServed | null {
+  const few = options.fewValued ?? BOOLEANS_ONLY;
+  if (match.verdict !== "served" || !match.best) return null;
+  const onlyFew = (m: IndexMatch) => {
+    const keys = m.index.keys.slice(0, m.boundKeys.length);
+    return keys.length > 0 && keys.every((k) => k.column !== undefined && few(table, k.column));
+  };
+  // When the index ranked first binds only few-valued columns, the planner would rather use one that
+  // binds a selective column, if the table has one.
+  const best =
+    match.best.access === "bound" && onlyFew(match.best)
+      ? (match.matches.filter((m) => m.verdict === "served" && m.access === "bound" && !onlyFew(m)).sort((a, b) => b.boundKeys.length - a.boundKeys.length)[0] ?? match.best)
+      : match.best;
+  // Any usable index that finds at most one row serves the query whole (the matcher may rank another first).
+  if (match.matches.some((m) => m.verdict === "served" && m.access === "bound" && pinsOneRow(m, pattern))) return null;
   const where = indexPredicate(best.index);
-  const bound = new Set(best.index.keys.slice(0, best.boundKeys.length).map(keyTarget));
+  const boundKeys = best.index.keys.slice(0, best.boundKeys.length);
+  const bound = new Set(boundKeys.map(keyTarget));
   const inside = new Set(best.index.keys.filter((k) => best.filterKeys.includes(k.column ?? k.expression ?? "")).map(keyTarget));
   const unbound = selectivePredicates(pattern)
-    .filter((p) => !lowCardinality(table, p))
+    .filter((p) => !lowCardinality(table, p, few))
     .filter((p) => {
       const target = targetOfPredicate(p);
       if (!target) return false;
       if (bound.has(target) || keyProblem(table, p) !== null) return false;
+      // A column a bound column fixes through a foreign key (a bank account's team) narrows nothing more.
+      if (p.column && determinedBy(options.schema, table, p.column, [...bound].filter((b): b is string => b !== null))) return false;
       // A clause the index's WHERE already guarantees costs nothing.
       return !(where && implies(where, exprFromPredicate(p)));
     })
@@ -131,6 +227,11 @@ export function partlyServed(table: Table, pattern: AccessPattern, match: Patter
     return reachable ? { kind: "order-skip-scan", match: best, unbound: distinct } : { kind: "order-only", match: best, unbound: distinct };
   }
   if (best.access !== "bound") return null;
+  // An index whose bound columns all have few values (`Envelope (type)` for `type = 'DOCUMENT'`) reads a
+  // large share of the table: it does not narrow the scan.
+  if (onlyFew(best)) {
+    return { kind: "few-values", match: best, bound: boundKeys.map((k) => k.column!), unbound: distinct };
+  }
   const unsorted =
     pattern.limited && pattern.orderBy.length > 0 && !best.orderServed && pattern.orderBy.every((o) => targetOfPredicate(o) !== null && keyProblem(table, o) === null);
   if (distinct.length === 0 && !unsorted) return null;

@@ -11,7 +11,7 @@ import { exprFromPredicate, exprToText, parseLiteralText, targetOfPredicate, lit
 import { normalizeExpressionText } from "./expression.js";
 import { indexName, quoteIdent } from "./sql.js";
 import { createIndexStatements, dropIndexStatement, keyProblem } from "./index-ddl.js";
-import { indexWorthy, type PartlyServed, partlyServed } from "./coverage.js";
+import { BOOLEANS_ONLY, determinedBy, type FewValued, indexWorthy, type PartlyServed, partlyServed, selectivePredicates } from "./coverage.js";
 import { inheritanceDescendants } from "./inheritance.js";
 import { distanceOrder, searchCandidate, searchClauseText } from "./search.js";
 
@@ -56,6 +56,8 @@ export interface RecommendOptions {
   takenNames?: Set<string>;
   /** The whole schema, for the partitions of a partitioned table. */
   schema?: Schema;
+  /** Columns with few distinct values (coverage.ts); booleans only when absent. */
+  fewValued?: FewValued;
 }
 
 export interface TableAdvice {
@@ -164,8 +166,7 @@ function selectivity(table: Table, target: string, options: RecommendOptions): {
   if (target === "id" || TOKEN_LIKE.test(target)) return { score: Number.POSITIVE_INFINITY, why: `${target} looks unique per row` };
   const uniqueAlone = table.indexes.some((i) => i.unique && i.where === null && i.keys.length === 1 && keyTarget(i.keys[0]) === target);
   if (uniqueAlone) return { score: Number.POSITIVE_INFINITY, why: `${target} is unique` };
-  const column = table.columns.find((c) => c.name === target);
-  if (column && /^bool/i.test(column.type)) return { score: -1 };
+  if ((options.fewValued ?? BOOLEANS_ONLY)(table, target)) return { score: -1 };
   const fk = table.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === target);
   const rows = fk && options.rowsOf?.(fk.references.schema, fk.references.table);
   if (fk && rows !== undefined) return { score: rows, why: `${target} points at ${fk.references.table} (~${rows.toLocaleString("en-US")} rows)` };
@@ -215,6 +216,25 @@ function candidateFor(shape: Shape, table: Table, frequency: Map<string, number>
     );
   const keys: RecommendedKey[] = [];
   let selectiveLead: string | undefined;
+  // A column with few values (a boolean, a two-label enum) narrows little: it is checked on the fetched
+  // rows, never made a key, so an index keyed only by it is never advised.
+  const few = options.fewValued ?? BOOLEANS_ONLY;
+  const isFew = (target: string) => !target.startsWith("expr:") && few(table, target);
+  const weak = ranked.filter((r) => isFew(r.target));
+  // A column another equality column fixes through a foreign key (`team_id` beside `bank_account_id`) is left out too.
+  const all = ranked.map((r) => r.target);
+  const implied = ranked.filter((r) => !isFew(r.target) && determinedBy(options.schema, table, r.target, all));
+  if (implied.length > 0) {
+    ranked.splice(0, ranked.length, ...ranked.filter((r) => !implied.includes(r)));
+    reasons.push(
+      implied.map((r) => `${r.target} is fixed by ${determinedBy(options.schema, table, r.target, all)} (its row carries the same ${r.target})`).join("; ") +
+        `, so ${implied.length > 1 ? "they are" : "it is"} checked on the fetched rows rather than keyed`,
+    );
+  }
+  if (weak.length > 0) {
+    ranked.splice(0, ranked.length, ...ranked.filter((r) => !isFew(r.target)));
+    reasons.push(`${weak.map((r) => r.target).join(", ")} ${weak.length > 1 ? "have" : "has"} few distinct values, so ${weak.length > 1 ? "they are" : "it is"} checked on the fetched rows rather than keyed`);
+  }
   const label = (t: string) => (t.startsWith("expr:") ? t.slice(5) : t);
   if (ranked.length > 0 && ranked[0].sel.score === Number.POSITIVE_INFINITY) {
     keys.push(keyOf(ranked[0].target));
@@ -255,7 +275,13 @@ function candidateFor(shape: Shape, table: Table, frequency: Map<string, number>
   if (keys.length === 0) {
     // Only constant filters: the first keys the index (a filter the WHERE held would leave the key
     // nothing to search on) and the others stay in the WHERE.
-    const [firstSql, first] = [...shape.constants.entries()][0] ?? [];
+    // The key is a selective filter (not a boolean, a few-valued enum, or `deleted_at IS NULL`).
+    const selective = new Set(selectivePredicates(shape.pattern));
+    const [firstSql, first] =
+      [...shape.constants.entries()].find(([, p]) => {
+        const t = targetOfPredicate(p);
+        return t !== null && !isFew(t) && p.op !== "bool" && p.op !== "bool-test" && selective.has(p);
+      }) ?? [];
     const target = first ? targetOfPredicate(first) : null;
     if (!target) return null;
     keys.push(keyOf(target));
@@ -336,13 +362,15 @@ function adviseOneTable(table: Table, patterns: AccessPattern[], options: Recomm
     if (match.verdict !== "served" || !match.best) continue;
     const shape = shapeOf(pattern, table);
     const own = candidateFor(shape, table, new Map(), 1, options);
-    if (own?.selectiveLead && !match.best.boundKeys.includes(own.selectiveLead)) underServed.set(pattern, match.best);
+    // Served badly only when no usable index searches by that column (a composite primary key on (id, project_id) does).
+    const lead = own?.selectiveLead;
+    if (lead && !match.matches.some((m) => m.verdict === "served" && m.access === "bound" && m.boundKeys.includes(lead))) underServed.set(pattern, match.best);
   }
   const partly = new Map<AccessPattern, PartlyServed>();
   for (const { pattern, match } of matches) {
     // A partial index the query would use but for its parameters gets its own NOTED advice (query-index).
     if (underServed.has(pattern) || match.parameterBlocked.length > 0) continue;
-    const part = partlyServed(table, pattern, match);
+    const part = partlyServed(table, pattern, match, options);
     if (part) partly.set(pattern, part);
   }
   // A skip scan or a filtering full scan is not a served query: it gets a recommendation too, and
@@ -582,7 +610,9 @@ function foldForeignKeys(
 
 /** The pattern's filter as readable SQL, for messages. */
 export function describePattern(pattern: AccessPattern): string {
-  return pattern.predicates.map((p) => searchClauseText(p) ?? exprToText(exprFromPredicate(p))).join(" AND ");
+  return pattern.predicates
+    .map((p) => searchClauseText(p) ?? (p.op === "in" && targetOfPredicate(p) ? `${p.column ?? p.expression} IN (...)` : exprToText(exprFromPredicate(p))))
+    .join(" AND ");
 }
 
 export type { IndexMatch };

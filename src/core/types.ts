@@ -468,6 +468,8 @@ export interface AccessPattern {
   orderBy: OrderTerm[];
   /** LIMIT, range(), single(), maybeSingle(), or a unique lookup: at most a few rows wanted. */
   limited: boolean;
+  /** An aggregate over every matching row (Prisma `count`, `aggregate`, `groupBy`): one row back, every match read. */
+  countsAll?: boolean;
   joins: JoinUse[];
   /** Issued inside a loop body (for, while, forEach, map with await). */
   inLoop: boolean;

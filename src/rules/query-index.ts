@@ -11,7 +11,7 @@ import { growth, platformOwned } from "./table-evidence.js";
 import type { AccessPattern, Fix, FindingDraft, ForeignKey, Location, Statement, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
 import { adviseTable, describePattern, genericPlanCaveat, type Recommendation } from "../advisor/recommend.js";
-import { castOnIndexedColumn, type PartlyServed } from "../advisor/coverage.js";
+import { castOnIndexedColumn, fewValuedColumns, type PartlyServed } from "../advisor/coverage.js";
 import { orderTermText } from "../advisor/search.js";
 import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "../advisor/ri-check.js";
@@ -20,6 +20,8 @@ import { placeFix } from "../advisor/fix-placement.js";
 import type { Rule, RuleContext } from "./rule.js";
 
 const RULE_ID = "query-index";
+/** Why a pattern's ORDER BY was left out of the advice (earlyStop), by the pattern advised. */
+const orderWhy = new WeakMap<AccessPattern, string>();
 /** Rows from which a table counts as large (the same mark the other rules use). */
 export const LARGE_TABLE_ROWS = 100_000;
 
@@ -31,6 +33,42 @@ function suppressed(pattern: AccessPattern): boolean {
 function unconditional(pattern: AccessPattern): AccessPattern {
   if (!pattern.predicates.some((p) => p.conditional)) return pattern;
   return { ...pattern, predicates: pattern.predicates.filter((p) => !p.conditional) };
+}
+
+/** Filters whose share of rows nothing tells: an OR the extractor could not split, `LIKE '%x%'`, `@>`, a similarity. */
+function opaqueFilter(pattern: AccessPattern): string | null {
+  if (pattern.hasOr) return "an OR";
+  const p = pattern.predicates.find((q) => q.op === "like" || q.op === "contains" || q.op === "similar" || q.op === "other");
+  return p ? `${p.column ?? p.expression}` : null;
+}
+
+/** The predicates of a pattern, as a key two queries with the same filter share. */
+function filterSignature(pattern: AccessPattern): string {
+  return pattern.predicates.map((p) => `${p.column ?? p.expression}|${p.op}|${p.operator ?? ""}|${p.value ?? ""}`).sort().join(";") + (pattern.hasOr ? "|or" : "");
+}
+
+/**
+ * The pattern as far as an index in ORDER BY order helps it. Reading an index in order stops after the
+ * LIMIT's rows only when the filters left to check match often, so the order does not count when:
+ * - a filter's share of rows is unknown (opaqueFilter): for a rare match the scan reads the whole table;
+ * - the same function counts, or reads unlimited, the rows of the same filter (a `count` beside the
+ *   `findMany`, as in `Promise.all`): that read goes through every match anyway.
+ * A nearest-neighbour ORDER BY (`embedding <=> $1`) keeps its order: only its own index serves it.
+ */
+function earlyStop(pattern: AccessPattern, siblings: AccessPattern[]): { pattern: AccessPattern; why?: string } {
+  if (!pattern.limited || pattern.orderBy.length === 0 || pattern.orderBy.some((o) => o.distance)) return { pattern };
+  const opaque = opaqueFilter(pattern);
+  const signature = filterSignature(pattern);
+  const counted = siblings.find(
+    (q) =>
+      q !== pattern && q.kind === "select" && q.orderBy.length === 0 && (q.countsAll || !q.limited) && pattern.functionName !== undefined && q.functionName === pattern.functionName &&
+      q.location.file === pattern.location.file && q.table === pattern.table && filterSignature(q) === signature,
+  );
+  if (!opaque && !counted) return { pattern };
+  const why = counted
+    ? `the same function also ${counted.countsAll ? "counts" : "reads"} every row of this filter (${counted.location.file}:${counted.location.line}), so an index in ORDER BY order saves that read nothing`
+    : `${opaque === "an OR" ? "an OR filter" : `the filter on ${opaque}`} may match few rows, so a scan in ORDER BY order is not known to stop early`;
+  return { pattern: { ...pattern, orderBy: [] }, why };
 }
 
 /** Queries an index could help with: something to filter on or to order by. */
@@ -150,19 +188,24 @@ function isTimeColumn(table: Table, column: string | undefined): boolean {
 
 /**
  * Why the rows of one key grow without bound, or null: a size hint (100,000 rows or more, or
- * append-only), or a query that reads a time window or the latest N (a range or ORDER BY ... LIMIT on a
- * time column). Without that, a key's rows are taken to be few (a team's templates, an envelope's
+ * append-only), or a query that reads a time window or the latest N (a range, or ORDER BY ... DESC
+ * LIMIT, on a time column that the recommended index keys, `keys`). Without that, a key's rows are taken to be few (a team's templates, an envelope's
  * recipients) and extending the index is NOTED.
  */
-function unboundedGrowth(context: RuleContext, table: Table, patterns: AccessPattern[]): string | null {
+function unboundedGrowth(context: RuleContext, table: Table, patterns: AccessPattern[], keys: string[]): string | null {
   const hint = tableHint(context.config, table.schema, table.name);
   if (hint?.rows !== undefined && hint.rows < LARGE_TABLE_ROWS) return null;
   if (hint?.rows !== undefined) return `${table.name} is expected to hold ${hint.rows.toLocaleString("en-US")} rows (size hint)`;
   if (hint?.appendOnly) return `${table.name} is append-only (size hint), so each key's rows grow without bound`;
   for (const p of patterns) {
-    const range = p.predicates.find((q) => q.op === "range" && isTimeColumn(table, q.column));
+    // Only a time column the new index keys is evidence for it: the window it bounds.
+    const range = p.predicates.find((q) => q.op === "range" && isTimeColumn(table, q.column) && keys.includes(q.column!));
     if (range) return `the query reads a time window of ${range.column}, and each key's history grows without bound`;
-    const latest = p.limited ? p.orderBy.find((o) => isTimeColumn(table, o.column)) : undefined;
+    // The latest N (newest first) reads a history; the first row by time (oldest first: a team's first
+    // template, its first member) picks one row of a small set, and says nothing of growth.
+    // Only when the time column leads the ORDER BY: `usage_count DESC, last_used_at DESC` reads the most used, not the latest.
+    const first = p.orderBy[0];
+    const latest = p.limited && first?.descending && isTimeColumn(table, first.column) && keys.includes(first.column!) ? first : undefined;
     if (latest) return `the query reads the latest rows by ${latest.column}, and each key's history grows without bound`;
   }
   return null;
@@ -216,7 +259,9 @@ function recommendationFinding(
   const lead = rec.keys[0]?.column ?? rec.keys[0]?.expression ?? "";
   const served = weak.length
     ? `the only index the planner can use, ${[...new Set(weak.map((m) => m.index.name))].join(", ")}, searches by ${[...new Set(weak.flatMap((m) => m.boundKeys))].join(", ")}, not by ${lead}, which alone finds the row`
-    : `no index serves ${them}`;
+    : rec.patterns.some((p) => partly.has(p))
+      ? `${[...new Set(rec.patterns.map((p) => partly.get(p)?.match.index.name).filter(Boolean))].join(", ")} serves ${rec.patterns.filter((p) => partly.has(p)).length} of them only in part and no index serves the other ${rec.patterns.filter((p) => !partly.has(p)).length}`
+      : `no index serves ${them}`;
   let message = `${callers(rec.patterns)} ${rec.patterns.length > 1 ? "query" : "queries"} \`${table.name}\` by ${filtered.join(", ")} and ${served}: add ${rec.name} on ${keyText}.`;
   if (rec.replaces.length > 0) message += ` It replaces ${rec.replaces.map((r) => r.name).join(", ")}.`;
   if (blocked) {
@@ -236,8 +281,13 @@ function recommendationFinding(
     reachable = parts.map((p) => matches.get(rec.patterns[parts.indexOf(p)])!);
     const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
     message = `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}) can use ${used} for the ORDER BY, and reach ${[...new Set(parts.flatMap((p) => p.unbound))].join(", ")} in it only by a skip scan over its leading column: ${rec.name} on ${keyText} would bound the scan.`;
+  } else if (allPartly && parts.every((p) => p.kind === "few-values")) {
+    // The index binds only few-valued columns: the query is as good as unserved.
+    const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
+    const bound = [...new Set(parts.flatMap((p) => (p.kind === "few-values" ? p.bound : [])))];
+    message = `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} searches by ${bound.join(", ")} alone, which ${bound.length > 1 ? "have" : "has"} few distinct values, so it does not narrow the scan. Add ${rec.name} on ${keyText}.`;
   } else if (allPartly) {
-    unbounded = unboundedGrowth(context, table, rec.patterns);
+    unbounded = unboundedGrowth(context, table, rec.patterns, columns);
     partlySeverity = unbounded ? "routine" : "noted";
     const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
     const unbound = [...new Set(parts.flatMap((p) => p.unbound))];
@@ -250,7 +300,7 @@ function recommendationFinding(
     ].filter(Boolean).join(" and ");
     message = orderOnly
       ? `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} only supplies the ORDER BY, so the scan reads ${table.name} in that order and checks ${unbound.join(", ")} on each row; for a rare value that is the whole table. Add ${rec.name} on ${keyText}.`
-      : `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} finds the rows by ${bound.join(", ")} only and ${undone}${unbounded ? `; ${unbounded}` : ""}. Add ${rec.name} on ${keyText}.`;
+      : `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} ${bound.length ? `finds the rows by ${bound.join(", ")} only` : "narrows the rows little"} and ${undone}${unbounded ? `; ${unbounded}` : ""}. Add ${rec.name} on ${keyText}.`;
     if (!orderOnly && !unbounded) partlySeverity = "noted";
     else if (orderOnly) partlySeverity = isKnownSmall(context.config, table) ? "noted" : "routine";
   }
@@ -258,9 +308,11 @@ function recommendationFinding(
   for (const p of rec.patterns) {
     const m = matches.get(p);
     const where = p.functionName ? `\`${p.functionName}()\`` : `${p.location.file}:${p.location.line}`;
-    const filter = describePattern(p) || (p.hasOr ? "an OR filter" : "no filter");
+    const described = describePattern(p);
+    const filter = described ? `${described}${p.hasOr ? " AND an OR filter" : ""}` : p.hasOr ? "an OR filter" : "no filter";
     const closest = m?.best ? m.best.reason : m?.matches.filter((x) => x.parameterBlockedColumns).map((x) => x.reason)[0];
-    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${closest ? `; ${closest}` : ""}`);
+    const order = orderWhy.get(p);
+    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${closest ? `; ${closest}` : ""}${order ? `; its ORDER BY is left out: ${order}` : ""}`);
   }
   const paragraphs = [
     allPartly
@@ -387,9 +439,18 @@ export const queryIndex: Rule = {
   defaultSeverity: "important",
   check(context: RuleContext): FindingDraft[] {
     const byTable = new Map<Table, AccessPattern[]>();
+    const bySite = new Map<string, AccessPattern[]>();
+    for (const p of context.patterns) {
+      const id = `${p.location.file}|${p.functionName ?? ""}`;
+      const list = bySite.get(id);
+      if (list) list.push(p);
+      else bySite.set(id, [p]);
+    }
     for (const raw of context.patterns) {
       if (suppressed(raw)) continue;
-      const pattern = unconditional(raw);
+      const stop = earlyStop(unconditional(raw), bySite.get(`${raw.location.file}|${raw.functionName ?? ""}`) ?? []);
+      const pattern = stop.pattern;
+      if (stop.why) orderWhy.set(pattern, stop.why);
       if (!indexable(pattern)) continue;
       const table = findPatternTable(context.schema, pattern);
       if (!table || platformOwned(table)) continue;
@@ -403,8 +464,14 @@ export const queryIndex: Rule = {
     const takenNames = new Set(context.schema.tables.flatMap((t) => t.indexes.map((i) => i.name)));
     const findings: FindingDraft[] = [];
     const defaults = literalDefaults(context.statements);
+    const fewValued = fewValuedColumns(context.statements, context.schema.declared);
     for (const [table, raw] of byTable) {
-      const all = raw.map((p) => withoutDefaultFilters(p, table, defaults));
+      const all = raw.map((p) => {
+        const q = withoutDefaultFilters(p, table, defaults);
+        const why = orderWhy.get(p);
+        if (why) orderWhy.set(q, why);
+        return q;
+      });
       const patterns: AccessPattern[] = [];
       for (const p of all) {
         const cast = castOnIndexedColumn(table, p);
@@ -413,6 +480,7 @@ export const queryIndex: Rule = {
       }
       if (patterns.length === 0) continue;
       const advice = adviseTable(table, patterns, {
+        fewValued,
         uncoveredForeignKeys: uncoveredForeignKeys(table),
         rowsOf: (schema, name) => tableHint(context.config, schema, name)?.rows,
         takenNames,

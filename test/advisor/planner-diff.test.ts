@@ -4,7 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matchIndex, matchPattern } from "../../src/advisor/match.js";
 import { adviseTable } from "../../src/advisor/recommend.js";
-import { indexWorthy } from "../../src/advisor/coverage.js";
+import { indexWorthy, lowCardinality } from "../../src/advisor/coverage.js";
 import type { AccessPattern } from "../../src/core/types.js";
 import { parseSql } from "../../src/sql/parser.js";
 import { queryIndex } from "../../src/rules/query-index.js";
@@ -148,9 +148,13 @@ describe("recommended indexes, applied to the real planner", () => {
       const advice = adviseTable(table, [pattern]);
       if (advice.recommendations.length === 0) {
         unplaced++;
-        // Only queries no btree can help, or that select most of the table (coverage.ts), are left without a recommendation.
+        // Only queries no btree can help, that select most of the table (coverage.ts), or whose only filters
+        // are on a boolean (two values: no key by itself) are left without a recommendation.
         const hopeless =
-          !indexWorthy(pattern) || pattern.predicates.every((p) => ["neq", "like", "contains", "other"].includes(p.op) || (p.op === "like-prefix" && p.sentAs === "param"));
+          !indexWorthy(pattern) ||
+          pattern.predicates.every(
+            (p) => ["neq", "like", "contains", "other", "bool", "bool-test"].includes(p.op) || (p.op === "like-prefix" && p.sentAs === "param") || lowCardinality(table, p),
+          );
         expect(hopeless && !(pattern.orderBy.length > 0 && pattern.limited), JSON.stringify(pattern)).toBe(true);
         continue;
       }

@@ -20,6 +20,8 @@ export interface DeclaredColumn {
    * `CAST($1::text AS "Status")`), so PostgreSQL never sees a constant there.
    */
   castTo?: string;
+  /** A boolean column: an equality on it narrows little. */
+  boolean?: boolean;
 }
 
 /** A relation field (`posts Post[]`, `author User @relation(...)`; Drizzle `many(posts)`, `one(users, ...)`). */
@@ -28,6 +30,8 @@ export interface DeclaredRelationName {
   target: string;
   /** Columns of the related table by which reading the relation finds its rows (its relation scalar, or the referenced key). */
   targetColumns: string[];
+  /** This table's foreign-key columns, when this side holds the key of a to-one relation (`authorId`); else absent. */
+  foreignKeyColumns?: string[];
 }
 
 /** A model or table declaration: the database table and the names the client uses for its parts. */
@@ -69,6 +73,11 @@ export interface NamedPattern extends AccessPattern {
      */
     via?: "in" | "eq";
   };
+  /**
+   * To-one relation filters on this pattern's table (`author: { email }`, `author: { is: {...} }`), by relation
+   * field: each narrows the table by its foreign key, an IN on the FK columns.
+   */
+  relationFilters?: Array<{ field: string; conditional?: boolean; related: NamedPattern[] }>;
 }
 
 /**
@@ -101,13 +110,19 @@ function tableNames(model: DeclaredModel, schema: DeclaredSchema, enumTypes: Map
   const columns = new Map<string, DeclaredColumn>();
   for (const field of model.fields) {
     const castTo = schema.orm === "prisma" && field.enumType ? enumTypes.get(field.enumType) : undefined;
-    columns.set(field.field, castTo ? { column: field.column, castTo } : { column: field.column });
+    const column: DeclaredColumn = castTo ? { column: field.column, castTo } : { column: field.column };
+    if (/^bool/i.test(field.type)) column.boolean = true;
+    columns.set(field.field, column);
   }
   const relations = new Map<string, DeclaredRelationName>();
   for (const relation of model.relations) {
     const target = schema.models.find((m) => m.name === relation.target);
     if (!target || target.schema !== relation.to.schema || target.table !== relation.to.table) continue;
-    relations.set(relation.field, { target: relation.target, targetColumns: [...relation.to.columns] });
+    relations.set(relation.field, {
+      target: relation.target,
+      targetColumns: [...relation.to.columns],
+      ...(relation.holdsForeignKey && !relation.list ? { foreignKeyColumns: [...relation.from.columns] } : {}),
+    });
   }
   return { schema: model.schema, name: model.table, columns, relations };
 }
@@ -130,6 +145,33 @@ export function resolveDeclaredNames<P extends AccessPattern>(patterns: P[], dec
   return out;
 }
 
+/** The table a client-vocabulary pattern reads, following its relation path. */
+function tableOf(pattern: NamedPattern, declared: DeclaredNames): DeclaredTableNames | undefined {
+  const named = pattern.declaredNames;
+  if (!named) return undefined;
+  let table = declared.tableFor(named.client, pattern.table);
+  for (const field of named.path) {
+    const via = table?.relations.get(field);
+    table = via ? declared.tableFor(named.client, via.target) : undefined;
+  }
+  return table;
+}
+
+/**
+ * Whether a relation filter's subquery picks few rows: an equality or IN on a column that is neither a
+ * boolean nor an enum (`token`, `id`, `email`; not `status: PENDING`, `deletedAt: null`). Without one,
+ * `"fkId" IN (SELECT ...)` matches a large share of the table and narrows it little.
+ */
+function narrows(pattern: NamedPattern, declared: DeclaredNames): boolean {
+  const table = tableOf(pattern, declared);
+  if (!table) return false;
+  return pattern.predicates.some((p) => {
+    if ((p.op !== "eq" && p.op !== "in") || p.column === undefined) return false;
+    const c = table.columns.get(p.column);
+    return !!c && !c.castTo && !c.boolean && p.value !== "true" && p.value !== "false";
+  });
+}
+
 function resolveOne<P extends NamedPattern>(pattern: P, named: NonNullable<NamedPattern["declaredNames"]>, declared: DeclaredNames): P | undefined {
   let table = declared.tableFor(named.client, pattern.table);
   let via: DeclaredRelationName | undefined;
@@ -150,6 +192,14 @@ function resolveOne<P extends NamedPattern>(pattern: P, named: NonNullable<Named
     if (c.castTo && q.sentAs === "param") q.castTo = c.castTo;
     predicates.push(q);
   }
+  // A to-one relation filter is an IN on this table's foreign key, when its subquery picks few rows; a
+  // relation the declarations do not hold, or one whose key is on the other side, does not narrow this table.
+  for (const r of pattern.relationFilters ?? []) {
+    if (!r.related.some((p) => narrows(p, declared))) continue;
+    for (const c of target.relations.get(r.field)?.foreignKeyColumns ?? []) {
+      predicates.push({ column: c, op: "in", sentAs: "param", ...(r.conditional ? { conditional: true } : {}) });
+    }
+  }
   const orderBy: OrderTerm[] = [];
   for (const term of pattern.orderBy) {
     const c = column(term.column);
@@ -165,5 +215,6 @@ function resolveOne<P extends NamedPattern>(pattern: P, named: NonNullable<Named
   }
   const out: P = { ...pattern, ...exactTable(target.schema, target.name), predicates, orderBy, joins };
   delete (out as NamedPattern).declaredNames;
+  delete (out as NamedPattern).relationFilters;
   return out;
 }

@@ -12,16 +12,16 @@ import type { CodeContext, PatternBase, QueryCall, QueryClient } from "./client.
 import type { NamedPattern } from "./declared-names.js";
 
 /** Model operations that read or write rows, with the statement each sends and whether it wants one row. */
-const OPERATIONS: Record<string, { kind: QueryKind; one: boolean }> = {
+const OPERATIONS: Record<string, { kind: QueryKind; one: boolean; aggregate?: true }> = {
   findMany: { kind: "select", one: false },
   findFirst: { kind: "select", one: true },
   findFirstOrThrow: { kind: "select", one: true },
   findUnique: { kind: "select", one: true },
   findUniqueOrThrow: { kind: "select", one: true },
   // An aggregate returns one row: no rows are sent back for each match.
-  count: { kind: "select", one: true },
-  aggregate: { kind: "select", one: true },
-  groupBy: { kind: "select", one: false },
+  count: { kind: "select", one: true, aggregate: true },
+  aggregate: { kind: "select", one: true, aggregate: true },
+  groupBy: { kind: "select", one: false, aggregate: true },
   update: { kind: "update", one: true },
   updateMany: { kind: "update", one: false },
   delete: { kind: "delete", one: true },
@@ -106,9 +106,10 @@ class CallReader {
     private readonly call: QueryCall,
   ) {}
 
-  read(args: Node | undefined, operation: { kind: QueryKind; one: boolean }): void {
+  read(args: Node | undefined, operation: { kind: QueryKind; one: boolean; aggregate?: true }): void {
     const root = this.pattern(operation.kind, []);
     root.limited = operation.one;
+    if (operation.aggregate) root.countsAll = true;
     if (!args) return;
     // One query per level of include/select by default; one statement with lateral joins under "join".
     const via = literalString(propertyOf(args, "relationLoadStrategy")) === "join" ? "eq" : "in";
@@ -240,12 +241,16 @@ class CallReader {
       return;
     }
     if (keys.length > 0 && keys.every((k) => k !== undefined && RELATION_FILTERS.has(k))) {
+      // `is` narrows this table by its foreign key (`"fkId" IN (SELECT id FROM related WHERE ...)`);
+      // `some`, `every`, `none` and `isNot` narrow the related table, not this one.
       for (const { key: op, value } of props) {
         // `every` and `isNot` hold the negation of their conditions: only the relation's key is used.
+        const from = this.call.patterns.length;
         const child = this.pattern("select", [...path, key], "eq");
         const inner = peel(value);
         if ((op === "some" || op === "none" || op === "is") && inner.type === "ObjectExpression") this.where(inner, child, [...path, key], false);
         else this.call.values.push(value);
+        if (op === "is" && inner.type === "ObjectExpression") this.relationFilter(pattern, key, conditional, this.call.patterns.slice(from));
       }
       return;
     }
@@ -256,8 +261,20 @@ class CallReader {
       return;
     }
     // A to-one relation filtered directly: `author: { email: x }` is `author: { is: { email: x } }`.
+    const from = this.call.patterns.length;
     const child = this.pattern("select", [...path, key], "eq");
     this.where(v, child, [...path, key], false);
+    this.relationFilter(pattern, key, conditional, this.call.patterns.slice(from));
+  }
+
+  /**
+   * A to-one relation filter on `field`: Prisma sends it as `("fkId") IN (SELECT "id" FROM related WHERE ...)`,
+   * an IN on this table's foreign key, which declared-names.ts resolves to the FK's columns when the
+   * subquery's own filters (`related`: the patterns read from it, nested relations included) are selective
+   * (Prisma Client API reference, "Relation filters").
+   */
+  private relationFilter(pattern: NamedPattern, field: string, conditional: boolean, related: NamedPattern[]): void {
+    (pattern.relationFilters ??= []).push({ field, related, ...(conditional ? { conditional: true } : {}) });
   }
 
   /** One scalar filter operator on a field. Values are bound; `null` is written as IS [NOT] NULL. */

@@ -89,10 +89,36 @@ describe("Prisma Client: where", () => {
       `Post select: accountId eq param, published eq true param`,
     ]);
     expect(run(`await prisma.post.findMany({ where: { account: { is: { email: q } } } }); await prisma.account.findMany({ where: { posts: { every: { published: true } } } });`)).toEqual([
-      `Post select: `,
+      `Post select: accountId in param`,
       `accounts select: id eq param, email eq param`,
       `accounts select: `,
       `Post select: accountId eq param`,
+    ]);
+  });
+
+  it("a to-one relation filter narrows the table by its foreign key; some, every, none and isNot do not", () => {
+    // Prisma sends `"postId" IN (SELECT "id" FROM "Post" WHERE ...)`: an IN on the foreign key.
+    expect(run(`await prisma.comment.findMany({ where: { post: { published: true, account: { email: q } }, body: q } });`)).toEqual([
+      `Comment select: body eq param, postId in param`,
+      `Post select: id eq param, published eq true param, accountId in param`,
+      `accounts select: id eq param, email eq param`,
+    ]);
+    expect(run(`await prisma.comment.findMany({ where: { post: { isNot: { published: true } } } }); await prisma.account.findMany({ where: { posts: { none: { published: true } }, teamId: t } });`)).toEqual([
+      `Comment select: `,
+      `Post select: id eq param`,
+      `accounts select: team_id eq param`,
+      `Post select: accountId eq param, published eq true param`,
+    ]);
+    // A subquery that keeps a large share of the related rows (a boolean, an enum, a null test) narrows little.
+    expect(run(`await prisma.comment.findMany({ where: { post: { published: true, createdAt: { lt: d } } } }); await prisma.post.findMany({ where: { account: { status: "ACTIVE", name: null } } });`)).toEqual([
+      `Comment select: `,
+      `Post select: id eq param, published eq true param, createdAt range< param`,
+      `Post select: `,
+      `accounts select: id eq param, status eq 'ACTIVE' param, name is-null literal`,
+    ]);
+    expect(run(`await prisma.comment.findMany({ where: { ...(q ? { post: { is: { title: q } } } : {}) } });`)).toEqual([
+      `Comment select: postId in param conditional`,
+      `Post select: id eq param, title eq param`,
     ]);
   });
 });
