@@ -182,6 +182,10 @@ describe("the seed example, verified", () => {
     expect(result.findings.filter((f) => f.rule === "migration-fails")).toEqual([]);
     expect(result.verification!.sets[0].unverified).toEqual([]);
   });
+
+  it("finds no query the matcher calls served that the planner reads whole (no disagreement on this example)", () => {
+    expect(result.verification!.overruled).toEqual([]);
+  });
 });
 
 describe("the command line", () => {
