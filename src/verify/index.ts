@@ -108,7 +108,8 @@ export async function verifyAudit(result: AuditResult, config: AuditConfig): Pro
       const version = await db.query<{ server_version: string }>("SHOW server_version");
       report.planner = `PostgreSQL ${version.rows[0].server_version.split(" ")[0]}`;
       started = performance.now();
-      const replay = await replayStatements(db, setResult.statements, { framework: setResult.set.framework });
+      const declared = setResult.declared && setResult.declared.addedTables.length > 0 ? { orm: setResult.declared.orm, tables: setResult.declared.addedTables } : undefined;
+      const replay = await replayStatements(db, setResult.statements, { framework: setResult.set.framework, ...(declared ? { declared } : {}) });
       sv.replayMs = performance.now() - started;
       sv.statements = replay.statements;
       sv.standIns = replay.standIns;
