@@ -98,9 +98,10 @@ function repeatedIndex(table: Table, pattern: AccessPattern): Index | undefined 
 }
 
 /**
- * Plans each query of the set that the matcher calls served and no query-index finding covers, on a
- * table planned at OVERRULE_MIN_ROWS or more, and returns a query-index finding draft for each one
- * the planner reads whole, with the index the recommender gives when the planner uses that one.
+ * Plans each query of the set that no query-index finding covers and for which the matcher names an
+ * index (the one it calls serving, or the one a recommendation would repeat), on a table planned at
+ * OVERRULE_MIN_ROWS or more. Returns a query-index finding draft for each one the planner reads whole,
+ * with the index the recommender gives when the planner uses it, and the EXPLAIN round trips in ms.
  */
 export async function findOverruled(
   db: PGlite,
