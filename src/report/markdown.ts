@@ -21,7 +21,7 @@ import {
   declaredFixLines,
   evidenceBlock,
 } from "./common.js";
-import { verificationSection } from "./verification.js";
+import { verificationSection, whatIfSection } from "./verification.js";
 import { coverageNote, foreignKeyCoverage } from "./fk-coverage.js";
 import { settledLocksSection, splitSettledLocks } from "./settled-locks.js";
 import { orderTermText } from "../advisor/search.js";
@@ -82,6 +82,7 @@ export function renderMarkdown(result: AuditResult, options: MarkdownOptions): s
     const suffix = multi ? ` — \`${setResult.set.name}\`` : "";
     out.push(...indexAnalysis(setResult, setFindings, options.config, suffix));
     out.push(...scaling(setResult, setFindings, options.config, suffix));
+    out.push(...whatIfSection(result, setResult.set.name, suffix));
     out.push(...queryPatternAnalysis(setResult, setFindings, suffix, ran));
   }
 

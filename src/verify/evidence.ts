@@ -36,7 +36,7 @@ export function findingQueries(finding: Finding, schema: Schema, patterns: reado
 }
 
 /** The fix's statements, runnable inside a transaction (CONCURRENTLY removed), and the indexes it creates. */
-function fixStatements(sql: string): { statements: string[]; created: string[] } | null {
+export function fixStatements(sql: string): { statements: string[]; created: string[] } | null {
   const parsed = parseSql(sql);
   if (!parsed.ok) return null;
   const statements: string[] = [];

@@ -15,8 +15,13 @@ import { VERIFIED_RULES, findingQueries, gatherEvidence } from "./evidence.js";
 import { SUPABASE_PREINSTALLED, wantsSupabase } from "./platform.js";
 import { replayStatements, type ReplayFailure } from "./replay.js";
 import { DEFAULT_ROWS, scaleTables, type TableScale } from "./scale.js";
+import { findOverruled, type OverruledCase } from "./overruled.js";
+import { whatIfTables, type WhatIfTable } from "./what-if.js";
+import type { Rule } from "../rules/rule.js";
 
 export { DEFAULT_ROWS } from "./scale.js";
+export type { OverruledCase } from "./overruled.js";
+export type { WhatIfQuery, WhatIfTable } from "./what-if.js";
 
 export interface SetVerification {
   name: string;
@@ -34,6 +39,8 @@ export interface SetVerification {
   tables: TableScale[];
   /** Findings the stage could not verify, and why. */
   unverified: Array<{ id: string; reason: string }>;
+  /** Hinted tables of 100,000 rows or more: their queries planned today and with the recommended indexes. */
+  whatIf: WhatIfTable[];
 }
 
 export interface VerificationReport {
@@ -45,6 +52,11 @@ export interface VerificationReport {
   verified: number;
   /** Ids of recommendations demoted to NOTED because the planner did not use the index. */
   demoted: string[];
+  /**
+   * Queries the static matcher calls served that the planner reads whole at the planned size (a Seq
+   * Scan, or an index scan that filters every row): each became a query-index finding (`id`).
+   */
+  overruled: OverruledCase[];
 }
 
 function statementTable(statement: Statement): string | undefined {
@@ -68,7 +80,7 @@ function demote(finding: Finding): void {
  * per migration set, closed before returning.
  */
 export async function verifyAudit(result: AuditResult, config: AuditConfig): Promise<VerificationReport> {
-  const report: VerificationReport = { planner: "PostgreSQL 18", defaultRows: DEFAULT_ROWS, sets: [], verified: 0, demoted: [] };
+  const report: VerificationReport = { planner: "PostgreSQL 18", defaultRows: DEFAULT_ROWS, sets: [], verified: 0, demoted: [], overruled: [] };
   const multi = result.sets.length > 1;
   const added: Finding[] = [];
   for (const setResult of result.sets) {
@@ -90,12 +102,14 @@ export async function verifyAudit(result: AuditResult, config: AuditConfig): Pro
       failures: 0,
       tables: [],
       unverified: [],
+      whatIf: [],
     };
     try {
       const version = await db.query<{ server_version: string }>("SHOW server_version");
       report.planner = `PostgreSQL ${version.rows[0].server_version.split(" ")[0]}`;
       started = performance.now();
-      const replay = await replayStatements(db, setResult.statements, { framework: setResult.set.framework });
+      const declared = setResult.declared && setResult.declared.addedTables.length > 0 ? { orm: setResult.declared.orm, tables: setResult.declared.addedTables } : undefined;
+      const replay = await replayStatements(db, setResult.statements, { framework: setResult.set.framework, ...(declared ? { declared } : {}) });
       sv.replayMs = performance.now() - started;
       sv.statements = replay.statements;
       sv.standIns = replay.standIns;
@@ -123,6 +137,20 @@ export async function verifyAudit(result: AuditResult, config: AuditConfig): Pro
           report.demoted.push(finding.id);
         }
       }
+
+      const over = await findOverruled(db, setResult.schema, setResult.patterns, result.findings.filter(mine), sv.tables, report.planner);
+      sv.explainMs.push(...over.explainMs);
+      const overFindings = ruleFindings(result, setResult, config, multi, { id: "query-index", description: "", defaultSeverity: "routine", check: () => over.drafts });
+      for (const c of over.cases) {
+        const f = overFindings.find((x) => x.key === `overruled:${c.index}:${c.query}`);
+        if (f) c.id = f.id;
+        report.overruled.push(c);
+      }
+      added.push(...overFindings);
+      report.verified += overFindings.filter((f) => f.evidence).length;
+
+      const known = [...result.findings, ...overFindings].filter(mine);
+      sv.whatIf = await whatIfTables(db, setResult.schema, setResult.patterns, known, sv.tables, sv.explainMs);
     } finally {
       await db.close();
     }
@@ -135,14 +163,27 @@ export async function verifyAudit(result: AuditResult, config: AuditConfig): Pro
 /** migration-fails findings for one set, finished as every rule's are (severity config, ignores, suppressions, ids). */
 function failureFindings(result: AuditResult, setResult: AuditResult["sets"][number], failures: ReplayFailure[], config: AuditConfig, multi: boolean): Finding[] {
   if (failures.length === 0) return [];
+  const replayFailures = failures.map((f) => ({ statement: f.statement, message: f.message, table: statementTable(f.statement) }));
+  return ruleFindings(result, setResult, config, multi, migrationFails, replayFailures);
+}
+
+/** One rule's findings for one set, finished as every rule's are (severity config, ignores, suppressions, ids). */
+function ruleFindings(
+  result: AuditResult,
+  setResult: AuditResult["sets"][number],
+  config: AuditConfig,
+  multi: boolean,
+  rule: Rule,
+  replayFailures?: Parameters<typeof runRules>[0][number]["replayFailures"],
+): Finding[] {
   const input = {
     set: setResult.set,
     statements: setResult.statements,
     schema: setResult.schema,
     patterns: setResult.patterns,
     problems: result.problems,
-    replayFailures: failures.map((f) => ({ statement: f.statement, message: f.message, table: statementTable(f.statement) })),
+    ...(replayFailures ? { replayFailures } : {}),
   };
   // runRules names the set only when told there are several; one input stands for this set alone.
-  return runRules([input], [], config, multi, [migrationFails]);
+  return runRules([input], [], config, multi, [rule]);
 }

@@ -74,7 +74,17 @@ function quotedNames(message: string): string[] {
 
 export interface ReplayOptions {
   framework: Framework;
+  /**
+   * Set when an ORM schema (schema.prisma, Drizzle pgTable) declares tables these migrations never
+   * create: the migrations are incomplete (the rest was pushed from the declaration), so a statement
+   * refused only because a relation or type is missing is not the user's error. `orm` names it, `tables`
+   * lists the tables it adds (`schema.table`).
+   */
+  declared?: { orm: string; tables: string[] };
 }
+
+/** undefined_table, undefined_object: a relation or type the statement names does not exist. */
+const MISSING_OBJECT = new Set(["42P01", "42704"]);
 
 /**
  * Lays out the stand-ins and runs every statement. Never throws for a statement the server refuses;
@@ -121,6 +131,15 @@ export async function replayStatements(db: PGlite, statements: readonly Statemen
     const dependsOn = quotedNames(error.message).map((n) => lost.get(n)).find(Boolean);
     if (dependsOn) {
       outcome.skipped.push({ location: statement.location, reason: `depends on ${dependsOn.file}:${dependsOn.line}, which did not replay: ${error.message}` });
+      loseNames(statement);
+      continue;
+    }
+    if (options.declared && error.code && MISSING_OBJECT.has(error.code) && !/^role "/.test(error.message)) {
+      const added = options.declared.tables.length;
+      outcome.skipped.push({
+        location: statement.location,
+        reason: `${error.message}: the ${options.declared.orm} schema declares ${added} table${added === 1 ? "" : "s"} these migrations never create, and the verifier replays only the migrations`,
+      });
       loseNames(statement);
       continue;
     }

@@ -182,6 +182,10 @@ describe("the seed example, verified", () => {
     expect(result.findings.filter((f) => f.rule === "migration-fails")).toEqual([]);
     expect(result.verification!.sets[0].unverified).toEqual([]);
   });
+
+  it("finds no query the matcher calls served that the planner reads whole (no disagreement on this example)", () => {
+    expect(result.verification!.overruled).toEqual([]);
+  });
 });
 
 describe("the command line", () => {
@@ -215,4 +219,27 @@ describe("the command line", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("--verify applies to an audit");
   });
+});
+
+describe("migrations that build on tables only the ORM schema declares", () => {
+  const tmp = scratch("index-audit-declared-");
+  const repo = tmp.repo("app", {
+    "drizzle/meta/_journal.json": JSON.stringify({ version: "7", dialect: "postgresql", entries: [{ idx: 0, version: "7", when: 1717000000000, tag: "0000_add_note", breakpoints: true }] }),
+    "drizzle/0000_add_note.sql": 'ALTER TABLE "accounts" ADD COLUMN "note" text;\n--> statement-breakpoint\nCREATE TABLE "tags" ("id" integer PRIMARY KEY, "name" text NOT NULL);\n--> statement-breakpoint\nCREATE INDEX "tags_nmae_idx" ON "tags" ("nmae");\n',
+    "src/db/schema.ts": `import { pgTable, text, uuid } from "drizzle-orm/pg-core";
+export const accounts = pgTable("accounts", { id: uuid("id").primaryKey().defaultRandom(), email: text("email").notNull() });
+`,
+    ".github/index-audit.yml": "code:\n  paths: [src]\n",
+  });
+  afterAll(() => tmp.cleanup());
+
+  it("skips a statement refused only because the declared table is missing from the replay, and still reports a real refusal", async () => {
+    const result = await auditWithVerify(repo);
+    const failed = result.findings.filter((f) => f.rule === "migration-fails");
+    expect(failed.map((f) => f.location.line)).toEqual([5]);
+    expect(failed[0].message).toContain('column "nmae" does not exist');
+    const skipped = result.verification!.sets[0].skipped;
+    expect(skipped.map((s) => s.location.line)).toEqual([1]);
+    expect(skipped[0].reason).toMatch(/relation "accounts" does not exist: the drizzle schema declares 1 table these migrations never create/);
+  }, 180_000);
 });
