@@ -1,5 +1,6 @@
 // Every rule the audit runs, in the order their findings are produced.
 import { appSideAggregation } from "./app-side-aggregation.js";
+import { breakingChange } from "./breaking-change.js";
 import { constraintValidation } from "./constraint-validation.js";
 import { fkIndex } from "./fk-index.js";
 import { indexLocking } from "./index-locking.js";
@@ -25,6 +26,7 @@ export const ALL_RULES: Rule[] = [
   constraintValidation,
   tableRewrite,
   lockTimeout,
+  breakingChange,
   missingPrimaryKey,
   partitionCandidate,
   queryIndex,
