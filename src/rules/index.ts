@@ -4,6 +4,7 @@ import { breakingChange } from "./breaking-change.js";
 import { constraintValidation } from "./constraint-validation.js";
 import { fkIndex } from "./fk-index.js";
 import { indexLocking } from "./index-locking.js";
+import { indexNameCollision } from "./index-name-collision.js";
 import { lockTimeout } from "./lock-timeout.js";
 import { migrationFails } from "./migration-fails.js";
 import { migrationListing } from "./migration-listing.js";
@@ -23,6 +24,7 @@ export const ALL_RULES: Rule[] = [
   fkIndex,
   redundantIndex,
   indexLocking,
+  indexNameCollision,
   constraintValidation,
   tableRewrite,
   lockTimeout,
