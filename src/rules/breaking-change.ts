@@ -104,7 +104,22 @@ function laterName(statements: Statement[], from: number, table: TableName): Tab
   return current;
 }
 
-function sitesFor(context: RuleContext, index: number, change: Change): Site[] {
+/**
+ * A swap: an earlier statement of the same file dropped what the rename now brings back under the same
+ * name (`DROP COLUMN role` then `RENAME COLUMN role_temp TO role`). Code that names it works before and after.
+ */
+function isSwap(statements: Statement[], index: number, change: Change, history: (s: Statement) => Change[]): boolean {
+  const file = change.statement.location.file;
+  for (let i = index - 1; i >= 0 && statements[i].location.file === file; i--) {
+    for (const earlier of history(statements[i])) {
+      if (change.kind === "rename-table" && earlier.kind === "drop-table" && earlier.table.schema === change.table.schema && earlier.table.name === change.newName) return true;
+      if (change.kind === "rename-column" && earlier.kind === "drop-column" && earlier.table.key === change.table.key && earlier.column === change.newName) return true;
+    }
+  }
+  return false;
+}
+
+function sitesFor(context: RuleContext, index: number, change: Change, swap: boolean): Site[] {
   const { schema } = context;
   const sites: Site[] = [];
   const add = (pattern: AccessPattern, uses: Site["uses"]) => {
@@ -123,7 +138,7 @@ function sitesFor(context: RuleContext, index: number, change: Change): Site[] {
       const oldGone = !findTableExact(schema, change.table.schema, change.table.name);
       for (const p of patterns) {
         if (oldGone && columnsOf(p, change.table)) add(p, "old");
-        else if (columnsOf(p, renamed)) add(p, "new");
+        else if (!swap && columnsOf(p, renamed)) add(p, "new");
       }
       return sites;
     }
@@ -137,7 +152,7 @@ function sitesFor(context: RuleContext, index: number, change: Change): Site[] {
         const columns = columnsOf(p, current);
         if (!columns) continue;
         if (oldGone && columns.has(change.column!)) add(p, "old");
-        else if (change.newName && columns.has(change.newName)) add(p, "new");
+        else if (!swap && change.newName && columns.has(change.newName)) add(p, "new");
       }
       return sites;
     }
@@ -221,9 +236,14 @@ export const breakingChange: Rule = {
   check(context) {
     const history = new TableHistory();
     const drafts: SafetyDraft[] = [];
+    // The changes each statement made, as seen when it was visited (for swaps within a file).
+    const made = new Map<Statement, Change[]>();
     context.statements.forEach((statement, index) => {
-      for (const change of changesOf(statement, history)) {
-        let sites = sitesFor(context, index, change);
+      const changes = changesOf(statement, history);
+      made.set(statement, changes);
+      for (const change of changes) {
+        const swap = isSwap(context.statements, index, change, (s) => made.get(s) ?? []);
+        let sites = sitesFor(context, index, change, swap);
         // Long applied: the code that ran then is gone; only code that still names the old name matters.
         if (isSettledMigrationFile(context.set, statement.location.file)) sites = sites.filter((s) => s.uses === "old");
         if (sites.length > 0) drafts.push({ ...draftFor(change, sites), severity: "routine" });

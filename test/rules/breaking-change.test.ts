@@ -77,6 +77,16 @@ describe("breaking-change", () => {
     expect(check(breakingChange, later("ALTER TABLE orders DROP COLUMN legacy_code;\nALTER TABLE orders ADD COLUMN legacy_code text;"), { patterns: patterns() })).toEqual([]);
   });
 
+  it("is silent for a swap in one file: the column or table dropped and another renamed to its name", () => {
+    const swap = "ALTER TABLE orders ADD COLUMN placed_at_new timestamptz;\nALTER TABLE orders DROP COLUMN placed_at;\nALTER TABLE orders RENAME COLUMN placed_at_new TO placed_at;";
+    expect(check(breakingChange, later(swap), { patterns: patterns() })).toEqual([]);
+    const tableSwap = "CREATE TABLE orders_new (LIKE orders);\nDROP TABLE orders;\nALTER TABLE orders_new RENAME TO orders;";
+    expect(check(breakingChange, [...later("CREATE TABLE orders_new (LIKE orders);"), { path: "m/003_swap.sql", sql: tableSwap.split("\n").slice(1).join("\n") }], { patterns: patterns() })).toEqual([]);
+    // The same rename in a file of its own is a rename: code naming orders ran against orders_new before it.
+    const [renamed] = check(breakingChange, [...later("CREATE TABLE orders_new (LIKE orders);\nDROP TABLE orders;"), { path: "m/003_rename.sql", sql: "ALTER TABLE orders_new RENAME TO orders;" }], { patterns: patterns() });
+    expect(renamed.message).toContain("already naming orders");
+  });
+
   it("in a settled migration, lists code that still names the dropped column as NOTED and leaves out a rename the code follows", () => {
     const settle = (sql: string): FixtureFile[] => [...later(sql), ...[3, 4, 5].map((n) => ({ path: `m/00${n}_more.sql`, sql: "SELECT 1;" }))];
     const [noted] = check(breakingChange, settle("ALTER TABLE orders DROP COLUMN legacy_code;"), { patterns: patterns() });
