@@ -16,6 +16,10 @@ export const SQUAWK_RULES: Readonly<Record<string, readonly string[]>> = {
   "adding-serial-primary-key-field": ["table-rewrite", "index-locking"],
   "changing-column-type": ["table-rewrite"],
   "require-timeout-settings": ["lock-timeout"],
+  "renaming-column": ["breaking-change"],
+  "renaming-table": ["breaking-change"],
+  "ban-drop-column": ["breaking-change"],
+  "ban-drop-table": ["breaking-change"],
 };
 
 const COMMENT = /^\s*--\s*squawk-ignore\s+([A-Za-z0-9][\w-]*(?:\s*,\s*[A-Za-z0-9][\w-]*)*)\s*$/;

@@ -1,8 +1,10 @@
 // Every rule the audit runs, in the order their findings are produced.
 import { appSideAggregation } from "./app-side-aggregation.js";
+import { breakingChange } from "./breaking-change.js";
 import { constraintValidation } from "./constraint-validation.js";
 import { fkIndex } from "./fk-index.js";
 import { indexLocking } from "./index-locking.js";
+import { indexNameCollision } from "./index-name-collision.js";
 import { lockTimeout } from "./lock-timeout.js";
 import { migrationFails } from "./migration-fails.js";
 import { migrationListing } from "./migration-listing.js";
@@ -22,9 +24,11 @@ export const ALL_RULES: Rule[] = [
   fkIndex,
   redundantIndex,
   indexLocking,
+  indexNameCollision,
   constraintValidation,
   tableRewrite,
   lockTimeout,
+  breakingChange,
   missingPrimaryKey,
   partitionCandidate,
   queryIndex,

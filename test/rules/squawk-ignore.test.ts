@@ -37,7 +37,7 @@ describe("squawk-ignore comments", () => {
   });
 
   it("skip blank and comment lines to find the statement, and ignore Squawk rules with no counterpart", () => {
-    const map = squawkSuppressions("-- squawk-ignore ban-drop-column, require-timeout-settings\n-- why\n\nALTER TABLE a DROP COLUMN b;\n", "f.sql");
+    const map = squawkSuppressions("-- squawk-ignore prefer-robust-stmts, require-timeout-settings\n-- why\n\nALTER TABLE a DROP COLUMN b;\n", "f.sql");
     expect([...map.keys()]).toEqual([4]);
     expect(map.get(4)!.map((s) => s.rule)).toEqual(["lock-timeout"]);
   });
