@@ -276,7 +276,7 @@ async function auditHoldingLease(target: AuditTarget, deps: AuditDeps, active: A
         await finish("success", renderNothingRelevant(headSha));
         // Earlier pushes may have left a summary with findings since reverted: bring it up to date.
         if ((await state.shared.summaryComment(key)) !== undefined) {
-          const empty: PullRequestReport = { diff: { new: [], existing: [], fixed: [] }, conclusion: "success", config, headSha, baseSha: null, notes: [] };
+          const empty: PullRequestReport = { diff: { new: [], existing: [], fixed: [] }, conclusion: "success", config, headSha, baseSha: null, notes: [], docsBase: state.docsBase };
           const body = renderSummaryComment(empty);
           await publishStep("summary comment", () => upsertSummaryComment(octokit, state, { owner, repo, number: target!.pull!.number }, body));
         }
@@ -362,7 +362,7 @@ async function auditHoldingLease(target: AuditTarget, deps: AuditDeps, active: A
     if (config.verify && diff.new.length + diff.existing.length > 0) {
       // The static result is shown at once while the planner works; the check run stays in progress,
       // so no verdict is drawn until the evidence is in (it may demote a recommendation).
-      const staticOutput = renderCheckRunOutput({ diff, conclusion, config, headSha, baseSha, notes, inlineIds: new Set() });
+      const staticOutput = renderCheckRunOutput({ diff, conclusion, config, headSha, baseSha, notes, inlineIds: new Set(), docsBase: state.docsBase });
       await publishStep("static result", () =>
         octokit.rest.checks.update({
           owner,
@@ -383,7 +383,7 @@ async function auditHoldingLease(target: AuditTarget, deps: AuditDeps, active: A
       if (!(await isCurrent())) return await superseded();
     }
 
-    const report: PullRequestReport = { diff, conclusion, config, headSha, baseSha, notes, inlineIds: new Set() };
+    const report: PullRequestReport = { diff, conclusion, config, headSha, baseSha, notes, inlineIds: new Set(), docsBase: state.docsBase };
     if (target.pull && prFiles) {
       const changed = new Map<string, ChangedFile>(prFiles.files.map((f) => [f.path, f]));
       const textOf = async (path: string): Promise<string | null> => {

@@ -188,7 +188,7 @@ export async function publishReview(
       line: placement.line,
       side: "RIGHT",
       ...(placement.startLine !== undefined ? { start_line: placement.startLine, start_side: "RIGHT" as const } : {}),
-      body: renderReviewComment(finding, placement),
+      body: renderReviewComment(finding, placement, state.docsBase),
     });
     posted.push(finding.id);
     inlineIds.add(finding.id);

@@ -21,6 +21,7 @@ import { IndexAuditOctokit } from "./octokit.js";
 import { sweepStaleCheckRuns } from "./sweep.js";
 import { connectPostgresState } from "./postgres-state.js";
 import { startPgQueue } from "./pg-queue.js";
+import { rulePage } from "./rule-pages.js";
 import { DEFAULT_QUEUE_LIMITS, type QueueLimits } from "./queue.js";
 
 /** GitHub caps webhook payloads at 25 MB ("Webhook events and payloads"). */
@@ -55,6 +56,8 @@ export interface ServerSettings {
   databaseUrl?: string;
   /** Audits running at once in this process, and per installation (in-memory queue only). */
   queueLimits: QueueLimits;
+  /** The app's public base URL (`PUBLIC_URL`): rule links in comments point at its `/docs/rules/<rule>`. */
+  publicUrl?: string;
 }
 
 export class SettingsError extends Error {}
@@ -85,6 +88,17 @@ function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new SettingsError(`${name} must be a whole number of at least 1, got "${raw}"`);
   return value;
+}
+
+function publicUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SettingsError(`PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new SettingsError(`PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`);
+  return url.toString().replace(/\/+$/, "");
 }
 
 /** Settings from the environment; a missing or unusable one is a SettingsError naming the variable. */
@@ -119,6 +133,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ServerSettings {
     staleAfterMs: duration(env, "STALE_AFTER_MS", auditTimeoutMs + 60_000),
     extendsOwners: (env.CONFIG_EXTENDS_OWNERS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.PUBLIC_URL ? { publicUrl: publicUrl(env.PUBLIC_URL) } : {}),
     queueLimits: {
       concurrency: count(env, "AUDIT_CONCURRENCY", DEFAULT_QUEUE_LIMITS.concurrency),
       perInstallation: count(env, "AUDIT_CONCURRENCY_PER_INSTALLATION", DEFAULT_QUEUE_LIMITS.perInstallation),
@@ -218,6 +233,7 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
     auditTimeoutMs: settings.auditTimeoutMs,
     extendsOwners: settings.extendsOwners,
     queueLimits: settings.queueLimits,
+    ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
     ...appOptions,
     ...(shared ? { shared } : {}),
     ...(queue ? { queue } : {}),
@@ -239,6 +255,13 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
         (detail) => res.writeHead(200, { "content-type": "text/plain" }).end(`ready: ${detail}\n`),
         (error: Error) => res.writeHead(503, { "content-type": "text/plain" }).end(`not ready: ${error.message}\n`),
       );
+      return;
+    }
+    if (req.method === "GET" && (path === "/docs/rules" || path.startsWith("/docs/rules/"))) {
+      // Rule ids are plain ASCII: the name is taken as sent, never decoded (a malformed escape cannot throw).
+      const page = rulePage(path.slice("/docs/rules".length).replace(/^\//, ""), path.endsWith("/") ? "" : "rules/");
+      if (page === null) return void res.writeHead(404, { "content-type": "text/plain" }).end("no such rule\n");
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page);
       return;
     }
     if (req.method === "GET" && path === "/metrics") {

@@ -50,6 +50,11 @@ export interface AppStateOptions {
   queue?: AuditQueue;
   /** Audits at once, in all and per installation, for the in-memory queue (default 4 and 2). */
   queueLimits?: QueueLimits;
+  /**
+   * The app's public base URL (`PUBLIC_URL`, e.g. `https://index-audit.example.com`): rule links in
+   * comments then point at the pages this app serves (`/docs/rules/<rule>`), matching its version.
+   */
+  publicUrl?: string;
 }
 
 export class AppState {
@@ -61,6 +66,8 @@ export class AppState {
   readonly shared: SharedState;
   readonly leaseTiming: LeaseTiming;
   readonly queue: AuditQueue;
+  /** `<publicUrl>/docs/rules` when a public URL is configured; rule links default to the project's repository otherwise. */
+  readonly docsBase: string | undefined;
   readonly blobs: BlobStore;
   readonly trees = new BoundedMap<string, Promise<CommitTree>>(64);
   readonly audits = new BoundedMap<string, Promise<CommitAudit>>(64);
@@ -92,6 +99,7 @@ export class AppState {
     this.knownRules = options.knownRules ?? ALL_RULES.map((rule) => rule.id);
     this.shared = options.shared ?? new MemorySharedState();
     this.leaseTiming = options.leaseTiming ?? DEFAULT_LEASE_TIMING;
+    this.docsBase = options.publicUrl ? `${options.publicUrl.replace(/\/+$/, "")}/docs/rules` : undefined;
     this.queue = options.queue ?? new MemoryAuditQueue(options.queueLimits ?? DEFAULT_QUEUE_LIMITS);
   }
 

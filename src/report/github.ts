@@ -66,25 +66,25 @@ function fence(content: string, info = ""): string {
  * The reasoning a reviewer opens when the short line and the SQL are not enough: the full message, the
  * rule's details and the other places the finding concerns, collapsed.
  */
-function reasoning(f: Finding, summaryText = "Why, and where it is used"): string {
+function reasoning(f: Finding, summaryText = "Why, and where it is used", docsBase?: string): string {
   // Names in messages come from the repository: escaped, so they cannot mention, link or inject markup.
   const parts = [safeMarkdown(f.message.trim())];
   if (f.details) parts.push(safeMarkdown(f.details.trim()));
   const also = alsoConcerns(f);
   if (also.length > 0) parts.push(`Call sites and related places: ${[formatLocation(f.location), ...also].map(codeSpan).join(", ")}`);
-  parts.push(`[About this rule](${docsUrl(f.rule)})`);
+  parts.push(`[About this rule](${docsUrl(f.rule, docsBase)})`);
   return `<details>\n<summary>${summaryText}</summary>\n\n${parts.join("\n\n")}\n\n</details>`;
 }
 
 /** Short line, then the SQL, then the reasoning collapsed: the order of every place a finding is shown. */
-function findingBlock(f: Finding, options: { inline?: boolean } = {}): string {
+function findingBlock(f: Finding, options: { inline?: boolean; docsBase?: string } = {}): string {
   const lines = [`#### ${BADGE[f.severity]} \`${f.rule}\` on ${codeSpan(f.table)}${f.columns.length ? ` (${safeMarkdown(f.columns.join(", "))})` : ""}`];
   lines.push(`${place(f)}${options.inline ? " · commented inline" : ""}`);
   lines.push("", safeMarkdown(shortLine(f)));
   if (f.fix) lines.push("", ...declaredFixLines(f.fix), sqlBlock(f.fix.sql));
   const evidence = evidenceBlock(f);
   if (evidence) lines.push("", evidence);
-  lines.push("", reasoning(f));
+  lines.push("", reasoning(f, undefined, options.docsBase));
   return lines.join("\n");
 }
 
@@ -110,6 +110,8 @@ export interface PullRequestReport {
   notes: string[];
   /** Ids of new findings that got an inline review comment. */
   inlineIds?: ReadonlySet<string>;
+  /** Where rule links point: the app's own `/docs/rules` under its public URL, when configured. */
+  docsBase?: string;
 }
 
 function headline(r: PullRequestReport): string {
@@ -141,7 +143,7 @@ function reportBlocks(r: PullRequestReport, options: { commits: boolean }): Arra
 
   if (r.diff.new.length) {
     blocks.push({ text: "## New findings" });
-    for (const f of r.diff.new) blocks.push({ text: findingBlock(f, { inline: r.inlineIds?.has(f.id) }), findingsIn: 1 });
+    for (const f of r.diff.new) blocks.push({ text: findingBlock(f, { inline: r.inlineIds?.has(f.id), docsBase: r.docsBase }), findingsIn: 1 });
   }
   if (r.diff.fixed.length) {
     blocks.push({ text: "## Fixed by this change ✅" });
@@ -288,7 +290,7 @@ export interface InlinePlacement {
  * An inline review comment: one short line (severity, what is slow, where, the index that fixes it),
  * then the suggestion or SQL, then the reasoning and call sites collapsed, then the marker.
  */
-export function renderReviewComment(f: Finding, placement: InlinePlacement): string {
+export function renderReviewComment(f: Finding, placement: InlinePlacement, docsBase?: string): string {
   const parts = [`**${BADGE[f.severity]}** ${safeMarkdown(shortLine(f))}`];
   if (placement.suggestion && f.fix) {
     const what = placement.suggestionReplaces ? "rewrites the statement" : "adds the fix right after the statement";
@@ -300,7 +302,7 @@ export function renderReviewComment(f: Finding, placement: InlinePlacement): str
   if (evidence) parts.push("", evidence);
   const marker = findingMarker(f.id);
   // The marker must survive the cut: it is how the app recognises its own comment.
-  const body = [...parts, "", reasoning(f, `Why (<code>${f.rule}</code>)`)].join("\n");
+  const body = [...parts, "", reasoning(f, `Why (<code>${f.rule}</code>)`, docsBase)].join("\n");
   const room = COMMENT_LIMIT - marker.length - 2;
   return `${body.length > room ? body.slice(0, room) : body}\n\n${marker}`;
 }

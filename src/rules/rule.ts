@@ -33,6 +33,10 @@ export interface Rule {
   check(context: RuleContext): FindingDraft[];
 }
 
-export function docsUrl(ruleId: string): string {
-  return `https://github.com/index-audit/index-audit/blob/main/docs/rules/${ruleId}.md`;
+/**
+ * Where a rule's page is read: `<docsBase>/<rule>` when a deployment serves the pages itself (the app's
+ * `/docs/rules/<rule>`, under its public URL), the project's repository otherwise.
+ */
+export function docsUrl(ruleId: string, docsBase?: string): string {
+  return docsBase ? `${docsBase.replace(/\/+$/, "")}/${ruleId}` : `https://github.com/index-audit/index-audit/blob/main/docs/rules/${ruleId}.md`;
 }

@@ -178,6 +178,42 @@ describe("the door", () => {
   });
 });
 
+describe("rule pages served by the app", () => {
+  it("serves each rule's page under its public URL and links comments there; other paths are 404s", async () => {
+    const app = await startApp({ PUBLIC_URL: "https://audit.example.test/" });
+    const page = await fetch(`${app.url}/docs/rules/fk-index`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    const html = await page.text();
+    expect(html).toContain('class="markdown-body"');
+    expect(html).toMatch(/<h1[^>]*>.*fk-index/);
+    const index = await (await fetch(`${app.url}/docs/rules`)).text();
+    expect(index).toContain('href="rules/query-index"');
+    expect(index).toContain('href="rules/lock-timeout"');
+    for (const probe of ["/docs/rules/..%2F..%2Fpackage.json", "/docs/rules/%E0%A4%A", "/docs/rules/not-a-rule", "/docs/rules/fk-index.md"]) {
+      expect((await fetch(`${app.url}${probe}`)).status, probe).toBe(404);
+    }
+
+    const { repo, number } = await repoWithPr();
+    await deliverWebhook(`${app.url}/api/github/webhooks`, await buildWebhook("pull_request.opened", { standin, repo, pullNumber: number }), { secret: SECRET });
+    await until(() => standin.checkRuns(repo.fullName)[0]?.status === "completed", "the check run");
+    expect(standin.checkRuns(repo.fullName)[0].output.summary).toContain("(https://audit.example.test/docs/rules/fk-index)");
+    await until(() => standin.reviewComments(repo.fullName, number).length > 0, "the review comment");
+    expect(standin.reviewComments(repo.fullName, number)[0].body).toContain("(https://audit.example.test/docs/rules/fk-index)");
+    app.child.kill("SIGTERM");
+    expect(await app.exited).toBe(0);
+  });
+
+  it("refuses to start with a PUBLIC_URL that is not an http(s) URL", async () => {
+    const failed = await startApp({ PUBLIC_URL: "audit.example.test" }).then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    expect(failed).toMatch(/app exited with 78/);
+    expect(failed).toContain("PUBLIC_URL must be an absolute http(s) URL");
+  });
+});
+
 describe("stopping and crashing mid-audit", () => {
   it("SIGTERM: no more deliveries, the running audit's check run completed neutral with the reason, exit 0", async () => {
     const app = await startApp({ DRAIN_TIMEOUT_MS: "300" });
