@@ -8,6 +8,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 export interface WatchedState {
   running: () => number;
   cacheBytes: () => number;
+  /** Each cache's size in its own bound's unit: bytes (estimated for trees and audits), characters for parses. */
+  caches?: () => Record<string, number>;
   queue: () => Promise<QueueStats>;
 }
 
@@ -73,6 +75,15 @@ export class AppMetrics {
       registers: [this.registry],
       async collect() {
         this.set((await reader().queue().catch(() => ({ oldestWaitingSeconds: Number.NaN }))).oldestWaitingSeconds);
+      },
+    });
+    new Gauge({
+      name: "index_audit_cache_size",
+      help: "What each cache holds, in the unit it is bounded by: blobs, trees and audits in bytes (trees and audits estimated), parses in characters of source text.",
+      labelNames: ["cache"] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [cache, size] of Object.entries(reader().caches?.() ?? {})) this.set({ cache }, size);
       },
     });
     new Gauge({

@@ -58,6 +58,8 @@ export interface ServerSettings {
   queueLimits: QueueLimits;
   /** The app's public base URL (`PUBLIC_URL`): rule links in comments point at its `/docs/rules/<rule>`. */
   publicUrl?: string;
+  /** Cache bounds (bytes): `BLOB_CACHE_MB`, `TREE_CACHE_MB`, `AUDIT_CACHE_MB`. */
+  cacheBytes: { blobs: number; trees: number; audits: number };
 }
 
 export class SettingsError extends Error {}
@@ -88,6 +90,14 @@ function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new SettingsError(`${name} must be a whole number of at least 1, got "${raw}"`);
   return value;
+}
+
+function bytes(env: NodeJS.ProcessEnv, name: string, fallbackMiB: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallbackMiB * 1024 * 1024;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 1) throw new SettingsError(`${name} must be a number of MiB, got "${raw}"`);
+  return Math.round(value * 1024 * 1024);
 }
 
 function publicUrl(raw: string): string {
@@ -134,6 +144,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ServerSettings {
     extendsOwners: (env.CONFIG_EXTENDS_OWNERS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: publicUrl(env.PUBLIC_URL) } : {}),
+    cacheBytes: { blobs: bytes(env, "BLOB_CACHE_MB", 256), trees: bytes(env, "TREE_CACHE_MB", 64), audits: bytes(env, "AUDIT_CACHE_MB", 64) },
     queueLimits: {
       concurrency: count(env, "AUDIT_CONCURRENCY", DEFAULT_QUEUE_LIMITS.concurrency),
       perInstallation: count(env, "AUDIT_CONCURRENCY_PER_INSTALLATION", DEFAULT_QUEUE_LIMITS.perInstallation),
@@ -233,6 +244,9 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
     auditTimeoutMs: settings.auditTimeoutMs,
     extendsOwners: settings.extendsOwners,
     queueLimits: settings.queueLimits,
+    blobCacheBytes: settings.cacheBytes.blobs,
+    treeCacheBytes: settings.cacheBytes.trees,
+    auditCacheBytes: settings.cacheBytes.audits,
     ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
     ...appOptions,
     ...(shared ? { shared } : {}),
@@ -241,7 +255,12 @@ export async function startServer(settings: ServerSettings, appOptions: IndexAud
   const middleware = await createNodeMiddleware(app.app, { probot });
   // Probot sets up its logger while loading the app.
   const log = probot.log.child({ component: "server" });
-  metrics.watch({ running: () => app.state.active.size, cacheBytes: () => app.state.blobs.cachedBytes, queue: () => app.state.queue.stats() });
+  metrics.watch({
+    running: () => app.state.active.size,
+    cacheBytes: () => app.state.blobs.cachedBytes,
+    queue: () => app.state.queue.stats(),
+    caches: () => ({ blobs: app.state.blobs.cachedBytes, trees: app.state.trees.bytes, audits: app.state.audits.bytes, parses: app.state.files.chars }),
+  });
   let draining = false;
 
   const server: Server = createServer((req, res) => {

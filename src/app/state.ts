@@ -6,6 +6,7 @@ import type { Finding } from "../core/types.js";
 import { ALL_RULES } from "../rules/index.js";
 import type { KnownThreads } from "./publish.js";
 import { BoundedMap, RunRegistry } from "./runs.js";
+import { WeighedCache } from "./weighed-cache.js";
 import { DEFAULT_QUEUE_LIMITS, MemoryAuditQueue, type AuditQueue, type QueueLimits } from "./queue.js";
 import { DEFAULT_LEASE_TIMING, MemorySharedState, type LeaseTiming, type SharedState } from "./shared-state.js";
 import { FileMemo } from "../core/memo.js";
@@ -21,9 +22,27 @@ export interface CommitAudit {
   supplemented: string[];
 }
 
+/** A tree listing's bytes: each entry's path and SHA as JS strings (2 bytes a character) plus object overhead. */
+function treeBytes(tree: CommitTree): number {
+  let bytes = 64;
+  for (const f of tree.files) bytes += 2 * (f.path.length + f.sha.length) + 96;
+  return bytes;
+}
+
+/** An audit result's bytes, estimated from its findings serialised (a few times smaller than the objects; doubled). */
+function auditBytes(audit: CommitAudit): number {
+  return 2 * 2 * JSON.stringify(audit.findings).length + 256 * (audit.readProblems.length + audit.supplemented.length);
+}
+
 export interface AppStateOptions {
   /** Bytes of blob content kept in memory (default 256 MiB). */
   blobCacheBytes?: number;
+  /** Estimated bytes of commit trees kept (default 64 MiB). */
+  treeCacheBytes?: number;
+  /** Estimated bytes of audit results kept, by commit and settings (default 64 MiB). */
+  auditCacheBytes?: number;
+  /** Characters of source text whose parse results are kept (default 8 Mi; the trees take some tens of bytes per character). */
+  parseCacheChars?: number;
   /** Parallel blob requests (default 8). */
   concurrency?: number;
   /** Inline comments per review (default 30); the rest go to the summary. */
@@ -69,10 +88,12 @@ export class AppState {
   /** `<publicUrl>/docs/rules` when a public URL is configured; rule links default to the project's repository otherwise. */
   readonly docsBase: string | undefined;
   readonly blobs: BlobStore;
-  readonly trees = new BoundedMap<string, Promise<CommitTree>>(64);
-  readonly audits = new BoundedMap<string, Promise<CommitAudit>>(64);
+  /** Commit trees, bounded by an estimate of their bytes (a listing's paths and SHAs). */
+  readonly trees: WeighedCache<string, CommitTree>;
+  /** Each commit's audit result, bounded by an estimate of the bytes its findings hold. */
+  readonly audits: WeighedCache<string, CommitAudit>;
   /** Parsed migrations and query patterns by file content, shared by every audit in this process. */
-  readonly files = new FileMemo();
+  readonly files: FileMemo;
   /** Inline threads of each pull request, read from GitHub once per process and kept current. */
   readonly threads = new BoundedMap<string, KnownThreads>(5_000);
   readonly maxReviewComments: number;
@@ -91,6 +112,9 @@ export class AppState {
 
   constructor(options: AppStateOptions = {}) {
     this.blobs = new BlobStore({ maxBytes: options.blobCacheBytes, concurrency: options.concurrency });
+    this.trees = new WeighedCache(options.treeCacheBytes ?? 64 * 1024 * 1024, treeBytes);
+    this.audits = new WeighedCache(options.auditCacheBytes ?? 64 * 1024 * 1024, auditBytes);
+    this.files = new FileMemo(options.parseCacheChars);
     this.maxReviewComments = options.maxReviewComments ?? 30;
     this.batchBlobs = options.batchBlobs ?? true;
     this.publishRetry = options.publishRetry ?? DEFAULT_RETRY;

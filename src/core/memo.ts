@@ -41,4 +41,9 @@ export class FileMemo {
   get size(): number {
     return this.entries.size;
   }
+
+  /** Characters of source text the remembered results stand for (what `maxChars` bounds). */
+  get chars(): number {
+    return this.total;
+  }
 }

@@ -12,6 +12,13 @@ export interface TreeEntry {
   size?: number;
 }
 
+/** Where trees are shared between audits: a Map, or any cache with the same three calls. */
+export interface TreeCache {
+  get(commitSha: string): Promise<CommitTree> | undefined;
+  set(commitSha: string, tree: Promise<CommitTree>): unknown;
+  delete(commitSha: string): unknown;
+}
+
 export interface CommitTree {
   /** Files only (blobs), no folders or submodules. */
   files: TreeEntry[];
@@ -250,7 +257,7 @@ export interface GitHubSourceOptions {
   commitSha: string;
   blobs: BlobStore;
   /** Resolves the tree once per commit; pass a shared cache to reuse trees across audits. */
-  trees?: Map<string, Promise<CommitTree>>;
+  trees?: TreeCache;
   /** Largest blob fetched; larger ones are refused without downloading (the pipeline reports them). */
   maxFileBytes?: number;
   /** Blobs per batched request, when the API can batch (default GRAPHQL_BLOB_BATCH). */
@@ -292,7 +299,7 @@ export interface GitHubSource extends Source {
 export function githubSource(options: GitHubSourceOptions): GitHubSource {
   const { api, commitSha, blobs } = options;
   const maxBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
-  const trees = options.trees ?? new Map<string, Promise<CommitTree>>();
+  const trees: TreeCache = options.trees ?? new Map<string, Promise<CommitTree>>();
   let byPath: Map<string, TreeEntry> | null = null;
   const problems: ReadProblem[] = [];
   const added: string[] = [];

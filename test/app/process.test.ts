@@ -173,6 +173,9 @@ describe("the door", () => {
     expect(text).toMatch(/index_audit_blob_cache_bytes \d+/);
     expect(text).toContain("index_audit_audits_running 0");
     expect(text).toContain("index_audit_queue_waiting 0");
+    // Each cache reports what it holds in the unit of its bound; this audit read a tree and kept its result.
+    expect(Number(/index_audit_cache_size\{cache="trees"\} (\d+)/.exec(text)?.[1])).toBeGreaterThan(0);
+    expect(Number(/index_audit_cache_size\{cache="audits"\} (\d+)/.exec(text)?.[1])).toBeGreaterThan(0);
     expect(text).toContain("index_audit_queue_oldest_waiting_seconds 0");
     expect(text).toMatch(/index_audit_queue_wait_seconds_count 1/);
   });
