@@ -8,6 +8,7 @@ import { ALL_RULES } from "./index.js";
 import { inDeclaredForm } from "../advisor/declared-fix.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { parsesCleanly } from "./sql-text.js";
+import { isSettledMigrationFile } from "./model.js";
 
 export interface RuleInput {
   set: MigrationSet;
@@ -156,7 +157,7 @@ export function runRules(sets: RuleInput[], globalProblems: InputProblem[], conf
       if (configured === "off") continue;
       for (const draft of runOne(rule, context)) {
         // Index fixes on tables an ORM declares are given as the declaration's change (schema.prisma, pgTable).
-        const finding: FindingDraft = { ...inDeclaredForm(draft, input.schema, input.set.framework), severity: configured ?? draft.severity };
+        const finding: FindingDraft = outOfSettledFiles({ ...inDeclaredForm(draft, input.schema, input.set.framework), severity: configured ?? draft.severity }, input.set);
         if (isIgnored(finding, config) || suppressions.covers(finding)) continue;
         const setName = multipleSets ? input.set.name : undefined;
         const id = fingerprint(finding, setName);
@@ -168,6 +169,17 @@ export function runRules(sets: RuleInput[], globalProblems: InputProblem[], conf
   }
   withholdUnparseableFixes(findings);
   return mergeSameIndex(findings).sort(compareFindings);
+}
+
+/**
+ * A fix that would be written after a statement of a migration that has already run goes into a new
+ * migration instead: editing an applied file changes nothing in the database and breaks the tool's
+ * record of it (Prisma's checksums, Flyway's validate).
+ */
+function outOfSettledFiles(finding: FindingDraft, set: MigrationSet): FindingDraft {
+  const fix = finding.fix;
+  if (!fix || (fix.placement ?? "after") !== "after" || !isSettledMigrationFile(set, finding.location.file)) return finding;
+  return { ...finding, fix: { ...fix, placement: "separate" } };
 }
 
 // ---------------------------------------------------------------- one recommendation per index

@@ -18,11 +18,12 @@ const FRAMEWORK_ADVICE: Record<Framework, TransactionAdvice> = {
       "Put the statement in a migration file of its own with no other statements. Recent Supabase CLI releases take CREATE INDEX CONCURRENTLY and REINDEX CONCURRENTLY out of the batch and run them on their own (DROP INDEX CONCURRENTLY only in later releases); older releases fail with SQLSTATE 25001.",
     certainFailure: false,
   },
+  // Only a migration.sql holding several statements counts as running in a transaction (frameworks/prisma.ts).
   prisma: {
-    why: "Prisma Migrate applies each migration.sql as a whole",
+    why: "Prisma Migrate sends a migration.sql as one script, and PostgreSQL runs a script of several statements as one implicit transaction",
     remedy:
-      "Keep the statement alone in a migration of its own (`prisma migrate dev --create-only`, then edit that migration.sql so it holds only this statement). Older Prisma releases run the file in a transaction and fail with SQLSTATE 25001; newer ones support CREATE INDEX CONCURRENTLY in migrations.",
-    certainFailure: false,
+      "Keep the statement alone in a migration.sql of its own (`prisma migrate dev --create-only`, then edit that file so it holds only this statement): a file of one statement runs outside a transaction.",
+    certainFailure: true,
   },
   // Declared schemas have no migration files: `prisma db push` and `drizzle-kit push` apply the differences directly.
   "prisma-schema": {

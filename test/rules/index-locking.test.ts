@@ -122,7 +122,8 @@ describe("index-locking: CONCURRENTLY where a transaction makes it fail", () => 
     ["golang-migrate", /alone in its own migration file/, "important"],
     ["drizzle", /no per-migration switch/, "important"],
     ["supabase", /migration file of its own with no other statements/, "routine"],
-    ["prisma", /--create-only/, "routine"],
+    // Only a migration.sql of several statements runs in a transaction (one script, one implicit transaction).
+    ["prisma", /--create-only/, "important"],
   ];
 
   it.each(frameworks)("tells a %s user how to run it outside the transaction", (framework, remedy, severity) => {
@@ -131,6 +132,27 @@ describe("index-locking: CONCURRENTLY where a transaction makes it fail", () => 
     expect(result[0].details).toMatch(remedy);
     expect(result[0].severity).toBe(severity);
     expect(result[0].message).toContain("SQLSTATE 25001");
+  });
+
+  it("a Prisma migration.sql of several statements: the CONCURRENTLY fix goes in a migration of its own, since PostgreSQL refuses it in the script", async () => {
+    const script = 'DROP INDEX "users_org";\nDROP INDEX "users_email";';
+    const result = check(indexLocking, twoFiles("CREATE INDEX users_email ON users (email);\n" + script.split("\n")[0]), { framework: "prisma", runsInTransaction: true });
+    const drop = result.find((f) => f.message.startsWith("DROP INDEX"))!;
+    expect(drop.fix).toMatchObject({ sql: expect.stringContaining("DROP INDEX CONCURRENTLY"), placement: "separate" });
+    // What Prisma does with the file: one query string. PostgreSQL runs it as one implicit transaction.
+    const db = await startPGlite();
+    try {
+      await db.exec(BASE + "CREATE INDEX users_email ON users (email);");
+      const inScript = await db.exec('DROP INDEX CONCURRENTLY "users_org";\nDROP INDEX CONCURRENTLY "users_email";').then(
+        () => "ran",
+        (error: { code?: string }) => error.code,
+      );
+      expect(inScript).toBe("25001");
+      await db.exec('DROP INDEX CONCURRENTLY "users_org";');
+      await db.exec('DROP INDEX CONCURRENTLY "users_email";');
+    } finally {
+      await db.close();
+    }
   });
 
   it("covers DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY too, and nothing outside a transaction", () => {

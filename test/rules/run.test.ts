@@ -267,3 +267,20 @@ describe("runRules: one recommendation per index", () => {
     expect(rules).toEqual(["fk-index", "query-index"]);
   });
 });
+
+describe("fixes and migrations that already ran", () => {
+  const files = (duplicateIn: number) =>
+    [0, 1, 2, 3, 4].map((i) => ({
+      path: `m/00${i}_step.sql`,
+      sql: i === 0 ? "CREATE TABLE t (id int PRIMARY KEY, a int);\nCREATE INDEX t_a ON t (a);\n" : i === duplicateIn ? "CREATE INDEX t_a_again ON t (a);\n" : `SELECT ${i};\n`,
+    }));
+
+  it("a fix for a statement in an applied migration goes into a new migration, not after the statement", () => {
+    const [settled] = runRules([buildInput(files(1))], [], config({}), false).filter((f) => f.rule === "redundant-index");
+    expect(settled.location.file).toBe("m/001_step.sql");
+    expect(settled.fix).toMatchObject({ sql: expect.stringContaining("DROP INDEX"), placement: "separate" });
+    const [recent] = runRules([buildInput(files(4))], [], config({}), false).filter((f) => f.rule === "redundant-index");
+    expect(recent.location.file).toBe("m/004_step.sql");
+    expect(recent.fix?.placement).toBeUndefined();
+  });
+});
