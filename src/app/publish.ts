@@ -195,17 +195,32 @@ export async function publishReview(
   }
 
   if (comments.length > 0) {
-    await withRetries(() => octokit.rest.pulls.createReview({
-      owner: p.owner,
-      repo: p.repo,
-      pull_number: p.number,
-      commit_id: p.headSha,
-      event: "COMMENT",
-      body: renderReviewBody(comments.length, p.headSha),
-      comments,
-    }), state.publishRetry);
+    // A review answered with an error may still have been created (a gateway timing out after GitHub did
+    // the work). So it is never retried blind: Octokit's own retries are off for this call, and before
+    // each further attempt the pull request's comments are read again and those already there are dropped.
+    let pending = comments.map((comment, i) => ({ comment, id: posted[i] }));
+    let attempt = 0;
+    await withRetries(async () => {
+      if (attempt++ > 0) {
+        state.threads.delete(`${p.owner}/${p.repo}#${p.number}`);
+        const now = await knownThreads(octokit, state, p);
+        Object.assign(known, now);
+        pending = pending.filter(({ id }) => !now.threads.has(id));
+        if (pending.length === 0) return;
+      }
+      await octokit.rest.pulls.createReview({
+        owner: p.owner,
+        repo: p.repo,
+        pull_number: p.number,
+        commit_id: p.headSha,
+        event: "COMMENT",
+        body: renderReviewBody(pending.length, p.headSha),
+        comments: pending.map(({ comment }) => comment),
+        request: { retries: 0 },
+      });
+    }, state.publishRetry);
     // The review's answer carries no comment ids; 0 marks a thread whose id is read back only if a reply needs it.
-    for (const id of posted) known.threads.set(id, UNKNOWN_COMMENT);
+    for (const id of posted) if (!known.threads.has(id)) known.threads.set(id, UNKNOWN_COMMENT);
   }
 
   const headIds = new Set([...p.diff.new, ...p.diff.existing].map((f) => f.id));

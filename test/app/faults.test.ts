@@ -128,6 +128,23 @@ describe("publishing after the verdict", () => {
 });
 
 describe("rate limits", () => {
+  it("a review GitHub created but answered with a 502 is not posted again: the retry reads the comments first", async () => {
+    const repo = await h.standin.createRepo({
+      owner: "acme",
+      name: `faults-${++count}`,
+      files: { [`${MIGRATIONS}/20240101000000_init.sql`]: INIT, ".github/index-audit.yml": SIZES },
+    });
+    await repo.commit({ branch: "feature", files: { [`${MIGRATIONS}/20240201000000_calls.sql`]: `-- ${count}\n${CALLS}` } });
+    const { number } = await repo.openPullRequest({ head: "feature" });
+    h.standin.failNext({ method: "POST", route: "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", status: 502, afterServing: true });
+    await h.send("pull_request.opened", { repo, pullNumber: number });
+    expect(h.standin.checkRuns(repo.fullName)[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(h.standin.reviews(repo.fullName, number)).toHaveLength(1);
+    expect(h.standin.reviewComments(repo.fullName, number)).toHaveLength(1);
+    const posts = h.standin.requests().filter((r) => r.method === "POST" && r.route === "/repos/{owner}/{repo}/pulls/{pull_number}/reviews" && r.path.includes(repo.name));
+    expect(posts.map((r) => r.status)).toEqual([502]);
+  });
+
   it("a 403 secondary rate limit with retry-after on creating the check run is waited out, then the audit runs", async () => {
     const repo = await h.standin.createRepo({
       owner: "acme",

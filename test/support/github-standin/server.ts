@@ -352,9 +352,12 @@ export class GitHubStandin {
         hold.arrive(structuredClone(record));
         await hold.released;
       }
-      reply =
-        this.injectedFailure(method, url.pathname, template, body) ??
-        (isGraphql ? await this.answerGraphql(request, body) : await this.handle(request, url, match, body));
+      const failure = this.injectedFailure(method, url.pathname, template, body);
+      if (failure?.afterServing) {
+        if (isGraphql) await this.answerGraphql(request, body);
+        else await this.handle(request, url, match, body);
+      }
+      reply = failure?.reply ?? (isGraphql ? await this.answerGraphql(request, body) : await this.handle(request, url, match, body));
       if (this.validateResponses && match && reply.body !== undefined && !reply.raw) {
         for (const problem of OpenApiIndex.load().checkResponse(match.operation, reply.status, reply.body)) {
           this.violation(method, url.pathname, `${match.operation.operationId}: ${problem}`);
@@ -390,7 +393,7 @@ export class GitHubStandin {
     this.violationList.push({ method, path, message });
   }
 
-  private injectedFailure(method: string, path: string, template: string | null, body: unknown): Reply | null {
+  private injectedFailure(method: string, path: string, template: string | null, body: unknown): { reply: Reply; afterServing: boolean } | null {
     const injection = this.failures.find((f) => f.remaining > 0 && matches(f, method, path, template) && (!f.body || f.body(body)));
     if (!injection) return null;
     injection.remaining--;
@@ -410,7 +413,7 @@ export class GitHubStandin {
       message ??= "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
     }
     message ??= injection.status === 502 ? "Server Error" : injection.status === 404 ? "Not Found" : "Internal Server Error";
-    return { status: injection.status, body: errorBody(injection.status, message), headers };
+    return { reply: { status: injection.status, body: errorBody(injection.status, message), headers }, afterServing: injection.afterServing === true };
   }
 
   private send(response: ServerResponse, reply: Reply): void {

@@ -50,6 +50,8 @@ export interface FailureInjection {
   secondary?: boolean;
   /** Only requests whose JSON body this accepts (e.g. a check-run update that completes the run). */
   body?: (body: unknown) => boolean;
+  /** Serve the request (GitHub did the work), then answer with the failure anyway, as a gateway timing out does. */
+  afterServing?: boolean;
 }
 
 /** Which requests a hold applies to: the same matching as failure injection. */
