@@ -1,5 +1,6 @@
 // `.sql` query files: sqlc (`-- name: GetUser :one`), pgtyped (`/* @name GetUser */`), or plain statements.
 import type { AccessPattern, InputProblem } from "../core/types.js";
+import { foreignDialectStart } from "../sql/dialect.js";
 import { lineIndex, parseSql } from "../sql/parser.js";
 import { patternsFromStatement } from "./sql-patterns.js";
 
@@ -42,11 +43,23 @@ export function extractFromSqlFile(path: string, text: string): { patterns: Acce
     const block = text.slice(blockStart, starts[i + 1] ?? text.length);
     if (!block.trim()) continue;
     const sql = normaliseParameters(block);
-    const outcome = parseSql(sql);
+    let outcome = parseSql(sql);
     if (!outcome.ok) {
       const { line, column } = at(blockStart + (outcome.offset ?? 0));
-      problems.push({ message: `${path}:${line}: cannot parse query: ${outcome.message}`, location: { file: path, line, column } });
-      continue;
+      const foreign = foreignDialectStart(block, outcome.offset ?? block.length);
+      if (!foreign) {
+        problems.push({ message: `${path}:${line}: cannot parse query: ${outcome.message}`, location: { file: path, line, column } });
+        continue;
+      }
+      // A script kept for several databases: its PostgreSQL part is still read.
+      const notPostgres = { line: at(blockStart + foreign.offset).line, dialect: foreign.dialect, sign: foreign.sign };
+      problems.push({
+        message: `${path}:${notPostgres.line}: not PostgreSQL from line ${notPostgres.line} (${foreign.sign}); PostgreSQL's parser stops at line ${line}: ${outcome.message}`,
+        location: { file: path, line: notPostgres.line, column: 1 },
+        notPostgres,
+      });
+      outcome = parseSql(sql.slice(0, foreign.offset));
+      if (!outcome.ok) continue;
     }
     for (const statement of outcome.statements) {
       const lead = /^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/.exec(block.slice(statement.start))?.[0].length ?? 0;
