@@ -12,9 +12,15 @@ import { expectedRows, isKnownSmall, isLarge, isSettledMigrationFile, keyLabel, 
 import type { Rule, RuleContext } from "./rule.js";
 import { qualifiedName, recommendedIndexName, tableRef, quoteIdent } from "./sql-text.js";
 import { tableHint } from "../core/config.js";
-import { codeRuns, growth, insertsInto, liveDeletePath, noGrowthSeen, perOwnerShape, platformOwned, softDeleteRule } from "./table-evidence.js";
+import { codeRuns, growth, liveDeletePath, noGrowthSeen, patternsOn, perOwnerShape, platformOwned, softDeleteRule } from "./table-evidence.js";
 
 const ACTIONS_THAT_WRITE = new Set(["cascade", "set null", "set default"]);
+
+/**
+ * Tables an auth library's database adapter writes without the application's code (Auth.js/NextAuth, Lucia,
+ * better-auth: sessions, accounts, verification tokens): the code never querying them says nothing.
+ */
+const AUTH_ADAPTER_TABLE = /^(user_?)?(sessions?|accounts?|verification_?tokens?|verifications?|authenticators?)$/i;
 
 
 /** True when the index touches the FK columns at all (worth naming as a near miss). */
@@ -35,8 +41,7 @@ function sameForeignKey(a: ForeignKey, b: ForeignKey): boolean {
  * IMPORTANT needs evidence: a code path that deletes parent rows (directly or through a cascade) while
  * the child grows, or a size hint saying the child is large under a key the database writes through.
  * NOTED, without a size hint, when the code deletes rows but never the parent's (the check never runs on a
- * request path), or deletes the parent's but never inserts into the child (it stays as small as whatever
- * else writes it). Everything else is ROUTINE. `why` completes "IMPORTANT/ROUTINE because ...".
+ * request path), or deletes the parent's but never queries the child at all while it inserts elsewhere. Everything else is ROUTINE. `why` completes "IMPORTANT/ROUTINE because ...".
  */
 function weighSeverity(
   context: RuleContext,
@@ -71,10 +76,12 @@ function weighSeverity(
       why: `no code path the audit read deletes ${parentName} rows (it deletes rows of other tables), and an update runs the check only when it changes ${parentName}'s key, so the check never runs on a request path: only a delete by hand or by another service would run it`,
     };
   }
-  if (!hinted && deletes && insertsInto(context, table).length === 0 && codeRuns(context, ["insert", "upsert"])) {
+  // A table the code never queries at all, while it inserts into others, is not this application's to fill:
+  // a table kept for a feature it does not use. Not an auth adapter's tables, which a library fills.
+  if (!hinted && deletes && !AUTH_ADAPTER_TABLE.test(table.name) && patternsOn(context, table).length === 0 && codeRuns(context, ["insert", "upsert"])) {
     return {
       severity: "noted",
-      why: `${deletes.text}, but the code the audit read never inserts into ${child} (it inserts into other tables), so ${child} holds only rows written elsewhere and each check reads few of them`,
+      why: `${deletes.text}, but the code the audit read never queries ${child}, neither inserting into it nor reading it, while it inserts into other tables: nothing in this application fills ${child}, so each check reads few rows`,
     };
   }
   // A settings table or one row per parent grows only with its parent.

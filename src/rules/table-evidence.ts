@@ -156,11 +156,6 @@ export function codeRuns(context: RuleContext, kinds: QueryKind[]): boolean {
   return context.patterns.some((p) => kinds.includes(p.kind));
 }
 
-/** Insert and upsert patterns the code runs on this table. */
-export function insertsInto(context: RuleContext, table: Table): AccessPattern[] {
-  return patternsOn(context, table).filter((p) => p.kind === "insert" || p.kind === "upsert");
-}
-
 export function hasTimeColumn(table: Table): string | null {
   const column = table.columns.find((c) => TIME_COLUMN.test(c.name) && TIME_TYPE.test(c.type));
   return column?.name ?? null;
