@@ -43,7 +43,7 @@ export function extractFromSqlFile(path: string, text: string): { patterns: Acce
     const block = text.slice(blockStart, starts[i + 1] ?? text.length);
     if (!block.trim()) continue;
     const sql = normaliseParameters(block);
-    let outcome = parseSql(sql);
+    const outcome = parseSql(sql);
     if (!outcome.ok) {
       const { line, column } = at(blockStart + (outcome.offset ?? 0));
       const foreign = foreignDialectStart(block, outcome.offset ?? block.length);
@@ -51,15 +51,15 @@ export function extractFromSqlFile(path: string, text: string): { patterns: Acce
         problems.push({ message: `${path}:${line}: cannot parse query: ${outcome.message}`, location: { file: path, line, column } });
         continue;
       }
-      // A script kept for several databases: its PostgreSQL part is still read.
+      // A script kept for several databases. Its PostgreSQL part is not read as queries either: such a file is
+      // usually run by hand, once, and its queries are no request path to index for.
       const notPostgres = { line: at(blockStart + foreign.offset).line, dialect: foreign.dialect, sign: foreign.sign };
       problems.push({
         message: `${path}:${notPostgres.line}: not PostgreSQL from line ${notPostgres.line} (${foreign.sign}); PostgreSQL's parser stops at line ${line}: ${outcome.message}`,
         location: { file: path, line: notPostgres.line, column: 1 },
         notPostgres,
       });
-      outcome = parseSql(sql.slice(0, foreign.offset));
-      if (!outcome.ok) continue;
+      continue;
     }
     for (const statement of outcome.statements) {
       const lead = /^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/.exec(block.slice(statement.start))?.[0].length ?? 0;

@@ -27,7 +27,7 @@ export const parseError: Rule = {
       const foreign = problem.notPostgres;
       const details = foreign
         ? [
-            `This file is not PostgreSQL from line ${foreign.line} (${foreign.sign}): that part is written for ${foreign.dialect}, so PostgreSQL's parser cannot read it, and there is no syntax to fix. The audit reads the PostgreSQL part before line ${foreign.line} and leaves the rest out. To keep the file out of the audit, suppress the finding or move the other dialect's part into a file of its own.`,
+            `This file is not PostgreSQL from line ${foreign.line} (${foreign.sign}): that part is written for ${foreign.dialect}, so PostgreSQL's parser cannot read it, and there is no syntax to fix. The audit leaves the file's queries out. To keep the file out of the audit, suppress the finding or move the other dialect's part into a file of its own.`,
           ]
         : [
             "index-audit could not read this input, so whatever it defines or queries is missing from the audit: tables, indexes and queries after a failed statement may be reported wrongly. Fix the syntax (the audit parses with PostgreSQL 18's own parser), or suppress the finding if the file is not PostgreSQL.",
