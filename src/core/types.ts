@@ -95,6 +95,8 @@ export interface InputProblem {
    * folder, reported under `migration-listing`. Neither is a `parse-error`.
    */
   kind?: "refused" | "listing";
+  /** The input is another SQL dialect from this line on (a `-- MySQL` section, backtick identifiers): not a PostgreSQL syntax error. */
+  notPostgres?: { line: number; dialect: string; sign: string };
 }
 
 // ---------------------------------------------------------------- schema model

@@ -1,5 +1,6 @@
 // `.sql` query files: sqlc (`-- name: GetUser :one`), pgtyped (`/* @name GetUser */`), or plain statements.
 import type { AccessPattern, InputProblem } from "../core/types.js";
+import { foreignDialectStart } from "../sql/dialect.js";
 import { lineIndex, parseSql } from "../sql/parser.js";
 import { patternsFromStatement } from "./sql-patterns.js";
 
@@ -45,7 +46,19 @@ export function extractFromSqlFile(path: string, text: string): { patterns: Acce
     const outcome = parseSql(sql);
     if (!outcome.ok) {
       const { line, column } = at(blockStart + (outcome.offset ?? 0));
-      problems.push({ message: `${path}:${line}: cannot parse query: ${outcome.message}`, location: { file: path, line, column } });
+      const foreign = foreignDialectStart(block, outcome.offset ?? block.length);
+      if (!foreign) {
+        problems.push({ message: `${path}:${line}: cannot parse query: ${outcome.message}`, location: { file: path, line, column } });
+        continue;
+      }
+      // A script kept for several databases. Its PostgreSQL part is not read as queries either: such a file is
+      // usually run by hand, once, and its queries are no request path to index for.
+      const notPostgres = { line: at(blockStart + foreign.offset).line, dialect: foreign.dialect, sign: foreign.sign };
+      problems.push({
+        message: `${path}:${notPostgres.line}: not PostgreSQL from line ${notPostgres.line} (${foreign.sign}); PostgreSQL's parser stops at line ${line}: ${outcome.message}`,
+        location: { file: path, line: notPostgres.line, column: 1 },
+        notPostgres,
+      });
       continue;
     }
     for (const statement of outcome.statements) {

@@ -11,9 +11,16 @@ import { leadingColumnsBound, whyIndexCannotServe } from "../advisor/ri-check.js
 import { expectedRows, isKnownSmall, isLarge, isSettledMigrationFile, keyLabel, partitionAncestors, tableIndexes } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { qualifiedName, recommendedIndexName, tableRef, quoteIdent } from "./sql-text.js";
-import { growth, liveDeletePath, noGrowthSeen, perOwnerShape, platformOwned, softDeleteRule } from "./table-evidence.js";
+import { tableHint } from "../core/config.js";
+import { codeRuns, growth, liveDeletePath, noGrowthSeen, patternsOn, perOwnerShape, platformOwned, softDeleteRule } from "./table-evidence.js";
 
 const ACTIONS_THAT_WRITE = new Set(["cascade", "set null", "set default"]);
+
+/**
+ * Tables an auth library's database adapter writes without the application's code (Auth.js/NextAuth, Lucia,
+ * better-auth: sessions, accounts, verification tokens): the code never querying them says nothing.
+ */
+const AUTH_ADAPTER_TABLE = /^(user_?)?(sessions?|accounts?|verification_?tokens?|verifications?|authenticators?)$/i;
 
 
 /** True when the index touches the FK columns at all (worth naming as a near miss). */
@@ -33,7 +40,8 @@ function sameForeignKey(a: ForeignKey, b: ForeignKey): boolean {
 /**
  * IMPORTANT needs evidence: a code path that deletes parent rows (directly or through a cascade) while
  * the child grows, or a size hint saying the child is large under a key the database writes through.
- * Everything else is ROUTINE. `why` completes "IMPORTANT/ROUTINE because ...".
+ * NOTED, without a size hint, when the code deletes rows but never the parent's (the check never runs on a
+ * request path), or deletes the parent's but never queries the child at all while it inserts elsewhere. Everything else is ROUTINE. `why` completes "IMPORTANT/ROUTINE because ...".
  */
 function weighSeverity(
   context: RuleContext,
@@ -59,6 +67,23 @@ function weighSeverity(
     return { severity: "routine", why: `the size hint says ${child} holds about ${expectedRows(context.config, table)!.toLocaleString("en-US")} rows, so each scan is short` };
   }
   const deletes = parent && !softDeleted ? liveDeletePath(context, parent) : null;
+  // Without a size hint, what the code does decides whether the check ever runs where it costs anything.
+  // "Never" counts only when the audit read code that does that kind of write to some other table.
+  const hinted = expectedRows(context.config, table) !== undefined || tableHint(context.config, table.schema, table.name)?.appendOnly;
+  if (!hinted && parent && !softDeleted && !deletes && codeRuns(context, ["delete"])) {
+    return {
+      severity: "noted",
+      why: `no code path the audit read deletes ${parentName} rows (it deletes rows of other tables), and an update runs the check only when it changes ${parentName}'s key, so the check never runs on a request path: only a delete by hand or by another service would run it`,
+    };
+  }
+  // A table the code never queries at all, while it inserts into others, is not this application's to fill:
+  // a table kept for a feature it does not use. Not an auth adapter's tables, which a library fills.
+  if (!hinted && deletes && !AUTH_ADAPTER_TABLE.test(table.name) && patternsOn(context, table).length === 0 && codeRuns(context, ["insert", "upsert"])) {
+    return {
+      severity: "noted",
+      why: `${deletes.text}, but the code the audit read never queries ${child}, neither inserting into it nor reading it, while it inserts into other tables: nothing in this application fills ${child}, so each check reads few rows`,
+    };
+  }
   // A settings table or one row per parent grows only with its parent.
   const owner = expectedRows(context.config, table) === undefined ? perOwnerShape(table) : null;
   if (deletes && owner) return { severity: "routine", why: `${deletes.text}, but ${owner}` };

@@ -11,12 +11,14 @@ function hasPrimaryKey(table: Table): boolean {
 
 /**
  * The unique index a primary key is best taken from, or undefined: a unique, non-partial btree index on NOT NULL
- * plain columns. An index no constraint owns comes first (ADD CONSTRAINT ... PRIMARY KEY USING INDEX takes it
- * over as it is), then one backing a UNIQUE constraint (PostgreSQL refuses USING INDEX on an index that
- * belongs to a constraint, so the key is built anew); fewer columns first, then the order they were created.
+ * plain columns. The key foreign keys reference comes first (it is already the row's identity to other tables),
+ * then one containing an `id` column, then the rest. Within each, an index no constraint owns comes first
+ * (ADD CONSTRAINT ... PRIMARY KEY USING INDEX takes it over as it is), then one backing a UNIQUE constraint
+ * (PostgreSQL refuses USING INDEX on an index that belongs to a constraint, so the key is built anew); fewer
+ * columns first, then the order they were created.
  * Source: PostgreSQL docs, ALTER TABLE ... ADD table_constraint_using_index.
  */
-function promotableIndex(table: Table): Index | undefined {
+function promotableIndex(schema: Schema, table: Table): Index | undefined {
   const notNull = new Set(table.columns.filter((c) => !c.nullable).map((c) => c.name));
   const candidates = tableIndexes(table).filter(
     (i) =>
@@ -28,8 +30,19 @@ function promotableIndex(table: Table): Index | undefined {
       !i.nullsNotDistinct &&
       i.keys.every((k) => k.column !== undefined && notNull.has(k.column) && !k.descending && !k.nullsFirst && !k.opclass && !k.collation),
   );
-  const rank = (i: Index) => (i.constraint === null ? 0 : 1);
-  return candidates.map((index, order) => ({ index, order })).sort((a, b) => rank(a.index) - rank(b.index) || a.index.keys.length - b.index.keys.length || a.order - b.order)[0]?.index;
+  const referenced = (i: Index) => (referencingKeys(schema, table, i.keys.map((k) => k.column!)).length > 0 ? 0 : 1);
+  const hasId = (i: Index) => (i.keys.some((k) => k.column === "id") ? 0 : 1);
+  const owned = (i: Index) => (i.constraint === null ? 0 : 1);
+  return candidates
+    .map((index, order) => ({ index, order }))
+    .sort(
+      (a, b) =>
+        referenced(a.index) - referenced(b.index) ||
+        hasId(a.index) - hasId(b.index) ||
+        owned(a.index) - owned(b.index) ||
+        a.index.keys.length - b.index.keys.length ||
+        a.order - b.order,
+    )[0]?.index;
 }
 
 /** Foreign keys (with a database constraint) whose referenced columns are exactly `columns` of `table`: they depend on its unique constraint. */
@@ -89,7 +102,7 @@ export const missingPrimaryKey: Rule = {
       const paragraphs = [
         `Without a primary key, rows of ${name} have no identity the database guarantees: duplicates can creep in, logical replication and Supabase Realtime cannot replicate its UPDATEs and DELETEs (no replica identity), and tools such as pg_repack, and ORMs or PostgREST updating a single row, need one.`,
       ];
-      const promotable = promotableIndex(table);
+      const promotable = promotableIndex(context.schema, table);
       let fix: string | undefined;
       if (promotable) {
         const key = keyFromIndex(context.schema, table, promotable);

@@ -15,7 +15,7 @@ import { castOnIndexedColumn, fewValuedColumns, type PartlyServed } from "../adv
 import { orderTermText } from "../advisor/search.js";
 import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "../advisor/ri-check.js";
-import { castAdvice } from "../advisor/cast-advice.js";
+import { castAdvice, declaredFunctions, type DeclaredFunctions } from "../advisor/cast-advice.js";
 import { placeFix } from "../advisor/fix-placement.js";
 import type { Rule, RuleContext } from "./rule.js";
 
@@ -419,14 +419,14 @@ function genericPlanFindings(context: RuleContext, table: Table, entries: Array<
   return findings;
 }
 
-function castFinding(table: Table, pattern: AccessPattern, cast: NonNullable<ReturnType<typeof castOnIndexedColumn>>): FindingDraft {
+function castFinding(table: Table, pattern: AccessPattern, cast: NonNullable<ReturnType<typeof castOnIndexedColumn>>, functions: DeclaredFunctions): FindingDraft {
   return {
     rule: RULE_ID,
     severity: "routine",
     title: "Cast hides the column from its index",
     table: qualifiedTableName(table),
     columns: [cast.column],
-    message: `${callers([pattern])} compares \`${cast.expression}\` on \`${table.name}\`: the cast hides ${cast.column} from ${cast.index}, so the planner cannot use it. ${castAdvice({ ...cast, compared: pattern.predicates.find((p) => p.expression === cast.expression)?.compared })}`,
+    message: `${callers([pattern])} compares \`${cast.expression}\` on \`${table.name}\`: the cast hides ${cast.column} from ${cast.index}, so the planner cannot use it. ${castAdvice({ ...cast, compared: pattern.predicates.find((p) => p.expression === cast.expression)?.compared, functions })}`,
     details: `An index on ${cast.column} is searched by comparisons of ${cast.column} itself. An expression index on \`${cast.expression}\` would work, but it duplicates ${cast.index} and costs every write; changing the query costs nothing.`,
     location: pattern.location,
     key: `cast:${cast.expression}`,
@@ -465,6 +465,7 @@ export const queryIndex: Rule = {
     const findings: FindingDraft[] = [];
     const defaults = literalDefaults(context.statements);
     const fewValued = fewValuedColumns(context.statements, context.schema.declared);
+    let functions: DeclaredFunctions | undefined;
     for (const [table, raw] of byTable) {
       const all = raw.map((p) => {
         const q = withoutDefaultFilters(p, table, defaults);
@@ -475,7 +476,7 @@ export const queryIndex: Rule = {
       const patterns: AccessPattern[] = [];
       for (const p of all) {
         const cast = castOnIndexedColumn(table, p);
-        if (cast) findings.push(castFinding(table, p, cast));
+        if (cast) findings.push(castFinding(table, p, cast, (functions ??= declaredFunctions(context.statements))));
         else patterns.push(p);
       }
       if (patterns.length === 0) continue;

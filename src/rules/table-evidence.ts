@@ -3,7 +3,7 @@
 // rule. Severity decisions of fk-index and index-locking weigh these; each piece of evidence carries
 // a short phrase the finding quotes, so the report says which evidence decided.
 import { tableHint } from "../core/config.js";
-import type { AccessPattern, Statement, Table } from "../core/types.js";
+import type { AccessPattern, QueryKind, Statement, Table } from "../core/types.js";
 import { findPatternTable, findTable, findTableExact, qualifiedTableName } from "../schema/lookup.js";
 import { expectedRows, isKnownSmall, isLarge } from "./model.js";
 import type { RuleContext } from "./rule.js";
@@ -145,6 +145,15 @@ export function liveDeletePath(context: RuleContext, table: Table, seen = new Se
     if (upstream) return { text: `${upstream.text}, which cascades to ${label(table)}` };
   }
   return null;
+}
+
+/**
+ * True when the audit read code that runs statements of one of these kinds on some table. Only then does
+ * "the code never deletes t" or "never inserts into t" say something about the code rather than about
+ * what the audit could read.
+ */
+export function codeRuns(context: RuleContext, kinds: QueryKind[]): boolean {
+  return context.patterns.some((p) => kinds.includes(p.kind));
 }
 
 export function hasTimeColumn(table: Table): string | null {

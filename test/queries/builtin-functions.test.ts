@@ -1,7 +1,7 @@
 // The list of built-in functions no index expression can call is PostgreSQL's own catalog, read back.
 import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NEVER_INDEXABLE_FUNCTIONS } from "../../src/queries/builtin-functions.js";
+import { ALWAYS_VOLATILE_FUNCTIONS, NEVER_INDEXABLE_FUNCTIONS } from "../../src/queries/builtin-functions.js";
 import { startPGlite } from "../support/pglite.js";
 
 let db: PGlite;
@@ -31,5 +31,12 @@ describe("functions no index expression can call", () => {
       expect(NEVER_INDEXABLE_FUNCTIONS.has(expression.slice(0, expression.indexOf("(")))).toBe(false);
       await db.exec(`CREATE INDEX ON probe ((${expression}))`);
     }
+  });
+
+  it("the always-volatile ones are the pg_catalog names every overload of which is VOLATILE", async () => {
+    const rows = await db.query<{ proname: string }>(`
+      SELECT proname FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace GROUP BY proname
+      HAVING bool_and(provolatile = 'v') ORDER BY proname COLLATE "C"`);
+    expect([...ALWAYS_VOLATILE_FUNCTIONS]).toEqual(rows.rows.map((r) => r.proname));
   });
 });

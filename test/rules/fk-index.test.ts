@@ -290,6 +290,37 @@ describe("fk-index: severity weighs the evidence the audit has", () => {
     expect(finding.details).toContain("the code deletes org rows (src/orgs.ts:3), which cascades to parent");
   });
 
+  it("NOTED when the code deletes other tables' rows but never the parent's: the check never runs on a request path", () => {
+    const code = [pattern("other", "delete", "src/other.ts", 5), pattern("child", "insert", "src/child.ts", 7)];
+    const [finding] = findings(CHILD_LOG, { patterns: code });
+    expect(finding.severity).toBe("noted");
+    expect(finding.details!.split("\n\n")[0]).toBe(
+      "NOTED because no code path the audit read deletes parent rows (it deletes rows of other tables), and an update runs the check only when it changes parent's key, so the check never runs on a request path: only a delete by hand or by another service would run it.",
+    );
+    // A size hint saying the child is large keeps it: a delete by hand then scans many rows.
+    expect(findings(CHILD_LOG, { patterns: code, config: { tables: { child: { rows: 250_000 } } } })[0].severity).toBe("important");
+    // A parent the migrations do not create (the platform's users) is deleted where the audit cannot see.
+    const external = check(fkIndex, "CREATE TABLE child (id int PRIMARY KEY, user_id uuid REFERENCES auth.users (id));", { patterns: code });
+    expect(external[0].severity).toBe("routine");
+  });
+
+  it("NOTED when the code deletes the parent but never queries the child at all, though it inserts elsewhere", () => {
+    const code = [pattern("parent", "delete", "src/admin.ts", 40), pattern("other", "insert", "src/other.ts", 3)];
+    const [finding] = findings(CHILD_LOG, { patterns: code });
+    expect(finding.severity).toBe("noted");
+    expect(finding.details!.split("\n\n")[0]).toContain(
+      "NOTED because the code deletes parent rows (src/admin.ts:40), but the code the audit read never queries child, neither inserting into it nor reading it, while it inserts into other tables",
+    );
+    expect(findings(CHILD_LOG, { patterns: code, config: { tables: { child: { rows: 250_000 } } } })[0].severity).toBe("important");
+    // A child the code reads is filled somewhere (a trigger, another service): ROUTINE as before.
+    expect(findings(CHILD_LOG, { patterns: [...code, pattern("child", "select")] })[0].severity).toBe("routine");
+    // With no insert read anywhere, "never" says nothing about the code: ROUTINE as before.
+    expect(findings(CHILD_LOG, { patterns: [pattern("parent", "delete")] })[0].severity).toBe("routine");
+    // An auth library's adapter fills its sessions table without the application's code.
+    const sessions = findings("CREATE TABLE sessions (id int PRIMARY KEY, parent_id int REFERENCES parent (id) ON DELETE CASCADE, expires timestamptz);", { patterns: code });
+    expect(sessions[0].severity).toBe("routine");
+  });
+
   it("size hints: large with a key that writes through is IMPORTANT; a plain key on a large table and any small table stay ROUTINE", () => {
     const large = findings(CHILD_PLAIN, { config: { tables: { child: { rows: 250_000 } } } });
     expect(large[0].severity).toBe("important");

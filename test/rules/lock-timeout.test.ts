@@ -59,6 +59,34 @@ describe("lock-timeout", () => {
     expect(check(lockTimeout, later("CREATE INDEX accounts_name ON accounts (name);"))).toEqual([]);
   });
 
+  it("puts the SET before an earlier index drop or build in the same migration, which queues for its lock first (pg_locks), and that fix runs", async () => {
+    const base = "CREATE TABLE boards (id int PRIMARY KEY, slug text);\nCREATE UNIQUE INDEX boards_slug_key ON boards (slug);\nCREATE TABLE pages (id int PRIMARY KEY);\n";
+    const files: FixtureFile[] = [
+      { path: "m/001_init.sql", sql: base },
+      { path: "m/002_change.sql", sql: "CREATE TABLE replays (id int PRIMARY KEY);\nDROP INDEX IF EXISTS boards_slug_key;\nALTER TABLE boards DROP COLUMN IF EXISTS slug;" },
+    ];
+    const [finding] = check(lockTimeout, files);
+    expect(finding.location).toMatchObject({ file: "m/002_change.sql", line: 2 });
+    expect(finding.message).toContain("line 3");
+    expect(finding.fix).toEqual({ sql: "SET lock_timeout = '5s';\nDROP INDEX IF EXISTS boards_slug_key;", placement: "replace" });
+    // A CREATE INDEX (SHARE) before the ALTER counts the same way; one on a table this migration creates does not.
+    const build = check(lockTimeout, [files[0], { path: "m/002_change.sql", sql: "CREATE INDEX replays_x ON pages (id);\nALTER TABLE boards ADD COLUMN title text;" }]);
+    expect(build[0].location.line).toBe(1);
+    const fresh = check(lockTimeout, [files[0], { path: "m/002_change.sql", sql: "CREATE TABLE replays (id int);\nCREATE INDEX replays_id ON replays (id);\nALTER TABLE boards ADD COLUMN title text;" }]);
+    expect(fresh[0].location.line).toBe(3);
+    // What PostgreSQL takes: DROP INDEX holds ACCESS EXCLUSIVE on the index's table, so it waits in the same queue.
+    await db.exec(base);
+    await db.exec("BEGIN");
+    await db.exec("DROP INDEX boards_slug_key");
+    const held = await db.query<{ mode: string }>("select mode from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'boards'");
+    expect(held.rows.map((r) => r.mode)).toContain("AccessExclusiveLock");
+    await db.exec("ROLLBACK");
+    await db.exec("CREATE TABLE replays (id int PRIMARY KEY)");
+    await db.exec(finding.fix!.sql);
+    expect((await db.query<{ lock_timeout: string }>("show lock_timeout")).rows[0].lock_timeout).toBe("5s");
+    await db.exec("RESET lock_timeout");
+  });
+
   it("names the lock PostgreSQL takes (pg_locks), and its fix runs and sets the timeout", async () => {
     await db.exec(BASE);
     await db.exec("BEGIN");

@@ -47,6 +47,26 @@ describe("missing-primary-key", () => {
     expect(check(missingPrimaryKey, sql)[0].fix?.sql).toBe("ALTER TABLE tokens ADD CONSTRAINT tokens_pkey PRIMARY KEY USING INDEX tokens_token_key;");
   });
 
+  it("prefers the key foreign keys reference, then one with an id column, over other unique keys, and that fix runs", async () => {
+    // A media table whose id is unique only within a project: other tables reference (project_id, id).
+    const sql = [
+      "CREATE TABLE media (id text NOT NULL, project_id text NOT NULL, sha_256_hash char(44) NOT NULL, bucket_path text NOT NULL);",
+      "CREATE UNIQUE INDEX media_project_id_sha_256_hash_key ON media (project_id, sha_256_hash);",
+      "CREATE UNIQUE INDEX media_bucket_path_key ON media (bucket_path);",
+      "CREATE UNIQUE INDEX media_project_id_id_key ON media (project_id, id);",
+      "CREATE TABLE trace_media (id text PRIMARY KEY, project_id text NOT NULL, media_id text NOT NULL, FOREIGN KEY (project_id, media_id) REFERENCES media (project_id, id));",
+    ].join("\n");
+    const result = check(missingPrimaryKey, sql);
+    expect(result[0].fix?.sql).toBe("ALTER TABLE media ADD CONSTRAINT media_pkey PRIMARY KEY USING INDEX media_project_id_id_key;");
+    await db.exec(sql);
+    await db.exec(result[0].fix!.sql);
+    const pk = await db.query<{ def: string }>("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'media'::regclass AND contype = 'p'");
+    expect(pk.rows).toEqual([{ def: "PRIMARY KEY (project_id, id)" }]);
+    // Without a referencing key, a key with an id column still comes before a narrower one without it.
+    const unreferenced = sql.split("\n").slice(0, 4).join("\n");
+    expect(check(missingPrimaryKey, unreferenced)[0].fix?.sql).toBe("ALTER TABLE media ADD CONSTRAINT media_pkey PRIMARY KEY USING INDEX media_project_id_id_key;");
+  });
+
   it("replaces a UNIQUE constraint, whose index PostgreSQL does not let a key take over, and that fix runs", async () => {
     const sql = "CREATE TABLE settings (project_id uuid NOT NULL, theme text, CONSTRAINT settings_project_id_unique UNIQUE (project_id));";
     const result = check(missingPrimaryKey, sql);
