@@ -405,6 +405,11 @@ export interface LoopUse {
   /** It runs under an `if`/`switch`/`?:` that tests the loop's item. */
   branchPerItem: boolean;
   /**
+   * It pages through a table with a value the loop carries (Prisma `cursor`/`skip`, a range on the key,
+   * `.offset()`, `.range()`): keyset or offset pagination, one set-based query per page.
+   */
+  pages?: boolean;
+  /**
    * Columns compared with a value that changes per iteration (`folderId: folder.id`, `.eq("id", id)`),
    * as the code names them; absent when the walker could not tell (SQL text).
    */

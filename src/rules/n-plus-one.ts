@@ -93,6 +93,7 @@ export const nPlusOne: Rule = {
       if (pollingLoop && use && !use.varies) continue;
       // Keyset pagination (`WHERE id > $1 ORDER BY id LIMIT 500`, the cursor moved each turn) reads a table
       // in pages on purpose: each page is one set-based query.
+      if (use?.pages && (pattern.limited || use.chained)) continue;
       const sortKey = pattern.orderBy[0]?.column;
       if (pattern.limited && sortKey && pattern.predicates.some((p) => p.op === "range" && p.sentAs === "param" && p.column === sortKey)) continue;
       // Each key comes from the previous iteration's result (a retry until a slug is free, a walk up a
