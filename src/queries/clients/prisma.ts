@@ -48,6 +48,9 @@ const RELATION_FILTERS = new Set(["some", "every", "none", "is", "isNot"]);
  */
 const JSON_FILTERS = new Set(["path", "string_contains", "string_starts_with", "string_ends_with", "array_contains", "array_starts_with", "array_ends_with"]);
 
+/** Names that hold a filter object rather than a value (`intervalFilter`, `dateRange`, `whereClause`). */
+const FILTER_NAME = /(filter|filters|range|interval|window|condition|conditions|clause|where)$/i;
+
 /** Thrown when a part of the call that decides the query is not written out (a variable `where`). */
 class Unknown extends Error {}
 
@@ -88,7 +91,7 @@ export const prismaClient: QueryClient = {
       call.values.push(args);
       return call;
     }
-    const reader = new CallReader(model, ctx.base(ctx.location(accessor.property.start)), call);
+    const reader = new CallReader(model, ctx.base(ctx.location(accessor.property.start)), call, (name) => ctx.localObject?.(name));
     try {
       reader.read(args, operation);
     } catch (error) {
@@ -104,7 +107,15 @@ class CallReader {
     private readonly model: string,
     private readonly base: PatternBase,
     private readonly call: QueryCall,
+    /** The object literal a local `const` holds, for filters written as `{ viewedAt: range }` or `...filter`. */
+    private readonly localObject: (name: string) => Node | undefined = () => undefined,
   ) {}
+
+  /** An identifier bound to a local const object literal, resolved; anything else as it is. */
+  private resolved(node: Node): Node {
+    const n = peel(node);
+    return n.type === "Identifier" ? this.localObject(n.name) ?? n : n;
+  }
 
   read(args: Node | undefined, operation: { kind: QueryKind; one: boolean; aggregate?: true }): void {
     const root = this.pattern(operation.kind, []);
@@ -184,7 +195,7 @@ class CallReader {
   }
 
   private where(node: Node, pattern: NamedPattern, path: string[], conditional: boolean): void {
-    const props = objectProps(node);
+    const props = objectProps(this.resolved(node));
     if (!props) throw new Unknown();
     for (const { key, value, prop } of props) {
       if (prop.type === "SpreadElement") {
@@ -192,7 +203,7 @@ class CallReader {
         continue;
       }
       if (key === undefined) throw new Unknown();
-      const v = peel(value);
+      const v = this.resolved(value);
       if (key === "AND") {
         for (const item of v.type === "ArrayExpression" ? v.elements : [v]) if (item) this.where(item, pattern, path, conditional);
         continue;
@@ -208,13 +219,20 @@ class CallReader {
         this.objectFilter(key, v, pattern, path, conditional);
         continue;
       }
+      // A name that by its own name holds a filter object (`intervalFilter`, `dateRange`) the reader could not
+      // resolve: some condition on the column, not an equality.
+      if (v.type === "Identifier" && FILTER_NAME.test(v.name)) {
+        this.call.values.push(v);
+        pattern.predicates.push({ column: key, op: "other", sentAs: "param", ...(conditional ? { conditional: true } : {}) });
+        continue;
+      }
       this.scalar(pattern, key, v, "equals", conditional, false);
     }
   }
 
   /** `...(cond ? { a: x } : {})`, `...(cond && { a: x })`: the filters apply on some code paths. */
   private spread(value: Node, pattern: NamedPattern, path: string[]): void {
-    const v = peel(value);
+    const v = this.resolved(value);
     if (v.type === "ConditionalExpression") {
       for (const branch of [v.consequent, v.alternate]) this.where(branch, pattern, path, true);
       return;
@@ -246,7 +264,9 @@ class CallReader {
       for (const { key: op, value } of props) {
         // `every` and `isNot` hold the negation of their conditions: only the relation's key is used.
         const from = this.call.patterns.length;
-        const child = this.pattern("select", [...path, key], "eq");
+        // `some`/`none`/`every` send an uncorrelated `id [NOT] IN (SELECT fk FROM related WHERE ...)`: the related
+        // rows are found by the inner filters alone, never by an equality on their foreign key.
+        const child = this.pattern("select", [...path, key], op === "is" ? "eq" : undefined);
         const inner = peel(value);
         if ((op === "some" || op === "none" || op === "is") && inner.type === "ObjectExpression") this.where(inner, child, [...path, key], false);
         else this.call.values.push(value);
