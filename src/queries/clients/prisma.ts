@@ -246,8 +246,23 @@ class CallReader {
   }
 
   private objectFilter(key: string, v: Node, pattern: NamedPattern, path: string[], conditional: boolean): void {
+    const operators = this.operatorSpreads(v);
+    if (operators) {
+      // `{ gte: a, ...(cut ? { lt: b } : { lte: b }) }`: the operators outside the spread always apply, the
+      // spread's on some code paths only.
+      const insensitive = literalString(propertyOf(v, "mode")) === "insensitive";
+      for (const { op, value, branch } of operators) if (op !== "mode") this.scalar(pattern, key, peel(value), op, conditional || branch, insensitive);
+      return;
+    }
     const props = objectProps(v) ?? [];
     const keys = props.map((p) => p.key);
+    const named = props.filter((p) => p.prop.type !== "SpreadElement").map((p) => p.key);
+    if (named.length < props.length && named.length > 0 && named.every((k) => k !== undefined && SCALAR_FILTERS.has(k))) {
+      // Operators beside a spread the reader cannot follow: some condition on the column, not an equality.
+      for (const { value } of props) this.call.values.push(value);
+      pattern.predicates.push({ column: key, op: "other", sentAs: "param", ...(conditional ? { conditional: true } : {}) });
+      return;
+    }
     if (keys.length > 0 && keys.every((k) => k !== undefined && SCALAR_FILTERS.has(k))) {
       if (keys.some((k) => JSON_FILTERS.has(k!))) {
         for (const { value } of props) this.call.values.push(value);
@@ -285,6 +300,43 @@ class CallReader {
     const child = this.pattern("select", [...path, key], "eq");
     this.where(v, child, [...path, key], false);
     this.relationFilter(pattern, key, conditional, this.call.patterns.slice(from));
+  }
+
+  /**
+   * A scalar filter object that spreads more operators in (`{ gte: a, ...(c ? { lt: b } : { lte: b }) }`):
+   * every operator with whether it holds on some code paths only; undefined when the object has no spread
+   * or holds anything but scalar filter operators.
+   */
+  private operatorSpreads(v: Node): Array<{ op: string; value: Node; branch: boolean }> | undefined {
+    const props = objectProps(v);
+    if (!props || !props.some((p) => p.prop.type === "SpreadElement")) return undefined;
+    const out: Array<{ op: string; value: Node; branch: boolean }> = [];
+    const add = (node: Node, branch: boolean): boolean => {
+      const inner = objectProps(this.resolved(node));
+      if (!inner) return false;
+      for (const { key, value, prop } of inner) {
+        if (prop.type === "SpreadElement") return false;
+        if (key === undefined || !SCALAR_FILTERS.has(key) || JSON_FILTERS.has(key)) return false;
+        out.push({ op: key, value, branch });
+      }
+      return true;
+    };
+    for (const { key, value, prop } of props) {
+      if (prop.type !== "SpreadElement") {
+        if (key === undefined || !SCALAR_FILTERS.has(key) || JSON_FILTERS.has(key)) return undefined;
+        out.push({ op: key, value, branch: false });
+        continue;
+      }
+      const s = this.resolved(value);
+      const ok =
+        s.type === "ConditionalExpression"
+          ? [s.consequent, s.alternate].every((b: Node) => add(b, true))
+          : s.type === "LogicalExpression" && s.operator === "&&"
+            ? add(s.right, true)
+            : add(s, false);
+      if (!ok) return undefined;
+    }
+    return out;
   }
 
   /**

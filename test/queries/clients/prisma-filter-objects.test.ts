@@ -33,6 +33,20 @@ describe("Prisma: a filter object held in a const", () => {
     ]);
   });
 
+  it("operators spread in on some code paths are conditional; an unknown spread leaves some condition", () => {
+    expect(read(`export async function a(v: string, s: Date, e: Date, cut?: Date) {
+  const f: any = { gte: s, ...(cut && cut < e ? { lt: cut } : { lte: e }) };
+  return prisma.view.findMany({ where: { viewerId: v, viewedAt: f } });
+}`)).toEqual([
+      "View select: viewerId eq param, viewedAt range>= param, viewedAt range< param conditional, viewedAt range<= param conditional",
+    ]);
+    expect(read(`export async function a(v: string, s: Date, upper: object) {
+  return prisma.view.findMany({ where: { viewerId: v, viewedAt: { gte: s, ...upper } } });
+}`)).toEqual([
+      "View select: viewerId eq param, viewedAt other param",
+    ]);
+  });
+
   it("a filter object the reader cannot resolve is some condition on the column, not an equality", () => {
     expect(read(`export async function a(v: string, dateRange: { gte: Date }) {\n  return prisma.view.findMany({ where: { viewerId: v, viewedAt: dateRange } });\n}`)).toEqual([
       "View select: viewerId eq param, viewedAt other param",
