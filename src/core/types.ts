@@ -506,6 +506,12 @@ export interface Fix {
    */
   placement?: "after" | "replace" | "separate";
   /**
+   * The statement the fix goes after when that is not the finding's own location: an index on a table
+   * that a migration not yet run creates goes right after its CREATE TABLE, though the finding is at a
+   * call site in code.
+   */
+  at?: Location;
+  /**
    * The same change in the schema the project maintains, when an ORM declares the schema: the `@@index(...)` line of
    * schema.prisma, or the `index(...)` line of a Drizzle table. `sql` is then what the ORM's migration tool generates
    * from it. `line` is where the text goes (1-based; for a removal, the line to delete).
