@@ -9,6 +9,9 @@ import { parseSql } from "../sql/parser.js";
 
 const MAX_IDENTIFIER_BYTES = 63;
 
+/** Rules whose fixes create an index that no migration names yet. */
+const NEW_INDEX_RULES = new Set(["fk-index", "query-index"]);
+
 interface Created {
   finding: Finding;
   schema: string;
@@ -111,7 +114,8 @@ export function distinctIndexNames(findings: Finding[], schemaOf: (finding: Find
   const created: Created[] = [];
   const drops = new Map<Finding, Set<string>>();
   for (const finding of findings) {
-    if (!finding.fix) continue;
+    // Only the indexes advised anew; a rewrite of a migration's own statement keeps that statement's name.
+    if (!finding.fix || !NEW_INDEX_RULES.has(finding.rule) || finding.fix.placement === "replace") continue;
     const read = readFix(finding.fix.sql);
     drops.set(finding, read.drops);
     for (const c of read.creates) created.push({ finding, ...c });

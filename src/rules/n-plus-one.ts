@@ -154,7 +154,8 @@ export const nPlusOne: Rule = {
         advice =
           `the per-item key is \`${relatedTable}.${relatedKey}\`, in the related table the filter goes through, not a column of \`${pattern.table}\`: ` +
           batchAdvice(related.pattern, related.keys, findPatternTable(context.schema, related.pattern)).replace(/^collect the keys and /, `collect the keys and read \`${relatedTable}\` once: `) +
-          `, with \`${pattern.table}\` joined (Prisma: \`include\` the relation), then group the rows by ${relatedKey}`;
+          (pattern.source === "prisma" ? `, with \`${pattern.table}\` included through the relation` : `, keeping the join to \`${pattern.table}\``) +
+          `, then group the rows by ${relatedKey}`;
       }
       if (pattern.kind === "update" && (use?.perRowValues || use?.branchPerItem)) {
         // Branches per item choose different statements: no single rewrite fits, so say nothing.

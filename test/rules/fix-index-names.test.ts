@@ -16,6 +16,7 @@ CREATE TABLE frames (id uuid PRIMARY KEY, canvas_id uuid NOT NULL REFERENCES can
   "supabase/migrations/20240201000000_a.sql": "COMMENT ON TABLE frames IS 'Frames on a canvas.';\n",
   "supabase/migrations/20240301000000_b.sql": "COMMENT ON TABLE canvas IS 'Canvases.';\n",
   "supabase/migrations/20240401000000_c.sql": "COMMENT ON TABLE branches IS 'Branches.';\n",
+  "supabase/migrations/20240501000000_x.sql": "CREATE INDEX frames_x_idx ON frames (x);\n",
 };
 const CODE = `import { createClient } from "@supabase/supabase-js";
 const supabase = createClient("http://localhost", "key");
@@ -35,7 +36,7 @@ afterAll(() => db.close());
 
 it("a plain foreign-key index and a partial query index on the same column get different names, and both fixes apply", async () => {
   const result = await audit(memorySource({ ...MIGRATIONS, "src/frames.ts": CODE }), { config: DEFAULT_CONFIG });
-  const fixes = result.findings.filter((f) => f.table === "public.frames" && f.fix && /CREATE INDEX/.test(f.fix.sql));
+  const fixes = result.findings.filter((f) => f.table === "public.frames" && (f.rule === "fk-index" || f.rule === "query-index") && f.fix && /CREATE INDEX/.test(f.fix.sql));
   expect(fixes.map((f) => f.rule).sort()).toEqual(["fk-index", "query-index"]);
   const names = fixes.map((f) => /INDEX (?:CONCURRENTLY )?(?:IF NOT EXISTS )?"?(\w+)"?/.exec(f.fix!.sql)![1]);
   expect(new Set(names).size).toBe(2);
@@ -50,4 +51,11 @@ it("a plain foreign-key index and a partial query index on the same column get d
   const made = await db.query<{ indexname: string; indexdef: string }>("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'frames' AND indexname LIKE 'idx_%' ORDER BY indexname");
   expect(made.rows.map((r) => r.indexname)).toEqual(["idx_frames_canvas_id", "idx_frames_canvas_id_branch_id"]);
   expect(made.rows[1].indexdef).toContain("WHERE (branch_id IS NULL)");
+});
+
+it("a fix that rewrites a migration's own CREATE INDEX keeps that index's name", async () => {
+  const result = await audit(memorySource({ ...MIGRATIONS, "src/frames.ts": CODE }), { config: DEFAULT_CONFIG });
+  const rewrite = result.findings.find((f) => f.rule === "index-locking" && f.location.file.endsWith("_x.sql"));
+  expect(rewrite?.fix?.placement).toBe("replace");
+  expect(rewrite?.fix?.sql).toMatch(/CREATE INDEX CONCURRENTLY (IF NOT EXISTS )?"?frames_x_idx"? ON/);
 });
