@@ -40,13 +40,12 @@ export function placeFix(statements: Statement[], location: Location, sql: strin
  * The CREATE TABLE of `table` when a migration that has not run yet creates it (`settled` says which files
  * have run: rules/model.ts isSettledMigrationFile): the table is empty until that migration runs, so an
  * index on it is a plain CREATE INDEX right after the CREATE TABLE in that file. CONCURRENTLY buys nothing
- * there and fails inside the migration's transaction (SQLSTATE 25001). Undefined for a table created by a
- * settled migration, by a declared schema, or outside the migrations.
+ * there and fails inside the migration's transaction (SQLSTATE 25001). Undefined for a table a settled
+ * migration created. A declared schema's files are never settled, as fk-index has always read them.
  */
-export function pendingCreation(statements: Statement[], table: Table, settled: (file: string) => boolean): Location | undefined {
+export function pendingCreation(table: Table, settled: (file: string) => boolean): Location | undefined {
   const file = table.location.file;
-  if (settled(file) || statementsOfFile(statements, file).length === 0) return undefined;
-  return table.location;
+  return settled(file) ? undefined : table.location;
 }
 
 /** The same statements without CONCURRENTLY: `CREATE INDEX CONCURRENTLY` and `DROP INDEX CONCURRENTLY` become plain builds and drops. */
@@ -66,7 +65,7 @@ export function placeIndexFix(
   sql: string,
   settled: (file: string) => boolean,
 ): { fix: Fix; note?: string } {
-  const created = pendingCreation(statements, table, settled);
+  const created = pendingCreation(table, settled);
   if (created?.file === location.file) return { fix: { sql: withoutConcurrently(sql) } };
   // Elsewhere only into a SQL migration: a declared schema (schema.prisma) is never run as written.
   if (!created || !/\.sql$/i.test(created.file)) return placeFix(statements, location, sql);

@@ -324,7 +324,9 @@ function recommendationFinding(
     `Why this index: ${rec.reasons.join(". ")}.`,
   ];
   if (rec.foreignKeys.length > 0) paragraphs.push(`It also covers foreign key ${rec.foreignKeys.map((f) => `${f.name} (${f.columns.join(", ")})`).join(", ")}.`);
-  const placed = placeIndexFix(context.statements, table, sites[0], rec.sql, (file) => isSettledMigrationFile(context.set, file));
+  // Pending: a file of this set's migrations that has not run yet (a file outside the set's list is no migration of it).
+  const settled = (file: string) => isSettledMigrationFile(context.set, file) || !context.set.files.some((f) => f.path === file);
+  const placed = placeIndexFix(context.statements, table, sites[0], rec.sql, settled);
   if (placed.note) paragraphs.push(placed.note);
   return {
     rule: RULE_ID,
