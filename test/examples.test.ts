@@ -122,10 +122,10 @@ describe("examples/prisma-storefront: quoted mixed-case tables", () => {
     const result = await auditExample("prisma-storefront");
     const queryIndex = result.findings.filter((f) => f.rule === "query-index");
     expect(queryIndex.map((f) => `${f.location.file}:${f.location.line} ${f.fix?.sql}`).sort()).toEqual([
-      'src/jobs/expire-sessions.ts:5 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_session_expiresat ON "Session" ("expiresAt");',
-      'src/lib/orders.ts:13 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_order_userid_createdat ON "Order" ("userId", "createdAt" DESC);',
-      'src/lib/reviews.ts:5 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_review_productid_createdat ON "Review" ("productId", "createdAt" DESC) WHERE hidden = false;',
-      'src/lib/storefront.ts:6 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orderitem_orderid ON "OrderItem" ("orderId");',
+      'src/jobs/expire-sessions.ts:5 CREATE INDEX IF NOT EXISTS idx_session_expiresat ON "Session" ("expiresAt");',
+      'src/lib/orders.ts:13 CREATE INDEX IF NOT EXISTS idx_order_userid_createdat ON "Order" ("userId", "createdAt" DESC);',
+      'src/lib/reviews.ts:5 CREATE INDEX IF NOT EXISTS idx_review_productid_createdat ON "Review" ("productId", "createdAt" DESC) WHERE hidden = false;',
+      'src/lib/storefront.ts:6 CREATE INDEX IF NOT EXISTS idx_orderitem_orderid ON "OrderItem" ("orderId");',
     ]);
     // The warehouse queue, the sign-in lookup and a customer's reviews are served by the migrations' indexes.
     const served = ["ordersToShip", "userByEmail", "reviewsByAuthor"];

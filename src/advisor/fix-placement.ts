@@ -1,5 +1,5 @@
 // Where a fix that builds an index goes, as the migration tool will run it. Shared by query-index and fk-index.
-import type { Fix, Location, Statement } from "../core/types.js";
+import type { Fix, Location, Statement, Table } from "../core/types.js";
 
 const byFile = new WeakMap<Statement[], Map<string, Statement[]>>();
 
@@ -35,3 +35,43 @@ export function placeFix(statements: Statement[], location: Location, sql: strin
   };
 }
 
+
+/**
+ * The CREATE TABLE of `table` when a migration that has not run yet creates it (`settled` says which files
+ * have run: rules/model.ts isSettledMigrationFile): the table is empty until that migration runs, so an
+ * index on it is a plain CREATE INDEX right after the CREATE TABLE in that file. CONCURRENTLY buys nothing
+ * there and fails inside the migration's transaction (SQLSTATE 25001). Undefined for a table a settled
+ * migration created. A declared schema's files are never settled, as fk-index has always read them.
+ */
+export function pendingCreation(table: Table, settled: (file: string) => boolean): Location | undefined {
+  const file = table.location.file;
+  return settled(file) ? undefined : table.location;
+}
+
+/** The same statements without CONCURRENTLY: `CREATE INDEX CONCURRENTLY` and `DROP INDEX CONCURRENTLY` become plain builds and drops. */
+export function withoutConcurrently(sql: string): string {
+  return sql.replace(/\b(CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX)\s+CONCURRENTLY\b/gi, "$1");
+}
+
+/**
+ * Where an index fix goes, for a finding at `location` (a foreign key, or a call site in code) on `table`.
+ * A table that a pending migration creates gets the plain statements after its CREATE TABLE (`at` names
+ * that statement when it is not at the finding's own location); otherwise as placeFix says.
+ */
+export function placeIndexFix(
+  statements: Statement[],
+  table: Table,
+  location: Location,
+  sql: string,
+  settled: (file: string) => boolean,
+): { fix: Fix; note?: string } {
+  const created = pendingCreation(table, settled);
+  if (created?.file === location.file) return { fix: { sql: withoutConcurrently(sql) } };
+  // Elsewhere only into a SQL migration: a declared schema (schema.prisma) is never run as written.
+  if (!created || !/\.sql$/i.test(created.file)) return placeFix(statements, location, sql);
+  const plain = withoutConcurrently(sql);
+  return {
+    fix: { sql: plain, placement: "after", at: { file: created.file, line: created.line, column: created.column } },
+    note: `${table.name} is created at ${created.file}:${created.line}, which has not run yet: put this right after that CREATE TABLE. The table is still empty when the index builds, so it needs no CONCURRENTLY, which would fail inside the migration's transaction.`,
+  };
+}

@@ -291,9 +291,18 @@ function candidateFor(shape: Shape, table: Table, frequency: Map<string, number>
   return { keys, where, reasons, selectiveLead };
 }
 
+/**
+ * A key's identity for "the same index exists": column or expression, operator class and collation, and
+ * direction. A key under another collation or a non-default operator class only serves clauses of that
+ * collation or class (indxpath.c IndexCollMatchesExprColl, op_in_opfamily), so `(sku COLLATE "C")` does not
+ * make a plain `(sku)` redundant. A btree type's default class (`text_ops`, `int8_ops`) is no class.
+ */
 function keyIdentity(k: RecommendedKey | IndexKey): string {
   const target = "column" in k && k.column ? k.column : k.expression ? `expr:${normalizeExpressionText(k.expression)}` : "?";
-  return `${target}|${k.opclass ?? ""}|${k.descending ? "desc" : "asc"}`;
+  const opclass = (k.opclass ?? "").toLowerCase();
+  const ownClass = /^[a-z0-9]+_ops$/.test(opclass) && !opclass.includes("pattern") ? "" : opclass;
+  const collation = "collation" in k ? (k.collation ?? "").toLowerCase() : "";
+  return `${target}|${ownClass}|${collation === "default" ? "" : collation}|${k.descending ? "desc" : "asc"}`;
 }
 
 function keySql(k: RecommendedKey): string {

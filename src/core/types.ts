@@ -407,6 +407,11 @@ export interface LoopUse {
   /** It runs under an `if`/`switch`/`?:` that tests the loop's item. */
   branchPerItem: boolean;
   /**
+   * It pages through a table with a value the loop carries (Prisma `cursor`/`skip`, a range on the key,
+   * `.offset()`, `.range()`): keyset or offset pagination, one set-based query per page.
+   */
+  pages?: boolean;
+  /**
    * Columns compared with a value that changes per iteration (`folderId: folder.id`, `.eq("id", id)`),
    * as the code names them; absent when the walker could not tell (SQL text).
    */
@@ -502,6 +507,12 @@ export interface Fix {
    * statement rewritten, e.g. with CONCURRENTLY), or `separate`, a change of its own elsewhere.
    */
   placement?: "after" | "replace" | "separate";
+  /**
+   * The statement the fix goes after when that is not the finding's own location: an index on a table
+   * that a migration not yet run creates goes right after its CREATE TABLE, though the finding is at a
+   * call site in code.
+   */
+  at?: Location;
   /**
    * The same change in the schema the project maintains, when an ORM declares the schema: the `@@index(...)` line of
    * schema.prisma, or the `index(...)` line of a Drizzle table. `sql` is then what the ORM's migration tool generates

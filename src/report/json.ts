@@ -65,7 +65,7 @@ function toJsonFinding(f: Finding): JsonFinding {
     location: { file: f.location.file, line: f.location.line, column: f.location.column },
   };
   // placement is always written: `after` is what an unset placement means (Fix.placement).
-  if (f.fix) out.fix = { sql: f.fix.sql, placement: f.fix.placement ?? "after", ...(f.fix.declared ? { declared: f.fix.declared } : {}) };
+  if (f.fix) out.fix = { sql: f.fix.sql, placement: f.fix.placement ?? "after", ...(f.fix.at ? { at: { file: f.fix.at.file, line: f.fix.at.line, column: f.fix.at.column } } : {}), ...(f.fix.declared ? { declared: f.fix.declared } : {}) };
   if (f.set !== undefined) out.set = f.set;
   if (f.summary) out.summary = f.summary;
   if (f.details) out.details = f.details;

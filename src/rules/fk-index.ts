@@ -6,7 +6,7 @@
 import type { FindingDraft, Fix, ForeignKey, Index, Schema, Severity, Table } from "../core/types.js";
 import { findTableExact } from "../schema/lookup.js";
 import { inheritanceChildren } from "../advisor/inheritance.js";
-import { placeFix } from "../advisor/fix-placement.js";
+import { pendingCreation, placeFix } from "../advisor/fix-placement.js";
 import { leadingColumnsBound, whyIndexCannotServe } from "../advisor/ri-check.js";
 import { expectedRows, isKnownSmall, isLarge, isSettledMigrationFile, keyLabel, partitionAncestors, tableIndexes } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -230,7 +230,7 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
     paragraphs.push(
       `${child} is partitioned, and PostgreSQL cannot build an index CONCURRENTLY on a partitioned table. To avoid blocking writes while it builds, create it with ON ONLY on the parent, build the same index CONCURRENTLY on each partition, then ALTER INDEX ... ATTACH PARTITION each one.`,
     );
-  } else if (table.location.file === fk.location.file && !isSettledMigrationFile(context.set, fk.location.file)) {
+  } else if (pendingCreation(table, (file) => isSettledMigrationFile(context.set, file))?.file === fk.location.file) {
     // The table is created in this migration, not yet applied, so it is empty while the index builds: no
     // CONCURRENTLY, and the index follows the key in the same file (CONCURRENTLY would fail in its transaction).
     fixSql = `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${tableRef(table.schema, table.name)} (${columnList});`;

@@ -6,7 +6,7 @@
 import type { AccessPattern, FindingDraft, Schema, Severity } from "../core/types.js";
 import { findPatternTable, patternRelation, qualifiedTableName } from "../schema/lookup.js";
 import type { Rule, RuleContext } from "./rule.js";
-import { batchAdvice, loopKeys, perRowUpdateAdvice } from "./n-plus-one-advice.js";
+import { batchAdvice, loopKeys, perRowUpdateAdvice, type LoopKey } from "./n-plus-one-advice.js";
 
 /** One-off data migrations: TypeScript beside migrations, or a migrate script. They run once, by hand. */
 const DATA_MIGRATION = /(^|\/)(migrations?|data-migrations?|\w*Migrations?|migrate)\/|(^|\/)scripts\/[^/]*migrat[^/]*\.[cm]?[jt]sx?$/;
@@ -56,6 +56,12 @@ export const nPlusOne: Rule = {
     const loops = new Map<string, Item[]>();
     // One item per call site: a query with embeds or joins yields several patterns at one place.
     const seen = new Set<string>();
+    // Every pattern of one call site: a relation filter's related table is read at the same place.
+    const bySite = new Map<string, AccessPattern[]>();
+    for (const p of context.patterns) {
+      const site = `${p.location.file}:${p.location.line}:${p.location.column}`;
+      bySite.set(site, [...(bySite.get(site) ?? []), p]);
+    }
     for (const pattern of context.patterns) {
       if (!pattern.inLoop) continue;
       const use = pattern.loopUse;
@@ -93,6 +99,7 @@ export const nPlusOne: Rule = {
       if (pollingLoop && use && !use.varies) continue;
       // Keyset pagination (`WHERE id > $1 ORDER BY id LIMIT 500`, the cursor moved each turn) reads a table
       // in pages on purpose: each page is one set-based query.
+      if (use?.pages && (pattern.limited || use.chained)) continue;
       const sortKey = pattern.orderBy[0]?.column;
       if (pattern.limited && sortKey && pattern.predicates.some((p) => p.op === "range" && p.sentAs === "param" && p.column === sortKey)) continue;
       // Each key comes from the previous iteration's result (a retry until a slug is free, a walk up a
@@ -138,18 +145,40 @@ export const nPlusOne: Rule = {
       const external = use?.externalWork;
       const itemSeverity: Severity = external ? "noted" : severity;
       let advice = batchAdvice(pattern, keys, findPatternTable(context.schema, pattern));
+      // The per-item key is a column of a related table the query filters through (`tag.findMany({ where:
+      // { items: { some: { linkId } } } })`): batch on that table's key, then join back.
+      const related = keys.some((k) => k.varying) ? undefined : relatedKeyed(bySite.get(site) ?? [], pattern);
+      if (related) {
+        const relatedTable = related.pattern.table;
+        const relatedKey = related.keys[0].sql;
+        advice =
+          `the per-item key is \`${relatedTable}.${relatedKey}\`, in the related table the filter goes through, not a column of \`${pattern.table}\`: ` +
+          batchAdvice(related.pattern, related.keys, findPatternTable(context.schema, related.pattern)).replace(/^collect the keys and /, `collect the keys and read \`${relatedTable}\` once: `) +
+          (pattern.source === "prisma" ? `, with \`${pattern.table}\` included through the relation` : `, keeping the join to \`${pattern.table}\``) +
+          `, then group the rows by ${relatedKey}`;
+      }
       if (pattern.kind === "update" && (use?.perRowValues || use?.branchPerItem)) {
         // Branches per item choose different statements: no single rewrite fits, so say nothing.
         const rewrite = use.branchPerItem ? undefined : perRowUpdateAdvice(pattern, keys);
         if (!rewrite) continue;
         advice = rewrite;
       }
-      addItem(loops, { pattern, severity: itemSeverity, what: `${verb} \`${pattern.table}\``, advice, details: N_PLUS_ONE_DETAILS, columns, ...(external ? { external } : {}) });
+      addItem(loops, { pattern, severity: itemSeverity, what: `${verb} \`${pattern.table}\``, advice, details: N_PLUS_ONE_DETAILS, columns: related ? related.keys.map((k) => k.sql) : columns, ...(external ? { external } : {}) });
     }
     for (const items of loops.values()) findings.push(loopFinding(context, items));
     return findings;
   },
 };
+
+/** A pattern of the same call site, on another table, whose filters hold the loop's varying key. */
+function relatedKeyed(site: AccessPattern[], pattern: AccessPattern): { pattern: AccessPattern; keys: LoopKey[] } | undefined {
+  for (const other of site) {
+    if (other === pattern || other.table === pattern.table) continue;
+    const keys = loopKeys(other).filter((k) => k.varying);
+    if (keys.length > 0) return { pattern: other, keys };
+  }
+  return undefined;
+}
 
 function loopName(pattern: AccessPattern): string {
   // PL/pgSQL kinds already say LOOP (`FOREACH LOOP`).

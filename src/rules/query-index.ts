@@ -6,7 +6,7 @@
 // (a size hint below 100,000 rows keeps it ROUTINE). A query an index serves only by skip scan or as a
 // filtering full scan is NOTED. `rules: { query-index: <severity> }` in the config overrides all of it.
 import { tableHint } from "../core/config.js";
-import { isKnownSmall } from "./model.js";
+import { isKnownSmall, isSettledMigrationFile } from "./model.js";
 import { growth, platformOwned } from "./table-evidence.js";
 import type { AccessPattern, Fix, FindingDraft, ForeignKey, Location, Statement, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
@@ -16,7 +16,7 @@ import { orderTermText } from "../advisor/search.js";
 import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "../advisor/ri-check.js";
 import { castAdvice, declaredFunctions, type DeclaredFunctions } from "../advisor/cast-advice.js";
-import { placeFix } from "../advisor/fix-placement.js";
+import { placeFix, placeIndexFix } from "../advisor/fix-placement.js";
 import type { Rule, RuleContext } from "./rule.js";
 
 const RULE_ID = "query-index";
@@ -324,7 +324,9 @@ function recommendationFinding(
     `Why this index: ${rec.reasons.join(". ")}.`,
   ];
   if (rec.foreignKeys.length > 0) paragraphs.push(`It also covers foreign key ${rec.foreignKeys.map((f) => `${f.name} (${f.columns.join(", ")})`).join(", ")}.`);
-  const placed = placeFix(context.statements, sites[0], rec.sql);
+  // Pending: a file of this set's migrations that has not run yet (a file outside the set's list is no migration of it).
+  const settled = (file: string) => isSettledMigrationFile(context.set, file) || !context.set.files.some((f) => f.path === file);
+  const placed = placeIndexFix(context.statements, table, sites[0], rec.sql, settled);
   if (placed.note) paragraphs.push(placed.note);
   return {
     rule: RULE_ID,

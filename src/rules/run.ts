@@ -6,6 +6,7 @@ import type { AccessPattern, Finding, FindingDraft, InputProblem, MigrationSet, 
 import { parseSql, scanSql } from "../sql/parser.js";
 import { ALL_RULES } from "./index.js";
 import { inDeclaredForm } from "../advisor/declared-fix.js";
+import { distinctIndexNames } from "../advisor/fix-names.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { parsesCleanly } from "./sql-text.js";
 import { isSettledMigrationFile } from "./model.js";
@@ -168,7 +169,10 @@ export function runRules(sets: RuleInput[], globalProblems: InputProblem[], conf
     }
   }
   withholdUnparseableFixes(findings);
-  return mergeSameIndex(findings).sort(compareFindings);
+  const merged = mergeSameIndex(findings);
+  const schemaOf = new Map(inputs.map((i) => [multipleSets ? i.set.name : undefined, i.schema]));
+  distinctIndexNames(merged, (f) => schemaOf.get(f.set));
+  return merged.sort(compareFindings);
 }
 
 /**

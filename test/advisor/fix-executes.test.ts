@@ -238,6 +238,18 @@ describe("every fix executes against the replayed migrations", () => {
     expect(byTable("public.documents").map((f) => f.columns)).toEqual([["owner_id"]]);
   });
 
+  it("indexes a table that a migration not yet run creates with a plain CREATE INDEX right after its CREATE TABLE", async () => {
+    const result = await audit(fsSource(join(ROOT, "test/fixtures/advice")), { config: DEFAULT_CONFIG });
+    const reactions = result.findings.filter((f) => f.rule === "query-index" && f.table === "public.reactions");
+    expect(reactions).toHaveLength(1);
+    const [finding] = reactions;
+    expect(finding.location.file).toBe("src/queries.ts");
+    expect(finding.fix?.sql).toBe("CREATE INDEX IF NOT EXISTS idx_reactions_post_id_created_at ON reactions (post_id, created_at DESC);");
+    expect(finding.fix?.placement).toBe("after");
+    expect(finding.fix?.at).toEqual({ file: "migrations/005_reactions.sql", line: 2, column: 1 });
+    expect(finding.details).toContain("put this right after that CREATE TABLE");
+  });
+
   for (const repository of REPOSITORIES) {
     it(relative(ROOT, repository), async () => {
       const result = await audit(fsSource(repository), { config: DEFAULT_CONFIG });

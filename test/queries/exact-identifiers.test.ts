@@ -104,17 +104,17 @@ describe("quoted mixed-case identifiers", () => {
   it("advises on each query with the index PostgreSQL would need, identifiers quoted as they must be", () => {
     expect(fixes()).toEqual({
       // raw SQL through pg
-      "src/raw.ts:7": 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_deliveryattempt_webhookid_createdat ON "DeliveryAttempt" ("webhookId", "createdAt" DESC);',
+      "src/raw.ts:7": 'CREATE INDEX IF NOT EXISTS idx_deliveryattempt_webhookid_createdat ON "DeliveryAttempt" ("webhookId", "createdAt" DESC);',
       // the postgres.js sql tag, in a quoted schema
-      "src/raw.ts:11": 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_ledger_accountid_postedat ON "Billing"."Ledger" ("accountId", "postedAt");',
+      "src/raw.ts:11": 'CREATE INDEX IF NOT EXISTS idx_ledger_accountid_postedat ON "Billing"."Ledger" ("accountId", "postedAt");',
       // an unquoted name folded once
-      "src/raw.ts:16": "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_account_email ON account (email);",
+      "src/raw.ts:16": "CREATE INDEX IF NOT EXISTS idx_account_email ON account (email);",
       // supabase-js
-      "src/supabase.ts:5": 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_visit_siteid_startedat ON "Visit" ("siteId", "startedAt" DESC);',
+      "src/supabase.ts:5": 'CREATE INDEX IF NOT EXISTS idx_visit_siteid_startedat ON "Visit" ("siteId", "startedAt" DESC);',
       // a .sql query file
-      "queries/invoices.sql:2": 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_invoice_customerid ON "Invoice" ("customerId") WHERE "paidAt" IS NULL;',
+      "queries/invoices.sql:2": 'CREATE INDEX IF NOT EXISTS idx_invoice_customerid ON "Invoice" ("customerId") WHERE "paidAt" IS NULL;',
       // a PL/pgSQL function body in a migration
-      "db/migrations/001_init.sql:11": 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_session_expiresat ON "Session" ("expiresAt");',
+      "db/migrations/001_init.sql:11": 'CREATE INDEX IF NOT EXISTS idx_session_expiresat ON "Session" ("expiresAt");',
     });
   });
 
@@ -168,9 +168,9 @@ export const bySelect = (s: string) => supabase.from("Member").select("id").eq("
     const members = await audit(memorySource(files), { config: DEFAULT_CONFIG });
     expect(members.problems).toEqual([]);
     expect(members.findings.filter((f) => f.rule === "query-index").map((f) => f.fix?.sql).sort()).toEqual([
-      'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_member_lower_emailaddress ON "Member" ((lower("emailAddress"))) WHERE "isActive" = true AND "deletedAt" IS NULL;',
-      'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_member_select ON "Member" ("Select") WHERE "deletedAt" IS NULL;',
-      'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_member_status_order ON "Member" ("Status", "order");',
+      'CREATE INDEX IF NOT EXISTS idx_member_lower_emailaddress ON "Member" ((lower("emailAddress"))) WHERE "isActive" = true AND "deletedAt" IS NULL;',
+      'CREATE INDEX IF NOT EXISTS idx_member_select ON "Member" ("Select") WHERE "deletedAt" IS NULL;',
+      'CREATE INDEX IF NOT EXISTS idx_member_status_order ON "Member" ("Status", "order");',
     ]);
     const fresh = await startPGlite();
     try {
@@ -199,7 +199,7 @@ export const ordersOf = (userId: string) => supabase.from("Order").select("id, i
       { config: DEFAULT_CONFIG },
     );
     const fixes = embeds.findings.filter((f) => f.rule === "query-index").map((f) => f.fix?.sql);
-    expect(fixes).toEqual(['CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orderitem_orderid ON "OrderItem" ("orderId");']);
+    expect(fixes).toEqual(['CREATE INDEX IF NOT EXISTS idx_orderitem_orderid ON "OrderItem" ("orderId");']);
   });
 });
 

@@ -69,19 +69,19 @@ describe("ORDER BY terms and filters that are not columns", () => {
     const fixes = Object.fromEntries(result.findings.filter((f) => f.rule === "query-index").map((f) => [f.location.line, f.fix?.sql ?? "(no fix)"]));
     expect(fixes).toEqual({
       // "cutoff" is now() - updated_at, not a column, and now() is not immutable: the filter alone.
-      2: "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_jobs_status ON jobs (status);",
+      2: "CREATE INDEX IF NOT EXISTS idx_jobs_status ON jobs (status);",
       // count(id) cannot be indexed: the filter alone.
-      5: "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_shop_id ON orders (shop_id);",
+      5: "CREATE INDEX IF NOT EXISTS idx_orders_shop_id ON orders (shop_id);",
       // rn is a window function: the filter alone.
-      8: "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id ON orders (user_id);",
+      8: "CREATE INDEX IF NOT EXISTS idx_orders_user_id ON orders (user_id);",
       // ORDER BY 2 is created_at.
-      17: "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_events_kind_created_at ON events (kind, created_at DESC);",
+      17: "CREATE INDEX IF NOT EXISTS idx_events_kind_created_at ON events (kind, created_at DESC);",
       // email is the output column lower(email), which an expression index can hold.
-      20: "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_lower_email ON users ((lower(email)));",
+      20: "CREATE INDEX IF NOT EXISTS idx_users_lower_email ON users ((lower(email)));",
       // joined is the column "signedUpAt".
-      23: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_signedupat ON users ("signedUpAt" DESC);',
+      23: 'CREATE INDEX IF NOT EXISTS idx_users_signedupat ON users ("signedUpAt" DESC);',
       // The ORDER BY sorts groups, built only once every row of the site is read: the filter alone.
-      26: "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_visits_site_id ON visits (site_id);",
+      26: "CREATE INDEX IF NOT EXISTS idx_visits_site_id ON visits (site_id);",
     });
   });
 

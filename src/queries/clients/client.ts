@@ -23,6 +23,8 @@ export interface CodeContext {
   staticString(node: Node | undefined): string | undefined;
   /** Whether a local name was assigned from a call that any client calls a client factory. */
   boundToClient(name: string): boolean;
+  /** The object literal a `const` of the enclosing function (or an outer scope) is bound to, when it is one. */
+  localObject?(name: string): Node | undefined;
   /** 1-based line and column of a byte offset, in this file. */
   location(offset: number): Location;
   /** The shared pattern fields for a query reported at `location`, under the current function and loops. */

@@ -48,6 +48,9 @@ const RELATION_FILTERS = new Set(["some", "every", "none", "is", "isNot"]);
  */
 const JSON_FILTERS = new Set(["path", "string_contains", "string_starts_with", "string_ends_with", "array_contains", "array_starts_with", "array_ends_with"]);
 
+/** Names that hold a filter object rather than a value (`intervalFilter`, `dateRange`, `whereClause`). */
+const FILTER_NAME = /(filter|filters|range|interval|window|condition|conditions|clause|where)$/i;
+
 /** Thrown when a part of the call that decides the query is not written out (a variable `where`). */
 class Unknown extends Error {}
 
@@ -88,7 +91,7 @@ export const prismaClient: QueryClient = {
       call.values.push(args);
       return call;
     }
-    const reader = new CallReader(model, ctx.base(ctx.location(accessor.property.start)), call);
+    const reader = new CallReader(model, ctx.base(ctx.location(accessor.property.start)), call, (name) => ctx.localObject?.(name));
     try {
       reader.read(args, operation);
     } catch (error) {
@@ -104,7 +107,15 @@ class CallReader {
     private readonly model: string,
     private readonly base: PatternBase,
     private readonly call: QueryCall,
+    /** The object literal a local `const` holds, for filters written as `{ viewedAt: range }` or `...filter`. */
+    private readonly localObject: (name: string) => Node | undefined = () => undefined,
   ) {}
+
+  /** An identifier bound to a local const object literal, resolved; anything else as it is. */
+  private resolved(node: Node): Node {
+    const n = peel(node);
+    return n.type === "Identifier" ? this.localObject(n.name) ?? n : n;
+  }
 
   read(args: Node | undefined, operation: { kind: QueryKind; one: boolean; aggregate?: true }): void {
     const root = this.pattern(operation.kind, []);
@@ -184,7 +195,7 @@ class CallReader {
   }
 
   private where(node: Node, pattern: NamedPattern, path: string[], conditional: boolean): void {
-    const props = objectProps(node);
+    const props = objectProps(this.resolved(node));
     if (!props) throw new Unknown();
     for (const { key, value, prop } of props) {
       if (prop.type === "SpreadElement") {
@@ -192,7 +203,7 @@ class CallReader {
         continue;
       }
       if (key === undefined) throw new Unknown();
-      const v = peel(value);
+      const v = this.resolved(value);
       if (key === "AND") {
         for (const item of v.type === "ArrayExpression" ? v.elements : [v]) if (item) this.where(item, pattern, path, conditional);
         continue;
@@ -208,13 +219,20 @@ class CallReader {
         this.objectFilter(key, v, pattern, path, conditional);
         continue;
       }
+      // A name that by its own name holds a filter object (`intervalFilter`, `dateRange`) the reader could not
+      // resolve: some condition on the column, not an equality.
+      if (v.type === "Identifier" && FILTER_NAME.test(v.name)) {
+        this.call.values.push(v);
+        pattern.predicates.push({ column: key, op: "other", sentAs: "param", ...(conditional ? { conditional: true } : {}) });
+        continue;
+      }
       this.scalar(pattern, key, v, "equals", conditional, false);
     }
   }
 
   /** `...(cond ? { a: x } : {})`, `...(cond && { a: x })`: the filters apply on some code paths. */
   private spread(value: Node, pattern: NamedPattern, path: string[]): void {
-    const v = peel(value);
+    const v = this.resolved(value);
     if (v.type === "ConditionalExpression") {
       for (const branch of [v.consequent, v.alternate]) this.where(branch, pattern, path, true);
       return;
@@ -228,8 +246,23 @@ class CallReader {
   }
 
   private objectFilter(key: string, v: Node, pattern: NamedPattern, path: string[], conditional: boolean): void {
+    const operators = this.operatorSpreads(v);
+    if (operators) {
+      // `{ gte: a, ...(cut ? { lt: b } : { lte: b }) }`: the operators outside the spread always apply, the
+      // spread's on some code paths only.
+      const insensitive = literalString(propertyOf(v, "mode")) === "insensitive";
+      for (const { op, value, branch } of operators) if (op !== "mode") this.scalar(pattern, key, peel(value), op, conditional || branch, insensitive);
+      return;
+    }
     const props = objectProps(v) ?? [];
     const keys = props.map((p) => p.key);
+    const named = props.filter((p) => p.prop.type !== "SpreadElement").map((p) => p.key);
+    if (named.length < props.length && named.length > 0 && named.every((k) => k !== undefined && SCALAR_FILTERS.has(k))) {
+      // Operators beside a spread the reader cannot follow: some condition on the column, not an equality.
+      for (const { value } of props) this.call.values.push(value);
+      pattern.predicates.push({ column: key, op: "other", sentAs: "param", ...(conditional ? { conditional: true } : {}) });
+      return;
+    }
     if (keys.length > 0 && keys.every((k) => k !== undefined && SCALAR_FILTERS.has(k))) {
       if (keys.some((k) => JSON_FILTERS.has(k!))) {
         for (const { value } of props) this.call.values.push(value);
@@ -246,7 +279,9 @@ class CallReader {
       for (const { key: op, value } of props) {
         // `every` and `isNot` hold the negation of their conditions: only the relation's key is used.
         const from = this.call.patterns.length;
-        const child = this.pattern("select", [...path, key], "eq");
+        // `some`/`none`/`every` send an uncorrelated `id [NOT] IN (SELECT fk FROM related WHERE ...)`: the related
+        // rows are found by the inner filters alone, never by an equality on their foreign key.
+        const child = this.pattern("select", [...path, key], op === "is" ? "eq" : undefined);
         const inner = peel(value);
         if ((op === "some" || op === "none" || op === "is") && inner.type === "ObjectExpression") this.where(inner, child, [...path, key], false);
         else this.call.values.push(value);
@@ -265,6 +300,43 @@ class CallReader {
     const child = this.pattern("select", [...path, key], "eq");
     this.where(v, child, [...path, key], false);
     this.relationFilter(pattern, key, conditional, this.call.patterns.slice(from));
+  }
+
+  /**
+   * A scalar filter object that spreads more operators in (`{ gte: a, ...(c ? { lt: b } : { lte: b }) }`):
+   * every operator with whether it holds on some code paths only; undefined when the object has no spread
+   * or holds anything but scalar filter operators.
+   */
+  private operatorSpreads(v: Node): Array<{ op: string; value: Node; branch: boolean }> | undefined {
+    const props = objectProps(v);
+    if (!props || !props.some((p) => p.prop.type === "SpreadElement")) return undefined;
+    const out: Array<{ op: string; value: Node; branch: boolean }> = [];
+    const add = (node: Node, branch: boolean): boolean => {
+      const inner = objectProps(this.resolved(node));
+      if (!inner) return false;
+      for (const { key, value, prop } of inner) {
+        if (prop.type === "SpreadElement") return false;
+        if (key === undefined || !SCALAR_FILTERS.has(key) || JSON_FILTERS.has(key)) return false;
+        out.push({ op: key, value, branch });
+      }
+      return true;
+    };
+    for (const { key, value, prop } of props) {
+      if (prop.type !== "SpreadElement") {
+        if (key === undefined || !SCALAR_FILTERS.has(key) || JSON_FILTERS.has(key)) return undefined;
+        out.push({ op: key, value, branch: false });
+        continue;
+      }
+      const s = this.resolved(value);
+      const ok =
+        s.type === "ConditionalExpression"
+          ? [s.consequent, s.alternate].every((b: Node) => add(b, true))
+          : s.type === "LogicalExpression" && s.operator === "&&"
+            ? add(s.right, true)
+            : add(s, false);
+      if (!ok) return undefined;
+    }
+    return out;
   }
 
   /**

@@ -206,7 +206,9 @@ export function keyedColumns(roots: unknown[], varies: (n: Node) => boolean): { 
     if (isFunction(n)) return;
     if ((n.type === "Property" || n.type === "ObjectProperty") && !n.computed && WRITE_PROPERTIES.has(name(n.key) ?? "")) return;
     if ((n.type === "Property" || n.type === "ObjectProperty") && !n.computed && n.value && peel(n.value).type !== "ObjectExpression") {
-      const key = name(n.key);
+      // `{ id: { gt: last } }`: the column is the enclosing field, not the operator.
+      const own = name(n.key);
+      const key = own && FILTER_OPERATORS.has(own) ? field : own && PAGE_PROPERTIES.has(own) ? undefined : own;
       if (key && varies(n.value)) {
         out.add(key);
         terms.add(key);
@@ -230,10 +232,63 @@ export function keyedColumns(roots: unknown[], varies: (n: Node) => boolean): { 
         terms.add(first.type === "MemberExpression" ? dottedName(first) ?? key : key);
       }
     }
+    if ((n.type === "Property" || n.type === "ObjectProperty") && !n.computed && n.value && peel(n.value).type === "ObjectExpression") {
+      const outer = field;
+      const own = name(n.key);
+      field = own && !FILTER_OPERATORS.has(own) ? own : outer;
+      visit(n.value);
+      field = outer;
+      return;
+    }
     for (const [key, value] of Object.entries(n)) if (!SKIP_KEYS.has(key) && value && typeof value === "object") visit(value);
   };
+  let field: string | undefined;
   visit(roots);
   return { columns: [...out], terms: [...terms] };
+}
+
+/** Prisma field operators: `{ id: { gt: last } }` compares `id`. */
+const FILTER_OPERATORS = new Set(["equals", "not", "in", "notIn", "lt", "lte", "gt", "gte", "contains", "startsWith", "endsWith", "has", "hasSome", "hasEvery", "mode"]);
+
+/** Prisma paging arguments: where a page starts and how long it is, never a compared column. */
+const PAGE_PROPERTIES = new Set(["cursor", "skip", "take"]);
+
+/** Range comparisons as properties (Prisma) or methods/functions (supabase-js, Kysely, Drizzle). */
+const RANGE_KEYS = new Set(["lt", "lte", "gt", "gte"]);
+/** Where a page starts: Prisma `cursor`/`skip`, `offset`, supabase-js `.range(from, to)`. */
+const PAGE_KEYS = new Set(["cursor", "skip", "offset", "range"]);
+
+/**
+ * Whether the query pages through a table with a value the loop carries from one page to the next:
+ * Prisma `cursor: { id: last }` / `skip: n`, a range on a key (`{ id: { gt: last } }`, `.gt("id", last)`,
+ * `gt(t.id, last)`, `.where("id", ">", last)`), `.offset(n)` or `.range(from, to)`. Each page is one
+ * set-based query (keyset or offset pagination), not a query repeated per item.
+ */
+export function pagesThrough(roots: unknown[], varies: (n: Node) => boolean): boolean {
+  let found = false;
+  const key = (p: Node): string | undefined => (p.computed ? undefined : p.key?.name ?? p.key?.value);
+  const visit = (node: unknown): void => {
+    if (found || !node || typeof node !== "object") return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const n = node as Node;
+    if (isFunction(n)) return;
+    if ((n.type === "Property" || n.type === "ObjectProperty") && n.value) {
+      const k = key(n) ?? "";
+      if ((PAGE_KEYS.has(k) || RANGE_KEYS.has(k)) && varies(n.value)) found = true;
+    }
+    if (n.type === "CallExpression") {
+      const callee = peel(n.callee);
+      const method = callee.type === "MemberExpression" && !callee.computed ? callee.property?.name : callee.type === "Identifier" ? callee.name : undefined;
+      const args: Node[] = n.arguments ?? [];
+      if (method && (PAGE_KEYS.has(method) || RANGE_KEYS.has(method)) && args.some((a) => varies(a))) found = true;
+      // Kysely `.where("id", ">", last)`.
+      const op = args[1] ? peel(args[1]) : undefined;
+      if (method === "where" && op && (op.type === "Literal" || op.type === "StringLiteral") && RELATIONAL.has(String(op.value)) && args[2] && varies(args[2])) found = true;
+    }
+    for (const [k, value] of Object.entries(n)) if (!SKIP_KEYS.has(k) && value && typeof value === "object") visit(value);
+  };
+  visit(roots);
+  return found;
 }
 
 /** A Prisma query object (`{ where, data }`), as opposed to supabase-js's `.update({ col: value })`. */

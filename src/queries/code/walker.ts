@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { AGGREGATES, bindingNames, changedIn, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { AGGREGATES, bindingNames, changedIn, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -27,6 +27,8 @@ interface Env {
   fixed: Map<string, string>;
   /** Lists filled inside a loop with the results of per-item calls that send no query (PDFs signed, files uploaded). */
   externalLists: Set<string>;
+  /** Local `const` names bound to an object literal (`const range = { gte: a, lte: b }`), in scope here. */
+  objects: Map<string, Node>;
 }
 
 /** Array methods that keep one row per row (or fewer): their result is still the query's rows. */
@@ -65,7 +67,7 @@ export class CodeWalker {
   }
 
   run(): void {
-    this.visitStatements(this.program.body ?? [], { builders: new Map(), loops: [], varying: new Set(), itemBranch: false, rows: new Map(), fixed: new Map(), externalLists: new Set() });
+    this.visitStatements(this.program.body ?? [], { builders: new Map(), loops: [], varying: new Set(), itemBranch: false, rows: new Map(), fixed: new Map(), externalLists: new Set(), objects: new Map() });
   }
 
   // ---------------------------------------------------------------- what clients see
@@ -74,6 +76,7 @@ export class CodeWalker {
     return {
       staticString: (node) => this.statics.string(node),
       boundToClient: (name) => this.statics.isClient(name),
+      localObject: (name) => env.objects.get(name),
       location: (offset) => this.location(offset),
       base: (location) => this.base(location, env),
     };
@@ -115,7 +118,12 @@ export class CodeWalker {
       case "StaticBlock":
         return this.visitStatements(node.body, env);
       case "VariableDeclaration":
-        for (const declarator of node.declarations) this.visitDeclarator(declarator, env);
+        for (const declarator of node.declarations) {
+          // A const object literal is resolvable where a query names it (`where: { viewedAt: range }`).
+          for (const bound of bindingNames(declarator.id)) env.objects.delete(bound);
+          if (node.kind === "const" && declarator.id?.type === "Identifier" && declarator.init && peel(declarator.init).type === "ObjectExpression") env.objects.set(declarator.id.name, peel(declarator.init));
+          this.visitDeclarator(declarator, env);
+        }
         return;
       case "FunctionDeclaration":
         return this.visitFunction(node, env, node.id?.name, null);
@@ -263,8 +271,10 @@ export class CodeWalker {
       // A callback runs there and then: what it pushes to the caller's lists is seen after it.
       fixed: inheritLoops ? env.fixed : new Map(env.fixed),
       externalLists: inheritLoops ? env.externalLists : new Set(),
+      objects: new Map(env.objects),
     };
     for (const param of node.params ?? []) {
+      for (const bound of bindingNames(param)) inner.objects.delete(bound);
       if (param.type === "Identifier") inner.builders.delete(param.name);
       for (const bound of bindingNames(param)) {
         inner.rows.delete(bound);
@@ -507,6 +517,9 @@ export class CodeWalker {
       branchPerItem: env.itemBranch,
     };
     const keys = keyedColumns(roots, dependsOnLoop);
+    // A condition compared with a loop-carried value (`cursor: { id: c }` inside a spread) varies too.
+    if (keys.columns.length > 0) use.varies = true;
+    if (pagesThrough(roots, dependsOnLoop)) use.pages = true;
     use.keyColumns = keys.columns;
     use.keyTerms = keys.terms;
     if (loop.chained) use.chained = true;

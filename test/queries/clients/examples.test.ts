@@ -123,7 +123,7 @@ function fixStatements(sql: string): Array<{ sql: string; creates?: string }> {
 
 /** Rule, table, place, and the fix as the user applies it: the declared schema's line where there is one, else the SQL. */
 function summary(findings: Finding[]): string[] {
-  const fixText = (f: Finding) => (f.fix?.declared?.text ? `${f.fix.declared.action} ${f.fix.declared.file}:${f.fix.declared.line} ${f.fix.declared.text}` : (f.fix?.sql.replace(/^CREATE INDEX CONCURRENTLY IF NOT EXISTS \S+ /, "") ?? ""));
+  const fixText = (f: Finding) => (f.fix?.declared?.text ? `${f.fix.declared.action} ${f.fix.declared.file}:${f.fix.declared.line} ${f.fix.declared.text}` : (f.fix?.sql.replace(/^CREATE INDEX (?:CONCURRENTLY )?IF NOT EXISTS \S+ /, "") ?? ""));
   return findings.map((f) => `${f.rule} ${f.table} ${f.location.file}:${f.location.line} ${fixText(f)}`.trim());
 }
 
@@ -208,7 +208,7 @@ describe("examples/kysely-app", () => {
       "query-index public.tickets src/tickets.ts:11 ON tickets (assignee_id, created_at) WHERE closed_at IS NULL;",
       "query-index public.messages src/tickets.ts:22 ON messages (ticket_id, created_at DESC);",
       // closeStale() reads a workspace's tickets by age: the workspace index finds them and checks created_at on each.
-      "query-index public.tickets src/tickets.ts:34 ON tickets (workspace_id, created_at);\nDROP INDEX CONCURRENTLY IF EXISTS tickets_workspace_id_idx;",
+      "query-index public.tickets src/tickets.ts:34 ON tickets (workspace_id, created_at);\nDROP INDEX IF EXISTS tickets_workspace_id_idx;",
       // Both queries of the loop at line 40 are one finding, the second listed as a related call site.
       "n-plus-one public.tickets src/tickets.ts:40",
     ]);
