@@ -5,7 +5,7 @@ import type { FindingDraft, Severity, Statement } from "../core/types.js";
 import { deparseNode } from "../sql/parser.js";
 import { findTable, isLarge, isSettledMigrationFile } from "./model.js";
 import { elemLabel, hasConcurrentlyOption, History, qualifiedList, relationName, type Origin } from "./index-history.js";
-import { statementLocks } from "./lock-levels.js";
+import { commandName, laterAccessExclusive, statementLocks, type HeldLock } from "./lock-levels.js";
 import { provenEmpty, SETTLED_NOTE } from "./migration-scope.js";
 import { lookupShape } from "./table-evidence.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -29,17 +29,6 @@ interface Draft {
 }
 
 /** An earlier statement of the same transaction that took ACCESS EXCLUSIVE on a table. */
-interface HeldLock {
-  statement: Statement;
-  what: string;
-}
-
-/** "ALTER TABLE" / "DROP TABLE" ...: the statement's command, for naming what took a lock. */
-function commandName(statement: Statement): string {
-  const line = statement.sql.replace(/--[^\n]*\n/g, " ").trim().split(/\s+/).slice(0, 2).join(" ").toUpperCase();
-  return line.replace(/[^A-Z ]/g, "");
-}
-
 class LockingCheck {
   private readonly history = new History();
   readonly drafts: Draft[] = [];
@@ -134,6 +123,10 @@ class LockingCheck {
   /** The earlier statement of this statement's transaction that holds ACCESS EXCLUSIVE on the table, if any. */
   private heldBy(statement: Statement, tableKey: string): HeldLock | undefined {
     return statement.inTransaction ? this.held.get(statement.location.file)?.get(tableKey) : undefined;
+  }
+
+  private takenLater(statement: Statement, tableKey: string): HeldLock | undefined {
+    return laterAccessExclusive(this.context.statements, statement, tableKey);
   }
 
   /** Records the ACCESS EXCLUSIVE locks a statement leaves held until its transaction ends (lock-levels.ts). */
@@ -299,6 +292,25 @@ class LockingCheck {
       if (existing.length > 0) {
         const onPartitioned = table !== null && this.isPartitioned(tableKey ?? "", table.schema, table.name);
         const dropHeld = tableKey ? this.heldBy(statement, tableKey) : undefined;
+        const takenAnyway = !dropHeld && tableKey ? this.takenLater(statement, tableKey) : undefined;
+        if (takenAnyway && table) {
+          // The drop is as brief as the later statement's own lock: CONCURRENTLY would spare no one.
+          this.drafts.push({
+            statement,
+            table,
+            columns: [],
+            kind: "drop-index",
+            name: label,
+            severity: "noted",
+            message: `DROP INDEX ${label} takes an ACCESS EXCLUSIVE lock on ${table.name}, but the ${takenAnyway.what} at line ${takenAnyway.statement.location.line} takes the same lock in the same transaction, which holds it until commit.`,
+            summary: `DROP INDEX ${label}: the ${takenAnyway.what} at line ${takenAnyway.statement.location.line} locks ${table.name} the same way in this transaction; CONCURRENTLY would not help.`,
+            details: [
+              `NOTED: dropping the index CONCURRENTLY in a migration of its own would not spare reads and writes on ${table.name}: this migration's transaction takes ACCESS EXCLUSIVE on it at line ${takenAnyway.statement.location.line} anyway. What matters is how long that lock is waited for: a short \`lock_timeout\` before the migration keeps a queued lock from blocking everyone behind it.`,
+            ],
+          });
+          for (const n of names) this.history.indexes.delete(n.key);
+          return;
+        }
         const details = [
           `DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running query on the table, and every query that arrives meanwhile, reads included, queues behind it. DROP INDEX CONCURRENTLY waits for those queries without blocking new ones.`,
         ];

@@ -117,3 +117,35 @@ export function statementLocks(statement: Statement): TableLock[] {
   }
   return [...locks].map(([table, mode]) => ({ table, mode }));
 }
+
+/** A statement that holds (or will take) ACCESS EXCLUSIVE on a table, and its command for messages ("ALTER TABLE"). */
+export interface HeldLock {
+  statement: Statement;
+  what: string;
+}
+
+/** The first two words of a statement, upper case: "ALTER TABLE", "DROP INDEX". */
+export function commandName(statement: Statement): string {
+  const line = statement.sql.replace(/--[^\n]*\n/g, " ").trim().split(/\s+/).slice(0, 2).join(" ").toUpperCase();
+  return line.replace(/[^A-Z ]/g, "");
+}
+
+/**
+ * A later statement of `statement`'s transaction (same file, no COMMIT or ROLLBACK between) that takes
+ * ACCESS EXCLUSIVE on `tableKey` (`schema.table`): the transaction then blocks the table whatever comes first.
+ */
+export function laterAccessExclusive(statements: Statement[], statement: Statement, tableKey: string): HeldLock | undefined {
+  if (!statement.inTransaction) return undefined;
+  let after = false;
+  for (const s of statements) {
+    if (s === statement) {
+      after = true;
+      continue;
+    }
+    if (!after || s.location.file !== statement.location.file) continue;
+    const kind: string | undefined = s.ast.TransactionStmt?.kind;
+    if (!s.inTransaction || kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") return undefined;
+    if (statementLocks(s).some((lock) => lock.mode === "ACCESS EXCLUSIVE" && lock.table === tableKey)) return { statement: s, what: commandName(s) };
+  }
+  return undefined;
+}

@@ -155,6 +155,17 @@ describe("index-locking: CONCURRENTLY where a transaction makes it fail", () => 
     }
   });
 
+  it("a DROP INDEX before a statement that locks the same table ACCESS EXCLUSIVE in the same transaction: NOTED, no CONCURRENTLY fix", () => {
+    const later = check(indexLocking, twoFiles("DROP INDEX users_org;\nALTER TABLE users DROP COLUMN org_id;"), { framework: "supabase", runsInTransaction: true });
+    const drop = later.find((f) => f.message.startsWith("DROP INDEX users_org"))!;
+    expect(drop.severity).toBe("noted");
+    expect(drop.fix).toBeUndefined();
+    expect(drop.message).toContain("line 2");
+    // Alone in its transaction, the drop still gets the CONCURRENTLY fix.
+    const alone = check(indexLocking, twoFiles("DROP INDEX users_org;\nALTER TABLE orgs ADD COLUMN note text;"), { framework: "supabase", runsInTransaction: true });
+    expect(alone.find((f) => f.message.startsWith("DROP INDEX users_org"))?.fix?.sql).toContain("DROP INDEX CONCURRENTLY");
+  });
+
   it("covers DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY too, and nothing outside a transaction", () => {
     const result = check(indexLocking, twoFiles("DROP INDEX CONCURRENTLY users_org;\nREINDEX INDEX CONCURRENTLY users_pkey;"), { framework: "dbmate", runsInTransaction: true });
     expect(result.map((f) => f.message.split(" CONCURRENTLY")[0])).toEqual(["DROP INDEX", "REINDEX INDEX"]);
