@@ -7,12 +7,10 @@ import type { AccessPattern, FindingDraft, Schema, Severity } from "../core/type
 import { findPatternTable, patternRelation, qualifiedTableName } from "../schema/lookup.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { batchAdvice, loopKeys, perRowUpdateAdvice, type LoopKey } from "./n-plus-one-advice.js";
+import { oneOffKind, oneOffNote } from "./one-off-code.js";
 
 /** One-off data migrations: TypeScript beside migrations, or a migrate script. They run once, by hand. */
-const DATA_MIGRATION = /(^|\/)(migrations?|data-migrations?|\w*Migrations?|migrate)\/|(^|\/)scripts\/[^/]*migrat[^/]*\.[cm]?[jt]sx?$/;
-/** Scripts: run by hand (a backfill, a seed, a sync), never on a request path. */
-const SCRIPT = /(^|\/)scripts\/|(^|\/)(backfill|seed)[^/]*\.[cm]?[jt]sx?$/i;
-const offline = (file: string) => DATA_MIGRATION.test(file) || SCRIPT.test(file);
+const offline = (file: string) => oneOffKind(file) !== null;
 
 function qualified(schema: Schema, pattern: AccessPattern): string {
   const found = findPatternTable(schema, pattern);
@@ -206,9 +204,7 @@ function loopFinding(context: RuleContext, items: Item[]): FindingDraft {
       ? ""
       : external && !offline(p.location.file)
         ? ` Each iteration also awaits \`${external}\`, per-item work that sends no query and that batching the queries leaves in place, so this is noted, not routine.`
-        : DATA_MIGRATION.test(p.location.file)
-          ? " This is a one-off data migration, so it runs once: worth fixing only if it is slow on production data."
-          : " This is a script run by hand, not a request path: worth fixing only if it is slow on production data.";
+        : ` ${oneOffNote(oneOffKind(p.location.file) ?? "script")}`;
   const base = { rule: "n-plus-one", table: qualified(context.schema, p), columns: first.columns, location: p.location };
   const key = `${p.location.file}:${p.functionName ?? ""}:${p.kind}`;
   if (items.every((i) => i.fixed)) {

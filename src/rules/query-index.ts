@@ -15,6 +15,7 @@ import { castOnIndexedColumn, fewValuedColumns, type PartlyServed } from "../adv
 import { orderTermText } from "../advisor/search.js";
 import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "../advisor/ri-check.js";
+import { oneOffKind, oneOffNote } from "./one-off-code.js";
 import { castAdvice, declaredFunctions, type DeclaredFunctions } from "../advisor/cast-advice.js";
 import { placeFix, placeIndexFix } from "../advisor/fix-placement.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -324,13 +325,17 @@ function recommendationFinding(
     `Why this index: ${rec.reasons.join(". ")}.`,
   ];
   if (rec.foreignKeys.length > 0) paragraphs.push(`It also covers foreign key ${rec.foreignKeys.map((f) => `${f.name} (${f.columns.join(", ")})`).join(", ")}.`);
+  // Queries only one-off code makes (a backfill, a data migration in code) do not justify a permanent index.
+  const oneOff = rec.patterns.map((p) => oneOffKind(p.location.file));
+  const onlyOneOff = oneOff.length > 0 && oneOff.every((k) => k !== null) && rec.foreignKeys.length === 0;
+  if (onlyOneOff) paragraphs.push(`NOTED: ${oneOffNote(oneOff[0]!)} A permanent index costs every later write; run the job at a quiet time instead, or build the index for it and drop it afterwards.`);
   // Pending: a file of this set's migrations that has not run yet (a file outside the set's list is no migration of it).
   const settled = (file: string) => isSettledMigrationFile(context.set, file) || !context.set.files.some((f) => f.path === file);
   const placed = placeIndexFix(context.statements, table, sites[0], rec.sql, settled);
   if (placed.note) paragraphs.push(placed.note);
   return {
     rule: RULE_ID,
-    severity: reachable ? "noted" : (partlySeverity ?? severityOf(context, table, rec)),
+    severity: reachable || onlyOneOff ? "noted" : (partlySeverity ?? severityOf(context, table, rec)),
     ...(reachable ? { title: "Index reachable only by skip scan" } : {}),
     table: qualified,
     columns,

@@ -51,6 +51,19 @@ describe("query-index", () => {
     expect(f.details).toContain("WHERE ended_at IS NULL");
   });
 
+  it("a query only a one-off backfill or a data migration in code makes is NOTED, saying why; the same query on a request path is not", () => {
+    const logged = { ...pattern("call_logs", []), kind: "insert" as const, location: at("apps/server/src/lib/call-logger.ts", 40) };
+    const backfill = { ...reconnectPattern(), location: at("worker/src/backgroundMigrations/backfillReconnectTokens.ts", 12), functionName: "run" };
+    const [oneOff] = run(CALL_LOGS_SQL, [backfill, logged]);
+    expect(oneOff.severity).toBe("noted");
+    expect(oneOff.details).toContain("one-off data migration");
+    const script = { ...reconnectPattern(), location: at("scripts/backfill-tokens.ts", 3) };
+    expect(run(CALL_LOGS_SQL, [script, logged])[0].details).toContain("script run by hand");
+    // On a request path too: the index serves requests, so the usual severity applies.
+    const [served] = run(CALL_LOGS_SQL, [backfill, reconnectPattern(), logged]);
+    expect(served.severity).toBe("important");
+  });
+
   it("an OR filter the extractor cannot split is a filter: no ORDER BY advice, and never \"no filter\"", () => {
     const search = pattern("call_logs", [], { hasOr: true, orderBy: [{ column: "created_at", descending: true, nullsFirst: null }], limited: true });
     expect(run(CALL_LOGS_SQL, [search])).toEqual([]);
