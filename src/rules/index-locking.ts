@@ -293,29 +293,19 @@ class LockingCheck {
         const onPartitioned = table !== null && this.isPartitioned(tableKey ?? "", table.schema, table.name);
         const dropHeld = tableKey ? this.heldBy(statement, tableKey) : undefined;
         const takenAnyway = !dropHeld && tableKey ? this.takenLater(statement, tableKey) : undefined;
-        if (takenAnyway && table) {
-          // The drop is as brief as the later statement's own lock: CONCURRENTLY would spare no one.
-          this.drafts.push({
-            statement,
-            table,
-            columns: [],
-            kind: "drop-index",
-            name: label,
-            severity: "noted",
-            message: `DROP INDEX ${label} takes an ACCESS EXCLUSIVE lock on ${table.name}, but the ${takenAnyway.what} at line ${takenAnyway.statement.location.line} takes the same lock in the same transaction, which holds it until commit.`,
-            summary: `DROP INDEX ${label}: the ${takenAnyway.what} at line ${takenAnyway.statement.location.line} locks ${table.name} the same way in this transaction; CONCURRENTLY would not help.`,
-            details: [
-              `NOTED: dropping the index CONCURRENTLY in a migration of its own would not spare reads and writes on ${table.name}: this migration's transaction takes ACCESS EXCLUSIVE on it at line ${takenAnyway.statement.location.line} anyway. What matters is how long that lock is waited for: a short \`lock_timeout\` before the migration keeps a queued lock from blocking everyone behind it.`,
-            ],
-          });
-          for (const n of names) this.history.indexes.delete(n.key);
-          return;
-        }
-        const details = [
-          `DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running query on the table, and every query that arrives meanwhile, reads included, queues behind it. DROP INDEX CONCURRENTLY waits for those queries without blocking new ones.`,
-        ];
+        // A later statement locks the table the same way: the drop is as brief, and CONCURRENTLY would spare no one.
+        const anyway = takenAnyway && table ? `the ${takenAnyway.what} at line ${takenAnyway.statement.location.line}` : null;
+        const details = anyway
+          ? [
+              `NOTED: dropping the index CONCURRENTLY in a migration of its own would not spare reads and writes on ${table!.name}: this migration's transaction takes ACCESS EXCLUSIVE on it at line ${takenAnyway!.statement.location.line} anyway. What matters is how long that lock is waited for: a short \`lock_timeout\` before the migration keeps a queued lock from blocking everyone behind it.`,
+            ]
+          : [
+              `DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running query on the table, and every query that arrives meanwhile, reads included, queues behind it. DROP INDEX CONCURRENTLY waits for those queries without blocking new ones.`,
+            ];
         let fix: string | undefined;
-        if (onPartitioned) {
+        if (anyway) {
+          // No fix: the later statement's lock stays whatever this one does.
+        } else if (onPartitioned) {
           details.push(`The index belongs to a partitioned table, where PostgreSQL cannot drop an index CONCURRENTLY; run it at a quiet time with a short lock_timeout.`);
         } else if (node.behavior === "DROP_CASCADE") {
           details.push(`DROP INDEX CONCURRENTLY does not support CASCADE: drop what depends on the index first, then the index concurrently.`);
@@ -333,9 +323,13 @@ class LockingCheck {
           columns: [],
           kind: "drop-index",
           name: label,
-          severity: this.severityFor(table),
-          message: `DROP INDEX ${label} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock that blocks reads and writes on ${table ? table.name : "its table"} while it waits and runs.`,
-          summary: `DROP INDEX ${label} blocks reads and writes on ${table ? table.name : "its table"}${fix ? (dropHeld ? ": split the migration and drop it CONCURRENTLY in its own" : ": add CONCURRENTLY") : ""}.`,
+          severity: anyway ? "noted" : this.severityFor(table),
+          message: anyway
+            ? `DROP INDEX ${label} takes an ACCESS EXCLUSIVE lock on ${table!.name}, but ${anyway} takes the same lock in the same transaction, which holds it until commit.`
+            : `DROP INDEX ${label} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock that blocks reads and writes on ${table ? table.name : "its table"} while it waits and runs.`,
+          summary: anyway
+            ? `DROP INDEX ${label}: ${anyway} locks ${table!.name} the same way in this transaction; CONCURRENTLY would not help.`
+            : `DROP INDEX ${label} blocks reads and writes on ${table ? table.name : "its table"}${fix ? (dropHeld ? ": split the migration and drop it CONCURRENTLY in its own" : ": add CONCURRENTLY") : ""}.`,
           details,
           fix,
           separate: dropHeld !== undefined,
