@@ -1,34 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PGlite } from "@electric-sql/pglite";
+import { describe, expect, it } from "vitest";
 import { constraintValidation } from "../../src/rules/constraint-validation.js";
-import { check, type FixtureFile } from "./helpers.js";
-import { startPGlite } from "../support/pglite.js";
+import { afterBase, check, type FixtureFile } from "./helpers.js";
+import { pgliteForFile } from "../support/pglite.js";
 
 const BASE = "CREATE TABLE parents (id int PRIMARY KEY);\nCREATE TABLE orders (id int PRIMARY KEY, total int, note text, parent_id int);\n";
 
-function later(sql: string): FixtureFile[] {
-  return [
-    { path: "m/001_init.sql", sql: BASE },
-    { path: "m/002_change.sql", sql },
-  ];
-}
+const later = (sql: string): FixtureFile[] => afterBase(BASE, sql);
 
-let db: PGlite;
-beforeAll(async () => {
-  db = await startPGlite();
-}, 60_000);
-afterAll(async () => {
-  await db?.close();
-});
+const pg = pgliteForFile();
 
 /** Sequential scans of `table` that `sql` makes, read from pg_stat_user_tables. */
 async function scansBy(table: string, sql: string): Promise<number> {
   const read = async () => {
-    await db.query("select pg_stat_force_next_flush()");
-    return (await db.query<{ n: number }>(`select seq_scan::int as n from pg_stat_user_tables where relname = $1`, [table])).rows[0].n;
+    await pg().query("select pg_stat_force_next_flush()");
+    return (await pg().query<{ n: number }>(`select seq_scan::int as n from pg_stat_user_tables where relname = $1`, [table])).rows[0].n;
   };
   const before = await read();
-  await db.exec(sql);
+  await pg().exec(sql);
   return (await read()) - before;
 }
 
@@ -39,10 +27,10 @@ describe("constraint-validation", () => {
     expect(finding.message).toContain("ACCESS EXCLUSIVE");
     expect(finding.severity).toBe("routine");
     expect(finding.fix).toEqual({ sql: "ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT total_positive;", placement: "replace" });
-    await db.exec("drop table if exists orders, parents cascade;" + BASE + "insert into orders select g, g from generate_series(1, 100) g;");
+    await pg().exec("drop table if exists orders, parents cascade;" + BASE + "insert into orders select g, g from generate_series(1, 100) g;");
     expect(await scansBy("orders", "ALTER TABLE orders ADD CONSTRAINT c1 CHECK (total > 0)")).toBe(1);
     expect(await scansBy("orders", "ALTER TABLE orders ADD CONSTRAINT c2 CHECK (total > 0) NOT VALID")).toBe(0);
-    await db.exec(finding.fix!.sql);
+    await pg().exec(finding.fix!.sql);
   });
 
   it("puts the VALIDATE in a later migration when the file runs in one transaction, and is silent with NOT VALID or on a new table", () => {
@@ -67,7 +55,7 @@ describe("constraint-validation", () => {
     expect(finding.columns).toEqual(["owner_id"]);
     expect(check(constraintValidation, later("ALTER TABLE orders ADD COLUMN owner_id int REFERENCES parents (id);"))).toEqual([]);
     expect(check(constraintValidation, later("ALTER TABLE orders ADD COLUMN owner_id int DEFAULT NULL REFERENCES parents (id);"))).toEqual([]);
-    await db.exec("drop table if exists orders, parents cascade;" + BASE + "insert into parents values (1); insert into orders select g, g from generate_series(1, 100) g;");
+    await pg().exec("drop table if exists orders, parents cascade;" + BASE + "insert into parents values (1); insert into orders select g, g from generate_series(1, 100) g;");
     expect(await scansBy("orders", "ALTER TABLE orders ADD COLUMN a int REFERENCES parents (id)")).toBe(0);
     expect(await scansBy("orders", "ALTER TABLE orders ADD COLUMN b int DEFAULT 1 REFERENCES parents (id)")).toBe(1);
   });
@@ -76,8 +64,8 @@ describe("constraint-validation", () => {
     const [finding] = check(constraintValidation, later("ALTER TABLE orders ALTER CONSTRAINT orders_parent_fk ENFORCED;"));
     expect(finding.message).toContain("ALTER CONSTRAINT orders_parent_fk ENFORCED");
     expect(check(constraintValidation, later("ALTER TABLE orders ALTER CONSTRAINT orders_parent_fk NOT ENFORCED;"))).toEqual([]);
-    await db.exec("drop table if exists orders, parents cascade;" + BASE + "insert into orders select g, g from generate_series(1, 100) g;");
-    await db.exec("ALTER TABLE orders ADD CONSTRAINT orders_parent_fk FOREIGN KEY (parent_id) REFERENCES parents (id) NOT ENFORCED");
+    await pg().exec("drop table if exists orders, parents cascade;" + BASE + "insert into orders select g, g from generate_series(1, 100) g;");
+    await pg().exec("ALTER TABLE orders ADD CONSTRAINT orders_parent_fk FOREIGN KEY (parent_id) REFERENCES parents (id) NOT ENFORCED");
     expect(await scansBy("orders", "ALTER TABLE orders ALTER CONSTRAINT orders_parent_fk ENFORCED")).toBe(1);
   });
 
@@ -95,12 +83,12 @@ describe("constraint-validation", () => {
     // The route's own SET NOT NULL, after a validated CHECK, is silent.
     expect(check(constraintValidation, later(finding.fix!.sql))).toEqual([]);
     expect(check(constraintValidation, later("ALTER TABLE orders ADD CONSTRAINT n CHECK (note IS NOT NULL) NOT VALID;\nALTER TABLE orders ALTER COLUMN note SET NOT NULL;"))).toHaveLength(1);
-    await db.exec("drop table if exists orders, parents cascade;" + BASE + "insert into orders select g, g, 'x' from generate_series(1, 100) g;");
+    await pg().exec("drop table if exists orders, parents cascade;" + BASE + "insert into orders select g, g, 'x' from generate_series(1, 100) g;");
     const steps = finding.fix!.sql.split("\n");
-    await db.exec(steps.slice(0, 2).join("\n"));
+    await pg().exec(steps.slice(0, 2).join("\n"));
     expect(await scansBy("orders", steps[2])).toBe(0);
-    await db.exec(steps[3]);
-    await db.exec("ALTER TABLE orders ALTER COLUMN note DROP NOT NULL");
+    await pg().exec(steps[3]);
+    await pg().exec("ALTER TABLE orders ALTER COLUMN note DROP NOT NULL");
     expect(await scansBy("orders", "ALTER TABLE orders ALTER COLUMN note SET NOT NULL")).toBe(1);
   });
 
@@ -132,10 +120,10 @@ describe("constraint-validation: VALIDATE in the transaction that added the CHEC
     expect(finding.location.line).toBe(2);
     expect(finding.summary).toContain("move it to a later migration");
     expect(check(constraintValidation, later(SQL))).toEqual([]);
-    await db.exec("drop table if exists orders, parents cascade;" + BASE);
-    await db.exec("BEGIN;" + SQL);
-    const held = await db.query<{ mode: string }>("select mode from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'orders'");
+    await pg().exec("drop table if exists orders, parents cascade;" + BASE);
+    await pg().exec("BEGIN;" + SQL);
+    const held = await pg().query<{ mode: string }>("select mode from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'orders'");
     expect(held.rows.map((r) => r.mode)).toContain("AccessExclusiveLock");
-    await db.exec("COMMIT");
+    await pg().exec("COMMIT");
   });
 });

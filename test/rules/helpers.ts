@@ -89,3 +89,11 @@ export function check(rule: Rule, files: FixtureFile[] | string, options: Fixtur
   const list = typeof files === "string" ? [{ path: "migrations/001_init.sql", sql: files }] : files;
   return rule.check(contextOf(buildInput(list, options), config(options.config ?? {})));
 }
+
+/** A migration set of two files: `base` in m/001_init.sql, then `sql` in `second`. */
+export function afterBase(base: string, sql: string, second = "m/002_change.sql"): FixtureFile[] {
+  return [
+    { path: "m/001_init.sql", sql: base },
+    { path: second, sql },
+  ];
+}

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PGlite } from "@electric-sql/pglite";
+import { describe, expect, it } from "vitest";
 import { indexNameCollision } from "../../src/rules/index-name-collision.js";
 import { replaySchema } from "../../src/schema/replay.js";
-import { buildInput, check, type FixtureFile } from "./helpers.js";
-import { startPGlite } from "../support/pglite.js";
+import { afterBase, buildInput, check, type FixtureFile } from "./helpers.js";
+import { pgliteForFile } from "../support/pglite.js";
 
 const BASE = "CREATE TABLE events (id int PRIMARY KEY, account_id int, created_at timestamptz);\n";
 const STEM = "events_by_account_and_creation_time_for_the_monthly_usage_report";
@@ -12,24 +11,13 @@ const KEPT = STEM.slice(0, 63);
 // 63 bytes of "é" split a character: PostgreSQL keeps 31 of them (62 bytes).
 const ACCENTS = "é".repeat(32);
 
-function files(sql: string): FixtureFile[] {
-  return [
-    { path: "m/001_init.sql", sql: BASE },
-    { path: "m/002_indexes.sql", sql },
-  ];
-}
+const files = (sql: string): FixtureFile[] => afterBase(BASE, sql, "m/002_indexes.sql");
 
-let db: PGlite;
-beforeAll(async () => {
-  db = await startPGlite();
-}, 60_000);
-afterAll(async () => {
-  await db?.close();
-});
+const pg = pgliteForFile();
 
 async function indexesOfEvents(sql: string): Promise<string[]> {
-  await db.exec("drop table if exists events cascade;" + BASE + sql);
-  return (await db.query<{ indexname: string }>("select indexname from pg_indexes where tablename = 'events' and indexname <> 'events_pkey' order by 1")).rows.map((r) => r.indexname);
+  await pg().exec("drop table if exists events cascade;" + BASE + sql);
+  return (await pg().query<{ indexname: string }>("select indexname from pg_indexes where tablename = 'events' and indexname <> 'events_pkey' order by 1")).rows.map((r) => r.indexname);
 }
 
 describe("index-name-collision", () => {
@@ -45,7 +33,7 @@ describe("index-name-collision", () => {
     expect(finding.fix).toEqual({ sql: "CREATE INDEX IF NOT EXISTS idx_events_created_at ON events (created_at);", placement: "replace" });
     // PostgreSQL 18: one index, under the truncated name, on the first statement's column.
     expect(await indexesOfEvents(twoIndexes)).toEqual([KEPT]);
-    expect((await db.query<{ def: string }>(`select pg_get_indexdef('${KEPT}'::regclass) as def`)).rows[0].def).toContain("(account_id)");
+    expect((await pg().query<{ def: string }>(`select pg_get_indexdef('${KEPT}'::regclass) as def`)).rows[0].def).toContain("(account_id)");
     // The fix builds the second index.
     expect(await indexesOfEvents(`CREATE INDEX IF NOT EXISTS ${STEM}_a ON events (account_id);\n${finding.fix!.sql}`)).toEqual([KEPT, "idx_events_created_at"]);
   });

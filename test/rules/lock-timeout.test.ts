@@ -1,25 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PGlite } from "@electric-sql/pglite";
+import { describe, expect, it } from "vitest";
 import { lockTimeout } from "../../src/rules/lock-timeout.js";
-import { check, type FixtureFile } from "./helpers.js";
-import { startPGlite } from "../support/pglite.js";
+import { afterBase, check, type FixtureFile } from "./helpers.js";
+import { pgliteForFile } from "../support/pglite.js";
 
 const BASE = "CREATE TABLE accounts (id int PRIMARY KEY, name text);\n";
 
-function later(sql: string): FixtureFile[] {
-  return [
-    { path: "m/001_init.sql", sql: BASE },
-    { path: "m/002_change.sql", sql },
-  ];
-}
+const later = (sql: string): FixtureFile[] => afterBase(BASE, sql);
 
-let db: PGlite;
-beforeAll(async () => {
-  db = await startPGlite();
-}, 60_000);
-afterAll(async () => {
-  await db?.close();
-});
+const pg = pgliteForFile();
 
 describe("lock-timeout", () => {
   it("reports the first ACCESS EXCLUSIVE statement on an existing table with no lock_timeout, once per migration", () => {
@@ -75,27 +63,27 @@ describe("lock-timeout", () => {
     const fresh = check(lockTimeout, [files[0], { path: "m/002_change.sql", sql: "CREATE TABLE replays (id int);\nCREATE INDEX replays_id ON replays (id);\nALTER TABLE boards ADD COLUMN title text;" }]);
     expect(fresh[0].location.line).toBe(3);
     // What PostgreSQL takes: DROP INDEX holds ACCESS EXCLUSIVE on the index's table, so it waits in the same queue.
-    await db.exec(base);
-    await db.exec("BEGIN");
-    await db.exec("DROP INDEX boards_slug_key");
-    const held = await db.query<{ mode: string }>("select mode from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'boards'");
+    await pg().exec(base);
+    await pg().exec("BEGIN");
+    await pg().exec("DROP INDEX boards_slug_key");
+    const held = await pg().query<{ mode: string }>("select mode from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'boards'");
     expect(held.rows.map((r) => r.mode)).toContain("AccessExclusiveLock");
-    await db.exec("ROLLBACK");
-    await db.exec("CREATE TABLE replays (id int PRIMARY KEY)");
-    await db.exec(finding.fix!.sql);
-    expect((await db.query<{ lock_timeout: string }>("show lock_timeout")).rows[0].lock_timeout).toBe("5s");
-    await db.exec("RESET lock_timeout");
+    await pg().exec("ROLLBACK");
+    await pg().exec("CREATE TABLE replays (id int PRIMARY KEY)");
+    await pg().exec(finding.fix!.sql);
+    expect((await pg().query<{ lock_timeout: string }>("show lock_timeout")).rows[0].lock_timeout).toBe("5s");
+    await pg().exec("RESET lock_timeout");
   });
 
   it("names the lock PostgreSQL takes (pg_locks), and its fix runs and sets the timeout", async () => {
-    await db.exec(BASE);
-    await db.exec("BEGIN");
-    await db.exec("ALTER TABLE accounts ADD COLUMN plan text");
-    const held = await db.query<{ mode: string }>("select mode from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'accounts'");
+    await pg().exec(BASE);
+    await pg().exec("BEGIN");
+    await pg().exec("ALTER TABLE accounts ADD COLUMN plan text");
+    const held = await pg().query<{ mode: string }>("select mode from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'accounts'");
     expect(held.rows.map((r) => r.mode)).toContain("AccessExclusiveLock");
-    await db.exec("ROLLBACK");
+    await pg().exec("ROLLBACK");
     const [finding] = check(lockTimeout, later("ALTER TABLE accounts ADD COLUMN plan text;"));
-    await db.exec(finding.fix!.sql);
-    expect((await db.query<{ lock_timeout: string }>("show lock_timeout")).rows[0].lock_timeout).toBe("5s");
+    await pg().exec(finding.fix!.sql);
+    expect((await pg().query<{ lock_timeout: string }>("show lock_timeout")).rows[0].lock_timeout).toBe("5s");
   });
 });

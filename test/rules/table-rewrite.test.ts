@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PGlite } from "@electric-sql/pglite";
+import { describe, expect, it } from "vitest";
 import { tableRewrite } from "../../src/rules/table-rewrite.js";
-import { check, type FixtureFile } from "./helpers.js";
-import { startPGlite } from "../support/pglite.js";
+import { afterBase, check, type FixtureFile } from "./helpers.js";
+import { pgliteForFile } from "../support/pglite.js";
 
 const BASE =
   "CREATE TABLE items (id int PRIMARY KEY, code varchar(10), label text, price numeric(6,2), seen timestamp, qty int, kind int);\n" +
@@ -10,27 +9,16 @@ const BASE =
   "CREATE MATERIALIZED VIEW item_codes AS SELECT id, kind AS k FROM items;\n" +
   "CREATE UNIQUE INDEX item_totals_id ON item_totals (id);\n";
 
-function later(sql: string): FixtureFile[] {
-  return [
-    { path: "m/001_init.sql", sql: BASE },
-    { path: "m/002_change.sql", sql },
-  ];
-}
+const later = (sql: string): FixtureFile[] => afterBase(BASE, sql);
 
-let db: PGlite;
-beforeAll(async () => {
-  db = await startPGlite();
-}, 60_000);
-afterAll(async () => {
-  await db?.close();
-});
+const pg = pgliteForFile();
 
 /** Whether PostgreSQL rewrites `items` for `sql`: the table's relfilenode changes. */
 async function rewrites(sql: string): Promise<boolean> {
-  await db.exec("drop table if exists items cascade;" + BASE + "insert into items select g, 'c', 'l', 1, now(), g from generate_series(1, 20) g;");
-  const node = async () => (await db.query<{ f: number }>("select relfilenode as f from pg_class where relname = 'items'")).rows[0].f;
+  await pg().exec("drop table if exists items cascade;" + BASE + "insert into items select g, 'c', 'l', 1, now(), g from generate_series(1, 20) g;");
+  const node = async () => (await pg().query<{ f: number }>("select relfilenode as f from pg_class where relname = 'items'")).rows[0].f;
   const before = await node();
-  await db.exec(sql);
+  await pg().exec(sql);
   return (await node()) !== before;
 }
 
@@ -85,11 +73,11 @@ describe("table-rewrite", () => {
     expect(without.details).toContain("these migrations create none");
     expect(without.fix).toBeUndefined();
     expect(check(tableRewrite, later("REFRESH MATERIALIZED VIEW CONCURRENTLY item_totals;"))).toEqual([]);
-    await db.exec("drop table if exists items cascade;" + BASE);
-    await db.exec("BEGIN");
-    await db.exec(withIndex.fix!.sql);
-    await db.exec("COMMIT");
-    await expect(db.exec("REFRESH MATERIALIZED VIEW CONCURRENTLY item_codes")).rejects.toThrow(/concurrently/);
+    await pg().exec("drop table if exists items cascade;" + BASE);
+    await pg().exec("BEGIN");
+    await pg().exec(withIndex.fix!.sql);
+    await pg().exec("COMMIT");
+    await expect(pg().exec("REFRESH MATERIALIZED VIEW CONCURRENTLY item_codes")).rejects.toThrow(/concurrently/);
   });
 
   it("reports DETACH PARTITION without CONCURRENTLY and is silent with it", () => {
