@@ -4,7 +4,7 @@ import type { AuditConfig } from "./core/config.js";
 import type { FileMemo } from "./core/memo.js";
 import type { AccessPattern, Finding, InputProblem, MigrationSet, Schema, Statement } from "./core/types.js";
 import { findTableExact } from "./schema/lookup.js";
-import { MAX_FILE_BYTES, decodeText, type Source, type TextResult } from "./source/source.js";
+import { textReader, type Source, type TextReader } from "./source/source.js";
 import { initParser } from "./sql/parser.js";
 import { discoverMigrationSets, type SkippedSet } from "./migrations/discover.js";
 import { loadMigrationSet } from "./migrations/load.js";
@@ -15,7 +15,7 @@ import { findDeclaredSchemas, type DeclaredSource } from "./schema/declared/find
 import { declaredSchema, declaredSet, mergeDeclared, replayOverDeclared } from "./schema/declared/merge.js";
 import { segments } from "./migrations/paths.js";
 import { runRules } from "./rules/run.js";
-import type { VerificationReport } from "./verify/index.js";
+import type { VerificationReport } from "./verify/report.js";
 
 export interface AuditOptions {
   config: AuditConfig;
@@ -59,23 +59,7 @@ export interface AuditResult {
   verification?: VerificationReport;
 }
 
-/** Reads a file as text through the source, with the size and binary checks every stage relies on. */
-export type TextReader = (path: string) => Promise<TextResult>;
-
-export function textReader(source: Source): TextReader {
-  return async (path) => {
-    let bytes: Uint8Array;
-    try {
-      bytes = await source.read(path);
-    } catch (error) {
-      return { ok: false, reason: `cannot be read: ${(error as Error).message}` };
-    }
-    if (bytes.length > MAX_FILE_BYTES) {
-      return { ok: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${(bytes.length / 1024 / 1024).toFixed(1)} MiB), skipped` };
-    }
-    return decodeText(bytes);
-  };
-}
+export { textReader, type TextReader } from "./source/source.js";
 
 export async function audit(source: Source, options: AuditOptions): Promise<AuditResult> {
   await initParser();

@@ -16,7 +16,7 @@ import {
 import type { ChangedFile } from "../source/github-source.js";
 import { placeFinding } from "./placement.js";
 import { withRetries } from "./retry.js";
-import type { AppState } from "./state.js";
+import type { AppState, KnownThreads } from "./state.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -111,13 +111,6 @@ export async function upsertSummaryComment(octokit: Octokit, state: AppState, pu
   await state.shared.saveSummaryComment(key, { id: created.data.id, body });
 }
 
-/** What this process knows of a pull request's inline threads, read once from GitHub per process. */
-export interface KnownThreads {
-  /** Finding id → id of the top-level review comment that carries its marker. */
-  threads: Map<string, number>;
-  /** Finding ids whose thread already has a "fixed" reply. */
-  fixedReplies: Set<string>;
-}
 
 const UNKNOWN_COMMENT = 0;
 

@@ -4,7 +4,6 @@
 import { BlobStore, type CommitTree, type ReadProblem } from "../source/github-source.js";
 import type { Finding } from "../core/types.js";
 import { ALL_RULES } from "../rules/index.js";
-import type { KnownThreads } from "./publish.js";
 import { BoundedMap, RunRegistry } from "./runs.js";
 import { WeighedCache } from "./weighed-cache.js";
 import { DEFAULT_QUEUE_LIMITS, MemoryAuditQueue, type AuditQueue, type QueueLimits } from "./queue.js";
@@ -20,6 +19,14 @@ export interface CommitAudit {
   readProblems: ReadProblem[];
   /** Files added from the pull request's own list because the tree listing was truncated. */
   supplemented: string[];
+}
+
+/** What this process knows of a pull request's inline threads, read once from GitHub per process. */
+export interface KnownThreads {
+  /** Finding id → id of the top-level review comment that carries its marker. */
+  threads: Map<string, number>;
+  /** Finding ids whose thread already has a "fixed" reply. */
+  fixedReplies: Set<string>;
 }
 
 /** A tree listing's bytes: each entry's path and SHA as JS strings (2 bytes a character) plus object overhead. */

@@ -1,6 +1,6 @@
 // Telling PostgreSQL migrations from other databases' that share a naming scheme (ClickHouse, MySQL,
 // SQLite, SQL Server folders in the same repository).
-import type { TextReader } from "../audit.js";
+import type { TextReader } from "../source/source.js";
 import { parseSql } from "../sql/parser.js";
 import { segments } from "./paths.js";
 

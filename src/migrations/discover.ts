@@ -1,7 +1,7 @@
 // Finds the migration sets of a repository and orders each one's files the way its framework applies them.
 // Layout decides (one module per framework under frameworks/); the config's paths, framework and
 // exclude settings override what the layout suggests.
-import type { TextReader } from "../audit.js";
+import type { TextReader } from "../source/source.js";
 import type { AuditConfig } from "../core/config.js";
 import type { InputProblem, MigrationFramework, MigrationSet } from "../core/types.js";
 import { initParser } from "../sql/parser.js";

@@ -1,7 +1,7 @@
 // Reads a migration set's files in apply order and turns them into parsed statements, each with its
 // file, line and column, whether it runs inside a transaction, and the suppressions written above it.
 // A statement that does not parse becomes one InputProblem; the statements around it still come through.
-import type { TextReader } from "../audit.js";
+import type { TextReader } from "../source/source.js";
 import type { FileMemo } from "../core/memo.js";
 import type { InputProblem, MigrationFile, MigrationSet, Statement, Suppression } from "../core/types.js";
 import { initParser, parsePlpgsql, parseSql, scanSql, type ParsedStatement } from "../sql/parser.js";

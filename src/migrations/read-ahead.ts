@@ -1,6 +1,6 @@
 // Reading files one after another leaves the parser idle while each read waits on the disk (or the
 // network, for the GitHub source); keeping a few reads in flight overlaps the two.
-import type { TextReader } from "../audit.js";
+import type { TextReader } from "../source/source.js";
 import type { TextResult } from "../source/source.js";
 
 const WINDOW = 16;

@@ -3,7 +3,7 @@
 // whose schema has their table.
 import type { AuditConfig } from "../core/config.js";
 import type { AccessPattern, ColumnPredicate, InputProblem, MigrationSet, Schema, Statement } from "../core/types.js";
-import type { TextReader } from "../audit.js";
+import type { TextReader } from "../source/source.js";
 import { findPatternTable, findTableExact } from "../schema/lookup.js";
 import { extractFromCodeFile } from "./code-file.js";
 import { patternsFromMigrations } from "./migration-sql.js";

@@ -1,7 +1,7 @@
 // Which files hold the application's queries. A file is one by where it is and what it holds, never by
 // a word in its name: a .sql file of a migration set is a migration whatever it is called, and a .sql
 // file elsewhere is a query file when it sits in a queries folder or holds queries and no DDL.
-import type { TextReader } from "../audit.js";
+import type { TextReader } from "../source/source.js";
 import type { AuditConfig } from "../core/config.js";
 import type { MigrationSet } from "../core/types.js";
 import { prepareScript } from "../migrations/script.js";

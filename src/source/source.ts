@@ -18,4 +18,24 @@ export interface Source {
 /** Largest file the audit reads; a larger one is reported and skipped. */
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
-export { decodeText, type TextResult } from "./decode.js";
+import { decodeText, type TextResult } from "./decode.js";
+
+export { decodeText, type TextResult };
+
+/** Reads a file as text through the source, with the size and binary checks every stage relies on. */
+export type TextReader = (path: string) => Promise<TextResult>;
+
+export function textReader(source: Source): TextReader {
+  return async (path) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = await source.read(path);
+    } catch (error) {
+      return { ok: false, reason: `cannot be read: ${(error as Error).message}` };
+    }
+    if (bytes.length > MAX_FILE_BYTES) {
+      return { ok: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${(bytes.length / 1024 / 1024).toFixed(1)} MiB), skipped` };
+    }
+    return decodeText(bytes);
+  };
+}

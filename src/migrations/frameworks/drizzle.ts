@@ -2,7 +2,7 @@
 // drizzle-kit 1.x writes <out>/<timestamp>_<name>/migration.sql folders instead, in folder-name order.
 import type { InputProblem } from "../../core/types.js";
 import { basename, dirname, joinPath, naturalCompare, codeUnitCompare } from "../paths.js";
-import type { TextReader } from "../../audit.js";
+import type { TextReader } from "../../source/source.js";
 import { DEFAULT_OUT, DRIZZLE_CONFIG, foreignDrizzleDialect, readDrizzleConfig, resolveFromConfig } from "./drizzle-config.js";
 import { addTo, listingAt, problemAt, readText, toMigrationFiles, type Candidate, type FrameworkModule } from "./framework.js";
 

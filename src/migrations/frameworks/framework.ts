@@ -1,6 +1,6 @@
 // What every framework module offers discovery: find its folders, and order one folder's files
 // the way the framework applies them (with how each file runs: in a transaction or not).
-import type { TextReader } from "../../audit.js";
+import type { TextReader } from "../../source/source.js";
 import type { Framework, InputProblem, MigrationFile, MigrationSet } from "../../core/types.js";
 import { prepareScript } from "../script.js";
 

@@ -1,7 +1,7 @@
 // Finds the declared schemas of a repository: Prisma schemas (a schema.prisma, or the .prisma files of a
 // `prisma/schema/` folder, the prismaSchemaFolder layout) and Drizzle table declarations (the files a
 // drizzle config's `schema` names, else files named like a schema that import drizzle-orm/pg-core).
-import type { TextReader } from "../../audit.js";
+import type { TextReader } from "../../source/source.js";
 import type { InputProblem } from "../../core/types.js";
 import { DEFAULT_OUT, DRIZZLE_CONFIG, foreignDrizzleDialect, readDrizzleConfig, resolveFromConfig } from "../../migrations/frameworks/drizzle-config.js";
 import { dirname, globMatches, joinPath, normalizePath, segments } from "../../migrations/paths.js";
