@@ -1,25 +1,21 @@
 // A full audit of a migration history: lock findings on migrations that already ran read as NOTED, without a fix,
 // in every output, while the newest files keep their severity and fix.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { audit, type AuditResult } from "../../src/audit.js";
+import type { AuditResult } from "../../src/audit.js";
 import { DEFAULT_CONFIG } from "../../src/core/config.js";
 import { buildJsonReport } from "../../src/report/json.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { buildSarif } from "../../src/report/sarif.js";
-import { fsSource } from "../../src/source/fs-source.js";
+import { auditFolder } from "../support/audit-folder.js";
 import { initParser } from "../../src/sql/parser.js";
 
-let root: string;
+let remove = () => {};
 let result: AuditResult;
 const OLD = "supabase/migrations/20240101000000_email.sql";
 const NEW = "supabase/migrations/20240105000000_org.sql";
 
 beforeAll(async () => {
   await initParser();
-  root = mkdtempSync(path.join(tmpdir(), "settled-locks-"));
   const files: Record<string, string> = {
     "supabase/migrations/20240100000000_init.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, org_id bigint);",
     [OLD]: "CREATE INDEX accounts_email ON accounts (email);",
@@ -28,14 +24,10 @@ beforeAll(async () => {
     "supabase/migrations/20240104000000_c.sql": "CREATE TABLE c (id int PRIMARY KEY);",
     [NEW]: "CREATE INDEX accounts_org ON accounts (org_id);",
   };
-  for (const [file, sql] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    writeFileSync(path.join(root, file), sql);
-  }
-  result = await audit(fsSource(root), { config: DEFAULT_CONFIG });
+  ({ result, remove } = await auditFolder(files));
 }, 60_000);
 
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => remove());
 
 describe("lock findings on migrations that already ran, in every output", () => {
   it("JSON: NOTED with the reason and no fix; the newest file keeps ROUTINE and its in-place fix", () => {

@@ -1,21 +1,17 @@
 // A full audit of a migration history: the migration-safety rules' findings on migrations that already ran are
 // NOTED, without a fix, and grouped with the other lock findings in the markdown report.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { audit, type AuditResult } from "../../src/audit.js";
+import type { AuditResult } from "../../src/audit.js";
 import { DEFAULT_CONFIG } from "../../src/core/config.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
-import { fsSource } from "../../src/source/fs-source.js";
+import { auditFolder } from "../support/audit-folder.js";
 
-let root: string;
+let remove = () => {};
 let result: AuditResult;
 const OLD = "supabase/migrations/20240101000000_qty.sql";
 const NEW = "supabase/migrations/20240105000000_note.sql";
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), "safety-report-"));
   const files: Record<string, string> = {
     "supabase/migrations/20240100000000_init.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, qty int, note text);",
     [OLD]: "ALTER TABLE accounts ALTER COLUMN qty TYPE bigint;",
@@ -24,14 +20,10 @@ beforeAll(async () => {
     "supabase/migrations/20240104000000_c.sql": "CREATE TABLE c (id int PRIMARY KEY);",
     [NEW]: "ALTER TABLE accounts ALTER COLUMN note SET NOT NULL;",
   };
-  for (const [file, sql] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    writeFileSync(path.join(root, file), sql);
-  }
-  result = await audit(fsSource(root), { config: DEFAULT_CONFIG });
+  ({ result, remove } = await auditFolder(files));
 }, 60_000);
 
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => remove());
 
 describe("migration-safety findings on migrations that already ran", () => {
   it("are NOTED without a fix; the newest migration keeps its severity and fix", () => {
