@@ -4,6 +4,7 @@ import type { AuditConfig } from "./core/config.js";
 import type { FileMemo } from "./core/memo.js";
 import type { AccessPattern, Finding, InputProblem, MigrationSet, Schema, Statement } from "./core/types.js";
 import { findTableExact } from "./schema/lookup.js";
+import { readCodeFacts } from "./queries/auth-sessions.js";
 import { textReader, type Source, type TextReader } from "./source/source.js";
 import { initParser } from "./sql/parser.js";
 import { discoverMigrationSets, type SkippedSet } from "./migrations/discover.js";
@@ -77,6 +78,7 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
   progress("reading queries from code");
   const extracted = await extractPatterns(files, read, config, loaded, options.memo);
   problems.push(...extracted.problems);
+  const codeFacts = await readCodeFacts(files, read);
 
   const sets: SetResult[] = loaded.map((l, i) => ({
     set: l.set,
@@ -88,7 +90,7 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
   }));
 
   const findings = runRules(
-    loaded.map((l, i) => ({ ...sets[i], problems: l.problems })),
+    loaded.map((l, i) => ({ ...sets[i], problems: l.problems, codeFacts })),
     problems,
     config,
     sets.length > 1,

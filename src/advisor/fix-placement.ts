@@ -1,5 +1,7 @@
 // Where a fix that builds an index goes, as the migration tool will run it. Shared by query-index and fk-index.
-import type { Fix, Location, Statement, Table } from "../core/types.js";
+import type { Fix, Location, MigrationSet, Statement, Table } from "../core/types.js";
+import { SPLITTER_UNREADABLE } from "../migrations/frameworks/prisma.js";
+import { parseSql } from "../sql/parser.js";
 
 const byFile = new WeakMap<Statement[], Map<string, Statement[]>>();
 
@@ -75,3 +77,95 @@ export function placeIndexFix(
     note: `${table.name} is created at ${created.file}:${created.line}, which has not run yet: put this right after that CREATE TABLE. The table is still empty when the index builds, so it needs no CONCURRENTLY, which would fail inside the migration's transaction.`,
   };
 }
+
+/**
+ * The file's statements as they would stand with `fixSql` in place of `target`: the texts that the
+ * migration tool would send. DO-block contents are not statements of the file; the block is.
+ */
+export function fileAfterReplace(statements: Statement[], target: Statement, fixSql: string): string[] {
+  const fix = splitStatements(fixSql);
+  const out: string[] = [];
+  for (const s of statementsOfFile(statements, target.location.file)) {
+    if (s.fromDoBlock) continue;
+    if (s === target) out.push(...fix);
+    else out.push(s.sql);
+  }
+  return out;
+}
+
+function splitStatements(sql: string): string[] {
+  const parsed = parseSql(sql);
+  if (parsed.ok) return parsed.statements.map((s) => sql.slice(s.start, s.end));
+  return sql.split(/;\s*\n/).filter((part) => part.trim().length > 0);
+}
+
+/**
+ * Whether the file runs as one transaction once it holds `texts`, as the tool sends it: always when the
+ * tool wraps it (runsInTransaction); for a tool that sends the file as one query string (Prisma Migrate
+ * before 7.4, golang-migrate's postgres driver, a dbmate `transaction:false` section) as soon as it holds two
+ * statements, since PostgreSQL runs a multi-statement query as one implicit transaction (PostgreSQL
+ * documentation, "Multiple Statements in a Simple Query"); for Prisma Migrate 7.4 and later, which sends
+ * statements one at a time, when two or more are there and its splitter cannot read one of them.
+ */
+export function runsAsOneTransaction(set: MigrationSet, file: string, texts: string[]): boolean {
+  const entry = set.files.find((f) => f.path === file);
+  if (!entry) return false;
+  if (entry.runsInTransaction && entry.sends === undefined && set.framework !== "golang-migrate") return true;
+  const sends = entry.sends ?? (set.framework === "golang-migrate" || (set.framework === "dbmate" && !entry.runsInTransaction) ? "script" : undefined);
+  if (sends === "script") return texts.length > 1;
+  if (sends === "split") return texts.length > 1 && texts.some((t) => SPLITTER_UNREADABLE.test(t));
+  return entry.runsInTransaction;
+}
+
+/**
+ * Why a file that the tool sends as one script runs as one transaction, as a clause, for a fix that must
+ * not share a transaction with the rest of the file; null for other tools.
+ */
+export function scriptWhy(set: MigrationSet, file: string): string | null {
+  const entry = set.files.find((f) => f.path === file);
+  if (entry?.sends === "script") {
+    return "this repository's Prisma Migrate (before 7.4) sends a migration.sql as one script, and PostgreSQL runs a script of several statements as one implicit transaction";
+  }
+  if (entry?.sends === "split") {
+    return "Prisma Migrate 7.4 and later send a migration.sql one statement at a time only when their SQL parser reads every statement; it does not read DROP INDEX CONCURRENTLY, so such a file goes as one script, which PostgreSQL runs as one implicit transaction";
+  }
+  if (set.framework === "golang-migrate") return "golang-migrate's postgres driver sends the whole file as one query, which PostgreSQL runs as one implicit transaction";
+  if (set.framework === "dbmate") return "dbmate sends a `transaction:false` section as one query, which PostgreSQL runs as one implicit transaction";
+  return null;
+}
+
+/**
+ * A CONCURRENTLY fix that would turn a file running statement by statement into one implicit transaction: the
+ * tool sends the file as one query string once it holds several statements, or its splitter cannot read the fix.
+ */
+export function scriptedByFix(statement: Statement, fix: string, context: { set: MigrationSet; statements: Statement[] }): boolean {
+  if (!/\bCONCURRENTLY\b/i.test(fix) || statement.inTransaction || statement.fromDoBlock) return false;
+  return runsAsOneTransaction(context.set, statement.location.file, fileAfterReplace(context.statements, statement, fix));
+}
+
+/** What a finding says about where its CONCURRENTLY fix runs, when the tool's way of sending the file decides it. */
+export function scriptNotes(statement: Statement, fix: string, context: { set: MigrationSet; statements: Statement[] }, inPlace: boolean): { details: string[]; fix?: string } {
+  if (!/\bCONCURRENTLY\b/i.test(fix)) return { details: [] };
+  const file = statement.location.file;
+  if (scriptedByFix(statement, fix, context)) {
+    const why = scriptWhy(context.set, file) ?? "the tool sends this file as one query, which PostgreSQL runs as one implicit transaction";
+    const prisma = context.set.framework === "prisma";
+    const statements = fix.split(/\n(?=(?:CREATE|DROP|REINDEX|ALTER)\b)/);
+    return {
+      details: [
+        `CONCURRENTLY cannot run inside a transaction block, and ${why}: written in place of this statement, it would fail with SQLSTATE 25001. Take the statement out of this file and put ${statements.length > 1 ? "each CONCURRENTLY statement" : "it"} alone in a ${prisma ? "migration.sql" : "migration"} of its own${prisma ? " (`prisma migrate dev --create-only`, then leave only that statement in the file)" : ""}: a file of one statement runs outside a transaction.`,
+      ],
+      ...(statements.length > 1 ? { fix: statements.map((t) => `-- A migration of its own:\n${t}`).join("\n") } : {}),
+    };
+  }
+  const entry = context.set.files.find((f) => f.path === file);
+  if (inPlace && entry?.sends === "split") {
+    return {
+      details: [
+        `Prisma Migrate 7.4 and later, which this repository uses, run the statements of a migration.sql one at a time, each committed on its own, so CONCURRENTLY works in place here: no earlier statement of this file still holds a lock when it starts.`,
+      ],
+    };
+  }
+  return { details: [] };
+}
+

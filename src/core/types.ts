@@ -33,12 +33,29 @@ export type MigrationFramework =
 export type Framework = MigrationFramework | "prisma-schema" | "drizzle-schema";
 
 /** One migration file, in the order the framework applies it. */
+/** What the code says beside its queries, about libraries that write tables on their own. */
+export interface CodeFacts {
+  /**
+   * Where an Auth.js / NextAuth configuration sets `session: { strategy: "jwt" }`: sessions live in a cookie,
+   * and the library's database adapter never writes its sessions table.
+   */
+  jwtSessions?: Location;
+}
+
 export interface MigrationFile {
   path: string;
   /** Position in apply order, 0-based. */
   order: number;
   /** True when the framework wraps each file in a transaction of its own. */
   runsInTransaction: boolean;
+  /**
+   * How the tool sends the file when it does not wrap it in BEGIN … COMMIT, where the framework alone does not
+   * say. "script": the whole file as one query string, which PostgreSQL runs as one implicit transaction when
+   * it holds several statements (Prisma Migrate before 7.4). "split": one statement at a time, each committed
+   * on its own, unless the tool's splitter cannot read one of them, when the file goes as one script after all
+   * (Prisma Migrate 7.4 and later).
+   */
+  sends?: "script" | "split";
 }
 
 /** A set of migrations that together build one database (a monorepo may hold several). */

@@ -10,6 +10,7 @@ import { alterTable, columnConstraints, finishDrafts, node, TableHistory, tableN
 import type { Rule, RuleContext } from "./rule.js";
 import { makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
 import { transactionAdvice } from "./transactions.js";
+import { fileAfterReplace, runsAsOneTransaction, scriptWhy } from "../advisor/fix-placement.js";
 
 /** `col IS NOT NULL`: the column a CHECK proves not null, or null for any other expression. */
 function notNullColumn(constraint: Constraint): string | null {
@@ -37,9 +38,9 @@ function checkColumn(constraint: Constraint): string | null {
 }
 
 /** Where the VALIDATE goes: a later migration when the file runs in one transaction, else right after the ADD. */
-function splitNote(statement: Statement, inTransaction: boolean): string {
-  return inTransaction
-    ? `This migration runs in one transaction, where the ADD's ACCESS EXCLUSIVE lock lasts until it commits: put the VALIDATE CONSTRAINT in a later migration of its own, or it scans under that lock anyway.`
+function splitNote(statement: Statement, shared: string | null): string {
+  return shared
+    ? `Here ${shared}, where the ADD's ACCESS EXCLUSIVE lock lasts until it commits: put the VALIDATE CONSTRAINT in a later migration of its own, or it scans under that lock anyway.`
     : `Run the VALIDATE CONSTRAINT after the ADD has committed (the next statement here, since ${statement.location.file} does not run in a transaction).`;
 }
 
@@ -52,6 +53,17 @@ class ValidationCheck {
   private readonly pendingNotNull = new Map<string, string>();
 
   constructor(private readonly context: RuleContext) {}
+
+  /**
+   * Why the steps of a fix written in place of `statement` would share one transaction, or null when each
+   * commits on its own: the tool wraps the file, or sends it as one script once it holds `fixSql`'s statements.
+   */
+  private sharedTransaction(statement: Statement, fixSql: string): string | null {
+    const advice = transactionAdvice(statement, this.context.set.framework);
+    if (advice) return advice.why;
+    if (statement.fromDoBlock || !runsAsOneTransaction(this.context.set, statement.location.file, fileAfterReplace(this.context.statements, statement, fixSql))) return null;
+    return scriptWhy(this.context.set, statement.location.file) ?? "this file runs as one transaction";
+  }
 
   /** Per file: CHECK constraints its open transaction added NOT VALID on existing tables (`schema.table.name` -> the ADD). */
   private readonly addedNotValid = new Map<string, Map<string, Statement>>();
@@ -136,6 +148,7 @@ class ValidationCheck {
     const name = constraint.conname ?? makeObjectName(table.name, checkColumn(constraint), "check");
     const target = tableRef(table.schema, table.name);
     let fix: SafetyDraft["fix"];
+    let shared: string | null = statement.inTransaction ? (transactionAdvice(statement, this.context.set.framework)?.why ?? "this file runs as one transaction") : null;
     if (commandCount === 1) {
       try {
         const add = terminate(
@@ -148,7 +161,8 @@ class ValidationCheck {
           }),
         );
         const validate = `ALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(name)};`;
-        const sql = statement.inTransaction ? `${add}\n-- A later migration of its own:\n${validate}` : `${add}\n${validate}`;
+        shared = this.sharedTransaction(statement, `${add}\n${validate}`);
+        const sql = shared ? `${add}\n-- A later migration of its own:\n${validate}` : `${add}\n${validate}`;
         if (parsesCleanly(sql) && /NOT VALID/i.test(add)) fix = { sql, placement: "replace" };
       } catch {
         fix = undefined;
@@ -162,10 +176,10 @@ class ValidationCheck {
       kind: "check",
       name,
       message: `ADD CONSTRAINT ${name} CHECK on existing table ${table.name} reads every row to validate it while holding an ACCESS EXCLUSIVE lock: reads and writes on ${table.name} wait for the whole scan.`,
-      summary: `CHECK ${name} blocks reads and writes on ${table.name} while it scans: add it NOT VALID, then VALIDATE${statement.inTransaction ? " in a later migration" : ""}.`,
+      summary: `CHECK ${name} blocks reads and writes on ${table.name} while it scans: add it NOT VALID, then VALIDATE${shared ? " in a later migration" : ""}.`,
       details: [
         `ADD CONSTRAINT ... CHECK ... NOT VALID takes the lock only for a moment and checks new and updated rows from then on; VALIDATE CONSTRAINT then reads the existing rows under a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes continue.`,
-        splitNote(statement, statement.inTransaction),
+        splitNote(statement, shared),
       ],
       fix,
     });
@@ -244,8 +258,8 @@ class ValidationCheck {
       `ALTER TABLE ${target} ALTER COLUMN ${quoteIdent(column)} SET NOT NULL;`,
       `ALTER TABLE ${target} DROP CONSTRAINT ${quoteIdent(check)};`,
     ].join("\n");
-    const sql = statement.inTransaction ? `${add}\n-- A later migration of its own:\n${rest}` : `${add}\n${rest}`;
-    const advice = transactionAdvice(statement, this.context.set.framework);
+    const shared = this.sharedTransaction(statement, `${add}\n${rest}`);
+    const sql = shared ? `${add}\n-- A later migration of its own:\n${rest}` : `${add}\n${rest}`;
     this.drafts.push({
       statement,
       table,
@@ -254,10 +268,12 @@ class ValidationCheck {
       kind: "set-not-null",
       name: column,
       message: `SET NOT NULL on ${table.name}.${column} reads every row of existing table ${table.name} to prove there is no NULL, holding an ACCESS EXCLUSIVE lock: reads and writes on ${table.name} wait for the whole scan.`,
-      summary: `SET NOT NULL on ${table.name}.${column} blocks reads and writes while it scans: prove it first with a CHECK (${column} IS NOT NULL) NOT VALID, then VALIDATE.`,
+      summary: `SET NOT NULL on ${table.name}.${column} blocks reads and writes while it scans: prove it first with a CHECK (${column} IS NOT NULL) NOT VALID, then VALIDATE${shared ? " in a later migration" : ""}.`,
       details: [
         `Since PostgreSQL 12, SET NOT NULL skips the scan when a validated CHECK (${column} IS NOT NULL) constraint already proves it. Add that CHECK NOT VALID (a moment's lock), VALIDATE it (reads the rows under SHARE UPDATE EXCLUSIVE, which lets reads and writes continue), then SET NOT NULL (no scan) and drop the CHECK.`,
-        ...(advice ? [`Here ${advice.why}, so the ADD's lock would last through a VALIDATE in the same migration: the fix puts the VALIDATE and what follows in a later migration.`] : []),
+        ...(shared
+          ? [`Here ${shared}, so the ADD's ACCESS EXCLUSIVE lock would last through a VALIDATE in the same migration and the split would buy nothing: the fix keeps the ADD ... NOT VALID in this migration and puts the VALIDATE, the SET NOT NULL and the DROP CONSTRAINT in a later migration of its own.`]
+          : []),
       ],
       ...(commandCount === 1 && parsesCleanly(sql) ? { fix: { sql, placement: "replace" as const } } : {}),
     });

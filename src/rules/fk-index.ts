@@ -21,6 +21,8 @@ const ACTIONS_THAT_WRITE = new Set(["cascade", "set null", "set default"]);
  * better-auth: sessions, accounts, verification tokens): the code never querying them says nothing.
  */
 const AUTH_ADAPTER_TABLE = /^(user_?)?(sessions?|accounts?|verification_?tokens?|verifications?|authenticators?)$/i;
+/** The adapter's sessions table: written only under the database session strategy. */
+const AUTH_SESSIONS_TABLE = /^(user_?|auth_?)?sessions?$/i;
 
 
 /** True when the index touches the FK columns at all (worth naming as a near miss). */
@@ -39,7 +41,9 @@ function sameForeignKey(a: ForeignKey, b: ForeignKey): boolean {
 
 /**
  * IMPORTANT needs evidence: a code path that deletes parent rows (directly or through a cascade) while
- * the child grows, or a size hint saying the child is large under a key the database writes through.
+ * the child grows, or a size hint saying the child is large under a key the database writes through. A
+ * path that only closes user accounts (one users row by its key) runs the check once per closed account:
+ * ROUTINE unless a size hint says the child is large.
  * NOTED, without a size hint, when the code deletes rows but never the parent's (the check never runs on a
  * request path), or deletes the parent's but never queries the child at all while it inserts elsewhere. Everything else is ROUTINE. `why` completes "IMPORTANT/ROUTINE because ...".
  */
@@ -61,6 +65,15 @@ function weighSeverity(
     return {
       severity: "noted",
       why: `${child} is an inheritance parent (of ${names}): the check reads only ${child}'s own rows, which in an inheritance hierarchy are usually few, and PostgreSQL does not inherit foreign keys to INHERITS children, so their rows are not checked at all`,
+    };
+  }
+  // Auth.js / NextAuth with `session: { strategy: "jwt" }` keeps sessions in a cookie: its adapter never writes
+  // this table, and neither does the code, so no row references a parent and each check finds nothing.
+  const jwt = context.codeFacts?.jwtSessions;
+  if (jwt && AUTH_SESSIONS_TABLE.test(table.name) && !patternsOn(context, table).some((p) => p.kind === "insert" || p.kind === "upsert")) {
+    return {
+      severity: "noted",
+      why: `the auth configuration sets \`session: { strategy: "jwt" }\` (${jwt.file}:${jwt.line}), so sessions live in a cookie and the auth library's adapter never writes ${child}, nor does the code the audit read: the table stays empty and each check finds nothing`,
     };
   }
   if (isKnownSmall(context.config, table)) {
@@ -88,11 +101,19 @@ function weighSeverity(
   const owner = expectedRows(context.config, table) === undefined ? perOwnerShape(table) : null;
   if (deletes && owner) return { severity: "routine", why: `${deletes.text}, but ${owner}` };
   const grows = growth(context, table);
-  if (deletes && grows) return { severity: "important", why: `${deletes.text}, and ${grows.text}` };
+  if (deletes && grows && !deletes.accountClosure) return { severity: "important", why: `${deletes.text}, and ${grows.text}` };
   if (isLarge(context.config, table) && writesThrough && !softDeleted) {
     return { severity: "important", why: `${grows?.text ?? `${child} is large (size hint)`}, and ON ${fk.onDelete !== "no action" && fk.onDelete !== "restrict" ? `DELETE ${fk.onDelete.toUpperCase()}` : `UPDATE ${fk.onUpdate.toUpperCase()}`} writes through to it on every parent change` };
   }
   if (softDeleted) return { severity: "routine", why: `a rule turns deletes on ${parentName} into updates, so only key updates reach the check` };
+  // Closing an account is rare: the check runs once per closed account, whatever the child holds (creator
+  // columns such as created_by, and the rows a user owns). A size hint saying the child is large decides above.
+  if (deletes?.accountClosure) {
+    return {
+      severity: "routine",
+      why: `${deletes.text}: an account is closed once, so the check runs once per closed account rather than on everyday requests${grows ? `, though ${grows.text}` : ""}`,
+    };
+  }
   if (!deletes) {
     const known = parent ? "" : `, and ${parentName} is not created by these migrations`;
     return { severity: "routine", why: `no code path the audit read deletes ${parentName} rows${known}; the check runs on deletes made elsewhere (by hand, by another service)${grows ? `, though ${grows.text}` : ""}` };

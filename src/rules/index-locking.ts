@@ -3,6 +3,7 @@
 // foreign key under a heavy lock, and CONCURRENTLY where a transaction makes it fail.
 import type { FindingDraft, Severity, Statement } from "../core/types.js";
 import { deparseNode } from "../sql/parser.js";
+import { scriptedByFix, scriptNotes } from "../advisor/fix-placement.js";
 import { findTable, isLarge, isSettledMigrationFile } from "./model.js";
 import { elemLabel, hasConcurrentlyOption, History, qualifiedList, relationName, type Origin } from "./index-history.js";
 import { commandName, laterAccessExclusive, statementLocks, type HeldLock } from "./lock-levels.js";
@@ -292,8 +293,9 @@ class LockingCheck {
       if (existing.length > 0) {
         const onPartitioned = table !== null && this.isPartitioned(tableKey ?? "", table.schema, table.name);
         const dropHeld = tableKey ? this.heldBy(statement, tableKey) : undefined;
-        const takenAnyway = !dropHeld && tableKey ? this.takenLater(statement, tableKey) : undefined;
-        // A later statement locks the table the same way: the drop is as brief, and CONCURRENTLY would spare no one.
+        // An earlier or later statement of the same transaction locks the table the same way until commit: the
+        // drop itself is as brief, and CONCURRENTLY would spare no one.
+        const takenAnyway = dropHeld ?? (tableKey ? this.takenLater(statement, tableKey) : undefined);
         const anyway = takenAnyway && table ? `the ${takenAnyway.what} at line ${takenAnyway.statement.location.line}` : null;
         const details = anyway
           ? [
@@ -311,7 +313,6 @@ class LockingCheck {
           details.push(`DROP INDEX CONCURRENTLY does not support CASCADE: drop what depends on the index first, then the index concurrently.`);
         } else {
           details.push(...this.transactionNote(statement));
-          if (dropHeld) details.push(this.heldParagraph(dropHeld, table!.name, `drop the index in a migration of its own with CONCURRENTLY.`));
           fix =
             names.length === 1
               ? (insertConcurrently(statement.sql, ["INDEX"]) ?? undefined)
@@ -329,10 +330,9 @@ class LockingCheck {
             : `DROP INDEX ${label} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock that blocks reads and writes on ${table ? table.name : "its table"} while it waits and runs.`,
           summary: anyway
             ? `DROP INDEX ${label}: ${anyway} locks ${table!.name} the same way in this transaction; CONCURRENTLY would not help.`
-            : `DROP INDEX ${label} blocks reads and writes on ${table ? table.name : "its table"}${fix ? (dropHeld ? ": split the migration and drop it CONCURRENTLY in its own" : ": add CONCURRENTLY") : ""}.`,
+            : `DROP INDEX ${label} blocks reads and writes on ${table ? table.name : "its table"}${fix ? ": add CONCURRENTLY" : ""}.`,
           details,
           fix,
-          separate: dropHeld !== undefined,
         });
       }
     }
@@ -566,7 +566,7 @@ class LockingCheck {
 /** A CONCURRENTLY fix written where a DO block or a transaction that certainly wraps it would make it fail. */
 function failsInPlace(d: Draft, context: RuleContext): boolean {
   if (!/\bCONCURRENTLY\b/i.test(d.fix ?? "")) return false;
-  return d.statement.fromDoBlock === true || transactionAdvice(d.statement, context.set.framework)?.certainFailure === true;
+  return d.statement.fromDoBlock === true || transactionAdvice(d.statement, context.set.framework)?.certainFailure === true || scriptedByFix(d.statement, d.fix!, context);
 }
 
 function replacesWholeStatement(d: Draft): boolean {
@@ -605,12 +605,15 @@ export const indexLocking: Rule = {
           details: [SETTLED_NOTE, ...d.details].join("\n\n"),
         };
       }
+      const inPlace = !d.separate && replacesWholeStatement(d) && !failsInPlace(d, context);
+      const script = d.fix ? scriptNotes(d.statement, d.fix, context, inPlace) : { details: [] as string[] };
+      const details = [...(d.severity === "noted" && !failure(d) ? [...check.smallTableNote(d.table), ...d.details] : d.details), ...script.details];
       return {
         ...base,
         severity: d.severity,
-        summary: d.summary,
-        details: (d.severity === "noted" && !failure(d) ? [...check.smallTableNote(d.table), ...d.details] : d.details).join("\n\n"),
-        ...(d.fix ? { fix: { sql: d.fix, placement: !d.separate && replacesWholeStatement(d) && !failsInPlace(d, context) ? "replace" : "separate" } } : {}),
+        summary: d.fix && scriptedByFix(d.statement, d.fix, context) ? d.summary.replace(/: add CONCURRENTLY\.$/, ": add CONCURRENTLY, alone in a migration of its own.") : d.summary,
+        details: details.join("\n\n"),
+        ...(d.fix ? { fix: { sql: script.fix ?? d.fix, placement: inPlace ? "replace" : "separate" } } : {}),
       };
     });
   },

@@ -1,5 +1,5 @@
 import type { AuditConfig } from "../core/config.js";
-import type { AccessPattern, FindingDraft, InputProblem, MigrationSet, Schema, Severity, Statement } from "../core/types.js";
+import type { AccessPattern, CodeFacts, FindingDraft, InputProblem, MigrationSet, Schema, Severity, Statement } from "../core/types.js";
 
 /** Everything a rule may look at: pure data, already read and parsed. */
 export interface RuleContext {
@@ -15,6 +15,8 @@ export interface RuleContext {
   config: AuditConfig;
   /** Statements PostgreSQL refused when the verify stage replayed the set (absent without `--verify`). */
   replayFailures?: ReplayFailureInput[];
+  /** What the code configures beside its queries (an auth library's session strategy); absent when not read. */
+  codeFacts?: CodeFacts;
 }
 
 /** A refused statement as the verify stage hands it to the migration-fails rule. */

@@ -19,6 +19,8 @@ export interface RuleInput {
   problems: InputProblem[];
   /** Statements the verify stage saw PostgreSQL refuse (migration-fails). */
   replayFailures?: RuleContext["replayFailures"];
+  /** What the code configures beside its queries (fk-index: an auth library's session strategy). */
+  codeFacts?: RuleContext["codeFacts"];
 }
 
 /** `index-audit-ignore <rule>[, <rule>...]: <reason>`, the same form the migration loader reads. */

@@ -13,7 +13,15 @@ import { nameParts } from "./sql-text.js";
 export interface Evidence {
   /** A phrase that completes "because ...", e.g. `the code deletes sites rows (app/sites.ts:40)`. */
   text: string;
+  /**
+   * Set on a delete path that starts where a user closes an account: every delete of the user-account
+   * table removes one row by its key. It runs once per closed account, not on every request.
+   */
+  accountClosure?: boolean;
 }
+
+/** The table of user accounts (`users`, `User`, `app_users`): deleting one of its rows closes an account. */
+const ACCOUNT_TABLE = /^(app_?|auth_?)?users?$/i;
 
 /** Columns at most this many, no time column, referenced and referencing nothing, read but never written by code: a lookup table. */
 export const LOOKUP_MAX_COLUMNS = 5;
@@ -135,16 +143,37 @@ export function liveDeletePath(context: RuleContext, table: Table, seen = new Se
   const deletes = patternsOn(context, table).filter((p) => p.kind === "delete");
   if (deletes.length > 0) {
     const more = deletes.length > 1 ? ` and ${deletes.length - 1} more` : "";
+    if (ACCOUNT_TABLE.test(table.name) && deletes.every((p) => deletesOneRowByKey(table, p))) {
+      return { text: `the code deletes ${label(table)} rows (${where(deletes[0])}${more}) one account at a time, by its key`, accountClosure: true };
+    }
     return { text: `the code deletes ${label(table)} rows (${where(deletes[0])}${more})` };
   }
+  // Every path that reaches the table, preferring one that runs on ordinary requests over an account closure.
+  let closure: Evidence | null = null;
   for (const fk of table.foreignKeys) {
     if (fk.onDelete !== "cascade" || fk.enforced === false) continue;
     const parent = findTableExact(context.schema, fk.references.schema, fk.references.table);
     if (!parent) continue;
     const upstream = liveDeletePath(context, parent, seen);
-    if (upstream) return { text: `${upstream.text}, which cascades to ${label(table)}` };
+    if (!upstream) continue;
+    const evidence = { text: `${upstream.text}, which cascades to ${label(table)}`, accountClosure: upstream.accountClosure };
+    if (!upstream.accountClosure) return evidence;
+    closure ??= evidence;
   }
-  return null;
+  return closure;
+}
+
+/**
+ * A delete that removes at most one row: an unconditional equality on the primary key or on a single-column
+ * unique key (`DELETE FROM users WHERE id = $1`). A delete by a range or by another column (a cleanup job) is not.
+ */
+function deletesOneRowByKey(table: Table, pattern: AccessPattern): boolean {
+  const keys = new Set<string>();
+  if (table.primaryKey?.columns.length === 1) keys.add(table.primaryKey.columns[0]);
+  for (const index of table.indexes) {
+    if (index.unique && index.where === null && index.keys.length === 1 && index.keys[0].column !== undefined) keys.add(index.keys[0].column);
+  }
+  return pattern.predicates.some((p) => p.op === "eq" && !p.conditional && p.column !== undefined && keys.has(p.column));
 }
 
 /**

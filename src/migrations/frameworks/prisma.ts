@@ -6,6 +6,13 @@ import type { InputProblem } from "../../core/types.js";
 
 const MIGRATION_FILE = /(^|\/)[^/]+\/migration\.sql$/;
 
+/** Statements the statement splitter of Prisma Migrate 7.4 and later cannot read (frameworks/prisma.ts). */
+export const SPLITTER_UNREADABLE = /\bDROP\s+INDEX\s+CONCURRENTLY\b/i;
+
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, " ").replace(/--[^\n]*/g, " ");
+}
+
 export const prisma: FrameworkModule = {
   framework: "prisma",
 
@@ -42,12 +49,14 @@ export const prisma: FrameworkModule = {
       .sort((a, b) => codeUnitCompare(basename(dirname(a)), basename(dirname(b))));
 
     const splitsStatements = await prismaSplitsStatements(root, ctx);
-    const ordered = migrations.map((path, order) => ({ path, order, runsInTransaction: false }));
-    if (!splitsStatements) {
-      let k = 0;
-      for await (const [, result] of readInOrder(migrations, ctx.read)) {
-        ordered[k++].runsInTransaction = result.ok && statementCount(result.text) > 1;
-      }
+    const sends = splitsStatements ? ("split" as const) : ("script" as const);
+    const ordered = migrations.map((path, order) => ({ path, order, runsInTransaction: false, sends }));
+    let k = 0;
+    for await (const [, result] of readInOrder(migrations, ctx.read)) {
+      const file = ordered[k++];
+      if (!result.ok || statementCount(result.text) < 2) continue;
+      // A script of several statements is one implicit transaction; since 7.4 only when the splitter gives up.
+      file.runsInTransaction = !splitsStatements || SPLITTER_UNREADABLE.test(withoutComments(result.text));
     }
     return { set: { name: root || ".", framework: "prisma", root, files: ordered }, problems };
   },
@@ -57,6 +66,9 @@ export const prisma: FrameworkModule = {
 // - before 7.4 the whole script went as one simple query, which PostgreSQL runs as one implicit
 //   transaction when it holds more than one statement (prisma/prisma#22922), so CONCURRENTLY fails there;
 // - since 7.4 (prisma-engines#5767) the script is split and each statement runs on its own, in autocommit.
+//   The splitter parses the script with its own SQL parser, and when that parser cannot read a statement it
+//   sends the whole script as one query again. It reads CREATE INDEX CONCURRENTLY but not DROP INDEX
+//   CONCURRENTLY (prisma-engines#5847), so a file holding that and any other statement is one transaction.
 // The version comes from the nearest package.json that names prisma; unknown means current behaviour.
 async function prismaSplitsStatements(root: string, ctx: DiscoverContext): Promise<boolean> {
   const version = await prismaVersion(root, ctx);
