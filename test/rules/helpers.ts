@@ -15,6 +15,8 @@ export interface FixtureOptions {
   framework?: Framework;
   /** The framework wraps each file in a transaction. */
   runsInTransaction?: boolean;
+  /** How the tool sends a file it does not wrap (MigrationFile.sends). */
+  sends?: "script" | "split";
   name?: string;
   /** Query patterns the rules see beside the migrations. */
   patterns?: AccessPattern[];
@@ -37,7 +39,7 @@ export function buildInput(files: FixtureFile[], options: FixtureOptions = {}): 
     name: options.name ?? "migrations",
     framework: options.framework ?? "plain",
     root: "migrations",
-    files: files.map((f, order) => ({ path: f.path, order, runsInTransaction: options.runsInTransaction ?? false })),
+    files: files.map((f, order) => ({ path: f.path, order, runsInTransaction: options.runsInTransaction ?? false, ...(options.sends ? { sends: options.sends } : {}) })),
   };
   const statements: Statement[] = [];
   const problems: InputProblem[] = [];
