@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fkIndex } from "../../src/rules/fk-index.js";
 import { initParser, parseSql } from "../../src/sql/parser.js";
 import type { AccessPattern, QueryKind } from "../../src/core/types.js";
-import { check } from "./helpers.js";
+import { buildInput, check, contextOf } from "./helpers.js";
+import { jwtSessionStrategy } from "../../src/queries/auth-sessions.js";
 import { startPGlite } from "../support/pglite.js";
 
 const PARENT = "CREATE TABLE parent (id int PRIMARY KEY, a int, b int, UNIQUE (a, b));\n";
@@ -386,5 +387,34 @@ describe("fk-index: table inheritance", () => {
     const sql = "CREATE TABLE events (id int, created_at timestamptz);\nCREATE TABLE events_2024 (parent_id int REFERENCES parent (id) ON DELETE CASCADE) INHERITS (events);";
     const result = findings(sql, { patterns: [pattern("parent", "delete"), pattern("events_2024", "insert")] });
     expect(result.map((f) => [f.table, f.severity])).toEqual([["public.events_2024", "important"]]);
+  });
+});
+
+describe("an auth library's sessions table under the jwt session strategy", () => {
+  const SQL =
+    'CREATE TABLE users (id text PRIMARY KEY);\nCREATE TABLE "Session" (id text PRIMARY KEY, session_token text UNIQUE, user_id text REFERENCES users (id) ON DELETE CASCADE, expires timestamptz);';
+  const deleteUser: AccessPattern = { table: "users", kind: "delete", predicates: [{ column: "id", op: "eq", sentAs: "param" }], hasOr: false, orderBy: [], limited: false, joins: [], inLoop: false, source: "sql-in-code", location: { file: "src/account.ts", line: 9, column: 1 }, suppressions: [] };
+  const jwtConfig = 'import NextAuth from "next-auth";\nexport const options = {\n  adapter: PrismaAdapter(prisma),\n  session: {\n    strategy: "jwt",\n    maxAge: 86400,\n  },\n};\n';
+
+  it("reads `session: { strategy: \"jwt\" }` from the auth configuration, with its line", () => {
+    expect(jwtSessionStrategy("src/server/auth.ts", jwtConfig)).toEqual({ file: "src/server/auth.ts", line: 5, column: 5 });
+    expect(jwtSessionStrategy("src/server/auth.ts", jwtConfig.replace('"jwt"', '"database"'))).toBeNull();
+  });
+
+  it("is NOTED with the reason when the configuration keeps sessions in a cookie, and ROUTINE without it", () => {
+    const input = buildInput([{ path: "m/001_init.sql", sql: SQL }], { patterns: [deleteUser] });
+    const withJwt = fkIndex.check({ ...contextOf(input), codeFacts: { jwtSessions: { file: "src/server/auth.ts", line: 5, column: 5 } } });
+    expect(withJwt).toHaveLength(1);
+    expect(withJwt[0].severity).toBe("noted");
+    expect(withJwt[0].details).toContain('sets `session: { strategy: "jwt" }` (src/server/auth.ts:5), so sessions live in a cookie');
+    const without = fkIndex.check(contextOf(input));
+    expect(without[0].severity).toBe("routine");
+  });
+
+  it("is not NOTED when the code itself inserts sessions", () => {
+    const insert: AccessPattern = { ...deleteUser, table: "Session", kind: "insert", predicates: [] };
+    const input = buildInput([{ path: "m/001_init.sql", sql: SQL }], { patterns: [deleteUser, insert] });
+    const found = fkIndex.check({ ...contextOf(input), codeFacts: { jwtSessions: { file: "src/server/auth.ts", line: 5, column: 5 } } });
+    expect(found[0].severity).not.toBe("noted");
   });
 });

@@ -86,3 +86,45 @@ describe("growth: an append-only shape or a history read by time", () => {
     expect(weighed(EVENTS, patterns, "events").severity).toBe("routine");
   });
 });
+
+describe("account closure: deleting one user by its key runs the check once per closed account", () => {
+  const USERS = "CREATE TABLE users (id int PRIMARY KEY, email text UNIQUE);\n";
+  const LEDGER =
+    "CREATE TABLE ledger_entries (id int PRIMARY KEY, team_id int REFERENCES teams (id) ON DELETE CASCADE, created_by int REFERENCES users (id), amount int, created_at timestamptz DEFAULT now());";
+  const closeAccount = pattern("users", "delete", 21, [eq("id")]);
+  const grows = [pattern("ledger_entries", "insert", 5), pattern("ledger_entries", "select", 8, [eq("team_id"), range("created_at")])];
+
+  it("a creator column on a growing table is ROUTINE when the code deletes users only one account at a time, and says so", () => {
+    const found = check(fkIndex, TEAMS + USERS + LEDGER, { patterns: [closeAccount, ...grows] }).filter((f) => f.columns[0] === "created_by");
+    expect(found).toHaveLength(1);
+    expect(found[0].severity).toBe("routine");
+    expect(found[0].details!.split("\n\n")[0]).toBe(
+      "ROUTINE because the code deletes users rows (src/users.ts:21) one account at a time, by its key: an account is closed once, so the check runs once per closed account rather than on everyday requests, though the code inserts into ledger_entries (src/ledger_entries.ts:5) and never updates or deletes its rows, so rows accumulate.",
+    );
+  });
+
+  it("stays IMPORTANT when users are deleted in bulk by a cleanup job (a range, not a key)", () => {
+    const cleanup = pattern("users", "delete", 30, [range("created_at", "<")]);
+    const found = check(fkIndex, TEAMS + USERS.replace("email text", "email text, created_at timestamptz") + LEDGER, { patterns: [closeAccount, cleanup, ...grows] }).filter((f) => f.columns[0] === "created_by");
+    expect(found[0].severity).toBe("important");
+  });
+
+  it("stays IMPORTANT when a size hint says the child is large and the key writes through", () => {
+    const found = check(fkIndex, TEAMS + USERS + LEDGER.replace("REFERENCES users (id)", "REFERENCES users (id) ON DELETE SET NULL"), {
+      patterns: [closeAccount, ...grows],
+      config: { tables: { ledger_entries: { rows: 5_000_000 } } },
+    }).filter((f) => f.columns[0] === "created_by");
+    expect(found[0].severity).toBe("important");
+  });
+
+  it("a cascade from an account closure is ROUTINE; the same child is IMPORTANT once the code deletes its parent on its own", () => {
+    const sql = USERS + "CREATE TABLE hooks (id int PRIMARY KEY, user_id int REFERENCES users (id) ON DELETE CASCADE);\nCREATE TABLE hook_calls (id int PRIMARY KEY, hook_id int REFERENCES hooks (id) ON DELETE CASCADE, sent_at timestamptz);";
+    const calls = [pattern("hook_calls", "insert", 3)];
+    const viaClosure = check(fkIndex, TEAMS + sql, { patterns: [closeAccount, ...calls] }).find((f) => f.columns[0] === "hook_id")!;
+    expect(viaClosure.severity).toBe("routine");
+    expect(viaClosure.details).toContain("one account at a time, by its key, which cascades to hooks");
+    const direct = check(fkIndex, TEAMS + sql, { patterns: [closeAccount, pattern("hooks", "delete", 12, [eq("id")]), ...calls] }).find((f) => f.columns[0] === "hook_id")!;
+    expect(direct.severity).toBe("important");
+    expect(direct.details!.split("\n\n")[0]).toContain("the code deletes hooks rows (src/hooks.ts:12)");
+  });
+});
