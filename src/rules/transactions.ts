@@ -20,7 +20,7 @@ const FRAMEWORK_ADVICE: Record<Framework, TransactionAdvice> = {
   },
   // Only a migration.sql holding several statements counts as running in a transaction (frameworks/prisma.ts).
   prisma: {
-    why: "Prisma Migrate sends this migration.sql as one script (every release before 7.4; later releases too when the file holds a statement their SQL parser does not read, such as DROP INDEX CONCURRENTLY), and PostgreSQL runs a script of several statements as one implicit transaction",
+    why: "Prisma Migrate sends a migration.sql as one script, and PostgreSQL runs a script of several statements as one implicit transaction",
     remedy:
       "Keep the statement alone in a migration.sql of its own (`prisma migrate dev --create-only`, then edit that file so it holds only this statement): a file of one statement runs outside a transaction.",
     certainFailure: true,
