@@ -145,6 +145,27 @@ describe("framework details", () => {
     expect(sets[0].files.map((f) => f.runsInTransaction)).toEqual([false]);
   });
 
+  it("prisma 7.4 and later send a file as one script again when it holds DROP INDEX CONCURRENTLY beside other statements; before 7.4 every file of two statements is one", async () => {
+    const files = {
+      "prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n',
+      "prisma/migrations/20240101000000_init/migration.sql": "CREATE TABLE a (id int);\nCREATE INDEX a_id ON a (id);\n",
+      "prisma/migrations/20240102000000_drop/migration.sql": "-- DropIndex\nDROP INDEX CONCURRENTLY a_id;\nALTER TABLE a ADD COLUMN note text;\n",
+      "prisma/migrations/20240103000000_alone/migration.sql": "DROP INDEX CONCURRENTLY IF EXISTS a_note;\n",
+    };
+    const recent = await discover({ ...files, "package.json": JSON.stringify({ devDependencies: { prisma: "^7.6.0" } }) });
+    expect(recent.sets[0].files.map((f) => [f.runsInTransaction, f.sends])).toEqual([
+      [false, "split"],
+      [true, "split"],
+      [false, "split"],
+    ]);
+    const older = await discover({ ...files, "package.json": JSON.stringify({ dependencies: { "@prisma/client": "^5.1.1" } }) });
+    expect(older.sets[0].files.map((f) => [f.runsInTransaction, f.sends])).toEqual([
+      [true, "script"],
+      [true, "script"],
+      [false, "script"],
+    ]);
+  });
+
   it("dbmate: a file without an up section is reported and contributes nothing", async () => {
     const root = await writeRepo({
       "db/migrations/20240101000000_a.sql": "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n",
