@@ -6,7 +6,7 @@ import { deparseNode } from "../sql/parser.js";
 import { scriptedByFix, scriptNotes } from "../advisor/fix-placement.js";
 import { findTable, isLarge, isSettledMigrationFile } from "./model.js";
 import { elemLabel, hasConcurrentlyOption, History, qualifiedList, relationName, type Origin } from "./index-history.js";
-import { commandName, laterAccessExclusive, statementLocks, type HeldLock } from "./lock-levels.js";
+import { commandName, laterAccessExclusive, sameFileAccessExclusive, statementLocks, type HeldLock } from "./lock-levels.js";
 import { provenEmpty, SETTLED_NOTE } from "./migration-scope.js";
 import { lookupShape } from "./table-evidence.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -296,10 +296,15 @@ class LockingCheck {
         // An earlier or later statement of the same transaction locks the table the same way until commit: the
         // drop itself is as brief, and CONCURRENTLY would spare no one.
         const takenAnyway = dropHeld ?? (tableKey ? this.takenLater(statement, tableKey) : undefined);
-        const anyway = takenAnyway && table ? `the ${takenAnyway.what} at line ${takenAnyway.statement.location.line}` : null;
+        // Statement by statement (no transaction), another statement of the file still locks the table the same way in this deploy.
+        const sameFile = !takenAnyway && tableKey ? sameFileAccessExclusive(this.context.statements, statement, tableKey) : undefined;
+        const other = takenAnyway ?? sameFile;
+        const anyway = other && table ? `the ${other.what} at line ${other.statement.location.line}` : null;
         const details = anyway
           ? [
-              `NOTED: dropping the index CONCURRENTLY in a migration of its own would not spare reads and writes on ${table!.name}: this migration's transaction takes ACCESS EXCLUSIVE on it at line ${takenAnyway!.statement.location.line} anyway. What matters is how long that lock is waited for: a short \`lock_timeout\` before the migration keeps a queued lock from blocking everyone behind it.`,
+              sameFile
+                ? `NOTED: this migration takes ACCESS EXCLUSIVE on ${table!.name} anyway, at line ${sameFile.statement.location.line}; each of its statements commits on its own, so both locks are brief, and dropping the index CONCURRENTLY would spare reads and writes only this drop's own moment. What matters is how long those locks are waited for: a short \`lock_timeout\` before the migration keeps a queued lock from blocking everyone behind it.`
+                : `NOTED: dropping the index CONCURRENTLY in a migration of its own would not spare reads and writes on ${table!.name}: this migration's transaction takes ACCESS EXCLUSIVE on it at line ${takenAnyway!.statement.location.line} anyway. What matters is how long that lock is waited for: a short \`lock_timeout\` before the migration keeps a queued lock from blocking everyone behind it.`,
             ]
           : [
               `DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running query on the table, and every query that arrives meanwhile, reads included, queues behind it. DROP INDEX CONCURRENTLY waits for those queries without blocking new ones.`,
@@ -326,10 +331,12 @@ class LockingCheck {
           name: label,
           severity: anyway ? "noted" : this.severityFor(table),
           message: anyway
-            ? `DROP INDEX ${label} takes an ACCESS EXCLUSIVE lock on ${table!.name}, but ${anyway} takes the same lock in the same transaction, which holds it until commit.`
+            ? sameFile
+              ? `DROP INDEX ${label} takes an ACCESS EXCLUSIVE lock on ${table!.name}, but ${anyway} of this migration takes the same lock on ${table!.name} anyway.`
+              : `DROP INDEX ${label} takes an ACCESS EXCLUSIVE lock on ${table!.name}, but ${anyway} takes the same lock in the same transaction, which holds it until commit.`
             : `DROP INDEX ${label} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock that blocks reads and writes on ${table ? table.name : "its table"} while it waits and runs.`,
           summary: anyway
-            ? `DROP INDEX ${label}: ${anyway} locks ${table!.name} the same way in this transaction; CONCURRENTLY would not help.`
+            ? `DROP INDEX ${label}: ${anyway} locks ${table!.name} the same way in this ${sameFile ? "migration" : "transaction"}; CONCURRENTLY would not help.`
             : `DROP INDEX ${label} blocks reads and writes on ${table ? table.name : "its table"}${fix ? ": add CONCURRENTLY" : ""}.`,
           details,
           fix,

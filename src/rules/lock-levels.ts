@@ -149,3 +149,17 @@ export function laterAccessExclusive(statements: Statement[], statement: Stateme
   }
   return undefined;
 }
+
+/**
+ * For a statement that commits on its own (no transaction around it): another statement of the same
+ * migration file, before or after it, that takes ACCESS EXCLUSIVE on `tableKey`. The migration then
+ * locks the table that way during the same deploy whatever this statement does.
+ */
+export function sameFileAccessExclusive(statements: Statement[], statement: Statement, tableKey: string): HeldLock | undefined {
+  if (statement.inTransaction) return undefined;
+  for (const s of statements) {
+    if (s === statement || s.fromDoBlock || s.location.file !== statement.location.file) continue;
+    if (statementLocks(s).some((lock) => lock.mode === "ACCESS EXCLUSIVE" && lock.table === tableKey)) return { statement: s, what: commandName(s) };
+  }
+  return undefined;
+}

@@ -190,10 +190,10 @@ describe("index-locking fixes run on PostgreSQL", () => {
       "CREATE INDEX users_email ON users (email);",
       "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
       "ALTER TABLE users ADD FOREIGN KEY (org_id) REFERENCES orgs (id);",
-      "DROP INDEX users_org;",
       "REINDEX TABLE users;",
     ].join("\n");
-    const result = check(indexLocking, twoFiles(second));
+    // The drop in a migration of its own: beside the ADD CONSTRAINT, which locks users ACCESS EXCLUSIVE anyway, it is NOTED with no fix.
+    const result = check(indexLocking, [...twoFiles(second), { path: "m/003_drop.sql", sql: "DROP INDEX users_org;" }]);
     expect(result).toHaveLength(5);
     await db.exec(BASE + "INSERT INTO orgs VALUES (1); INSERT INTO users VALUES (1, 'a@b.c', 1);");
     for (const finding of result) {

@@ -137,7 +137,19 @@ describe("Prisma Migrate before 7.4: a migration.sql of two statements is one im
   });
 });
 
-describe("the same transaction already locks the table ACCESS EXCLUSIVE", () => {
+describe("the same migration already locks the table ACCESS EXCLUSIVE", () => {
+  it("statement by statement (Prisma 7.4 and later): a DROP INDEX beside an ALTER TABLE that locks the same table is NOTED, no fix, naming that line", () => {
+    const change = 'DROP INDEX "Shelf_label_key";\nALTER TABLE "Shelf" ADD COLUMN "note" TEXT;\n';
+    const found = check(indexLocking, prismaFiles(change), { framework: "prisma", sends: "split" });
+    const drop = found.find((f) => f.message.startsWith("DROP INDEX"))!;
+    expect(drop.severity).toBe("noted");
+    expect(drop.fix).toBeUndefined();
+    expect(drop.message).toBe("DROP INDEX Shelf_label_key takes an ACCESS EXCLUSIVE lock on Shelf, but the ALTER TABLE at line 2 of this migration takes the same lock on Shelf anyway.");
+    // A lock on another table does not count.
+    const other = check(indexLocking, prismaFiles('DROP INDEX "Shelf_label_key";\nALTER TABLE "Guest" ADD COLUMN "note" TEXT;\n'), { framework: "prisma", sends: "split" });
+    expect(other.find((f) => f.message.startsWith("DROP INDEX"))?.severity).toBe("routine");
+  });
+
   it("a DROP INDEX after an ALTER TABLE that took ACCESS EXCLUSIVE on the same table: NOTED, no CONCURRENTLY fix", () => {
     const change = 'ALTER TABLE "Shelf" ALTER COLUMN label TYPE varchar(80);\nDROP INDEX "Shelf_label_key";\n';
     const found = check(indexLocking, prismaFiles(change), { framework: "supabase", runsInTransaction: true });
