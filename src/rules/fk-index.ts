@@ -108,10 +108,10 @@ function weighSeverity(
   if (softDeleted) return { severity: "routine", why: `a rule turns deletes on ${parentName} into updates, so only key updates reach the check` };
   // Closing an account is rare: the check runs once per closed account, whatever the child holds (creator
   // columns such as created_by, and the rows a user owns). A size hint saying the child is large decides above.
-  if (deletes?.accountClosure) {
+  if (deletes?.accountClosure && grows) {
     return {
       severity: "routine",
-      why: `${deletes.text}: an account is closed once, so the check runs once per closed account rather than on everyday requests${grows ? `, though ${grows.text}` : ""}`,
+      why: `${deletes.text}: an account is closed once, so the check runs once per closed account rather than on everyday requests, though ${grows.text}`,
     };
   }
   if (!deletes) {
