@@ -11,7 +11,7 @@ import { exprFromPredicate, exprToText, parseLiteralText, targetOfPredicate, lit
 import { normalizeExpressionText } from "./expression.js";
 import { indexName, quoteIdent } from "./sql.js";
 import { createIndexStatements, dropIndexStatement, keyProblem } from "./index-ddl.js";
-import { BOOLEANS_ONLY, determinedBy, type FewValued, indexWorthy, type PartlyServed, partlyServed, selectivePredicates } from "./coverage.js";
+import { BOOLEANS_ONLY, determinedBy, type FewValued, indexWorthy, olderThanCutoff, type PartlyServed, partlyServed, selectivePredicates } from "./coverage.js";
 import { inheritanceDescendants } from "./inheritance.js";
 import { distanceOrder, searchCandidate, searchClauseText } from "./search.js";
 
@@ -139,6 +139,9 @@ function shapeOf(pattern: AccessPattern, table: Table): Shape {
     if (p.op === "eq" || p.op === "in" || p.op === "bool") {
       if (!equalities.some((e) => e.target === target)) equalities.push({ target, predicate: p });
       if (p.op !== "in") pinned.add(target);
+    } else if (p.op === "range" && (p.operator === "<" || p.operator === "<=") && p.column && olderThanCutoff(p.column, pattern) && !pattern.predicates.some((q) => q !== p && q.op === "range" && targetOfPredicate(q) === target)) {
+      // An "older than" cut-off matches most of the table (coverage.ts olderThanCutoff): no key of its own.
+      continue;
     } else if (!range && (p.op === "range" || (p.op === "like-prefix" && p.sentAs === "literal" && !p.caseInsensitive))) {
       range = p;
     }
