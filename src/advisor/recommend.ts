@@ -173,7 +173,24 @@ function selectivity(table: Table, target: string, options: RecommendOptions): {
   const fk = table.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === target);
   const rows = fk && options.rowsOf?.(fk.references.schema, fk.references.table);
   if (fk && rows !== undefined) return { score: rows, why: `${target} points at ${fk.references.table} (~${rows.toLocaleString("en-US")} rows)` };
+  // Without counts: a status, a type or an enum has few values, each covering a large share of the table;
+  // it goes after a column that names one row or one parent.
+  if (stateLike(table, target)) return { score: -0.5, why: `${target} holds one of a few states` };
   return { score: 0 };
+}
+
+/** Last words of column names that hold one of a few states or kinds: `status`, `invoice_type`, `itemKind`. */
+const STATE_WORDS = new Set(["status", "state", "type", "kind", "role", "category", "level", "priority", "stage", "phase", "mode", "channel", "currency", "visibility", "tier"]);
+/** Types that are PostgreSQL's own: anything else a column is declared with is an enum or a domain. */
+const BUILTIN_TYPE = /^(text|varchar|character|char|bpchar|citext|name|uuid|int|integer|bigint|smallint|serial|bigserial|numeric|decimal|real|double|float|money|bool|boolean|date|time|timestamp|interval|json|jsonb|bytea|inet|cidr|macaddr|tsvector|oid|bit|xml|point|vector|halfvec)/i;
+
+/** A column holding one of a few states: named so (STATE_WORDS), or of an enum (or domain) type. */
+function stateLike(table: Table, target: string): boolean {
+  if (target.startsWith("expr:")) return false;
+  const words = target.split(/_|(?<=[a-z0-9])(?=[A-Z])/);
+  if (STATE_WORDS.has(words[words.length - 1].toLowerCase())) return true;
+  const type = table.columns.find((c) => c.name === target)?.type.trim();
+  return !!type && !/\[\]$/.test(type) && !BUILTIN_TYPE.test(type.replace(/^(pg_catalog|public)\./, "").replace(/^"|"$/g, ""));
 }
 
 // ---------------------------------------------------------------- candidates

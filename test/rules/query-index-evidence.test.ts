@@ -189,3 +189,15 @@ CREATE INDEX orders_store_id_created_at_idx ON orders (store_id, created_at);
     expect(ruleOn(indexed, [orders, stores])).toEqual([]);
   });
 });
+
+describe("the key's order", () => {
+  it("a column of an enum type, or named for a state, goes after the selective equality column it sits beside", () => {
+    const TICKETS = `CREATE TYPE ticket_progress AS ENUM ('new', 'open', 'waiting', 'closed');
+CREATE TABLE tickets (id bigint PRIMARY KEY, progress ticket_progress NOT NULL, priority text NOT NULL, requester_email text NOT NULL);
+`;
+    const byEnum = q("tickets", [param("progress", "'open'"), param("requester_email")], { limited: true });
+    expect(ruleOn(TICKETS, [byEnum]).map((f) => f.columns)).toEqual([["requester_email", "progress"]]);
+    const byName = q("tickets", [param("priority", "'high'"), param("requester_email")], { limited: true });
+    expect(ruleOn(TICKETS, [byName]).map((f) => f.columns)).toEqual([["requester_email", "priority"]]);
+  });
+});
