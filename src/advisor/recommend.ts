@@ -13,6 +13,7 @@ import { indexName, quoteIdent } from "./sql.js";
 import { createIndexStatements, dropIndexStatement, keyProblem } from "./index-ddl.js";
 import { BOOLEANS_ONLY, determinedBy, type FewValued, indexWorthy, olderThanCutoff, type PartlyServed, partlyServed, selectivePredicates } from "./coverage.js";
 import { inheritanceDescendants } from "./inheritance.js";
+import { selectivity } from "./key-order.js";
 import { distanceOrder, searchCandidate, searchClauseText } from "./search.js";
 
 export interface RecommendedKey {
@@ -163,36 +164,6 @@ function shapeOf(pattern: AccessPattern, table: Table): Shape {
 
 // ---------------------------------------------------------------- ranking equality columns
 
-const TOKEN_LIKE = /(^|_)(token|uuid|guid|nonce|secret|hash|digest|api_key|idempotency_key)$/;
-
-function selectivity(table: Table, target: string, options: RecommendOptions): { score: number; why?: string } {
-  if (target === "id" || TOKEN_LIKE.test(target)) return { score: Number.POSITIVE_INFINITY, why: `${target} looks unique per row` };
-  const uniqueAlone = table.indexes.some((i) => i.unique && i.where === null && i.keys.length === 1 && keyTarget(i.keys[0]) === target);
-  if (uniqueAlone) return { score: Number.POSITIVE_INFINITY, why: `${target} is unique` };
-  if ((options.fewValued ?? BOOLEANS_ONLY)(table, target)) return { score: -1 };
-  const fk = table.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === target);
-  const rows = fk && options.rowsOf?.(fk.references.schema, fk.references.table);
-  if (fk && rows !== undefined) return { score: rows, why: `${target} points at ${fk.references.table} (~${rows.toLocaleString("en-US")} rows)` };
-  // Without counts: a status, a type or an enum has few values, each covering a large share of the table;
-  // it goes after a column that names one row or one parent.
-  if (stateLike(table, target)) return { score: -0.5, why: `${target} holds one of a few states` };
-  return { score: 0 };
-}
-
-/** Last words of column names that hold one of a few states or kinds: `status`, `invoice_type`, `itemKind`. */
-const STATE_WORDS = new Set(["status", "state", "type", "kind", "role", "category", "level", "priority", "stage", "phase", "mode", "channel", "currency", "visibility", "tier"]);
-/** Types that are PostgreSQL's own: anything else a column is declared with is an enum or a domain. */
-const BUILTIN_TYPE = /^(text|varchar|character|char|bpchar|citext|name|uuid|int|integer|bigint|smallint|serial|bigserial|numeric|decimal|real|double|float|money|bool|boolean|date|time|timestamp|interval|json|jsonb|bytea|inet|cidr|macaddr|tsvector|oid|bit|xml|point|vector|halfvec)/i;
-
-/** A column holding one of a few states: named so (STATE_WORDS), or of an enum (or domain) type. */
-function stateLike(table: Table, target: string): boolean {
-  if (target.startsWith("expr:")) return false;
-  const words = target.split(/_|(?<=[a-z0-9])(?=[A-Z])/);
-  if (STATE_WORDS.has(words[words.length - 1].toLowerCase())) return true;
-  const type = table.columns.find((c) => c.name === target)?.type.trim();
-  return !!type && !/\[\]$/.test(type) && !BUILTIN_TYPE.test(type.replace(/^(pg_catalog|public)\./, "").replace(/^"|"$/g, ""));
-}
-
 // ---------------------------------------------------------------- candidates
 
 interface Candidate {
@@ -224,7 +195,7 @@ function sortKey(term: OrderTerm): RecommendedKey {
 function candidateFor(shape: Shape, table: Table, frequency: Map<string, number>, total: number, options: RecommendOptions): Candidate | null {
   const reasons: string[] = [];
   const ranked = shape.equalities
-    .map((e, order) => ({ ...e, order, freq: frequency.get(e.target) ?? 0, sel: selectivity(table, e.target, options) }))
+    .map((e, order) => ({ ...e, order, freq: frequency.get(e.target) ?? 0, sel: selectivity(table, e.target, options.fewValued ?? BOOLEANS_ONLY, options.rowsOf) }))
     .sort(
       (a, b) =>
         // A column that alone finds the row leads; then one every query filters on; then the more selective.
