@@ -121,15 +121,34 @@ function isDeadlineColumn(column: string): boolean {
  *   which a job handles or removes run after run, so in steady state only the few since its last run match;
  *   `> now()` is every row still live;
  * - an event time (`created_at`): `<= now()` is every row ever written; `> now() - interval '1 day'`, `>= $1`
- *   and a retention cutoff `< now() - interval '90 days'` are the recent rows, or the few that crossed the
- *   cutoff since the job last ran. The planner agrees on append-only tables: their rows lie in time order, so
+ *   and a retention cutoff `< now() - interval '90 days'` in a DELETE are the recent rows, or the few that
+ *   crossed the cutoff since the job last ran; the same cut-off in an UPDATE or SELECT is every old row
+ *   (olderThanCutoff). The planner agrees on append-only tables: their rows lie in time order, so
  *   even a generic plan's one-third estimate for `>= $1` reads the index (checked in the planner tests).
  */
-function selectiveOpenRange(p: ColumnPredicate): boolean {
+function selectiveOpenRange(p: ColumnPredicate, pattern: AccessPattern): boolean {
   if (!p.column) return false;
   const upper = p.operator === "<" || p.operator === "<=";
   if (isDeadlineColumn(p.column)) return upper;
+  if (upper && olderThanCutoff(p.column, pattern)) return false;
   return !(upper && p.clock === "now");
+}
+
+/** Words that name when a row was written or last touched: `created_at`, `updatedAt`, `last_seen_at`. */
+const ACTIVITY_WORDS = new Set(["created", "updated", "inserted", "modified", "changed", "seen", "used", "accessed", "active", "activity", "visited", "logged", "occurred"]);
+
+/**
+ * An "older than" cut-off that matches most of the table: `updated_at < $1` (or `< now() - interval '30 days'`)
+ * on a column that says when the row was written or last touched, in a query that neither deletes the rows
+ * it matches nor reads them in ORDER BY ... LIMIT pages. A retention DELETE removes what crossed the cut-off,
+ * so run after run only the rows that crossed since the last run match; an UPDATE or a SELECT leaves them in
+ * place (a poll marked deleted keeps its old `updated_at`), so the cut-off matches every old row the table
+ * ever had, and the planner reads the table whole (checked in the planner tests). A keyset page
+ * (`created_at < $cursor ORDER BY created_at DESC LIMIT 20`) reads only its page.
+ */
+export function olderThanCutoff(column: string, pattern: AccessPattern): boolean {
+  if (pattern.kind === "delete" || (pattern.limited && pattern.orderBy.length > 0)) return false;
+  return column.split(/_|(?<=[a-z0-9])(?=[A-Z])/).some((word) => ACTIVITY_WORDS.has(word.toLowerCase()));
 }
 
 /**
@@ -160,7 +179,7 @@ export function selectivePredicates(pattern: AccessPattern): ColumnPredicate[] {
       case "like-prefix":
         return p.sentAs === "literal" && !p.caseInsensitive;
       case "range":
-        return (bounds.get(targetOfPredicate(p) ?? "")?.size ?? 0) === 2 || selectiveOpenRange(p);
+        return (bounds.get(targetOfPredicate(p) ?? "")?.size ?? 0) === 2 || selectiveOpenRange(p, pattern);
       default:
         return false;
     }

@@ -11,8 +11,9 @@ import { exprFromPredicate, exprToText, parseLiteralText, targetOfPredicate, lit
 import { normalizeExpressionText } from "./expression.js";
 import { indexName, quoteIdent } from "./sql.js";
 import { createIndexStatements, dropIndexStatement, keyProblem } from "./index-ddl.js";
-import { BOOLEANS_ONLY, determinedBy, type FewValued, indexWorthy, type PartlyServed, partlyServed, selectivePredicates } from "./coverage.js";
+import { BOOLEANS_ONLY, determinedBy, type FewValued, indexWorthy, olderThanCutoff, type PartlyServed, partlyServed, selectivePredicates } from "./coverage.js";
 import { inheritanceDescendants } from "./inheritance.js";
+import { selectivity } from "./key-order.js";
 import { distanceOrder, searchCandidate, searchClauseText } from "./search.js";
 
 export interface RecommendedKey {
@@ -139,6 +140,9 @@ function shapeOf(pattern: AccessPattern, table: Table): Shape {
     if (p.op === "eq" || p.op === "in" || p.op === "bool") {
       if (!equalities.some((e) => e.target === target)) equalities.push({ target, predicate: p });
       if (p.op !== "in") pinned.add(target);
+    } else if (p.op === "range" && (p.operator === "<" || p.operator === "<=") && p.column && olderThanCutoff(p.column, pattern) && !pattern.predicates.some((q) => q !== p && q.op === "range" && targetOfPredicate(q) === target)) {
+      // An "older than" cut-off matches most of the table (coverage.ts olderThanCutoff): no key of its own.
+      continue;
     } else if (!range && (p.op === "range" || (p.op === "like-prefix" && p.sentAs === "literal" && !p.caseInsensitive))) {
       range = p;
     }
@@ -159,19 +163,6 @@ function shapeOf(pattern: AccessPattern, table: Table): Shape {
 }
 
 // ---------------------------------------------------------------- ranking equality columns
-
-const TOKEN_LIKE = /(^|_)(token|uuid|guid|nonce|secret|hash|digest|api_key|idempotency_key)$/;
-
-function selectivity(table: Table, target: string, options: RecommendOptions): { score: number; why?: string } {
-  if (target === "id" || TOKEN_LIKE.test(target)) return { score: Number.POSITIVE_INFINITY, why: `${target} looks unique per row` };
-  const uniqueAlone = table.indexes.some((i) => i.unique && i.where === null && i.keys.length === 1 && keyTarget(i.keys[0]) === target);
-  if (uniqueAlone) return { score: Number.POSITIVE_INFINITY, why: `${target} is unique` };
-  if ((options.fewValued ?? BOOLEANS_ONLY)(table, target)) return { score: -1 };
-  const fk = table.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === target);
-  const rows = fk && options.rowsOf?.(fk.references.schema, fk.references.table);
-  if (fk && rows !== undefined) return { score: rows, why: `${target} points at ${fk.references.table} (~${rows.toLocaleString("en-US")} rows)` };
-  return { score: 0 };
-}
 
 // ---------------------------------------------------------------- candidates
 
@@ -204,7 +195,7 @@ function sortKey(term: OrderTerm): RecommendedKey {
 function candidateFor(shape: Shape, table: Table, frequency: Map<string, number>, total: number, options: RecommendOptions): Candidate | null {
   const reasons: string[] = [];
   const ranked = shape.equalities
-    .map((e, order) => ({ ...e, order, freq: frequency.get(e.target) ?? 0, sel: selectivity(table, e.target, options) }))
+    .map((e, order) => ({ ...e, order, freq: frequency.get(e.target) ?? 0, sel: selectivity(table, e.target, options.fewValued ?? BOOLEANS_ONLY, options.rowsOf) }))
     .sort(
       (a, b) =>
         // A column that alone finds the row leads; then one every query filters on; then the more selective.

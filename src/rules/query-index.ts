@@ -16,6 +16,8 @@ import { orderTermText } from "../advisor/search.js";
 import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "../advisor/ri-check.js";
 import { oneOffKind, oneOffNote } from "./one-off-code.js";
+import { isTimeColumn, keyGrowth } from "./query-index-growth.js";
+import { joinPathNote, joinPaths } from "./query-index-joins.js";
 import { castAdvice, declaredFunctions, type DeclaredFunctions } from "../advisor/cast-advice.js";
 import { placeFix, placeIndexFix } from "../advisor/fix-placement.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -23,6 +25,8 @@ import type { Rule, RuleContext } from "./rule.js";
 const RULE_ID = "query-index";
 /** Why a pattern's ORDER BY was left out of the advice (earlyStop), by the pattern advised. */
 const orderWhy = new WeakMap<AccessPattern, string>();
+/** How a pattern on a join was judged along its join path (query-index-joins.ts), by the pattern advised. */
+const joinWhy = new WeakMap<AccessPattern, string>();
 /** Rows from which a table counts as large (the same mark the other rules use). */
 export const LARGE_TABLE_ROWS = 100_000;
 
@@ -177,39 +181,31 @@ function severityOf(context: RuleContext, table: Table, rec: Recommendation): "i
   return risky ? "important" : "routine";
 }
 
-/** Column names that say when a row was written or changed: `created_at`, `updatedAt`, `occurred_on`. */
-const TIME_NAME = /(^|_)(created|updated|inserted|occurred|logged|recorded|received|sent|modified|deleted|timestamp)(_?(at|on|time|date|ts))?$|(_at|At|_on|_time|_date|_ts)$/;
-
-function isTimeColumn(table: Table, column: string | undefined): boolean {
-  if (!column) return false;
-  if (TIME_NAME.test(column)) return true;
-  const type = table.columns.find((c) => c.name === column)?.type ?? "";
-  return /^(timestamp|date)/i.test(type);
-}
-
 /**
- * Why the rows of one key grow without bound, or null: a size hint (100,000 rows or more, or
- * append-only), or a query that reads a time window or the latest N (a range, or ORDER BY ... DESC
- * LIMIT, on a time column that the recommended index keys, `keys`). Without that, a key's rows are taken to be few (a team's templates, an envelope's
- * recipients) and extending the index is NOTED.
+ * For a read, the sweep it is part of, or null: a bulk UPDATE or DELETE of another table at the same
+ * statement (a Prisma relation filter, a subquery) that no selective key narrows, only time cut-offs
+ * (`updated_at < $1`, a boolean), while the read itself is filtered by time ranges alone. Such a statement
+ * marks or removes whatever crossed the cut-offs: a scheduled clean-up, not a request.
  */
-function unboundedGrowth(context: RuleContext, table: Table, patterns: AccessPattern[], keys: string[]): string | null {
-  const hint = tableHint(context.config, table.schema, table.name);
-  if (hint?.rows !== undefined && hint.rows < LARGE_TABLE_ROWS) return null;
-  if (hint?.rows !== undefined) return `${table.name} is expected to hold ${hint.rows.toLocaleString("en-US")} rows (size hint)`;
-  if (hint?.appendOnly) return `${table.name} is append-only (size hint), so each key's rows grow without bound`;
-  for (const p of patterns) {
-    // Only a time column the new index keys is evidence for it: the window it bounds.
-    const range = p.predicates.find((q) => q.op === "range" && isTimeColumn(table, q.column) && keys.includes(q.column!));
-    if (range) return `the query reads a time window of ${range.column}, and each key's history grows without bound`;
-    // The latest N (newest first) reads a history; the first row by time (oldest first: a team's first
-    // template, its first member) picks one row of a small set, and says nothing of growth.
-    // Only when the time column leads the ORDER BY: `usage_count DESC, last_used_at DESC` reads the most used, not the latest.
-    const first = p.orderBy[0];
-    const latest = p.limited && first?.descending && isTimeColumn(table, first.column) && keys.includes(first.column!) ? first : undefined;
-    if (latest) return `the query reads the latest rows by ${latest.column}, and each key's history grows without bound`;
+function sweeps(context: RuleContext, fewValued: ReturnType<typeof fewValuedColumns>): (p: AccessPattern, table: Table) => AccessPattern | null {
+  const writes = new Map<string, AccessPattern[]>();
+  const at = (p: AccessPattern) => `${p.location.file}|${p.location.line}|${p.location.column}`;
+  for (const w of context.patterns) {
+    if (w.kind !== "update" && w.kind !== "delete") continue;
+    const table = findPatternTable(context.schema, w);
+    if (!table) continue;
+    const keyed = w.predicates.some((q) => (q.op === "eq" || q.op === "in") && !(q.column && fewValued(table, q.column)));
+    const timed = w.predicates.some((q) => q.op === "range" && isTimeColumn(table, q.column));
+    if (keyed || !timed) continue;
+    writes.set(at(w), [...(writes.get(at(w)) ?? []), w]);
   }
-  return null;
+  return (p, table) => {
+    if (p.kind !== "select" || writes.size === 0) return null;
+    const w = writes.get(at(p))?.find((x) => findPatternTable(context.schema, x) !== table);
+    if (!w) return null;
+    const only = p.predicates.length > 0 && p.predicates.every((q) => (q.op === "range" && isTimeColumn(table, q.column)) || (q.column !== undefined && fewValued(table, q.column)));
+    return only ? w : null;
+  };
 }
 
 function sizeNote(context: RuleContext, table: Table): string {
@@ -244,6 +240,7 @@ function recommendationFinding(
   matches: Map<AccessPattern, PatternMatch>,
   underServed: Map<AccessPattern, IndexMatch>,
   partly: Map<AccessPattern, PartlyServed>,
+  sweepOf: (p: AccessPattern) => AccessPattern | null = () => null,
 ): FindingDraft {
   const sites = rec.patterns.map((p) => p.location).sort(bySource);
   const columns = rec.keys.map((k) => k.column ?? k.expression ?? "?");
@@ -278,6 +275,7 @@ function recommendationFinding(
   const allPartly = parts.every((p): p is PartlyServed => p !== undefined);
   let partlySeverity: "routine" | "noted" | null = null;
   let unbounded: string | null = null;
+  let notedWhy: string | null = null;
   if (allPartly && parts.every((p) => p.kind === "order-skip-scan")) {
     reachable = parts.map((p) => matches.get(rec.patterns[parts.indexOf(p)])!);
     const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
@@ -288,7 +286,9 @@ function recommendationFinding(
     const bound = [...new Set(parts.flatMap((p) => (p.kind === "few-values" ? p.bound : [])))];
     message = `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} searches by ${bound.join(", ")} alone, which ${bound.length > 1 ? "have" : "has"} few distinct values, so it does not narrow the scan. Add ${rec.name} on ${keyText}.`;
   } else if (allPartly) {
-    unbounded = unboundedGrowth(context, table, rec.patterns, columns);
+    const growthSeen = keyGrowth(context, table, rec.patterns, parts, columns);
+    unbounded = growthSeen.routine ? growthSeen.evidence : null;
+    notedWhy = growthSeen.routine ? null : growthSeen.why;
     partlySeverity = unbounded ? "routine" : "noted";
     const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
     const unbound = [...new Set(parts.flatMap((p) => p.unbound))];
@@ -313,11 +313,12 @@ function recommendationFinding(
     const filter = described ? `${described}${p.hasOr ? " AND an OR filter" : ""}` : p.hasOr ? "an OR filter" : "no filter";
     const closest = m?.best ? m.best.reason : m?.matches.filter((x) => x.parameterBlockedColumns).map((x) => x.reason)[0];
     const order = orderWhy.get(p);
-    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${closest ? `; ${closest}` : ""}${order ? `; its ORDER BY is left out: ${order}` : ""}`);
+    const joined = joinWhy.get(p);
+    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${joined ? `, ${joined}` : ""}${closest ? `; ${closest}` : ""}${order ? `; its ORDER BY is left out: ${order}` : ""}`);
   }
   const paragraphs = [
     allPartly
-      ? `An index the planner can use already exists, but it leaves part of the work to row-by-row checks or a sort; the recommended index keeps the equality columns first, then the range or ORDER BY column, so the scan reads only the wanted rows in order. ${partlySeverity === "noted" && !isKnownSmall(context.config, table) ? `NOTED: nothing shows the rows of one key growing without bound (no time window or latest-N query, no size hint); a size hint for ${table.name} makes it ROUTINE (\`rows\` of 100,000 or more, or \`append-only: true\`).` : sizeNote(context, table)}`
+      ? `An index the planner can use already exists, but it leaves part of the work to row-by-row checks or a sort; the recommended index keeps the equality columns first, then the range or ORDER BY column, so the scan reads only the wanted rows in order. ${partlySeverity === "noted" && !isKnownSmall(context.config, table) ? `NOTED: ${notedWhy ?? "nothing shows the rows of one key growing without bound (no time window or latest-N query, no size hint)"}; a size hint for ${table.name} makes it ROUTINE (\`rows\` of 100,000 or more, or \`append-only: true\`).` : sizeNote(context, table)}`
       : weak.length
       ? `The planner can only narrow ${rec.patterns.length > 1 ? "these queries" : "this query"} by ${[...new Set(weak.flatMap((m) => m.boundKeys))].join(", ")} and then reads every row that matches. ${sizeNote(context, table)}`
       : `Without an index the planner reads every row of ${qualified} for ${rec.patterns.length > 1 ? "each of these queries" : "this query"}. ${sizeNote(context, table)}`,
@@ -325,17 +326,38 @@ function recommendationFinding(
     `Why this index: ${rec.reasons.join(". ")}.`,
   ];
   if (rec.foreignKeys.length > 0) paragraphs.push(`It also covers foreign key ${rec.foreignKeys.map((f) => `${f.name} (${f.columns.join(", ")})`).join(", ")}.`);
+  // Reads inside a sweep (a bulk UPDATE or DELETE keyed by nothing but time cut-offs) run once per run of the job.
+  const swept = rec.patterns.map(sweepOf);
+  const sweep = swept.length > 0 && swept.every((w) => w !== null) && rec.foreignKeys.length === 0;
+  if (sweep) {
+    const w = swept[0]!;
+    paragraphs.push(
+      `NOTED: ${rec.patterns.length > 1 ? "these reads are" : "this read is"} part of a sweep, the ${w.kind.toUpperCase()} of ${w.table} at ${w.location.file}:${w.location.line}, which no key narrows, only time cut-offs: a job that runs now and then, not a request. It reads the rows of one time range once per run; an index for it costs every write of ${table.name} and is worth it only if the job is slow on production data.`,
+    );
+  }
   // Queries only one-off code makes (a backfill, a data migration in code) do not justify a permanent index.
   const oneOff = rec.patterns.map((p) => oneOffKind(p.location.file));
   const onlyOneOff = oneOff.length > 0 && oneOff.every((k) => k !== null) && rec.foreignKeys.length === 0;
   if (onlyOneOff) paragraphs.push(`NOTED: ${oneOffNote(oneOff[0]!)} A permanent index costs every later write; run the job at a quiet time instead, or build the index for it and drop it afterwards.`);
   // Pending: a file of this set's migrations that has not run yet (a file outside the set's list is no migration of it).
   const settled = (file: string) => isSettledMigrationFile(context.set, file) || !context.set.files.some((f) => f.path === file);
-  const placed = placeIndexFix(context.statements, table, sites[0], rec.sql, settled);
+  const severity = reachable || onlyOneOff || sweep ? "noted" : (partlySeverity ?? severityOf(context, table, rec));
+  // A NOTED extension is an option, not a verdict: the index that works today stays until the new one has
+  // proved itself, so the fix only adds.
+  const keep = severity === "noted" && rec.replaces.length > 0;
+  let sql = rec.sql;
+  if (keep) {
+    const why = paragraphs.findIndex((x) => x.startsWith("Why this index: "));
+    if (why >= 0) paragraphs[why] = `Why this index: ${rec.reasons.filter((r) => !/^replaces .*a left prefix of this index/.test(r)).join(". ")}.`;
+    const dropped = new Set(rec.replaces.map((r) => r.name));
+    sql = rec.sql.split("\n").filter((line) => !(/^DROP INDEX/.test(line) && [...dropped].some((n) => line.includes(n)))).join("\n");
+    paragraphs.push(`The fix keeps ${rec.replaces.map((r) => r.name).join(", ")}, which serves these queries today; once ${rec.name} is in place, ${rec.replaces.length > 1 ? "they are left prefixes" : "it is a left prefix"} of it and can be dropped.`);
+  }
+  const placed = placeIndexFix(context.statements, table, sites[0], sql, settled);
   if (placed.note) paragraphs.push(placed.note);
   return {
     rule: RULE_ID,
-    severity: reachable || onlyOneOff ? "noted" : (partlySeverity ?? severityOf(context, table, rec)),
+    severity,
     ...(reachable ? { title: "Index reachable only by skip scan" } : {}),
     table: qualified,
     columns,
@@ -453,11 +475,27 @@ export const queryIndex: Rule = {
       if (list) list.push(p);
       else bySite.set(id, [p]);
     }
-    for (const raw of context.patterns) {
+    // A join pinned on its other table is judged along its join path (query-index-joins.ts).
+    let source = context.patterns;
+    let paths = new Map<AccessPattern, { note: string }>();
+    if (context.patterns.some((p) => p.joins.length > 0)) {
+      const joined = joinPaths(context.schema, context.patterns, fewValuedColumns(context.statements, context.schema.declared));
+      source = joined.patterns;
+      const originals = new Map(joined.patterns.map((p, i) => [p, context.patterns[i]]));
+      paths = new Map(
+        [...joined.paths].map(([p, path]) => {
+          const table = findPatternTable(context.schema, p);
+          return [p, { note: table ? joinPathNote(table, path, originals.get(p) ?? p) : "" }];
+        }),
+      );
+    }
+    for (const raw of source) {
       if (suppressed(raw)) continue;
       const stop = earlyStop(unconditional(raw), bySite.get(`${raw.location.file}|${raw.functionName ?? ""}`) ?? []);
       const pattern = stop.pattern;
       if (stop.why) orderWhy.set(pattern, stop.why);
+      const path = paths.get(raw);
+      if (path?.note) joinWhy.set(pattern, path.note);
       if (!indexable(pattern)) continue;
       const table = findPatternTable(context.schema, pattern);
       if (!table || platformOwned(table)) continue;
@@ -473,11 +511,14 @@ export const queryIndex: Rule = {
     const defaults = literalDefaults(context.statements);
     const fewValued = fewValuedColumns(context.statements, context.schema.declared);
     let functions: DeclaredFunctions | undefined;
+    const sweepOf = sweeps(context, fewValued);
     for (const [table, raw] of byTable) {
       const all = raw.map((p) => {
         const q = withoutDefaultFilters(p, table, defaults);
         const why = orderWhy.get(p);
         if (why) orderWhy.set(q, why);
+        const joined = joinWhy.get(p);
+        if (joined) joinWhy.set(q, joined);
         return q;
       });
       const patterns: AccessPattern[] = [];
@@ -496,7 +537,7 @@ export const queryIndex: Rule = {
       });
       for (const r of advice.recommendations) takenNames.add(r.name);
       const matches = new Map(advice.matches.map((m) => [m.pattern, m.match]));
-      for (const rec of advice.recommendations) findings.push(recommendationFinding(context, table, rec, matches, advice.underServed, advice.partlyServed));
+      for (const rec of advice.recommendations) findings.push(recommendationFinding(context, table, rec, matches, advice.underServed, advice.partlyServed, (p) => sweepOf(p, table)));
       const unplaced = new Set(advice.unplaced);
       findings.push(...partialFindings(table, advice.matches.filter((m) => m.match.verdict === "partial" && unplaced.has(m.pattern))));
       const recommended = new Set(advice.recommendations.flatMap((r) => r.patterns));

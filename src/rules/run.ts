@@ -241,7 +241,10 @@ function mergeSameIndex(findings: Finding[]): Finding[] {
       const raised = severityRank(fk.severity) < severityRank(query.severity);
       if (raised) query.severity = fk.severity;
       query.title = `${ruleTitle(query)} that also covers a foreign key`;
-      query.message = `${query.message} The same index covers foreign key ${fkLabel(fk)}.`;
+      // When the query alone would be NOTED, the foreign key is what the index is for: it is the headline.
+      query.message = raised && queryWas === "noted"
+        ? `Foreign key ${fkLabel(fk)} has no index, and one index serves it and a query: ${query.message}`
+        : `${query.message} The same index covers foreign key ${fkLabel(fk)}.`;
       if (query.summary) query.summary = `${query.summary.replace(/\.$/, "")}; it also covers foreign key ${fkLabel(fk)}.`;
       // Each part's own severity label must not read as the finding's: the merged finding has one severity.
       query.details = [

@@ -154,11 +154,23 @@ describe("a key's rows grow without bound only on evidence", () => {
   const TEMPLATES = `CREATE TABLE invoice_templates (id bigint PRIMARY KEY, team_id bigint NOT NULL, name text NOT NULL, created_at timestamptz NOT NULL);
 CREATE INDEX invoice_templates_team_id_idx ON invoice_templates (team_id);
 `;
-  it("a team's first template by time is NOTED; its latest N (newest first) is ROUTINE", () => {
+  it("a team's first template by time is NOTED; so is its latest N, until something shows a team holding many", () => {
     const first = q("invoice_templates", [param("team_id")], { orderBy: [asc("created_at")], limited: true });
     const latest = q("invoice_templates", [param("team_id")], { orderBy: [desc("created_at")], limited: true });
     expect(ruleOn(TEMPLATES, [first]).map((f) => f.severity)).toEqual(["noted"]);
-    expect(ruleOn(TEMPLATES, [latest]).map((f) => f.severity)).toEqual(["routine"]);
+    // The index on team_id finds a team's templates; sorting a handful costs nothing.
+    const [latestOnly] = ruleOn(TEMPLATES, [latest]);
+    expect(latestOnly.severity).toBe("noted");
+    expect(latestOnly.message).not.toContain("grows without bound");
+    expect(latestOnly.details).toContain("the index already finds one key's rows, and nothing shows one key holding many");
+    // A size hint, or code that only ever adds rows (an append-only history), says a team's rows keep growing.
+    expect(ruleOn(TEMPLATES, [latest], { tables: { invoice_templates: { rows: 500_000 } } }).map((f) => f.severity)).toEqual(["routine"]);
+    const added = q("invoice_templates", [], { kind: "insert" });
+    const [history] = ruleOn(TEMPLATES, [latest, added]);
+    expect(history.severity).toBe("routine");
+    expect(history.message).toContain("never updates its rows: an append-only history");
+    // Code that also edits the rows is no history: NOTED again.
+    expect(ruleOn(TEMPLATES, [latest, added, q("invoice_templates", [param("id")], { kind: "update" })]).map((f) => f.severity)).toEqual(["noted"]);
     // The most used first, then the latest: a ranking, not a history.
     const popular = q("invoice_templates", [param("team_id")], { orderBy: [{ column: "id", descending: true, nullsFirst: null }, desc("created_at")], limited: true });
     expect(ruleOn(TEMPLATES, [popular]).map((f) => f.severity)).toEqual(["noted"]);
@@ -174,8 +186,21 @@ CREATE INDEX invoice_templates_team_id_idx ON invoice_templates (team_id);
     ] as ColumnPredicate[];
     const recent = q("invoice_templates", [param("team_id"), ...window]);
     expect(ruleOn(TEMPLATES, [...byName, recent]).map((f) => [f.severity, f.columns])).toEqual([["noted", ["team_id", "name"]]]);
-    // The window alone gets (team_id, created_at), which it does bound: ROUTINE.
-    expect(ruleOn(TEMPLATES, [recent]).map((f) => [f.severity, f.columns])).toEqual([["routine", ["team_id", "created_at"]]]);
+    // The window alone gets (team_id, created_at), which it does bound; but the index on team_id already
+    // finds a team's templates, and checking the window on a handful is cheap: NOTED, and the fix keeps
+    // the index that works today rather than dropping it.
+    const [windowOnly] = ruleOn(TEMPLATES, [recent]);
+    expect([windowOnly.severity, windowOnly.columns]).toEqual(["noted", ["team_id", "created_at"]]);
+    expect(windowOnly.fix?.sql).not.toContain("DROP INDEX");
+    // With an event history's shape (a table of page views the code only ever adds to), ROUTINE.
+    const VIEWS = TEMPLATES.replace(/invoice_templates/g, "page_views");
+    const viewed = q("page_views", [param("team_id"), ...window]);
+    const logged = q("page_views", [], { kind: "insert" });
+    const edited = q("page_views", [param("id")], { kind: "update" });
+    const [views] = ruleOn(VIEWS, [viewed, logged, edited]);
+    expect([views.severity, views.columns]).toEqual(["routine", ["team_id", "created_at"]]);
+    expect(views.message).toContain("page_views records events (its name says so)");
+    expect(views.fix?.sql).toContain("DROP INDEX CONCURRENTLY IF EXISTS page_views_team_id_idx");
   });
 });
 
