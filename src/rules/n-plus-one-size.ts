@@ -33,13 +33,16 @@ const quote = (name: string) => `\`${name}\``;
 /**
  * Why the rows of `source` are few by nature, as a phrase completing "the loop walks ...", or undefined.
  * - one row: its equalities cover a unique key;
- * - the parts of one parent row: its equalities cover a foreign key to a parent that itself belongs to
- *   another table (a NOT NULL foreign key), the child rows are deleted with the parent (ON DELETE
- *   CASCADE, a composition), the query reads them all at once (no LIMIT or page, so the code expects a
- *   set it can hold), and nothing shows the child table growing as a history (table-evidence `growth`).
+ * - the parts of one item: its equalities cover a foreign key to a parent that is an item inside a
+ *   container (two levels of required ownership above it, see ownershipDepth: a document in a team of an
+ *   organisation, not the team or the project itself), the child rows are deleted with the parent (ON
+ *   DELETE CASCADE, a composition), the query reads them all at once (no LIMIT, page or time range, so the
+ *   code expects a set it can hold), and nothing shows the child table growing as a history
+ *   (table-evidence `growth`).
  */
 export function fewRows(context: RuleContext, source: AccessPattern): string | undefined {
-  if (source.kind !== "select" || source.hasOr) return undefined;
+  // An OR the extractor could not split is one more ANDed condition: it narrows the rows, never widens them.
+  if (source.kind !== "select") return undefined;
   const table = findPatternTable(context.schema, source);
   if (!table) return undefined;
   const predicates = pinned(source);
@@ -50,14 +53,32 @@ export function fewRows(context: RuleContext, source: AccessPattern): string | u
     if (fk.columns.length === 0 || !fk.columns.every((c) => has(predicates, c)) || fk.onDelete !== "cascade") continue;
     const parent = findTableExact(context.schema, fk.references.schema, fk.references.table);
     if (!parent || parent === table) continue;
-    const owned = parent.foreignKeys.some((pf) => pf.columns.every((c) => parent.columns.find((col) => col.name === c)?.nullable === false));
-    if (!owned || growth(context, table)) continue;
+    if (ownershipDepth(context, parent) < 2 || growth(context, table)) continue;
     return (
       `the ${quote(source.table)} rows of one ${quote(parent.name)} (line ${source.location.line}, by ${fk.columns.join(", ")}): ` +
       `parts deleted with their ${quote(parent.name)}, read all at once, and nothing shows ${quote(table.name)} growing as a history`
     );
   }
   return undefined;
+}
+
+/**
+ * How many levels of required ownership lie above a table: 0 for a root (an organisation, a user: no NOT
+ * NULL foreign key), 1 for what a root owns directly (a team, a project, a workspace: the containers rows
+ * are counted per), 2 or more for an item inside one (a document in a team of an organisation). Cycles
+ * and self references are cut.
+ */
+function ownershipDepth(context: RuleContext, table: Table, seen: Set<Table> = new Set()): number {
+  if (seen.has(table) || seen.size > 8) return 0;
+  seen.add(table);
+  let depth = 0;
+  for (const fk of table.foreignKeys) {
+    if (!fk.columns.every((c) => table.columns.find((col) => col.name === c)?.nullable === false)) continue;
+    const parent = findTableExact(context.schema, fk.references.schema, fk.references.table);
+    if (!parent || parent === table) continue;
+    depth = Math.max(depth, 1 + ownershipDepth(context, parent, new Set(seen)));
+  }
+  return depth;
 }
 
 /** The patterns a call site sent, found by its location. */

@@ -201,8 +201,11 @@ export class CodeWalker {
         return this.visitExpr(node.expression, env);
       case "ReturnStatement":
         this.visitExpr(node.argument, env);
-        // A returned result is used: a batched form must return the rows too.
-        for (const pattern of this.rowsOf(node.argument, env)?.patterns ?? []) if (pattern.loopUse) pattern.loopUse.resultUsed = true;
+        // A returned result is used: a batched form must return the rows too. What an array method's
+        // callback returns goes into an array the code may drop (`Promise.all(items.map(...))`): not counted.
+        if (!env.loops[env.loops.length - 1]?.kind.startsWith(".")) {
+          for (const pattern of this.rowsOf(node.argument, env)?.patterns ?? []) if (pattern.loopUse) pattern.loopUse.resultUsed = true;
+        }
         return;
       case "ClassDeclaration":
         return this.visitClass(node, env);
