@@ -228,7 +228,7 @@ export function followUpAdvice(pattern: AccessPattern, read: { line: number; mis
   if (read.missing && writes) {
     return (
       `it runs only for the items the query at line ${read.line} matched no row for: batch that query first and have it return the keys it matched (\`RETURNING\`), ` +
-      `then ${advice.replace(/^collect the rows and /, "")}, for the items whose keys it did not return (not every item: the others exist already)`
+      `then, for the items whose keys it did not return (not every item: the others exist already), ${advice.replace(/^collect the rows and /, "")}`
     );
   }
   if (read.missing) return `it runs only for the items the query at line ${read.line} matched no row for: batch that query first, then ${advice.replace(/^collect the keys and /, "")} over the keys it did not return`;
