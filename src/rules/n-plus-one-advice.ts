@@ -42,8 +42,24 @@ export function loopKeys(pattern: AccessPattern): LoopKey[] {
   return all.map((c) => ({ sql: c, code: c, term: c }));
 }
 
-function inSql(key: string): string {
-  return `\`WHERE ${sqlName(key)} = ANY($1)\``;
+/**
+ * The loop query's conditions besides the per-item keys, which the batched query keeps: an equality is
+ * written out (`AND team_id = $2`, `AND status = 'open'`), anything else stands as `AND ...`. `names` lists
+ * the columns for the sentence that says so. `first` is the number of the first free parameter.
+ */
+function otherFilters(pattern: AccessPattern, keyColumns: string[], first = 2): { sql: string; names: string[]; keeping: string } {
+  const isKey = (c: string | undefined) => c !== undefined && keyColumns.some((k) => squash(k) === squash(c));
+  const others = pattern.predicates.filter((p) => !isKey(p.column));
+  const plain = others.filter((p) => p.op === "eq" && p.column && !p.conditional && (p.value !== undefined || p.sentAs === "param"));
+  let n = first;
+  const sql = plain.map((p) => ` AND ${sqlName(p.column!)} = ${p.value ?? `$${n++}`}`).join("") + (others.length > plain.length || pattern.hasOr ? " AND ..." : "");
+  const names = [...new Set(others.map((p) => p.column ?? p.expression).filter((c): c is string => !!c))].map(sqlName);
+  const keeping = names.length > 0 ? `, keeping the query's other conditions (${names.join(", ")})` : pattern.hasOr ? ", keeping the query's other conditions" : "";
+  return { sql, names, keeping };
+}
+
+function inSql(key: string, filters = ""): string {
+  return `\`WHERE ${sqlName(key)} = ANY($1)${filters}\``;
 }
 
 /** Several rows per key, of which the query keeps the first in its order: `findFirst` with `orderBy`, `ORDER BY ... LIMIT 1`. */
@@ -53,13 +69,10 @@ function firstPerKey(pattern: AccessPattern, key: LoopKey): string | undefined {
   if (order.length === 0) return undefined;
   const by = order.map((o) => `${sqlName(o.column!)}${o.descending ? " DESC" : ""}`).join(", ");
   // Every other filter of the loop's query stays: the same value for every item, or `...` for what is not an equality.
-  const others = pattern.predicates.filter((p) => !(p.column && squash(p.column) === squash(key.sql)));
-  const same = others.filter((p) => p.op === "eq" && p.column && p.sentAs === "param" && !p.conditional);
-  const rest = others.length > same.length ? " AND ..." : "";
-  const filters = same.map((p, i) => ` AND ${sqlName(p.column!)} = $${i + 2}`).join("") + rest;
+  const { sql: filters, keeping, names } = otherFilters(pattern, [key.sql]);
+  const others = names;
   const sql = `\`SELECT DISTINCT ON (${sqlName(key.sql)}) ... WHERE ${sqlName(key.sql)} = ANY($1)${filters} ORDER BY ${sqlName(key.sql)}, ${by}\` (or a \`LATERAL\` join over the keys with \`LIMIT 1\`)`;
   const intro = "a plain `= ANY` would return every row of each key, not the first one: keep one row per key with";
-  const keeping = others.length > 0 ? `, keeping the query's other conditions (${others.map((p) => p.column ?? p.expression).filter(Boolean).map((c) => sqlName(c!)).join(", ")})` : "";
   switch (pattern.source) {
     case "drizzle":
       return `${intro} \`db.selectDistinctOn([${key.term}])...where(${others.length > 0 ? `and(inArray(${key.term}, keys), ...)` : `inArray(${key.term}, keys)`}).orderBy(${key.term}, ...)\`${keeping}, which sends ${sql}`;
@@ -159,32 +172,37 @@ export function batchAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Tab
   if (first) return `collect the keys; ${first}`;
   const k = sqlName(key.sql);
   if (pattern.kind === "select" && pattern.loopUse?.aggregate) {
-    const group = `\`SELECT ${k}, count(*) ... WHERE ${k} = ANY($1) GROUP BY ${k}\` (a key with no row has no group: count 0)`;
-    if (src === "prisma") return `collect the keys and count them in one \`groupBy({ by: ["${key.code}"], where: { ${key.code}: { in: ids } }, _count: true })\`, which sends ${group}`;
-    if (src === "drizzle") return `collect the keys and count them in one \`.select({ key: ${key.term}, n: count() })...where(inArray(${key.term}, ids)).groupBy(${key.term})\`, which sends ${group}`;
+    const other = otherFilters(pattern, [key.sql]);
+    const group = `\`SELECT ${k}, count(*) ... WHERE ${k} = ANY($1)${other.sql} GROUP BY ${k}\`${other.keeping} (a key with no row has no group: count 0)`;
+    if (src === "prisma") return `collect the keys and count them in one \`groupBy({ by: ["${key.code}"], where: { ${key.code}: { in: ids }${other.names.length > 0 ? ", ..." : ""} }, _count: true })\`, which sends ${group}`;
+    if (src === "drizzle") return `collect the keys and count them in one \`.select({ key: ${key.term}, n: count() })...where(${other.names.length > 0 ? `and(inArray(${key.term}, ids), ...)` : `inArray(${key.term}, ids)`}).groupBy(${key.term})\`, which sends ${group}`;
     return `collect the keys and count them in one query, ${group}`;
   }
   const pair = keys.filter((k) => k.varying);
   if ((pattern.kind === "select" || pattern.kind === "delete") && pair.length >= 2) {
     const cols = pair.map((p) => sqlName(p.sql)).join(", ");
-    const sql = `\`WHERE (${cols}) IN (SELECT * FROM unnest(${pair.map((_, i) => `$${i + 1}::...[]`).join(", ")}))\``;
+    const other = otherFilters(pattern, pair.map((p) => p.sql), pair.length + 1);
+    const sql = `\`WHERE (${cols}) IN (SELECT * FROM unnest(${pair.map((_, i) => `$${i + 1}::...[]`).join(", ")}))${other.sql}\`${other.keeping}`;
     const prisma = src === "prisma" ? ` (Prisma: \`where: { OR: items.map((i) => ({ ${pair.map((p) => `${p.code}: i.${p.code}`).join(", ")} })) }\`)` : "";
     return `collect the (${pair.map((p) => p.code).join(", ")}) pairs of the items and run one query with ${sql}${prisma}: each item is matched on all of them, not on one alone`;
   }
-  const sql = inSql(key.sql);
+  const other = otherFilters(pattern, [key.sql]);
+  const sql = inSql(key.sql, other.sql);
+  const rest = other.names.length > 0 ? ", ..." : "";
+  const keeping = other.keeping;
   const verb = pattern.kind === "update" ? { prisma: "updateMany", drizzle: "update(table).set(...)", kysely: "updateTable(table).set(...)" } : pattern.kind === "delete" ? { prisma: "deleteMany", drizzle: "delete(table)", kysely: "deleteFrom(table)" } : { prisma: "findMany", drizzle: "select()...", kysely: "selectFrom(table)" };
   const same = pattern.kind === "update" ? " (the written values are the same for every row)" : "";
   switch (src) {
     case "supabase-js":
-      return `collect the keys and run one query with \`.in("${key.code}", ids)\`${same}`;
+      return `collect the keys and run one query with \`.in("${key.code}", ids)\`${same}${keeping}`;
     case "prisma":
-      return `collect the keys and run one \`${verb.prisma}({ where: { ${key.code}: { in: ids } } })\`${same}, which sends ${sql}`;
+      return `collect the keys and run one \`${verb.prisma}({ where: { ${key.code}: { in: ids }${rest} } })\`${same}${keeping}, which sends ${sql}`;
     case "drizzle":
-      return `collect the keys and run one \`.${verb.drizzle}.where(inArray(${key.term}, ids))\`${same}, which sends ${sql}`;
+      return `collect the keys and run one \`.${verb.drizzle}.where(${rest ? `and(inArray(${key.term}, ids), ...)` : `inArray(${key.term}, ids)`})\`${same}${keeping}, which sends ${sql}`;
     case "kysely":
-      return `collect the keys and run one \`.${verb.kysely}.where("${key.code}", "in", ids)\`${same}, which sends ${sql}`;
+      return `collect the keys and run one \`.${verb.kysely}.where("${key.code}", "in", ids)\`${same}${keeping}, which sends ${sql}`;
     default:
-      return `collect the keys and run one query with ${sql}${same}`;
+      return `collect the keys and run one query with ${sql}${same}${keeping}`;
   }
 }
 
@@ -223,11 +241,13 @@ export function perRowUpdateAdvice(pattern: AccessPattern, keys: LoopKey[]): str
  * found none (`if (result.count === 0) create`): batched, it applies to the items that query's batched
  * form returned, or to the items it did not return. `advice` is the write's own batched form.
  */
-export function followUpAdvice(pattern: AccessPattern, read: { line: number; missing: boolean }, advice: string): string {
+export function followUpAdvice(pattern: AccessPattern, read: { line: number; missing: boolean }, advice: string, readKind?: AccessPattern["kind"]): string {
   const writes = pattern.kind === "insert" || pattern.kind === "upsert";
+  // A batched read returns its rows with their keys; a batched UPDATE or DELETE says which rows it matched only through RETURNING.
+  const returning = readKind === "select" ? "with the key column in its select list" : "with `RETURNING` its keys";
   if (read.missing && writes) {
     return (
-      `it runs only for the items the query at line ${read.line} matched no row for: batch that query first and have it return the keys it matched (\`RETURNING\`), ` +
+      `it runs only for the items the query at line ${read.line} matched no row for: batch that query first, ${returning}, ` +
       `then, for the items whose keys it did not return (not every item: the others exist already), ${advice.replace(/^collect the rows and /, "")}`
     );
   }

@@ -166,7 +166,8 @@ export const nPlusOne: Rule = {
         // A follow-up of a query earlier in the iteration: it applies to what that query found (or did not).
         const own = pattern.kind === "update" && use.perRowValues ? perRowUpdateAdvice(pattern, keys) : advice;
         if (!own) continue;
-        advice = followUpAdvice(pattern, use.afterRead, own);
+        const read = context.patterns.find((p) => p.location.file === pattern.location.file && p.location.line === use.afterRead!.line);
+        advice = followUpAdvice(pattern, use.afterRead, own, read?.kind);
       } else if (pattern.kind === "update" && (use?.perRowValues || use?.branchPerItem)) {
         // Branches per item choose different statements: no single rewrite fits, so say nothing.
         const rewrite = use.branchPerItem ? undefined : perRowUpdateAdvice(pattern, keys);

@@ -164,7 +164,7 @@ describe("n-plus-one: a write that depends on an earlier query of the same itera
     const [f] = findings(code);
     expect(f.severity).toBe("routine");
     expect(f.message).toContain("with `$queryRaw`");
-    expect(f.message).toContain("it runs only for the items the query at line 4 matched no row for");
+    expect(f.message).toContain("it runs only for the items the query at line 4 matched no row for: batch that query first, with `RETURNING` its keys");
     expect(f.message).toContain("then, for the items whose keys it did not return (not every item: the others exist already), write them with one `createMany({ data: rows })`");
     const where = /WHERE (t\.\S+ = v\.\S+)(?: AND \.\.\.)?`/.exec(f.message)?.[1];
     const returning = /`RETURNING ([^`]+)`/.exec(f.message)?.[1];

@@ -271,7 +271,8 @@ describe("n-plus-one: a Drizzle count per item", () => {
       "}",
     ].join("\n");
     expect(findings(code, { drizzle: DRIZZLE })[0].message).toContain(
-      "count them in one `.select({ key: suggestions.inboxId, n: count() })...where(inArray(suggestions.inboxId, ids)).groupBy(suggestions.inboxId)`, which sends `SELECT inbox_id, count(*) ... WHERE inbox_id = ANY($1) GROUP BY inbox_id`",
+      // The team filter stays beside the keys.
+      "count them in one `.select({ key: suggestions.inboxId, n: count() })...where(and(inArray(suggestions.inboxId, ids), ...)).groupBy(suggestions.inboxId)`, which sends `SELECT inbox_id, count(*) ... WHERE inbox_id = ANY($1) AND team_id = $2 GROUP BY inbox_id`, keeping the query's other conditions (team_id)",
     );
   });
 });
