@@ -126,7 +126,7 @@ export const nPlusOne: Rule = {
       // A loop over a literal list, a constant, an enum or a registry the code fills runs as many times as
       // the code says, whatever the data: a fixed number of round trips, not N+1.
       if (use?.fixedList) {
-        addItem(loops, { pattern, severity: "noted", what: `${verb} \`${pattern.table}\``, advice: batchAdvice(pattern, keys), details: FIXED_DETAILS, columns, fixed: use.fixedList });
+        addItem(loops, { pattern, severity: "noted", what: `${verb} \`${pattern.table}\``, advice: batchAdvice(ownFilters(pattern, bySite.get(site) ?? []), keys), details: FIXED_DETAILS, columns, fixed: use.fixedList });
         continue;
       }
       // A write after a per-item external call (an email sent, a request made) records that call's outcome,
@@ -149,17 +149,20 @@ export const nPlusOne: Rule = {
       // queries saves round trips, but the per-item calls, usually slower, stay. NOTED, saying so.
       const external = use?.externalWork;
       const itemSeverity: Severity = external ? "noted" : severity;
-      let advice = batchAdvice(pattern, keys, findPatternTable(context.schema, pattern));
+      let advice = batchAdvice(ownFilters(pattern, bySite.get(site) ?? []), keys, findPatternTable(context.schema, pattern));
       // The per-item key is a column of a related table the query filters through (`tag.findMany({ where:
       // { items: { some: { linkId } } } })`): batch on that table's key, then join back.
       const related = keys.some((k) => k.varying) ? undefined : relatedKeyed(bySite.get(site) ?? [], pattern);
       if (related) {
         const relatedTable = related.pattern.table;
         const relatedKey = related.keys[0].sql;
+        const ownNames = [...new Set(ownFilters(pattern, bySite.get(site) ?? []).predicates.map((p) => p.column).filter((c): c is string => !!c))];
         advice =
           `the per-item key is \`${relatedTable}.${relatedKey}\`, in the related table the filter goes through, not a column of \`${pattern.table}\`: ` +
-          batchAdvice(related.pattern, related.keys, findPatternTable(context.schema, related.pattern)).replace(/^collect the keys and /, `collect the keys and read \`${relatedTable}\` once: `) +
+          batchAdvice(ownFilters(related.pattern, bySite.get(site) ?? []), related.keys, findPatternTable(context.schema, related.pattern)).replace(/^collect the keys and /, `collect the keys and read \`${relatedTable}\` once: `) +
           (pattern.source === "prisma" ? `, with \`${pattern.table}\` included through the relation` : `, keeping the join to \`${pattern.table}\``) +
+          // The loop's own conditions on this table stay too (`isNull(frames.branchId)`).
+          (ownNames.length > 0 ? ` and its conditions (${ownNames.join(", ")})` : "") +
           `, then group the rows by ${relatedKey}`;
       }
       if (use?.afterRead) {
@@ -180,6 +183,15 @@ export const nPlusOne: Rule = {
     return findings;
   },
 };
+
+/**
+ * The pattern without the conditions that are another pattern's join into it: a join's inner side is
+ * recorded as `id = $1` (the lookup per outer row), which is the join, not a filter the batched query adds.
+ */
+function ownFilters(pattern: AccessPattern, site: AccessPattern[]): AccessPattern {
+  const joined = new Set(site.filter((o) => o !== pattern).flatMap((o) => o.joins.filter((j) => j.table === pattern.table).flatMap((j) => j.columns)));
+  return joined.size === 0 ? pattern : { ...pattern, predicates: pattern.predicates.filter((p) => !(p.column && joined.has(p.column))) };
+}
 
 /** A pattern of the same call site, on another table, whose filters hold the loop's varying key. */
 function relatedKeyed(site: AccessPattern[], pattern: AccessPattern): { pattern: AccessPattern; keys: LoopKey[] } | undefined {

@@ -15,6 +15,8 @@ const SQL = `
   CREATE TABLE members (id serial PRIMARY KEY, workspace_id text NOT NULL REFERENCES workspaces, user_id text NOT NULL, role text NOT NULL, UNIQUE (workspace_id, user_id));
   CREATE TABLE invoice_lines (id int PRIMARY KEY, invoice_id text NOT NULL, amount int, position int NOT NULL);
   CREATE TABLE visit_facts (id serial PRIMARY KEY, visit_id uuid NOT NULL, fact_key text NOT NULL, fact_value text);
+  CREATE TABLE shelves (id uuid PRIMARY KEY, room_id uuid NOT NULL);
+  CREATE TABLE boxes (id uuid PRIMARY KEY, shelf_id uuid NOT NULL REFERENCES shelves, label text, archived_at timestamptz);
   CREATE TABLE suggestions (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), inbox_id uuid NOT NULL, payment_id uuid NOT NULL, team_id uuid NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
 `;
 
@@ -42,6 +44,8 @@ model VisitFact { id Int @id @default(autoincrement())
 
 const DRIZZLE = `
 import { pgTable, uuid, text, timestamp } from "drizzle-orm/pg-core";
+export const shelves = pgTable("shelves", { id: uuid("id").primaryKey(), roomId: uuid("room_id").notNull() });
+export const boxes = pgTable("boxes", { id: uuid("id").primaryKey(), shelfId: uuid("shelf_id").notNull(), label: text("label"), archivedAt: timestamp("archived_at") });
 export const suggestions = pgTable("suggestions", { id: uuid("id").primaryKey(), inboxId: uuid("inbox_id").notNull(), paymentId: uuid("payment_id").notNull(), teamId: uuid("team_id").notNull(), status: text("status").notNull(), createdAt: timestamp("created_at").notNull() });
 `;
 
@@ -210,5 +214,32 @@ describe("n-plus-one: a write that depends on an earlier query of the same itera
     const { rows } = await pg().query<{ payment_id: string }>(select!.replace("...", "payment_id FROM suggestions"), [[inbox], payment, team]);
     // The newer suggestion is for another payment: dropping the payment filter would have picked it.
     expect(rows.map((r) => r.payment_id)).toEqual([payment]);
+  });
+});
+
+describe("n-plus-one: the batched query keeps the loop query's conditions, and only those", () => {
+  it("a key in a joined table: the join is not a condition, the outer table's own condition stays", async () => {
+    const code = [
+      'import { and, eq, isNull } from "drizzle-orm";',
+      'import { db } from "./db";',
+      'import { boxes, shelves } from "./schema";',
+      "export async function openBoxes(roomIds: string[]) {",
+      "  return Promise.all(roomIds.map(async (roomId) => {",
+      "    return db.select({ id: boxes.id }).from(boxes).innerJoin(shelves, eq(boxes.shelfId, shelves.id))",
+      "      .where(and(eq(shelves.roomId, roomId), isNull(boxes.archivedAt)));",
+      "  }));",
+      "}",
+    ].join("\n");
+    const [f] = findings(code, { drizzle: DRIZZLE });
+    expect(f.message).toContain("run one `.select()....where(inArray(shelves.roomId, ids))`, which sends `WHERE room_id = ANY($1)`, keeping the join to `boxes` and its conditions (archived_at)");
+    expect(f.message).not.toContain("AND id = $2");
+    await fresh("joined");
+    const room = "00000000-0000-0000-0000-000000000001";
+    await pg().exec(`INSERT INTO shelves VALUES ('${room}', '${room}'); INSERT INTO boxes VALUES ('${room}', '${room}', 'a', null), ('00000000-0000-0000-0000-000000000002', '${room}', 'b', now())`);
+    const { rows } = await pg().query<{ room_id: string; label: string }>(
+      "SELECT s.room_id, b.label FROM shelves s JOIN boxes b ON b.shelf_id = s.id WHERE room_id = ANY($1) AND b.archived_at IS NULL",
+      [[room]],
+    );
+    expect(rows.map((r) => r.label)).toEqual(["a"]);
   });
 });
