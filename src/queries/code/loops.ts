@@ -463,3 +463,22 @@ export function keepsExisting(roots: unknown[]): boolean {
   const update = (arg.properties ?? []).find((p: Node) => !p.computed && (p.key?.name ?? p.key?.value) === "update");
   return !!update && peel(update.value).type === "ObjectExpression" && (peel(update.value).properties ?? []).length === 0;
 }
+
+/**
+ * An `if` test over the result of a query sent earlier in the same iteration (`rows` bound at loop depth
+ * `depth`): that query's line, and whether the branch taken is the one where it found nothing.
+ */
+export function readBranch(test: Node, rows: ReadonlyMap<string, RowSource>, depth: number): { line: number; missing: boolean } | undefined {
+  if (depth === 0) return undefined;
+  const names = new Set<string>();
+  let line: number | undefined;
+  for (const name of namesIn(test)) {
+    const source = rows.get(name);
+    if (source && source.depth === depth && source.patterns[0]) {
+      names.add(name);
+      line ??= source.patterns[0].location.line;
+    }
+  }
+  const missing = line === undefined ? undefined : testsMissing(test, names);
+  return line === undefined || missing === undefined ? undefined : { line, missing };
+}

@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { AGGREGATES, bindingNames, changedIn, configSource, keepsExisting, testsMissing, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { AGGREGATES, bindingNames, changedIn, configSource, keepsExisting, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -133,7 +133,7 @@ export class CodeWalker {
         return this.visitFunction(node, env, node.id?.name, null);
       case "IfStatement": {
         this.visitExpr(node.test, env);
-        const read = this.readTest(node.test, env);
+        const read = readBranch(node.test, env.rows, env.loops.length);
         const yes = branchEnv(env, node.test, read);
         this.visitNested(node.consequent, yes);
         const no = branchEnv(env, node.test, read && { ...read, missing: !read.missing });
@@ -497,22 +497,6 @@ export class CodeWalker {
     if (memberships.length === 0) return {};
     const names = memberships.map((m) => configSource(m, env.config, (n) => this.fixedLists.isImported(n)));
     return names.every((n) => n) ? { config: names[0] } : {};
-  }
-
-  /** An `if` test over the result of a query sent earlier in the same iteration: that query's line and the test's sense. */
-  private readTest(test: Node, env: Env): Env["readBranch"] {
-    if (env.loops.length === 0) return undefined;
-    const names = new Set<string>();
-    let line: number | undefined;
-    for (const name of namesIn(test)) {
-      const source = env.rows.get(name);
-      if (source && source.depth === env.loops.length && source.patterns[0]) {
-        names.add(name);
-        line ??= source.patterns[0].location.line;
-      }
-    }
-    const missing = line === undefined ? undefined : testsMissing(test, names);
-    return line === undefined || missing === undefined ? undefined : { line, missing };
   }
 
   private sendCall(node: Node, env: Env, at: Node): QueryCall | undefined {
