@@ -463,6 +463,22 @@ export interface LoopUse {
   externalWork?: string;
   /** A count or aggregate per item (Prisma `count`/`aggregate`/`groupBy`): batched, it needs a GROUP BY on the key. */
   aggregate?: boolean;
+  /**
+   * The loop walks a list set in configuration (`env.DEFAULT_ORG_IDS`, `process.env.X.split(",")`), or the
+   * rows of a query whose `IN` list is one: how a message names it. Its length is set per deployment.
+   */
+  configList?: string;
+  /** The loop walks the rows a query returned: that query's call site (its patterns share the location). */
+  rowsFrom?: Location;
+  /**
+   * It runs under an `if` that tests the result of a query sent earlier in the same iteration: that query's
+   * line, and whether the branch is the one where it found nothing (`if (result.count === 0)`, `if (!row)`).
+   */
+  afterRead?: { line: number; missing: boolean };
+  /** Its result is bound to a name or returned: a batched form must return the rows too. */
+  resultUsed?: boolean;
+  /** A Prisma `upsert` with `update: {}`: an existing row is kept unchanged, only missing rows are created. */
+  keepsExisting?: boolean;
 }
 
 /**

@@ -42,8 +42,24 @@ export function loopKeys(pattern: AccessPattern): LoopKey[] {
   return all.map((c) => ({ sql: c, code: c, term: c }));
 }
 
-function inSql(key: string): string {
-  return `\`WHERE ${sqlName(key)} = ANY($1)\``;
+/**
+ * The loop query's conditions besides the per-item keys, which the batched query keeps: an equality is
+ * written out (`AND team_id = $2`, `AND status = 'open'`), anything else stands as `AND ...`. `names` lists
+ * the columns for the sentence that says so. `first` is the number of the first free parameter.
+ */
+function otherFilters(pattern: AccessPattern, keyColumns: string[], first = 2): { sql: string; names: string[]; keeping: string } {
+  const isKey = (c: string | undefined) => c !== undefined && keyColumns.some((k) => squash(k) === squash(c));
+  const others = pattern.predicates.filter((p) => !isKey(p.column));
+  const plain = others.filter((p) => p.op === "eq" && p.column && !p.conditional && (p.value !== undefined || p.sentAs === "param"));
+  let n = first;
+  const sql = plain.map((p) => ` AND ${sqlName(p.column!)} = ${p.value ?? `$${n++}`}`).join("") + (others.length > plain.length || pattern.hasOr ? " AND ..." : "");
+  const names = [...new Set(others.map((p) => p.column ?? p.expression).filter((c): c is string => !!c))].map(sqlName);
+  const keeping = names.length > 0 ? `, keeping the query's other conditions (${names.join(", ")})` : pattern.hasOr ? ", keeping the query's other conditions" : "";
+  return { sql, names, keeping };
+}
+
+function inSql(key: string, filters = ""): string {
+  return `\`WHERE ${sqlName(key)} = ANY($1)${filters}\``;
 }
 
 /** Several rows per key, of which the query keeps the first in its order: `findFirst` with `orderBy`, `ORDER BY ... LIMIT 1`. */
@@ -52,19 +68,22 @@ function firstPerKey(pattern: AccessPattern, key: LoopKey): string | undefined {
   const order = pattern.orderBy.filter((o) => o.column && o.column !== key.sql);
   if (order.length === 0) return undefined;
   const by = order.map((o) => `${sqlName(o.column!)}${o.descending ? " DESC" : ""}`).join(", ");
-  const sql = `\`SELECT DISTINCT ON (${sqlName(key.sql)}) ... WHERE ${sqlName(key.sql)} = ANY($1) ORDER BY ${sqlName(key.sql)}, ${by}\` (or a \`LATERAL\` join over the keys with \`LIMIT 1\`)`;
+  // Every other filter of the loop's query stays: the same value for every item, or `...` for what is not an equality.
+  const { sql: filters, keeping, names } = otherFilters(pattern, [key.sql]);
+  const others = names;
+  const sql = `\`SELECT DISTINCT ON (${sqlName(key.sql)}) ... WHERE ${sqlName(key.sql)} = ANY($1)${filters} ORDER BY ${sqlName(key.sql)}, ${by}\` (or a \`LATERAL\` join over the keys with \`LIMIT 1\`)`;
   const intro = "a plain `= ANY` would return every row of each key, not the first one: keep one row per key with";
   switch (pattern.source) {
     case "drizzle":
-      return `${intro} \`db.selectDistinctOn([${key.term}])...where(inArray(${key.term}, keys)).orderBy(${key.term}, ...)\`, which sends ${sql}`;
+      return `${intro} \`db.selectDistinctOn([${key.term}])...where(${others.length > 0 ? `and(inArray(${key.term}, keys), ...)` : `inArray(${key.term}, keys)`}).orderBy(${key.term}, ...)\`${keeping}, which sends ${sql}`;
     case "kysely":
-      return `${intro} \`.distinctOn("${key.code}").where("${key.code}", "in", keys).orderBy("${key.code}")\` then the existing order, which sends ${sql}`;
+      return `${intro} \`.distinctOn("${key.code}").where("${key.code}", "in", keys).orderBy("${key.code}")\` then the existing order${keeping}, which sends ${sql}`;
     case "prisma":
-      return `${intro} one \`$queryRaw\` running ${sql}`;
+      return `${intro} one \`$queryRaw\` running ${sql}${keeping}`;
     case "supabase-js":
-      return `${intro} one database function (\`.rpc()\`) that runs ${sql}`;
+      return `${intro} one database function (\`.rpc()\`) that runs ${sql}${keeping}`;
     default:
-      return `${intro} ${sql}`;
+      return `${intro} ${sql}${keeping}`;
   }
 }
 
@@ -74,13 +93,40 @@ function firstPerKey(pattern: AccessPattern, key: LoopKey): string | undefined {
  * compared columns as written.
  */
 export function conflictTarget(pattern: AccessPattern, table: Table | undefined, keys: LoopKey[]): string {
+  return conflictColumns(pattern, table, keys).map(sqlName).join(", ");
+}
+
+function conflictColumns(pattern: AccessPattern, table: Table | undefined, keys: LoopKey[]): string[] {
   const named = new Set(pattern.predicates.filter((p) => p.op === "eq" && p.column).map((p) => p.column!));
   const uniques = [
     ...(table?.primaryKey ? [table.primaryKey.columns] : []),
     ...(table?.indexes ?? []).filter((i) => i.unique && !i.where && i.keys.every((k) => k.column)).map((i) => i.keys.map((k) => k.column!)),
   ];
-  const target = uniques.find((cols) => cols.length > 0 && cols.every((c) => named.has(c))) ?? (keys.length > 0 ? keys.map((k) => k.sql) : ["key"]);
-  return target.map(sqlName).join(", ");
+  return uniques.find((cols) => cols.length > 0 && cols.every((c) => named.has(c))) ?? (keys.length > 0 ? keys.map((k) => k.sql) : ["key"]);
+}
+
+/**
+ * The conflict clause that does what the per-row upsert did (PostgreSQL "INSERT", ON CONFLICT):
+ * - an upsert that keeps an existing row unchanged (Prisma `update: {}`) is `DO NOTHING`; when the loop
+ *   uses the returned rows, `DO NOTHING` returns only the inserted ones, so the clause is a no-op
+ *   `DO UPDATE SET key = EXCLUDED.key ... RETURNING *`, which returns every row and changes no value;
+ * - an upsert whose `where` also filters on columns outside the conflict target updates only rows that
+ *   match them: `DO UPDATE ... WHERE t.col = EXCLUDED.col`;
+ * - a used result needs `RETURNING *`.
+ */
+function conflictClause(pattern: AccessPattern, table: Table | undefined, keys: LoopKey[]): { sql: string; returns: boolean } {
+  const target = conflictColumns(pattern, table, keys);
+  const cols = target.map(sqlName).join(", ");
+  const used = pattern.loopUse?.resultUsed === true;
+  if (pattern.loopUse?.keepsExisting) {
+    if (!used) return { sql: `ON CONFLICT (${cols}) DO NOTHING`, returns: false };
+    const key = sqlName(target[0]);
+    return { sql: `ON CONFLICT (${cols}) DO UPDATE SET ${key} = EXCLUDED.${key} RETURNING *`, returns: true };
+  }
+  const extra = pattern.predicates.filter((p) => p.op === "eq" && p.column && !target.includes(p.column) && !p.conditional).map((p) => p.column!);
+  const name = sqlName(pattern.table);
+  const guard = extra.length > 0 ? ` WHERE ${extra.map((c) => `${name}.${sqlName(c)} = EXCLUDED.${sqlName(c)}`).join(" AND ")}` : "";
+  return { sql: `ON CONFLICT (${cols}) DO UPDATE SET col = EXCLUDED.col${guard}${used ? " RETURNING *" : ""}`, returns: used };
 }
 
 /** What to do instead of one query per item, as a clause (`collect the keys and ...`). */
@@ -89,18 +135,21 @@ export function batchAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Tab
   const src = pattern.source;
   if (pattern.kind === "upsert") {
     // One statement resolves every conflict; a plain multi-row INSERT would fail on the existing rows.
-    const sql = `\`INSERT ... VALUES (...), (...) ON CONFLICT (${conflictTarget(pattern, table, keys)}) DO UPDATE SET col = EXCLUDED.col\` over all the rows`;
+    const clause = conflictClause(pattern, table, keys);
+    const sql = `\`INSERT ... VALUES (...), (...) ${clause.sql}\` over all the rows`;
+    const keep = pattern.loopUse?.keepsExisting ? ", which keeps an existing row as it is, as `update: {}` does" : "";
+    const returned = clause.returns ? ", and map the returned rows back to the items" : "";
     const bulk =
       src === "supabase-js"
-        ? "one `.upsert([...rows])` call"
+        ? `one \`.upsert([...rows])\`${clause.returns ? ".select()" : ""} call`
         : src === "drizzle"
-          ? `one \`.insert(table).values([...rows]).onConflictDoUpdate({ target, set })\` with each column set from \`excluded\` (${sql})`
+          ? `one \`.insert(table).values([...rows]).onConflictDoUpdate({ target, set })${clause.returns ? ".returning()" : ""}\` with each column set from \`excluded\` (${sql})`
           : src === "kysely"
-            ? `one \`.insertInto(table).values([...rows]).onConflict((oc) => oc.column(key).doUpdateSet(...))\` (${sql})`
+            ? `one \`.insertInto(table).values([...rows]).onConflict((oc) => oc.column(key).doUpdateSet(...))${clause.returns ? ".returningAll()" : ""}\` (${sql})`
             : src === "prisma"
-              ? `one ${sql}, sent with \`$executeRaw\` (Prisma's \`upsert\` takes one row)`
-              : `one ${sql}`;
-    return `collect the rows and write them in ${bulk}`;
+              ? `one ${sql}, sent with \`${clause.returns ? "$queryRaw" : "$executeRaw"}\` (Prisma's \`upsert\` takes one row)${keep}`
+              : `one ${sql}${keep}`;
+    return `collect the rows and write them in ${bulk}${returned}`;
   }
   if (pattern.kind === "insert") {
     const sql = "one multi-row `INSERT ... VALUES` (or `INSERT ... SELECT FROM unnest($1::...[])`)";
@@ -123,32 +172,37 @@ export function batchAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Tab
   if (first) return `collect the keys; ${first}`;
   const k = sqlName(key.sql);
   if (pattern.kind === "select" && pattern.loopUse?.aggregate) {
-    const group = `\`SELECT ${k}, count(*) ... WHERE ${k} = ANY($1) GROUP BY ${k}\` (a key with no row has no group: count 0)`;
-    if (src === "prisma") return `collect the keys and count them in one \`groupBy({ by: ["${key.code}"], where: { ${key.code}: { in: ids } }, _count: true })\`, which sends ${group}`;
-    if (src === "drizzle") return `collect the keys and count them in one \`.select({ key: ${key.term}, n: count() })...where(inArray(${key.term}, ids)).groupBy(${key.term})\`, which sends ${group}`;
+    const other = otherFilters(pattern, [key.sql]);
+    const group = `\`SELECT ${k}, count(*) ... WHERE ${k} = ANY($1)${other.sql} GROUP BY ${k}\`${other.keeping} (a key with no row has no group: count 0)`;
+    if (src === "prisma") return `collect the keys and count them in one \`groupBy({ by: ["${key.code}"], where: { ${key.code}: { in: ids }${other.names.length > 0 ? ", ..." : ""} }, _count: true })\`, which sends ${group}`;
+    if (src === "drizzle") return `collect the keys and count them in one \`.select({ key: ${key.term}, n: count() })...where(${other.names.length > 0 ? `and(inArray(${key.term}, ids), ...)` : `inArray(${key.term}, ids)`}).groupBy(${key.term})\`, which sends ${group}`;
     return `collect the keys and count them in one query, ${group}`;
   }
   const pair = keys.filter((k) => k.varying);
   if ((pattern.kind === "select" || pattern.kind === "delete") && pair.length >= 2) {
     const cols = pair.map((p) => sqlName(p.sql)).join(", ");
-    const sql = `\`WHERE (${cols}) IN (SELECT * FROM unnest(${pair.map((_, i) => `$${i + 1}::...[]`).join(", ")}))\``;
+    const other = otherFilters(pattern, pair.map((p) => p.sql), pair.length + 1);
+    const sql = `\`WHERE (${cols}) IN (SELECT * FROM unnest(${pair.map((_, i) => `$${i + 1}::...[]`).join(", ")}))${other.sql}\`${other.keeping}`;
     const prisma = src === "prisma" ? ` (Prisma: \`where: { OR: items.map((i) => ({ ${pair.map((p) => `${p.code}: i.${p.code}`).join(", ")} })) }\`)` : "";
     return `collect the (${pair.map((p) => p.code).join(", ")}) pairs of the items and run one query with ${sql}${prisma}: each item is matched on all of them, not on one alone`;
   }
-  const sql = inSql(key.sql);
+  const other = otherFilters(pattern, [key.sql]);
+  const sql = inSql(key.sql, other.sql);
+  const rest = other.names.length > 0 ? ", ..." : "";
+  const keeping = other.keeping;
   const verb = pattern.kind === "update" ? { prisma: "updateMany", drizzle: "update(table).set(...)", kysely: "updateTable(table).set(...)" } : pattern.kind === "delete" ? { prisma: "deleteMany", drizzle: "delete(table)", kysely: "deleteFrom(table)" } : { prisma: "findMany", drizzle: "select()...", kysely: "selectFrom(table)" };
   const same = pattern.kind === "update" ? " (the written values are the same for every row)" : "";
   switch (src) {
     case "supabase-js":
-      return `collect the keys and run one query with \`.in("${key.code}", ids)\`${same}`;
+      return `collect the keys and run one query with \`.in("${key.code}", ids)\`${same}${keeping}`;
     case "prisma":
-      return `collect the keys and run one \`${verb.prisma}({ where: { ${key.code}: { in: ids } } })\`${same}, which sends ${sql}`;
+      return `collect the keys and run one \`${verb.prisma}({ where: { ${key.code}: { in: ids }${rest} } })\`${same}${keeping}, which sends ${sql}`;
     case "drizzle":
-      return `collect the keys and run one \`.${verb.drizzle}.where(inArray(${key.term}, ids))\`${same}, which sends ${sql}`;
+      return `collect the keys and run one \`.${verb.drizzle}.where(${rest ? `and(inArray(${key.term}, ids), ...)` : `inArray(${key.term}, ids)`})\`${same}${keeping}, which sends ${sql}`;
     case "kysely":
-      return `collect the keys and run one \`.${verb.kysely}.where("${key.code}", "in", ids)\`${same}, which sends ${sql}`;
+      return `collect the keys and run one \`.${verb.kysely}.where("${key.code}", "in", ids)\`${same}${keeping}, which sends ${sql}`;
     default:
-      return `collect the keys and run one query with ${sql}${same}`;
+      return `collect the keys and run one query with ${sql}${same}${keeping}`;
   }
 }
 
@@ -161,15 +215,18 @@ export function perRowUpdateAdvice(pattern: AccessPattern, keys: LoopKey[]): str
   const names = joined.map((k) => sqlName(k.sql));
   const on = names.map((k) => `t.${k} = v.${k}`).join(" AND ");
   const others = pattern.predicates.some((p) => p.column && !joined.some((k) => k.sql === p.column) && p.op === "eq");
+  // The loop reads the result (`updateResult.count`): the batched UPDATE returns the keys it matched.
+  const used = pattern.loopUse?.resultUsed === true;
+  const returned = used ? `, with \`RETURNING ${names.map((n) => `t.${n}`).join(", ")}\` so the code learns which items matched` : "";
   const sql =
     `\`UPDATE ${sqlName(pattern.table)} AS t SET col = v.col FROM (VALUES ...) AS v(${names.join(", ")}, col) WHERE ${on}${others ? " AND ..." : ""}\`` +
     ` (or \`FROM unnest(${names.map((_, i) => `$${i + 1}::...[]`).join(", ")}, $${names.length + 1}::...[]) AS v(${names.join(", ")}, col)\`)`;
-  const keep = others ? ", keeping the query's other conditions" : "";
+  const keep = (others ? ", keeping the query's other conditions" : "") + returned;
   switch (pattern.source) {
     case "supabase-js":
       return `each row gets its own values, so \`.in()\` cannot batch it: send the rows to one database function (\`.rpc()\`) that runs ${sql}${keep}`;
     case "prisma":
-      return `each row gets its own values, so \`updateMany\` cannot batch it: send one ${sql} with \`$executeRaw\`${keep}`;
+      return `each row gets its own values, so \`updateMany\` cannot batch it: send one ${sql} with \`${used ? "$queryRaw" : "$executeRaw"}\`${keep}`;
     case "drizzle":
       return `each row gets its own values, so \`inArray\` cannot batch it: send one ${sql} with \`db.execute(sql\\\`...\\\`)\`${keep}`;
     case "kysely":
@@ -177,4 +234,23 @@ export function perRowUpdateAdvice(pattern: AccessPattern, keys: LoopKey[]): str
     default:
       return `each row gets its own values, so \`= ANY\` cannot batch it: write them in one statement, ${sql}${keep}`;
   }
+}
+
+/**
+ * A write that runs only when a query earlier in the same iteration found rows (`if (row) update`) or
+ * found none (`if (result.count === 0) create`): batched, it applies to the items that query's batched
+ * form returned, or to the items it did not return. `advice` is the write's own batched form.
+ */
+export function followUpAdvice(pattern: AccessPattern, read: { line: number; missing: boolean }, advice: string, readKind?: AccessPattern["kind"]): string {
+  const writes = pattern.kind === "insert" || pattern.kind === "upsert";
+  // A batched read returns its rows with their keys; a batched UPDATE or DELETE says which rows it matched only through RETURNING.
+  const returning = readKind === "select" ? "with the key column in its select list" : "with `RETURNING` its keys";
+  if (read.missing && writes) {
+    return (
+      `it runs only for the items the query at line ${read.line} matched no row for: batch that query first, ${returning}, ` +
+      `then, for the items whose keys it did not return (not every item: the others exist already), ${advice.replace(/^collect the rows and /, "")}`
+    );
+  }
+  if (read.missing) return `it runs only for the items the query at line ${read.line} matched no row for: batch that query first, then ${advice.replace(/^collect the keys and /, "")} over the keys it did not return`;
+  return `it runs only for the rows the query at line ${read.line} found: batch that query first, then ${advice.replace(/^collect the (keys|rows) and /, "")} over the rows it returned`;
 }

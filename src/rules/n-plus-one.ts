@@ -6,7 +6,8 @@
 import type { AccessPattern, FindingDraft, Schema, Severity } from "../core/types.js";
 import { findPatternTable, patternRelation, qualifiedTableName } from "../schema/lookup.js";
 import type { Rule, RuleContext } from "./rule.js";
-import { batchAdvice, loopKeys, perRowUpdateAdvice, type LoopKey } from "./n-plus-one-advice.js";
+import { batchAdvice, followUpAdvice, loopKeys, perRowUpdateAdvice, type LoopKey } from "./n-plus-one-advice.js";
+import { smallLoop } from "./n-plus-one-size.js";
 import { oneOffKind, oneOffNote } from "./one-off-code.js";
 
 /** One-off data migrations: TypeScript beside migrations, or a migrate script. They run once, by hand. */
@@ -33,6 +34,8 @@ interface Item {
   fixed?: string;
   /** The iteration also awaits per-item work that sends no query (`getFile()`). */
   external?: string;
+  /** The loop walks a collection that is few by nature (a configured list, one parent's parts): what it walks. */
+  small?: string;
 }
 
 const FIXED_DETAILS =
@@ -89,7 +92,10 @@ export const nPlusOne: Rule = {
         continue;
       }
 
-      const severity: Severity = offline(pattern.location.file) ? "noted" : "routine";
+      // A loop over a configured list or over one parent's parts runs a handful of times.
+      const small = smallLoop(context, pattern);
+      const severity: Severity = offline(pattern.location.file) || small ? "noted" : "routine";
+      const size = small ? { small } : {};
       // Nothing in the query changes from one iteration to the next: the same query runs N times.
       const pollingLoop = pattern.loop?.kind === "while" || pattern.loop?.kind === "do...while";
       // A while loop around a query that sends nothing per iteration drains or polls (`DELETE ... LIMIT n`
@@ -120,7 +126,7 @@ export const nPlusOne: Rule = {
       // A loop over a literal list, a constant, an enum or a registry the code fills runs as many times as
       // the code says, whatever the data: a fixed number of round trips, not N+1.
       if (use?.fixedList) {
-        addItem(loops, { pattern, severity: "noted", what: `${verb} \`${pattern.table}\``, advice: batchAdvice(pattern, keys), details: FIXED_DETAILS, columns, fixed: use.fixedList });
+        addItem(loops, { pattern, severity: "noted", what: `${verb} \`${pattern.table}\``, advice: batchAdvice(ownFilters(pattern, bySite.get(site) ?? []), keys), details: FIXED_DETAILS, columns, fixed: use.fixedList });
         continue;
       }
       // A write after a per-item external call (an email sent, a request made) records that call's outcome,
@@ -134,6 +140,7 @@ export const nPlusOne: Rule = {
           advice: "nothing in it depends on the loop: run it once before the loop and reuse the result",
           details: "Every iteration pays a round trip, parsing and planning for rows it already has. Hoisting the query out of the loop sends it once.",
           columns,
+          ...size,
         });
         continue;
       }
@@ -142,31 +149,49 @@ export const nPlusOne: Rule = {
       // queries saves round trips, but the per-item calls, usually slower, stay. NOTED, saying so.
       const external = use?.externalWork;
       const itemSeverity: Severity = external ? "noted" : severity;
-      let advice = batchAdvice(pattern, keys, findPatternTable(context.schema, pattern));
+      let advice = batchAdvice(ownFilters(pattern, bySite.get(site) ?? []), keys, findPatternTable(context.schema, pattern));
       // The per-item key is a column of a related table the query filters through (`tag.findMany({ where:
       // { items: { some: { linkId } } } })`): batch on that table's key, then join back.
       const related = keys.some((k) => k.varying) ? undefined : relatedKeyed(bySite.get(site) ?? [], pattern);
       if (related) {
         const relatedTable = related.pattern.table;
         const relatedKey = related.keys[0].sql;
+        const ownNames = [...new Set(ownFilters(pattern, bySite.get(site) ?? []).predicates.map((p) => p.column).filter((c): c is string => !!c))];
         advice =
           `the per-item key is \`${relatedTable}.${relatedKey}\`, in the related table the filter goes through, not a column of \`${pattern.table}\`: ` +
-          batchAdvice(related.pattern, related.keys, findPatternTable(context.schema, related.pattern)).replace(/^collect the keys and /, `collect the keys and read \`${relatedTable}\` once: `) +
+          batchAdvice(ownFilters(related.pattern, bySite.get(site) ?? []), related.keys, findPatternTable(context.schema, related.pattern)).replace(/^collect the keys and /, `collect the keys and read \`${relatedTable}\` once: `) +
           (pattern.source === "prisma" ? `, with \`${pattern.table}\` included through the relation` : `, keeping the join to \`${pattern.table}\``) +
+          // The loop's own conditions on this table stay too (`isNull(frames.branchId)`).
+          (ownNames.length > 0 ? ` and its conditions (${ownNames.join(", ")})` : "") +
           `, then group the rows by ${relatedKey}`;
       }
-      if (pattern.kind === "update" && (use?.perRowValues || use?.branchPerItem)) {
+      if (use?.afterRead) {
+        // A follow-up of a query earlier in the iteration: it applies to what that query found (or did not).
+        const own = pattern.kind === "update" && use.perRowValues ? perRowUpdateAdvice(pattern, keys) : advice;
+        if (!own) continue;
+        const read = context.patterns.find((p) => p.location.file === pattern.location.file && p.location.line === use.afterRead!.line);
+        advice = followUpAdvice(pattern, use.afterRead, own, read?.kind);
+      } else if (pattern.kind === "update" && (use?.perRowValues || use?.branchPerItem)) {
         // Branches per item choose different statements: no single rewrite fits, so say nothing.
         const rewrite = use.branchPerItem ? undefined : perRowUpdateAdvice(pattern, keys);
         if (!rewrite) continue;
         advice = rewrite;
       }
-      addItem(loops, { pattern, severity: itemSeverity, what: `${verb} \`${pattern.table}\``, advice, details: N_PLUS_ONE_DETAILS, columns: related ? related.keys.map((k) => k.sql) : columns, ...(external ? { external } : {}) });
+      addItem(loops, { pattern, severity: itemSeverity, what: `${verb} \`${pattern.table}\``, advice, details: N_PLUS_ONE_DETAILS, columns: related ? related.keys.map((k) => k.sql) : columns, ...(external ? { external } : {}), ...size });
     }
     for (const items of loops.values()) findings.push(loopFinding(context, items));
     return findings;
   },
 };
+
+/**
+ * The pattern without the conditions that are another pattern's join into it: a join's inner side is
+ * recorded as `id = $1` (the lookup per outer row), which is the join, not a filter the batched query adds.
+ */
+function ownFilters(pattern: AccessPattern, site: AccessPattern[]): AccessPattern {
+  const joined = new Set(site.filter((o) => o !== pattern).flatMap((o) => o.joins.filter((j) => j.table === pattern.table).flatMap((j) => j.columns)));
+  return joined.size === 0 ? pattern : { ...pattern, predicates: pattern.predicates.filter((p) => !(p.column && joined.has(p.column))) };
+}
 
 /** A pattern of the same call site, on another table, whose filters hold the loop's varying key. */
 function relatedKeyed(site: AccessPattern[], pattern: AccessPattern): { pattern: AccessPattern; keys: LoopKey[] } | undefined {
@@ -199,12 +224,17 @@ function loopFinding(context: RuleContext, items: Item[]): FindingDraft {
   const loop = loopName(p);
   const severity: Severity = items.some((i) => i.severity === "routine") ? "routine" : "noted";
   const external = items.find((i) => i.external)?.external;
+  const small = items.find((i) => i.small)?.small;
   const once =
     severity !== "noted"
       ? ""
-      : external && !offline(p.location.file)
-        ? ` Each iteration also awaits \`${external}\`, per-item work that sends no query and that batching the queries leaves in place, so this is noted, not routine.`
-        : ` ${oneOffNote(oneOffKind(p.location.file) ?? "script")}`;
+      : offline(p.location.file)
+        ? ` ${oneOffNote(oneOffKind(p.location.file) ?? "script")}`
+        : small
+          ? ` The loop walks ${small}: a handful of round trips that do not grow with the data, so this is noted, not routine.`
+          : external
+            ? ` Each iteration also awaits \`${external}\`, per-item work that sends no query and that batching the queries leaves in place, so this is noted, not routine.`
+            : ` ${oneOffNote(oneOffKind(p.location.file) ?? "script")}`;
   const base = { rule: "n-plus-one", table: qualified(context.schema, p), columns: first.columns, location: p.location };
   const key = `${p.location.file}:${p.functionName ?? ""}:${p.kind}`;
   if (items.every((i) => i.fixed)) {

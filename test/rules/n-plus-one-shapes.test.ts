@@ -160,8 +160,10 @@ describe("n-plus-one: the per-item key and one row per key", () => {
     const [f] = findings(code, { drizzle: DRIZZLE });
     expect(f.columns).toEqual(["inbox_id"]);
     expect(f.message).toContain("a plain `= ANY` would return every row of each key, not the first one");
-    expect(f.message).toContain("`db.selectDistinctOn([suggestions.inboxId])...where(inArray(suggestions.inboxId, keys))");
-    expect(f.message).toContain("`SELECT DISTINCT ON (inbox_id) ... WHERE inbox_id = ANY($1) ORDER BY inbox_id, created_at DESC`");
+    // The team filter is the same for every item and stays in the batched query.
+    expect(f.message).toContain("`db.selectDistinctOn([suggestions.inboxId])...where(and(inArray(suggestions.inboxId, keys), ...))");
+    expect(f.message).toContain("keeping the query's other conditions (team_id)");
+    expect(f.message).toContain("`SELECT DISTINCT ON (inbox_id) ... WHERE inbox_id = ANY($1) AND team_id = $2 ORDER BY inbox_id, created_at DESC`");
   });
 
   it("Prisma findFirst with orderBy in a loop keeps one row per key", () => {
@@ -269,7 +271,8 @@ describe("n-plus-one: a Drizzle count per item", () => {
       "}",
     ].join("\n");
     expect(findings(code, { drizzle: DRIZZLE })[0].message).toContain(
-      "count them in one `.select({ key: suggestions.inboxId, n: count() })...where(inArray(suggestions.inboxId, ids)).groupBy(suggestions.inboxId)`, which sends `SELECT inbox_id, count(*) ... WHERE inbox_id = ANY($1) GROUP BY inbox_id`",
+      // The team filter stays beside the keys.
+      "count them in one `.select({ key: suggestions.inboxId, n: count() })...where(and(inArray(suggestions.inboxId, ids), ...)).groupBy(suggestions.inboxId)`, which sends `SELECT inbox_id, count(*) ... WHERE inbox_id = ANY($1) AND team_id = $2 GROUP BY inbox_id`, keeping the query's other conditions (team_id)",
     );
   });
 });

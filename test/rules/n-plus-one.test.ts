@@ -37,7 +37,7 @@ describe("n-plus-one: batching is not N+1", () => {
   it("a constant IN list beside a per-item key is still one query per item", () => {
     const code = `export async function load(ids: string[]) {\n  for (const id of ids) await supabase.from("users").select("id").in("status", ["a", "b"]).eq("organization_id", id);\n}`;
     expect(seen(code)).toEqual([
-      'routine 4: `load()` reads `users` inside the for...of loop at line 4: one round trip per iteration (N+1). Collect the keys and run one query with `.in("organization_id", ids)`.',
+      'routine 4: `load()` reads `users` inside the for...of loop at line 4: one round trip per iteration (N+1). Collect the keys and run one query with `.in("organization_id", ids)`, keeping the query\'s other conditions (status).',
     ]);
   });
 });

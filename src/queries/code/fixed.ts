@@ -23,6 +23,11 @@ export class FixedLists {
     this.collectClasses(program);
   }
 
+  /** Whether a module-level name is imported (a configuration object such as `env` is). */
+  isImported(name: string): boolean {
+    return this.imports.has(name);
+  }
+
   /**
    * How a message names the fixed list an iterable walks (`` `TEAM_ROLES`, a constant ``), or undefined
    * when its length may depend on the data. `locals` holds the function's own names bound to fixed lists.

@@ -1,6 +1,6 @@
 // What the walker needs to know about loops: which names change from one iteration to the next,
 // whether a loop's bounds are a date or number range, and what an expression refers to.
-import type { AccessPattern } from "../../core/types.js";
+import type { AccessPattern, Location } from "../../core/types.js";
 import { calleeMethod, flattenChain, isFunction, peel, SKIP_KEYS, type Node } from "./ast.js";
 
 /** One enclosing loop, innermost last. */
@@ -21,12 +21,18 @@ export interface LoopFrame {
   fromExternal?: boolean;
   /** The first awaited call in the body that sent no query, as written (`getFile()`). */
   externalCall?: string;
+  /** It walks a list set in configuration, or rows fetched by an `IN` over one: how to name it. */
+  config?: string;
+  /** It walks the rows a query returned: that query's call site. */
+  rowsFrom?: Location;
 }
 
 /** Rows a query returned, held by a variable: the query's patterns and how many loops enclosed the fetch. */
 export interface RowSource {
   patterns: AccessPattern[];
   depth: number;
+  /** Every set the query compares with (`id: { in: ids }`) is a configured list: how to name it. */
+  config?: string;
 }
 
 const RELATIONAL = new Set(["<", "<=", ">", ">="]);
@@ -382,4 +388,97 @@ export function selectsAggregate(node: Node): boolean {
   };
   visit(select.args);
   return found;
+}
+
+/** Names of imported configuration objects by convention (`import { env } from "./env.mjs"`). */
+const CONFIG_OBJECT = /^(env|config|settings)$/;
+
+/**
+ * How a message names the configuration an expression reads, or undefined: `process.env.X`, `env.X` of an
+ * imported configuration object, or a name already bound to one (`configured`), through `?? []`,
+ * `.split(",")`, `.map(...)`, `.filter(...)`. A list set per deployment, not grown by the data.
+ */
+export function configSource(node: Node | null | undefined, configured: ReadonlyMap<string, string>, imported: (name: string) => boolean): string | undefined {
+  if (!node) return undefined;
+  const n = peel(node);
+  switch (n.type) {
+    case "Identifier":
+      return configured.get(n.name);
+    case "MemberExpression": {
+      if (n.computed) return undefined;
+      const object = peel(n.object);
+      if (object.type === "MemberExpression" && !object.computed && peel(object.object).name === "process" && object.property?.name === "env") return `\`process.env.${n.property?.name}\``;
+      if (object.type === "Identifier" && CONFIG_OBJECT.test(object.name) && imported(object.name) && !configured.has(object.name)) return `\`${object.name}.${n.property?.name}\``;
+      return undefined;
+    }
+    case "LogicalExpression":
+      return n.operator === "??" || n.operator === "||" ? configSource(n.left, configured, imported) : undefined;
+    case "AwaitExpression":
+      return configSource(n.argument, configured, imported);
+    case "CallExpression": {
+      const callee = peel(n.callee);
+      const method = callee.type === "MemberExpression" && !callee.computed ? callee.property?.name : undefined;
+      return method && CONFIG_LIST_METHODS.has(method) ? configSource(callee.object, configured, imported) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Methods that turn a configured value into a list no longer than it (`"a,b".split(",")`, `.map(trim)`). */
+const CONFIG_LIST_METHODS = new Set(["split", "map", "filter", "trim", "slice"]);
+
+/**
+ * For a test over the result of a query (`if (result.count === 0)`, `if (!row)`, `if (found)`): whether the
+ * branch taken is the one where the query found nothing (`missing`) or found rows. Undefined for a test that
+ * says neither (a comparison with a value).
+ */
+export function testsMissing(test: Node, names: ReadonlySet<string>): boolean | undefined {
+  const t = peel(test);
+  const reads = (n: Node) => [...namesIn(n)].some((name) => names.has(name));
+  if (!reads(t)) return undefined;
+  if (t.type === "UnaryExpression" && t.operator === "!") {
+    const inner = testsMissing(t.argument, names);
+    return inner === undefined ? undefined : !inner;
+  }
+  if (t.type === "Identifier" || (t.type === "MemberExpression" && !t.computed)) return false;
+  if (t.type === "BinaryExpression") {
+    const zeroOrNull = (n: Node) => {
+      const v = peel(n);
+      return (v.type === "Literal" && (v.value === 0 || v.value === null)) || (v.type === "Identifier" && v.name === "undefined") || v.type === "NullLiteral";
+    };
+    const side = zeroOrNull(t.right) ? t.left : zeroOrNull(t.left) ? t.right : undefined;
+    if (!side || !reads(side)) return undefined;
+    if (t.operator === "===" || t.operator === "==") return true;
+    if (t.operator === "!==" || t.operator === "!=" || t.operator === ">") return false;
+  }
+  return undefined;
+}
+
+/** A Prisma `upsert` whose `update` is `{}`: an existing row is kept as it is, only a missing one is created. */
+export function keepsExisting(roots: unknown[]): boolean {
+  const root = roots[0] ? peel(roots[0] as Node) : undefined;
+  const arg = root?.type === "CallExpression" ? peel(root.arguments?.[0] ?? {}) : undefined;
+  if (arg?.type !== "ObjectExpression") return false;
+  const update = (arg.properties ?? []).find((p: Node) => !p.computed && (p.key?.name ?? p.key?.value) === "update");
+  return !!update && peel(update.value).type === "ObjectExpression" && (peel(update.value).properties ?? []).length === 0;
+}
+
+/**
+ * An `if` test over the result of a query sent earlier in the same iteration (`rows` bound at loop depth
+ * `depth`): that query's line, and whether the branch taken is the one where it found nothing.
+ */
+export function readBranch(test: Node, rows: ReadonlyMap<string, RowSource>, depth: number): { line: number; missing: boolean } | undefined {
+  if (depth === 0) return undefined;
+  const names = new Set<string>();
+  let line: number | undefined;
+  for (const name of namesIn(test)) {
+    const source = rows.get(name);
+    if (source && source.depth === depth && source.patterns[0]) {
+      names.add(name);
+      line ??= source.patterns[0].location.line;
+    }
+  }
+  const missing = line === undefined ? undefined : testsMissing(test, names);
+  return line === undefined || missing === undefined ? undefined : { line, missing };
 }

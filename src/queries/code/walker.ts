@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { AGGREGATES, bindingNames, changedIn, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { AGGREGATES, bindingNames, changedIn, configSource, keepsExisting, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -29,6 +29,10 @@ interface Env {
   externalLists: Set<string>;
   /** Local `const` names bound to an object literal (`const range = { gte: a, lte: b }`), in scope here. */
   objects: Map<string, Node>;
+  /** Local names bound to a configured value (`const ids = env.DEFAULT_IDS ?? []`) -> how to name it. */
+  config: Map<string, string>;
+  /** Inside an `if` that tests the result of a query sent earlier in the same iteration. */
+  readBranch?: { line: number; missing: boolean };
 }
 
 /** Array methods that keep one row per row (or fewer): their result is still the query's rows. */
@@ -67,7 +71,7 @@ export class CodeWalker {
   }
 
   run(): void {
-    this.visitStatements(this.program.body ?? [], { builders: new Map(), loops: [], varying: new Set(), itemBranch: false, rows: new Map(), fixed: new Map(), externalLists: new Set(), objects: new Map() });
+    this.visitStatements(this.program.body ?? [], { builders: new Map(), loops: [], varying: new Set(), itemBranch: false, rows: new Map(), fixed: new Map(), externalLists: new Set(), objects: new Map(), config: new Map() });
   }
 
   // ---------------------------------------------------------------- what clients see
@@ -129,9 +133,10 @@ export class CodeWalker {
         return this.visitFunction(node, env, node.id?.name, null);
       case "IfStatement": {
         this.visitExpr(node.test, env);
-        const yes = branchEnv(env, node.test);
+        const read = readBranch(node.test, env.rows, env.loops.length);
+        const yes = branchEnv(env, node.test, read);
         this.visitNested(node.consequent, yes);
-        const no = branchEnv(env, node.test);
+        const no = branchEnv(env, node.test, read && { ...read, missing: !read.missing });
         if (node.alternate) this.visitNested(node.alternate, no);
         env.builders = mergeBranches(env.builders, [yes.builders, no.builders], node.alternate != null);
         return;
@@ -194,6 +199,14 @@ export class CodeWalker {
       }
       case "ExpressionStatement":
         return this.visitExpr(node.expression, env);
+      case "ReturnStatement":
+        this.visitExpr(node.argument, env);
+        // A returned result is used: a batched form must return the rows too. What an array method's
+        // callback returns goes into an array the code may drop (`Promise.all(items.map(...))`): not counted.
+        if (!env.loops[env.loops.length - 1]?.kind.startsWith(".")) {
+          for (const pattern of this.rowsOf(node.argument, env)?.patterns ?? []) if (pattern.loopUse) pattern.loopUse.resultUsed = true;
+        }
+        return;
       case "ClassDeclaration":
         return this.visitClass(node, env);
       case "ExportNamedDeclaration":
@@ -233,6 +246,9 @@ export class CodeWalker {
     }
     this.visitExpr(init, env);
     this.bindRows(declarator.id, init, env);
+    for (const bound of bindingNames(declarator.id)) env.config.delete(bound);
+    const configured = name ? configSource(init, env.config, (n) => this.fixedLists.isImported(n)) ?? this.rowsOf(init, env)?.config : undefined;
+    if (name && configured) env.config.set(name, configured);
     for (const bound of bindingNames(declarator.id)) env.fixed.set(bound, "");
     const fixed = name ? this.fixedLists.describe(init, env.fixed) : undefined;
     if (name) env.fixed.set(name, fixed && peel(init).type === "ArrayExpression" ? `\`${name}\`, ${fixed}` : fixed ?? "");
@@ -272,11 +288,14 @@ export class CodeWalker {
       fixed: inheritLoops ? env.fixed : new Map(env.fixed),
       externalLists: inheritLoops ? env.externalLists : new Set(),
       objects: new Map(env.objects),
+      config: new Map(env.config),
+      ...(inheritLoops && env.readBranch ? { readBranch: env.readBranch } : {}),
     };
     for (const param of node.params ?? []) {
       for (const bound of bindingNames(param)) inner.objects.delete(bound);
       if (param.type === "Identifier") inner.builders.delete(param.name);
       for (const bound of bindingNames(param)) {
+        inner.config.delete(bound);
         inner.rows.delete(bound);
         inner.fixed.set(bound, "");
       }
@@ -455,8 +474,10 @@ export class CodeWalker {
     // Branches that end up asking the same thing are one query.
     const seen = new Set<string>();
     const sent: AccessPattern[] = [];
+    const memberships: Node[] = [];
     for (const variant of variants) {
       const call = variant.client.builderQuery!(variant, ctx);
+      memberships.push(...call.memberships);
       this.annotate(call, env, [node, ...variant.steps.map((step) => step.args)]);
       for (const pattern of call.patterns) {
         if (variants.length > 1) {
@@ -468,7 +489,14 @@ export class CodeWalker {
         sent.push(pattern);
       }
     }
-    this.sent.set(node, { patterns: sent, depth: env.loops.length });
+    this.sent.set(node, { patterns: sent, depth: env.loops.length, ...this.configured(memberships, env) });
+  }
+
+  /** A query whose every `IN` list is a configured list returns at most as many rows per key as that list holds. */
+  private configured(memberships: Node[], env: Env): { config?: string } {
+    if (memberships.length === 0) return {};
+    const names = memberships.map((m) => configSource(m, env.config, (n) => this.fixedLists.isImported(n)));
+    return names.every((n) => n) ? { config: names[0] } : {};
   }
 
   private sendCall(node: Node, env: Env, at: Node): QueryCall | undefined {
@@ -498,7 +526,7 @@ export class CodeWalker {
   private record(call: QueryCall, env: Env, at: Node): void {
     this.annotate(call, env, [at]);
     this.patterns.push(...call.patterns);
-    this.sent.set(at, { patterns: call.patterns, depth: env.loops.length });
+    this.sent.set(at, { patterns: call.patterns, depth: env.loops.length, ...this.configured(call.memberships, env) });
   }
 
   // ---------------------------------------------------------------- loops and the rows queries return
@@ -525,6 +553,10 @@ export class CodeWalker {
     if (loop.chained) use.chained = true;
     if (loop.external || env.loops.some((f) => f.fromExternal)) use.afterExternal = true;
     if (env.loops.every((f) => f.fixed)) use.fixedList = loop.fixed;
+    if (loop.config && env.loops.every((f) => f.fixed || f.config)) use.configList = loop.config;
+    if (loop.rowsFrom) use.rowsFrom = loop.rowsFrom;
+    if (env.readBranch) use.afterRead = env.readBranch;
+    if (call.patterns.some((p) => p.source === "prisma" && p.kind === "upsert") && keepsExisting(roots)) use.keepsExisting = true;
     if (call.patterns.some((p) => p.source === "prisma" && p.kind === "insert") && hasNestedWrites(roots)) use.nestedWrites = true;
     const method = rootMethod(roots);
     if ((method && AGGREGATES.has(method)) || (roots[0] && selectsAggregate(roots[0] as Node))) use.aggregate = true;
@@ -532,11 +564,18 @@ export class CodeWalker {
   }
 
   /** What a loop over `iterable` walks: a list the code fixes, or one filled from per-item external calls. */
-  private walks(iterable: Node, env: Env): Pick<LoopFrame, "fixed" | "fromExternal"> {
+  private walks(iterable: Node, env: Env): Pick<LoopFrame, "fixed" | "fromExternal" | "config" | "rowsFrom"> {
     const fixed = this.fixedLists.describe(iterable, env.fixed);
     const root = peel(iterable);
     const name = root.type === "Identifier" ? root.name : root.type === "CallExpression" ? flattenChain(root).root.name : undefined;
-    return { ...(fixed ? { fixed } : {}), ...(name && env.externalLists.has(name) ? { fromExternal: true } : {}) };
+    const rows = this.rowsOf(iterable, env);
+    const config = configSource(iterable, env.config, (n) => this.fixedLists.isImported(n)) ?? rows?.config;
+    return {
+      ...(fixed ? { fixed } : {}),
+      ...(name && env.externalLists.has(name) ? { fromExternal: true } : {}),
+      ...(config ? { config } : {}),
+      ...(rows?.patterns[0] ? { rowsFrom: rows.patterns[0].location } : {}),
+    };
   }
 
   /** Once a loop body is walked: its queries share the iteration with the per-item calls it awaits. */
@@ -566,6 +605,9 @@ export class CodeWalker {
         return this.rowsOf(n.argument, env);
       case "LogicalExpression":
         return n.operator === "??" || n.operator === "||" ? this.rowsOf(n.left, env) : undefined;
+      case "ConditionalExpression":
+        // `ids.length > 0 ? await findMany(...) : []`: the rows, or none.
+        return this.rowsOf(n.consequent, env) ?? this.rowsOf(n.alternate, env);
       case "MemberExpression":
         return !n.computed && (n.property?.name === "rows" || n.property?.name === "data") ? this.rowsOf(n.object, env) : undefined;
       case "CallExpression": {
@@ -583,7 +625,10 @@ export class CodeWalker {
     const source = this.rowsOf(value, env);
     for (const name of bindingNames(target)) env.rows.delete(name);
     if (!source) return;
+    for (const pattern of source.patterns) if (pattern.loopUse) pattern.loopUse.resultUsed = true;
     if (target.type === "Identifier") env.rows.set(target.name, source);
+    // `const [first] = await db.select()...limit(1)`: the first row, tested as found or not.
+    else if (target.type === "ArrayPattern" && target.elements?.[0]?.type === "Identifier") env.rows.set(target.elements[0].name, source);
     else if (target.type === "ObjectPattern") {
       for (const prop of target.properties ?? []) {
         const key = prop.key?.name ?? prop.key?.value;
@@ -610,9 +655,9 @@ export class CodeWalker {
 }
 
 /** A branch: its own builder bindings; it tests the loop's item when its test reads a name that changes per iteration. */
-function branchEnv(env: Env, test?: Node): Env {
+function branchEnv(env: Env, test?: Node, read?: Env["readBranch"]): Env {
   const itemBranch = env.itemBranch || (env.loops.length > 0 && test !== undefined && [...namesIn(test)].some((n) => env.varying.has(n)));
-  return { ...env, builders: new Map(env.builders), itemBranch };
+  return { ...env, builders: new Map(env.builders), itemBranch, ...(read ? { readBranch: read } : {}) };
 }
 
 function loopEnv(env: Env, frame: LoopFrame, changed: Set<string>): Env {

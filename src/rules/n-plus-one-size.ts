@@ -1,0 +1,100 @@
+// How many times a loop can run, from what the audit sees of the collection it walks. A loop over a
+// list set in configuration, over the one row a unique key finds, or over the parts of one parent row
+// (the recipients of one document, the lines of one invoice) runs a handful of times: its round trips
+// do not grow with the data, so the finding is noted, not routine. A loop over a whole table, a page of
+// results or a list the request sends is none of these and keeps its severity.
+import type { AccessPattern, ColumnPredicate, Table } from "../core/types.js";
+import { findPatternTable, findTableExact } from "../schema/lookup.js";
+import type { RuleContext } from "./rule.js";
+import { growth } from "./table-evidence.js";
+
+const squash = (name: string) => name.replace(/_/g, "").toLowerCase();
+
+/** Equality filters every run of the query applies (not added under an `if`). */
+function pinned(pattern: AccessPattern): ColumnPredicate[] {
+  return pattern.predicates.filter((p) => p.op === "eq" && p.column && !p.conditional);
+}
+
+function has(predicates: ColumnPredicate[], column: string): boolean {
+  return predicates.some((p) => squash(p.column!) === squash(column));
+}
+
+/** The unique key (primary key or full unique index) the query's equalities cover, or undefined. */
+function uniqueCovered(table: Table, predicates: ColumnPredicate[]): string[] | undefined {
+  const keys = [
+    ...(table.primaryKey ? [table.primaryKey.columns] : []),
+    ...table.indexes.filter((i) => i.unique && !i.where && i.keys.every((k) => k.column)).map((i) => i.keys.map((k) => k.column!)),
+  ];
+  return keys.find((cols) => cols.length > 0 && cols.every((c) => has(predicates, c)));
+}
+
+const quote = (name: string) => `\`${name}\``;
+
+/**
+ * Why the rows of `source` are few by nature, as a phrase completing "the loop walks ...", or undefined.
+ * - one row: its equalities cover a unique key;
+ * - the parts of one item: its equalities cover a foreign key to a parent that is an item inside a
+ *   container (two levels of required ownership above it, see ownershipDepth: a document in a team of an
+ *   organisation, not the team or the project itself), the child rows are deleted with the parent (ON
+ *   DELETE CASCADE, a composition), the query reads them all at once (no LIMIT, page or time range, so the
+ *   code expects a set it can hold), and nothing shows the child table growing as a history
+ *   (table-evidence `growth`).
+ */
+export function fewRows(context: RuleContext, source: AccessPattern): string | undefined {
+  // An OR the extractor could not split is one more ANDed condition: it narrows the rows, never widens them.
+  if (source.kind !== "select") return undefined;
+  const table = findPatternTable(context.schema, source);
+  if (!table) return undefined;
+  const predicates = pinned(source);
+  const unique = uniqueCovered(table, predicates);
+  if (unique) return `the one row of ${quote(source.table)} its query finds by the unique key (${unique.join(", ")}) (line ${source.location.line})`;
+  if (source.limited || source.predicates.some((p) => p.op === "range")) return undefined;
+  for (const fk of table.foreignKeys) {
+    if (fk.columns.length === 0 || !fk.columns.every((c) => has(predicates, c)) || fk.onDelete !== "cascade") continue;
+    const parent = findTableExact(context.schema, fk.references.schema, fk.references.table);
+    if (!parent || parent === table) continue;
+    if (ownershipDepth(context, parent) < 2 || growth(context, table)) continue;
+    return (
+      `the ${quote(source.table)} rows of one ${quote(parent.name)} (line ${source.location.line}, by ${fk.columns.join(", ")}): ` +
+      `parts deleted with their ${quote(parent.name)}, read all at once, and nothing shows ${quote(table.name)} growing as a history`
+    );
+  }
+  return undefined;
+}
+
+/**
+ * How many levels of required ownership lie above a table: 0 for a root (an organisation, a user: no NOT
+ * NULL foreign key), 1 for what a root owns directly (a team, a project, a workspace: the containers rows
+ * are counted per), 2 or more for an item inside one (a document in a team of an organisation). Cycles
+ * and self references are cut.
+ */
+function ownershipDepth(context: RuleContext, table: Table, seen: Set<Table> = new Set()): number {
+  if (seen.has(table) || seen.size > 8) return 0;
+  seen.add(table);
+  let depth = 0;
+  for (const fk of table.foreignKeys) {
+    if (!fk.columns.every((c) => table.columns.find((col) => col.name === c)?.nullable === false)) continue;
+    const parent = findTableExact(context.schema, fk.references.schema, fk.references.table);
+    if (!parent || parent === table) continue;
+    depth = Math.max(depth, 1 + ownershipDepth(context, parent, new Set(seen)));
+  }
+  return depth;
+}
+
+/** The patterns a call site sent, found by its location. */
+export function patternsAt(context: RuleContext, at: { file: string; line: number; column: number }): AccessPattern[] {
+  return context.patterns.filter((p) => p.location.file === at.file && p.location.line === at.line && p.location.column === at.column);
+}
+
+/**
+ * Why the loop around `pattern` runs only a few times, as a phrase completing "the loop walks ...", or
+ * undefined when nothing says so. A configured list, or rows of a query that `fewRows` bounds.
+ */
+export function smallLoop(context: RuleContext, pattern: AccessPattern): string | undefined {
+  const use = pattern.loopUse;
+  if (!use) return undefined;
+  if (use.configList) return `${use.configList}, a list set in the deployment's configuration`;
+  if (!use.rowsFrom) return undefined;
+  const [source] = patternsAt(context, use.rowsFrom);
+  return source ? fewRows(context, source) : undefined;
+}
