@@ -1,9 +1,9 @@
 // Code that runs by hand or once, never on a request path: one-off data migrations written in code
-// (a `backgroundMigrations/` job, `scripts/migrate-*.ts`) and scripts (a backfill, a seed, a sync).
+// (a `backgroundMigrations/` job, `migration-scripts/`, `scripts/migrate-*.ts`) and scripts (a backfill, a seed, a sync).
 // Rules weigh what such code does as a note: worth fixing only if it is slow on production data.
 
 /** A data migration written in code: it runs once per deployment. Only code files (a `.sql` migration is no script). */
-const DATA_MIGRATION = /(^|\/)(migrations?|data-migrations?|\w*Migrations?|migrate)\/[^]*\.[cm]?[jt]sx?$|(^|\/)scripts\/[^/]*migrat[^/]*\.[cm]?[jt]sx?$/;
+const DATA_MIGRATION = /(^|\/)(migrations?|data-migrations?|migration[-_]scripts?|\w*Migrations?|migrate)\/[^]*\.[cm]?[jt]sx?$|(^|\/)scripts\/[^/]*migrat[^/]*\.[cm]?[jt]sx?$/;
 /** Scripts: run by hand (a backfill, a seed, a sync), never on a request path. */
 const SCRIPT = /(^|\/)scripts\/[^]*\.[cm]?[jt]sx?$|(^|\/)(backfill|seed)[^/]*\.[cm]?[jt]sx?$/i;
 
