@@ -525,6 +525,12 @@ export interface AccessPattern {
   source: PatternSource;
   /** Enclosing function name, when there is one (`getCallByReconnectToken`). */
   functionName?: string;
+  /**
+   * How the enclosing function caches its result across requests, when it does: the Next.js `"use cache"`
+   * directive (nextjs.org/docs/app/api-reference/directives/use-cache) or `unstable_cache(fn)`. The query
+   * then runs once per cache lifetime, not once per request.
+   */
+  cachedBy?: string;
   location: Location;
   suppressions: Suppression[];
 }

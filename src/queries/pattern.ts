@@ -7,6 +7,8 @@ export interface PatternSite {
   inLoop?: boolean;
   loop?: { kind: string; line: number };
   functionName?: string;
+  /** See AccessPattern.cachedBy. */
+  cachedBy?: string;
   suppressions?: Suppression[];
 }
 
@@ -27,5 +29,6 @@ export function emptyPattern(table: string, kind: QueryKind, source: PatternSour
   };
   if (site.loop) pattern.loop = site.loop;
   if (site.functionName) pattern.functionName = site.functionName;
+  if (site.cachedBy) pattern.cachedBy = site.cachedBy;
   return pattern;
 }

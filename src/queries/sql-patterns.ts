@@ -32,6 +32,8 @@ export interface SqlPatternContext {
   /** Where every pattern of the statement is reported (the call site, or the statement's first line). */
   location: Location;
   functionName?: string;
+  /** See AccessPattern.cachedBy. */
+  cachedBy?: string;
   inLoop?: boolean;
   loop?: { kind: string; line: number };
   /** Bare names that are variables, not columns: PL/pgSQL variables, SQL function parameters. */

@@ -339,9 +339,17 @@ function recommendationFinding(
   const oneOff = rec.patterns.map((p) => oneOffKind(p.location.file));
   const onlyOneOff = oneOff.length > 0 && oneOff.every((k) => k !== null) && rec.foreignKeys.length === 0;
   if (onlyOneOff) paragraphs.push(`NOTED: ${oneOffNote(oneOff[0]!)} A permanent index costs every later write; run the job at a quiet time instead, or build the index for it and drop it afterwards.`);
+  // A function whose result is cached across requests runs its query once per cache lifetime, not per request.
+  const onlyCached = !onlyOneOff && rec.patterns.length > 0 && rec.patterns.every((p) => p.cachedBy) && rec.foreignKeys.length === 0;
+  if (onlyCached) {
+    const first = rec.patterns[0]!;
+    paragraphs.push(
+      `NOTED: ${first.functionName ? `\`${first.functionName}()\`` : "the function that sends it"} caches its result across requests (${first.cachedBy}${rec.patterns.length > 1 ? ", as do the other call sites" : ""}), so the query runs once per cache lifetime, not once per request: worth an index only if that one run is slow on production data.`,
+    );
+  }
   // Pending: a file of this set's migrations that has not run yet (a file outside the set's list is no migration of it).
   const settled = (file: string) => isSettledMigrationFile(context.set, file) || !context.set.files.some((f) => f.path === file);
-  const severity = reachable || onlyOneOff || sweep ? "noted" : (partlySeverity ?? severityOf(context, table, rec));
+  const severity = reachable || onlyOneOff || onlyCached || sweep ? "noted" : (partlySeverity ?? severityOf(context, table, rec));
   // A NOTED extension is an option, not a verdict: the index that works today stays until the new one has
   // proved itself, so the fix only adds.
   const keep = severity === "noted" && rec.replaces.length > 0;

@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { configSchema, resolveConfig } from "../../src/core/config.js";
 import type { AccessPattern } from "../../src/core/types.js";
+import { extractFromCodeFile } from "../../src/queries/code-file.js";
 import { queryIndex } from "../../src/rules/query-index.js";
 import type { RuleContext } from "../../src/rules/rule.js";
 import { initParser, parseSql } from "../../src/sql/parser.js";
@@ -62,6 +63,35 @@ describe("query-index", () => {
     // On a request path too: the index serves requests, so the usual severity applies.
     const [served] = run(CALL_LOGS_SQL, [backfill, reconnectPattern(), logged]);
     expect(served.severity).toBe("important");
+  });
+
+  it("a query in a function cached across requests (\"use cache\", unstable_cache) is NOTED, saying why; an uncached call site keeps the usual severity", () => {
+    const code = [
+      'import { cacheLife, unstable_cache } from "next/cache";',
+      'import { supabase } from "./db";',
+      "export async function resumeToken(token: string) {",
+      '  "use cache";',
+      '  cacheLife("days");',
+      '  return supabase.from("call_logs").select("*").eq("reconnect_token", token).is("ended_at", null).maybeSingle();',
+      "}",
+      "export const cachedResume = unstable_cache(async (token: string) =>",
+      '  supabase.from("call_logs").select("*").eq("reconnect_token", token).is("ended_at", null).maybeSingle(), ["resume"], { revalidate: 3600 });',
+      "export async function liveResume(token: string) {",
+      '  return supabase.from("call_logs").select("*").eq("reconnect_token", token).is("ended_at", null).maybeSingle();',
+      "}",
+    ].join("\n");
+    const { patterns } = extractFromCodeFile("apps/web/src/lib/resume.ts", code);
+    expect(patterns.map((p) => [p.functionName ?? null, p.cachedBy ?? null])).toEqual([
+      ["resumeToken", '"use cache"'],
+      [null, "unstable_cache"],
+      ["liveResume", null],
+    ]);
+    const logged = { ...pattern("call_logs", []), kind: "insert" as const, location: at("apps/server/src/lib/call-logger.ts", 40) };
+    const [cached] = run(CALL_LOGS_SQL, [patterns[0], patterns[1], logged]);
+    expect(cached.severity).toBe("noted");
+    expect(cached.details).toContain('`resumeToken()` caches its result across requests ("use cache"');
+    const [live] = run(CALL_LOGS_SQL, [...patterns, logged]);
+    expect(live.severity).not.toBe("noted");
   });
 
   it("an OR filter the extractor cannot split is a filter: no ORDER BY advice, and never \"no filter\"", () => {

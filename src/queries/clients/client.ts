@@ -13,6 +13,8 @@ export interface PatternBase {
   /** The innermost loop around the call, when inLoop. */
   loop?: { kind: string; line: number };
   functionName?: string;
+  /** See AccessPattern.cachedBy. */
+  cachedBy?: string;
   location: Location;
   suppressions: Suppression[];
 }

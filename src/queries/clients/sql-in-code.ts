@@ -162,6 +162,7 @@ function query(text: SqlText, ctx: CodeContext): QueryCall {
       source: "sql-in-code",
       location,
       functionName: base.functionName,
+      ...(base.cachedBy ? { cachedBy: base.cachedBy } : {}),
       inLoop: base.inLoop,
       loop: base.loop,
       suppressions: base.suppressions,

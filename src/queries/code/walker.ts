@@ -15,6 +15,8 @@ import { StaticValues } from "./statics.js";
 interface Env {
   builders: Bindings;
   functionName?: string;
+  /** How the enclosing function caches its result across requests (`"use cache"`), when it does. */
+  cachedBy?: string;
   /** Enclosing loops of this function (and of the loop callbacks it is part of), innermost last. */
   loops: LoopFrame[];
   /** Names whose value changes from one iteration of an enclosing loop to the next. */
@@ -71,7 +73,20 @@ export class CodeWalker {
   }
 
   run(): void {
-    this.visitStatements(this.program.body ?? [], { builders: new Map(), loops: [], varying: new Set(), itemBranch: false, rows: new Map(), fixed: new Map(), externalLists: new Set(), objects: new Map(), config: new Map() });
+    // A `"use cache"` at the top of a file caches every function the file exports.
+    const cachedBy = hasDirective(this.program.body, "use cache") ? '"use cache"' : undefined;
+    this.visitStatements(this.program.body ?? [], {
+      builders: new Map(),
+      loops: [],
+      varying: new Set(),
+      itemBranch: false,
+      rows: new Map(),
+      fixed: new Map(),
+      externalLists: new Set(),
+      objects: new Map(),
+      config: new Map(),
+      ...(cachedBy ? { cachedBy } : {}),
+    });
   }
 
   // ---------------------------------------------------------------- what clients see
@@ -91,6 +106,7 @@ export class CodeWalker {
     const base: PatternBase = { inLoop: env.loops.length > 0, location, suppressions: this.suppressionsFor(location.line) };
     if (loop) base.loop = { kind: loop.kind, line: loop.line };
     if (env.functionName) base.functionName = env.functionName;
+    if (env.cachedBy) base.cachedBy = env.cachedBy;
     return base;
   }
 
@@ -268,8 +284,9 @@ export class CodeWalker {
   }
 
   /** A function body: its own name, its own loops (or the loop of the array method it is a callback of). */
-  private visitFunction(node: Node, env: Env, name: string | undefined, loop: LoopFrame | null, inheritLoops = false, rows?: RowSource): void {
+  private visitFunction(node: Node, env: Env, name: string | undefined, loop: LoopFrame | null, inheritLoops = false, rows?: RowSource, cachedBy?: string): void {
     const loops = inheritLoops ? [...env.loops] : [];
+    const cached = cachedBy ?? (node.body?.type === "BlockStatement" && hasDirective(node.body.body, "use cache") ? '"use cache"' : env.cachedBy);
     if (loop) loops.push(loop);
     const varying = new Set(inheritLoops ? env.varying : []);
     // The callback of an array method runs once per element: its parameters and locals change each time.
@@ -280,6 +297,7 @@ export class CodeWalker {
     const inner: Env = {
       builders: new Map(env.builders),
       functionName: node.id?.name ?? name ?? env.functionName,
+      ...(cached ? { cachedBy: cached } : {}),
       loops,
       varying,
       itemBranch: inheritLoops && env.itemBranch,
@@ -345,10 +363,12 @@ export class CodeWalker {
             return;
           }
           this.visitExpr(node.callee, env);
+          // Next.js `unstable_cache(fn, keys, options)` returns fn cached across requests.
+          const cacheWrapper = callee.type === "Identifier" && callee.name === "unstable_cache" ? "unstable_cache" : undefined;
           for (const arg of node.arguments) {
             const fn = peel(arg);
             // A callback passed to a call runs there and then (retry helpers, transactions): same loops.
-            if (isFunction(fn)) this.visitFunction(fn, env, undefined, null, true);
+            if (isFunction(fn)) this.visitFunction(fn, env, undefined, null, true, undefined, cacheWrapper);
             else this.visitExpr(arg, env);
           }
           return;
@@ -663,4 +683,13 @@ function branchEnv(env: Env, test?: Node, read?: Env["readBranch"]): Env {
 function loopEnv(env: Env, frame: LoopFrame, changed: Set<string>): Env {
   for (const name of env.varying) changed.add(name);
   return { ...env, builders: new Map(env.builders), loops: [...env.loops, frame], varying: changed };
+}
+
+/** Whether a statement list opens with the directive `name` (`"use cache";`), as ECMAScript directive prologues do. */
+function hasDirective(body: Node[] | undefined, name: string): boolean {
+  for (const statement of body ?? []) {
+    if (statement.type !== "ExpressionStatement" || typeof statement.directive !== "string") return false;
+    if (statement.directive === name) return true;
+  }
+  return false;
 }
