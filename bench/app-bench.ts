@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startHarness } from "../test/app/harness.js";
 import { migrationFiles, writeCodeFiles, writeMigrations, writeOrmSchemas, type MigrationLayout } from "./generate.js";
-import { writeWebApp } from "./webapp.js";
+import { writeWebApp, type WebAppClient } from "./webapp.js";
 
 export interface AppBenchStep {
   /** API calls by "METHOD /route" template. */
@@ -67,7 +67,7 @@ export async function runAppBench(
     /** Where the migrations live (default Supabase's folder). */
     layout?: MigrationLayout;
     /** A web application querying through this ORM (2% of its files), instead of files that all query. */
-    client?: "prisma" | "drizzle";
+    client?: WebAppClient;
   } = {},
 ): Promise<AppBenchResult> {
   const layout = options.layout ?? "supabase";
@@ -78,7 +78,7 @@ export async function runAppBench(
   try {
     const tables = writeMigrations(dir, migrations, 42, layout);
     if (options.client) {
-      writeOrmSchemas(dir, tables, options.client);
+      if (options.client !== "supabase-js") writeOrmSchemas(dir, tables, options.client);
       writeWebApp(dir, codeFiles, tables, options.client);
     } else {
       writeOrmSchemas(dir, tables);

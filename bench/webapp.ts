@@ -12,6 +12,9 @@ interface Table {
   columns: string[];
 }
 
+/** The client a web application's data-access modules query through. */
+export type WebAppClient = "prisma" | "drizzle" | "supabase-js";
+
 const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const accessor = (table: string) => camel(table);
 
@@ -167,6 +170,29 @@ function prismaQueries(i: number, tables: Table[], rand: () => number): string {
   return out.join("\n");
 }
 
+function supabaseQueries(i: number, tables: Table[], rand: () => number): string {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const out = [`import { supabase } from "../supabase";`, ""];
+  for (let q = 0; q < 2 + Math.floor(rand() * 3); q++) {
+    const t = pick(tables);
+    out.push(
+      `export async function load_${i}_${q}(value: string, since: string) {`,
+      `  const { data, error } = await supabase`,
+      `    .from("${t.name}")`,
+      `    .select("id, name, created_at")`,
+      `    .eq("${pick(t.columns)}", value)`,
+      `    .gte("created_at", since)`,
+      `    .order("created_at", { ascending: false })`,
+      `    .limit(50);`,
+      `  if (error) throw error;`,
+      `  return data ?? [];`,
+      `}`,
+      "",
+    );
+  }
+  return out.join("\n");
+}
+
 function drizzleQueries(i: number, tables: Table[], rand: () => number): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const out = [`import { and, desc, eq, gte } from "drizzle-orm";`, `import { db } from "../db";`, `import * as schema from "../../../../api/src/db/schema";`, ""];
@@ -192,10 +218,10 @@ function drizzleQueries(i: number, tables: Table[], rand: () => number): string 
 
 /**
  * Writes `count` files under `root/apps/web/src`: `queryShare` of them data-access modules querying the
- * given tables through `client`, the rest components (.tsx), utilities, hooks and route handlers.
- * Call writeOrmSchemas() too, so the model and table names resolve. Returns how many query modules it wrote.
+ * given tables through `client`, the rest components (.tsx), utilities and route handlers. For Prisma and
+ * Drizzle call writeOrmSchemas() too, so the model and table names resolve. Returns how many query modules it wrote.
  */
-export function writeWebApp(root: string, count: number, tables: Table[], client: "prisma" | "drizzle", options: { queryShare?: number; seed?: number } = {}): number {
+export function writeWebApp(root: string, count: number, tables: Table[], client: WebAppClient, options: { queryShare?: number; seed?: number } = {}): number {
   const rand = prng(options.seed ?? 11);
   const src = path.join(root, "apps", "web", "src");
   const queryModules: string[] = [];
@@ -208,7 +234,7 @@ export function writeWebApp(root: string, count: number, tables: Table[], client
       const name = `queries_${i}`;
       queryModules.push(name);
       file = path.join(src, "server", "queries", `${name}.ts`);
-      text = client === "prisma" ? prismaQueries(i, tables, rand) : drizzleQueries(i, tables, rand);
+      text = client === "prisma" ? prismaQueries(i, tables, rand) : client === "drizzle" ? drizzleQueries(i, tables, rand) : supabaseQueries(i, tables, rand);
     } else {
       const kind = rand();
       if (kind < 0.45) [file, text] = [path.join(src, "components", group, `panel_${i}.tsx`), component(i, rand)];
@@ -219,11 +245,11 @@ export function writeWebApp(root: string, count: number, tables: Table[], client
     writeFileSync(file, text);
   }
   mkdirSync(path.join(src, "server"), { recursive: true });
-  writeFileSync(
-    path.join(src, "server", "db.ts"),
-    client === "prisma"
-      ? `import { PrismaClient } from "@prisma/client";\nexport const prisma = new PrismaClient();\n`
-      : `import { drizzle } from "drizzle-orm/node-postgres";\nexport const db = drizzle(process.env.DATABASE_URL!);\n`,
-  );
+  const clientModule = {
+    prisma: [`db.ts`, `import { PrismaClient } from "@prisma/client";\nexport const prisma = new PrismaClient();\n`],
+    drizzle: [`db.ts`, `import { drizzle } from "drizzle-orm/node-postgres";\nexport const db = drizzle(process.env.DATABASE_URL!);\n`],
+    "supabase-js": [`supabase.ts`, `import { createClient } from "@supabase/supabase-js";\nexport const supabase = createClient(process.env.SUPABASE_URL!, process.env.SUPABASE_ANON_KEY!);\n`],
+  }[client];
+  writeFileSync(path.join(src, "server", clientModule[0]), clientModule[1]);
   return queryModules.length;
 }
