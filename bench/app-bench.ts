@@ -6,7 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startHarness } from "../test/app/harness.js";
-import { writeCodeFiles, writeMigrations, writeOrmSchemas } from "./generate.js";
+import { migrationFiles, writeCodeFiles, writeMigrations, writeOrmSchemas, type MigrationLayout } from "./generate.js";
+import { writeWebApp, type WebAppClient } from "./webapp.js";
 
 export interface AppBenchStep {
   /** API calls by "METHOD /route" template. */
@@ -31,6 +32,23 @@ export interface AppBenchResult {
   secondPush: AppBenchStep;
 }
 
+/** The pull request's migration, in the repository's layout (Drizzle's journal gains its entry). */
+function newMigration(layout: MigrationLayout, files: Record<string, string>): Record<string, string> {
+  const sql = [
+    "CREATE TABLE bench_orders (\n  id bigint PRIMARY KEY,\n  customer_id bigint NOT NULL\n);",
+    "ALTER TABLE bench_orders ADD CONSTRAINT bench_orders_customer_fkey FOREIGN KEY (customer_id) REFERENCES bench_orders (id) ON DELETE CASCADE;",
+  ];
+  const dir = migrationFiles(layout).dir;
+  if (layout === "supabase") return { [`${dir}/99990101000000_bench_orders.sql`]: sql.join("\n\n") + "\n" };
+  if (layout === "prisma") return { [`${dir}/99990101000000_bench_orders/migration.sql`]: sql.join("\n\n") + "\n" };
+  const journalPath = `${dir}/meta/_journal.json`;
+  const journal = JSON.parse(files[journalPath]) as { entries: Array<{ idx: number; version: string; when: number; tag: string; breakpoints: boolean }> };
+  const idx = journal.entries.length;
+  const tag = `${String(idx).padStart(4, "0")}_bench_orders`;
+  journal.entries.push({ idx, version: "7", when: Date.UTC(2099, 0, 1), tag, breakpoints: true });
+  return { [`${dir}/${tag}.sql`]: sql.join("\n--> statement-breakpoint\n") + "\n", [journalPath]: JSON.stringify(journal, null, 2) };
+}
+
 function readTree(root: string, rel = "", out: Record<string, string> = {}): Record<string, string> {
   for (const name of readdirSync(path.join(root, rel))) {
     const relPath = rel ? `${rel}/${name}` : name;
@@ -41,16 +59,31 @@ function readTree(root: string, rel = "", out: Record<string, string> = {}): Rec
 }
 
 export async function runAppBench(
-  options: { migrations?: number; codeFiles?: number; /** Blobs in GraphQL batches (default) or one REST call each. */ batchBlobs?: boolean } = {},
+  options: {
+    migrations?: number;
+    codeFiles?: number;
+    /** Blobs in GraphQL batches (default) or one REST call each. */
+    batchBlobs?: boolean;
+    /** Where the migrations live (default Supabase's folder). */
+    layout?: MigrationLayout;
+    /** A web application querying through this ORM (2% of its files), instead of files that all query. */
+    client?: WebAppClient;
+  } = {},
 ): Promise<AppBenchResult> {
+  const layout = options.layout ?? "supabase";
   const migrations = options.migrations ?? 1_000;
   const codeFiles = options.codeFiles ?? 2_000;
   const dir = mkdtempSync(path.join(os.tmpdir(), "index-audit-app-bench-"));
   const h = await startHarness({ app: { batchBlobs: options.batchBlobs } });
   try {
-    const tables = writeMigrations(dir, migrations);
-    writeOrmSchemas(dir, tables);
-    writeCodeFiles(dir, codeFiles, tables);
+    const tables = writeMigrations(dir, migrations, 42, layout);
+    if (options.client) {
+      if (options.client !== "supabase-js") writeOrmSchemas(dir, tables, options.client);
+      writeWebApp(dir, codeFiles, tables, options.client);
+    } else {
+      writeOrmSchemas(dir, tables);
+      writeCodeFiles(dir, codeFiles, tables);
+    }
     const files = readTree(dir);
     files[".github/index-audit.yml"] = "fail-on: important\n";
     const repo = await h.standin.createRepo({ owner: "bench", name: "big-app", files });
@@ -58,10 +91,7 @@ export async function runAppBench(
     const anyCodeFile = Object.keys(files).find((f) => /\.(ts|tsx|js)$/.test(f))!;
     await repo.commit({
       branch: "feature",
-      files: {
-        "supabase/migrations/99990101000000_bench_orders.sql":
-          "CREATE TABLE bench_orders (\n  id bigint PRIMARY KEY,\n  customer_id bigint NOT NULL\n);\n\nALTER TABLE bench_orders ADD CONSTRAINT bench_orders_customer_fkey FOREIGN KEY (customer_id) REFERENCES bench_orders (id) ON DELETE CASCADE;\n",
-      },
+      files: newMigration(layout, files),
     });
     const pr = await repo.openPullRequest({ head: "feature" });
 

@@ -32,12 +32,29 @@ const COLUMN_KINDS = [
   ["priority", "integer NOT NULL DEFAULT 0"],
 ] as const;
 
-/** Writes `count` migrations under `root/supabase/migrations`; returns the tables they create. */
-export function writeMigrations(root: string, count: number, seed = 42): GeneratedTable[] {
+/** Where a framework keeps its migrations: Supabase CLI, Prisma Migrate, Drizzle Kit. */
+export type MigrationLayout = "supabase" | "prisma" | "drizzle";
+
+/** The folder holding the migrations of a layout, and a glob of their files (as squawk takes it). */
+export function migrationFiles(layout: MigrationLayout): { dir: string; glob: string } {
+  if (layout === "prisma") return { dir: "prisma/migrations", glob: "prisma/migrations/*/migration.sql" };
+  if (layout === "drizzle") return { dir: "drizzle", glob: "drizzle/*.sql" };
+  return { dir: "supabase/migrations", glob: "supabase/migrations/*.sql" };
+}
+
+/**
+ * Writes `count` migrations in a framework's layout (default `root/supabase/migrations`); returns the tables
+ * they create. Prisma: `prisma/migrations/<stamp>_<name>/migration.sql` and its lock file; Drizzle:
+ * `drizzle/<idx>_<name>.sql` split by statement breakpoints, with `meta/_journal.json`. Both run each
+ * migration in a transaction, so their indexes are built without CONCURRENTLY.
+ */
+export function writeMigrations(root: string, count: number, seed = 42, layout: MigrationLayout = "supabase"): GeneratedTable[] {
   const rand = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
-  const dir = path.join(root, "supabase", "migrations");
+  const dir = path.join(root, migrationFiles(layout).dir);
   mkdirSync(dir, { recursive: true });
+  const concurrently = layout === "supabase" ? "CONCURRENTLY " : "";
+  const journal: Array<{ idx: number; version: string; when: number; tag: string; breakpoints: boolean }> = [];
   const tables: GeneratedTable[] = [];
   let indexNo = 0;
   for (let i = 0; i < count; i++) {
@@ -67,7 +84,7 @@ export function writeMigrations(root: string, count: number, seed = 42): Generat
       const t = pick(tables);
       const col = pick(t.columns);
       const partial = rand() < 0.3 ? ` WHERE ${col} IS NOT NULL` : "";
-      lines.push(`CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_${t.name}_${col}_${indexNo++} ON public.${t.name} (${col}, created_at)${partial};`);
+      lines.push(`CREATE INDEX ${concurrently}IF NOT EXISTS idx_${t.name}_${col}_${indexNo++} ON public.${t.name} (${col}, created_at)${partial};`);
     } else if (roll < 0.8) {
       const t = pick(tables);
       const col = `extra_${i}`;
@@ -91,7 +108,20 @@ export function writeMigrations(root: string, count: number, seed = 42): Generat
       );
       lines.push(`UPDATE public.${t.name} SET updated_at = now() WHERE updated_at IS NULL;`);
     }
-    writeFileSync(path.join(dir, `${stamp}_migration_${i}.sql`), lines.join("\n\n") + "\n");
+    if (layout === "supabase") writeFileSync(path.join(dir, `${stamp}_migration_${i}.sql`), lines.join("\n\n") + "\n");
+    else if (layout === "prisma") {
+      mkdirSync(path.join(dir, `${stamp}_migration_${i}`), { recursive: true });
+      writeFileSync(path.join(dir, `${stamp}_migration_${i}`, "migration.sql"), `-- Generated migration ${i}\n` + lines.slice(1).join("\n\n") + "\n");
+    } else {
+      const tag = `${String(i).padStart(4, "0")}_migration_${i}`;
+      writeFileSync(path.join(dir, `${tag}.sql`), lines.slice(1).join("\n--> statement-breakpoint\n") + "\n");
+      journal.push({ idx: i, version: "7", when: 1577836800000 + i * 60_000, tag, breakpoints: true });
+    }
+  }
+  if (layout === "prisma") writeFileSync(path.join(dir, "migration_lock.toml"), 'provider = "postgresql"\n');
+  if (layout === "drizzle") {
+    mkdirSync(path.join(dir, "meta"), { recursive: true });
+    writeFileSync(path.join(dir, "meta", "_journal.json"), JSON.stringify({ version: "7", dialect: "postgresql", entries: journal }, null, 2));
   }
   return tables;
 }
@@ -113,7 +143,7 @@ const modelName = (table: string) => camel(table).replace(/^./, (c) => c.toUpper
  * Writes the schemas the ORMs declare for the generated tables: `prisma/schema.prisma` (PascalCase models,
  * camelCase fields mapped to the SQL names) and `apps/api/src/db/schema.ts` (Drizzle pgTable declarations).
  */
-export function writeOrmSchemas(root: string, tables: GeneratedTable[]): void {
+export function writeOrmSchemas(root: string, tables: GeneratedTable[], which: "both" | "prisma" | "drizzle" = "both"): void {
   const prismaType = { bigint: "BigInt", text: "String", boolean: "Boolean", jsonb: "Json", timestamptz: "DateTime", integer: "Int" } as const;
   const drizzleType = { bigint: "bigint", text: "text", boolean: "boolean", jsonb: "jsonb", timestamptz: "timestamp", integer: "integer" } as const;
   const models = ['datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'];
@@ -133,10 +163,14 @@ export function writeOrmSchemas(root: string, tables: GeneratedTable[]): void {
     });
     drizzle.push(`export const ${camel(t.name)} = pgTable("${t.name}", {\n${columns.join("\n")}\n});`, "");
   }
-  mkdirSync(path.join(root, "prisma"), { recursive: true });
-  writeFileSync(path.join(root, "prisma", "schema.prisma"), models.join("\n"));
-  mkdirSync(path.join(root, "apps", "api", "src", "db"), { recursive: true });
-  writeFileSync(path.join(root, "apps", "api", "src", "db", "schema.ts"), drizzle.join("\n"));
+  if (which !== "drizzle") {
+    mkdirSync(path.join(root, "prisma"), { recursive: true });
+    writeFileSync(path.join(root, "prisma", "schema.prisma"), models.join("\n"));
+  }
+  if (which !== "prisma") {
+    mkdirSync(path.join(root, "apps", "api", "src", "db"), { recursive: true });
+    writeFileSync(path.join(root, "apps", "api", "src", "db", "schema.ts"), drizzle.join("\n"));
+  }
 }
 
 /**

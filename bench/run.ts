@@ -1,16 +1,23 @@
-// `npm run bench`: speed and memory of the audit on generated repositories.
-// Each measurement runs in a fresh child process so its peak RSS is its own.
+// `npm run bench`: speed and memory of the audit on generated repositories, side by side with squawk
+// (when it is on PATH) and with a bare parse of the same migration files, then the verify stage, the
+// index matcher against the planner, and the GitHub App. Every figure of the shapes table is the wall
+// time of a whole command (process start-up included, as a user meets it), the median of paired runs.
+// It ends with each goal and its measured ratio.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runAppBench } from "./app-bench.js";
-import { writeCodeFiles, writeMigrations, writeOrmSchemas } from "./generate.js";
+import { migrationFiles, writeCodeFiles, writeMigrations, writeOrmSchemas, type MigrationLayout } from "./generate.js";
 import { runPlannerDifferential, runRecommenderCheck } from "./planner-diff.js";
+import { writeWebApp, type WebAppClient } from "./webapp.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const workDir = path.join(os.tmpdir(), "index-audit-bench");
+const cli = path.join(here, "..", "dist", "cli.js");
+/** Paired runs per measurement; the median is reported. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 interface Figures {
   ms: number;
@@ -20,22 +27,42 @@ interface Figures {
 }
 
 function child(script: string, root: string): Figures {
-  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(here, script), root], {
-    encoding: "utf8",
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(here, script), root], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
-function repo(name: string, migrations: number, codeFiles: number): string {
+interface Shape {
+  label: string;
+  layout: MigrationLayout;
+  migrations: number;
+  codeFiles: number;
+  /** The client the application's queries go through; "mixed": every file queries, through five clients. */
+  client: WebAppClient | "mixed";
+}
+
+const SHAPES: Shape[] = [
+  { label: "Prisma, monorepo", layout: "prisma", migrations: 800, codeFiles: 2_800, client: "prisma" },
+  { label: "Prisma", layout: "prisma", migrations: 430, codeFiles: 3_400, client: "prisma" },
+  { label: "Drizzle", layout: "drizzle", migrations: 190, codeFiles: 870, client: "drizzle" },
+  { label: "Supabase", layout: "supabase", migrations: 10_000, codeFiles: 5_000, client: "supabase-js" },
+];
+
+/** A generated repository, kept between runs (`.complete` marks a finished one). `withCode: false` writes the migrations only. */
+function repo(shape: Shape, withCode: boolean): string {
+  const name = `${shape.layout}-${shape.migrations}${withCode ? `-${shape.client}-${shape.codeFiles}` : ""}-v2`;
   const root = path.join(workDir, name);
   if (existsSync(path.join(root, ".complete"))) return root;
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
-  const tables = writeMigrations(root, migrations);
-  if (codeFiles) {
-    writeOrmSchemas(root, tables);
-    writeCodeFiles(root, codeFiles, tables);
+  const tables = writeMigrations(root, shape.migrations, 42, shape.layout);
+  if (withCode) {
+    if (shape.client === "mixed") {
+      writeOrmSchemas(root, tables);
+      writeCodeFiles(root, shape.codeFiles, tables);
+    } else {
+      if (shape.client !== "supabase-js") writeOrmSchemas(root, tables, shape.client);
+      writeWebApp(root, shape.codeFiles, tables, shape.client);
+    }
   }
   execFileSync("touch", [path.join(root, ".complete")]);
   return root;
@@ -48,53 +75,90 @@ function squawkBinary(): string | null {
   return found.status === 0 ? found.stdout.trim() : null;
 }
 
-/** Wall time of a whole command, process start-up included. */
-function timeCommand(bin: string, args: string[]): number | null {
+/** Wall time of a whole command, process start-up included, and its peak RSS when it is a node command. */
+function timeCommand(bin: string, args: string[], options: { cwd?: string } = {}): { ms: number; rssMb?: number } | null {
+  const rssFile = path.join(workDir, `rss-${process.pid}`);
+  rmSync(rssFile, { force: true });
   const started = process.hrtime.bigint();
-  const run = spawnSync(bin, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-  if (run.error) return null;
-  return Number(process.hrtime.bigint() - started) / 1e6;
+  const run = spawnSync(bin, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, cwd: options.cwd, env: { ...process.env, BENCH_RSS_FILE: rssFile } });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (run.error || run.signal) return null;
+  return { ms, rssMb: existsSync(rssFile) ? Number(readFileSync(rssFile, "utf8")) / 1024 : undefined };
 }
 
-const cli = path.join(here, "..", "dist", "cli.js");
-
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const seconds = (ms: number) => `${fmt(ms / 1000, 2)} s`;
 
-console.log(`index-audit benchmark — ${os.cpus().length} cores, node ${process.version}\n`);
-const squawk = squawkBinary();
-console.log("## Migrations only\n");
 if (!existsSync(cli)) throw new Error("dist/cli.js is missing: run `npm run build` first");
-console.log("`audit` is the pipeline in-process (read, parse, replay, rules); `CLI` the whole command with start-up and report, like squawk's figure.\n");
-console.log("| migrations | statements | bare parse | audit | audit / parse | statements/s | peak RSS | CLI |" + (squawk ? " squawk | squawk / CLI |" : ""));
-console.log("|---:|---:|---:|---:|---:|---:|---:|---:|" + (squawk ? "---:|---:|" : ""));
-for (const size of [100, 1_000, 10_000]) {
-  const root = repo(`migrations-${size}`, size, 0);
-  const parse = child("parse-once.ts", root);
-  const audited = child("audit-once.ts", root);
-  const cliMs = timeCommand(process.execPath, [cli, root, "--format", "json", "--fail-on", "never", "--output", os.devNull])!;
-  let squawkCells = "";
-  if (squawk) {
-    const ms = timeCommand(squawk, [path.join(root, "supabase", "migrations", "*.sql")]);
-    squawkCells = ms === null ? " n/a | n/a |" : ` ${fmt(ms)} ms | ${fmt(ms / cliMs, 2)}x |`;
-  }
-  console.log(
-    `| ${fmt(size)} | ${fmt(audited.statements)} | ${fmt(parse.ms)} ms | ${fmt(audited.ms)} ms | ${fmt(audited.ms / parse.ms, 2)}x | ${fmt(
-      (audited.statements / audited.ms) * 1000,
-    )} | ${fmt(audited.maxRssMb)} MB | ${fmt(cliMs)} ms |${squawkCells}`,
-  );
-}
-if (!squawk) console.log("\n(squawk not installed: `npm i -g squawk-cli` to compare in the same run)");
+mkdirSync(workDir, { recursive: true });
+console.log(`index-audit benchmark — ${os.cpus().length} cores, node ${process.version}, median of ${RUNS} paired runs\n`);
+const squawk = squawkBinary();
+if (!squawk) console.log("squawk is not on PATH: its columns and the goal that compares with it are left out (`npm i -g squawk-cli`, or put its bin folder on PATH).\n");
 
-console.log("\n## Migrations and application code\n");
-console.log("| migrations | code files | query patterns | by client | audit | added by code | peak RSS |");
-console.log("|---:|---:|---:|---|---:|---:|---:|");
-{
-  const base = child("audit-once.ts", repo("migrations-10000", 10_000, 0));
-  const root = repo("migrations-10000-orm-code-5000", 10_000, 5_000);
-  const audited = child("audit-once.ts", root);
-  const clients = Object.entries((audited as unknown as { bySource?: Record<string, number> }).bySource ?? {}).map(([source, n]) => `${source} ${fmt(n)}`).join(", ");
+console.log("## Start-up\n");
+const bare: number[] = [];
+const version: number[] = [];
+for (let i = 0; i < Math.max(5, RUNS * 2); i++) {
+  bare.push(timeCommand(process.execPath, ["-e", "0"])!.ms);
+  version.push(timeCommand(process.execPath, [cli, "--version"])!.ms);
+}
+const startup = { bare: median(bare), version: median(version) };
+console.log(`\`node dist/cli.js --version\` ${fmt(startup.version)} ms; bare \`node -e 0\` ${fmt(startup.version - (startup.version - startup.bare))} ms; difference ${fmt(startup.version - startup.bare)} ms\n`);
+
+console.log("## Repository shapes: the whole command, side by side\n");
+console.log("`whole repo` audits migrations and code; `migrations only` a copy holding just the migration files; `bare parse` reads and parses those files with libpg-query, single-threaded, nothing else.\n");
+console.log(
+  "| shape | migrations | code files | statements | whole repo | migrations only | bare parse |" +
+    (squawk ? " squawk | whole / squawk | migrations only / squawk |" : "") +
+    " whole / bare parse | peak RSS (whole) | patterns | findings |",
+);
+console.log("|---|---:|---:|---:|---:|---:|---:|" + (squawk ? "---:|---:|---:|" : "") + "---:|---:|---:|---:|");
+interface ShapeResult {
+  shape: Shape;
+  whole: number;
+  migrationsOnly: number;
+  parse: number;
+  squawk?: number;
+  rssMb: number;
+}
+const results: ShapeResult[] = [];
+for (const shape of SHAPES) {
+  const whole = repo(shape, true);
+  const only = repo(shape, false);
+  const files = migrationFiles(shape.layout);
+  const runs = { whole: [] as number[], only: [] as number[], parse: [] as number[], squawk: [] as number[], rss: [] as number[] };
+  let statements = 0;
+  for (let i = 0; i < RUNS; i++) {
+    // A shape whose audit takes long is measured once: the noise is then small beside it.
+    if (i > 0 && runs.whole[0] > 15_000) break;
+    // Paired: the four commands one after the other, so that load on the machine touches each alike.
+    const parsed = timeCommand(process.execPath, [path.join(here, "parse-once.mjs"), path.join(whole, files.dir)])!;
+    runs.parse.push(parsed.ms);
+    const w = timeCommand(process.execPath, ["--import", path.join(here, "peak-rss.mjs"), cli, whole, "--format", "json", "--fail-on", "never", "--output", os.devNull])!;
+    runs.whole.push(w.ms);
+    runs.rss.push(w.rssMb ?? 0);
+    runs.only.push(timeCommand(process.execPath, [cli, only, "--format", "json", "--fail-on", "never", "--output", os.devNull])!.ms);
+    if (squawk) {
+      const s = timeCommand(squawk, [files.glob], { cwd: only });
+      if (s) runs.squawk.push(s.ms);
+    }
+  }
+  // Counts from one in-process audit of the whole repository.
+  const counted = child("audit-once.ts", whole);
+  statements = counted.statements;
+  const r: ShapeResult = {
+    shape,
+    whole: median(runs.whole),
+    migrationsOnly: median(runs.only),
+    parse: median(runs.parse),
+    squawk: runs.squawk.length ? median(runs.squawk) : undefined,
+    rssMb: Math.max(...runs.rss),
+  };
+  results.push(r);
+  const squawkCells = squawk ? (r.squawk === undefined ? " failed | n/a | n/a |" : ` ${seconds(r.squawk)} | ${fmt(r.whole / r.squawk, 2)}× | ${fmt(r.migrationsOnly / r.squawk, 2)}× |`) : "";
   console.log(
-    `| 10,000 | ${fmt(audited.codeFiles)} | ${fmt(audited.patterns)} | ${clients} | ${fmt(audited.ms)} ms | ${fmt(audited.ms - base.ms)} ms | ${fmt(audited.maxRssMb)} MB |`,
+    `| ${shape.label} | ${fmt(shape.migrations)} | ${fmt(counted.codeFiles)} | ${fmt(statements)} | ${seconds(r.whole)} | ${seconds(r.migrationsOnly)} | ${seconds(r.parse)} |${squawkCells} ${fmt(r.whole / r.parse, 2)}× | ${fmt(r.rssMb)} MB | ${fmt(counted.patterns)} | ${fmt(counted.findings)} |`,
   );
 }
 
@@ -103,7 +167,7 @@ console.log("| repository | statements | findings | verified | demoted | static 
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const [label, root] of [
   ["examples/supabase-app", path.join(here, "..", "examples", "supabase-app")],
-  ["1,000 migrations, 200 code files", repo("migrations-1000-orm-code-200", 1_000, 200)],
+  ["1,000 migrations, 200 code files", repo({ label: "", layout: "supabase", migrations: 1_000, codeFiles: 200, client: "mixed" }, true)],
 ] as const) {
   const v = child("verify-once.ts", root);
   console.log(
@@ -126,17 +190,54 @@ console.log("\n## Index matcher against PostgreSQL's planner (PGlite)\n");
   for (const line of [...recs.failed, ...recs.unused].slice(0, 10)) console.log(`  - ${line}`);
 }
 
-console.log("\n## GitHub App on the local GitHub stand-in (1,000 migrations, 2,000 code files)\n");
+console.log("\n## GitHub App on the local GitHub stand-in\n");
+const appRuns: Array<{ label: string; result: Awaited<ReturnType<typeof runAppBench>> }> = [];
 {
-  const app = await runAppBench();
-  console.log("| audit | API calls | wall | our processing | of which pipeline | waiting on blobs |");
-  console.log("|---|---:|---:|---:|---:|---:|");
-  for (const [label, step] of [
-    ["first audit (base and head)", app.firstAudit],
-    ["second push, one file changed", app.secondPush],
-  ] as const) {
-    console.log(`| ${label} | ${step.totalCalls} | ${fmt(step.wallMs)} ms | ${fmt(step.processingMs)} ms | ${fmt(step.pipelineMs)} ms | ${fmt(step.fetchMs)} ms |`);
+  console.log("| repository | audit | API calls | wall | our processing | of which pipeline | waiting on blobs |");
+  console.log("|---|---|---:|---:|---:|---:|---:|");
+  // The goal's repository first (Supabase, a web application querying through supabase-js), then the table's shapes.
+  const appShapes: Array<{ label: string; options: Parameters<typeof runAppBench>[0] }> = [
+    { label: "Supabase: 1,000 migrations, 2,000 code files", options: { migrations: 1_000, codeFiles: 2_000, layout: "supabase", client: "supabase-js" } },
+    ...SHAPES.filter((s) => s.client !== "mixed" && s.migrations < 10_000).map((s) => ({
+      label: `${s.label}: ${fmt(s.migrations)} migrations, ${fmt(s.codeFiles)} code files`,
+      options: { migrations: s.migrations, codeFiles: s.codeFiles, layout: s.layout, client: s.client as WebAppClient },
+    })),
+  ];
+  for (const { label, options } of appShapes) {
+    const result = await runAppBench(options);
+    appRuns.push({ label, result });
+    for (const [step, s] of [
+      ["first audit (base and head)", result.firstAudit],
+      ["second push, one file changed", result.secondPush],
+    ] as const) {
+      console.log(`| ${label} | ${step} | ${s.totalCalls} | ${fmt(s.wallMs)} ms | ${fmt(s.processingMs)} ms | ${fmt(s.pipelineMs)} ms | ${fmt(s.fetchMs)} ms |`);
+    }
   }
-  console.log("\nCalls of the first audit by route:");
-  for (const [route, n] of Object.entries(app.firstAudit.calls).sort()) console.log(`  ${String(n).padStart(4)}  ${route}`);
+  console.log(`\nCalls of the first audit by route (${appShapes[0].label}):`);
+  for (const [route, n] of Object.entries(appRuns[0].result.firstAudit.calls).sort()) console.log(`  ${String(n).padStart(4)}  ${route}`);
+}
+
+console.log("\n## Goals\n");
+{
+  const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
+  const lines: string[] = [];
+  if (squawk && results.every((r) => r.squawk !== undefined)) {
+    for (const r of results) {
+      const ratio = r.whole / r.squawk!;
+      lines.push(`${verdict(ratio <= 1)}  whole-repository audit no slower than squawk on the same migrations — ${r.shape.label}: ${fmt(ratio, 2)}× (${seconds(r.whole)} vs ${seconds(r.squawk!)})`);
+    }
+  } else {
+    lines.push(`n/a   whole-repository audit no slower than squawk on the same migrations — squawk ${squawk ? "failed on a shape" : "is not on PATH"}`);
+  }
+  for (const r of results) {
+    const ratio = r.whole / r.parse;
+    lines.push(`${verdict(ratio <= 1)}  audit at most 1.0× a single-threaded bare parse of the same SQL — ${r.shape.label}: ${fmt(ratio, 2)}× (${seconds(r.whole)} vs ${seconds(r.parse)})`);
+  }
+  const startDiff = startup.version - startup.bare;
+  lines.push(`${verdict(startDiff <= 100)}  \`node dist/cli.js --version\` within 0.1 s of bare node — ${fmt(startDiff)} ms more (${fmt(startup.version / startup.bare, 2)}×: ${fmt(startup.version)} vs ${fmt(startup.bare)} ms)`);
+  const big = results.find((r) => r.shape.migrations === 10_000)!;
+  lines.push(`${verdict(big.rssMb < 300)}  peak RSS under 300 MB for 10,000 migrations plus 5,000 code files — ${fmt(big.rssMb)} MB (${fmt(big.rssMb / 300, 2)}× the bound)`);
+  const first = appRuns[0].result.firstAudit.processingMs;
+  lines.push(`${verdict(first < 2000)}  the app's first audit of 1,000 migrations plus 2,000 code files under 2 s of its own processing — ${fmt(first)} ms (${fmt(first / 2000, 2)}× the bound)`);
+  for (const line of lines) console.log(line);
 }

@@ -5,22 +5,15 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { audit, loadSchemas, textReader, type AuditResult } from "./audit.js";
+import type { AuditResult } from "./audit.js";
 import type { AuditConfig } from "./core/config.js";
 import type { InputProblem, Severity } from "./core/types.js";
-import { discoverMigrationSets } from "./migrations/discover.js";
-import { schemaDump } from "./schema/dump.js";
-import { initParser } from "./sql/parser.js";
-import { loadConfig } from "./config/load.js";
-import { nearest } from "./config/validate.js";
-import { severityRank } from "./core/findings.js";
-import { failsAt } from "./report/common.js";
-import { renderJson } from "./report/json.js";
-import { renderMarkdown } from "./report/markdown.js";
-import { renderSarif } from "./report/sarif.js";
-import { ALL_RULES } from "./rules/index.js";
-import { fsSource } from "./source/fs-source.js";
 import type { Source } from "./source/source.js";
+
+// Only what `--version` needs is loaded with this file: the parsers, rules, config validation and
+// report renderers are imported where a command first uses them, so that start-up stays that of node.
+const rulesModule = () => import("./rules/index.js");
+const nearestName = async (value: string, allowed: readonly string[]) => (await import("./config/validate.js")).nearest(value, allowed);
 
 const FORMATS = ["markdown", "json", "sarif"] as const;
 type Format = (typeof FORMATS)[number];
@@ -74,10 +67,10 @@ function toolVersion(): string {
   return pkg.version;
 }
 
-function choice<T extends string>(value: string | undefined, allowed: readonly T[], option: string): T | undefined {
+async function choice<T extends string>(value: string | undefined, allowed: readonly T[], option: string): Promise<T | undefined> {
   if (value === undefined) return undefined;
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  const hint = nearest(value, allowed);
+  const hint = await nearestName(value, allowed);
   throw new UsageError(`--${option} must be one of ${allowed.join(", ")}, not "${value}"${hint ? ` — did you mean "${hint}"?` : ""}`);
 }
 
@@ -105,6 +98,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
+    const { ALL_RULES } = await rulesModule();
     const width = Math.max(...ALL_RULES.map((r) => r.id.length));
     const rules = ALL_RULES.map((r) => `  ${r.id.padEnd(width)}  ${r.defaultSeverity.padEnd(9)}  ${r.description}`).join("\n");
     io.stdout(`${USAGE}\n\nRules (id, default severity; change either in the config's rules:):\n${rules}\n`);
@@ -121,14 +115,15 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (rest.length > 1) throw new UsageError(`expected one path, got ${rest.length}: ${rest.join(" ")}`);
     const root = rest[0] ?? ".";
     await requireDirectory(root);
-    const format = choice(values.format, FORMATS, "format") ?? "markdown";
-    const failOnFlag = choice(values["fail-on"], FAIL_ON, "fail-on");
+    const format = (await choice(values.format, FORMATS, "format")) ?? "markdown";
+    const failOnFlag = await choice(values["fail-on"], FAIL_ON, "fail-on");
     if (schemaMode && (values.format || values["fail-on"])) {
       throw new UsageError("schema prints JSON and never fails on findings; --format and --fail-on do not apply");
     }
     if (!schemaMode && values.set !== undefined) throw new UsageError("--set applies to the schema command only");
 
-    const loaded = await loadConfig({ root, configFile: values.config, knownRules: knownRuleIds() });
+    const { loadConfig } = await import("./config/load.js");
+    const loaded = await loadConfig({ root, configFile: values.config, knownRules: await knownRuleIds() });
     if (!loaded.ok) {
       io.stderr(`index-audit: ${loaded.message}\n`);
       return EXIT.usage;
@@ -137,6 +132,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (schemaMode && values.verify) throw new UsageError("--verify applies to an audit, not to the schema command");
     const config = { ...loaded.config, failOn: failOnFlag ?? loaded.config.failOn, verify: values.verify === true || loaded.config.verify };
 
+    const { fsSource } = await import("./source/fs-source.js");
     const source = withProgressGate(fsSource(root));
     const onProgress = (message: string) => {
       if (io.stderrIsTTY && source.fileCount() >= LARGE_REPOSITORY_FILES) io.stderr(`index-audit: ${message}\n`);
@@ -149,19 +145,21 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return EXIT.ok;
     }
 
+    const { audit } = await import("./audit.js");
     const result = await audit(source, { config, onProgress });
     for (const skipped of result.skipped) io.stderr(`index-audit: left out ${skipped.root}: ${skipped.reason}\n`);
     if (result.sets.length === 0) {
       io.stderr(`index-audit: no migrations found under ${root}; if they are there, name their folder in migrations.paths of .github/index-audit.yml\n`);
     }
     const version = toolVersion();
-    const report = render(format, result, { version, date: io.today(), config, subject: path.basename(path.resolve(root)) });
+    const report = await render(format, result, { version, date: io.today(), config, subject: path.basename(path.resolve(root)) });
     if (values.output) {
       await writeOutput(values.output, report);
-      io.stderr(`index-audit: wrote ${values.output} (${summaryLine(result)})\n`);
+      io.stderr(`index-audit: wrote ${values.output} (${await summaryLine(result)})\n`);
     } else {
       io.stdout(report);
     }
+    const { failsAt } = await import("./report/common.js");
     return failsAt(result.findings, config.failOn) ? EXIT.findings : EXIT.ok;
   } catch (error) {
     if (error instanceof UsageError) {
@@ -177,23 +175,30 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-function render(
+/** The report in one format; each renderer is loaded only when its format is asked for. */
+async function render(
   format: Format,
   result: AuditResult,
   options: { version: string; date: string; config: AuditConfig; subject: string },
-): string {
+): Promise<string> {
   switch (format) {
     case "json":
-      return renderJson(result, options.version);
+      return (await import("./report/json.js")).renderJson(result, options.version);
     case "sarif":
-      return renderSarif(result, { version: options.version, rules: ALL_RULES });
+      return (await import("./report/sarif.js")).renderSarif(result, { version: options.version, rules: (await rulesModule()).ALL_RULES });
     case "markdown":
-      return renderMarkdown(result, options);
+      return (await import("./report/markdown.js")).renderMarkdown(result, options);
   }
 }
 
 /** `index-audit schema`: the replayed model of one migration set, without running rules or reading code. */
 async function schemaJson(source: Source, config: AuditConfig, setName: string | undefined, io: CliIO): Promise<string> {
+  const [{ loadSchemas, textReader }, { discoverMigrationSets }, { schemaDump }, { initParser }] = await Promise.all([
+    import("./audit.js"),
+    import("./migrations/discover.js"),
+    import("./schema/dump.js"),
+    import("./sql/parser.js"),
+  ]);
   await initParser();
   const read = textReader(source);
   const files = (await source.list()).map((f) => f.path);
@@ -213,7 +218,7 @@ async function schemaJson(source: Source, config: AuditConfig, setName: string |
   if (setName !== undefined) {
     const named = loaded.find((l) => l.set.name === setName);
     if (!named) {
-      const hint = nearest(setName, names);
+      const hint = await nearestName(setName, names);
       throw new UsageError(`no migration set "${setName}"${hint ? ` — did you mean "${hint}"?` : ""} (sets: ${names.join(", ")})`);
     }
     chosen = named;
@@ -226,11 +231,12 @@ async function schemaJson(source: Source, config: AuditConfig, setName: string |
   return `${JSON.stringify(schemaDump(chosen.schema), null, 2)}\n`;
 }
 
-function knownRuleIds(): string[] {
-  return ALL_RULES.map((r) => r.id);
+async function knownRuleIds(): Promise<string[]> {
+  return (await rulesModule()).ALL_RULES.map((r) => r.id);
 }
 
-function summaryLine(result: AuditResult): string {
+async function summaryLine(result: AuditResult): Promise<string> {
+  const { severityRank } = await import("./core/findings.js");
   if (result.findings.length === 0) return "no findings";
   const counts = new Map<Severity, number>();
   for (const f of result.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);

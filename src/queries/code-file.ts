@@ -7,6 +7,7 @@ import { lineIndex } from "../sql/parser.js";
 import { CODE_CLIENTS } from "./clients/index.js";
 import type { Node } from "./code/ast.js";
 import { CodeWalker } from "./code/walker.js";
+import { mayQuery } from "./may-query.js";
 import { emptyConstants, type SharedConstants } from "./shared-constants.js";
 import type { EmbeddedPattern } from "./supabase.js";
 
@@ -19,7 +20,7 @@ export interface CodeFileResult {
 export function extractFromCodeFile(path: string, text: string, shared: SharedConstants = emptyConstants()): CodeFileResult {
   // Quick test before parsing: a file no client matches cannot hold a query, so it is not parsed
   // (and a syntax error in it, which cannot hide a query, is not reported).
-  if (!CODE_CLIENTS.some((client) => client.mayQuery.test(text))) return { patterns: [], problems: [] };
+  if (!mayQuery(text)) return { patterns: [], problems: [] };
   const at = lineIndex(text);
   let parsed: ReturnType<typeof parseSync>;
   try {

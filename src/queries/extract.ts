@@ -6,6 +6,7 @@ import type { AccessPattern, ColumnPredicate, InputProblem, MigrationSet, Schema
 import type { TextReader } from "../source/source.js";
 import { findPatternTable, findTableExact } from "../schema/lookup.js";
 import { extractFromCodeFile } from "./code-file.js";
+import { mayQuery } from "./may-query.js";
 import { patternsFromMigrations } from "./migration-sql.js";
 import { collectSharedConstants, emptyConstants } from "./shared-constants.js";
 import { extractFromSqlFile } from "./sql-file.js";
@@ -50,7 +51,10 @@ export async function extractPatterns(
   for (const { path, text } of texts) {
     try {
       const extract = () => (path.endsWith(".sql") ? extractFromSqlFile(path, text) : extractFromCodeFile(path, text, constants));
-      const result = memo ? memo.get("queries", `${path}\u0000${constantsKey}`, text, extract) : extract();
+      // A code file the quick test rules out is not parsed, so it is not remembered either: it would
+      // only push parsed files out of the memo.
+      const remember = memo && (path.endsWith(".sql") || mayQuery(text));
+      const result = remember ? memo.get("queries", `${path}\u0000${constantsKey}`, text, extract) : extract();
       shared.push(...result.patterns);
       problems.push(...result.problems);
     } catch (error) {
