@@ -44,6 +44,8 @@ export interface ParsePool {
    * last queued first, so that it is not idle while the workers parse what it will need next.
    */
   wait<T>(result: Promise<T>): Promise<T>;
+  /** Jobs done so far by the workers and by the calling thread. */
+  readonly done: { workers: number; here: number };
   /** Stops the workers; jobs still queued are run on the calling thread. */
   close(): Promise<void>;
 }
@@ -94,7 +96,8 @@ function startWorker(): Worker {
   const here = import.meta.url;
   if (/\.ts$/.test(new URL(here).pathname)) {
     const entry = new URL("./parse-worker.ts", here).href;
-    const tsx = pathToFileURL(createRequire(here).resolve("tsx/esm/api")).href;
+    // The package's ESM entry (its `import` condition); require.resolve gives the CommonJS one beside it.
+    const tsx = pathToFileURL(createRequire(here).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
     const code = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
     return new Worker(code, { eval: true });
   }
@@ -108,8 +111,10 @@ export function createParsePool(size: number, local: RunJobLocally): ParsePool {
   let constants: SharedConstants | null = null;
   let nextId = 0;
   let closed = false;
+  const done = { workers: 0, here: 0 };
 
   const runHere = (pending: Pending): void => {
+    done.here++;
     try {
       pending.resolve(local(pending.job, constants ?? { strings: new Map(), objects: new Map() }));
     } catch (error) {
@@ -152,6 +157,7 @@ export function createParsePool(size: number, local: RunJobLocally): ParsePool {
         const pending = slot.busy.get(reply.id);
         if (!pending) continue;
         slot.busy.delete(reply.id);
+        done.workers++;
         if (reply.ok) pending.resolve(reply.value);
         else pending.reject(new Error(reply.message));
       }
@@ -164,6 +170,7 @@ export function createParsePool(size: number, local: RunJobLocally): ParsePool {
   }
 
   return {
+    done,
     setConstants(value) {
       constants = value;
       for (const slot of slots) if (slot.alive) slot.worker.postMessage({ constants: value });
