@@ -88,7 +88,7 @@ export async function startMigrationSet(
         problems.push(...part);
         continue;
       }
-      const loaded = await (pool && part instanceof Promise ? pool.wait(part) : part);
+      const loaded = await part;
       for (const s of loaded.statements) statements.push(s);
       for (const p of loaded.problems) problems.push(p);
     }

@@ -88,7 +88,7 @@ export async function startQueryFiles(
     for (const { path, result } of results) {
       try {
         if (result instanceof Error) throw result;
-        const value = await (pool && result instanceof Promise ? pool.wait(result) : result);
+        const value = await result;
         for (const p of value.patterns) shared.push(p);
         for (const p of value.problems) problems.push(p);
       } catch (error) {

@@ -8,7 +8,6 @@
 import { availableParallelism } from "node:os";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import type { InputProblem, MigrationFile, Statement } from "../core/types.js";
 import type { SharedConstants } from "../queries/shared-constants.js";
@@ -39,11 +38,6 @@ export interface ParsePool {
   /** The constants code files import from each other; set before the first code job. */
   setConstants(constants: SharedConstants): void;
   run<J extends ParseJob>(job: J): Promise<ParseJobResult<J>>;
-  /**
-   * Awaits one of this pool's results; until it comes, the calling thread runs queued jobs itself, the
-   * last queued first, so that it is not idle while the workers parse what it will need next.
-   */
-  wait<T>(result: Promise<T>): Promise<T>;
   /** Jobs done so far by the workers and by the calling thread. */
   readonly done: { workers: number; here: number };
   /** Stops the workers; jobs still queued are run on the calling thread. */
@@ -55,8 +49,6 @@ export const POOL_MIN_FILES = 400;
 
 /** Jobs handed to one worker ahead of its results, so it never waits for the next message. */
 const IN_FLIGHT_PER_WORKER = 32;
-/** How long the calling thread parses at a stretch before it reads the workers' replies, in milliseconds. */
-const LOCAL_SLICE_MS = 10;
 /** Jobs sent in one message at most: each message costs more than a small file's parse. */
 const BATCH = 16;
 
@@ -69,8 +61,9 @@ export function poolSize(files: number, requested?: number): number {
   const forced = requested ?? (fromEnv !== undefined && /^\d+$/.test(fromEnv.trim()) ? Number(fromEnv) : undefined);
   if (forced !== undefined) return Math.max(0, Math.min(forced, 16));
   if (files < POOL_MIN_FILES) return 0;
-  // The calling thread parses too while it waits (ParsePool.wait): one thread per core in all.
-  return Math.max(1, Math.min(availableParallelism() - 1, 8));
+  // The calling thread meanwhile reads files and replays the migrations; it does not parse, so that the
+  // parsers' garbage stays in the workers' heaps, which are freed when the pool closes, before the rules run.
+  return Math.max(1, Math.min(availableParallelism(), 8));
 }
 
 interface Pending {
@@ -182,25 +175,6 @@ export function createParsePool(size: number, local: RunJobLocally): ParsePool {
         queue.push(pending);
         pump();
       });
-    },
-    async wait<T>(result: Promise<T>): Promise<T> {
-      let done = false;
-      result.then(
-        () => (done = true),
-        () => (done = true),
-      );
-      // Lets a result that has already come in be seen before taking more work.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      while (!done && queue.length > 0) {
-        // A few milliseconds of work at a time, then the workers' replies are read.
-        const until = performance.now() + LOCAL_SLICE_MS;
-        while (!done && queue.length > 0 && performance.now() < until) {
-          runHere(queue.pop()!);
-          await Promise.resolve();
-        }
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-      return result;
     },
     async close() {
       closed = true;
