@@ -53,7 +53,8 @@ const IN_FLIGHT_PER_WORKER = 32;
 const BATCH = 16;
 
 /**
- * How many workers to start for `files` files to parse: 0 (parse on the calling thread) for small inputs.
+ * How many workers to start for `files` files to parse: 0 (parse on the calling thread) for small inputs,
+ * else one fewer than the cores (at least one).
  * `INDEX_AUDIT_WORKERS` overrides: `0` never starts workers, a positive number always starts that many.
  */
 export function poolSize(files: number, requested?: number): number {
@@ -61,9 +62,10 @@ export function poolSize(files: number, requested?: number): number {
   const forced = requested ?? (fromEnv !== undefined && /^\d+$/.test(fromEnv.trim()) ? Number(fromEnv) : undefined);
   if (forced !== undefined) return Math.max(0, Math.min(forced, 16));
   if (files < POOL_MIN_FILES) return 0;
-  // The calling thread meanwhile reads files and replays the migrations; it does not parse, so that the
-  // parsers' garbage stays in the workers' heaps, which are freed when the pool closes, before the rules run.
-  return Math.max(1, Math.min(availableParallelism(), 8));
+  // The calling thread meanwhile reads files and replays the migrations: with it, one thread per core.
+  // It does not parse, so the parsers' garbage stays in the workers' heaps, freed when the pool closes,
+  // before the rules run. Each worker holds its own parsers and heap (some 50 MB), hence no more than needed.
+  return Math.max(1, Math.min(availableParallelism() - 1, 8));
 }
 
 interface Pending {
