@@ -8,9 +8,11 @@ import { readCodeFacts } from "./queries/auth-sessions.js";
 import { textReader, type Source, type TextReader } from "./source/source.js";
 import { initParser } from "./sql/parser.js";
 import { discoverMigrationSets, type SkippedSet } from "./migrations/discover.js";
-import { loadMigrationSet } from "./migrations/load.js";
+import { startMigrationSet, type LoadResult } from "./migrations/load.js";
 import { replaySchema } from "./schema/replay.js";
-import { extractPatterns } from "./queries/extract.js";
+import { patternsForSets, startQueryFiles } from "./queries/extract.js";
+import { createParsePool, poolSize } from "./source/parse-pool.js";
+import { runParseJob } from "./source/parse-jobs.js";
 import { unresolvedViews, type UnresolvedView } from "./queries/views.js";
 import { findDeclaredSchemas, type DeclaredSource } from "./schema/declared/find.js";
 import { declaredSchema, declaredSet, mergeDeclared, replayOverDeclared } from "./schema/declared/merge.js";
@@ -24,6 +26,11 @@ export interface AuditOptions {
   onProgress?: (message: string) => void;
   /** Results per file kept across audits (the app's base and head, later pushes): only changed files are parsed again. */
   memo?: FileMemo;
+  /**
+   * Worker threads that parse files: 0 parses on this thread. By default one per core for inputs of
+   * POOL_MIN_FILES files or more, none below (overridden by the INDEX_AUDIT_WORKERS environment variable).
+   */
+  workers?: number;
 }
 
 export interface SetResult {
@@ -62,6 +69,9 @@ export interface AuditResult {
 
 export { textReader, type TextReader } from "./source/source.js";
 
+/** Files a parse worker may be given: migrations and query files are among these. */
+const QUERY_FILE = /\.(?:sql|[cm]?[jt]sx?)$/i;
+
 export async function audit(source: Source, options: AuditOptions): Promise<AuditResult> {
   await initParser();
   const { config } = options;
@@ -73,10 +83,22 @@ export async function audit(source: Source, options: AuditOptions): Promise<Audi
   const discovered = await discoverMigrationSets(files, read, config);
   problems.push(...discovered.problems);
 
-  const loaded = await loadSchemas(discovered.sets, files, read, problems, { progress, memo: options.memo });
-
-  progress("reading queries from code");
-  const extracted = await extractPatterns(files, read, config, loaded, options.memo);
+  const size = poolSize(files.filter((f) => QUERY_FILE.test(f)).length, options.workers);
+  const pool = size > 0 ? createParsePool(size, runParseJob) : undefined;
+  let loaded: LoadedSet[];
+  let extracted: ReturnType<typeof patternsForSets>;
+  try {
+    // Every file's parse is queued before any is awaited: the workers parse code files while this
+    // thread replays the migrations.
+    const started: Array<{ done: Promise<LoadResult> }> = [];
+    for (const set of discovered.sets) started.push(await startMigrationSet(set, read, options.memo, pool));
+    const queryFiles = await startQueryFiles(files, read, config, discovered.sets, options.memo, pool);
+    loaded = await loadSchemas(discovered.sets, files, read, problems, { progress, memo: options.memo, started });
+    progress("reading queries from code");
+    extracted = patternsForSets(await queryFiles.done, loaded);
+  } finally {
+    await pool?.close();
+  }
   problems.push(...extracted.problems);
   const codeFacts = await readCodeFacts(files, read);
 
@@ -139,13 +161,19 @@ export async function loadSchemas(
   files: string[],
   read: TextReader,
   problems: InputProblem[],
-  options: { progress?: (message: string) => void; memo?: FileMemo } = {},
+  options: {
+    progress?: (message: string) => void;
+    memo?: FileMemo;
+    /** Sets whose files are already read and queued (startMigrationSet), in the order of `sets`. */
+    started?: Array<{ done: Promise<LoadResult> }>;
+  } = {},
 ): Promise<LoadedSet[]> {
   const progress = options.progress ?? (() => {});
   const loaded: LoadedSet[] = [];
-  for (const set of sets) {
+  for (const [k, set] of sets.entries()) {
     progress(`reading ${set.files.length} migrations in ${set.name}`);
-    const { statements, problems: setProblems } = await loadMigrationSet(set, read, options.memo);
+    const started = options.started?.[k] ?? (await startMigrationSet(set, read, options.memo));
+    const { statements, problems: setProblems } = await started.done;
     const schema = replaySchema(statements, setProblems);
     loaded.push({ set, statements, schema, problems: setProblems });
   }

@@ -3,6 +3,7 @@
 // A statement that does not parse becomes one InputProblem; the statements around it still come through.
 import type { TextReader } from "../source/source.js";
 import type { FileMemo } from "../core/memo.js";
+import type { ParsePool } from "../source/parse-pool.js";
 import type { InputProblem, MigrationFile, MigrationSet, Statement, Suppression } from "../core/types.js";
 import { initParser, parsePlpgsql, parseSql, scanSql, type ParsedStatement } from "../sql/parser.js";
 import { dbmateUpSection } from "./frameworks/dbmate.js";
@@ -26,10 +27,23 @@ export interface LoadResult {
   problems: InputProblem[];
 }
 
-export async function loadMigrationSet(set: MigrationSet, read: TextReader, memo?: FileMemo): Promise<LoadResult> {
+export async function loadMigrationSet(set: MigrationSet, read: TextReader, memo?: FileMemo, pool?: ParsePool): Promise<LoadResult> {
+  return (await startMigrationSet(set, read, memo, pool)).done;
+}
+
+/**
+ * Reads the set's files and queues each file's parse (on `pool`'s workers when given, else here, as it
+ * is read); resolves once every file is read, with `done`, the statements and problems in apply order.
+ */
+export async function startMigrationSet(
+  set: MigrationSet,
+  read: TextReader,
+  memo?: FileMemo,
+  pool?: ParsePool,
+): Promise<{ done: Promise<LoadResult> }> {
   await initParser();
-  const statements: Statement[] = [];
-  const problems: InputProblem[] = [];
+  // Per file, in apply order: what reading it found, then its parse (a value, or a worker's promise).
+  const parts: Array<InputProblem[] | LoadResult | Promise<LoadResult>> = [];
   let index = 0;
   for await (const [, result] of readInOrder(
     set.files.map((f) => f.path),
@@ -37,19 +51,19 @@ export async function loadMigrationSet(set: MigrationSet, read: TextReader, memo
   )) {
     const file = set.files[index++];
     if (!result.ok) {
-      problems.push(problem(file.path, { line: 1, column: 1 }, `migration file not read: ${result.reason}`));
+      parts.push([problem(file.path, { line: 1, column: 1 }, `migration file not read: ${result.reason}`)]);
       continue;
     }
     let text = result.text;
     if (result.encoding === "windows-1252") {
       // The statements still enter the model; running the file is what fails.
-      problems.push(
+      parts.push([
         problem(
           file.path,
           firstNonAscii(text),
           "migration file is not UTF-8 (read as windows-1252): PostgreSQL rejects these bytes when client_encoding is UTF8",
         ),
-      );
+      ]);
     }
     if (set.framework === "dbmate") {
       // Discovery reports a dbmate file with no up section; dbmate would apply nothing from it.
@@ -58,19 +72,35 @@ export async function loadMigrationSet(set: MigrationSet, read: TextReader, memo
       text = up;
     }
     if (set.framework === "flyway") text = placeholdersAsNames(text);
-    if (!memo) {
-      loadScript(text, file, statements, problems);
-      continue;
-    }
-    const loaded = memo.get("migration", `${file.path}\u0000${file.order}\u0000${file.runsInTransaction}`, text, () => {
+    const parse = (): LoadResult | Promise<LoadResult> => {
+      if (pool) return settled(pool.run({ kind: "migration", text, file }));
       const own: LoadResult = { statements: [], problems: [] };
       loadScript(text, file, own.statements, own.problems);
       return own;
-    });
-    statements.push(...loaded.statements);
-    problems.push(...loaded.problems);
+    };
+    parts.push(memo ? memo.get("migration", `${file.path}\u0000${file.order}\u0000${file.runsInTransaction}`, text, parse) : parse());
   }
-  return { statements, problems };
+  const done = (async (): Promise<LoadResult> => {
+    const statements: Statement[] = [];
+    const problems: InputProblem[] = [];
+    for (const part of parts) {
+      if (Array.isArray(part)) {
+        problems.push(...part);
+        continue;
+      }
+      const loaded = await part;
+      for (const s of loaded.statements) statements.push(s);
+      for (const p of loaded.problems) problems.push(p);
+    }
+    return { statements, problems };
+  })();
+  return { done: settled(done) };
+}
+
+/** The same promise, marked as handled: it is awaited later, in order, and may reject before that. */
+function settled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 /** Parses one file's text (already cut to the section the framework runs) into statements. */

@@ -17,10 +17,18 @@ import { declaredNames, resolveDeclaredNames } from "./clients/declared-names.js
 import type { EmbeddedPattern } from "./supabase.js";
 import { createHash } from "node:crypto";
 import type { FileMemo } from "../core/memo.js";
+import type { ParsePool, QueryJobResult } from "../source/parse-pool.js";
 
 /** JSON.stringify replacer that writes Maps (nested too) as sorted entry lists. */
 function mapsAsEntries(_key: string, value: unknown): unknown {
   return value instanceof Map ? [...value.entries()].sort(([a], [b]) => String(a).localeCompare(String(b))) : value;
+}
+
+export interface QueryFiles {
+  /** Patterns of code and .sql query files, in file order, before they are given to migration sets. */
+  shared: EmbeddedPattern[];
+  problems: InputProblem[];
+  codeFiles: number;
 }
 
 export async function extractPatterns(
@@ -30,9 +38,24 @@ export async function extractPatterns(
   sets: Array<{ set: MigrationSet; statements: Statement[]; schema: Schema }>,
   memo?: FileMemo,
 ): Promise<{ patternsBySet: AccessPattern[][]; problems: InputProblem[]; codeFiles: number }> {
-  const selected = await selectQueryFiles(files, config, sets.map((s) => s.set), read);
+  const queryFiles = await (await startQueryFiles(files, read, config, sets.map((s) => s.set), memo)).done;
+  return patternsForSets(queryFiles, sets);
+}
+
+/**
+ * Reads the code and .sql query files and queues each file's extraction (on `pool`'s workers when given,
+ * else here); resolves once every file is read, with `done`, the patterns and problems in file order.
+ */
+export async function startQueryFiles(
+  files: string[],
+  read: TextReader,
+  config: AuditConfig,
+  migrationSets: MigrationSet[],
+  memo?: FileMemo,
+  pool?: ParsePool,
+): Promise<{ done: Promise<QueryFiles> }> {
+  const selected = await selectQueryFiles(files, config, migrationSets, read);
   const problems: InputProblem[] = [];
-  const shared: EmbeddedPattern[] = [];
 
   // Read everything first: constants exported by one file name the tables of another.
   const texts: Array<{ path: string; text: string }> = [];
@@ -46,23 +69,49 @@ export async function extractPatterns(
     texts.push({ path, text: text.text });
     if (!path.endsWith(".sql")) collectSharedConstants(text.text, constants);
   }
+  pool?.setConstants(constants);
   // A file's patterns depend on its text and on the constants every file shares.
   const constantsKey = memo ? createHash("sha256").update(JSON.stringify(constants, mapsAsEntries)).digest("hex") : "";
-  for (const { path, text } of texts) {
+  const results = texts.map(({ path, text }): { path: string; result: QueryJobResult | Promise<QueryJobResult> | Error } => {
     try {
-      const extract = () => (path.endsWith(".sql") ? extractFromSqlFile(path, text) : extractFromCodeFile(path, text, constants));
-      // A code file the quick test rules out is not parsed, so it is not remembered either: it would
-      // only push parsed files out of the memo.
-      const remember = memo && (path.endsWith(".sql") || mayQuery(text));
-      const result = remember ? memo.get("queries", `${path}\u0000${constantsKey}`, text, extract) : extract();
-      shared.push(...result.patterns);
-      problems.push(...result.problems);
+      const sql = path.endsWith(".sql");
+      // The quick test runs here: a code file it rules out holds no query, so it is neither sent to a
+      // worker nor remembered (it would only push parsed files out of the memo).
+      if (!sql && !mayQuery(text)) return { path, result: { patterns: [], problems: [] } };
+      const extract = (): QueryJobResult | Promise<QueryJobResult> => {
+        if (pool) return settled(pool.run(sql ? { kind: "sql", path, text } : { kind: "code", path, text }));
+        return sql ? extractFromSqlFile(path, text) : extractFromCodeFile(path, text, constants);
+      };
+      return { path, result: memo ? memo.get("queries", `${path}\u0000${constantsKey}`, text, extract) : extract() };
     } catch (error) {
-      // A construct the extractors do not expect costs this file only.
-      problems.push({ message: `${path}:1: could not be read for queries: ${(error as Error).message}`, location: { file: path, line: 1, column: 1 } });
+      return { path, result: error as Error };
     }
-  }
+  });
+  const done = (async (): Promise<QueryFiles> => {
+    const shared: EmbeddedPattern[] = [];
+    for (const { path, result } of results) {
+      try {
+        if (result instanceof Error) throw result;
+        const value = await result;
+        for (const p of value.patterns) shared.push(p);
+        for (const p of value.problems) problems.push(p);
+      } catch (error) {
+        // A construct the extractors do not expect costs this file only.
+        problems.push({ message: `${path}:1: could not be read for queries: ${(error as Error).message}`, location: { file: path, line: 1, column: 1 } });
+      }
+    }
+    return { shared, problems, codeFiles: selected.code.length + selected.sql.length };
+  })();
+  return { done: settled(done) };
+}
 
+/** The query files' patterns given to each migration set, with the patterns its own migrations hold (functions, views, cron jobs). */
+export function patternsForSets(
+  queryFiles: QueryFiles,
+  sets: Array<{ set: MigrationSet; statements: Statement[]; schema: Schema }>,
+): { patternsBySet: AccessPattern[][]; problems: InputProblem[]; codeFiles: number } {
+  const { shared } = queryFiles;
+  const problems = [...queryFiles.problems];
   const patternsBySet = sets.map((entry) => {
     const own = patternsFromMigrations(entry.statements, problems);
     // Prisma and Drizzle calls name models and fields: mapped to tables and columns by the ORM schema read
@@ -71,7 +120,13 @@ export async function extractPatterns(
     const fromCode = sets.length === 1 ? resolved : resolved.filter((p) => findPatternTable(entry.schema, p) !== undefined || findView(entry.schema, p) !== undefined);
     return markUniqueLookups(patternsThroughViews([...own, ...resolveEmbeds(fromCode, entry.schema)], entry.schema), entry.schema);
   });
-  return { patternsBySet, problems, codeFiles: selected.code.length + selected.sql.length };
+  return { patternsBySet, problems, codeFiles: queryFiles.codeFiles };
+}
+
+/** The same promise, marked as handled: it is awaited later, in order, and may reject before that. */
+function settled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 /**
