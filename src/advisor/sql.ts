@@ -2,11 +2,16 @@
 import { parseSql } from "../sql/parser.js";
 
 const MAX_IDENTIFIER_BYTES = 63;
+/** The longest keyword in PostgreSQL's kwlist.h (current_timestamp). */
+const MAX_KEYWORD_LENGTH = 17;
 const quoteCache = new Map<string, boolean>();
 
 /** True when the identifier must be double-quoted: mixed case, odd characters, or a reserved word. */
 export function needsQuotes(identifier: string): boolean {
   if (!/^[a-z_][a-z0-9_$]*$/.test(identifier)) return true;
+  // Not a keyword, so the grammar takes it as a plain IDENT: PostgreSQL's keywords (kwlist.h) are all
+  // letters and underscores, none longer than current_timestamp's 17 characters.
+  if (identifier.length > MAX_KEYWORD_LENGTH || /[0-9$]/.test(identifier)) return false;
   let cached = quoteCache.get(identifier);
   if (cached === undefined) {
     // The grammar itself knows which keywords cannot stand as a bare table or column name.

@@ -28,8 +28,14 @@ const SQL_START = /^(?:\s|\\[nrt])*\(?(?:\s|\\[nrt])*(select|with|update|delete|
 const KEYWORDS = new Set(["await", "return", "typeof", "void", "yield", "in", "of", "case", "delete", "new", "instanceof", "else", "do"]);
 /** A function passed as the argument (tRPC's `.query(async ({ ctx }) => ...)`, `z.any()` has none). */
 const FUNCTION_ARGUMENT = /^(?:async\b|function\b|[\w$]+\s*=>|\([^()]*\)\s*(?::[^=()]*)?=>)/;
-/** Names a file binds to a client factory's result (`const sb = createClient(...)`): clients to the walker too. */
-const FACTORY_BINDING = /([A-Za-z_$][\w$]*)\s*(?::[^=;]*)?=\s*\(?\s*(?:await\s+)?(?:new\s+)?([\w$.]+)\s*[(<]/g;
+/**
+ * Names a file binds to a client factory's result (`const sb = createClient(...)`): clients to the walker too.
+ * Read as `name [: type] = [(] [await] [new] callee (` or `<`. The name comes first so that a file is
+ * scanned once: the type part runs to the first `=` or `;`, whose place is remembered from one name to the next.
+ */
+const BINDING_NAME = /[A-Za-z_$][\w$]*\s*([:=])/g;
+const BINDING_VALUE = /\s*\(?\s*(?:await\s+)?(?:new\s+)?([\w$.]+)\s*[(<]/y;
+const TYPE_END = /[=;]/g;
 
 const isIdent = (c: string) => /[\w$]/.test(c);
 
@@ -169,9 +175,25 @@ function skipTrivia(text: string, at: number): string {
 /** Names bound to the result of a call any client takes for a client factory (each recognizer's isClientFactory). */
 function factoryBindings(text: string): Set<string> {
   const names = new Set<string>();
-  for (const m of text.matchAll(FACTORY_BINDING)) {
-    const callee = m[2].slice(m[2].lastIndexOf(".") + 1);
-    if (/client|supabase/i.test(callee) || callee === "PrismaClient" || callee === "$extends") names.add(m[1]);
+  // The first `=` or `;` at or after the last type annotation's colon (text.length when there is none).
+  let typeEnd = -1;
+  BINDING_NAME.lastIndex = 0;
+  for (let m = BINDING_NAME.exec(text); m; m = BINDING_NAME.exec(text)) {
+    let equals = m.index + m[0].length - 1;
+    if (m[1] === ":") {
+      if (typeEnd <= equals) {
+        TYPE_END.lastIndex = equals + 1;
+        typeEnd = TYPE_END.exec(text)?.index ?? text.length;
+      }
+      if (text[typeEnd] !== "=") continue;
+      equals = typeEnd;
+    }
+    BINDING_VALUE.lastIndex = equals + 1;
+    const value = BINDING_VALUE.exec(text);
+    if (!value) continue;
+    BINDING_NAME.lastIndex = BINDING_VALUE.lastIndex;
+    const callee = value[1].slice(value[1].lastIndexOf(".") + 1);
+    if (/client|supabase/i.test(callee) || callee === "PrismaClient" || callee === "$extends") names.add(m[0].slice(0, m[0].search(/[^\w$]/)));
   }
   return names;
 }

@@ -31,6 +31,7 @@ interface Holder {
  */
 function longNames(statement: Statement): Map<string, string> {
   const names = new Map<string, string>();
+  if (!mayHoldLongName(statement.sql)) return names;
   const scanned = scanSql(statement.sql);
   if (!scanned.ok) return names;
   for (const token of scanned.tokens) {
@@ -39,6 +40,27 @@ function longNames(statement: Statement): Map<string, string> {
     if (bytes(written) > MAX_IDENTIFIER_BYTES) names.set(clipBytes(written, MAX_IDENTIFIER_BYTES), written);
   }
   return names;
+}
+
+/** Identifier characters of PostgreSQL's scanner (scan.l's ident_cont): every byte of a non-ASCII character counts. */
+const UNQUOTED_RUN = /[\w$\u0080-\uffff]{22,}/g;
+/** A quoted identifier's text from just after its opening quote: anything but a lone `"`. */
+const QUOTED_BODY = /(?:[^"]|"")*/y;
+
+/**
+ * Whether the text may hold an identifier longer than 63 bytes: a cheap test that spares scanning nearly
+ * every statement. A UTF-16 unit is at most 3 bytes of UTF-8, so such a name is at least 22 units long,
+ * unquoted a run of identifier characters, quoted a run that starts after some `"`. Unicode-escaped
+ * names (`U&"..."`) are always scanned.
+ */
+function mayHoldLongName(sql: string): boolean {
+  for (const run of sql.matchAll(UNQUOTED_RUN)) if (bytes(run[0]) > MAX_IDENTIFIER_BYTES) return true;
+  for (let quote = sql.indexOf('"'); quote >= 0; quote = sql.indexOf('"', quote + 1)) {
+    QUOTED_BODY.lastIndex = quote + 1;
+    const body = QUOTED_BODY.exec(sql)![0];
+    if (body.length >= 22 && bytes(body) > MAX_IDENTIFIER_BYTES) return true;
+  }
+  return /[uU]&"/.test(sql);
 }
 
 function relationKey(relation: RangeVar | undefined): { schema: string; key: string } | null {

@@ -49,6 +49,8 @@ export function isLarge(config: AuditConfig, table: Table): boolean {
 }
 
 const fileOrders = new WeakMap<MigrationSet, Map<string, number>>();
+/** The highest apply order among a set's files (-1 for none), kept per files list: rules ask for every statement. */
+const lastOrders = new WeakMap<MigrationSet["files"], { files: number; order: number }>();
 
 /** Sort key for "created later": the file's apply order, then the line. */
 export function creationOrder(set: MigrationSet, location: Location): [number, number] {
@@ -82,6 +84,7 @@ export function isSettledMigrationFile(set: MigrationSet, file: string): boolean
   if (!orders) fileOrders.set(set, (orders = new Map(set.files.map((f) => [f.path, f.order]))));
   const order = orders.get(file);
   if (order === undefined) return false;
-  const last = Math.max(-1, ...set.files.map((f) => f.order));
-  return last - order >= RECENT_MIGRATION_FILES;
+  let last = lastOrders.get(set.files);
+  if (last?.files !== set.files.length) lastOrders.set(set.files, (last = { files: set.files.length, order: set.files.reduce((max, f) => Math.max(max, f.order), -1) }));
+  return last.order - order >= RECENT_MIGRATION_FILES;
 }

@@ -27,7 +27,9 @@ export function byteStats(bytes: Uint8Array): ByteStats {
   let nul = 0;
   let nonPrintable = 0;
   let printable = 0;
-  for (const c of bytes) {
+  // An indexed loop: iterating a Uint8Array with for-of costs several times more per byte.
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
     if (c === 0x0a || c === 0x0d) continue;
     if (c < 0x20) {
       if (c === 0x09 || c === 0x08 || c === 0x1b || c === 0x0c) printable++;
@@ -40,6 +42,9 @@ export function byteStats(bytes: Uint8Array): ByteStats {
   }
   return { nul, nonPrintable, printable };
 }
+
+/** One decoder for every file: a call without `stream` starts afresh, even after an error. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Decodes a file's bytes as text, or says why it is not text.
@@ -64,7 +69,7 @@ export function decodeText(bytes: Uint8Array): TextResult {
   const stats = byteStats(probe);
   let text: string | null = null;
   try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(body);
+    text = UTF8.decode(body);
   } catch {
     text = null;
   }
