@@ -54,13 +54,18 @@ const QUOTED_BODY = /(?:[^"]|"")*/y;
  * names (`U&"..."`) are always scanned.
  */
 function mayHoldLongName(sql: string): boolean {
-  for (const run of sql.matchAll(UNQUOTED_RUN)) if (bytes(run[0]) > MAX_IDENTIFIER_BYTES) return true;
+  for (const run of sql.matchAll(UNQUOTED_RUN)) if (longerThanIdentifier(run[0])) return true;
   for (let quote = sql.indexOf('"'); quote >= 0; quote = sql.indexOf('"', quote + 1)) {
     QUOTED_BODY.lastIndex = quote + 1;
     const body = QUOTED_BODY.exec(sql)![0];
-    if (body.length >= 22 && bytes(body) > MAX_IDENTIFIER_BYTES) return true;
+    if (body.length >= 22 && longerThanIdentifier(body)) return true;
   }
   return /[uU]&"/.test(sql);
+}
+
+/** More than 63 bytes of UTF-8; ASCII text is one byte a unit, so most need no encoding. */
+function longerThanIdentifier(text: string): boolean {
+  return text.length > MAX_IDENTIFIER_BYTES || (/[^\x00-\x7f]/.test(text) && bytes(text) > MAX_IDENTIFIER_BYTES);
 }
 
 function relationKey(relation: RangeVar | undefined): { schema: string; key: string } | null {
