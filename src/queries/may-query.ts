@@ -32,8 +32,9 @@ const FUNCTION_ARGUMENT = /^(?:async\b|function\b|[\w$]+\s*=>|\([^()]*\)\s*(?::[
  * Names a file binds to a client factory's result (`const sb = createClient(...)`): clients to the walker too.
  * Read as `name [: type] = [(] [await] [new] callee (` or `<`. The name comes first so that a file is
  * scanned once: the type part runs to the first `=` or `;`, whose place is remembered from one name to the next.
+ * A name is tried from its first letter only: where that fails, a start later in the same word fails too.
  */
-const BINDING_NAME = /[A-Za-z_$][\w$]*\s*([:=])/g;
+const BINDING_NAME = /(?<![A-Za-z_$])[A-Za-z_$][\w$]*\s*([:=])/g;
 const BINDING_VALUE = /\s*\(?\s*(?:await\s+)?(?:new\s+)?([\w$.]+)\s*[(<]/y;
 const TYPE_END = /[=;]/g;
 
@@ -175,6 +176,8 @@ function skipTrivia(text: string, at: number): string {
 /** Names bound to the result of a call any client takes for a client factory (each recognizer's isClientFactory). */
 function factoryBindings(text: string): Set<string> {
   const names = new Set<string>();
+  // Every factory's name holds one of these words; most files hold none.
+  if (!/client|supabase|\$extends/i.test(text)) return names;
   // The first `=` or `;` at or after the last type annotation's colon (text.length when there is none).
   let typeEnd = -1;
   BINDING_NAME.lastIndex = 0;
