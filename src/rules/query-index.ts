@@ -25,6 +25,8 @@ import type { Rule, RuleContext } from "./rule.js";
 const RULE_ID = "query-index";
 /** Why a pattern's ORDER BY was left out of the advice (earlyStop), by the pattern advised. */
 const orderWhy = new WeakMap<AccessPattern, string>();
+/** Filters a pattern applies on some calls only (an optional value, a branch), by the pattern advised. */
+const optionalWhy = new WeakMap<AccessPattern, string[]>();
 /** How a pattern on a join was judged along its join path (query-index-joins.ts), by the pattern advised. */
 const joinWhy = new WeakMap<AccessPattern, string>();
 /** Rows from which a table counts as large (the same mark the other rules use). */
@@ -56,8 +58,9 @@ function filterSignature(pattern: AccessPattern): string {
  * The pattern as far as an index in ORDER BY order helps it. Reading an index in order stops after the
  * LIMIT's rows only when the filters left to check match often, so the order does not count when:
  * - a filter's share of rows is unknown (opaqueFilter): for a rare match the scan reads the whole table;
- * - the same function counts, or reads unlimited, the rows of the same filter (a `count` beside the
- *   `findMany`, as in `Promise.all`): that read goes through every match anyway.
+ * - the same function reads unlimited the rows of the same filter: that read goes through every match anyway.
+ * A `count` of the same filter beside the page (as in `Promise.all`) does not: it reads the new key's leading
+ * columns only, and the order column still spares the page its heap reads and its sort.
  * A nearest-neighbour ORDER BY (`embedding <=> $1`) keeps its order: only its own index serves it.
  */
 function earlyStop(pattern: AccessPattern, siblings: AccessPattern[]): { pattern: AccessPattern; why?: string } {
@@ -66,12 +69,12 @@ function earlyStop(pattern: AccessPattern, siblings: AccessPattern[]): { pattern
   const signature = filterSignature(pattern);
   const counted = siblings.find(
     (q) =>
-      q !== pattern && q.kind === "select" && q.orderBy.length === 0 && (q.countsAll || !q.limited) && pattern.functionName !== undefined && q.functionName === pattern.functionName &&
-      q.location.file === pattern.location.file && q.table === pattern.table && filterSignature(q) === signature,
+      q !== pattern && q.kind === "select" && q.orderBy.length === 0 && !q.countsAll && !q.limited && pattern.functionName !== undefined && q.functionName === pattern.functionName &&
+      q.location.file === pattern.location.file && q.table === pattern.table && filterSignature(unconditional(q)) === signature,
   );
   if (!opaque && !counted) return { pattern };
   const why = counted
-    ? `the same function also ${counted.countsAll ? "counts" : "reads"} every row of this filter (${counted.location.file}:${counted.location.line}), so an index in ORDER BY order saves that read nothing`
+    ? `the same function also reads every row of this filter (${counted.location.file}:${counted.location.line}), so an index in ORDER BY order saves that read nothing`
     : `${opaque === "an OR" ? "an OR filter" : `the filter on ${opaque}`} may match few rows, so a scan in ORDER BY order is not known to stop early`;
   return { pattern: { ...pattern, orderBy: [] }, why };
 }
@@ -290,17 +293,22 @@ function recommendationFinding(
     unbounded = growthSeen.routine ? growthSeen.evidence : null;
     notedWhy = growthSeen.routine ? null : growthSeen.why;
     partlySeverity = unbounded ? "routine" : "noted";
-    const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
-    const unbound = [...new Set(parts.flatMap((p) => p.unbound))];
+    const combined = [...new Set(parts.flatMap((p) => (p.kind === "partly" ? (p.combined ?? []) : [])).map((m) => m.index.name))];
+    const anded = new Set(parts.flatMap((p) => (p.kind === "partly" ? (p.combined ?? []) : [])).map((m) => m.index.keys[0]?.column));
+    const usedNames = [...new Set(parts.map((p) => p.match.index.name))];
+    const used = combined.length ? [...new Set([...usedNames, ...combined])].join(" and ") : usedNames.join(", ");
+    const unbound = [...new Set(parts.flatMap((p) => p.unbound))].filter((c) => !anded.has(c));
     const orderOnly = parts.some((p) => p.kind === "order-only");
     const unsorted = parts.some((p) => p.kind === "partly" && p.unsorted);
-    const bound = [...new Set(parts.flatMap((p) => (p.kind === "partly" ? p.match.boundKeys : [])))];
+    const bound = [...new Set(parts.flatMap((p) => (p.kind === "partly" ? p.match.boundKeys : [])).concat([...anded].filter((c): c is string => !!c)))];
     const undone = [
       unbound.length ? `checks ${unbound.join(", ")} on every row it reads` : "",
       unsorted ? "sorts them all for the ORDER BY before the LIMIT applies" : "",
     ].filter(Boolean).join(" and ");
     message = orderOnly
       ? `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} only supplies the ORDER BY, so the scan reads ${table.name} in that order and checks ${unbound.join(", ")} on each row; for a rare value that is the whole table. Add ${rec.name} on ${keyText}.`
+      : combined.length
+      ? `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): the planner combines ${used} in a BitmapAnd to find the rows by ${bound.join(", ")}${undone ? `, then ${undone.replace(/sorts them all/, "sorts all the matches")}` : ""}${unbounded ? `; ${unbounded}` : ""}. Add ${rec.name} on ${keyText}.`
       : `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} ${bound.length ? `finds the rows by ${bound.join(", ")} only` : "narrows the rows little"} and ${undone}${unbounded ? `; ${unbounded}` : ""}. Add ${rec.name} on ${keyText}.`;
     if (!orderOnly && !unbounded) partlySeverity = "noted";
     else if (orderOnly) partlySeverity = isKnownSmall(context.config, table) ? "noted" : "routine";
@@ -314,7 +322,11 @@ function recommendationFinding(
     const closest = m?.best ? m.best.reason : m?.matches.filter((x) => x.parameterBlockedColumns).map((x) => x.reason)[0];
     const order = orderWhy.get(p);
     const joined = joinWhy.get(p);
-    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${joined ? `, ${joined}` : ""}${closest ? `; ${closest}` : ""}${order ? `; its ORDER BY is left out: ${order}` : ""}`);
+    const optional = optionalWhy.get(p);
+    const optionalText = optional
+      ? `; ${optional.join(", ")} ${optional.length > 1 ? "are" : "is"} optional (a value that may be undefined, which the client then leaves out, or a filter added on some code paths), so the index does not lead with ${optional.length > 1 ? "them" : "it"} and the scan checks ${optional.length > 1 ? "them" : "it"} on the fetched rows when given`
+      : "";
+    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${joined ? `, ${joined}` : ""}${closest ? `; ${closest}` : ""}${order ? `; its ORDER BY is left out: ${order}` : ""}${optionalText}`);
   }
   const paragraphs = [
     allPartly
@@ -502,6 +514,8 @@ export const queryIndex: Rule = {
       const stop = earlyStop(unconditional(raw), bySite.get(`${raw.location.file}|${raw.functionName ?? ""}`) ?? []);
       const pattern = stop.pattern;
       if (stop.why) orderWhy.set(pattern, stop.why);
+      const optional = [...new Set(raw.predicates.filter((p) => p.conditional).map((p) => p.column ?? p.expression ?? "?"))];
+      if (optional.length) optionalWhy.set(pattern, optional);
       const path = paths.get(raw);
       if (path?.note) joinWhy.set(pattern, path.note);
       if (!indexable(pattern)) continue;
@@ -527,6 +541,8 @@ export const queryIndex: Rule = {
         if (why) orderWhy.set(q, why);
         const joined = joinWhy.get(p);
         if (joined) joinWhy.set(q, joined);
+        const optional = optionalWhy.get(p);
+        if (optional) optionalWhy.set(q, optional);
         return q;
       });
       const patterns: AccessPattern[] = [];
