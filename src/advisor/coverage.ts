@@ -265,7 +265,7 @@ export function partlyServed(
   const unsorted =
     pattern.limited && pattern.orderBy.length > 0 && !best.orderServed && pattern.orderBy.every((o) => targetOfPredicate(o) !== null && keyProblem(table, o) === null);
   if (distinct.length === 0 && !unsorted) return null;
-  const combined = bitmapAnd(best, match, unbound);
+  const combined = bitmapAnd(best, pattern, match, unbound);
   return { kind: "partly", match: best, unbound: distinct, unsorted, ...(combined ? { combined } : {}) };
 }
 
@@ -273,8 +273,11 @@ export function partlyServed(
  * The indexes a BitmapAnd would add to `best` so that every unbound equality column is searched by an index
  * of its own (a plain btree whose first key is that column), or null when some unbound filter has none.
  */
-function bitmapAnd(best: IndexMatch, match: PatternMatch, unbound: ColumnPredicate[]): IndexMatch[] | null {
+function bitmapAnd(best: IndexMatch, pattern: AccessPattern, match: PatternMatch, unbound: ColumnPredicate[]): IndexMatch[] | null {
   if (unbound.length === 0) return null;
+  // Only indexes that each find the rows by an equality: a range index ANDed with a key's index is another case.
+  const eq = new Set(pattern.predicates.filter((p) => p.op === "eq" && !p.conditional).map((p) => p.column));
+  if (best.boundKeys.length === 0 || !best.boundKeys.every((c) => eq.has(c))) return null;
   const out: IndexMatch[] = [];
   for (const p of unbound) {
     if (p.op !== "eq" || !p.column) return null;

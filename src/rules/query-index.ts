@@ -58,23 +58,25 @@ function filterSignature(pattern: AccessPattern): string {
  * The pattern as far as an index in ORDER BY order helps it. Reading an index in order stops after the
  * LIMIT's rows only when the filters left to check match often, so the order does not count when:
  * - a filter's share of rows is unknown (opaqueFilter): for a rare match the scan reads the whole table;
- * - the same function reads unlimited the rows of the same filter: that read goes through every match anyway.
- * A `count` of the same filter beside the page (as in `Promise.all`) does not: it reads the new key's leading
- * columns only, and the order column still spares the page its heap reads and its sort.
+ * - the same function counts, or reads unlimited, the rows of the same filter (a `count` beside the
+ *   `findMany`, as in `Promise.all`): that read goes through every match anyway. Except a count of one key's
+ *   rows (an equality on a value the code passes): it reads only the new index's leading columns (an
+ *   index-only scan), while the order column spares the page a heap read and a sort of every match.
  * A nearest-neighbour ORDER BY (`embedding <=> $1`) keeps its order: only its own index serves it.
  */
 function earlyStop(pattern: AccessPattern, siblings: AccessPattern[]): { pattern: AccessPattern; why?: string } {
   if (!pattern.limited || pattern.orderBy.length === 0 || pattern.orderBy.some((o) => o.distance)) return { pattern };
   const opaque = opaqueFilter(pattern);
   const signature = filterSignature(pattern);
+  const keyed = pattern.predicates.some((p) => (p.op === "eq" || p.op === "in") && p.sentAs === "param" && p.column !== undefined);
   const counted = siblings.find(
     (q) =>
-      q !== pattern && q.kind === "select" && q.orderBy.length === 0 && !q.countsAll && !q.limited && pattern.functionName !== undefined && q.functionName === pattern.functionName &&
+      q !== pattern && q.kind === "select" && q.orderBy.length === 0 && (q.countsAll ? !keyed : !q.limited) && pattern.functionName !== undefined && q.functionName === pattern.functionName &&
       q.location.file === pattern.location.file && q.table === pattern.table && filterSignature(unconditional(q)) === signature,
   );
   if (!opaque && !counted) return { pattern };
   const why = counted
-    ? `the same function also reads every row of this filter (${counted.location.file}:${counted.location.line}), so an index in ORDER BY order saves that read nothing`
+    ? `the same function also ${counted.countsAll ? "counts" : "reads"} every row of this filter (${counted.location.file}:${counted.location.line}), so an index in ORDER BY order saves that read nothing`
     : `${opaque === "an OR" ? "an OR filter" : `the filter on ${opaque}`} may match few rows, so a scan in ORDER BY order is not known to stop early`;
   return { pattern: { ...pattern, orderBy: [] }, why };
 }

@@ -133,6 +133,15 @@ CREATE INDEX documents_created_at_idx ON documents (created_at);
     expect(ruleOn(DOCS, [page()]).map((f) => f.columns)).toEqual([["team_id", "created_at"]]);
   });
 
+  it("a count of rows the code does not pick by a key of its own reads them all anyway: the ORDER BY is left out", () => {
+    const fixed: ColumnPredicate = { column: "title", op: "eq", sentAs: "literal", value: "'draft'" };
+    const listing = q("documents", [fixed], { orderBy: [desc("created_at")], limited: true, functionName: "findDrafts" });
+    const count = q("documents", [fixed], { limited: true, countsAll: true, functionName: "findDrafts" });
+    const findings = ruleOn(DOCS, [listing, count]);
+    expect(findings.map((f) => f.columns)).toEqual([["title"]]);
+    expect(findings[0].details).toContain("its ORDER BY is left out: the same function also counts every row of this filter");
+  });
+
   it("a count beside the page keeps the ORDER BY: the count reads the key's leading column, the page stops after its rows", async () => {
     const count = q("documents", [param("team_id")], { limited: true, countsAll: true, functionName: "findDocuments" });
     const findings = ruleOn(DOCS, [page(), count]);
