@@ -85,7 +85,7 @@ function boundWindow(table: Table, pattern: AccessPattern, part: PartlyServed): 
  * and never updates (deleting only by age), or its name says each row records an event (`audit_logs`,
  * `page_views`) and the code inserts into it.
  */
-function historyShape(context: RuleContext, table: Table): string | null {
+export function historyShape(context: RuleContext, table: Table): string | null {
   const patterns = patternsOn(context, table);
   const inserts = patterns.filter((p) => p.kind === "insert" || p.kind === "upsert");
   if (inserts.length === 0) return null;

@@ -16,7 +16,7 @@ import { orderTermText } from "../advisor/search.js";
 import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "../advisor/ri-check.js";
 import { oneOffKind, oneOffNote } from "./one-off-code.js";
-import { isTimeColumn, keyGrowth } from "./query-index-growth.js";
+import { historyShape, isTimeColumn, keyGrowth } from "./query-index-growth.js";
 import { joinPathNote, joinPaths } from "./query-index-joins.js";
 import { castAdvice, declaredFunctions, type DeclaredFunctions } from "../advisor/cast-advice.js";
 import { placeFix, placeIndexFix } from "../advisor/fix-placement.js";
@@ -60,15 +60,16 @@ function filterSignature(pattern: AccessPattern): string {
  * - a filter's share of rows is unknown (opaqueFilter): for a rare match the scan reads the whole table;
  * - the same function counts, or reads unlimited, the rows of the same filter (a `count` beside the
  *   `findMany`, as in `Promise.all`): that read goes through every match anyway. Except a count of one key's
- *   rows (an equality on a value the code passes): it reads only the new index's leading columns (an
+ *   rows (an equality on a value the code passes) in a table whose rows per key keep growing (an append-only
+ *   or event history, query-index-growth.ts): the count reads only the new index's leading columns (an
  *   index-only scan), while the order column spares the page a heap read and a sort of every match.
  * A nearest-neighbour ORDER BY (`embedding <=> $1`) keeps its order: only its own index serves it.
  */
-function earlyStop(pattern: AccessPattern, siblings: AccessPattern[]): { pattern: AccessPattern; why?: string } {
+function earlyStop(pattern: AccessPattern, siblings: AccessPattern[], growing = false): { pattern: AccessPattern; why?: string } {
   if (!pattern.limited || pattern.orderBy.length === 0 || pattern.orderBy.some((o) => o.distance)) return { pattern };
   const opaque = opaqueFilter(pattern);
   const signature = filterSignature(pattern);
-  const keyed = pattern.predicates.some((p) => (p.op === "eq" || p.op === "in") && p.sentAs === "param" && p.column !== undefined);
+  const keyed = growing && pattern.predicates.some((p) => (p.op === "eq" || p.op === "in") && p.sentAs === "param" && p.column !== undefined);
   const counted = siblings.find(
     (q) =>
       q !== pattern && q.kind === "select" && q.orderBy.length === 0 && (q.countsAll ? !keyed : !q.limited) && pattern.functionName !== undefined && q.functionName === pattern.functionName &&
@@ -511,9 +512,13 @@ export const queryIndex: Rule = {
         }),
       );
     }
+    const history = new Map<Table, boolean>();
     for (const raw of source) {
       if (suppressed(raw)) continue;
-      const stop = earlyStop(unconditional(raw), bySite.get(`${raw.location.file}|${raw.functionName ?? ""}`) ?? []);
+      const always = unconditional(raw);
+      const home = always.limited && always.orderBy.length > 0 ? findPatternTable(context.schema, always) : null;
+      const growing = home ? (history.get(home) ?? history.set(home, historyShape(context, home) !== null).get(home)!) : false;
+      const stop = earlyStop(always, bySite.get(`${raw.location.file}|${raw.functionName ?? ""}`) ?? [], growing);
       const pattern = stop.pattern;
       if (stop.why) orderWhy.set(pattern, stop.why);
       const optional = [...new Set(raw.predicates.filter((p) => p.conditional).map((p) => p.column ?? p.expression ?? "?"))];
