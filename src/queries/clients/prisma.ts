@@ -236,6 +236,14 @@ class CallReader {
         continue;
       }
       if (v.type === "Identifier" && v.name === "undefined") continue;
+      // `kind: kinds.length > 0 ? { in: kinds } : undefined`: the filter is sent on some calls only.
+      const given = definedBranch(v);
+      if (given) {
+        const g = this.resolved(given);
+        if (g.type === "ObjectExpression") this.objectFilter(key, g, pattern, path, true);
+        else this.scalar(pattern, key, g, "equals", true, false);
+        continue;
+      }
       if (v.type === "ObjectExpression") {
         this.objectFilter(key, v, pattern, path, conditional);
         continue;
@@ -433,6 +441,18 @@ class CallReader {
     }
     return terms;
   }
+}
+
+/** The other branch of `c ? x : undefined` (or `c ? undefined : x`), or undefined for any other value. */
+function definedBranch(node: Node): Node | undefined {
+  if (node.type !== "ConditionalExpression") return undefined;
+  const isUndefined = (n: Node) => {
+    const p = peel(n);
+    return p.type === "Identifier" && p.name === "undefined";
+  };
+  if (isUndefined(node.alternate) && !isUndefined(node.consequent)) return peel(node.consequent);
+  if (isUndefined(node.consequent) && !isUndefined(node.alternate)) return peel(node.alternate);
+  return undefined;
 }
 
 function isFalse(node: Node): boolean {

@@ -54,6 +54,12 @@ export async function c(accountId: number, kind: EntryKind | undefined) {
     ]);
   });
 
+  it("a value chosen between a filter and undefined is conditional", () => {
+    expect(read(`export async function a(accountId: number, kinds: EntryKind[]) {
+  return prisma.entry.findMany({ where: { accountId, kind: kinds.length > 0 ? { in: kinds } : undefined } });
+}`)).toEqual(["Entry select: accountId eq param, kind in param conditional"]);
+  });
+
   it("a default, a required member or a name rebound in the body keeps the filter fixed", () => {
     expect(read(`type Filter = { accountId: number; kind?: EntryKind };
 export async function a({ accountId, kind = "SIGN_IN" }: Filter) {
