@@ -88,3 +88,51 @@ function signatures(list: Node[] | undefined): Map<string, Node> {
   }
   return out;
 }
+
+/**
+ * The names a test proves are not undefined when it is `truthy` (or, with `truthy` false, when it fails):
+ * `if (kind)`, `if (kind !== undefined)`, `if (kind != null)`, `if (a && kind)`, and `if (!kind) return`
+ * for the code after it. TypeScript narrows the same way ("Narrowing" in its handbook: truthiness and
+ * equality narrowing).
+ */
+export function definedBy(test: Node | null | undefined, truthy: boolean, out = new Set<string>()): Set<string> {
+  if (!test) return out;
+  const n = test.type === "ParenthesizedExpression" ? test.expression : test;
+  if (n.type === "Identifier") {
+    if (truthy) out.add(n.name);
+  } else if (n.type === "UnaryExpression" && n.operator === "!") {
+    definedBy(n.argument, !truthy, out);
+  } else if (n.type === "LogicalExpression") {
+    if (n.operator === "&&" && truthy) {
+      definedBy(n.left, true, out);
+      definedBy(n.right, true, out);
+    } else if (n.operator === "||" && !truthy) {
+      definedBy(n.left, false, out);
+      definedBy(n.right, false, out);
+    }
+  } else if (n.type === "BinaryExpression") {
+    const sides = [n.left, n.right];
+    const name = sides.find((s: Node) => s?.type === "Identifier" && s.name !== "undefined")?.name as string | undefined;
+    const other = sides.find((s: Node) => s?.type !== "Identifier" || s.name === "undefined");
+    const nullish = other && ((other.type === "Identifier" && other.name === "undefined") || (other.type === "Literal" && other.value === null));
+    const typeofUndefined =
+      (n.left?.type === "UnaryExpression" && n.left.operator === "typeof" && n.left.argument?.type === "Identifier" && n.right?.value === "undefined") ? n.left.argument.name as string : undefined;
+    if (typeofUndefined) {
+      if ((n.operator === "!==" || n.operator === "!=") === truthy) out.add(typeofUndefined);
+    } else if (name && nullish) {
+      // `x != null` and `x !== undefined` exclude undefined; `x !== null` does not.
+      const excludes = n.operator === "!=" || (n.operator === "!==" && other.type === "Identifier");
+      const includes = n.operator === "==" || (n.operator === "===" && other.type === "Identifier");
+      if ((excludes && truthy) || (includes && !truthy)) out.add(name);
+    }
+  }
+  return out;
+}
+
+/** Whether a statement always leaves the enclosing block: `return`, `throw`, `continue`, `break`. */
+export function exits(node: Node | null | undefined): boolean {
+  if (!node) return false;
+  if (node.type === "ReturnStatement" || node.type === "ThrowStatement" || node.type === "ContinueStatement" || node.type === "BreakStatement") return true;
+  if (node.type === "BlockStatement") return exits(node.body?.[node.body.length - 1]);
+  return false;
+}

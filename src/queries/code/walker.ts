@@ -10,7 +10,7 @@ import { AGGREGATES, bindingNames, changedIn, configSource, keepsExisting, readB
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
-import { OptionalNames } from "./optional.js";
+import { definedBy, exits, OptionalNames } from "./optional.js";
 
 
 interface Env {
@@ -171,9 +171,14 @@ export class CodeWalker {
         this.visitExpr(node.test, env);
         const read = readBranch(node.test, env.rows, env.loops.length);
         const yes = branchEnv(env, node.test, read);
+        yes.optional = without(env.optional, definedBy(node.test, true));
         this.visitNested(node.consequent, yes);
         const no = branchEnv(env, node.test, read && { ...read, missing: !read.missing });
+        no.optional = without(env.optional, definedBy(node.test, false));
         if (node.alternate) this.visitNested(node.alternate, no);
+        // `if (!kind) return;`: after it, kind holds a value.
+        if (exits(node.consequent) && !node.alternate) env.optional = no.optional;
+        else if (node.alternate && exits(node.alternate)) env.optional = yes.optional;
         env.builders = mergeBranches(env.builders, [yes.builders, no.builders], node.alternate != null);
         return;
       }
@@ -702,6 +707,12 @@ export class CodeWalker {
 }
 
 /** A branch: its own builder bindings; it tests the loop's item when its test reads a name that changes per iteration. */
+/** `set` less the names in `drop`: a new set when any is dropped. */
+function without(set: Set<string>, drop: Set<string>): Set<string> {
+  if (![...drop].some((n) => set.has(n))) return set;
+  return new Set([...set].filter((n) => !drop.has(n)));
+}
+
 function branchEnv(env: Env, test?: Node, read?: Env["readBranch"]): Env {
   const itemBranch = env.itemBranch || (env.loops.length > 0 && test !== undefined && [...namesIn(test)].some((n) => env.varying.has(n)));
   return { ...env, builders: new Map(env.builders), itemBranch, ...(read ? { readBranch: read } : {}) };

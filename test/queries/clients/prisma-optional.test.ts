@@ -54,6 +54,28 @@ export async function c(accountId: number, kind: EntryKind | undefined) {
     ]);
   });
 
+  it("a test that the value is given narrows it, as TypeScript does: inside the if, and after an early return", () => {
+    expect(read(`export async function a(accountId: number, entryId?: number) {
+  if (entryId) {
+    return prisma.entry.findFirst({ where: { accountId, id: entryId } });
+  }
+  return null;
+}
+export async function b({ accountId, entryId }: { accountId: number; entryId?: number }) {
+  if (!entryId) return null;
+  return prisma.entry.findFirst({ where: { accountId, id: entryId } });
+}
+export async function c(accountId: number, kind?: EntryKind) {
+  if (kind !== undefined && accountId > 0) return prisma.entry.findMany({ where: { accountId, kind } });
+  return prisma.entry.findMany({ where: { accountId, kind } });
+}`)).toEqual([
+      "Entry select: accountId eq param, id eq param | limited",
+      "Entry select: accountId eq param, id eq param | limited",
+      "Entry select: accountId eq param, kind eq param",
+      "Entry select: accountId eq param, kind eq param conditional",
+    ]);
+  });
+
   it("a value chosen between a filter and undefined is conditional", () => {
     expect(read(`export async function a(accountId: number, kinds: EntryKind[]) {
   return prisma.entry.findMany({ where: { accountId, kind: kinds.length > 0 ? { in: kinds } : undefined } });
