@@ -16,7 +16,18 @@ import { findTableExact, tableIndexes } from "../schema/lookup.js";
 
 export type PartlyServed =
   /** The index bounds the scan by some selective columns; others, or the ORDER BY, are left to filter or sort. */
-  | { kind: "partly"; match: IndexMatch; unbound: string[]; unsorted: boolean }
+  | {
+      kind: "partly";
+      match: IndexMatch;
+      unbound: string[];
+      unsorted: boolean;
+      /**
+       * Other indexes, one per unbound equality column, that the planner can AND with `match` in a bitmap
+       * scan (BitmapAnd, nodeBitmapAnd.c): the rows are then found by every equality column, and only the
+       * ORDER BY (a sort of the matches) or a range is left undone.
+       */
+      combined?: IndexMatch[];
+    }
   /** The index supplies only the ORDER BY; selective filters are checked row by row. */
   | { kind: "order-only"; match: IndexMatch; unbound: string[] }
   /** Only the ORDER BY, and the filter columns are reachable inside it by PostgreSQL 18's skip scan. */
@@ -254,7 +265,29 @@ export function partlyServed(
   const unsorted =
     pattern.limited && pattern.orderBy.length > 0 && !best.orderServed && pattern.orderBy.every((o) => targetOfPredicate(o) !== null && keyProblem(table, o) === null);
   if (distinct.length === 0 && !unsorted) return null;
-  return { kind: "partly", match: best, unbound: distinct, unsorted };
+  const combined = bitmapAnd(best, pattern, match, unbound);
+  return { kind: "partly", match: best, unbound: distinct, unsorted, ...(combined ? { combined } : {}) };
+}
+
+/**
+ * The indexes a BitmapAnd would add to `best` so that every unbound equality column is searched by an index
+ * of its own (a plain btree whose first key is that column), or null when some unbound filter has none.
+ */
+function bitmapAnd(best: IndexMatch, pattern: AccessPattern, match: PatternMatch, unbound: ColumnPredicate[]): IndexMatch[] | null {
+  if (unbound.length === 0) return null;
+  // Only indexes that each find the rows by an equality: a range index ANDed with a key's index is another case.
+  const eq = new Set(pattern.predicates.filter((p) => p.op === "eq" && !p.conditional).map((p) => p.column));
+  if (best.boundKeys.length === 0 || !best.boundKeys.every((c) => eq.has(c))) return null;
+  const out: IndexMatch[] = [];
+  for (const p of unbound) {
+    if (p.op !== "eq" || !p.column) return null;
+    const other = match.matches.find(
+      (m) => m !== best && m.verdict === "served" && m.access === "bound" && m.index.where === null && m.index.method.toLowerCase() === "btree" && m.index.keys[0]?.column === p.column,
+    );
+    if (!other) return null;
+    if (!out.includes(other)) out.push(other);
+  }
+  return out;
 }
 
 /**

@@ -85,7 +85,7 @@ function boundWindow(table: Table, pattern: AccessPattern, part: PartlyServed): 
  * and never updates (deleting only by age), or its name says each row records an event (`audit_logs`,
  * `page_views`) and the code inserts into it.
  */
-function historyShape(context: RuleContext, table: Table): string | null {
+export function historyShape(context: RuleContext, table: Table): string | null {
   const patterns = patternsOn(context, table);
   const inserts = patterns.filter((p) => p.kind === "insert" || p.kind === "upsert");
   if (inserts.length === 0) return null;
@@ -114,7 +114,7 @@ function pagedListing(table: Table, pattern: AccessPattern): string | null {
  * - a query whose equality columns a unique key bounds (boundingUniqueKey), or whose time window the used
  *   index already bounds after the key (one key's rows in that window), reads a bounded set: no evidence;
  * - when only the ORDER BY or a range column is left (the index finds the rows by all the query's selective
- *   equality columns), evidence is the table's shape (an append-only or event history) or a paged listing;
+ *   equality columns, alone or ANDed in a bitmap scan with one index per other column), evidence is the table's shape (an append-only or event history) or a paged listing;
  * - when a selective equality filter is left too, a time window or the latest N (newest first) on a time
  *   column the recommended index keys is evidence, as before.
  */
@@ -139,10 +139,12 @@ export function keyGrowth(context: RuleContext, table: Table, patterns: AccessPa
     if (large) return { routine: true, evidence: large };
     if (hint?.appendOnly) return { routine: true, evidence: `${table.name} is append-only (size hint), so each key's rows grow without bound` };
     const ranges = new Set(p.predicates.filter((q) => q.op === "range").map(targetOfPredicate));
-    const keyLeft = part.kind === "partly" && part.unbound.some((c) => !ranges.has(c));
+    // Equality columns another index finds in a BitmapAnd (coverage.ts) are not left to row checks.
+    const combined = new Set(part.kind === "partly" ? (part.combined ?? []).map((m) => m.index.keys[0]?.column) : []);
+    const keyLeft = part.kind === "partly" && part.unbound.some((c) => !ranges.has(c) && !combined.has(c));
     if (!keyLeft) {
       // Evidence counts only for a query the new index does more for: it keys the range or ORDER BY column left undone.
-      const helps = part.kind === "partly" && (part.unbound.some((c) => keys.includes(c)) || (part.unsorted && p.orderBy.some((o) => o.column !== undefined && keys.includes(o.column))));
+      const helps = part.kind === "partly" && (part.unbound.some((c) => keys.includes(c) && !combined.has(c)) || (part.unsorted && p.orderBy.some((o) => o.column !== undefined && keys.includes(o.column))));
       if (!helps) continue;
       const shape = historyShape(context, table) ?? pagedListing(table, p);
       if (shape) return { routine: true, evidence: shape };

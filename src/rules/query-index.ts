@@ -16,7 +16,7 @@ import { orderTermText } from "../advisor/search.js";
 import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "../advisor/ri-check.js";
 import { oneOffKind, oneOffNote } from "./one-off-code.js";
-import { isTimeColumn, keyGrowth } from "./query-index-growth.js";
+import { historyShape, isTimeColumn, keyGrowth } from "./query-index-growth.js";
 import { joinPathNote, joinPaths } from "./query-index-joins.js";
 import { castAdvice, declaredFunctions, type DeclaredFunctions } from "../advisor/cast-advice.js";
 import { placeFix, placeIndexFix } from "../advisor/fix-placement.js";
@@ -25,6 +25,8 @@ import type { Rule, RuleContext } from "./rule.js";
 const RULE_ID = "query-index";
 /** Why a pattern's ORDER BY was left out of the advice (earlyStop), by the pattern advised. */
 const orderWhy = new WeakMap<AccessPattern, string>();
+/** Filters a pattern applies on some calls only (an optional value, a branch), by the pattern advised. */
+const optionalWhy = new WeakMap<AccessPattern, string[]>();
 /** How a pattern on a join was judged along its join path (query-index-joins.ts), by the pattern advised. */
 const joinWhy = new WeakMap<AccessPattern, string>();
 /** Rows from which a table counts as large (the same mark the other rules use). */
@@ -57,17 +59,21 @@ function filterSignature(pattern: AccessPattern): string {
  * LIMIT's rows only when the filters left to check match often, so the order does not count when:
  * - a filter's share of rows is unknown (opaqueFilter): for a rare match the scan reads the whole table;
  * - the same function counts, or reads unlimited, the rows of the same filter (a `count` beside the
- *   `findMany`, as in `Promise.all`): that read goes through every match anyway.
+ *   `findMany`, as in `Promise.all`): that read goes through every match anyway. Except a count of one key's
+ *   rows (an equality on a value the code passes) in a table whose rows per key keep growing (an append-only
+ *   or event history, query-index-growth.ts): the count reads only the new index's leading columns (an
+ *   index-only scan), while the order column spares the page a heap read and a sort of every match.
  * A nearest-neighbour ORDER BY (`embedding <=> $1`) keeps its order: only its own index serves it.
  */
-function earlyStop(pattern: AccessPattern, siblings: AccessPattern[]): { pattern: AccessPattern; why?: string } {
+function earlyStop(pattern: AccessPattern, siblings: AccessPattern[], growing = false): { pattern: AccessPattern; why?: string } {
   if (!pattern.limited || pattern.orderBy.length === 0 || pattern.orderBy.some((o) => o.distance)) return { pattern };
   const opaque = opaqueFilter(pattern);
   const signature = filterSignature(pattern);
+  const keyed = growing && pattern.predicates.some((p) => (p.op === "eq" || p.op === "in") && p.sentAs === "param" && p.column !== undefined);
   const counted = siblings.find(
     (q) =>
-      q !== pattern && q.kind === "select" && q.orderBy.length === 0 && (q.countsAll || !q.limited) && pattern.functionName !== undefined && q.functionName === pattern.functionName &&
-      q.location.file === pattern.location.file && q.table === pattern.table && filterSignature(q) === signature,
+      q !== pattern && q.kind === "select" && q.orderBy.length === 0 && (q.countsAll ? !keyed : !q.limited) && pattern.functionName !== undefined && q.functionName === pattern.functionName &&
+      q.location.file === pattern.location.file && q.table === pattern.table && filterSignature(unconditional(q)) === signature,
   );
   if (!opaque && !counted) return { pattern };
   const why = counted
@@ -290,17 +296,22 @@ function recommendationFinding(
     unbounded = growthSeen.routine ? growthSeen.evidence : null;
     notedWhy = growthSeen.routine ? null : growthSeen.why;
     partlySeverity = unbounded ? "routine" : "noted";
-    const used = [...new Set(parts.map((p) => p.match.index.name))].join(", ");
-    const unbound = [...new Set(parts.flatMap((p) => p.unbound))];
+    const combined = [...new Set(parts.flatMap((p) => (p.kind === "partly" ? (p.combined ?? []) : [])).map((m) => m.index.name))];
+    const anded = new Set(parts.flatMap((p) => (p.kind === "partly" ? (p.combined ?? []) : [])).map((m) => m.index.keys[0]?.column));
+    const usedNames = [...new Set(parts.map((p) => p.match.index.name))];
+    const used = combined.length ? [...new Set([...usedNames, ...combined])].join(" and ") : usedNames.join(", ");
+    const unbound = [...new Set(parts.flatMap((p) => p.unbound))].filter((c) => !anded.has(c));
     const orderOnly = parts.some((p) => p.kind === "order-only");
     const unsorted = parts.some((p) => p.kind === "partly" && p.unsorted);
-    const bound = [...new Set(parts.flatMap((p) => (p.kind === "partly" ? p.match.boundKeys : [])))];
+    const bound = [...new Set(parts.flatMap((p) => (p.kind === "partly" ? p.match.boundKeys : [])).concat([...anded].filter((c): c is string => !!c)))];
     const undone = [
       unbound.length ? `checks ${unbound.join(", ")} on every row it reads` : "",
       unsorted ? "sorts them all for the ORDER BY before the LIMIT applies" : "",
     ].filter(Boolean).join(" and ");
     message = orderOnly
       ? `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} only supplies the ORDER BY, so the scan reads ${table.name} in that order and checks ${unbound.join(", ")} on each row; for a rare value that is the whole table. Add ${rec.name} on ${keyText}.`
+      : combined.length
+      ? `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): the planner combines ${used} in a BitmapAnd to find the rows by ${bound.join(", ")}${undone ? `, then ${undone.replace(/sorts them all/, "sorts all the matches")}` : ""}${unbounded ? `; ${unbounded}` : ""}. Add ${rec.name} on ${keyText}.`
       : `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}): ${used} ${bound.length ? `finds the rows by ${bound.join(", ")} only` : "narrows the rows little"} and ${undone}${unbounded ? `; ${unbounded}` : ""}. Add ${rec.name} on ${keyText}.`;
     if (!orderOnly && !unbounded) partlySeverity = "noted";
     else if (orderOnly) partlySeverity = isKnownSmall(context.config, table) ? "noted" : "routine";
@@ -314,7 +325,11 @@ function recommendationFinding(
     const closest = m?.best ? m.best.reason : m?.matches.filter((x) => x.parameterBlockedColumns).map((x) => x.reason)[0];
     const order = orderWhy.get(p);
     const joined = joinWhy.get(p);
-    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${joined ? `, ${joined}` : ""}${closest ? `; ${closest}` : ""}${order ? `; its ORDER BY is left out: ${order}` : ""}`);
+    const optional = optionalWhy.get(p);
+    const optionalText = optional
+      ? `; ${optional.join(", ")} ${optional.length > 1 ? "are" : "is"} optional (a value that may be undefined, which the client then leaves out, or a filter added on some code paths), so the index does not lead with ${optional.length > 1 ? "them" : "it"} and the scan checks ${optional.length > 1 ? "them" : "it"} on the fetched rows when given`
+      : "";
+    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${joined ? `, ${joined}` : ""}${closest ? `; ${closest}` : ""}${order ? `; its ORDER BY is left out: ${order}` : ""}${optionalText}`);
   }
   const paragraphs = [
     allPartly
@@ -497,11 +512,17 @@ export const queryIndex: Rule = {
         }),
       );
     }
+    const history = new Map<Table, boolean>();
     for (const raw of source) {
       if (suppressed(raw)) continue;
-      const stop = earlyStop(unconditional(raw), bySite.get(`${raw.location.file}|${raw.functionName ?? ""}`) ?? []);
+      const always = unconditional(raw);
+      const home = always.limited && always.orderBy.length > 0 ? findPatternTable(context.schema, always) : null;
+      const growing = home ? (history.get(home) ?? history.set(home, historyShape(context, home) !== null).get(home)!) : false;
+      const stop = earlyStop(always, bySite.get(`${raw.location.file}|${raw.functionName ?? ""}`) ?? [], growing);
       const pattern = stop.pattern;
       if (stop.why) orderWhy.set(pattern, stop.why);
+      const optional = [...new Set(raw.predicates.filter((p) => p.conditional).map((p) => p.column ?? p.expression ?? "?"))];
+      if (optional.length) optionalWhy.set(pattern, optional);
       const path = paths.get(raw);
       if (path?.note) joinWhy.set(pattern, path.note);
       if (!indexable(pattern)) continue;
@@ -527,6 +548,8 @@ export const queryIndex: Rule = {
         if (why) orderWhy.set(q, why);
         const joined = joinWhy.get(p);
         if (joined) joinWhy.set(q, joined);
+        const optional = optionalWhy.get(p);
+        if (optional) optionalWhy.set(q, optional);
         return q;
       });
       const patterns: AccessPattern[] = [];

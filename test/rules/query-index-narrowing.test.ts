@@ -124,13 +124,53 @@ CREATE INDEX documents_created_at_idx ON documents (created_at);
 `;
   const page = (extra: Partial<AccessPattern> = {}) => q("documents", [param("team_id")], { orderBy: [desc("created_at")], limited: true, functionName: "findDocuments", ...extra });
 
-  it("a count over the same filter in the same function reads every match: the fix keys the filter only, and says why", () => {
+  it("an unlimited read of the same filter in the same function reads every match: the fix keys the filter only, and says why", () => {
+    const all = q("documents", [param("team_id")], { functionName: "findDocuments" });
+    const findings = ruleOn(DOCS, [page(), all]);
+    expect(findings.map((f) => f.columns)).toEqual([["team_id"]]);
+    expect(findings[0].details).toContain("its ORDER BY is left out: the same function also reads every row of this filter");
+    // Without that read, the order is kept, so the LIMIT stops the scan early.
+    expect(ruleOn(DOCS, [page()]).map((f) => f.columns)).toEqual([["team_id", "created_at"]]);
+  });
+
+  it("a count of rows the code does not pick by a key of its own reads them all anyway: the ORDER BY is left out", () => {
+    const fixed: ColumnPredicate = { column: "title", op: "eq", sentAs: "literal", value: "'draft'" };
+    const listing = q("documents", [fixed], { orderBy: [desc("created_at")], limited: true, functionName: "findDrafts" });
+    const count = q("documents", [fixed], { limited: true, countsAll: true, functionName: "findDrafts" });
+    const findings = ruleOn(DOCS, [listing, count]);
+    expect(findings.map((f) => f.columns)).toEqual([["title"]]);
+    expect(findings[0].details).toContain("its ORDER BY is left out: the same function also counts every row of this filter");
+  });
+
+  // The code appends to the table and never updates it: one key's history keeps growing.
+  const appended = q("documents", [], { kind: "insert", functionName: "logDocument" });
+
+  it("a count of one key's rows in a small per-key list still leaves the ORDER BY out: nothing shows the key's rows growing", () => {
     const count = q("documents", [param("team_id")], { limited: true, countsAll: true, functionName: "findDocuments" });
     const findings = ruleOn(DOCS, [page(), count]);
     expect(findings.map((f) => f.columns)).toEqual([["team_id"]]);
     expect(findings[0].details).toContain("its ORDER BY is left out: the same function also counts every row of this filter");
-    // Without the count, the order is kept, so the LIMIT stops the scan early.
-    expect(ruleOn(DOCS, [page()]).map((f) => f.columns)).toEqual([["team_id", "created_at"]]);
+  });
+
+  it("in a growing history a count beside the page keeps the ORDER BY: the count reads the key's leading column, the page stops after its rows", async () => {
+    const count = q("documents", [param("team_id")], { limited: true, countsAll: true, functionName: "findDocuments" });
+    const findings = ruleOn(DOCS, [page(), count, appended]);
+    expect(findings.map((f) => f.columns)).toEqual([["team_id", "created_at"]]);
+    const rows = "INSERT INTO documents SELECT g, g % 10, 't' || g, now() - g * interval '1 minute' FROM generate_series(1, 50000) g;";
+    const plan = await genericPlan(DOCS + rows, "SELECT * FROM documents WHERE team_id = $1 ORDER BY created_at DESC LIMIT 10", ["bigint"], ["3"], findings[0].fix!.sql);
+    expect(plan).toContain('"Index Name":"idx_documents_team_id_created_at"');
+    expect(plan).not.toContain('"Node Type":"Sort"');
+    const counted = await genericPlan(DOCS + rows, "SELECT count(*) FROM documents WHERE team_id = $1", ["bigint"], ["3"], findings[0].fix!.sql);
+    expect(counted).toContain("idx_documents_team_id_created_at");
+  });
+
+  it("a filter on an optional value is left out of the key: equality columns always sent, then the ORDER BY", () => {
+    const KINDS = DOCS + "CREATE TYPE doc_kind AS ENUM ('a', 'b', 'c', 'd');\nALTER TABLE documents ADD COLUMN kind doc_kind;\n";
+    const optional: ColumnPredicate = { ...param("kind"), conditional: true };
+    const findings = ruleOn(KINDS, [page({ predicates: [param("team_id"), optional] }), q("documents", [param("team_id"), optional], { limited: true, countsAll: true, functionName: "findDocuments" }), appended]);
+    expect(findings.map((f) => f.columns)).toEqual([["team_id", "created_at"]]);
+    expect(findings[0].details).toContain("kind is optional");
+    expect(findings[0].details).toContain("checks it on the fetched rows");
   });
 
   it("an OR the extractor could not split is a filter all the same: named in the call site, and no order-based key", () => {

@@ -27,6 +27,10 @@ export interface CodeContext {
   boundToClient(name: string): boolean;
   /** The object literal a `const` of the enclosing function (or an outer scope) is bound to, when it is one. */
   localObject?(name: string): Node | undefined;
+  /** Whether a name is a parameter of the enclosing function that may hold `undefined` (optional, no default). */
+  mayBeUndefined?(name: string): boolean;
+  /** The string a local `const x = y ?? "literal"` holds when `y` is not given. */
+  defaultString?(name: string): string | undefined;
   /** 1-based line and column of a byte offset, in this file. */
   location(offset: number): Location;
   /** The shared pattern fields for a query reported at `location`, under the current function and loops. */

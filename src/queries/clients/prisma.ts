@@ -91,7 +91,7 @@ export const prismaClient: QueryClient = {
       call.values.push(args);
       return call;
     }
-    const reader = new CallReader(model, ctx.base(ctx.location(accessor.property.start)), call, (name) => ctx.localObject?.(name));
+    const reader = new CallReader(model, ctx.base(ctx.location(accessor.property.start)), call, (name) => ctx.localObject?.(name), ctx);
     try {
       reader.read(args, operation);
     } catch (error) {
@@ -109,7 +109,28 @@ class CallReader {
     private readonly call: QueryCall,
     /** The object literal a local `const` holds, for filters written as `{ viewedAt: range }` or `...filter`. */
     private readonly localObject: (name: string) => Node | undefined = () => undefined,
+    /** What the walker knows of the names in scope: parameters that may be undefined, `??` defaults. */
+    private readonly names: Pick<CodeContext, "mayBeUndefined" | "defaultString" | "staticString"> = { staticString: () => undefined },
   ) {}
+
+  /**
+   * A value that may be `undefined` when the query is sent: an optional parameter with no default. Prisma
+   * leaves out a filter whose value is undefined (Prisma Client docs, "Null and undefined"), so the query
+   * also runs without it.
+   */
+  private mayBeUndefined(node: Node): boolean {
+    const n = peel(node);
+    return n.type === "Identifier" && (this.names.mayBeUndefined?.(n.name) ?? false);
+  }
+
+  /** The string a sort key or direction holds: a literal, a constant, or a `const x = y ?? "createdAt"` default. */
+  private text(node: Node | undefined): string | undefined {
+    if (!node) return undefined;
+    const n = peel(node);
+    const known = literalString(n) ?? this.names.staticString(n);
+    if (known !== undefined) return known;
+    return n.type === "Identifier" ? this.names.defaultString?.(n.name) : undefined;
+  }
 
   /** An identifier bound to a local const object literal, resolved; anything else as it is. */
   private resolved(node: Node): Node {
@@ -215,6 +236,14 @@ class CallReader {
         continue;
       }
       if (v.type === "Identifier" && v.name === "undefined") continue;
+      // `kind: kinds.length > 0 ? { in: kinds } : undefined`: the filter is sent on some calls only.
+      const given = definedBranch(v);
+      if (given) {
+        const g = this.resolved(given);
+        if (g.type === "ObjectExpression") this.objectFilter(key, g, pattern, path, true);
+        else this.scalar(pattern, key, g, "equals", true, false);
+        continue;
+      }
       if (v.type === "ObjectExpression") {
         this.objectFilter(key, v, pattern, path, conditional);
         continue;
@@ -352,6 +381,7 @@ class CallReader {
   /** One scalar filter operator on a field. Values are bound; `null` is written as IS [NOT] NULL. */
   private scalar(pattern: NamedPattern, field: string, value: Node, op: string, conditional: boolean, insensitive: boolean): void {
     if (value.type === "Identifier" && value.name === "undefined") return;
+    if (this.mayBeUndefined(value)) conditional = true;
     const push = (p: Omit<ColumnPredicate, "column" | "sentAs"> & { sentAs?: ColumnPredicate["sentAs"] }) => {
       const predicate: ColumnPredicate = { column: field, sentAs: "param", ...p };
       if (conditional) predicate.conditional = true;
@@ -398,9 +428,11 @@ class CallReader {
       const props = objectProps(item);
       // A sort order the code computes, or one by a relation or aggregate: the terms after it cannot be indexed either.
       if (!props) return terms;
-      for (const { key, value } of props) {
+      for (const { key: named, value, prop } of props) {
         const v = peel(value);
-        const direction = literalString(v) ?? literalString(propertyOf(v, "sort"));
+        // `{ [column]: direction }` with `const column = orderBy?.column ?? "createdAt"`: the default order.
+        const key = named ?? (prop.type === "Property" && prop.computed ? this.text(prop.key) : undefined);
+        const direction = this.text(v) ?? literalString(propertyOf(v, "sort"));
         if (key === undefined || (direction !== "asc" && direction !== "desc")) return terms;
         if (v.type === "ObjectExpression" && objectProps(v)!.some((p) => p.key !== "sort" && p.key !== "nulls")) return terms;
         const nulls = literalString(propertyOf(v, "nulls"));
@@ -409,6 +441,18 @@ class CallReader {
     }
     return terms;
   }
+}
+
+/** The other branch of `c ? x : undefined` (or `c ? undefined : x`), or undefined for any other value. */
+function definedBranch(node: Node): Node | undefined {
+  if (node.type !== "ConditionalExpression") return undefined;
+  const isUndefined = (n: Node) => {
+    const p = peel(n);
+    return p.type === "Identifier" && p.name === "undefined";
+  };
+  if (isUndefined(node.alternate) && !isUndefined(node.consequent)) return peel(node.consequent);
+  if (isUndefined(node.consequent) && !isUndefined(node.alternate)) return peel(node.alternate);
+  return undefined;
 }
 
 function isFalse(node: Node): boolean {

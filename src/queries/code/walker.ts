@@ -10,6 +10,7 @@ import { AGGREGATES, bindingNames, changedIn, configSource, keepsExisting, readB
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
+import { definedBy, exits, OptionalNames } from "./optional.js";
 
 
 interface Env {
@@ -31,6 +32,10 @@ interface Env {
   externalLists: Set<string>;
   /** Local `const` names bound to an object literal (`const range = { gte: a, lte: b }`), in scope here. */
   objects: Map<string, Node>;
+  /** Parameters of the enclosing function that may hold `undefined` (optional.ts), while not rebound. */
+  optional: Set<string>;
+  /** Local `const` names bound to `x ?? "literal"` (or `||`): the string they hold when `x` is not given. */
+  defaults: Map<string, string>;
   /** Local names bound to a configured value (`const ids = env.DEFAULT_IDS ?? []`) -> how to name it. */
   config: Map<string, string>;
   /** Inside an `if` that tests the result of a query sent earlier in the same iteration. */
@@ -48,6 +53,7 @@ export class CodeWalker {
   private readonly suppressionsByLine = new Map<number, Suppression[]>();
   private readonly statics: StaticValues;
   private readonly fixedLists: FixedLists;
+  private readonly optionalNames: OptionalNames;
   private statementStart = 0;
   /** The rows each query expression returns, by the expression that sent it. */
   private readonly sent = new WeakMap<Node, RowSource>();
@@ -69,6 +75,7 @@ export class CodeWalker {
       this.suppressionsByLine.set(line, list);
     }
     this.fixedLists = new FixedLists(program);
+    this.optionalNames = new OptionalNames(program);
     this.statics = new StaticValues(program, shared, (init) => clients.some((c) => c.isClientFactory?.(init) ?? false));
   }
 
@@ -84,6 +91,8 @@ export class CodeWalker {
       fixed: new Map(),
       externalLists: new Set(),
       objects: new Map(),
+      optional: new Set(),
+      defaults: new Map(),
       config: new Map(),
       ...(cachedBy ? { cachedBy } : {}),
     });
@@ -96,6 +105,8 @@ export class CodeWalker {
       staticString: (node) => this.statics.string(node),
       boundToClient: (name) => this.statics.isClient(name),
       localObject: (name) => env.objects.get(name),
+      mayBeUndefined: (name) => env.optional.has(name),
+      defaultString: (name) => env.defaults.get(name),
       location: (offset) => this.location(offset),
       base: (location) => this.base(location, env),
     };
@@ -140,7 +151,16 @@ export class CodeWalker {
       case "VariableDeclaration":
         for (const declarator of node.declarations) {
           // A const object literal is resolvable where a query names it (`where: { viewedAt: range }`).
-          for (const bound of bindingNames(declarator.id)) env.objects.delete(bound);
+          for (const bound of bindingNames(declarator.id)) {
+            env.objects.delete(bound);
+            env.optional.delete(bound);
+            env.defaults.delete(bound);
+          }
+          const fallback = declarator.init ? peel(declarator.init) : undefined;
+          if (node.kind === "const" && declarator.id?.type === "Identifier" && fallback?.type === "LogicalExpression" && (fallback.operator === "??" || fallback.operator === "||")) {
+            const text = this.statics.string(fallback.right);
+            if (text !== undefined) env.defaults.set(declarator.id.name, text);
+          }
           if (node.kind === "const" && declarator.id?.type === "Identifier" && declarator.init && peel(declarator.init).type === "ObjectExpression") env.objects.set(declarator.id.name, peel(declarator.init));
           this.visitDeclarator(declarator, env);
         }
@@ -151,9 +171,14 @@ export class CodeWalker {
         this.visitExpr(node.test, env);
         const read = readBranch(node.test, env.rows, env.loops.length);
         const yes = branchEnv(env, node.test, read);
+        yes.optional = without(env.optional, definedBy(node.test, true));
         this.visitNested(node.consequent, yes);
         const no = branchEnv(env, node.test, read && { ...read, missing: !read.missing });
+        no.optional = without(env.optional, definedBy(node.test, false));
         if (node.alternate) this.visitNested(node.alternate, no);
+        // `if (!kind) return;`: after it, kind holds a value.
+        if (exits(node.consequent) && !node.alternate) env.optional = no.optional;
+        else if (node.alternate && exits(node.alternate)) env.optional = yes.optional;
         env.builders = mergeBranches(env.builders, [yes.builders, no.builders], node.alternate != null);
         return;
       }
@@ -306,11 +331,18 @@ export class CodeWalker {
       fixed: inheritLoops ? env.fixed : new Map(env.fixed),
       externalLists: inheritLoops ? env.externalLists : new Set(),
       objects: new Map(env.objects),
+      optional: new Set(env.optional),
+      defaults: new Map(env.defaults),
       config: new Map(env.config),
       ...(inheritLoops && env.readBranch ? { readBranch: env.readBranch } : {}),
     };
     for (const param of node.params ?? []) {
-      for (const bound of bindingNames(param)) inner.objects.delete(bound);
+      for (const bound of bindingNames(param)) {
+        inner.objects.delete(bound);
+        inner.defaults.delete(bound);
+        inner.optional.delete(bound);
+      }
+      for (const bound of this.optionalNames.ofParam(param)) inner.optional.add(bound);
       if (param.type === "Identifier") inner.builders.delete(param.name);
       for (const bound of bindingNames(param)) {
         inner.config.delete(bound);
@@ -675,6 +707,12 @@ export class CodeWalker {
 }
 
 /** A branch: its own builder bindings; it tests the loop's item when its test reads a name that changes per iteration. */
+/** `set` less the names in `drop`: a new set when any is dropped. */
+function without(set: Set<string>, drop: Set<string>): Set<string> {
+  if (![...drop].some((n) => set.has(n))) return set;
+  return new Set([...set].filter((n) => !drop.has(n)));
+}
+
 function branchEnv(env: Env, test?: Node, read?: Env["readBranch"]): Env {
   const itemBranch = env.itemBranch || (env.loops.length > 0 && test !== undefined && [...namesIn(test)].some((n) => env.varying.has(n)));
   return { ...env, builders: new Map(env.builders), itemBranch, ...(read ? { readBranch: read } : {}) };
