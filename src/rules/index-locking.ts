@@ -7,7 +7,7 @@ import { scriptedByFix, scriptNotes } from "../advisor/fix-placement.js";
 import { findTable, isLarge, isSettledMigrationFile } from "./model.js";
 import { elemLabel, hasConcurrentlyOption, History, qualifiedList, relationName, type Origin } from "./index-history.js";
 import { commandName, laterAccessExclusive, sameFileAccessExclusive, statementLocks, type HeldLock } from "./lock-levels.js";
-import { provenEmpty, SETTLED_NOTE } from "./migration-scope.js";
+import { BareColumns, provenEmpty, SETTLED_NOTE } from "./migration-scope.js";
 import { lookupShape } from "./table-evidence.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { insertConcurrently, joinedColumnNames, makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
@@ -173,6 +173,7 @@ class LockingCheck {
   visit(statement: Statement): void {
     this.visitStatement(statement);
     this.trackLocks(statement);
+    this.bareColumns.observe(statement);
   }
 
   private visitStatement(statement: Statement): void {
@@ -389,7 +390,7 @@ class LockingCheck {
     const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
     for (const cmd of node.cmds ?? []) {
       const command = cmd.AlterTableCmd;
-      if (command?.subtype === "AT_AddColumn") this.noteBareColumn(statement, rel.key, command.def?.ColumnDef);
+      if (command?.subtype === "AT_AddColumn") this.bareColumns.addColumn(statement, rel.key, command.def?.ColumnDef);
       if (command?.subtype === "AT_ValidateConstraint" && command.name) this.onValidate(statement, rel, command.name);
       const constraint = command?.subtype === "AT_AddConstraint" ? command.def?.Constraint : undefined;
       if (!constraint) continue;
@@ -401,17 +402,8 @@ class LockingCheck {
     }
   }
 
-  /** A column added with no default (every value NULL until written), by file: `schema.table.column` -> the ADD. */
-  private readonly bareColumns = new Map<string, Map<string, Statement>>();
-
-  private noteBareColumn(statement: Statement, tableKey: string, column: Record<string, any> | undefined): void {
-    if (!column?.colname) return;
-    const constraints: Array<Record<string, any>> = (column.constraints ?? []).map((c: Record<string, any>) => c.Constraint ?? {});
-    if (column.raw_default || constraints.some((c) => ["CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"].includes(c.contype))) return;
-    let columns = this.bareColumns.get(statement.location.file);
-    if (!columns) this.bareColumns.set(statement.location.file, (columns = new Map()));
-    columns.set(`${tableKey}.${column.colname}`, statement);
-  }
+  /** Columns added with no default (every value NULL until written), per file. */
+  private readonly bareColumns = new BareColumns();
 
   /**
    * A foreign key whose validation can find nothing: its columns were added in this migration with no default
@@ -419,7 +411,7 @@ class LockingCheck {
    * (RI_Initial_Check's outer join), but makes no lookups and holds no lock beyond what the migration already does.
    */
   private trivialForeignKey(statement: Statement, rel: { schema: string; name: string; key: string }, columns: string[], referenced: { name: string; key: string } | null, name: string, held: HeldLock | undefined): boolean {
-    const added = columns.map((c) => this.bareColumns.get(statement.location.file)?.get(`${rel.key}.${c}`));
+    const added = columns.map((c) => this.bareColumns.addedBy(statement, rel.key, c)?.statement);
     const fresh = columns.length > 0 && added.every((a) => a !== undefined);
     const newParent = referenced !== null && referenced.key !== rel.key && !this.history.tableExistedBefore(referenced.key, statement);
     if (!fresh && !newParent) return false;

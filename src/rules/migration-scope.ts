@@ -125,6 +125,62 @@ export function provenEmpty(statements: Statement[]): Set<string> {
   return proven;
 }
 
+/** Where a column with no default was added: the ADD COLUMN, and the transaction it ran in. */
+export interface BareColumn {
+  /** The ALTER TABLE ... ADD COLUMN statement. */
+  statement: Statement;
+  /** True when `statement` and the statement asked about share one open transaction, so the ADD's ACCESS EXCLUSIVE lock is still held. */
+  sameTransaction: boolean;
+}
+
+/**
+ * Columns a migration file added with no default (no DEFAULT, identity, generation or serial): every
+ * existing row holds NULL there until a statement writes it. PostgreSQL adds such a column without
+ * touching the rows (ATExecAddColumn in tablecmds.c). Keyed per file, `schema.table.column`; an INSERT,
+ * UPDATE, MERGE or COPY on the table afterwards forgets the table's columns, since it may write them.
+ * Call `addColumn` for each ADD COLUMN subcommand as it is met, `addedBy` to ask, and `observe` after
+ * each statement, in apply order.
+ */
+export class BareColumns {
+  private readonly byFile = new Map<string, Map<string, { statement: Statement; epoch: number }>>();
+  /** Per file: bumped whenever a transaction ends or a statement runs outside one. */
+  private readonly epochs = new Map<string, number>();
+
+  addColumn(statement: Statement, tableKey: string, column: ColumnDef | undefined): void {
+    if (!column?.colname) return;
+    const filled = hasDefault(column) || isSerialType(column) || columnConstraints(column).some((c) => c.contype === "CONSTR_IDENTITY" || c.contype === "CONSTR_GENERATED");
+    const file = statement.location.file;
+    let columns = this.byFile.get(file);
+    if (!columns) this.byFile.set(file, (columns = new Map()));
+    const key = `${tableKey}.${column.colname}`;
+    if (filled) columns.delete(key);
+    else columns.set(key, { statement, epoch: this.epochs.get(file) ?? 0 });
+  }
+
+  /** The bare ADD COLUMN of `tableKey.column` earlier in `statement`'s file, or undefined. */
+  addedBy(statement: Statement, tableKey: string, column: string): BareColumn | undefined {
+    const file = statement.location.file;
+    const found = this.byFile.get(file)?.get(`${tableKey}.${column}`);
+    if (!found) return undefined;
+    const sameTransaction = statement.inTransaction && found.statement.inTransaction && found.epoch === (this.epochs.get(file) ?? 0);
+    return { statement: found.statement, sameTransaction };
+  }
+
+  observe(statement: Statement): void {
+    const file = statement.location.file;
+    const kind = node(statement, "TransactionStmt")?.kind;
+    if (!statement.inTransaction || kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") {
+      this.epochs.set(file, (this.epochs.get(file) ?? 0) + 1);
+    }
+    const ast = statement.ast as Record<string, any>;
+    const written = tableName((ast.InsertStmt ?? ast.UpdateStmt ?? ast.MergeStmt ?? ast.CopyStmt)?.relation);
+    const columns = written ? this.byFile.get(file) : undefined;
+    if (written && columns) {
+      for (const key of [...columns.keys()]) if (key.startsWith(`${written.key}.`)) columns.delete(key);
+    }
+  }
+}
+
 /** A migration-safety finding before severity, settled-file handling and the empty-table proof are applied. */
 export interface SafetyDraft {
   statement: Statement;
