@@ -98,7 +98,7 @@ class LockingCheck {
       return `This migration sets lock_timeout at line ${setAt.location.line}, so a drop that waits too long gives up (SQLSTATE 55P03) instead of holding up queries.`;
     }
     if (coverage?.reportedAt && !setAt) {
-      return `The lock-timeout finding on this migration (line ${coverage.reportedAt.location.line}) sets lock_timeout before its first statement that waits for a lock, which bounds this wait too.`;
+      return `The lock-timeout finding on this migration, for the ${commandName(coverage.reportedAt)} at line ${coverage.reportedAt.location.line}, sets lock_timeout before the first statement that waits for a lock, which bounds this wait too.`;
     }
     const set = statement.inTransaction ? "SET LOCAL" : "SET";
     return `To bound that wait, put \`${set} lock_timeout = '5s';\` at the top of this migration: a drop that waits longer fails (SQLSTATE 55P03) instead of holding up queries, and the migration can run again later.`;
