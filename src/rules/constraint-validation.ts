@@ -263,7 +263,8 @@ class ValidationCheck {
       statement,
       table,
       outsideMigrations: !this.history.knows(table.key),
-      columns,
+      // Like every CHECK finding, keyed by the constraint, not its columns.
+      columns: [],
       kind: "check",
       name,
       severity: "noted",

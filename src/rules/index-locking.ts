@@ -73,7 +73,8 @@ class LockingCheck {
   private dropSeverity(table: { schema: string; name: string } | null, statement: Statement): { severity: Severity; details: string[] } {
     const severity = this.severityFor(table);
     const model = table ? findTable(this.context.schema, table.schema, table.name) : undefined;
-    if (!model || severity !== "routine") return { severity, details: [] };
+    // A migration that already ran is NOTED for the record anyway (see check()): no advice to edit it.
+    if (!model || severity !== "routine" || isSettledMigrationFile(this.context.set, statement.location.file)) return { severity, details: [] };
     const busy = this.traffic(model);
     if (busy) return { severity, details: [`ROUTINE because ${busy}: queries on ${table!.name} arrive steadily, and each one that arrives while the drop waits queues behind it.`] };
     if (!codeRuns(this.context, ["insert", "upsert"])) return { severity, details: [] };
@@ -484,7 +485,9 @@ class LockingCheck {
   private trivialForeignKey(statement: Statement, rel: { schema: string; name: string; key: string }, columns: string[], referenced: { name: string; key: string } | null, name: string, held: HeldLock | undefined): boolean {
     const added = columns.map((c) => this.bareColumns.addedBy(statement, rel.key, c)?.statement);
     const fresh = columns.length > 0 && added.every((a) => a !== undefined);
-    const newParent = referenced !== null && referenced.key !== rel.key && !this.history.tableExistedBefore(referenced.key, statement);
+    // A parent the migration creates is empty unless the migration filled it first.
+    const newParent =
+      referenced !== null && referenced.key !== rel.key && !this.history.tableExistedBefore(referenced.key, statement) && !this.bareColumns.writtenEarlier(statement, referenced.key);
     if (!fresh && !newParent) return false;
     const cols = columns.join(", ");
     const reason = fresh

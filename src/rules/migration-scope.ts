@@ -145,6 +145,8 @@ export class BareColumns {
   private readonly byFile = new Map<string, Map<string, { statement: Statement; epoch: number }>>();
   /** Per file: bumped whenever a transaction ends or a statement runs outside one. */
   private readonly epochs = new Map<string, number>();
+  /** Per file: tables an INSERT, UPDATE, MERGE or COPY wrote so far. */
+  private readonly written = new Map<string, Set<string>>();
 
   addColumn(statement: Statement, tableKey: string, column: ColumnDef | undefined): void {
     if (!column?.colname) return;
@@ -166,6 +168,11 @@ export class BareColumns {
     return { statement: found.statement, sameTransaction };
   }
 
+  /** True when an earlier statement of `statement`'s file wrote rows into `tableKey` (so a table the file created may hold rows). */
+  writtenEarlier(statement: Statement, tableKey: string): boolean {
+    return this.written.get(statement.location.file)?.has(tableKey) ?? false;
+  }
+
   observe(statement: Statement): void {
     const file = statement.location.file;
     const kind = node(statement, "TransactionStmt")?.kind;
@@ -174,6 +181,11 @@ export class BareColumns {
     }
     const ast = statement.ast as Record<string, any>;
     const written = tableName((ast.InsertStmt ?? ast.UpdateStmt ?? ast.MergeStmt ?? ast.CopyStmt)?.relation);
+    if (written) {
+      let tables = this.written.get(file);
+      if (!tables) this.written.set(file, (tables = new Set()));
+      tables.add(written.key);
+    }
     const columns = written ? this.byFile.get(file) : undefined;
     if (written && columns) {
       for (const key of [...columns.keys()]) if (key.startsWith(`${written.key}.`)) columns.delete(key);

@@ -351,3 +351,35 @@ describe("index-locking: DROP INDEX weighs what the code shows of the table", ()
     expect(check(indexLocking, files("DROP INDEX boards_slug_key;"))[0].severity).toBe("routine");
   });
 });
+
+describe("index-locking: foreign keys whose validation finds nothing, unless the migration wrote rows first", () => {
+  const INIT = "CREATE TABLE projects (id int PRIMARY KEY, name text);\nCREATE TABLE services (id int PRIMARY KEY, project_id int);\n";
+  const files = (second: string): FixtureFile[] => [
+    { path: "m/001_init.sql", sql: INIT },
+    { path: "m/002_change.sql", sql: second },
+  ];
+  const ADD_FK = "ALTER TABLE services ADD CONSTRAINT services_stage_fk FOREIGN KEY (stage_id) REFERENCES stages (id);";
+
+  it("is NOTED on a column added without a default and a parent the migration creates empty", () => {
+    const [finding] = check(indexLocking, files(`CREATE TABLE stages (id int PRIMARY KEY);\nALTER TABLE services ADD COLUMN stage_id int;\n${ADD_FK}`));
+    expect(finding.severity).toBe("noted");
+    expect(finding.message).toContain("stage_id was added at line 2 of this migration without a default, so every value is NULL");
+  });
+
+  it("is the general finding once an UPDATE filled the column and an INSERT filled the new parent: PostgreSQL looks every row up", async () => {
+    const sql = `CREATE TABLE stages (id int PRIMARY KEY);\nINSERT INTO stages SELECT id FROM projects;\nALTER TABLE services ADD COLUMN stage_id int;\nUPDATE services SET stage_id = project_id;\n${ADD_FK}`;
+    const [finding] = check(indexLocking, files(sql));
+    expect(finding.severity).toBe("routine");
+    expect(finding.summary).toContain("add it NOT VALID");
+    expect(finding.fix?.sql).toContain("NOT VALID");
+    const db = await startPGlite();
+    try {
+      await db.exec(INIT + "INSERT INTO projects VALUES (1, 'a'); INSERT INTO services VALUES (1, 1);\n" + sql.replace(ADD_FK, ""));
+      // The column now holds values to check: the constraint is satisfied only because stages was filled.
+      expect((await db.query("SELECT count(*)::int AS n FROM services WHERE stage_id IS NOT NULL")).rows).toEqual([{ n: 1 }]);
+      await db.exec(finding.fix!.sql.replace(/^--.*$/gm, ""));
+    } finally {
+      await db.close();
+    }
+  });
+});
