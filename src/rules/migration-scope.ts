@@ -136,8 +136,9 @@ export interface BareColumn {
 /**
  * Columns a migration file added with no default (no DEFAULT, identity, generation or serial): every
  * existing row holds NULL there until a statement writes it. PostgreSQL adds such a column without
- * touching the rows (ATExecAddColumn in tablecmds.c). Keyed per file, `schema.table.column`; an INSERT,
- * UPDATE, MERGE or COPY on the table afterwards forgets the table's columns, since it may write them.
+ * touching the rows (ATExecAddColumn in tablecmds.c). Keyed per file, `schema.table.column`; an UPDATE
+ * that sets the column, an INSERT that lists it (or lists no columns), or a MERGE or COPY on the table
+ * afterwards forgets it, since it may write values there.
  * Call `addColumn` for each ADD COLUMN subcommand as it is met, `addedBy` to ask, and `observe` after
  * each statement, in apply order.
  */
@@ -188,7 +189,12 @@ export class BareColumns {
     }
     const columns = written ? this.byFile.get(file) : undefined;
     if (written && columns) {
-      for (const key of [...columns.keys()]) if (key.startsWith(`${written.key}.`)) columns.delete(key);
+      // UPDATE sets the columns it names; INSERT fills the columns it lists (all of them without a list); MERGE and COPY may fill any.
+      const targets: unknown[] | undefined = ast.UpdateStmt?.targetList ?? ast.InsertStmt?.cols;
+      const named = targets?.length ? new Set(targets.map((t) => (t as { ResTarget?: { name?: string } }).ResTarget?.name)) : null;
+      for (const key of [...columns.keys()]) {
+        if (key.startsWith(`${written.key}.`) && (!named || named.has(key.slice(written.key.length + 1)))) columns.delete(key);
+      }
     }
   }
 }
