@@ -271,7 +271,7 @@ class ValidationCheck {
       message: `ADD CONSTRAINT ${name} CHECK reads every row of ${table.name}, but ${cols} ${columns.length > 1 ? "were" : "was"} added at line ${addLine} of this migration without a default, so every value is NULL, and that ADD COLUMN already holds an ACCESS EXCLUSIVE lock on ${table.name} until this migration commits.`,
       summary: `CHECK ${name} is on ${columns.length > 1 ? "columns" : "a column"} added at line ${addLine} of this transaction: every value is NULL and ${table.name} is locked until commit anyway; NOT VALID would save one pass, not the block.`,
       details: [
-        `NOTED: ${verdict.charAt(0).toUpperCase()}${verdict.slice(1)}. The ADD COLUMN at line ${addLine} took ACCESS EXCLUSIVE on ${table.name}, which this migration's transaction holds until it commits: reads and writes on ${table.name} wait for the whole migration whether the CHECK validates here or not. Adding it NOT VALID and validating in a later migration would spare one pass over ${table.name} under that lock, nothing more.`,
+        `NOTED: ${verdict}. The ADD COLUMN at line ${addLine} took ACCESS EXCLUSIVE on ${table.name}, which this migration's transaction holds until it commits: reads and writes on ${table.name} wait for the whole migration whether the CHECK validates here or not. Adding it NOT VALID and validating in a later migration would spare one pass over ${table.name} under that lock, nothing more.`,
       ],
     });
     return true;
