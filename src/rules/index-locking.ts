@@ -1,14 +1,15 @@
 // Migration statements that lock a table they need not lock: index builds and drops without
 // CONCURRENTLY on tables that already existed, constraints that build an index or validate a
 // foreign key under a heavy lock, and CONCURRENTLY where a transaction makes it fail.
-import type { FindingDraft, Severity, Statement, Table } from "../core/types.js";
+import type { FindingDraft, Severity, Statement } from "../core/types.js";
 import { deparseNode } from "../sql/parser.js";
 import { scriptedByFix, scriptNotes } from "../advisor/fix-placement.js";
 import { findTable, isLarge, isSettledMigrationFile } from "./model.js";
 import { elemLabel, hasConcurrentlyOption, History, qualifiedList, relationName, type Origin } from "./index-history.js";
 import { commandName, laterAccessExclusive, sameFileAccessExclusive, statementLocks, timeoutCoverage, type HeldLock, type TimeoutCoverage } from "./lock-levels.js";
 import { BareColumns, provenEmpty, SETTLED_NOTE } from "./migration-scope.js";
-import { codeRuns, growth, lookupShape, noGrowthSeen, patternsOn } from "./table-evidence.js";
+import { lookupShape } from "./table-evidence.js";
+import { weighDrop, type DropWeight } from "./drop-index-weight.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { insertConcurrently, joinedColumnNames, makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
 import { doBlockFailure, frameworkAdvice, sharedQueryFailure, transactionAdvice } from "./transactions.js";
@@ -45,64 +46,9 @@ class LockingCheck {
     this.timeouts = timeoutCoverage(context.statements);
   }
 
-  /**
-   * Evidence that queries reach the table often enough for a queued ACCESS EXCLUSIVE lock to stop many of them:
-   * the table grows (table-evidence.ts growth()), or a growing table references it, so each insert there checks
-   * a key in it under a ROW SHARE lock, which waits behind the drop (ri_triggers.c: SELECT ... FOR KEY SHARE).
-   */
-  private traffic(model: Table): string | null {
-    const grows = growth(this.context, model);
-    if (grows) return grows.text;
-    for (const child of this.context.schema.tables) {
-      if (child === model) continue;
-      const fk = child.foreignKeys.find((f) => f.enforced !== false && f.references.table === model.name && f.references.schema === model.schema);
-      const childGrows = fk ? growth(this.context, child) : null;
-      if (fk && childGrows) {
-        return `${childGrows.text}, and each insert into ${child.name} checks its ${fk.columns.join(", ")} against ${model.name} under a ROW SHARE lock, which waits behind the drop's ACCESS EXCLUSIVE`;
-      }
-    }
-    return null;
-  }
-
-  /**
-   * DROP INDEX runs in milliseconds: what costs is the wait for its ACCESS EXCLUSIVE lock, during which every query
-   * on the table queues. NOTED when nothing shows that queue would be long (no size hint, no growth, no growing
-   * table referencing it) and the audit saw the code insert into the table, so the absence says something; else
-   * the size-based severity, with the evidence named.
-   */
-  private dropSeverity(table: { schema: string; name: string } | null, statement: Statement): { severity: Severity; details: string[] } {
-    const severity = this.severityFor(table);
-    const model = table ? findTable(this.context.schema, table.schema, table.name) : undefined;
-    // A migration that already ran is NOTED for the record anyway (see check()): no advice to edit it.
-    if (!model || severity !== "routine" || isSettledMigrationFile(this.context.set, statement.location.file)) return { severity, details: [] };
-    const busy = this.traffic(model);
-    if (busy) return { severity, details: [`ROUTINE because ${busy}: queries on ${table!.name} arrive steadily, and each one that arrives while the drop waits queues behind it.`] };
-    if (!codeRuns(this.context, ["insert", "upsert"])) return { severity, details: [] };
-    // Rows the audit never sees inserted come from code it could not read: their number is unknown, not small.
-    if (!patternsOn(this.context, model).some((p) => p.kind === "insert" || p.kind === "upsert")) {
-      return { severity, details: [`ROUTINE because the code the audit read never inserts into ${table!.name}, so what fills it, and how large it is, is unknown.`] };
-    }
-    return {
-      severity: "noted",
-      details: [
-        `NOTED because nothing shows ${table!.name} large or busy: ${noGrowthSeen(this.context, model)}. DROP INDEX itself takes milliseconds; the only cost is the wait for its ACCESS EXCLUSIVE lock behind running queries on ${table!.name}, during which later queries queue behind it.`,
-        this.timeoutNote(statement),
-      ],
-    };
-  }
-
-  /** What bounds the wait for a DROP INDEX's lock in this migration: a lock_timeout it sets, the lock-timeout finding on it, or the SET to add. */
-  private timeoutNote(statement: Statement): string {
-    const coverage = this.timeouts.get(statement.location.file);
-    const setAt = coverage?.setAt;
-    if (setAt && setAt.location.line < statement.location.line) {
-      return `This migration sets lock_timeout at line ${setAt.location.line}, so a drop that waits too long gives up (SQLSTATE 55P03) instead of holding up queries.`;
-    }
-    if (coverage?.reportedAt && !setAt) {
-      return `The lock-timeout finding on this migration, for the ${commandName(coverage.reportedAt)} at line ${coverage.reportedAt.location.line}, sets lock_timeout before the first statement that waits for a lock, which bounds this wait too.`;
-    }
-    const set = statement.inTransaction ? "SET LOCAL" : "SET";
-    return `To bound that wait, put \`${set} lock_timeout = '5s';\` at the top of this migration: a drop that waits longer fails (SQLSTATE 55P03) instead of holding up queries, and the migration can run again later.`;
+  /** DROP INDEX weighed by the table's evidence (drop-index-weight.ts), from the size-based severity. */
+  private dropSeverity(table: { schema: string; name: string } | null, statement: Statement): DropWeight {
+    return weighDrop(this.context, table, statement, this.severityFor(table), this.timeouts);
   }
 
   private severityFor(table: { schema: string; name: string } | null): Severity {
