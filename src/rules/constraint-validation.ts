@@ -6,7 +6,7 @@
 import type { A_Expr, AlterTableCmd, ATAlterConstraint, ColumnDef, Constraint, NullTest } from "@pgsql/types";
 import type { Statement } from "../core/types.js";
 import { deparseNode } from "../sql/parser.js";
-import { alterTable, columnConstraints, finishDrafts, node, TableHistory, tableName, type SafetyDraft, type TableName } from "./migration-scope.js";
+import { alterTable, BareColumns, columnConstraints, finishDrafts, node, TableHistory, tableName, type BareColumn, type SafetyDraft, type TableName } from "./migration-scope.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
 import { transactionAdvice } from "./transactions.js";
@@ -22,6 +22,12 @@ function notNullColumn(constraint: Constraint): string | null {
 
 /** The column a CHECK expression names when it names exactly one, for PostgreSQL's default constraint name. */
 function checkColumn(constraint: Constraint): string | null {
+  const seen = checkColumns(constraint);
+  return seen.length === 1 ? seen[0] : null;
+}
+
+/** Every column a CHECK expression names, once each. */
+function checkColumns(constraint: Constraint): string[] {
   const seen = new Set<string>();
   const walk = (value: unknown): void => {
     if (!value || typeof value !== "object") return;
@@ -34,7 +40,51 @@ function checkColumn(constraint: Constraint): string | null {
     for (const child of Object.values(value as Record<string, unknown>)) walk(child);
   };
   walk(constraint.raw_expr as A_Expr | undefined);
-  return seen.size === 1 ? [...seen][0] : null;
+  return [...seen];
+}
+
+/** What an expression yields when every column it names is NULL: a boolean, NULL, some other non-null constant, or not known. */
+type Outcome = "true" | "false" | "null" | "value" | "unknown";
+
+/** Built-in operators, all strict: NULL in, NULL out (pg_operator's functions are STRICT). */
+const STRICT_OPERATORS = new Set(["=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "~~", "~~*", "!~~", "!~~*", "~", "~*", "!~", "!~*"]);
+
+/**
+ * Evaluates a CHECK expression with all its columns NULL, in SQL's three-valued logic, for the shapes whose
+ * result is certain: `col IS [NOT] NULL`, strict comparison operators, IN, BETWEEN, LIKE, AND, OR, NOT,
+ * constants and casts. Anything else (a function call, CASE, COALESCE) is "unknown".
+ */
+function withNulls(value: unknown): Outcome {
+  const n = value as Record<string, any> | undefined;
+  if (!n) return "unknown";
+  if (n.ColumnRef) return "null";
+  if (n.A_Const) return n.A_Const.isnull ? "null" : n.A_Const.boolval ? (n.A_Const.boolval.boolval ? "true" : "false") : "value";
+  if (n.TypeCast) return withNulls(n.TypeCast.arg) === "null" ? "null" : "unknown";
+  if (n.NullTest) {
+    const arg = withNulls(n.NullTest.arg);
+    if (arg === "null") return n.NullTest.nulltesttype === "IS_NULL" ? "true" : "false";
+    return "unknown";
+  }
+  if (n.A_Expr) {
+    const e = n.A_Expr;
+    const op = nameParts((e.name ?? []) as Array<Record<string, any>>).pop() ?? "";
+    const sides = [withNulls(e.lexpr), ...(e.rexpr?.List ? (e.rexpr.List.items ?? []).map(withNulls) : [withNulls(e.rexpr)])];
+    if (sides.includes("unknown")) return "unknown";
+    const strict = (e.kind === "AEXPR_OP" && STRICT_OPERATORS.has(op)) || e.kind === "AEXPR_LIKE" || e.kind === "AEXPR_ILIKE";
+    if (strict) return sides.includes("null") ? "null" : "unknown";
+    // x IN (...) and x BETWEEN a AND b are NULL when x is NULL.
+    if ((e.kind === "AEXPR_IN" || e.kind === "AEXPR_BETWEEN" || e.kind === "AEXPR_NOT_BETWEEN") && sides[0] === "null") return "null";
+    return "unknown";
+  }
+  if (n.BoolExpr) {
+    const args: Outcome[] = (n.BoolExpr.args ?? []).map(withNulls);
+    if (args.some((a) => a === "unknown" || a === "value")) return "unknown";
+    if (n.BoolExpr.boolop === "NOT_EXPR") return args[0] === "true" ? "false" : args[0] === "false" ? "true" : "null";
+    const [win, lose] = n.BoolExpr.boolop === "OR_EXPR" ? ["true", "false"] : ["false", "true"];
+    if (args.includes(win as Outcome)) return win as Outcome;
+    return args.every((a) => a === lose) ? (lose as Outcome) : "null";
+  }
+  return "unknown";
 }
 
 /** Where the VALIDATE goes: a later migration when the file runs in one transaction, else right after the ADD. */
@@ -47,6 +97,8 @@ function splitNote(statement: Statement, shared: string | null): string {
 class ValidationCheck {
   readonly drafts: SafetyDraft[] = [];
   private readonly history = new TableHistory();
+  /** Columns this file added with no default: every value NULL until written. */
+  private readonly bare = new BareColumns();
   /** `schema.table.column` -> a CHECK (col IS NOT NULL) that is validated. */
   private readonly validatedNotNull = new Set<string>();
   /** `schema.table.constraint` -> the column of a CHECK (col IS NOT NULL) added NOT VALID and not validated yet. */
@@ -77,6 +129,7 @@ class ValidationCheck {
       for (const command of alter.commands) {
         if (existing) this.onCommand(statement, alter.table, command, alter.commands.length);
         this.track(alter.table, command);
+        if (command.subtype === "AT_AddColumn") this.bare.addColumn(statement, alter.table.key, (command.def as { ColumnDef?: ColumnDef } | undefined)?.ColumnDef);
       }
     }
     const create = node(statement, "CreateStmt");
@@ -92,6 +145,7 @@ class ValidationCheck {
       }
     }
     this.history.observe(statement);
+    this.bare.observe(statement);
   }
 
   /** Records CHECK (col IS NOT NULL) constraints as they are added and validated. */
@@ -146,6 +200,7 @@ class ValidationCheck {
 
   private onCheck(statement: Statement, table: TableName, constraint: Constraint, commandCount: number): void {
     const name = constraint.conname ?? makeObjectName(table.name, checkColumn(constraint), "check");
+    if (this.onFreshColumns(statement, table, constraint, name)) return;
     const target = tableRef(table.schema, table.name);
     let fix: SafetyDraft["fix"];
     let shared: string | null = statement.inTransaction ? (transactionAdvice(statement, this.context.set.framework)?.why ?? "this file runs as one transaction") : null;
@@ -183,6 +238,43 @@ class ValidationCheck {
       ],
       fix,
     });
+  }
+
+  /**
+   * A CHECK that reads only columns this transaction added with no default: every row holds NULL there, and
+   * the ADD COLUMN's ACCESS EXCLUSIVE lock lasts until commit whatever the CHECK does, so NOT VALID would save
+   * one pass over the table, not the block. NOTED. Returns true when reported.
+   */
+  private onFreshColumns(statement: Statement, table: TableName, constraint: Constraint, name: string): boolean {
+    const columns = checkColumns(constraint);
+    const added = columns.map((c) => this.bare.addedBy(statement, table.key, c));
+    if (columns.length === 0 || !added.every((a): a is BareColumn => a !== undefined && a.sameTransaction)) return false;
+    const outcome = withNulls(constraint.raw_expr);
+    // False on NULL: the statement fails on any row, which is not a question of locks; the general finding stands.
+    if (outcome === "false") return false;
+    const first = added.reduce((a, b) => (b.statement.location.line < a.statement.location.line ? b : a));
+    const cols = columns.join(", ");
+    const verdict =
+      outcome === "true" || outcome === "null"
+        ? `the check is ${outcome === "true" ? "true" : "NULL, which a CHECK accepts,"} for a NULL ${cols}, so no row can fail`
+        : `whether a NULL ${cols} passes depends on the expression, but it is the same for every row`;
+    const addLine = first.statement.location.line;
+    this.drafts.push({
+      statement,
+      table,
+      outsideMigrations: !this.history.knows(table.key),
+      // Like every CHECK finding, keyed by the constraint, not its columns.
+      columns: [],
+      kind: "check",
+      name,
+      severity: "noted",
+      message: `ADD CONSTRAINT ${name} CHECK reads every row of ${table.name}, but ${cols} ${columns.length > 1 ? "were" : "was"} added at line ${addLine} of this migration without a default, so every value is NULL, and that ADD COLUMN already holds an ACCESS EXCLUSIVE lock on ${table.name} until this migration commits.`,
+      summary: `CHECK ${name} is on ${columns.length > 1 ? "columns" : "a column"} added at line ${addLine} of this transaction: every value is NULL and ${table.name} is locked until commit anyway; NOT VALID would save one pass, not the block.`,
+      details: [
+        `NOTED: ${verdict}. The ADD COLUMN at line ${addLine} took ACCESS EXCLUSIVE on ${table.name}, which this migration's transaction holds until it commits: reads and writes on ${table.name} wait for the whole migration whether the CHECK validates here or not. Adding it NOT VALID and validating in a later migration would spare one pass over ${table.name} under that lock, nothing more.`,
+      ],
+    });
+    return true;
   }
 
   /** VALIDATE of a CHECK the same transaction added NOT VALID: the ADD's ACCESS EXCLUSIVE lock is still held while it scans. */

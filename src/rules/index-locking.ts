@@ -6,9 +6,10 @@ import { deparseNode } from "../sql/parser.js";
 import { scriptedByFix, scriptNotes } from "../advisor/fix-placement.js";
 import { findTable, isLarge, isSettledMigrationFile } from "./model.js";
 import { elemLabel, hasConcurrentlyOption, History, qualifiedList, relationName, type Origin } from "./index-history.js";
-import { commandName, laterAccessExclusive, sameFileAccessExclusive, statementLocks, type HeldLock } from "./lock-levels.js";
-import { provenEmpty, SETTLED_NOTE } from "./migration-scope.js";
+import { commandName, laterAccessExclusive, sameFileAccessExclusive, statementLocks, timeoutCoverage, type HeldLock, type TimeoutCoverage } from "./lock-levels.js";
+import { BareColumns, provenEmpty, SETTLED_NOTE } from "./migration-scope.js";
 import { lookupShape } from "./table-evidence.js";
+import { weighDrop, type DropWeight } from "./drop-index-weight.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { insertConcurrently, joinedColumnNames, makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
 import { doBlockFailure, frameworkAdvice, sharedQueryFailure, transactionAdvice } from "./transactions.js";
@@ -38,7 +39,17 @@ class LockingCheck {
   /** Per migration file: the foreign keys its open transaction added NOT VALID to existing tables (`schema.table.name`). */
   private readonly addedNotValid = new Map<string, Map<string, Statement>>();
 
-  constructor(private readonly context: RuleContext) {}
+  /** Per migration file: where it sets lock_timeout, and where the lock-timeout rule reports it. */
+  private readonly timeouts: Map<string, TimeoutCoverage>;
+
+  constructor(private readonly context: RuleContext) {
+    this.timeouts = timeoutCoverage(context.statements);
+  }
+
+  /** DROP INDEX weighed by the table's evidence (drop-index-weight.ts), from the size-based severity. */
+  private dropSeverity(table: { schema: string; name: string } | null, statement: Statement): DropWeight {
+    return weighDrop(this.context, table, statement, this.severityFor(table), this.timeouts);
+  }
 
   private severityFor(table: { schema: string; name: string } | null): Severity {
     const model = table ? findTable(this.context.schema, table.schema, table.name) : undefined;
@@ -173,6 +184,7 @@ class LockingCheck {
   visit(statement: Statement): void {
     this.visitStatement(statement);
     this.trackLocks(statement);
+    this.bareColumns.observe(statement);
   }
 
   private visitStatement(statement: Statement): void {
@@ -309,9 +321,14 @@ class LockingCheck {
           : [
               `DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running query on the table, and every query that arrives meanwhile, reads included, queues behind it. DROP INDEX CONCURRENTLY waits for those queries without blocking new ones.`,
             ];
+        const weighed = anyway ? null : this.dropSeverity(table, statement);
+        details.push(...(weighed?.severity === "routine" ? weighed.details : []));
         let fix: string | undefined;
         if (anyway) {
           // No fix: the later statement's lock stays whatever this one does.
+        } else if (weighed?.severity === "noted") {
+          // No fix: on a table nothing shows busy, CONCURRENTLY (alone in a migration) buys little; the lock_timeout note says what does.
+          details.push(...weighed.details);
         } else if (onPartitioned) {
           details.push(`The index belongs to a partitioned table, where PostgreSQL cannot drop an index CONCURRENTLY; run it at a quiet time with a short lock_timeout.`);
         } else if (node.behavior === "DROP_CASCADE") {
@@ -329,7 +346,7 @@ class LockingCheck {
           columns: [],
           kind: "drop-index",
           name: label,
-          severity: anyway ? "noted" : this.severityFor(table),
+          severity: anyway ? "noted" : weighed!.severity,
           message: anyway
             ? sameFile
               ? `DROP INDEX ${label} takes an ACCESS EXCLUSIVE lock on ${table!.name}, but ${anyway} of this migration takes the same lock on ${table!.name} anyway.`
@@ -337,7 +354,9 @@ class LockingCheck {
             : `DROP INDEX ${label} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock that blocks reads and writes on ${table ? table.name : "its table"} while it waits and runs.`,
           summary: anyway
             ? `DROP INDEX ${label}: ${anyway} locks ${table!.name} the same way in this ${sameFile ? "migration" : "transaction"}; CONCURRENTLY would not help.`
-            : `DROP INDEX ${label} blocks reads and writes on ${table ? table.name : "its table"}${fix ? ": add CONCURRENTLY" : ""}.`,
+            : weighed?.severity === "noted"
+              ? `DROP INDEX ${label} locks ${table!.name} for a moment; nothing shows it busy, so only the wait for the lock matters: bound it with lock_timeout.`
+              : `DROP INDEX ${label} blocks reads and writes on ${table ? table.name : "its table"}${fix ? ": add CONCURRENTLY" : ""}.`,
           details,
           fix,
         });
@@ -389,7 +408,7 @@ class LockingCheck {
     const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
     for (const cmd of node.cmds ?? []) {
       const command = cmd.AlterTableCmd;
-      if (command?.subtype === "AT_AddColumn") this.noteBareColumn(statement, rel.key, command.def?.ColumnDef);
+      if (command?.subtype === "AT_AddColumn") this.bareColumns.addColumn(statement, rel.key, command.def?.ColumnDef);
       if (command?.subtype === "AT_ValidateConstraint" && command.name) this.onValidate(statement, rel, command.name);
       const constraint = command?.subtype === "AT_AddConstraint" ? command.def?.Constraint : undefined;
       if (!constraint) continue;
@@ -401,17 +420,8 @@ class LockingCheck {
     }
   }
 
-  /** A column added with no default (every value NULL until written), by file: `schema.table.column` -> the ADD. */
-  private readonly bareColumns = new Map<string, Map<string, Statement>>();
-
-  private noteBareColumn(statement: Statement, tableKey: string, column: Record<string, any> | undefined): void {
-    if (!column?.colname) return;
-    const constraints: Array<Record<string, any>> = (column.constraints ?? []).map((c: Record<string, any>) => c.Constraint ?? {});
-    if (column.raw_default || constraints.some((c) => ["CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"].includes(c.contype))) return;
-    let columns = this.bareColumns.get(statement.location.file);
-    if (!columns) this.bareColumns.set(statement.location.file, (columns = new Map()));
-    columns.set(`${tableKey}.${column.colname}`, statement);
-  }
+  /** Columns added with no default (every value NULL until written), per file. */
+  private readonly bareColumns = new BareColumns();
 
   /**
    * A foreign key whose validation can find nothing: its columns were added in this migration with no default
@@ -419,9 +429,11 @@ class LockingCheck {
    * (RI_Initial_Check's outer join), but makes no lookups and holds no lock beyond what the migration already does.
    */
   private trivialForeignKey(statement: Statement, rel: { schema: string; name: string; key: string }, columns: string[], referenced: { name: string; key: string } | null, name: string, held: HeldLock | undefined): boolean {
-    const added = columns.map((c) => this.bareColumns.get(statement.location.file)?.get(`${rel.key}.${c}`));
+    const added = columns.map((c) => this.bareColumns.addedBy(statement, rel.key, c)?.statement);
     const fresh = columns.length > 0 && added.every((a) => a !== undefined);
-    const newParent = referenced !== null && referenced.key !== rel.key && !this.history.tableExistedBefore(referenced.key, statement);
+    // A parent the migration creates is empty unless the migration filled it first.
+    const newParent =
+      referenced !== null && referenced.key !== rel.key && !this.history.tableExistedBefore(referenced.key, statement) && !this.bareColumns.writtenEarlier(statement, referenced.key);
     if (!fresh && !newParent) return false;
     const cols = columns.join(", ");
     const reason = fresh

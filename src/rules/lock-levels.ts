@@ -1,7 +1,9 @@
 // Which table lock each migration statement takes: the one table rules consult when they ask what a
 // transaction already holds. Follows PostgreSQL's AlterTableGetLockLevel (src/backend/commands/tablecmds.c)
 // and the "Explicit Locking" table of the documentation (section 13.3.1).
+import type { FuncCall, ResTarget, VariableSetStmt } from "@pgsql/types";
 import type { Statement } from "../core/types.js";
+import { TableHistory } from "./migration-scope.js";
 import { nameParts } from "./sql-text.js";
 
 /** PostgreSQL's table lock modes, weakest first. */
@@ -162,4 +164,54 @@ export function sameFileAccessExclusive(statements: Statement[], statement: Stat
     if (statementLocks(s).some((lock) => lock.mode === "ACCESS EXCLUSIVE" && lock.table === tableKey)) return { statement: s, what: commandName(s) };
   }
   return undefined;
+}
+
+/** `SET [LOCAL] lock_timeout = ...` or `SELECT set_config('lock_timeout', ...)`, to a value other than 0 / DEFAULT. */
+export function setsLockTimeout(statement: Statement): boolean {
+  const set = statement.ast.VariableSetStmt as VariableSetStmt | undefined;
+  if (set?.name?.toLowerCase() === "lock_timeout") {
+    if (set.kind !== "VAR_SET_VALUE") return false;
+    const value = (set.args?.[0] as { A_Const?: { ival?: { ival?: number }; sval?: { sval?: string } } } | undefined)?.A_Const;
+    const zero = value?.ival !== undefined ? !value.ival.ival : /^\s*0\s*(ms|s|min)?\s*$/i.test(value?.sval?.sval ?? "");
+    // SET LOCAL outside a transaction block has no effect.
+    return !zero && !(set.is_local && !statement.inTransaction);
+  }
+  const select = statement.ast.SelectStmt as { targetList?: unknown[] } | undefined;
+  return (select?.targetList ?? []).some((target) => {
+    const call = ((target as { ResTarget?: ResTarget }).ResTarget?.val as { FuncCall?: FuncCall } | undefined)?.FuncCall;
+    const name = nameParts((call?.funcname ?? []) as Array<Record<string, any>>).pop();
+    const first = (call?.args?.[0] as { A_Const?: { sval?: { sval?: string } } } | undefined)?.A_Const?.sval?.sval;
+    return name === "set_config" && first?.toLowerCase() === "lock_timeout";
+  });
+}
+
+/** How a migration file bounds its lock waits: where it sets lock_timeout, and the statement lock-timeout reports it at. */
+export interface TimeoutCoverage {
+  /** The first statement that sets lock_timeout. */
+  setAt?: Statement;
+  /**
+   * The first statement other than an index build, drop or reindex that queues for ACCESS EXCLUSIVE or SHARE on a
+   * table that existed before the file, before any lock_timeout is set: the lock-timeout rule reports such a file.
+   */
+  reportedAt?: Statement;
+}
+
+/** Per migration file, its lock_timeout coverage (see TimeoutCoverage), replaying `statements` in apply order. */
+export function timeoutCoverage(statements: Statement[]): Map<string, TimeoutCoverage> {
+  const history = new TableHistory();
+  const out = new Map<string, TimeoutCoverage>();
+  for (const statement of statements) {
+    const file = statement.location.file;
+    let coverage = out.get(file);
+    if (!coverage) out.set(file, (coverage = {}));
+    if (setsLockTimeout(statement)) coverage.setAt ??= statement;
+    const ast = statement.ast;
+    const index = Boolean(ast.IndexStmt || ast.ReindexStmt || (ast.DropStmt && ast.DropStmt.removeType === "OBJECT_INDEX"));
+    if (!coverage.setAt && !coverage.reportedAt && !index) {
+      const queued = statementLocks(statement).some((l) => (l.mode === "ACCESS EXCLUSIVE" || l.mode === "SHARE") && history.existedBefore(l.table, statement));
+      if (queued) coverage.reportedAt = statement;
+    }
+    history.observe(statement);
+  }
+  return out;
 }

@@ -3,34 +3,16 @@
 // behind it, so a change that takes milliseconds can stop the table for as long as that query runs.
 // Follows the lock queue described in the "Explicit Locking" chapter (13.3) and the lock_timeout
 // setting (19.11.1, "Statement Behavior").
-import type { FuncCall, ResTarget, VariableSetStmt } from "@pgsql/types";
 import type { Statement } from "../core/types.js";
-import { statementLocks, type TableLock } from "./lock-levels.js";
-import { finishDrafts, node, TableHistory, type SafetyDraft } from "./migration-scope.js";
+import { setsLockTimeout, statementLocks, type TableLock } from "./lock-levels.js";
+import { finishDrafts, TableHistory, type SafetyDraft } from "./migration-scope.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { nameParts, parsesCleanly, terminate } from "./sql-text.js";
 
 /** The lock modes a waiting statement blocks ordinary reads (ACCESS EXCLUSIVE) or writes (SHARE) with. */
 const QUEUEING = new Set(["ACCESS EXCLUSIVE", "SHARE"]);
 
-/** `SET [LOCAL] lock_timeout = ...` or `SELECT set_config('lock_timeout', ...)`, to a value other than 0 / DEFAULT. */
-export function setsLockTimeout(statement: Statement): boolean {
-  const set = node(statement, "VariableSetStmt") as VariableSetStmt | undefined;
-  if (set?.name?.toLowerCase() === "lock_timeout") {
-    if (set.kind !== "VAR_SET_VALUE") return false;
-    const value = (set.args?.[0] as { A_Const?: { ival?: { ival?: number }; sval?: { sval?: string } } } | undefined)?.A_Const;
-    const zero = value?.ival !== undefined ? !value.ival.ival : /^\s*0\s*(ms|s|min)?\s*$/i.test(value?.sval?.sval ?? "");
-    // SET LOCAL outside a transaction block has no effect.
-    return !zero && !(set.is_local && !statement.inTransaction);
-  }
-  const select = node(statement, "SelectStmt");
-  return (select?.targetList ?? []).some((target) => {
-    const call = ((target as { ResTarget?: ResTarget }).ResTarget?.val as { FuncCall?: FuncCall } | undefined)?.FuncCall;
-    const name = nameParts((call?.funcname ?? []) as Array<Record<string, any>>).pop();
-    const first = (call?.args?.[0] as { A_Const?: { sval?: { sval?: string } } } | undefined)?.A_Const?.sval?.sval;
-    return name === "set_config" && first?.toLowerCase() === "lock_timeout";
-  });
-}
+export { setsLockTimeout };
 
 /** Index builds, drops and reindexes: index-locking reports those, with CONCURRENTLY as the fix. */
 function indexStatement(statement: Statement): boolean {

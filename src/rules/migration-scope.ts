@@ -125,6 +125,80 @@ export function provenEmpty(statements: Statement[]): Set<string> {
   return proven;
 }
 
+/** Where a column with no default was added: the ADD COLUMN, and the transaction it ran in. */
+export interface BareColumn {
+  /** The ALTER TABLE ... ADD COLUMN statement. */
+  statement: Statement;
+  /** True when `statement` and the statement asked about share one open transaction, so the ADD's ACCESS EXCLUSIVE lock is still held. */
+  sameTransaction: boolean;
+}
+
+/**
+ * Columns a migration file added with no default (no DEFAULT, identity, generation or serial): every
+ * existing row holds NULL there until a statement writes it. PostgreSQL adds such a column without
+ * touching the rows (ATExecAddColumn in tablecmds.c). Keyed per file, `schema.table.column`; an UPDATE
+ * that sets the column, an INSERT that lists it (or lists no columns), or a MERGE or COPY on the table
+ * afterwards forgets it, since it may write values there.
+ * Call `addColumn` for each ADD COLUMN subcommand as it is met, `addedBy` to ask, and `observe` after
+ * each statement, in apply order.
+ */
+export class BareColumns {
+  private readonly byFile = new Map<string, Map<string, { statement: Statement; epoch: number }>>();
+  /** Per file: bumped whenever a transaction ends or a statement runs outside one. */
+  private readonly epochs = new Map<string, number>();
+  /** Per file: tables an INSERT, UPDATE, MERGE or COPY wrote so far. */
+  private readonly written = new Map<string, Set<string>>();
+
+  addColumn(statement: Statement, tableKey: string, column: ColumnDef | undefined): void {
+    if (!column?.colname) return;
+    const filled = hasDefault(column) || isSerialType(column) || columnConstraints(column).some((c) => c.contype === "CONSTR_IDENTITY" || c.contype === "CONSTR_GENERATED");
+    const file = statement.location.file;
+    let columns = this.byFile.get(file);
+    if (!columns) this.byFile.set(file, (columns = new Map()));
+    const key = `${tableKey}.${column.colname}`;
+    if (filled) columns.delete(key);
+    else columns.set(key, { statement, epoch: this.epochs.get(file) ?? 0 });
+  }
+
+  /** The bare ADD COLUMN of `tableKey.column` earlier in `statement`'s file, or undefined. */
+  addedBy(statement: Statement, tableKey: string, column: string): BareColumn | undefined {
+    const file = statement.location.file;
+    const found = this.byFile.get(file)?.get(`${tableKey}.${column}`);
+    if (!found) return undefined;
+    const sameTransaction = statement.inTransaction && found.statement.inTransaction && found.epoch === (this.epochs.get(file) ?? 0);
+    return { statement: found.statement, sameTransaction };
+  }
+
+  /** True when an earlier statement of `statement`'s file wrote rows into `tableKey` (so a table the file created may hold rows). */
+  writtenEarlier(statement: Statement, tableKey: string): boolean {
+    return this.written.get(statement.location.file)?.has(tableKey) ?? false;
+  }
+
+  observe(statement: Statement): void {
+    const file = statement.location.file;
+    const kind = node(statement, "TransactionStmt")?.kind;
+    if (!statement.inTransaction || kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") {
+      this.epochs.set(file, (this.epochs.get(file) ?? 0) + 1);
+    }
+    const ast = statement.ast as Record<string, any>;
+    const written = tableName((ast.InsertStmt ?? ast.UpdateStmt ?? ast.MergeStmt ?? ast.CopyStmt)?.relation);
+    if (written) {
+      let tables = this.written.get(file);
+      if (!tables) this.written.set(file, (tables = new Set()));
+      tables.add(written.key);
+    }
+    const columns = written ? this.byFile.get(file) : undefined;
+    if (written && columns) {
+      // UPDATE sets the columns it names; INSERT fills the columns it lists (all of them without a list); MERGE and COPY may fill any.
+      const targets: unknown[] | undefined = ast.UpdateStmt?.targetList ?? ast.InsertStmt?.cols;
+      const named = targets?.length ? new Set(targets.map((t) => (t as { ResTarget?: { name?: string } }).ResTarget?.name)) : null;
+      for (const key of [...columns.keys()]) {
+        if (key.startsWith(`${written.key}.`) && (!named || named.has(key.slice(written.key.length + 1)))) columns.delete(key);
+      }
+    }
+  }
+}
+
 /** A migration-safety finding before severity, settled-file handling and the empty-table proof are applied. */
 export interface SafetyDraft {
   statement: Statement;

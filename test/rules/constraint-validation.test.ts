@@ -127,3 +127,59 @@ describe("constraint-validation: VALIDATE in the transaction that added the CHEC
     await pg().exec("COMMIT");
   });
 });
+
+describe("constraint-validation: CHECK on a column the same transaction added", () => {
+  const ADD = "ALTER TABLE orders ADD COLUMN rank integer;\n";
+
+  it("is NOTED when the column has no default and the file runs in one transaction: all NULL, and the ADD COLUMN holds the lock anyway", async () => {
+    const sql = ADD + "ALTER TABLE orders ADD CONSTRAINT rank_positive CHECK (rank IS NULL OR rank >= 1);\nCREATE INDEX orders_rank_idx ON orders (rank);";
+    const [finding, ...rest] = check(constraintValidation, later(sql), { framework: "supabase", runsInTransaction: true });
+    expect(rest).toEqual([]);
+    expect(finding.severity).toBe("noted");
+    expect(finding.fix).toBeUndefined();
+    expect(finding.message).toContain("added at line 1 of this migration without a default");
+    expect(finding.details).toContain("no row can fail");
+    expect(finding.details).toContain("holds until it commits");
+    // PostgreSQL: the ADD COLUMN's ACCESS EXCLUSIVE lock is still held when the CHECK runs, and the CHECK accepts every row.
+    await pg().exec("drop table if exists orders, parents cascade;" + BASE + "insert into orders select g, g from generate_series(1, 100) g;");
+    await pg().exec("BEGIN;" + ADD);
+    const held = await pg().query<{ mode: string }>("select mode from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'orders'");
+    expect(held.rows.map((r) => r.mode)).toContain("AccessExclusiveLock");
+    await pg().exec("ALTER TABLE orders ADD CONSTRAINT rank_positive CHECK (rank IS NULL OR rank >= 1); COMMIT;");
+  });
+
+  it("says the outcome is certain only for expressions it can evaluate on NULL: strict comparisons pass, a function call is left open", () => {
+    const strict = check(constraintValidation, later(ADD + "ALTER TABLE orders ADD CONSTRAINT rank_range CHECK (rank BETWEEN 1 AND 10 AND rank <> 5);"), { runsInTransaction: true });
+    expect(strict[0].severity).toBe("noted");
+    expect(strict[0].details).toContain("NULL, which a CHECK accepts");
+    const open = check(constraintValidation, later(ADD + "ALTER TABLE orders ADD CONSTRAINT rank_abs CHECK (abs(rank) < 10);"), { runsInTransaction: true });
+    expect(open[0].severity).toBe("noted");
+    expect(open[0].details).toContain("same for every row");
+  });
+
+  it("keeps the general finding when the column has a default, when a statement wrote it first, when the CHECK reads another column, when it is false on NULL, and outside a transaction", () => {
+    const cases = [
+      { sql: "ALTER TABLE orders ADD COLUMN rank integer DEFAULT 3;\nALTER TABLE orders ADD CONSTRAINT rank_positive CHECK (rank >= 1);", tx: true },
+      { sql: ADD + "UPDATE orders SET rank = total;\nALTER TABLE orders ADD CONSTRAINT rank_positive CHECK (rank >= 1);", tx: true },
+      { sql: ADD + "INSERT INTO orders SELECT 1000 + id, total, note, parent_id, total FROM orders;\nALTER TABLE orders ADD CONSTRAINT rank_positive CHECK (rank >= 1);", tx: true },
+      { sql: ADD + "ALTER TABLE orders ADD CONSTRAINT rank_total CHECK (rank IS NULL OR rank <= total);", tx: true },
+      { sql: ADD + "ALTER TABLE orders ADD CONSTRAINT rank_set CHECK (rank IS NOT NULL);", tx: true },
+      { sql: ADD + "ALTER TABLE orders ADD CONSTRAINT rank_positive CHECK (rank >= 1);", tx: false },
+    ];
+    for (const c of cases) {
+      const findings = check(constraintValidation, later(c.sql), { runsInTransaction: c.tx });
+      expect(findings.map((f) => [f.rule, f.severity])).toEqual([["constraint-validation", "routine"]]);
+      expect(findings[0].summary).toContain("add it NOT VALID");
+    }
+  });
+
+  it("stays NOTED after an UPDATE that sets other columns only", () => {
+    const [finding] = check(constraintValidation, later(ADD + "UPDATE orders SET note = 'x';\nALTER TABLE orders ADD CONSTRAINT rank_positive CHECK (rank >= 1);"), { runsInTransaction: true });
+    expect(finding.severity).toBe("noted");
+  });
+
+  it("is NOTED for ADD COLUMN and CHECK in one ALTER TABLE, which PostgreSQL runs as one statement", () => {
+    const [finding] = check(constraintValidation, later("ALTER TABLE orders ADD COLUMN rank integer, ADD CONSTRAINT rank_positive CHECK (rank > 0);"), { runsInTransaction: true });
+    expect(finding.severity).toBe("noted");
+  });
+});

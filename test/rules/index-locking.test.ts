@@ -2,6 +2,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessPattern, Framework } from "../../src/core/types.js";
 import { indexLocking } from "../../src/rules/index-locking.js";
+import { lockTimeout } from "../../src/rules/lock-timeout.js";
 import { initParser, parseSql } from "../../src/sql/parser.js";
 import { check, type FixtureFile } from "./helpers.js";
 import { startPGlite } from "../support/pglite.js";
@@ -262,5 +263,123 @@ describe("index-locking: tables that hold a handful of rows", () => {
   it("CONCURRENTLY inside a transaction fails whatever the table's size", () => {
     const [finding] = check(indexLocking, [{ path: "m/001_init.sql", sql: LOOKUP }, { path: "m/002_change.sql", sql: "BEGIN;\nCREATE INDEX CONCURRENTLY statuses_label ON statuses (label);\nCOMMIT;" }]);
     expect(finding.severity).toBe("important");
+  });
+});
+
+describe("index-locking: DROP INDEX weighs what the code shows of the table", () => {
+  const SCHEMA =
+    "CREATE TABLE boards (id int PRIMARY KEY, slug text, title text);\nCREATE UNIQUE INDEX boards_slug_key ON boards (slug);\n" +
+    "CREATE TABLE visits (id bigint PRIMARY KEY, board_id int, created_at timestamptz);\nCREATE INDEX visits_board_idx ON visits (board_id);\n" +
+    "CREATE TABLE archive (id int PRIMARY KEY, body text);\nCREATE INDEX archive_body_idx ON archive (body);\n";
+  const files = (second: string, schema = SCHEMA): FixtureFile[] => [
+    { path: "m/001_init.sql", sql: schema },
+    { path: "m/002_change.sql", sql: second },
+  ];
+  const use = (table: string, kind: AccessPattern["kind"], line: number): AccessPattern => ({
+    table,
+    kind,
+    predicates: [],
+    hasOr: false,
+    orderBy: [],
+    limited: false,
+    joins: [],
+    inLoop: false,
+    source: "sql-in-code",
+    location: { file: `src/${table}.ts`, line, column: 1 },
+    suppressions: [],
+  });
+  // Boards are created, renamed and deleted by their owners; visits are only ever appended.
+  const CODE = [use("boards", "insert", 5), use("boards", "update", 9), use("boards", "delete", 12), use("visits", "insert", 3)];
+
+  it("is NOTED without a fix on a table the code inserts into, updates and deletes, and says how to bound the wait", async () => {
+    const [drop, ...rest] = check(indexLocking, files("DROP INDEX boards_slug_key;"), { patterns: CODE });
+    expect(rest).toEqual([]);
+    expect(drop.severity).toBe("noted");
+    expect(drop.fix).toBeUndefined();
+    expect(drop.summary).toContain("bound it with lock_timeout");
+    expect(drop.details).toContain("NOTED because nothing shows boards large or busy: no size hint; the code inserts into boards but also deletes its rows (src/boards.ts:12)");
+    expect(drop.details).toContain("SET lock_timeout = '5s';");
+    // The SET the details give runs, and the drop then gives up rather than wait forever.
+    const db = await startPGlite();
+    try {
+      await db.exec(SCHEMA + "SET lock_timeout = '5s';\nDROP INDEX boards_slug_key;");
+      expect((await db.query("select current_setting('lock_timeout') as v")).rows).toEqual([{ v: "5s" }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("names the lock_timeout the migration sets, or the lock-timeout finding on the file, instead of advising a new one", () => {
+    const set = check(indexLocking, files("SET lock_timeout = '3s';\nDROP INDEX boards_slug_key;"), { patterns: CODE });
+    expect(set[0].details).toContain("This migration sets lock_timeout at line 1");
+    const second = "DROP INDEX boards_slug_key;\nALTER TABLE archive ADD COLUMN kept boolean DEFAULT random() > 0.5;";
+    expect(check(lockTimeout, files(second)).map((f) => f.location.line)).toEqual([1]);
+    const reported = check(indexLocking, files(second), { patterns: CODE });
+    const drop = reported.find((f) => f.message.startsWith("DROP INDEX boards_slug_key"))!;
+    expect(drop.severity).toBe("noted");
+    expect(drop.details).toContain("The lock-timeout finding on this migration, for the ALTER TABLE at line 2, sets lock_timeout before the first statement");
+    expect(drop.details).not.toContain("put `SET");
+  });
+
+  it("stays ROUTINE with the CONCURRENTLY fix on a table that grows, naming the evidence", () => {
+    const [drop] = check(indexLocking, files("DROP INDEX visits_board_idx;"), { patterns: CODE });
+    expect(drop.severity).toBe("routine");
+    expect(drop.fix?.sql).toBe("DROP INDEX CONCURRENTLY visits_board_idx;");
+    expect(drop.details).toContain("ROUTINE because the code inserts into visits (src/visits.ts:3) and never updates or deletes its rows, so rows accumulate");
+  });
+
+  it("stays ROUTINE on a table a growing table references: each insert there locks it ROW SHARE, which queues behind the drop", async () => {
+    const schema = SCHEMA.replace("board_id int,", "board_id int REFERENCES boards (id),");
+    const [drop] = check(indexLocking, files("DROP INDEX boards_slug_key;", schema), { patterns: CODE });
+    expect(drop.severity).toBe("routine");
+    expect(drop.details).toContain("each insert into visits checks its board_id against boards under a ROW SHARE lock");
+    const db = await startPGlite();
+    try {
+      await db.exec(schema + "INSERT INTO boards VALUES (1, 'a', 'A');\nBEGIN;\nINSERT INTO visits VALUES (1, 1, now());");
+      const held = await db.query<{ mode: string }>("select mode from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'boards'");
+      expect(held.rows.map((r) => r.mode)).toContain("RowShareLock");
+      await db.exec("COMMIT");
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("stays ROUTINE where the audit never sees the table filled, or read no code that inserts anything", () => {
+    const unseen = check(indexLocking, files("DROP INDEX archive_body_idx;"), { patterns: [...CODE, use("archive", "delete", 4)] });
+    expect(unseen[0].severity).toBe("routine");
+    expect(unseen[0].details).toContain("never inserts into archive");
+    expect(check(indexLocking, files("DROP INDEX boards_slug_key;"))[0].severity).toBe("routine");
+  });
+});
+
+describe("index-locking: foreign keys whose validation finds nothing, unless the migration wrote rows first", () => {
+  const INIT = "CREATE TABLE projects (id int PRIMARY KEY, name text);\nCREATE TABLE services (id int PRIMARY KEY, project_id int);\n";
+  const files = (second: string): FixtureFile[] => [
+    { path: "m/001_init.sql", sql: INIT },
+    { path: "m/002_change.sql", sql: second },
+  ];
+  const ADD_FK = "ALTER TABLE services ADD CONSTRAINT services_stage_fk FOREIGN KEY (stage_id) REFERENCES stages (id);";
+
+  it("is NOTED on a column added without a default and a parent the migration creates empty", () => {
+    const [finding] = check(indexLocking, files(`CREATE TABLE stages (id int PRIMARY KEY);\nALTER TABLE services ADD COLUMN stage_id int;\n${ADD_FK}`));
+    expect(finding.severity).toBe("noted");
+    expect(finding.message).toContain("stage_id was added at line 2 of this migration without a default, so every value is NULL");
+  });
+
+  it("is the general finding once an UPDATE filled the column and an INSERT filled the new parent: PostgreSQL looks every row up", async () => {
+    const sql = `CREATE TABLE stages (id int PRIMARY KEY);\nINSERT INTO stages SELECT id FROM projects;\nALTER TABLE services ADD COLUMN stage_id int;\nUPDATE services SET stage_id = project_id;\n${ADD_FK}`;
+    const [finding] = check(indexLocking, files(sql));
+    expect(finding.severity).toBe("routine");
+    expect(finding.summary).toContain("add it NOT VALID");
+    expect(finding.fix?.sql).toContain("NOT VALID");
+    const db = await startPGlite();
+    try {
+      await db.exec(INIT + "INSERT INTO projects VALUES (1, 'a'); INSERT INTO services VALUES (1, 1);\n" + sql.replace(ADD_FK, ""));
+      // The column now holds values to check: the constraint is satisfied only because stages was filled.
+      expect((await db.query("SELECT count(*)::int AS n FROM services WHERE stage_id IS NOT NULL")).rows).toEqual([{ n: 1 }]);
+      await db.exec(finding.fix!.sql.replace(/^--.*$/gm, ""));
+    } finally {
+      await db.close();
+    }
   });
 });
