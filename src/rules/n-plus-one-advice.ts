@@ -146,14 +146,15 @@ function conflictClause(pattern: AccessPattern, table: Table | undefined, keys: 
  */
 function prismaUpsertAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Table): string {
   const pair = keys.filter((k) => k.varying);
-  const key = keys[0] ?? { sql: "id", code: "id", term: "id" };
+  // No key the reader could name (a compound unique named in the schema, `where: { name_of_key: {...} }`): `key` stands for its columns.
+  const key = keys[0] ?? { sql: "key", code: "key", term: "key" };
   const other = otherFilters(pattern, pair.length >= 2 ? pair.map((p) => p.sql) : [key.sql]);
   const where =
     pair.length >= 2
       ? `{ OR: items.map((i) => ({ ${pair.map((p) => `${p.code}: i.${p.code}`).join(", ")} }))${other.names.length > 0 ? ", ..." : ""} }`
       : `{ ${key.code}: { in: keys }${other.names.length > 0 ? ", ..." : ""} }`;
   const create = "one `createMany({ data: rows, skipDuplicates: true })`, which sends `INSERT ... ON CONFLICT DO NOTHING`";
-  const fills = "Prisma fills the values it generates (`@default(cuid())`, `@updatedAt`) itself, which a raw `INSERT` would have to supply";
+  const fills = "both calls let Prisma fill the values a model generates in the client (`@default(cuid())`, `@updatedAt`), which a raw `INSERT` would have to supply";
   const used = pattern.loopUse?.resultUsed === true;
   const read = used ? `, then one \`findMany({ where: ${where} })\` for the rows the loop uses, new or existing (\`createManyAndReturn\` returns only the rows it inserted)` : "";
   if (pattern.loopUse?.keepsExisting) {
@@ -162,7 +163,7 @@ function prismaUpsertAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Tab
   const update = pattern.loopUse?.upsertUpdate;
   const fields = update?.fields ?? [];
   const sets = fields.length > 0 ? `only ${fields.join(", ")}` : "only the `update` object's fields";
-  const order = "in that order, so the rows just created keep their `create` values";
+  const order = "in that order, so the rows just created keep their `create` values" + (keys.length === 0 ? " (`key`: the columns of the unique key the upsert's `where` names)" : "");
   if (update?.perRow) {
     const column = (field: string) => sqlName(table?.columns.find((c) => squash(c.name) === squash(field))?.name ?? field);
     const names = pair.length >= 2 ? pair.map((p) => sqlName(p.sql)) : [sqlName(key.sql)];

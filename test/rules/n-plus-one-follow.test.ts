@@ -176,7 +176,7 @@ describe("n-plus-one: a batched upsert does what the per-row upsert did", () => 
       "write them in two calls: one `updateMany({ where: { shelfId: { in: keys }, ... }, data })` with the `update` object as `data`, which sets only canRead on the rows that exist",
     );
     expect(f.message).toContain("then one `createMany({ data: rows, skipDuplicates: true })`, which sends `INSERT ... ON CONFLICT DO NOTHING` for the rest; in that order, so the rows just created keep their `create` values");
-    expect(f.message).toContain("Prisma fills the values it generates (`@default(cuid())`, `@updatedAt`) itself, which a raw `INSERT` would have to supply");
+    expect(f.message).toContain("both calls let Prisma fill the values a model generates in the client (`@default(cuid())`, `@updatedAt`), which a raw `INSERT` would have to supply");
     expect(f.message).not.toMatch(/EXCLUDED|INSERT \.\.\. VALUES/);
     // A raw INSERT ... ON CONFLICT DO UPDATE that leaves out what Prisma generates fails on NOT NULL.
     await pg().exec(`INSERT INTO "ShelfGrant" VALUES ('g1', 'r1', 's1', false, true, now())`);
@@ -191,6 +191,38 @@ describe("n-plus-one: a batched upsert does what the per-row upsert did", () => 
       { shelfId: "s1", canRead: true, canExport: true },
       { shelfId: "s2", canRead: true, canExport: false },
     ]);
+  });
+});
+
+describe("n-plus-one: an upsert whose unique key the reader cannot name", () => {
+  it("a compound unique named in the schema: the advice says `key` for its columns, never a column it did not see", () => {
+    const sql = `CREATE TABLE feeds (id text PRIMARY KEY, source_id text NOT NULL, remote_id text NOT NULL, title text, pinned boolean NOT NULL DEFAULT false);
+      CREATE UNIQUE INDEX feeds_source_remote ON feeds (source_id, remote_id);`;
+    const prisma = `model Feed { id String @id @default(cuid())
+  sourceId String @map("source_id")
+  remoteId String @map("remote_id")
+  title String?
+  pinned Boolean @default(false)
+  @@unique([sourceId, remoteId], name: "source_remote")
+  @@map("feeds") }`;
+    const code =
+      prismaHead +
+      [
+        "export async function sync(sourceId: string, remote: Array<{ id: string; title: string }>) {",
+        "  for (const item of remote) {",
+        "    await prisma.feed.upsert({",
+        "      where: { source_remote: { sourceId, remoteId: item.id } },",
+        "      create: { sourceId, remoteId: item.id, title: item.title },",
+        "      update: { title: item.title },",
+        "    });",
+        "  }",
+        "}",
+      ].join("\n");
+    const [f] = nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(sql), patterns: patternsOf(code, { prisma }), problems: [], config: config() });
+    expect(f.message).toContain("`UPDATE feeds AS t SET title = v.title FROM (VALUES ...) AS v(key, title) WHERE t.key = v.key`");
+    expect(f.message).toContain("(`key`: the columns of the unique key the upsert's `where` names)");
+    expect(f.message).toContain("which sets only title on the rows that exist");
+    expect(f.message).not.toContain("t.id");
   });
 });
 
