@@ -167,7 +167,7 @@ function prismaUpsertAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Tab
   if (update?.perRow) {
     const column = (field: string) => sqlName(table?.columns.find((c) => squash(c.name) === squash(field))?.name ?? field);
     const names = pair.length >= 2 ? pair.map((p) => sqlName(p.sql)) : [sqlName(key.sql)];
-    const cols = fields.map(column);
+    const cols = fields.map((field, i) => (update.columns?.[i] !== undefined ? sqlName(update.columns[i]) : column(field)));
     const sql =
       `\`UPDATE ${sqlName(pattern.table)} AS t SET ${cols.map((c) => `${c} = v.${c}`).join(", ")} FROM (VALUES ...) AS v(${[...names, ...cols].join(", ")}) ` +
       `WHERE ${names.map((n) => `t.${n} = v.${n}`).join(" AND ")}${other.names.length > 0 ? " AND ..." : ""}\``;

@@ -195,13 +195,13 @@ describe("n-plus-one: a batched upsert does what the per-row upsert did", () => 
 });
 
 describe("n-plus-one: an upsert whose unique key the reader cannot name", () => {
-  it("a compound unique named in the schema: the advice says `key` for its columns, never a column it did not see", () => {
-    const sql = `CREATE TABLE feeds (id text PRIMARY KEY, source_id text NOT NULL, remote_id text NOT NULL, title text, pinned boolean NOT NULL DEFAULT false);
+  it("a compound unique named in the schema: the advice says `key` for its columns, never a column it did not see, and names the mapped column", () => {
+    const sql = `CREATE TABLE feeds (id text PRIMARY KEY, source_id text NOT NULL, remote_id text NOT NULL, headline text, pinned boolean NOT NULL DEFAULT false);
       CREATE UNIQUE INDEX feeds_source_remote ON feeds (source_id, remote_id);`;
     const prisma = `model Feed { id String @id @default(cuid())
   sourceId String @map("source_id")
   remoteId String @map("remote_id")
-  title String?
+  title String? @map("headline")
   pinned Boolean @default(false)
   @@unique([sourceId, remoteId], name: "source_remote")
   @@map("feeds") }`;
@@ -219,7 +219,7 @@ describe("n-plus-one: an upsert whose unique key the reader cannot name", () => 
         "}",
       ].join("\n");
     const [f] = nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(sql), patterns: patternsOf(code, { prisma }), problems: [], config: config() });
-    expect(f.message).toContain("`UPDATE feeds AS t SET title = v.title FROM (VALUES ...) AS v(key, title) WHERE t.key = v.key`");
+    expect(f.message).toContain("`UPDATE feeds AS t SET headline = v.headline FROM (VALUES ...) AS v(key, headline) WHERE t.key = v.key`");
     expect(f.message).toContain("(`key`: the columns of the unique key the upsert's `where` names)");
     expect(f.message).toContain("which sets only title on the rows that exist");
     expect(f.message).not.toContain("t.id");
