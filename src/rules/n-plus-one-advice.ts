@@ -5,6 +5,7 @@
 // "Filters" and "Select" (`inArray`, `selectDistinctOn`), Kysely `where`/`distinctOn`, PostgreSQL
 // "SELECT" (DISTINCT ON) and "UPDATE" (FROM).
 import type { AccessPattern, Table } from "../core/types.js";
+import { quoteIdent } from "./sql-text.js";
 
 /** The per-item key: the SQL column, its name as the code writes it, and the compared expression as written. */
 export interface LoopKey {
@@ -15,9 +16,9 @@ export interface LoopKey {
   varying?: boolean;
 }
 
-/** A name as PostgreSQL needs it written: quoted unless it is lower case already. */
+/** A name as PostgreSQL needs it written: quoted unless it is lower case already and no reserved word (`"primary"`). */
 export function sqlName(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+  return quoteIdent(name);
 }
 
 const squash = (name: string) => name.replace(/_/g, "").toLowerCase();

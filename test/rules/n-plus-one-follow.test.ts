@@ -195,13 +195,13 @@ describe("n-plus-one: a batched upsert does what the per-row upsert did", () => 
 });
 
 describe("n-plus-one: an upsert whose unique key the reader cannot name", () => {
-  it("a compound unique named in the schema: the advice says `key` for its columns, never a column it did not see, and names the mapped column", () => {
-    const sql = `CREATE TABLE feeds (id text PRIMARY KEY, source_id text NOT NULL, remote_id text NOT NULL, headline text, pinned boolean NOT NULL DEFAULT false);
+  it("a compound unique named in the schema: the advice says `key` for its columns, never a column it did not see, and names the mapped column", async () => {
+    const sql = `CREATE TABLE feeds (id text PRIMARY KEY, source_id text NOT NULL, remote_id text NOT NULL, "primary" text, pinned boolean NOT NULL DEFAULT false);
       CREATE UNIQUE INDEX feeds_source_remote ON feeds (source_id, remote_id);`;
     const prisma = `model Feed { id String @id @default(cuid())
   sourceId String @map("source_id")
   remoteId String @map("remote_id")
-  title String? @map("headline")
+  title String? @map("primary")
   pinned Boolean @default(false)
   @@unique([sourceId, remoteId], name: "source_remote")
   @@map("feeds") }`;
@@ -219,10 +219,19 @@ describe("n-plus-one: an upsert whose unique key the reader cannot name", () => 
         "}",
       ].join("\n");
     const [f] = nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(sql), patterns: patternsOf(code, { prisma }), problems: [], config: config() });
-    expect(f.message).toContain("`UPDATE feeds AS t SET headline = v.headline FROM (VALUES ...) AS v(key, headline) WHERE t.key = v.key`");
+    expect(f.message).toContain("`UPDATE feeds AS t SET \"primary\" = v.\"primary\" FROM (VALUES ...) AS v(key, \"primary\") WHERE t.key = v.key`");
     expect(f.message).toContain("(`key`: the columns of the unique key the upsert's `where` names)");
     expect(f.message).toContain("which sets only title on the rows that exist");
     expect(f.message).not.toContain("t.id");
+    // The statement with its elisions filled in (the unique key's two columns) runs: a reserved word is quoted.
+    await pg().exec(`DROP SCHEMA IF EXISTS named_key CASCADE; CREATE SCHEMA named_key; SET search_path TO named_key; ${sql}`);
+    await pg().exec(`INSERT INTO feeds VALUES ('f1', 's1', 'r1', 'old', true)`);
+    const update = /`(UPDATE [^`]+)` with `\$executeRaw`/.exec(f.message)![1]
+      .replace("(VALUES ...) AS v(key,", "(VALUES ('s1', 'r1', 'new')) AS v(source_id, remote_id,")
+      .replace("t.key = v.key", "t.source_id = v.source_id AND t.remote_id = v.remote_id");
+    await pg().exec(update);
+    const { rows } = await pg().query(`SELECT "primary", pinned FROM feeds`);
+    expect(rows).toEqual([{ primary: "new", pinned: true }]);
   });
 });
 
