@@ -479,6 +479,16 @@ export interface LoopUse {
   resultUsed?: boolean;
   /** A Prisma `upsert` with `update: {}`: an existing row is kept unchanged, only missing rows are created. */
   keepsExisting?: boolean;
+  /**
+   * A Prisma `upsert`'s `update` object: the fields it sets, as the code names them, and whether a value it
+   * writes changes per item. Absent when the walker cannot read the object (a spread, a variable).
+   */
+  upsertUpdate?: {
+    fields: string[];
+    perRow: boolean;
+    /** The database column of each field, in the same order, once the ORM schema has mapped them (`@map`). */
+    columns?: string[];
+  };
 }
 
 /**

@@ -42,8 +42,9 @@ function sameForeignKey(a: ForeignKey, b: ForeignKey): boolean {
 /**
  * IMPORTANT needs evidence: a code path that deletes parent rows (directly or through a cascade) while
  * the child grows, or a size hint saying the child is large under a key the database writes through. A
- * path that only closes user accounts (one users row by its key) runs the check once per closed account:
- * ROUTINE unless a size hint says the child is large.
+ * path that only closes user accounts (one users row by its key) or deletes a tenant (one team, organisation
+ * or workspace row by its key, the root that owns the other rows) runs the check once per closed account or
+ * deleted tenant: ROUTINE unless a size hint says the child is large.
  * NOTED, without a size hint, when the code deletes rows but never the parent's (the check never runs on a
  * request path), or deletes the parent's but never queries the child at all while it inserts elsewhere. Everything else is ROUTINE. `why` completes "IMPORTANT/ROUTINE because ...".
  */
@@ -101,18 +102,20 @@ function weighSeverity(
   const owner = expectedRows(context.config, table) === undefined ? perOwnerShape(table) : null;
   if (deletes && owner) return { severity: "routine", why: `${deletes.text}, but ${owner}` };
   const grows = growth(context, table);
-  if (deletes && grows && !deletes.accountClosure) return { severity: "important", why: `${deletes.text}, and ${grows.text}` };
+  if (deletes && grows && !deletes.closure) return { severity: "important", why: `${deletes.text}, and ${grows.text}` };
   if (isLarge(context.config, table) && writesThrough && !softDeleted) {
     return { severity: "important", why: `${grows?.text ?? `${child} is large (size hint)`}, and ON ${fk.onDelete !== "no action" && fk.onDelete !== "restrict" ? `DELETE ${fk.onDelete.toUpperCase()}` : `UPDATE ${fk.onUpdate.toUpperCase()}`} writes through to it on every parent change` };
   }
   if (softDeleted) return { severity: "routine", why: `a rule turns deletes on ${parentName} into updates, so only key updates reach the check` };
-  // Closing an account is rare: the check runs once per closed account, whatever the child holds (creator
-  // columns such as created_by, and the rows a user owns). A size hint saying the child is large decides above.
-  if (deletes?.accountClosure && grows) {
-    return {
-      severity: "routine",
-      why: `${deletes.text}: an account is closed once, so the check runs once per closed account rather than on everyday requests, though ${grows.text}`,
-    };
+  // Closing an account or deleting a tenant is rare: the check runs once per closed account or deleted
+  // team, whatever the child holds (creator columns such as created_by, the rows a user or a team owns).
+  // A size hint saying the child is large decides above.
+  if (deletes?.closure && grows) {
+    const once =
+      deletes.closure === "account"
+        ? "an account is closed once, so the check runs once per closed account"
+        : "a tenant (a team, organisation or workspace) is deleted once, at the end of its life, so the check runs once per deleted tenant";
+    return { severity: "routine", why: `${deletes.text}: ${once} rather than on everyday requests, though ${grows.text}` };
   }
   if (!deletes) {
     const known = parent ? "" : `, and ${parentName} is not created by these migrations`;

@@ -1,10 +1,11 @@
 // What n-plus-one advises instead of a query per item, in the client's own terms (Prisma
 // `{ in: ids }` / `createMany`, Drizzle `inArray`, Kysely `.where(col, "in", ids)`, supabase-js `.in()`)
 // with the SQL form beside it. The key is the column compared with a value that changes per item.
-// Sources: Prisma Client API reference (`in`, `updateMany`, `createMany`, `$executeRaw`), Drizzle
+// Sources: Prisma Client API reference (`in`, `updateMany`, `createMany` with `skipDuplicates`, `$executeRaw`), Drizzle
 // "Filters" and "Select" (`inArray`, `selectDistinctOn`), Kysely `where`/`distinctOn`, PostgreSQL
 // "SELECT" (DISTINCT ON) and "UPDATE" (FROM).
 import type { AccessPattern, Table } from "../core/types.js";
+import { quoteIdent } from "./sql-text.js";
 
 /** The per-item key: the SQL column, its name as the code writes it, and the compared expression as written. */
 export interface LoopKey {
@@ -15,9 +16,9 @@ export interface LoopKey {
   varying?: boolean;
 }
 
-/** A name as PostgreSQL needs it written: quoted unless it is lower case already. */
+/** A name as PostgreSQL needs it written: quoted unless it is lower case already and no reserved word (`"primary"`). */
 export function sqlName(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+  return quoteIdent(name);
 }
 
 const squash = (name: string) => name.replace(/_/g, "").toLowerCase();
@@ -129,10 +130,64 @@ function conflictClause(pattern: AccessPattern, table: Table | undefined, keys: 
   return { sql: `ON CONFLICT (${cols}) DO UPDATE SET col = EXCLUDED.col${guard}${used ? " RETURNING *" : ""}`, returns: used };
 }
 
+/**
+ * A Prisma `upsert` per item, batched in the client (Prisma Client API reference: `updateMany`, `createMany`
+ * with `skipDuplicates`, which sends `INSERT ... ON CONFLICT DO NOTHING`). Not a raw `INSERT`: Prisma fills
+ * the values it generates itself (`@default(cuid())`, `@default(uuid())`, `@updatedAt`), which have no
+ * database default, so a raw INSERT that leaves them out fails on NOT NULL; and a raw `DO UPDATE SET` must
+ * set exactly the fields of the `update` object, never the whole row.
+ * - `update: {}` keeps existing rows: `createMany({ skipDuplicates: true })` alone;
+ * - an `update` object whose values are the same for every item: `updateMany` first, with that object as
+ *   `data`, so it sets only those fields on the rows that exist; then `createMany({ skipDuplicates: true })`
+ *   for the rest. In that order, rows just created keep their `create` values;
+ * - values that change per item: one `UPDATE ... FROM (VALUES ...)` setting only the `update` fields, then
+ *   the same `createMany`;
+ * - a result the loop uses: one `findMany` over the keys after both (`createManyAndReturn` returns only the
+ *   rows it inserted).
+ */
+function prismaUpsertAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Table): string {
+  const pair = keys.filter((k) => k.varying);
+  // No key the reader could name (a compound unique named in the schema, `where: { name_of_key: {...} }`): `key` stands for its columns.
+  const key = keys[0] ?? { sql: "key", code: "key", term: "key" };
+  const other = otherFilters(pattern, pair.length >= 2 ? pair.map((p) => p.sql) : [key.sql]);
+  const where =
+    pair.length >= 2
+      ? `{ OR: items.map((i) => ({ ${pair.map((p) => `${p.code}: i.${p.code}`).join(", ")} }))${other.names.length > 0 ? ", ..." : ""} }`
+      : `{ ${key.code}: { in: keys }${other.names.length > 0 ? ", ..." : ""} }`;
+  const create = "one `createMany({ data: rows, skipDuplicates: true })`, which sends `INSERT ... ON CONFLICT DO NOTHING`";
+  const fills = "both calls let Prisma fill the values a model generates in the client (`@default(cuid())`, `@updatedAt`), which a raw `INSERT` would have to supply";
+  const used = pattern.loopUse?.resultUsed === true;
+  const read = used ? `, then one \`findMany({ where: ${where} })\` for the rows the loop uses, new or existing (\`createManyAndReturn\` returns only the rows it inserted)` : "";
+  if (pattern.loopUse?.keepsExisting) {
+    return `collect the rows and write them with ${create} and keeps an existing row as it is, as \`update: {}\` does${read}; ${fills}`;
+  }
+  const update = pattern.loopUse?.upsertUpdate;
+  const fields = update?.fields ?? [];
+  const sets = fields.length > 0 ? `only ${fields.join(", ")}` : "only the `update` object's fields";
+  const order = "in that order, so the rows just created keep their `create` values" + (keys.length === 0 ? " (`key`: the columns of the unique key the upsert's `where` names)" : "");
+  if (update?.perRow) {
+    const column = (field: string) => sqlName(table?.columns.find((c) => squash(c.name) === squash(field))?.name ?? field);
+    const names = pair.length >= 2 ? pair.map((p) => sqlName(p.sql)) : [sqlName(key.sql)];
+    const cols = fields.map((field, i) => (update.columns?.[i] !== undefined ? sqlName(update.columns[i]) : column(field)));
+    const sql =
+      `\`UPDATE ${sqlName(pattern.table)} AS t SET ${cols.map((c) => `${c} = v.${c}`).join(", ")} FROM (VALUES ...) AS v(${[...names, ...cols].join(", ")}) ` +
+      `WHERE ${names.map((n) => `t.${n} = v.${n}`).join(" AND ")}${other.names.length > 0 ? " AND ..." : ""}\``;
+    return (
+      `collect the rows: each item updates its own values, so \`updateMany\` cannot batch the \`update\` part. Send one ${sql} with \`$executeRaw\`, ` +
+      `which sets ${sets} on the rows that exist (as \`update\` does${other.keeping}), then ${create} for the rest; ${order}${read}; ${fills}`
+    );
+  }
+  return (
+    `collect the rows and write them in two calls: one \`updateMany({ where: ${where}, data })\` with the \`update\` object as \`data\`, which sets ${sets} ` +
+    `on the rows that exist${other.keeping}, then ${create} for the rest; ${order}${read}; ${fills}`
+  );
+}
+
 /** What to do instead of one query per item, as a clause (`collect the keys and ...`). */
 export function batchAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Table): string {
   const key = keys[0] ?? { sql: "id", code: "id", term: "id" };
   const src = pattern.source;
+  if (pattern.kind === "upsert" && src === "prisma") return prismaUpsertAdvice(pattern, keys, table);
   if (pattern.kind === "upsert") {
     // One statement resolves every conflict; a plain multi-row INSERT would fail on the existing rows.
     const clause = conflictClause(pattern, table, keys);
@@ -146,9 +201,7 @@ export function batchAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Tab
           ? `one \`.insert(table).values([...rows]).onConflictDoUpdate({ target, set })${clause.returns ? ".returning()" : ""}\` with each column set from \`excluded\` (${sql})`
           : src === "kysely"
             ? `one \`.insertInto(table).values([...rows]).onConflict((oc) => oc.column(key).doUpdateSet(...))${clause.returns ? ".returningAll()" : ""}\` (${sql})`
-            : src === "prisma"
-              ? `one ${sql}, sent with \`${clause.returns ? "$queryRaw" : "$executeRaw"}\` (Prisma's \`upsert\` takes one row)${keep}`
-              : `one ${sql}${keep}`;
+            : `one ${sql}${keep}`;
     return `collect the rows and write them in ${bulk}${returned}`;
   }
   if (pattern.kind === "insert") {

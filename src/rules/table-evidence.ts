@@ -14,14 +14,22 @@ export interface Evidence {
   /** A phrase that completes "because ...", e.g. `the code deletes sites rows (app/sites.ts:40)`. */
   text: string;
   /**
-   * Set on a delete path that starts where a user closes an account: every delete of the user-account
-   * table removes one row by its key. It runs once per closed account, not on every request.
+   * Set on a delete path that starts where an ownership tree loses its root: every delete of the table
+   * removes one row by its key, and the table is the user accounts (`account`: a user closes an account)
+   * or the tenants (`tenant`: a team, organisation or workspace is deleted with everything it owns). It
+   * runs once per closed account or deleted tenant, not on every request.
    */
-  accountClosure?: boolean;
+  closure?: "account" | "tenant";
 }
 
 /** The table of user accounts (`users`, `User`, `app_users`): deleting one of its rows closes an account. */
 const ACCOUNT_TABLE = /^(app_?|auth_?)?users?$/i;
+
+/**
+ * Tables of tenants (`Team`, `organizations`, `organisation`, `workspaces`, `tenant`): the root of the
+ * ownership tree that every other row belongs to. Deleting one ends that tenant's life.
+ */
+const TENANT_TABLE = /^(app_?)?(teams?|organi[sz]ations?|orgs?|workspaces?|tenants?)$/i;
 
 /** Columns at most this many, no time column, referenced and referencing nothing, read but never written by code: a lookup table. */
 export const LOOKUP_MAX_COLUMNS = 5;
@@ -143,12 +151,16 @@ export function liveDeletePath(context: RuleContext, table: Table, seen = new Se
   const deletes = patternsOn(context, table).filter((p) => p.kind === "delete");
   if (deletes.length > 0) {
     const more = deletes.length > 1 ? ` and ${deletes.length - 1} more` : "";
-    if (ACCOUNT_TABLE.test(table.name) && deletes.every((p) => deletesOneRowByKey(table, p))) {
-      return { text: `the code deletes ${label(table)} rows (${where(deletes[0])}${more}) one account at a time, by its key`, accountClosure: true };
+    const byKey = deletes.every((p) => deletesOneRowByKey(table, p));
+    if (byKey && ACCOUNT_TABLE.test(table.name)) {
+      return { text: `the code deletes ${label(table)} rows (${where(deletes[0])}${more}) one account at a time, by its key`, closure: "account" };
+    }
+    if (byKey && TENANT_TABLE.test(table.name)) {
+      return { text: `the code deletes ${label(table)} rows (${where(deletes[0])}${more}) one tenant at a time, by its key`, closure: "tenant" };
     }
     return { text: `the code deletes ${label(table)} rows (${where(deletes[0])}${more})` };
   }
-  // Every path that reaches the table, preferring one that runs on ordinary requests over an account closure.
+  // Every path that reaches the table, preferring one that runs on ordinary requests over a closed account or deleted tenant.
   let closure: Evidence | null = null;
   for (const fk of table.foreignKeys) {
     if (fk.onDelete !== "cascade" || fk.enforced === false) continue;
@@ -156,8 +168,8 @@ export function liveDeletePath(context: RuleContext, table: Table, seen = new Se
     if (!parent) continue;
     const upstream = liveDeletePath(context, parent, seen);
     if (!upstream) continue;
-    const evidence = { text: `${upstream.text}, which cascades to ${label(table)}`, accountClosure: upstream.accountClosure };
-    if (!upstream.accountClosure) return evidence;
+    const evidence: Evidence = { text: `${upstream.text}, which cascades to ${label(table)}`, closure: upstream.closure };
+    if (!upstream.closure) return evidence;
     closure ??= evidence;
   }
   return closure;

@@ -59,13 +59,6 @@ async function fresh(name: string): Promise<void> {
   await pg().exec(`DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name}; SET search_path TO ${name}; ${SQL}`);
 }
 
-/** The conflict clause the advice gives after `INSERT ... VALUES (...), (...)`. */
-function conflictClause(message: string): string {
-  const m = /`INSERT \.\.\. VALUES \(\.\.\.\), \(\.\.\.\) (ON CONFLICT [^`]+)`/.exec(message);
-  if (!m) throw new Error(`no conflict clause in: ${message}`);
-  return m[1];
-}
-
 const prismaHead = 'import { prisma } from "./db";\n';
 
 describe("n-plus-one: a batched upsert does what the per-row upsert did", () => {
@@ -86,39 +79,34 @@ describe("n-plus-one: a batched upsert does what the per-row upsert did", () => 
       "}",
     ].join("\n");
 
-  it("`update: {}` with the rows used: a no-op DO UPDATE that returns every row and keeps the existing role", async () => {
+  it("`update: {}` with the rows used: createMany skipping duplicates, then one findMany that returns every item's row", async () => {
     const [f] = findings(keepLoop(true));
     expect(f.severity).toBe("routine");
-    const clause = conflictClause(f.message);
-    expect(clause).toBe("ON CONFLICT (workspace_id, user_id) DO UPDATE SET workspace_id = EXCLUDED.workspace_id RETURNING *");
-    expect(f.message).toContain("sent with `$queryRaw`");
-    expect(f.message).not.toContain("col = EXCLUDED.col");
+    expect(f.message).toContain("write them with one `createMany({ data: rows, skipDuplicates: true })`, which sends `INSERT ... ON CONFLICT DO NOTHING` and keeps an existing row as it is, as `update: {}` does");
+    expect(f.message).toContain("then one `findMany({ where: { workspaceId: { in: keys }, ... } })` for the rows the loop uses, new or existing");
+    expect(f.message).not.toContain("$queryRaw");
     await fresh("keep_used");
     await pg().exec("INSERT INTO workspaces VALUES ('w1', null), ('w2', null); INSERT INTO members (workspace_id, user_id, role) VALUES ('w1', 'u1', 'admin')");
-    const { rows } = await pg().query<{ workspace_id: string; role: string }>(
-      `INSERT INTO members (workspace_id, user_id, role) VALUES ('w1', 'u1', 'viewer'), ('w2', 'u1', 'viewer') ${clause}`,
-    );
-    // Both items come back, as each upsert returned its row; the existing membership keeps its role.
+    // What the two calls send: the insert skips the existing membership, the read returns both items' rows.
+    const inserted = await pg().query("INSERT INTO members (workspace_id, user_id, role) VALUES ('w1', 'u1', 'viewer'), ('w2', 'u1', 'viewer') ON CONFLICT DO NOTHING RETURNING *");
+    expect(inserted.rows).toHaveLength(1);
+    const { rows } = await pg().query<{ workspace_id: string; role: string }>("SELECT * FROM members WHERE workspace_id = ANY($1) AND user_id = $2", [["w1", "w2"], "u1"]);
     expect(rows.map((r) => `${r.workspace_id} ${r.role}`).sort()).toEqual(["w1 admin", "w2 viewer"]);
-    // DO NOTHING would have returned the inserted row only: why the advice does not use it here.
-    const nothing = await pg().query(`INSERT INTO members (workspace_id, user_id, role) VALUES ('w1', 'u1', 'viewer'), ('w2', 'u2', 'viewer') ON CONFLICT (workspace_id, user_id) DO NOTHING RETURNING *`);
-    expect(nothing.rows).toHaveLength(1);
   });
 
-  it("`update: {}` with the result unused: ON CONFLICT DO NOTHING", async () => {
+  it("`update: {}` with the result unused: createMany skipping duplicates, no raw SQL", async () => {
     const [f] = findings(keepLoop(false));
-    const clause = conflictClause(f.message);
-    expect(clause).toBe("ON CONFLICT (workspace_id, user_id) DO NOTHING");
-    expect(f.message).toContain("sent with `$executeRaw`");
-    expect(f.message).toContain("which keeps an existing row as it is, as `update: {}` does");
+    expect(f.message).toContain("write them with one `createMany({ data: rows, skipDuplicates: true })`, which sends `INSERT ... ON CONFLICT DO NOTHING` and keeps an existing row as it is");
+    expect(f.message).not.toContain("findMany");
+    expect(f.message).not.toContain("$executeRaw");
     await fresh("keep_unused");
     await pg().exec("INSERT INTO workspaces VALUES ('w1', null); INSERT INTO members (workspace_id, user_id, role) VALUES ('w1', 'u1', 'admin')");
-    await pg().exec(`INSERT INTO members (workspace_id, user_id, role) VALUES ('w1', 'u1', 'viewer'), ('w1', 'u2', 'viewer') ${clause}`);
+    await pg().exec("INSERT INTO members (workspace_id, user_id, role) VALUES ('w1', 'u1', 'viewer'), ('w1', 'u2', 'viewer') ON CONFLICT DO NOTHING");
     const { rows } = await pg().query<{ user_id: string; role: string }>("SELECT user_id, role FROM members ORDER BY user_id");
     expect(rows).toEqual([{ user_id: "u1", role: "admin" }, { user_id: "u2", role: "viewer" }]);
   });
 
-  it("an upsert whose where also names a column outside the key keeps that filter, and returns the rows it uses", async () => {
+  it("values that change per item: one UPDATE ... FROM (VALUES) of the update fields only, keeping the other filter, then createMany and a findMany", async () => {
     const code =
       prismaHead +
       [
@@ -136,15 +124,114 @@ describe("n-plus-one: a batched upsert does what the per-row upsert did", () => 
         "}",
       ].join("\n");
     const [f] = findings(code);
-    const clause = conflictClause(f.message);
-    expect(clause).toBe("ON CONFLICT (id) DO UPDATE SET col = EXCLUDED.col WHERE invoice_lines.invoice_id = EXCLUDED.invoice_id RETURNING *");
-    expect(f.message).toContain("sent with `$queryRaw`");
+    const update = /`(UPDATE [^`]+)` with `\$executeRaw`/.exec(f.message)?.[1];
+    expect(update).toBe("UPDATE invoice_lines AS t SET amount = v.amount FROM (VALUES ...) AS v(id, amount) WHERE t.id = v.id AND ...");
+    expect(f.message).toContain("sets only amount on the rows that exist (as `update` does, keeping the query's other conditions (invoice_id))");
+    expect(f.message).toContain("then one `createMany({ data: rows, skipDuplicates: true })`");
+    expect(f.message).toContain("then one `findMany({ where: { id: { in: keys }, ... } })`");
+    expect(f.message).not.toContain("EXCLUDED");
     await fresh("guarded");
     await pg().exec("INSERT INTO invoice_lines VALUES (1, 'a', 10, 1), (2, 'b', 20, 1)");
-    await pg().exec(`INSERT INTO invoice_lines (id, invoice_id, amount, position) VALUES (1, 'a', 11, 1), (2, 'a', 21, 2) ${clause.replace("col = EXCLUDED.col", "amount = EXCLUDED.amount")}`);
-    const { rows } = await pg().query<{ id: number; amount: number }>("SELECT id, amount FROM invoice_lines ORDER BY id");
-    // Line 2 belongs to another invoice: the per-row upsert would not have touched it, and neither does this.
-    expect(rows).toEqual([{ id: 1, amount: 11 }, { id: 2, amount: 20 }]);
+    // The advice's statement with its elisions filled in: the items' values, and the other condition.
+    await pg().exec(update!.replace("(VALUES ...)", "(VALUES (1, 11), (2, 21), (3, 31))").replace(" AND ...", " AND t.invoice_id = 'a'"));
+    await pg().exec("INSERT INTO invoice_lines (id, invoice_id, amount, position) VALUES (1, 'a', 11, 1), (2, 'a', 21, 2), (3, 'a', 31, 3) ON CONFLICT DO NOTHING");
+    const { rows } = await pg().query<{ id: number; invoice_id: string; amount: number; position: number }>("SELECT * FROM invoice_lines ORDER BY id");
+    // Line 2 belongs to another invoice: the per-row upsert would not have touched it, and neither does this; position 1 stays.
+    expect(rows).toEqual([
+      { id: 1, invoice_id: "a", amount: 11, position: 1 },
+      { id: 2, invoice_id: "b", amount: 20, position: 1 },
+      { id: 3, invoice_id: "a", amount: 31, position: 3 },
+    ]);
+  });
+
+  it("an update object that leaves a column alone, on a table whose id and update time Prisma generates: updateMany of that object, then createMany, never a raw INSERT", async () => {
+    await pg().exec(`DROP SCHEMA IF EXISTS grants CASCADE; CREATE SCHEMA grants; SET search_path TO grants;
+      CREATE TABLE "ShelfGrant" (id text PRIMARY KEY, "roleId" text NOT NULL, "shelfId" text NOT NULL, "canRead" boolean NOT NULL DEFAULT false,
+        "canExport" boolean NOT NULL DEFAULT false, "updatedAt" timestamp(3) NOT NULL);
+      CREATE UNIQUE INDEX "ShelfGrant_roleId_shelfId_key" ON "ShelfGrant" ("roleId", "shelfId");`);
+    const sql = `CREATE TABLE "ShelfGrant" (id text PRIMARY KEY, "roleId" text NOT NULL, "shelfId" text NOT NULL, "canRead" boolean NOT NULL DEFAULT false, "canExport" boolean NOT NULL DEFAULT false, "updatedAt" timestamp(3) NOT NULL);
+      CREATE UNIQUE INDEX "ShelfGrant_roleId_shelfId_key" ON "ShelfGrant" ("roleId", "shelfId");`;
+    const prisma = `model ShelfGrant { id String @id @default(cuid())
+  roleId String
+  shelfId String
+  canRead Boolean @default(false)
+  canExport Boolean @default(false)
+  updatedAt DateTime @updatedAt
+  @@unique([roleId, shelfId]) }`;
+    const code =
+      prismaHead +
+      [
+        "export async function openAncestors(roleId: string, shelfIds: string[]) {",
+        "  for (const shelfId of shelfIds) {",
+        "    await prisma.shelfGrant.upsert({",
+        "      where: { roleId_shelfId: { roleId, shelfId } },",
+        "      create: { roleId, shelfId, canRead: true, canExport: false },",
+        "      update: { canRead: true },",
+        "    });",
+        "  }",
+        "}",
+      ].join("\n");
+    const [f] = nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(sql), patterns: patternsOf(code, { prisma }), problems: [], config: config() });
+    expect(f.message).toContain(
+      "write them in two calls: one `updateMany({ where: { shelfId: { in: keys }, ... }, data })` with the `update` object as `data`, which sets only canRead on the rows that exist",
+    );
+    expect(f.message).toContain("then one `createMany({ data: rows, skipDuplicates: true })`, which sends `INSERT ... ON CONFLICT DO NOTHING` for the rest; in that order, so the rows just created keep their `create` values");
+    expect(f.message).toContain("both calls let Prisma fill the values a model generates in the client (`@default(cuid())`, `@updatedAt`), which a raw `INSERT` would have to supply");
+    expect(f.message).not.toMatch(/EXCLUDED|INSERT \.\.\. VALUES/);
+    // A raw INSERT ... ON CONFLICT DO UPDATE that leaves out what Prisma generates fails on NOT NULL.
+    await pg().exec(`INSERT INTO "ShelfGrant" VALUES ('g1', 'r1', 's1', false, true, now())`);
+    await expect(
+      pg().exec(`INSERT INTO "ShelfGrant" ("roleId", "shelfId", "canRead", "canExport") VALUES ('r1', 's1', true, false), ('r1', 's2', true, false) ON CONFLICT ("roleId", "shelfId") DO UPDATE SET "canRead" = EXCLUDED."canRead", "canExport" = EXCLUDED."canExport"`),
+    ).rejects.toThrow(/null value in column "id"/);
+    // What the two client calls send: the update keeps s1's export right, the insert adds s2 with Prisma's generated values.
+    await pg().query(`UPDATE "ShelfGrant" SET "canRead" = true, "updatedAt" = now() WHERE "roleId" = $1 AND "shelfId" = ANY($2)`, ["r1", ["s1", "s2"]]);
+    await pg().exec(`INSERT INTO "ShelfGrant" (id, "roleId", "shelfId", "canRead", "canExport", "updatedAt") VALUES ('c1', 'r1', 's1', true, false, now()), ('c2', 'r1', 's2', true, false, now()) ON CONFLICT DO NOTHING`);
+    const { rows } = await pg().query(`SELECT "shelfId", "canRead", "canExport" FROM "ShelfGrant" ORDER BY "shelfId"`);
+    expect(rows).toEqual([
+      { shelfId: "s1", canRead: true, canExport: true },
+      { shelfId: "s2", canRead: true, canExport: false },
+    ]);
+  });
+});
+
+describe("n-plus-one: an upsert whose unique key the reader cannot name", () => {
+  it("a compound unique named in the schema: the advice says `key` for its columns, never a column it did not see, and names the mapped column", async () => {
+    const sql = `CREATE TABLE feeds (id text PRIMARY KEY, source_id text NOT NULL, remote_id text NOT NULL, "primary" text, pinned boolean NOT NULL DEFAULT false);
+      CREATE UNIQUE INDEX feeds_source_remote ON feeds (source_id, remote_id);`;
+    const prisma = `model Feed { id String @id @default(cuid())
+  sourceId String @map("source_id")
+  remoteId String @map("remote_id")
+  title String? @map("primary")
+  pinned Boolean @default(false)
+  @@unique([sourceId, remoteId], name: "source_remote")
+  @@map("feeds") }`;
+    const code =
+      prismaHead +
+      [
+        "export async function sync(sourceId: string, remote: Array<{ id: string; title: string }>) {",
+        "  for (const item of remote) {",
+        "    await prisma.feed.upsert({",
+        "      where: { source_remote: { sourceId, remoteId: item.id } },",
+        "      create: { sourceId, remoteId: item.id, title: item.title },",
+        "      update: { title: item.title },",
+        "    });",
+        "  }",
+        "}",
+      ].join("\n");
+    const [f] = nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(sql), patterns: patternsOf(code, { prisma }), problems: [], config: config() });
+    expect(f.message).toContain("`UPDATE feeds AS t SET \"primary\" = v.\"primary\" FROM (VALUES ...) AS v(key, \"primary\") WHERE t.key = v.key`");
+    expect(f.message).toContain("(`key`: the columns of the unique key the upsert's `where` names)");
+    expect(f.message).toContain("which sets only title on the rows that exist");
+    expect(f.message).not.toContain("t.id");
+    // The statement with its elisions filled in (the unique key's two columns) runs: a reserved word is quoted.
+    await pg().exec(`DROP SCHEMA IF EXISTS named_key CASCADE; CREATE SCHEMA named_key; SET search_path TO named_key; ${sql}`);
+    await pg().exec(`INSERT INTO feeds VALUES ('f1', 's1', 'r1', 'old', true)`);
+    const update = /`(UPDATE [^`]+)` with `\$executeRaw`/.exec(f.message)![1]
+      .replace("(VALUES ...) AS v(key,", "(VALUES ('s1', 'r1', 'new')) AS v(source_id, remote_id,")
+      .replace("t.key = v.key", "t.source_id = v.source_id AND t.remote_id = v.remote_id");
+    await pg().exec(update);
+    const { rows } = await pg().query(`SELECT "primary", pinned FROM feeds`);
+    expect(rows).toEqual([{ primary: "new", pinned: true }]);
   });
 });
 

@@ -197,11 +197,11 @@ describe("n-plus-one: what the batched statement must keep", () => {
   const SQL_UNIQUE = `${SQL}\n  CREATE TABLE "Access" (id serial PRIMARY KEY, "groupId" text NOT NULL, "itemId" text NOT NULL, visible boolean);\n  CREATE UNIQUE INDEX "Access_groupId_itemId_key" ON "Access" ("groupId", "itemId");`;
   const PRISMA_UNIQUE = `${PRISMA}\nmodel Access { id Int @id @default(autoincrement())\n  groupId String\n  itemId String\n  visible Boolean?\n  @@unique([groupId, itemId]) }\n`;
 
-  it("an upsert per item conflicts on the unique key its where names, not on its first column", () => {
+  it("a Prisma upsert per item is batched on the key column the loop varies, keeping the other column of its unique key", () => {
     const code = `${prismaHead}export async function show(groupId: string, itemIds: string[]) {\n  for (const itemId of itemIds) {\n    await prisma.access.upsert({ where: { groupId_itemId: { groupId, itemId } }, create: { groupId, itemId, visible: true }, update: { visible: true } });\n  }\n}`;
     const patterns = patternsOf(code, { prisma: PRISMA_UNIQUE });
     const [f] = nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(SQL_UNIQUE), patterns, problems: [], config: config() });
-    expect(f.message).toContain('ON CONFLICT ("groupId", "itemId") DO UPDATE');
+    expect(f.message).toContain("one `updateMany({ where: { itemId: { in: keys }, ... }, data })` with the `update` object as `data`, which sets only visible on the rows that exist, keeping the query's other conditions (\"groupId\")");
   });
 
   it("a count per item is one GROUP BY over the keys", () => {

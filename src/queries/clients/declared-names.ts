@@ -214,6 +214,9 @@ function resolveOne<P extends NamedPattern>(pattern: P, named: NonNullable<Named
     joins.push({ table: exactTable(other.schema, other.name).table, columns });
   }
   const out: P = { ...pattern, ...exactTable(target.schema, target.name), predicates, orderBy, joins };
+  // The fields an upsert's `update` sets, as columns: batched advice writes them in SQL.
+  const update = pattern.loopUse?.upsertUpdate;
+  if (pattern.loopUse && update) out.loopUse = { ...pattern.loopUse, upsertUpdate: { ...update, columns: update.fields.map((f) => column(f)?.column ?? f) } };
   delete (out as NamedPattern).declaredNames;
   delete (out as NamedPattern).relationFilters;
   return out;

@@ -223,7 +223,9 @@ export function keyedColumns(roots: unknown[], varies: (n: Node) => boolean): { 
     if (n.type === "CallExpression") {
       const callee = peel(n.callee);
       const method = callee.type === "MemberExpression" && !callee.computed ? callee.property?.name : undefined;
-      if (method && (WRITE_METHODS.has(method) || (method === "update" && !hasWhere(n.arguments?.[0])))) {
+      // Prisma's `upsert({ where, create, update })` has conditions beside its written values; supabase-js's `.upsert(rows)` has none.
+      const written = method === "upsert" ? !hasWhere(n.arguments?.[0]) : method !== undefined && WRITE_METHODS.has(method);
+      if (method && (written || (method === "update" && !hasWhere(n.arguments?.[0])))) {
         // The chain before `.set(...)` may still hold conditions; the written values are skipped.
         visit(callee.object);
         for (const arg of n.arguments ?? []) if (peel(arg).type !== "ObjectExpression" && peel(arg).type !== "ArrayExpression") visit(arg);
@@ -462,6 +464,29 @@ export function keepsExisting(roots: unknown[]): boolean {
   if (arg?.type !== "ObjectExpression") return false;
   const update = (arg.properties ?? []).find((p: Node) => !p.computed && (p.key?.name ?? p.key?.value) === "update");
   return !!update && peel(update.value).type === "ObjectExpression" && (peel(update.value).properties ?? []).length === 0;
+}
+
+/**
+ * The fields a Prisma `upsert`'s `update` object sets, as the code names them, and whether any value it
+ * writes changes per item. Undefined when `update` is not an object literal the walker can read (a spread,
+ * a variable): then which columns it sets is unknown.
+ */
+export function upsertUpdate(roots: unknown[], varies: (n: Node) => boolean): { fields: string[]; perRow: boolean } | undefined {
+  const root = roots[0] ? peel(roots[0] as Node) : undefined;
+  const arg = root?.type === "CallExpression" ? peel(root.arguments?.[0] ?? {}) : undefined;
+  if (arg?.type !== "ObjectExpression") return undefined;
+  const update = (arg.properties ?? []).find((p: Node) => !p.computed && (p.key?.name ?? p.key?.value) === "update");
+  const value = update ? peel(update.value) : undefined;
+  if (value?.type !== "ObjectExpression") return undefined;
+  const fields: string[] = [];
+  let perRow = false;
+  for (const property of value.properties ?? []) {
+    const name = property.computed ? undefined : property.key?.name ?? property.key?.value;
+    if (typeof name !== "string" || property.type === "SpreadElement" || property.type === "RestElement") return undefined;
+    fields.push(name);
+    if (varies(property.value)) perRow = true;
+  }
+  return { fields, perRow };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { AGGREGATES, bindingNames, changedIn, configSource, keepsExisting, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { AGGREGATES, bindingNames, changedIn, configSource, keepsExisting, upsertUpdate, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -608,7 +608,11 @@ export class CodeWalker {
     if (loop.config && env.loops.every((f) => f.fixed || f.config)) use.configList = loop.config;
     if (loop.rowsFrom) use.rowsFrom = loop.rowsFrom;
     if (env.readBranch) use.afterRead = env.readBranch;
-    if (call.patterns.some((p) => p.source === "prisma" && p.kind === "upsert") && keepsExisting(roots)) use.keepsExisting = true;
+    if (call.patterns.some((p) => p.source === "prisma" && p.kind === "upsert")) {
+      if (keepsExisting(roots)) use.keepsExisting = true;
+      const update = upsertUpdate(roots, dependsOnLoop);
+      if (update) use.upsertUpdate = update;
+    }
     if (call.patterns.some((p) => p.source === "prisma" && p.kind === "insert") && hasNestedWrites(roots)) use.nestedWrites = true;
     const method = rootMethod(roots);
     if ((method && AGGREGATES.has(method)) || (roots[0] && selectsAggregate(roots[0] as Node))) use.aggregate = true;
