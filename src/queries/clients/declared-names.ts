@@ -187,7 +187,16 @@ function resolveOne<P extends NamedPattern>(pattern: P, named: NonNullable<Named
   for (const p of pattern.predicates) {
     if (p.column === undefined) continue;
     const c = column(p.column);
-    if (!c) return undefined;
+    if (!c) {
+      // A to-one relation filter the reader could not follow (`team: buildTeamWhere(...)`) is still
+      // `"teamId" IN (SELECT ...)`: some condition on this table's foreign key, not an equality. A write
+      // keeps it (that rows of this table are deleted or updated is what the RI-check rules weigh); a read
+      // whose filter is unknown is left out, as the advice for it would be a guess.
+      const keys = target.relations.get(p.column)?.foreignKeyColumns;
+      if (!keys || pattern.kind === "select") return undefined;
+      for (const k of keys) predicates.push({ column: k, op: "other", sentAs: "param", ...(p.conditional ? { conditional: true } : {}) });
+      continue;
+    }
     const q: ColumnPredicate = { ...p, column: c.column };
     if (c.castTo && q.sentAs === "param") q.castTo = c.castTo;
     predicates.push(q);

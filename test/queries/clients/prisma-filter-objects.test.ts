@@ -53,6 +53,13 @@ describe("Prisma: a filter object held in a const", () => {
     ]);
   });
 
+  it("a to-one relation filter built by a function call is some condition on the foreign key: a write is kept, a read left out", () => {
+    expect(read(`import { viewerWhere } from "./where";\nexport async function a(id: string, teamId: string) {\n  return prisma.view.delete({ where: { id, viewer: viewerWhere({ teamId }) } });\n}`)).toEqual([
+      "View delete: id eq param, viewerId other param | limited",
+    ]);
+    expect(read(`import { viewerWhere } from "./where";\nexport async function a(teamId: string) {\n  return prisma.view.findMany({ where: { isArchived: false, viewer: viewerWhere({ teamId }) } });\n}`)).toEqual([]);
+  });
+
   it("a const of another function, or a parameter of the same name, is not resolved", () => {
     expect(read(`const f = { gte: new Date() };\nexport async function a(v: string, f: Date) {\n  return prisma.view.findMany({ where: { viewerId: v, viewedAt: f } });\n}`)).toEqual([
       "View select: viewerId eq param, viewedAt eq param",
