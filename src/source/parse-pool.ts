@@ -52,20 +52,25 @@ const IN_FLIGHT_PER_WORKER = 32;
 /** Jobs sent in one message at most: each message costs more than a small file's parse. */
 const BATCH = 16;
 
+/** Fewest cores with which workers pay: on two, one worker beside the calling thread measured slower than one thread. */
+export const POOL_MIN_CORES = 4;
+
 /**
- * How many workers to start for `files` files to parse: 0 (parse on the calling thread) for small inputs,
- * else one fewer than the cores (at least one).
+ * How many workers to start for `files` files to parse on a machine with `cores` cores: 0 (parse on the
+ * calling thread) for small inputs or fewer than POOL_MIN_CORES cores, else one fewer than the cores (at most 8).
  * `INDEX_AUDIT_WORKERS` overrides: `0` never starts workers, a positive number always starts that many.
  */
-export function poolSize(files: number, requested?: number): number {
+export function poolSize(files: number, requested?: number, cores: number = availableParallelism()): number {
   const fromEnv = process.env.INDEX_AUDIT_WORKERS;
   const forced = requested ?? (fromEnv !== undefined && /^\d+$/.test(fromEnv.trim()) ? Number(fromEnv) : undefined);
   if (forced !== undefined) return Math.max(0, Math.min(forced, 16));
   if (files < POOL_MIN_FILES) return 0;
-  // The calling thread meanwhile reads files and replays the migrations: with it, one thread per core.
-  // It does not parse, so the parsers' garbage stays in the workers' heaps, freed when the pool closes,
-  // before the rules run. Each worker holds its own parsers and heap (some 50 MB), hence no more than needed.
-  return Math.max(1, Math.min(availableParallelism() - 1, 8));
+  // The parse trees a worker sends back are copied into the calling thread, which costs about as much as
+  // parsing them: workers only pay when several parse at once while the calling thread reads and replays.
+  if (cores < POOL_MIN_CORES) return 0;
+  // The calling thread does not parse, so the parsers' garbage stays in the workers' heaps, freed when the
+  // pool closes, before the rules run. Each worker holds its own parsers and heap (some 50 MB).
+  return Math.min(cores - 1, 8);
 }
 
 interface Pending {

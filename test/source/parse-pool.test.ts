@@ -125,13 +125,14 @@ describe("parsing in worker threads", () => {
     expect(results.map((r) => r.statements[0].ast.CreateStmt.relation.relname)).toEqual(jobs.map((_, k) => `t${k}`));
   });
 
-  it("starts no workers for a small repository unless told to", () => {
+  it("starts no workers for a small repository or on fewer than four cores unless told to", () => {
     const saved = process.env.INDEX_AUDIT_WORKERS;
     delete process.env.INDEX_AUDIT_WORKERS;
     try {
       expect(poolSize(10)).toBe(0);
       expect(poolSize(10, 2)).toBe(2);
-      expect(poolSize(100_000)).toBeGreaterThan(0);
+      expect(poolSize(100_000, undefined, 8)).toBe(7);
+      expect(poolSize(100_000, undefined, 2)).toBe(0);
       process.env.INDEX_AUDIT_WORKERS = "0";
       expect(poolSize(100_000)).toBe(0);
       process.env.INDEX_AUDIT_WORKERS = "3";
