@@ -1,10 +1,14 @@
 // Builds rule inputs from SQL text the way the pipeline does: the real parser, the real schema replay.
 import { configSchema, resolveConfig, type AuditConfig } from "../../src/core/config.js";
 import type { AccessPattern, Framework, InputProblem, MigrationSet, Statement, Suppression } from "../../src/core/types.js";
+import type { FindingDraft } from "../../src/core/types.js";
+import { queryIndex } from "../../src/rules/query-index.js";
 import type { Rule, RuleContext } from "../../src/rules/rule.js";
 import type { RuleInput } from "../../src/rules/run.js";
 import { replaySchema } from "../../src/schema/replay.js";
 import { lineIndex, parseSql } from "../../src/sql/parser.js";
+import { schemaFrom } from "../advisor/support/schema.js";
+import { statementsOf } from "../queries/helpers.js";
 
 export interface FixtureFile {
   path: string;
@@ -98,4 +102,16 @@ export function afterBase(base: string, sql: string, second = "m/002_change.sql"
     { path: "m/001_init.sql", sql: base },
     { path: second, sql },
   ];
+}
+
+/** The query-index rule over one plain migration file `sql` (the real parser and replay) and `patterns`. */
+export function queryIndexOn(sql: string, patterns: AccessPattern[], config: unknown = {}): FindingDraft[] {
+  return queryIndex.check({
+    set: { name: "migrations", framework: "plain", root: "migrations", files: [] },
+    statements: statementsOf("migrations/0001.sql", sql),
+    schema: schemaFrom(sql),
+    patterns,
+    problems: [],
+    config: resolveConfig(configSchema.parse(config)),
+  });
 }

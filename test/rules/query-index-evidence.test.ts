@@ -3,12 +3,10 @@
 // verdicts are PGlite's (PostgreSQL 18) under a generic plan, as a client binding parameters gets.
 import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AccessPattern, ColumnPredicate, FindingDraft, OrderTerm } from "../../src/core/types.js";
-import { configSchema, resolveConfig } from "../../src/core/config.js";
-import { queryIndex } from "../../src/rules/query-index.js";
-import { pattern, schemaFrom } from "../advisor/support/schema.js";
+import type { AccessPattern, ColumnPredicate, OrderTerm } from "../../src/core/types.js";
+import { pattern } from "../advisor/support/schema.js";
 import { startPGlite } from "../support/pglite.js";
-import { statementsOf } from "../queries/helpers.js";
+import { queryIndexOn as ruleOn } from "./helpers.js";
 
 let db: PGlite;
 beforeAll(async () => {
@@ -16,16 +14,6 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-function ruleOn(sql: string, patterns: AccessPattern[], config: unknown = {}): FindingDraft[] {
-  return queryIndex.check({
-    set: { name: "migrations", framework: "plain", root: "migrations", files: [] },
-    statements: statementsOf("migrations/0001.sql", sql),
-    schema: schemaFrom(sql),
-    patterns,
-    problems: [],
-    config: resolveConfig(configSchema.parse(config)),
-  });
-}
 
 /** The generic plan (text) PostgreSQL picks for `query` once `setup` and each statement of `indexes` have run and the tables are analyzed. */
 async function genericPlan(setup: string, query: string, types: string[], args: string[], indexes: string[] = []): Promise<string> {
