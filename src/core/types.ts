@@ -424,6 +424,14 @@ export interface LoopUse {
   /** It runs under an `if`/`switch`/`?:` that tests the loop's item. */
   branchPerItem: boolean;
   /**
+   * Fields the UPDATE writes as the row's own value shifted by an amount the loop does not change
+   * (`stepOrder: s.stepOrder - 1`, Prisma `{ decrement: 1 }`): the same write for every row, not a
+   * per-row value. As the code names them.
+   */
+  shifts?: string[];
+  /** Fields the UPDATE writes, as the code names them, when it writes an object literal. */
+  writes?: string[];
+  /**
    * It pages through a table with a value the loop carries (Prisma `cursor`/`skip`, a range on the key,
    * `.offset()`, `.range()`): keyset or offset pagination, one set-based query per page.
    */

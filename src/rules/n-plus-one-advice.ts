@@ -4,7 +4,7 @@
 // Sources: Prisma Client API reference (`in`, `updateMany`, `createMany` with `skipDuplicates`, `$executeRaw`), Drizzle
 // "Filters" and "Select" (`inArray`, `selectDistinctOn`), Kysely `where`/`distinctOn`, PostgreSQL
 // "SELECT" (DISTINCT ON) and "UPDATE" (FROM).
-import type { AccessPattern, Table } from "../core/types.js";
+import type { AccessPattern, Index, Table } from "../core/types.js";
 import { quoteIdent } from "./sql-text.js";
 
 /** The per-item key: the SQL column, its name as the code writes it, and the compared expression as written. */
@@ -306,4 +306,57 @@ export function followUpAdvice(pattern: AccessPattern, read: { line: number; mis
   }
   if (read.missing) return `it runs only for the items the query at line ${read.line} matched no row for: batch that query first, then ${advice.replace(/^collect the keys and /, "")} over the keys it did not return`;
   return `it runs only for the rows the query at line ${read.line} found: batch that query first, then ${advice.replace(/^collect the (keys|rows) and /, "")} over the rows it returned`;
+}
+
+/**
+ * Advice for an UPDATE per item that moves each row's own column by one amount (`col: item.col - 1`,
+ * `{ decrement: 1 }`): the same write for every row, so one `UPDATE ... SET col = col - n WHERE key = ANY($1)`.
+ * Prisma: `updateMany` with `increment`/`decrement` (Prisma Client reference, atomic number operations).
+ */
+export function shiftAdvice(pattern: AccessPattern, keys: LoopKey[], shifts: string[]): string {
+  const key = keys[0] ?? { sql: "id", code: "id", term: "id" };
+  const cols = shifts.map((s) => `\`${s}\``).join(", ");
+  const sets = shifts.map((s) => `${sqlName(s)} = ${sqlName(s)} - n`).join(", ");
+  const sql = `\`UPDATE ${sqlName(pattern.table)} SET ${sets} WHERE ${sqlName(key.sql)} = ANY($1)\``;
+  const lead = `every row's ${cols} moves by the same amount, one write for all of them`;
+  switch (pattern.source) {
+    case "prisma":
+      return `${lead}: collect the keys and send one \`updateMany({ where: { ${key.code}: { in: ids } }, data: { ${shifts.map((s) => `${s}: { decrement: n }`).join(", ")} } })\` (or \`increment\`), which is ${sql}`;
+    case "drizzle":
+      return `${lead}: collect the keys and send one \`.set({ ${shifts.map((s) => `${s}: sql\`\${table.${s}} - n\``).join(", ")} }).where(inArray(${key.term}, ids))\`, which is ${sql}`;
+    case "kysely":
+      return `${lead}: collect the keys and send one \`.set((eb) => ({ ${shifts.map((s) => `${s}: eb("${s}", "-", n)`).join(", ")} })).where("${key.code}", "in", ids)\`, which is ${sql}`;
+    case "supabase-js":
+      return `${lead}: collect the keys and send them to one database function (\`.rpc()\`) that runs ${sql}`;
+    default:
+      return `${lead}: collect the keys and send one ${sql}`;
+  }
+}
+
+/**
+ * The unique index of `table` that holds one of `columns` (code names; matched as written or in
+ * snake_case), if any. PostgreSQL checks a non-deferrable unique constraint row by row while one UPDATE
+ * runs (docs: CREATE TABLE, "DEFERRABLE"; "Non-deferred uniqueness constraints"), so a statement that
+ * moves several rows' values past each other can fail with 23505 where one update per row, in order, does not.
+ */
+export function uniqueWritten(table: Table | undefined, columns: string[]): Index | undefined {
+  if (!table || columns.length === 0) return undefined;
+  const names = new Set(columns.flatMap((c) => [c, c.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase()]));
+  return table.indexes.find((i) => i.unique && i.constraint !== "primary" && i.where === null && i.keys.some((k) => k.column !== undefined && names.has(k.column)));
+}
+
+/** The caveat for a set-based rewrite that writes a column of a unique index, naming it and the fix. */
+export function uniqueWriteCaveat(table: Table, index: Index, shiftOnly: boolean): string {
+  const cols = index.keys.map((k) => (k.column ? sqlName(k.column) : k.expression)).join(", ");
+  const fix =
+    index.constraint === "unique"
+      ? `declare \`${index.name}\` \`DEFERRABLE INITIALLY DEFERRED\``
+      : `replace the unique index with a constraint declared deferrable (\`ALTER TABLE ${sqlName(table.name)} ADD CONSTRAINT ... UNIQUE (${cols}) DEFERRABLE INITIALLY DEFERRED\`; an index alone cannot be deferred)`;
+  // A shift done one row at a time in key order never collides; values swapped between rows collide either way.
+  const loop = shiftOnly ? ", where the loop's updates, one row at a time in order, succeed" : "";
+  return (
+    `; but \`${index.name}\` is unique on (${cols}), and PostgreSQL checks a non-deferrable unique constraint row by row during an UPDATE, ` +
+    `so the single statement can fail with a duplicate key (23505) depending on the order it visits the rows${loop}: ` +
+    `${fix} to allow the one statement`
+  );
 }

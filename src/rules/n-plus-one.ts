@@ -6,7 +6,7 @@
 import type { AccessPattern, FindingDraft, Schema, Severity } from "../core/types.js";
 import { findPatternTable, patternRelation, qualifiedTableName } from "../schema/lookup.js";
 import type { Rule, RuleContext } from "./rule.js";
-import { batchAdvice, followUpAdvice, loopKeys, perRowUpdateAdvice, type LoopKey } from "./n-plus-one-advice.js";
+import { batchAdvice, followUpAdvice, loopKeys, perRowUpdateAdvice, shiftAdvice, uniqueWriteCaveat, uniqueWritten, type LoopKey } from "./n-plus-one-advice.js";
 import { smallLoop } from "./n-plus-one-size.js";
 import { oneOffKind, oneOffNote } from "./one-off-code.js";
 
@@ -34,6 +34,8 @@ interface Item {
   fixed?: string;
   /** The iteration also awaits per-item work that sends no query (`getFile()`). */
   external?: string;
+  /** The set-based rewrite writes a column of this unique index, which can fail with a duplicate key. */
+  unique?: string;
   /** The loop walks a collection that is few by nature (a configured list, one parent's parts): what it walks. */
   small?: string;
 }
@@ -148,7 +150,7 @@ export const nPlusOne: Rule = {
       // The iteration also awaits per-item work (a file fetched, a PDF signed, an email sent): batching the
       // queries saves round trips, but the per-item calls, usually slower, stay. NOTED, saying so.
       const external = use?.externalWork;
-      const itemSeverity: Severity = external ? "noted" : severity;
+      let itemSeverity: Severity = external ? "noted" : severity;
       let advice = batchAdvice(ownFilters(pattern, bySite.get(site) ?? []), keys, findPatternTable(context.schema, pattern));
       // The per-item key is a column of a related table the query filters through (`tag.findMany({ where:
       // { items: { some: { linkId } } } })`): batch on that table's key, then join back.
@@ -176,8 +178,17 @@ export const nPlusOne: Rule = {
         const rewrite = use.branchPerItem ? undefined : perRowUpdateAdvice(pattern, keys);
         if (!rewrite) continue;
         advice = rewrite;
+      } else if (pattern.kind === "update" && use?.shifts && keys.length > 0) {
+        advice = shiftAdvice(pattern, keys, use.shifts);
       }
-      addItem(loops, { pattern, severity: itemSeverity, what: `${verb} \`${pattern.table}\``, advice, details: N_PLUS_ONE_DETAILS, columns: related ? related.keys.map((k) => k.sql) : columns, ...(external ? { external } : {}), ...size });
+      // The rewrite writes a column of a unique index in one statement: it can fail where the loop does not. NOTED.
+      const table = pattern.kind === "update" ? findPatternTable(context.schema, pattern) : undefined;
+      const unique = table && !use?.branchPerItem ? uniqueWritten(table, [...(use?.shifts ?? []), ...(use?.perRowValues ? (use.writes ?? []) : [])]) : undefined;
+      if (table && unique) {
+        advice += uniqueWriteCaveat(table, unique, !use?.perRowValues);
+        itemSeverity = "noted";
+      }
+      addItem(loops, { pattern, severity: itemSeverity, what: `${verb} \`${pattern.table}\``, advice, details: N_PLUS_ONE_DETAILS, columns: related ? related.keys.map((k) => k.sql) : columns, ...(external ? { external } : {}), ...(unique ? { unique: unique.name } : {}), ...size });
     }
     for (const items of loops.values()) findings.push(loopFinding(context, items));
     return findings;
@@ -225,6 +236,7 @@ function loopFinding(context: RuleContext, items: Item[]): FindingDraft {
   const severity: Severity = items.some((i) => i.severity === "routine") ? "routine" : "noted";
   const external = items.find((i) => i.external)?.external;
   const small = items.find((i) => i.small)?.small;
+  const unique = items.find((i) => i.unique)?.unique;
   const once =
     severity !== "noted"
       ? ""
@@ -232,7 +244,9 @@ function loopFinding(context: RuleContext, items: Item[]): FindingDraft {
         ? ` ${oneOffNote(oneOffKind(p.location.file) ?? "script")}`
         : small
           ? ` The loop walks ${small}: a handful of round trips that do not grow with the data, so this is noted, not routine.`
-          : external
+          : unique
+            ? ` The rewrite can fail on \`${unique}\` until it is deferrable, so this is noted, not routine.`
+            : external
             ? ` Each iteration also awaits \`${external}\`, per-item work that sends no query and that batching the queries leaves in place, so this is noted, not routine.`
             : ` ${oneOffNote(oneOffKind(p.location.file) ?? "script")}`;
   const base = { rule: "n-plus-one", table: qualified(context.schema, p), columns: first.columns, location: p.location };

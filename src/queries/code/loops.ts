@@ -507,3 +507,45 @@ export function readBranch(test: Node, rows: ReadonlyMap<string, RowSource>, dep
   const missing = line === undefined ? undefined : testsMissing(test, names);
   return line === undefined || missing === undefined ? undefined : { line, missing };
 }
+
+/**
+ * The fields an UPDATE's object literal writes, split: `shifts` are the row's own column moved by an
+ * amount the loop does not change (`col: item.col - 1`, `col: { increment: n }`), the same SQL
+ * `SET col = col - 1` for every row; `perRow` says whether any other written value depends on the loop.
+ * Undefined when the values are not an object literal.
+ */
+export function shiftedWrites(setValues: Node[], dependsOnLoop: (n: Node) => boolean): { shifts: string[]; writes: string[]; perRow: boolean } | undefined {
+  const shifts: string[] = [];
+  const writes: string[] = [];
+  let perRow = false;
+  for (const value of setValues) {
+    const object = peel(value);
+    if (object.type !== "ObjectExpression") return undefined;
+    for (const prop of object.properties as Node[]) {
+      const key = prop.type === "Property" && !prop.computed ? (prop.key?.name ?? prop.key?.value) : undefined;
+      if (typeof key !== "string") {
+        if (dependsOnLoop(prop)) perRow = true;
+        continue;
+      }
+      writes.push(key);
+      const v = peel(prop.value);
+      if (isShift(key, v, dependsOnLoop)) shifts.push(key);
+      else if (dependsOnLoop(v)) perRow = true;
+    }
+  }
+  return { shifts, writes, perRow };
+}
+
+/** `item.key ± amount` or `{ increment | decrement: amount }`, with an amount the loop does not change. */
+function isShift(key: string, v: Node, dependsOnLoop: (n: Node) => boolean): boolean {
+  if (v.type === "BinaryExpression" && (v.operator === "+" || v.operator === "-")) {
+    const left = peel(v.left);
+    return left.type === "MemberExpression" && !left.computed && left.property?.name === key && !dependsOnLoop(v.right);
+  }
+  if (v.type === "ObjectExpression" && v.properties.length === 1) {
+    const p = v.properties[0];
+    const name = p.key?.name ?? p.key?.value;
+    return (name === "increment" || name === "decrement") && !dependsOnLoop(p.value);
+  }
+  return false;
+}

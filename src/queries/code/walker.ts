@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { AGGREGATES, bindingNames, changedIn, configSource, keepsExisting, upsertUpdate, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { AGGREGATES, bindingNames, changedIn, configSource, keepsExisting, upsertUpdate, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, shiftedWrites, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -596,6 +596,13 @@ export class CodeWalker {
       perRowValues: call.setValues.some(dependsOnLoop),
       branchPerItem: env.itemBranch,
     };
+    // `col: item.col - 1` writes `col = col - 1` to every row: one set-based UPDATE, not per-row values.
+    const written = shiftedWrites(call.setValues, dependsOnLoop);
+    if (written) {
+      use.perRowValues = written.perRow;
+      if (written.shifts.length > 0) use.shifts = written.shifts;
+      if (written.writes.length > 0) use.writes = written.writes;
+    }
     const keys = keyedColumns(roots, dependsOnLoop);
     // A condition compared with a loop-carried value (`cursor: { id: c }` inside a spread) varies too.
     if (keys.columns.length > 0) use.varies = true;
