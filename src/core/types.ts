@@ -429,6 +429,8 @@ export interface LoopUse {
    * per-row value. As the code names them.
    */
   shifts?: string[];
+  /** Every shift adds (`+`, `increment`): for advice that names the direction. */
+  shiftUp?: boolean;
   /** Fields the UPDATE writes, as the code names them, when it writes an object literal. */
   writes?: string[];
   /**

@@ -313,24 +313,32 @@ export function followUpAdvice(pattern: AccessPattern, read: { line: number; mis
  * `{ decrement: 1 }`): the same write for every row, so one `UPDATE ... SET col = col - n WHERE key = ANY($1)`.
  * Prisma: `updateMany` with `increment`/`decrement` (Prisma Client reference, atomic number operations).
  */
-export function shiftAdvice(pattern: AccessPattern, keys: LoopKey[], shifts: string[]): string {
+export function shiftAdvice(pattern: AccessPattern, keys: LoopKey[], shifts: string[], table?: Table): string {
   const key = keys[0] ?? { sql: "id", code: "id", term: "id" };
+  const up = pattern.loopUse?.shiftUp === true;
+  const [op, word] = up ? ["+", "increment"] : ["-", "decrement"];
   const cols = shifts.map((s) => `\`${s}\``).join(", ");
-  const sets = shifts.map((s) => `${sqlName(s)} = ${sqlName(s)} - n`).join(", ");
+  const sets = shifts.map((s) => sqlName(columnOf(table, s))).map((c) => `${c} = ${c} ${op} n`).join(", ");
   const sql = `\`UPDATE ${sqlName(pattern.table)} SET ${sets} WHERE ${sqlName(key.sql)} = ANY($1)\``;
   const lead = `every row's ${cols} moves by the same amount, one write for all of them`;
   switch (pattern.source) {
     case "prisma":
-      return `${lead}: collect the keys and send one \`updateMany({ where: { ${key.code}: { in: ids } }, data: { ${shifts.map((s) => `${s}: { decrement: n }`).join(", ")} } })\` (or \`increment\`), which is ${sql}`;
+      return `${lead}: collect the keys and send one \`updateMany({ where: { ${key.code}: { in: ids } }, data: { ${shifts.map((s) => `${s}: { ${word}: n }`).join(", ")} } })\`, which is ${sql}`;
     case "drizzle":
-      return `${lead}: collect the keys and send one \`.set({ ${shifts.map((s) => `${s}: sql\`\${table.${s}} - n\``).join(", ")} }).where(inArray(${key.term}, ids))\`, which is ${sql}`;
+      return `${lead}: collect the keys and send one \`.set({ ${shifts.map((s) => `${s}: sql\`\${table.${s}} ${op} n\``).join(", ")} }).where(inArray(${key.term}, ids))\`, which is ${sql}`;
     case "kysely":
-      return `${lead}: collect the keys and send one \`.set((eb) => ({ ${shifts.map((s) => `${s}: eb("${s}", "-", n)`).join(", ")} })).where("${key.code}", "in", ids)\`, which is ${sql}`;
+      return `${lead}: collect the keys and send one \`.set((eb) => ({ ${shifts.map((s) => `${s}: eb("${s}", "${op}", n)`).join(", ")} })).where("${key.code}", "in", ids)\`, which is ${sql}`;
     case "supabase-js":
       return `${lead}: collect the keys and send them to one database function (\`.rpc()\`) that runs ${sql}`;
     default:
       return `${lead}: collect the keys and send one ${sql}`;
   }
+}
+
+/** The table's column for a field as the code names it (`stepOrder`, or `step_order` when mapped), else the name. */
+function columnOf(table: Table | undefined, field: string): string {
+  const snake = field.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+  return table?.columns.find((c) => c.name === field)?.name ?? table?.columns.find((c) => c.name === snake)?.name ?? field;
 }
 
 /**

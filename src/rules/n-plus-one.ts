@@ -179,7 +179,7 @@ export const nPlusOne: Rule = {
         if (!rewrite) continue;
         advice = rewrite;
       } else if (pattern.kind === "update" && use?.shifts && keys.length > 0) {
-        advice = shiftAdvice(pattern, keys, use.shifts);
+        advice = shiftAdvice(pattern, keys, use.shifts, findPatternTable(context.schema, pattern));
       }
       // The rewrite writes a column of a unique index in one statement: it can fail where the loop does not. NOTED.
       const table = pattern.kind === "update" ? findPatternTable(context.schema, pattern) : undefined;

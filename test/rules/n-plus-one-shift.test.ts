@@ -45,6 +45,12 @@ describe("n-plus-one: each row's own column shifted by one amount", () => {
     expect(f.message).not.toContain("duplicate key");
   });
 
+  it("`position: t.position + by`: the advice increments", () => {
+    const [f] = findings("for (const t of later) {\n    await prisma.track.update({ where: { id: t.id }, data: { position: t.position + by } });\n  }");
+    expect(f.message).toContain("`updateMany({ where: { id: { in: ids } }, data: { position: { increment: n } } })`");
+    expect(f.message).toContain('SET "position" = "position" + n');
+  });
+
   it("a shifted column another written value varies beside (`title: t.title`): still per-row values", () => {
     const [f] = findings("await prisma.$transaction(later.map((t) => prisma.track.update({ where: { id: t.id }, data: { position: t.position - 1, albumId: t.title } })));");
     expect(f.message).toContain("Each row gets its own values");

@@ -131,8 +131,8 @@ describe("n-plus-one: a loop over the parts of one item is noted", () => {
     const [f] = findings(code);
     expect(f.severity).toBe("noted");
     expect(f.message).toContain("The loop walks the `invoice_lines` rows of one `invoices` (line 4, by invoice_id): parts deleted with their `invoices`, read all at once");
-    // The advice is still given, for a per-row write.
-    expect(f.message).toContain("UPDATE invoice_lines AS t SET col = v.col FROM (VALUES ...) AS v(id, col) WHERE t.id = v.id");
+    // The advice is still given: every line's position moves by one, one UPDATE for all of them.
+    expect(f.message).toContain('`UPDATE invoice_lines SET "position" = "position" + n WHERE id = ANY($1)`');
   });
 
   it("the one row a unique key finds", () => {

@@ -514,8 +514,9 @@ export function readBranch(test: Node, rows: ReadonlyMap<string, RowSource>, dep
  * `SET col = col - 1` for every row; `perRow` says whether any other written value depends on the loop.
  * Undefined when the values are not an object literal.
  */
-export function shiftedWrites(setValues: Node[], dependsOnLoop: (n: Node) => boolean): { shifts: string[]; writes: string[]; perRow: boolean } | undefined {
+export function shiftedWrites(setValues: Node[], dependsOnLoop: (n: Node) => boolean): { shifts: string[]; writes: string[]; perRow: boolean; up: boolean } | undefined {
   const shifts: string[] = [];
+  let up = true;
   const writes: string[] = [];
   let perRow = false;
   for (const value of setValues) {
@@ -529,23 +530,26 @@ export function shiftedWrites(setValues: Node[], dependsOnLoop: (n: Node) => boo
       }
       writes.push(key);
       const v = peel(prop.value);
-      if (isShift(key, v, dependsOnLoop)) shifts.push(key);
-      else if (dependsOnLoop(v)) perRow = true;
+      const shift = shiftSign(key, v, dependsOnLoop);
+      if (shift) {
+        shifts.push(key);
+        if (shift === "-") up = false;
+      } else if (dependsOnLoop(v)) perRow = true;
     }
   }
-  return { shifts, writes, perRow };
+  return { shifts, writes, perRow, up };
 }
 
 /** `item.key ± amount` or `{ increment | decrement: amount }`, with an amount the loop does not change. */
-function isShift(key: string, v: Node, dependsOnLoop: (n: Node) => boolean): boolean {
+function shiftSign(key: string, v: Node, dependsOnLoop: (n: Node) => boolean): "+" | "-" | undefined {
   if (v.type === "BinaryExpression" && (v.operator === "+" || v.operator === "-")) {
     const left = peel(v.left);
-    return left.type === "MemberExpression" && !left.computed && left.property?.name === key && !dependsOnLoop(v.right);
+    return left.type === "MemberExpression" && !left.computed && left.property?.name === key && !dependsOnLoop(v.right) ? v.operator : undefined;
   }
   if (v.type === "ObjectExpression" && v.properties.length === 1) {
     const p = v.properties[0];
     const name = p.key?.name ?? p.key?.value;
-    return (name === "increment" || name === "decrement") && !dependsOnLoop(p.value);
+    if ((name === "increment" || name === "decrement") && !dependsOnLoop(p.value)) return name === "increment" ? "+" : "-";
   }
-  return false;
+  return undefined;
 }

@@ -600,7 +600,10 @@ export class CodeWalker {
     const written = shiftedWrites(call.setValues, dependsOnLoop);
     if (written) {
       use.perRowValues = written.perRow;
-      if (written.shifts.length > 0) use.shifts = written.shifts;
+      if (written.shifts.length > 0) {
+        use.shifts = written.shifts;
+        if (written.up) use.shiftUp = true;
+      }
       if (written.writes.length > 0) use.writes = written.writes;
     }
     const keys = keyedColumns(roots, dependsOnLoop);
