@@ -335,6 +335,8 @@ export function shiftAdvice(pattern: AccessPattern, keys: LoopKey[], shifts: str
   }
 }
 
+const INTEGER = /^(smallint|integer|bigint|int[248]?|serial[48]?|smallserial|bigserial)$/i;
+
 /** The table's column for a field as the code names it (`stepOrder`, or `step_order` when mapped), else the name. */
 function columnOf(table: Table | undefined, field: string): string {
   const snake = field.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
@@ -347,9 +349,12 @@ function columnOf(table: Table | undefined, field: string): string {
  * runs (docs: CREATE TABLE, "DEFERRABLE"; "Non-deferred uniqueness constraints"), so a statement that
  * moves several rows' values past each other can fail with 23505 where one update per row, in order, does not.
  */
-export function uniqueWritten(table: Table | undefined, columns: string[]): Index | undefined {
+export function uniqueWritten(table: Table | undefined, columns: string[], integersOnly = false): Index | undefined {
   if (!table || columns.length === 0) return undefined;
-  const names = new Set(columns.flatMap((c) => [c, c.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase()]));
+  const named = columns.map((c) => columnOf(table, c));
+  // Per-row values collide with other rows' old values when they permute positions (`position: i`), not in
+  // general (a new path per folder): only integer columns, which hold such positions, are taken then.
+  const names = new Set(integersOnly ? named.filter((c) => INTEGER.test(table.columns.find((col) => col.name === c)?.type ?? "")) : named);
   return table.indexes.find((i) => i.unique && i.constraint !== "primary" && i.where === null && i.keys.some((k) => k.column !== undefined && names.has(k.column)));
 }
 

@@ -183,7 +183,7 @@ export const nPlusOne: Rule = {
       }
       // The rewrite writes a column of a unique index in one statement: it can fail where the loop does not. NOTED.
       const table = pattern.kind === "update" ? findPatternTable(context.schema, pattern) : undefined;
-      const unique = table && !use?.branchPerItem ? uniqueWritten(table, [...(use?.shifts ?? []), ...(use?.perRowValues ? (use.writes ?? []) : [])]) : undefined;
+      const unique = table && !use?.branchPerItem ? (use?.perRowValues ? uniqueWritten(table, use.writes ?? [], true) : uniqueWritten(table, use?.shifts ?? [])) : undefined;
       if (table && unique) {
         advice += uniqueWriteCaveat(table, unique, !use?.perRowValues);
         itemSeverity = "noted";

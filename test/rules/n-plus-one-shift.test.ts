@@ -13,6 +13,7 @@ const SQL = `
   CREATE TABLE "Lesson" (id text PRIMARY KEY, "courseId" text NOT NULL, position int NOT NULL);
   CREATE UNIQUE INDEX "Lesson_courseId_position_key" ON "Lesson" ("courseId", position);
   CREATE TABLE "Track" (id text PRIMARY KEY, "albumId" text NOT NULL, position int NOT NULL);
+  CREATE UNIQUE INDEX "Track_albumId_key" ON "Track" ("albumId");
 `;
 
 const PRISMA = `
@@ -21,7 +22,7 @@ model Lesson { id String @id
   position Int
   @@unique([courseId, position]) }
 model Track { id String @id
-  albumId String
+  albumId String @unique
   position Int }
 `;
 
@@ -73,6 +74,13 @@ describe("n-plus-one: each row's own column shifted by one amount", () => {
     expect(f.message).toContain("Each row gets its own values");
     expect(f.message).toContain("can fail with a duplicate key (23505)");
     expect(f.message).not.toContain("the loop's updates");
+  });
+
+  it("per-row text values written to a column of a unique index (a new key per row): ROUTINE, no caveat", () => {
+    const [f] = findings("await prisma.$transaction(later.map((t) => prisma.track.update({ where: { id: t.id }, data: { albumId: t.title } })));");
+    expect(f.severity).toBe("routine");
+    expect(f.message).toContain("Each row gets its own values");
+    expect(f.message).not.toContain("duplicate key");
   });
 
   it("PostgreSQL: the set-based shift fails on a non-deferrable unique index, the ordered loop does not, a deferred constraint allows it", async () => {
