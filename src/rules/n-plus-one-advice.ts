@@ -338,6 +338,19 @@ export function shiftAdvice(pattern: AccessPattern, keys: LoopKey[], shifts: str
 const INTEGER = /^(smallint|integer|bigint|int[248]?|serial[48]?|smallserial|bigserial)$/i;
 
 /** The table's column for a field as the code names it (`stepOrder`, or `step_order` when mapped), else the name. */
+/**
+ * Whether every shifted field is a number column of `table` (as the catalog spells its type: integer,
+ * bigint, numeric, real, ...): `item.path + "/"` on a text column is a per-row value, not a shift.
+ */
+export function numericShifts(table: Table | undefined, shifts: string[]): boolean {
+  if (!table) return false;
+  return shifts.every((field) => {
+    const name = columnOf(table, field);
+    const type = table.columns.find((c) => c.name === name)?.type.toLowerCase() ?? "";
+    return /^(smallint|integer|int|int2|int4|int8|bigint|numeric|decimal|real|double precision|float4|float8|smallserial|serial|bigserial)\b/.test(type);
+  });
+}
+
 function columnOf(table: Table | undefined, field: string): string {
   const snake = field.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
   return table?.columns.find((c) => c.name === field)?.name ?? table?.columns.find((c) => c.name === snake)?.name ?? field;

@@ -6,7 +6,7 @@
 import type { AccessPattern, FindingDraft, Schema, Severity } from "../core/types.js";
 import { findPatternTable, patternRelation, qualifiedTableName } from "../schema/lookup.js";
 import type { Rule, RuleContext } from "./rule.js";
-import { batchAdvice, followUpAdvice, loopKeys, perRowUpdateAdvice, shiftAdvice, uniqueWriteCaveat, uniqueWritten, type LoopKey } from "./n-plus-one-advice.js";
+import { batchAdvice, followUpAdvice, loopKeys, numericShifts, perRowUpdateAdvice, shiftAdvice, uniqueWriteCaveat, uniqueWritten, type LoopKey } from "./n-plus-one-advice.js";
 import { smallLoop } from "./n-plus-one-size.js";
 import { oneOffKind, oneOffNote } from "./one-off-code.js";
 
@@ -67,7 +67,10 @@ export const nPlusOne: Rule = {
     }
     for (const pattern of context.patterns) {
       if (!pattern.inLoop) continue;
-      const use = pattern.loopUse;
+      const loopUse = pattern.loopUse;
+      // `item.path + "/"` on a text column is a value per row, not a shift of a number.
+      const textShift = !!loopUse?.shifts?.length && !numericShifts(findPatternTable(context.schema, pattern), loopUse.shifts);
+      const use = loopUse && textShift ? { ...loopUse, perRowValues: true, shifts: undefined } : loopUse;
       // A loop over chunks that sends each chunk as a set is the batching this rule asks for.
       if (use?.batched) continue;
       const site = `${pattern.location.file}:${pattern.location.line}:${pattern.location.column}`;

@@ -12,7 +12,7 @@ const db = pgliteForFile();
 const SQL = `
   CREATE TABLE "Lesson" (id text PRIMARY KEY, "courseId" text NOT NULL, position int NOT NULL);
   CREATE UNIQUE INDEX "Lesson_courseId_position_key" ON "Lesson" ("courseId", position);
-  CREATE TABLE "Track" (id text PRIMARY KEY, "albumId" text NOT NULL, position int NOT NULL);
+  CREATE TABLE "Track" (id text PRIMARY KEY, "albumId" text NOT NULL, position int NOT NULL, title text NOT NULL);
   CREATE UNIQUE INDEX "Track_albumId_key" ON "Track" ("albumId");
 `;
 
@@ -23,7 +23,8 @@ model Lesson { id String @id
   @@unique([courseId, position]) }
 model Track { id String @id
   albumId String @unique
-  position Int }
+  position Int
+  title String }
 `;
 
 function findings(body: string) {
@@ -100,5 +101,10 @@ describe("n-plus-one: each row's own column shifted by one amount", () => {
     await pg.query("UPDATE lesson SET position = position - 1 WHERE id = ANY($1)", [[2, 3]]);
     const rows = await pg.query<{ id: number; position: number }>("SELECT id, position FROM lesson ORDER BY id");
     expect(rows.rows).toEqual([{ id: 2, position: 1 }, { id: 3, position: 2 }]);
+  });
+  it("`title: t.title + suffix` on a text column is a value per row, not a shift: no increment advice", () => {
+    const [f] = findings('const suffix = " (old)";\n  await prisma.$transaction(later.map((t) => prisma.track.update({ where: { id: t.id }, data: { title: t.title + suffix } })));');
+    expect(f.message).toContain("Each row gets its own values");
+    expect(f.message).not.toMatch(/increment|decrement/);
   });
 });
