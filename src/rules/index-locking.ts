@@ -546,7 +546,7 @@ class LockingCheck {
       const add = terminate(deparseNode(single));
       const validate = `ALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(name)};`;
       const sql = split
-        ? `-- ${held ? "A migration of its own, after this one" : "In this migration, in place of the statement"}:\n${add}\n-- A later migration of its own:\n${validate}`
+        ? `-- In this migration, in place of the statement:\n${add}\n-- A later migration of its own:\n${validate}`
         : `${add}\n${validate}`;
       if (parsesCleanly(sql) && /NOT VALID/i.test(sql)) fix = sql;
     } catch {
@@ -563,13 +563,19 @@ class LockingCheck {
         ? `Adding foreign key ${name} to existing table ${rel.name} scans all of ${rel.name} to validate it while this migration's transaction holds the ACCESS EXCLUSIVE lock its ${held.what} at line ${held.statement.location.line} took on ${heldTable}, so reads and writes on ${heldTable} wait for the whole scan.`
         : `Adding foreign key ${name} to existing table ${rel.name} without NOT VALID locks ${locked} against writes (SHARE ROW EXCLUSIVE) while it scans all of ${rel.name} to validate it.`,
       summary: held
-        ? `ADD FOREIGN KEY ${name} blocks reads and writes on ${heldTable} while it validates, under the lock the ${held.what} at line ${held.statement.location.line} holds: split the migration, add it NOT VALID in its own, VALIDATE in a later one.`
+        ? `ADD FOREIGN KEY ${name} blocks reads and writes on ${heldTable} while it validates, under the lock the ${held.what} at line ${held.statement.location.line} holds: add it NOT VALID here, VALIDATE in a later migration.`
         : `ADD FOREIGN KEY ${name} blocks writes to ${locked} while it validates: add it NOT VALID, then VALIDATE${split ? " in a later migration" : ""}.`,
       details: [
         `${rel.key} ${this.history.whereCreated(rel.key)}. Add the constraint NOT VALID, which takes the locks only for a moment and checks new rows from then on, then VALIDATE CONSTRAINT, which scans the existing rows under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue.`,
-        ...(held ? [this.heldParagraph(held, heldTable, `end this migration before the ADD FOREIGN KEY, add the constraint NOT VALID in a migration of its own, and VALIDATE it in a later one.`)] : []),
+        // NOT VALID takes the scan out of this transaction: the held lock then lasts only as long as the rest
+        // of the migration, which is the point (unlike an index build, which scans whatever it is called).
+        ...(held
+          ? [
+              `The ${held.what} at line ${held.statement.location.line} of this migration already took an ACCESS EXCLUSIVE lock on ${heldTable}, and this migration runs in one transaction, so the lock is held until it commits and the validating scan runs under it. Added NOT VALID, the constraint needs no scan here, so the lock lasts only as long as the rest of this migration.`,
+            ]
+          : []),
         split
-          ? `This migration runs in one transaction, where the ADD's locks are held until it commits: a VALIDATE in the same migration scans under them and changes nothing. The fix puts the VALIDATE CONSTRAINT in a later migration of its own.`
+          ? `This migration runs in one transaction, where the ADD's locks are held until it commits: a VALIDATE in the same migration scans under them and changes nothing. The fix puts the VALIDATE CONSTRAINT in a later migration of its own.${this.context.set.framework === "drizzle" ? " drizzle-kit migrate applies all pending migrations in one transaction, so ship that migration in a later deploy than this one." : ""}`
           : `Run the VALIDATE in a later migration or after a COMMIT: inside the same transaction the ADD's locks are still held while it scans.`,
       ],
       fix,

@@ -66,14 +66,22 @@ describe("index-locking: the transaction already holds ACCESS EXCLUSIVE on the t
     ]);
   });
 
-  it("advises splitting when a DROP COLUMN precedes ADD FOREIGN KEY, and puts the VALIDATE in a later migration", () => {
+  it("when a DROP COLUMN precedes ADD FOREIGN KEY, adds it NOT VALID in place (no scan under the held lock) and puts the VALIDATE in a later migration", () => {
     const [finding] = check(indexLocking, history([BASE, "ALTER TABLE users DROP COLUMN email;\nALTER TABLE users ADD FOREIGN KEY (org_id) REFERENCES orgs (id);"]), IN_TRANSACTION);
     expect(finding.message).toContain("ACCESS EXCLUSIVE lock its ALTER TABLE at line 1 took on users");
-    expect(finding.details).toContain("Split the migration");
+    expect(finding.details).toContain("Added NOT VALID, the constraint needs no scan here, so the lock lasts only as long as the rest of this migration");
+    expect(finding.details).not.toContain("cannot help");
     expect(finding.fix?.placement).toBe("separate");
     expect(finding.fix?.sql).toBe(
-      "-- A migration of its own, after this one:\nALTER TABLE users ADD CONSTRAINT users_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;\n-- A later migration of its own:\nALTER TABLE users VALIDATE CONSTRAINT users_org_id_fkey;",
+      "-- In this migration, in place of the statement:\nALTER TABLE users ADD CONSTRAINT users_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;\n-- A later migration of its own:\nALTER TABLE users VALIDATE CONSTRAINT users_org_id_fkey;",
     );
+  });
+
+  it("under drizzle-kit, which applies all pending migrations in one transaction, says the VALIDATE ships in a later deploy", () => {
+    const [finding] = check(indexLocking, history([BASE, "ALTER TABLE users ADD FOREIGN KEY (org_id) REFERENCES orgs (id);"]), { framework: "drizzle", runsInTransaction: true });
+    expect(finding.details).toContain("ship that migration in a later deploy than this one");
+    const [plain] = check(indexLocking, history([BASE, "ALTER TABLE users ADD FOREIGN KEY (org_id) REFERENCES orgs (id);"]), IN_TRANSACTION);
+    expect(plain.details).not.toContain("later deploy");
   });
 });
 
