@@ -5,13 +5,11 @@ import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matchIndex, type Verdict } from "../../src/advisor/match.js";
 import { adviseTable } from "../../src/advisor/recommend.js";
-import type { AccessPattern, ColumnPredicate, FindingDraft, OrderTerm } from "../../src/core/types.js";
-import { configSchema, resolveConfig } from "../../src/core/config.js";
-import { queryIndex } from "../../src/rules/query-index.js";
+import type { AccessPattern, ColumnPredicate, OrderTerm } from "../../src/core/types.js";
 import { type DiffCase, type IndexSpec, TABLE_NAME, explainPattern, plannerVerdict, preparePlanner, runCases, setupDiffTable, tableModel } from "./support/planner-diff.js";
 import { pattern, schemaFrom } from "./support/schema.js";
 import { startPGlite } from "../support/pglite.js";
-import { statementsOf } from "../queries/helpers.js";
+import { queryIndexOn as ruleOn } from "../rules/helpers.js";
 
 let db: PGlite;
 beforeAll(async () => {
@@ -87,16 +85,6 @@ describe("boolean tests, proved the way predtest.c proves them", () => {
 
 // ---------------------------------------------------------------- the query-index rule on a schema, checked in PGlite
 
-function ruleOn(sql: string, patterns: AccessPattern[], config: unknown = {}): FindingDraft[] {
-  return queryIndex.check({
-    set: { name: "migrations", framework: "plain", root: "migrations", files: [] },
-    statements: statementsOf("migrations/0001.sql", sql),
-    schema: schemaFrom(sql),
-    patterns,
-    problems: [],
-    config: resolveConfig(configSchema.parse(config)),
-  });
-}
 
 /** Builds the schema and the fix in PGlite; the plan of the pattern under a generic plan. */
 async function planWith(sql: string, fix: string | null, p: AccessPattern): Promise<string> {
