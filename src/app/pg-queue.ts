@@ -25,13 +25,30 @@ export async function startPgQueue(options: PgQueueOptions): Promise<PgAuditQueu
   const boss = new PgBoss({ connectionString: options.connectionString, schema: SCHEMA, max: 4, supervise: true, schedule: false });
   boss.on("error", () => {});
   await boss.start();
-  if (!(await boss.getQueue(QUEUE_NAME))) {
-    await boss.createQueue(QUEUE_NAME, { name: QUEUE_NAME, retryLimit: 0, expireInSeconds: options.expireInSeconds }).catch(async (error: Error) => {
-      // Another instance created it at the same moment.
-      if (!(await boss.getQueue(QUEUE_NAME))) throw error;
-    });
-  }
+  await ensureQueue(boss, options.expireInSeconds);
   return new PgAuditQueue(boss, options);
+}
+
+/**
+ * Creates the queue unless it exists. Instances starting together race on `create_queue`, whose
+ * partition and foreign key can deadlock (40P01) or hit a duplicate key; the loser waits for the
+ * winner's commit and finds the queue. Three attempts, 0.2 s, 0.4 s and 0.8 s apart.
+ * @throws the last error when the queue still does not exist after the attempts.
+ */
+async function ensureQueue(boss: PgBoss, expireInSeconds: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    if (await boss.getQueue(QUEUE_NAME)) return;
+    try {
+      await boss.createQueue(QUEUE_NAME, { name: QUEUE_NAME, retryLimit: 0, expireInSeconds });
+      return;
+    } catch (error) {
+      if (attempt >= 3) {
+        if (await boss.getQueue(QUEUE_NAME)) return;
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1)));
+    }
+  }
 }
 
 export class PgAuditQueue implements AuditQueue {

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryAuditQueue, type AuditJob } from "../../src/app/queue.js";
 import { startPgQueue } from "../../src/app/pg-queue.js";
+import pg from "pg";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
 const job = (installationId: number, number: number, queuedAt = Date.now()): AuditJob => ({
@@ -76,6 +77,22 @@ describe("the queue in PostgreSQL (pg-boss)", () => {
     server = await startPostgres();
   }, 60_000);
   afterAll(async () => server?.stop());
+
+  it("instances starting at once on an empty database all start, on one shared queue", async () => {
+    // Their create_queue calls race (a deadlock or a duplicate key in pg-boss); each must still start.
+    for (let round = 0; round < 3; round++) {
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE fresh_${round}`);
+      await admin.end();
+      const url = server.url.replace("/postgres?", `/fresh_${round}?`);
+      const options = { connectionString: url, limits: { concurrency: 1, perInstallation: 1 }, expireInSeconds: 120, pollingIntervalSeconds: 0.5 };
+      const queues = await Promise.all([0, 1, 2, 3].map(() => startPgQueue(options)));
+      await queues[0].push(job(7, round));
+      for (const queue of queues) expect(await queue.stats()).toMatchObject({ waiting: 1 });
+      await Promise.all(queues.map((queue) => queue.stop()));
+    }
+  }, 120_000);
 
   it("a job queued by an instance that stops is run by the next one, with its data intact", async () => {
     const options = { connectionString: server.url, limits: { concurrency: 1, perInstallation: 1 }, expireInSeconds: 120, pollingIntervalSeconds: 0.5 };
