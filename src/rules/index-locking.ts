@@ -242,6 +242,24 @@ class LockingCheck {
     // ON ONLY a partitioned table creates an empty, invalid parent index at once: no build, no long lock.
     if (partitioned && !node.relation.inh) return;
     const held = this.heldBy(statement, rel.key);
+    const empty = this.bareColumns.emptyingPredicate(statement, rel.key, node.whereClause);
+    if (empty) {
+      const under = held ? `, under the ACCESS EXCLUSIVE lock the ${held.what} at line ${held.statement.location.line} holds` : `, under a SHARE lock that holds writes for that one read`;
+      this.drafts.push({
+        statement,
+        table,
+        columns,
+        kind: "create-index",
+        name,
+        severity: "noted",
+        message: `${what}${name ? ` ${name}` : ""} on ${rel.name} is partial, and its predicate needs ${empty.column} set, but ${empty.column} was added at line ${empty.added.statement.location.line} of this migration without a default, so every value is NULL: the index starts empty. PostgreSQL still reads ${rel.name} once${under}.`,
+        summary: `${what} on ${rel.name} starts empty (${empty.column} is all NULL): one read of ${rel.name}, nothing to sort.`,
+        details: [
+          `NOTED: the build scans ${rel.name} and checks the predicate on each row; none passes, so nothing is sorted or written. The cost is one sequential read of ${rel.name}, the same read an ADD FOREIGN KEY on the new column makes.`,
+        ],
+      });
+      return;
+    }
     const details = held
       ? [
           `${rel.key} ${this.history.whereCreated(rel.key)}, so it may hold many rows.`,

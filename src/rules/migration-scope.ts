@@ -169,6 +169,22 @@ export class BareColumns {
     return { statement: found.statement, sameTransaction };
   }
 
+  /**
+   * The bare column a partial index's predicate needs non-NULL, or undefined: a top-level AND term of
+   * `where` that is `col IS NOT NULL`, `col IS TRUE`, a plain boolean `col`, or an operator, IN or LIKE
+   * with `col` as an operand (strict, so NULL never passes). Every value of a bare column is NULL, so
+   * such an index starts empty: its build reads the table once and sorts nothing (PostgreSQL's
+   * index_build: ExecQual rejects every heap tuple before it reaches the sort).
+   */
+  emptyingPredicate(statement: Statement, tableKey: string, where: Node | undefined): { column: string; added: BareColumn } | undefined {
+    for (const term of andTerms(where)) {
+      const column = nonNullColumn(term);
+      const added = column ? this.addedBy(statement, tableKey, column) : undefined;
+      if (column && added) return { column, added };
+    }
+    return undefined;
+  }
+
   /** True when an earlier statement of `statement`'s file wrote rows into `tableKey` (so a table the file created may hold rows). */
   writtenEarlier(statement: Statement, tableKey: string): boolean {
     return this.written.get(statement.location.file)?.has(tableKey) ?? false;
@@ -256,4 +272,27 @@ export function finishDrafts(rule: string, context: RuleContext, drafts: SafetyD
     findings.push({ ...base, severity: d.severity ?? sizeSeverity(context, d.table), summary: d.summary, details: details.join("\n\n"), ...(fix ? { fix } : {}) });
   }
   return findings;
+}
+
+function andTerms(where: Node | undefined): Node[] {
+  if (!where) return [];
+  if ("BoolExpr" in where && where.BoolExpr.boolop === "AND_EXPR") return (where.BoolExpr.args ?? []).flatMap(andTerms);
+  return [where];
+}
+
+/** The one unqualified or table-qualified column a strict predicate term needs non-NULL, or undefined. */
+function nonNullColumn(term: Node): string | undefined {
+  const columnOf = (n: Node | undefined): string | undefined => {
+    const fields = n && "ColumnRef" in n ? n.ColumnRef.fields ?? [] : [];
+    const last = fields[fields.length - 1];
+    return last && "String" in last ? last.String.sval : undefined;
+  };
+  if ("NullTest" in term) return term.NullTest.nulltesttype === "IS_NOT_NULL" ? columnOf(term.NullTest.arg) : undefined;
+  if ("BooleanTest" in term) return term.BooleanTest.booltesttype === "IS_TRUE" || term.BooleanTest.booltesttype === "IS_FALSE" ? columnOf(term.BooleanTest.arg) : undefined;
+  if ("A_Expr" in term) {
+    const kind = term.A_Expr.kind;
+    if (kind !== "AEXPR_OP" && kind !== "AEXPR_IN" && kind !== "AEXPR_LIKE" && kind !== "AEXPR_ILIKE") return undefined;
+    return columnOf(term.A_Expr.lexpr) ?? columnOf(term.A_Expr.rexpr);
+  }
+  return columnOf(term);
 }

@@ -156,3 +156,43 @@ describe("index-locking: CONCURRENTLY on a partitioned table", () => {
     await db.exec("CREATE INDEX CONCURRENTLY events_2024_at ON events_2024 (at)");
   });
 });
+
+describe("index-locking: a partial index on a column the migration just added", () => {
+  const FEATURED = "ALTER TABLE subscribers ADD COLUMN featured integer;\nCREATE INDEX subscribers_featured_idx ON subscribers (featured) WHERE featured IS NOT NULL;\n";
+
+  it("is NOTED with no fix: the column is all NULL, so the index starts empty and the build is one read", () => {
+    const found = check(indexLocking, later(FEATURED), { runsInTransaction: true });
+    expect(found.map((f) => [f.severity, f.fix])).toEqual([["noted", undefined]]);
+    expect(found[0].message).toContain("featured was added at line 1 of this migration without a default, so every value is NULL: the index starts empty");
+    expect(found[0].message).toContain("under the ACCESS EXCLUSIVE lock the ALTER TABLE at line 1 holds");
+  });
+
+  it("counts IS TRUE, comparisons and IN as needing the column set, under any other AND terms", () => {
+    for (const predicate of ["flag IS TRUE", "flag", "rank > 0 AND contact_email IS NOT NULL", "rank IN (1, 2)"]) {
+      const sql = `ALTER TABLE subscribers ADD COLUMN flag boolean, ADD COLUMN rank int;\nCREATE INDEX s_idx ON subscribers (id) WHERE ${predicate};\n`;
+      expect(check(indexLocking, later(sql), { runsInTransaction: true }).map((f) => f.severity), predicate).toEqual(["noted"]);
+    }
+  });
+
+  it("keeps the finding when the column has a default, was filled first, the index is not partial, or the predicate lets NULL through", () => {
+    const cases = [
+      "ALTER TABLE subscribers ADD COLUMN featured integer DEFAULT 1;\nCREATE INDEX f_idx ON subscribers (featured) WHERE featured IS NOT NULL;\n",
+      "ALTER TABLE subscribers ADD COLUMN featured integer;\nUPDATE subscribers SET featured = id;\nCREATE INDEX f_idx ON subscribers (featured) WHERE featured IS NOT NULL;\n",
+      "ALTER TABLE subscribers ADD COLUMN featured integer;\nCREATE INDEX f_idx ON subscribers (featured);\n",
+      "ALTER TABLE subscribers ADD COLUMN featured integer;\nCREATE INDEX f_idx ON subscribers (featured) WHERE featured IS NULL OR id > 0;\n",
+    ];
+    for (const sql of cases) {
+      const found = check(indexLocking, later(sql), { runsInTransaction: true }).filter((f) => f.message.includes("INDEX"));
+      expect(found.map((f) => f.severity), sql).not.toContain("noted");
+      expect(found.length, sql).toBe(1);
+    }
+  });
+
+  it("matches PostgreSQL: the partial index on the new column holds no entry, the full one holds every row", async () => {
+    await db.exec(`CREATE TABLE featured_probe (id int PRIMARY KEY); INSERT INTO featured_probe SELECT g FROM generate_series(1, 5000) g;`);
+    await db.exec(`ALTER TABLE featured_probe ADD COLUMN featured integer; CREATE INDEX probe_partial ON featured_probe (featured) WHERE featured IS NOT NULL; CREATE INDEX probe_full ON featured_probe (featured);`);
+    const size = async (name: string) => (await db.query<{ n: number }>(`select pg_relation_size('${name}')::int as n`)).rows[0].n;
+    expect(await size("probe_partial")).toBe(8192);
+    expect(await size("probe_full")).toBeGreaterThan(8192 * 4);
+  });
+});
