@@ -8,27 +8,12 @@ import { findTable, isLarge, isSettledMigrationFile } from "./model.js";
 import { elemLabel, hasConcurrentlyOption, History, qualifiedList, relationName, type Origin } from "./index-history.js";
 import { commandName, laterAccessExclusive, sameFileAccessExclusive, statementLocks, timeoutCoverage, type HeldLock, type TimeoutCoverage } from "./lock-levels.js";
 import { BareColumns, provenEmpty, SETTLED_NOTE } from "./migration-scope.js";
+import { emptyPartialIndexDraft, failsInPlace, nullOnlyForeignKeyDraft, replacesWholeStatement, type LockingDraft as Draft } from "./index-locking-drafts.js";
 import { lookupShape } from "./table-evidence.js";
 import { weighDrop, type DropWeight } from "./drop-index-weight.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { insertConcurrently, joinedColumnNames, makeObjectName, nameParts, parsesCleanly, quoteIdent, tableRef, terminate } from "./sql-text.js";
 import { doBlockFailure, frameworkAdvice, sharedQueryFailure, transactionAdvice } from "./transactions.js";
-
-interface Draft {
-  statement: Statement;
-  table: { schema: string; name: string } | null;
-  columns: string[];
-  kind: string;
-  name: string;
-  message: string;
-  /** The reviewer's first line: what the statement blocks, and the change that avoids it. */
-  summary: string;
-  details: string[];
-  fix?: string;
-  /** The fix goes in a migration of its own rather than in place of the statement. */
-  separate?: boolean;
-  severity: Severity;
-}
 
 /** An earlier statement of the same transaction that took ACCESS EXCLUSIVE on a table. */
 class LockingCheck {
@@ -244,20 +229,7 @@ class LockingCheck {
     const held = this.heldBy(statement, rel.key);
     const empty = this.bareColumns.emptyingPredicate(statement, rel.key, node.whereClause);
     if (empty) {
-      const under = held ? `, under the ACCESS EXCLUSIVE lock the ${held.what} at line ${held.statement.location.line} holds` : `, under a SHARE lock that holds writes for that one read`;
-      this.drafts.push({
-        statement,
-        table,
-        columns,
-        kind: "create-index",
-        name,
-        severity: "noted",
-        message: `${what}${name ? ` ${name}` : ""} on ${rel.name} is partial, and its predicate needs ${empty.column} set, but ${empty.column} was added at line ${empty.added.statement.location.line} of this migration without a default, so every value is NULL: the index starts empty. PostgreSQL still reads ${rel.name} once${under}.`,
-        summary: `${what} on ${rel.name} starts empty (${empty.column} is all NULL): one read of ${rel.name}, nothing to sort.`,
-        details: [
-          `NOTED: the build scans ${rel.name} and checks the predicate on each row; none passes, so nothing is sorted or written. The cost is one sequential read of ${rel.name}, the same read an ADD FOREIGN KEY on the new column makes.`,
-        ],
-      });
+      this.drafts.push(emptyPartialIndexDraft({ statement, table, columns, name, what, column: empty.column, addedAt: empty.added.statement, held }));
       return;
     }
     const details = held
@@ -453,26 +425,7 @@ class LockingCheck {
     const newParent =
       referenced !== null && referenced.key !== rel.key && !this.history.tableExistedBefore(referenced.key, statement) && !this.bareColumns.writtenEarlier(statement, referenced.key);
     if (!fresh && !newParent) return false;
-    const cols = columns.join(", ");
-    const reason = fresh
-      ? `${cols} ${columns.length > 1 ? "were" : "was"} added at line ${added[0]!.location.line} of this migration without a default, so every value is NULL`
-      : `${referenced!.name} is created in this migration, so it is empty and the constraint can only pass if every ${cols} in ${rel.name} is NULL`;
-    this.drafts.push({
-      statement,
-      table: { schema: rel.schema, name: rel.name },
-      columns,
-      kind: "add-foreign-key",
-      name,
-      severity: "noted",
-      message: `Adding foreign key ${name} to ${rel.name} validates it, but ${reason}: no row can fail and no row is looked up in ${referenced?.name ?? "the referenced table"}. PostgreSQL still reads ${rel.name} once${held ? `, under the ACCESS EXCLUSIVE lock the ${held.what} at line ${held.statement.location.line} holds` : ""}.`,
-      summary: `ADD FOREIGN KEY ${name} validates columns that are all NULL: one read of ${rel.name}, no lookups${fresh ? "; REFERENCES in the ADD COLUMN skips even that" : ""}.`,
-      details: [
-        `NOTED: the validation query is an outer join of ${rel.name} to ${referenced?.name ?? "the referenced table"} that keeps only non-NULL keys; with none, it is one sequential scan of ${rel.name}.${held ? ` The migration's transaction already holds ACCESS EXCLUSIVE on ${rel.name}, so the scan lengthens that lock by one pass over ${rel.name}.` : ""}`,
-        ...(fresh
-          ? [`Writing the reference in the ADD COLUMN itself (\`ADD COLUMN ... REFERENCES ${referenced?.name ?? "..."} (...)\`) skips the scan entirely: PostgreSQL knows a new column without a default holds only NULLs. Migration tools that emit the foreign key as a separate statement (Prisma Migrate does) cost the one read.`]
-          : []),
-      ],
-    });
+    this.drafts.push(nullOnlyForeignKeyDraft({ statement, rel, columns, referenced, name, held, addedAt: fresh ? added[0]! : undefined }));
     return true;
   }
 
@@ -600,21 +553,6 @@ class LockingCheck {
       separate: split,
     });
   }
-}
-
-/**
- * The fix is the located statement rewritten, and can stand in for it, unless the statement is an
- * ALTER TABLE that does more than the one subcommand the fix rewrites.
- */
-/** A CONCURRENTLY fix written where a DO block or a transaction that certainly wraps it would make it fail. */
-function failsInPlace(d: Draft, context: RuleContext): boolean {
-  if (!/\bCONCURRENTLY\b/i.test(d.fix ?? "")) return false;
-  return d.statement.fromDoBlock === true || transactionAdvice(d.statement, context.set.framework)?.certainFailure === true || scriptedByFix(d.statement, d.fix!, context);
-}
-
-function replacesWholeStatement(d: Draft): boolean {
-  const alter = d.statement.ast.AlterTableStmt;
-  return !alter || (alter.cmds?.length ?? 0) <= 1;
 }
 
 export { SETTLED_NOTE };
