@@ -239,8 +239,8 @@ function dropSql(drop: { schema: string | null; name: string }): string {
  * The finding with its fix in the declared schema's form, when the fix creates or drops an index of a table an
  * ORM declares: `fix.declared` holds the schema change, and `fix.sql` becomes the SQL the ORM's tool generates
  * from it (unchanged when the declaration cannot express the index). A new index that replaces a declared one
- * replaces that declaration's line, and the tool's SQL drops the old index before it creates the new one, as
- * `prisma migrate` and drizzle-kit order them. A missing primary key becomes `@@id` / `primaryKey()` with its SQL
+ * is added beside it, and the note says to remove the old declaration in a later migration: swapped in one
+ * step, `prisma migrate` and drizzle-kit drop the old index before they build the new one, in one migration. A missing primary key becomes `@@id` / `primaryKey()` with its SQL
  * kept. `framework` is the set's: a pushed schema (`prisma-schema`, `drizzle-schema`) has no migration to edit.
  * Any other finding comes back as it was.
  */
@@ -287,19 +287,22 @@ function createInDeclaredForm(finding: FindingDraft, schema: Schema, create: Ind
   let declaredFix = form.declared;
   const sql = [form.sql];
   const replaced = drops.map((drop) => ({ drop, index: model.indexes.find((i) => i.name === drop.name && (drop.schema ?? model.schema) === model.schema) }));
-  const single = replaced.length === 1 ? replaced[0] : undefined;
-  if (single?.index && single.index.kind === "index" && !single.index.onField && form.declared.text) {
-    // The new declaration takes the old one's place: the tool drops the old index and creates the new one.
-    declaredFix = { ...form.declared, line: single.index.location.line, action: "replace" };
-    sql.unshift(dropSql(single.drop));
-  } else if (replaced.length > 0) {
+  if (replaced.length > 0) {
+    // The declarations go in two steps: a schema change that swaps the line makes the tool drop the old index
+    // first and build the new one in the same migration, holding the DROP's ACCESS EXCLUSIVE lock (reads wait
+    // too) for the whole build, with neither index usable meanwhile.
     const declaredOnes = replaced.filter((r) => r.index);
     const handMade = replaced.filter((r) => !r.index);
+    const tool = declared.orm === "prisma" ? "`prisma migrate dev`" : "`drizzle-kit generate`";
     const notes = [form.declared.note];
-    if (declaredOnes.length) notes.push(`Then remove the declaration of ${declaredOnes.map((r) => `${r.index!.name} (line ${r.index!.location.line})`).join(", ")}; the tool writes its DROP INDEX.`);
+    if (declaredOnes.length) {
+      const list = declaredOnes.map((r) => `${r.index!.name} (line ${r.index!.location.line})`).join(", ");
+      notes.push(
+        `Keep ${list} until this index is built, then remove ${declaredOnes.length > 1 ? "those declarations" : "that declaration"} in a later migration: ${tool} writes its DROP INDEX there. Swapping the line in one step would make ${tool} drop the old index before it builds the new one, in one migration, whose ACCESS EXCLUSIVE lock from the DROP blocks reads and writes on ${model.table} until the build ends.`,
+      );
+    }
     if (handMade.length) notes.push(`${handMade.map((r) => r.drop.name).join(", ")} is not in the schema: drop it in a migration of its own once the new index is in place.`);
     declaredFix = { ...form.declared, note: notes.filter(Boolean).join(" ") };
-    sql.unshift(...declaredOnes.map((r) => dropSql(r.drop)));
     sql.push(...handMade.map((r) => dropSql(r.drop)));
   }
   return { ...named, fix: { ...finding.fix!, sql: sql.join("\n"), placement: "separate", declared: declaredFix } };

@@ -48,7 +48,7 @@ describe("index fixes in the declared schema's form", () => {
     expect(out.fix!.sql).toBe('CREATE INDEX "jobs_open" ON "jobs" USING btree ((lower(queue_name))) WHERE done_at IS NULL;');
   });
 
-  it("Drizzle: an index that replaces a declared one takes its entry's place; drizzle-kit drops the old one first", () => {
+  it("Drizzle: an index that replaces a declared one is added beside it; the old entry goes in a later migration", () => {
     const text = [
       'import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";',
       'export const jobs = pgTable("jobs", {',
@@ -62,11 +62,24 @@ describe("index fixes in the declared schema's form", () => {
     const schema = { ...replayDeclared(read, []).schema, declared: [read.declared] };
     const finding = { ...draft('CREATE INDEX CONCURRENTLY IF NOT EXISTS jobs_queue_run_at ON jobs (queue_name, run_at DESC);\nDROP INDEX CONCURRENTLY IF EXISTS jobs_queue_idx;'), message: "Add jobs_queue_run_at on (queue_name, run_at). It replaces jobs_queue_idx." };
     const out = inDeclaredForm(finding, schema);
-    expect(out.fix!.declared).toMatchObject({ file: "schema.ts", line: 6, action: "replace", text: 'index("jobs_queue_run_at").on(t.queue, t.runAt.desc()),', language: "typescript" });
+    expect(out.fix!.declared).toMatchObject({ file: "schema.ts", action: "add", text: 'index("jobs_queue_run_at").on(t.queue, t.runAt.desc()),', language: "typescript" });
+    expect(out.fix!.declared!.line).not.toBe(6);
+    // Swapped in one step, drizzle-kit would drop jobs_queue_idx first and build the new index under that lock.
+    expect(out.fix!.declared!.note).toContain("Keep jobs_queue_idx (line 6) until this index is built, then remove that declaration in a later migration");
     // The recommender wrote CONCURRENTLY (the table exists): drizzle-kit's plain build and one-transaction migrator are explained.
     expect(out.fix!.declared!.note).toContain("outside the migrator");
     expect(out.fix!.declared!.note).toContain("one transaction");
-    expect(out.fix!.sql).toBe('DROP INDEX "jobs_queue_idx";\nCREATE INDEX "jobs_queue_run_at" ON "jobs" USING btree ("queue_name", "run_at" DESC);');
+    expect(out.fix!.sql).toBe('CREATE INDEX "jobs_queue_run_at" ON "jobs" USING btree ("queue_name", "run_at" DESC);');
+  });
+
+  it("Prisma: a replaced @@index stays until the new one is built; the fix's migration only creates", () => {
+    const read = readPrismaSchema({ files: [{ path: "schema.prisma", text: 'model Job {\n  id String @id\n  queue String\n  runAt DateTime @map("run_at")\n\n  @@index([queue])\n}' }] });
+    const schema = { ...replayDeclared(read, []).schema, declared: [read.declared] };
+    const sql = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS job_queue_run_at ON "Job" ("queue", "run_at" DESC);\nDROP INDEX CONCURRENTLY IF EXISTS "Job_queue_idx";';
+    const out = inDeclaredForm(draft(sql), schema);
+    expect(out.fix!.declared).toMatchObject({ file: "schema.prisma", action: "add", text: "@@index([queue, runAt(sort: Desc)])" });
+    expect(out.fix!.declared!.note).toContain("Keep Job_queue_idx (line 6) until this index is built");
+    expect(out.fix!.sql).toBe('CREATE INDEX "Job_queue_run_at_idx" ON "Job"("queue", "run_at" DESC);');
   });
 
   it("Prisma: the message names the index under the name prisma migrate gives it", () => {
