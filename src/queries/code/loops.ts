@@ -553,3 +553,39 @@ function shiftSign(key: string, v: Node, dependsOnLoop: (n: Node) => boolean): "
   }
   return undefined;
 }
+
+/**
+ * The first field of a written object set from a row a query created before the loop
+ * (`modelId: createdModel.id`, Drizzle `.values({ teamId: team.id })`): the field's name as written and the
+ * name holding the created row, or undefined. `created` answers for a name that holds such a row.
+ * Nested functions are not searched: they run elsewhere.
+ */
+export function createdParentField(roots: unknown[], created: (name: string) => boolean): { field: string; holder: string } | undefined {
+  const visit = (node: unknown): { field: string; holder: string } | undefined => {
+    if (Array.isArray(node)) {
+      for (const item of node) {
+        const found = visit(item);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (!node || typeof node !== "object") return undefined;
+    const n = node as Node;
+    if (isFunction(n)) return undefined;
+    if ((n.type === "Property" || n.type === "ObjectProperty") && !n.computed && n.value) {
+      const value = peel(n.value);
+      const field = n.key?.name ?? n.key?.value;
+      if (typeof field === "string" && value.type === "MemberExpression" && !value.computed && peel(value.object).type === "Identifier") {
+        const holder = peel(value.object).name as string;
+        if (created(holder)) return { field, holder };
+      }
+    }
+    for (const [key, value] of Object.entries(n)) {
+      if (SKIP_KEYS.has(key) || !value || typeof value !== "object") continue;
+      const found = visit(value);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return visit(roots);
+}

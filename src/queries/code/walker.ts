@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { AGGREGATES, bindingNames, changedIn, configSource, keepsExisting, upsertUpdate, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, shiftedWrites, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { AGGREGATES, bindingNames, createdParentField, changedIn, configSource, keepsExisting, upsertUpdate, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, shiftedWrites, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -624,6 +624,16 @@ export class CodeWalker {
       if (update) use.upsertUpdate = update;
     }
     if (call.patterns.some((p) => p.source === "prisma" && p.kind === "insert") && hasNestedWrites(roots)) use.nestedWrites = true;
+    // `modelId: createdModel.id`: a row created before this loop, whose parts the loop writes.
+    if (call.patterns.some((p) => p.kind === "insert" || p.kind === "upsert")) {
+      const createdBefore = (name: string) => {
+        const rows = env.rows.get(name);
+        return !!rows && rows.depth < env.loops.length && rows.patterns.some((p) => p.kind === "insert" || p.kind === "upsert");
+      };
+      const parent = createdParentField(roots, createdBefore);
+      const at = parent && env.rows.get(parent.holder)?.patterns[0]?.location;
+      if (parent && at) use.parentCreated = { at, field: parent.field };
+    }
     const method = rootMethod(roots);
     if ((method && AGGREGATES.has(method)) || (roots[0] && selectsAggregate(roots[0] as Node))) use.aggregate = true;
     for (const pattern of call.patterns) pattern.loopUse = use;
