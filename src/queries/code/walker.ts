@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { AGGREGATES, bindingNames, createdParentField, changedIn, configSource, keepsExisting, upsertUpdate, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, shiftedWrites, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { AGGREGATES, bindingNames, createdParentFields, changedIn, configSource, keepsExisting, upsertUpdate, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, shiftedWrites, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -630,9 +630,17 @@ export class CodeWalker {
         const rows = env.rows.get(name);
         return !!rows && rows.depth < env.loops.length && rows.patterns.some((p) => p.kind === "insert" || p.kind === "upsert");
       };
-      const parent = createdParentField(roots, createdBefore);
-      const at = parent && env.rows.get(parent.holder)?.patterns[0]?.location;
-      if (parent && at) use.parentCreated = { at, field: parent.field };
+      // The row created last, in the innermost enclosing scope, is the item these rows are parts of
+      // (the prices of one new tier rather than of its model).
+      let best: { at: Location; field: string; depth: number } | undefined;
+      for (const parent of createdParentFields(roots, createdBefore)) {
+        const rows = env.rows.get(parent.holder)!;
+        const at = rows.patterns[0]?.location;
+        if (!at) continue;
+        const later = !best || rows.depth > best.depth || (rows.depth === best.depth && at.line > best.at.line);
+        if (later) best = { at, field: parent.field, depth: rows.depth };
+      }
+      if (best) use.parentCreated = { at: best.at, field: best.field };
     }
     const method = rootMethod(roots);
     if ((method && AGGREGATES.has(method)) || (roots[0] && selectsAggregate(roots[0] as Node))) use.aggregate = true;
