@@ -19,7 +19,7 @@ const SQL = `
   CREATE TABLE memberships (id serial PRIMARY KEY, workspace_id text NOT NULL REFERENCES workspaces ON DELETE CASCADE, user_id text NOT NULL REFERENCES users ON DELETE CASCADE, UNIQUE (workspace_id, user_id));
   CREATE TABLE surveys (id text PRIMARY KEY, workspace_id text NOT NULL REFERENCES workspaces ON DELETE CASCADE, author_id text REFERENCES users ON DELETE SET NULL, title text);
   CREATE TABLE questions (id text PRIMARY KEY, survey_id text NOT NULL REFERENCES surveys ON DELETE CASCADE, label text, position int NOT NULL);
-  CREATE TABLE choices (id serial PRIMARY KEY, question_id text NOT NULL REFERENCES questions ON DELETE CASCADE, label text);
+  CREATE TABLE choices (id serial PRIMARY KEY, survey_id text NOT NULL REFERENCES surveys ON DELETE CASCADE, question_id text NOT NULL REFERENCES questions ON DELETE CASCADE, label text);
   CREATE TABLE survey_events (id serial PRIMARY KEY, survey_id text NOT NULL REFERENCES surveys ON DELETE CASCADE, kind text, created_at timestamptz NOT NULL);
   CREATE TABLE tags (id serial PRIMARY KEY, survey_id text NOT NULL REFERENCES surveys, label text);
 `;
@@ -49,6 +49,7 @@ model Question { id String @id
   position Int
   @@map("questions") }
 model Choice { id Int @id @default(autoincrement())
+  surveyId String @map("survey_id")
   questionId String @map("question_id")
   label String?
   @@map("choices") }
@@ -72,8 +73,14 @@ const EDITS = [
   "}",
 ].join("\n");
 
-function findings(code: string) {
-  const patterns = patternsOf(`${code}\n${EDITS}`, { prisma: PRISMA });
+const DRIZZLE = `
+import { pgTable, text, integer } from "drizzle-orm/pg-core";
+export const surveys = pgTable("surveys", { id: text("id").primaryKey(), workspaceId: text("workspace_id").notNull(), title: text("title") });
+export const questions = pgTable("questions", { id: text("id").primaryKey(), surveyId: text("survey_id").notNull(), label: text("label"), position: integer("position").notNull() });
+`;
+
+function findings(code: string, declared: { prisma?: string; drizzle?: string } = { prisma: PRISMA }) {
+  const patterns = patternsOf(`${code}\n${EDITS}`, declared);
   return nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(SQL), patterns, problems: [], config: config() });
 }
 
@@ -124,7 +131,7 @@ describe("n-plus-one: a loop that writes the parts of an item the function has j
         "  const survey = await prisma.survey.create({ data: { workspaceId, title: input.title } });",
         "  for (const [position, q] of input.questions.entries()) {",
         "    const question = await prisma.question.create({ data: { surveyId: survey.id, label: q.label, position } });",
-        "    await Promise.all(q.choices.map((label) => prisma.choice.create({ data: { questionId: question.id, label } })));",
+        "    await Promise.all(q.choices.map((label) => prisma.choice.create({ data: { surveyId: survey.id, questionId: question.id, label } })));",
         "  }",
         "  return survey;",
         "}",
@@ -137,9 +144,27 @@ describe("n-plus-one: a loop that writes the parts of an item the function has j
     expect(found[0].message).toContain(
       "The loop walks the `questions` rows of the one `surveys` row this function created at line 3 (written with surveyId): the parts of one new item, as many as one request carries, deleted with their `surveys`: a handful of round trips that do not grow with the data, so this is noted, not routine.",
     );
+    // The choices belong to the survey too; the question, created last, is the item they are parts of.
     expect(found[1].message).toContain("the `choices` rows of the one `questions` row this function created at line 5 (written with questionId)");
     // The batching advice is still given.
     expect(found[0].message).toContain("createMany");
+  });
+
+  it("Drizzle: the questions of a survey inserted with returning()", () => {
+    const code = [
+      'import { db } from "./db";',
+      'import { surveys, questions } from "./schema";',
+      "export async function createSurvey(workspaceId: string, labels: string[]) {",
+      "  const [survey] = await db.insert(surveys).values({ id: crypto.randomUUID(), workspaceId }).returning();",
+      "  for (const [position, label] of labels.entries()) {",
+      "    await db.insert(questions).values({ id: crypto.randomUUID(), surveyId: survey.id, label, position });",
+      "  }",
+      "  await db.update(questions).set({ label: null }).where(eq(questions.surveyId, survey.id));",
+      "}",
+    ].join("\n");
+    const [f] = findings(code, { drizzle: DRIZZLE });
+    expect(f.severity).toBe("noted");
+    expect(f.message).toContain("the `questions` rows of the one `surveys` row this function created at line 4 (written with surveyId)");
   });
 
   it("an upserted item whose parts are written again", () => {
