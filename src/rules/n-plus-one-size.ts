@@ -121,9 +121,10 @@ function newItemParts(context: RuleContext, pattern: AccessPattern): string | un
     (k) => k.onDelete === "cascade" && k.enforced !== false && findTableExact(context.schema, k.references.schema, k.references.table) === parentTable,
   );
   if (!fk || growth(context, table)) return undefined;
-  const created = parent.kind === "upsert" ? "upserted" : "created";
+  // An upserted row may exist already: its parts are still the ones this request writes for it.
+  const [created, item] = parent.kind === "upsert" ? ["upserted", "one item this request writes"] : ["created", "one new item"];
   return (
     `the ${quote(pattern.table)} rows of the one ${quote(parent.table)} row this function ${created} at line ${parent.location.line} ` +
-    `(written with ${parentAt.field}): the parts of one new item, as many as one request carries, deleted with their ${quote(parent.table)}`
+    `(written with ${parentAt.field}): the parts of ${item}, as many as one request carries, deleted with their ${quote(parent.table)}`
   );
 }

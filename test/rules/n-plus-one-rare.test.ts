@@ -181,7 +181,7 @@ describe("n-plus-one: a loop that writes the parts of an item the function has j
       ].join("\n");
     const [f] = findings(code);
     expect(f.severity).toBe("noted");
-    expect(f.message).toContain("the one `surveys` row this function upserted at line 3 (written with surveyId)");
+    expect(f.message).toContain("the one `surveys` row this function upserted at line 3 (written with surveyId): the parts of one item this request writes, as many as one request carries");
   });
 
   it.each([
