@@ -487,6 +487,11 @@ export interface LoopUse {
   afterRead?: { line: number; missing: boolean };
   /** Its result is bound to a name or returned: a batched form must return the rows too. */
   resultUsed?: boolean;
+  /**
+   * An INSERT whose written object sets a field from a row created (INSERT or upsert) earlier in the same
+   * function, outside this loop (`modelId: createdModel.id`): that create's call site and the field as written.
+   */
+  parentCreated?: { at: Location; field: string };
   /** A Prisma `upsert` with `update: {}`: an existing row is kept unchanged, only missing rows are created. */
   keepsExisting?: boolean;
   /**

@@ -94,7 +94,37 @@ export function smallLoop(context: RuleContext, pattern: AccessPattern): string 
   const use = pattern.loopUse;
   if (!use) return undefined;
   if (use.configList) return `${use.configList}, a list set in the deployment's configuration`;
-  if (!use.rowsFrom) return undefined;
+  if (!use.rowsFrom) return newItemParts(context, pattern);
   const [source] = patternsAt(context, use.rowsFrom);
   return source ? fewRows(context, source) : undefined;
+}
+
+/**
+ * Why an INSERT loop writes the parts of one new item, as a phrase completing "the loop walks ...", or
+ * undefined. The loop writes rows keyed by a row the same function created (or upserted) before the loop
+ * (`modelId: createdModel.id`): the tiers of one new price model, the fields of one new document. Their
+ * count is what one request carries. It holds only when the written table has an ON DELETE CASCADE
+ * foreign key to the created row's table (parts that live and die with it), the loop does not walk rows a
+ * query returned (a copy of existing rows is bounded only as `fewRows` says), and nothing shows the
+ * written table growing as a history (table-evidence `growth`). Rows written for an existing parent, read
+ * by a query, are not the parts of a new item: the request adds to a set that keeps growing.
+ */
+function newItemParts(context: RuleContext, pattern: AccessPattern): string | undefined {
+  const use = pattern.loopUse;
+  const parentAt = use?.parentCreated;
+  if (!use || !parentAt || use.chained || use.rowsFrom || (pattern.kind !== "insert" && pattern.kind !== "upsert")) return undefined;
+  const parent = patternsAt(context, parentAt.at).find((p) => p.kind === "insert" || p.kind === "upsert");
+  const parentTable = parent && findPatternTable(context.schema, parent);
+  const table = findPatternTable(context.schema, pattern);
+  if (!parent || !parentTable || !table || parentTable === table) return undefined;
+  const fk = table.foreignKeys.find(
+    (k) => k.onDelete === "cascade" && k.enforced !== false && findTableExact(context.schema, k.references.schema, k.references.table) === parentTable,
+  );
+  if (!fk || growth(context, table)) return undefined;
+  // An upserted row may exist already: its parts are still the ones this request writes for it.
+  const [created, item] = parent.kind === "upsert" ? ["upserted", "one item this request writes"] : ["created", "one new item"];
+  return (
+    `the ${quote(pattern.table)} rows of the one ${quote(parent.table)} row this function ${created} at line ${parent.location.line} ` +
+    `(written with ${parentAt.field}): the parts of ${item}, as many as one request carries, deleted with their ${quote(parent.table)}`
+  );
 }

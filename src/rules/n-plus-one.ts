@@ -9,6 +9,7 @@ import type { Rule, RuleContext } from "./rule.js";
 import { batchAdvice, followUpAdvice, loopKeys, numericShifts, perRowUpdateAdvice, shiftAdvice, uniqueWriteCaveat, uniqueWritten, type LoopKey } from "./n-plus-one-advice.js";
 import { smallLoop } from "./n-plus-one-size.js";
 import { oneOffKind, oneOffNote } from "./one-off-code.js";
+import { accountClosure } from "./table-evidence.js";
 
 /** One-off data migrations: TypeScript beside migrations, or a migrate script. They run once, by hand. */
 const offline = (file: string) => oneOffKind(file) !== null;
@@ -38,6 +39,8 @@ interface Item {
   unique?: string;
   /** The loop walks a collection that is few by nature (a configured list, one parent's parts): what it walks. */
   small?: string;
+  /** The function closes a user account: why the loop runs rarely, as a sentence. */
+  rare?: string;
 }
 
 const FIXED_DETAILS =
@@ -99,8 +102,13 @@ export const nPlusOne: Rule = {
 
       // A loop over a configured list or over one parent's parts runs a handful of times.
       const small = smallLoop(context, pattern);
-      const severity: Severity = offline(pattern.location.file) || small ? "noted" : "routine";
-      const size = small ? { small } : {};
+      // The function that runs the loop also deletes the user's account row: once per closed account.
+      const closure = small ? undefined : accountClosure(context, pattern);
+      const rare = closure
+        ? `${where} also deletes the \`${closure.table.name}\` row by its key (line ${closure.delete.location.line}), closing one user account: the loop runs once per closed account, a rare path, so this is noted, not routine.`
+        : undefined;
+      const severity: Severity = offline(pattern.location.file) || small || rare ? "noted" : "routine";
+      const size = { ...(small ? { small } : {}), ...(rare ? { rare } : {}) };
       // Nothing in the query changes from one iteration to the next: the same query runs N times.
       const pollingLoop = pattern.loop?.kind === "while" || pattern.loop?.kind === "do...while";
       // A while loop around a query that sends nothing per iteration drains or polls (`DELETE ... LIMIT n`
@@ -239,6 +247,7 @@ function loopFinding(context: RuleContext, items: Item[]): FindingDraft {
   const severity: Severity = items.some((i) => i.severity === "routine") ? "routine" : "noted";
   const external = items.find((i) => i.external)?.external;
   const small = items.find((i) => i.small)?.small;
+  const rare = items.find((i) => i.rare)?.rare;
   const unique = items.find((i) => i.unique)?.unique;
   const once =
     severity !== "noted"
@@ -247,7 +256,9 @@ function loopFinding(context: RuleContext, items: Item[]): FindingDraft {
         ? ` ${oneOffNote(oneOffKind(p.location.file) ?? "script")}`
         : small
           ? ` The loop walks ${small}: a handful of round trips that do not grow with the data, so this is noted, not routine.`
-          : unique
+          : rare
+            ? ` ${rare}`
+            : unique
             ? ` The rewrite can fail on \`${unique}\` until it is deferrable, so this is noted, not routine.`
             : external
             ? ` Each iteration also awaits \`${external}\`, per-item work that sends no query and that batching the queries leaves in place, so this is noted, not routine.`

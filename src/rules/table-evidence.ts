@@ -176,6 +176,22 @@ export function liveDeletePath(context: RuleContext, table: Table, seen = new Se
 }
 
 /**
+ * The DELETE that closes a user account in the same function as `pattern` (same file, same function
+ * name): one row of the user accounts table removed by its key, the `account` closure `liveDeletePath`
+ * recognises. The function runs once per closed account, a rare path. Undefined when there is none, when
+ * the code's function has no name, or when a rule rewrites the table's deletes.
+ */
+export function accountClosure(context: RuleContext, pattern: AccessPattern): { delete: AccessPattern; table: Table } | undefined {
+  if (!pattern.functionName) return undefined;
+  for (const other of context.patterns) {
+    if (other.kind !== "delete" || other.location.file !== pattern.location.file || other.functionName !== pattern.functionName) continue;
+    const table = findPatternTable(context.schema, other);
+    if (table && ACCOUNT_TABLE.test(table.name) && !softDeleteRule(context, table) && deletesOneRowByKey(table, other)) return { delete: other, table };
+  }
+  return undefined;
+}
+
+/**
  * A delete that removes at most one row: an unconditional equality on the primary key or on a single-column
  * unique key (`DELETE FROM users WHERE id = $1`). A delete by a range or by another column (a cleanup job) is not.
  */

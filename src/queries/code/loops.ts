@@ -553,3 +553,36 @@ function shiftSign(key: string, v: Node, dependsOnLoop: (n: Node) => boolean): "
   }
   return undefined;
 }
+
+/**
+ * Every field of a written object set from a row a query created before the loop
+ * (`modelId: createdModel.id`, Drizzle `.values({ teamId: team.id })`), in source order: the field's name
+ * as written and the name holding the created row. `created` answers for a name that holds such a row.
+ * Nested functions are not searched: they run elsewhere.
+ */
+export function createdParentFields(roots: unknown[], created: (name: string) => boolean): Array<{ field: string; holder: string }> {
+  const out: Array<{ field: string; holder: string }> = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (!node || typeof node !== "object") return;
+    const n = node as Node;
+    if (isFunction(n)) return;
+    if ((n.type === "Property" || n.type === "ObjectProperty") && !n.computed && n.value) {
+      const value = peel(n.value);
+      const field = n.key?.name ?? n.key?.value;
+      if (typeof field === "string" && value.type === "MemberExpression" && !value.computed && peel(value.object).type === "Identifier") {
+        const holder = peel(value.object).name as string;
+        if (created(holder)) out.push({ field, holder });
+      }
+    }
+    for (const [key, value] of Object.entries(n)) {
+      if (SKIP_KEYS.has(key) || !value || typeof value !== "object") continue;
+      visit(value);
+    }
+  };
+  visit(roots);
+  return out;
+}

@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { AGGREGATES, bindingNames, changedIn, configSource, keepsExisting, upsertUpdate, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, shiftedWrites, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { AGGREGATES, bindingNames, createdParentFields, changedIn, configSource, keepsExisting, upsertUpdate, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, shiftedWrites, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -624,6 +624,24 @@ export class CodeWalker {
       if (update) use.upsertUpdate = update;
     }
     if (call.patterns.some((p) => p.source === "prisma" && p.kind === "insert") && hasNestedWrites(roots)) use.nestedWrites = true;
+    // `modelId: createdModel.id`: a row created before this loop, whose parts the loop writes.
+    if (call.patterns.some((p) => p.kind === "insert" || p.kind === "upsert")) {
+      const createdBefore = (name: string) => {
+        const rows = env.rows.get(name);
+        return !!rows && rows.depth < env.loops.length && rows.patterns.some((p) => p.kind === "insert" || p.kind === "upsert");
+      };
+      // The row created last, in the innermost enclosing scope, is the item these rows are parts of
+      // (the prices of one new tier rather than of its model).
+      let best: { at: Location; field: string; depth: number } | undefined;
+      for (const parent of createdParentFields(roots, createdBefore)) {
+        const rows = env.rows.get(parent.holder)!;
+        const at = rows.patterns[0]?.location;
+        if (!at) continue;
+        const later = !best || rows.depth > best.depth || (rows.depth === best.depth && at.line > best.at.line);
+        if (later) best = { at, field: parent.field, depth: rows.depth };
+      }
+      if (best) use.parentCreated = { at: best.at, field: best.field };
+    }
     const method = rootMethod(roots);
     if ((method && AGGREGATES.has(method)) || (roots[0] && selectsAggregate(roots[0] as Node))) use.aggregate = true;
     for (const pattern of call.patterns) pattern.loopUse = use;
