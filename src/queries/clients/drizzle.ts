@@ -17,6 +17,9 @@ const SELECTS = new Set(["select", "selectDistinct", "selectDistinctOn"]);
 const JOINS = new Set(["innerJoin", "leftJoin", "rightJoin", "fullJoin", "crossJoin", "innerJoinLateral", "leftJoinLateral"]);
 const RANGE: Record<string, "<" | "<=" | ">" | ">="> = { gt: ">", gte: ">=", lt: "<", lte: "<=" };
 
+/** Operators whose first argument is a column (drizzle-orm's filter and order helpers). */
+const COLUMN_FIRST = new Set(["eq", "ne", "gt", "gte", "lt", "lte", "inArray", "notInArray", "isNull", "isNotNull", "between", "notBetween", "like", "ilike", "notLike", "notIlike", "arrayContains", "arrayContained", "arrayOverlaps", "asc", "desc"]);
+
 /** Thrown where the query holds what cannot be read: an SQL fragment, a condition built elsewhere. */
 class Unknown extends Error {}
 
@@ -260,15 +263,24 @@ class ConditionReader {
     const key = path.length ? `\u0000${path.join(".")}` : table;
     this.byTable.set(key, pattern);
     const where = propertyOf(args, "where");
+    const orderBy = propertyOf(args, "orderBy");
+    // The SQL-expression forms (`where: eq(posts.authorId, id)`, `orderBy: [desc(posts.createdAt)]`) name the
+    // table by its variable. Drizzle reads a relation's table under an alias and maps every column of that
+    // table to it, so at this level the variable stands for this pattern's table (a relation to the same table,
+    // `parent: one(comments, ...)`, included); set for this level only, as a sibling may name it too.
+    const scoped = this.scope([where, orderBy].filter((n): n is Node => !!n && !isFunction(peel(n)) && peel(n).type !== "ObjectExpression"), key, path.length === 0);
+    const saved = new Map([...scoped].map((name) => [name, this.aliases.get(name)]));
+    for (const name of scoped) this.aliases.set(name, key);
     if (where) {
       const fn = peel(where);
       if (isFunction(fn)) {
         const param = fn.params[0];
         if (param?.type === "Identifier") this.aliases.set(param.name, key);
         this.condition(returned(fn), false);
-      } else this.objectFilter(fn, pattern);
+      } else if (fn.type === "ObjectExpression") this.objectFilter(fn, pattern);
+      // Relational queries v1: the filter is an SQL expression, read as the builder's `.where(...)` is.
+      else this.condition(fn, false);
     }
-    const orderBy = propertyOf(args, "orderBy");
     if (orderBy) {
       const fn = peel(orderBy);
       if (isFunction(fn)) {
@@ -288,6 +300,12 @@ class ConditionReader {
       pattern.limited = true;
       this.call.values.push(limit);
     }
+    const offset = propertyOf(args, "offset");
+    if (offset) this.call.values.push(offset);
+    for (const [name, previous] of saved) {
+      if (previous === undefined) this.aliases.delete(name);
+      else this.aliases.set(name, previous);
+    }
     for (const { key: relation, value } of objectProps(propertyOf(args, "with")) ?? []) {
       const v = peel(value);
       if (!relation || (v.type === "Literal" && v.value === false)) continue;
@@ -295,6 +313,37 @@ class ConditionReader {
       const child = this.pattern(table, "select", [...path, relation], "eq");
       if (v.type === "ObjectExpression") this.relational(v, child, table, [...path, relation]);
     }
+  }
+
+  /**
+   * The table variables an SQL-expression `where` / `orderBy` of one relational level names in a column's
+   * place (the first argument of `eq`, `inArray`, `isNull`, `desc`, ...). At the root, the variable that
+   * is the query's own key already resolves; a nested level has no variable of its own. More than one
+   * name is not a filter Drizzle can run on one table: the call is not read.
+   */
+  private scope(nodes: Node[], key: string, root: boolean): Set<string> {
+    const names = new Set<string>();
+    const visit = (node: Node | undefined): void => {
+      const n = node ? peel(node) : undefined;
+      if (!n) return;
+      if (n.type === "ConditionalExpression") return [n.consequent, n.alternate].forEach(visit);
+      if (n.type === "LogicalExpression") return visit(n.right);
+      if (n.type === "ArrayExpression") return n.elements.forEach(visit);
+      if (n.type === "MemberExpression" && !n.computed) {
+        const object = peel(n.object);
+        const name = object.type === "Identifier" ? object.name : object.type === "MemberExpression" && !object.computed ? object.property?.name : undefined;
+        if (name) names.add(name);
+        return;
+      }
+      if (n.type !== "CallExpression") return;
+      const fn = lastName(n.callee);
+      if (fn === "and" || fn === "or" || fn === "not") return n.arguments.forEach(visit);
+      if (fn && COLUMN_FIRST.has(fn)) visit(n.arguments[0]);
+    };
+    nodes.forEach(visit);
+    if (root) names.delete(key);
+    if (names.size > 1) throw new Unknown();
+    return names;
   }
 
   /** The object filter syntax: `{ id: 1, age: { gt: 18 }, deletedAt: { isNull: true }, OR: [...] }`. */

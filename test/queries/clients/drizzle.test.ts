@@ -108,6 +108,74 @@ export const membersRelations = relations(members, ({ one }) => ({ team: one(tea
     expect(briefs(`async function f(db) { return db.query.teams.findMany({ with: { members: true } }); }`, { drizzle: loose })).toEqual([`teams select: `, `members select: team_id eq param`]);
   });
 
+  describe("a where written as an SQL expression (relational queries v1) reads as the builder's .where()", () => {
+    // Each relational form and the select that sends the same filter, order and limit.
+    const same: Array<[string, string, string]> = [
+      [
+        "eq, ne, ranges, inArray, notInArray, isNull under and",
+        `await db.query.users.findMany({ where: and(eq(users.teamId, t), ne(users.email, q), gt(users.age, 18), lte(users.age, 65), inArray(users.id, ids), notInArray(users.teamId, ids), isNull(users.email)) });`,
+        `await db.select().from(users).where(and(eq(users.teamId, t), ne(users.email, q), gt(users.age, 18), lte(users.age, 65), inArray(users.id, ids), notInArray(users.teamId, ids), isNull(users.email)));`,
+      ],
+      [
+        "isNotNull, between, like, ilike; findFirst is a limit of one; orderBy as an array",
+        `await db.query.posts.findFirst({ where: and(isNotNull(posts.createdAt), between(posts.createdAt, d, q), like(posts.id, q), ilike(posts.id, q)), orderBy: [desc(posts.createdAt), asc(posts.id)] });`,
+        `await db.select().from(posts).where(and(isNotNull(posts.createdAt), between(posts.createdAt, d, q), like(posts.id, q), ilike(posts.id, q))).orderBy(desc(posts.createdAt), asc(posts.id)).limit(1);`,
+      ],
+      [
+        "or left unsplit; orderBy as one expression; limit, offset and columns",
+        `await db.query.users.findMany({ where: and(eq(users.teamId, t), or(eq(users.email, q), eq(users.email, d))), orderBy: desc(users.age), limit: 20, offset: 40, columns: { id: true, email: true } });`,
+        `await db.select({ id: users.id, email: users.email }).from(users).where(and(eq(users.teamId, t), or(eq(users.email, q), eq(users.email, d)))).orderBy(desc(users.age)).limit(20).offset(40);`,
+      ],
+      [
+        "a condition chosen in code; orderBy as a callback",
+        `await db.query.users.findMany({ where: and(eq(users.teamId, t), d ? gte(users.age, d) : undefined), orderBy: (u, { asc }) => [asc(u.email)] });`,
+        `await db.select().from(users).where(and(eq(users.teamId, t), d ? gte(users.age, d) : undefined)).orderBy(asc(users.email));`,
+      ],
+      [
+        "a table named through its schema module; a constant compared",
+        `await db.query.posts.findMany({ where: and(eq(schema.posts.authorId, q), eq(schema.posts.published, true)) });`,
+        `await db.select().from(posts).where(and(eq(posts.authorId, q), eq(posts.published, true)));`,
+      ],
+    ];
+    it.each(same)("%s", (_, relational, builder) => {
+      const read = run(relational);
+      expect(read).toEqual(run(builder));
+      expect(read[0]).not.toMatch(/: \|?$/);
+    });
+
+    it("nested relations: their own where, orderBy and limit on the related table, besides the key the relation reads by", () => {
+      expect(run(`await db.query.users.findMany({ where: eq(users.teamId, t), with: { posts: { where: eq(posts.published, true), orderBy: [desc(posts.createdAt)], limit: 5, with: { comments: { where: isNotNull(comments.body) } } } } });`)).toEqual([
+        `users select: team_id eq param`,
+        `posts select: author_id eq param, published eq true param | order created_at desc | limited`,
+        `comments select: post_id eq param, body is-not-null literal`,
+      ]);
+      // A relation back to the root's table: its columns are the related rows', not the root's.
+      expect(run(`await db.query.posts.findFirst({ where: eq(posts.id, q), with: { author: { where: isNotNull(users.email) } } });`)).toEqual([
+        `posts select: id eq param | limited`,
+        `users select: id eq param, email is-not-null literal`,
+      ]);
+    });
+
+    it("a value the loop changes: a query per item", () => {
+      const [p] = patternsOf(`async function f(db, ids) { for (const id of ids) await db.query.posts.findFirst({ where: eq(posts.authorId, id) }); }`, { drizzle: SCHEMA });
+      expect(p).toMatchObject({ table: "posts", inLoop: true, loopUse: { varies: true }, predicates: [{ column: "author_id", op: "eq" }] });
+    });
+
+    it("a where the reader cannot follow drops that call only, and nothing throws", () => {
+      expect(
+        run(
+          [
+            `await db.query.users.findMany({ where: buildFilter(q) });`,
+            `await db.query.users.findMany({ where: eq(users[q], d) });`,
+            "await db.query.users.findFirst({ where: sql`${users.email} = lower(${q})` });",
+            `await db.query.users.findMany({ where: eq(users.teamId, t), with: { posts: { where: and(eq(posts.published, true), eq(comments.body, q)) } } });`,
+            `await db.query.posts.findMany({ where: eq(posts.authorId, q) });`,
+          ].join("\n"),
+        ),
+      ).toEqual([`posts select: author_id eq param`]);
+    });
+  });
+
   it("a table the schema does not declare gives no pattern", () => {
     expect(run(`await db.select().from(ghosts).where(eq(ghosts.id, q));`)).toEqual([]);
   });
