@@ -20,6 +20,9 @@ const RANGE: Record<string, "<" | "<=" | ">" | ">="> = { gt: ">", gte: ">=", lt:
 /** Operators whose first argument is a column (drizzle-orm's filter and order helpers). */
 const COLUMN_FIRST = new Set(["eq", "ne", "gt", "gte", "lt", "lte", "inArray", "notInArray", "isNull", "isNotNull", "between", "notBetween", "like", "ilike", "notLike", "notIlike", "arrayContains", "arrayContained", "arrayOverlaps", "asc", "desc"]);
 
+/** Comparison operators in SQL text between a column and a value, as the predicate they make. */
+const SQL_COMPARISON: Record<string, "eq" | "neq" | "<" | "<=" | ">" | ">="> = { "=": "eq", "<>": "neq", "!=": "neq", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
+
 /** Thrown where the query holds what cannot be read: an SQL fragment, a condition built elsewhere. */
 class Unknown extends Error {}
 
@@ -158,6 +161,7 @@ class ConditionReader {
       return;
     }
     if (n.type === "LogicalExpression" && n.operator === "&&") return this.condition(n.right, true, joinTable);
+    if (n.type === "TaggedTemplateExpression" && lastName(n.tag) === "sql" && !joinTable) return this.fragment(n, conditional);
     if (n.type !== "CallExpression") throw new Unknown();
     const name = lastName(n.callee);
     const args: Node[] = n.arguments;
@@ -236,6 +240,50 @@ class ConditionReader {
       default:
         throw new Unknown();
     }
+  }
+
+  /**
+   * A condition written as SQL text, `` sql`...` ``, where Drizzle splices each `${t.col}` in as the quoted
+   * column and each other value as a bound parameter (Drizzle ORM documentation, "Magic sql`` operator"):
+   * - text with an OR: an OR the reader does not split, as `or(...)`;
+   * - `${t.col} IS [NOT] NULL`: that test, as `isNull(t.col)` writes it;
+   * - `${t.col} = ${v}` (and `<>`, `!=`, `<`, `<=`, `>`, `>=`): that comparison with a parameter, as `eq` ...;
+   * - other text naming columns of the query's tables: a filter on each of them whose share of rows is
+   *   unknown (`op: "other"`), never an equality;
+   * - text naming none (an `EXISTS` over another table, a clock test): the call is not read, as the filter
+   *   it adds is neither an OR nor a column's.
+   */
+  private fragment(n: Node, conditional: boolean): void {
+    const quasis: string[] = n.quasi.quasis.map((q: Node) => q.value?.cooked ?? q.value?.raw ?? "");
+    const parts: Node[] = n.quasi.expressions;
+    if (quasis.some((q) => /\bor\b/i.test(q))) {
+      for (const p of this.byTable.values()) p.hasOr = true;
+      this.call.values.push(...parts);
+      return;
+    }
+    const columns = parts.map((part) => this.column(part));
+    const [head, middle = "", tail = ""] = quasis.map((q) => q.trim());
+    const first = columns[0];
+    if (first && head === "") {
+      const nullTest = parts.length === 1 ? /^is\s+(not\s+)?null$/i.exec(middle) : null;
+      if (nullTest) return this.push(first, { op: nullTest[1] ? "is-not-null" : "is-null", sentAs: "literal" }, conditional);
+      const value = parts[1];
+      const op = parts.length === 2 && tail === "" && !columns[1] && !isFragment(value) && peel(value).type !== "CallExpression" ? middle : undefined;
+      if (op && Object.hasOwn(SQL_COMPARISON, op)) {
+        this.call.values.push(value);
+        const compared = SQL_COMPARISON[op];
+        const constant = literalSql(value);
+        if (compared === "eq") return this.push(first, { op: "eq", sentAs: "param", ...(constant ? { value: constant } : {}) }, conditional);
+        if (compared === "neq") return this.push(first, { op: "neq", sentAs: "param" }, conditional);
+        return this.push(first, { op: "range", operator: compared, sentAs: "param", ...(constant ? { value: constant } : {}) }, conditional);
+      }
+    }
+    if (!columns.some(Boolean)) throw new Unknown();
+    parts.forEach((part, i) => {
+      const c = columns[i];
+      if (c) this.push(c, { op: "other", sentAs: "param" }, conditional);
+      else this.call.values.push(part);
+    });
   }
 
   private push(c: { table: string; key: string }, p: Omit<ColumnPredicate, "column">, conditional: boolean): void {

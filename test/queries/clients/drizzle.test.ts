@@ -31,11 +31,36 @@ describe("Drizzle query builder", () => {
     ]);
   });
 
-  it("or is not split; a condition chosen in code is conditional; sql fragments leave the query unread", () => {
+  it("or is not split; a condition chosen in code is conditional; a fragment compared with a column leaves the query unread", () => {
     expect(run(`await db.select().from(users).where(and(eq(users.teamId, t), or(eq(users.email, q), eq(users.email, d)), d ? gte(users.age, d) : undefined));`)).toEqual([
       `users select: team_id eq param, age range>= param conditional | or`,
     ]);
-    expect(run("await db.select().from(users).where(sql`${users.email} = lower(${q})`);")).toEqual([]);
+    expect(run("await db.select().from(users).where(eq(users.email, sql`lower(${q})`));")).toEqual([]);
+  });
+
+  it("a condition written as an sql fragment: an OR in its text, a null test, a comparison, or a filter of unknown share", () => {
+    // OR in the text: an OR the reader does not split, never equalities on the columns it names.
+    expect(run("await db.select().from(posts).where(and(eq(posts.authorId, q), sql`(${posts.id} = ${d} OR ${posts.published} = ${t})`));")).toEqual([
+      `posts select: author_id eq param | or`,
+    ]);
+    // The whole text a null test or a comparison of one column with a value: read as isNull / eq / gt write it.
+    expect(run("await db.select().from(users).where(and(eq(users.teamId, t), sql`${users.email} is not null`, sql`${users.age} IS NULL`));")).toEqual([
+      `users select: team_id eq param, email is-not-null literal, age is-null literal`,
+    ]);
+    expect(run("await db.select().from(posts).where(and(sql`${posts.authorId} = ${q}`, sql`${posts.createdAt} >= ${d}`));")).toEqual([
+      `posts select: author_id eq param, created_at range>= param`,
+    ]);
+    expect(run("await db.select().from(posts).where(and(sql`${posts.authorId} = ${q}`, sql`${posts.createdAt} >= ${d}`));")).toEqual(run(`await db.select().from(posts).where(and(eq(posts.authorId, q), gte(posts.createdAt, d)));`));
+    // Other text naming columns: each is filtered in a way the reader does not know; the query keeps its other conditions.
+    expect(run("await db.select().from(users).where(and(eq(users.teamId, t), sql`lower(${users.email}) = ${q}`));")).toEqual([
+      `users select: team_id eq param, email other param`,
+    ]);
+    expect(run("await db.select().from(users).where(and(eq(users.teamId, t), d ? sql`${users.age} % 2 = 0` : undefined));")).toEqual([
+      `users select: team_id eq param, age other param conditional`,
+    ]);
+    // Naming no column of the query (an EXISTS over another table, sql.raw): neither an OR nor a column's filter, so not read.
+    expect(run("await db.select().from(users).where(and(eq(users.teamId, t), sql`exists (select 1 from ${posts} where ${eq(posts.authorId, users.id)})`));")).toEqual([]);
+    expect(run("await db.update(users).set({ age: 1 }).where(and(eq(users.id, q), sql.raw(d)));")).toEqual([]);
   });
 
   it("orderBy with asc and desc, limit and offset; a schema-qualified table", () => {
@@ -167,7 +192,7 @@ export const membersRelations = relations(members, ({ one }) => ({ team: one(tea
           [
             `await db.query.users.findMany({ where: buildFilter(q) });`,
             `await db.query.users.findMany({ where: eq(users[q], d) });`,
-            "await db.query.users.findFirst({ where: sql`${users.email} = lower(${q})` });",
+            "await db.query.users.findFirst({ where: sql`exists (select 1 from ${posts} where ${eq(posts.authorId, users.id)})` });",
             `await db.query.users.findMany({ where: eq(users.teamId, t), with: { posts: { where: and(eq(posts.published, true), eq(comments.body, q)) } } });`,
             `await db.query.posts.findMany({ where: eq(posts.authorId, q) });`,
           ].join("\n"),
