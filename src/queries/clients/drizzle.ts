@@ -1,10 +1,11 @@
 // Drizzle ORM: the query builder (`db.select().from(users).where(eq(users.id, id))`, `db.update(t).set()
 // .where()`, `db.delete(t).where()`, `db.insert(t).values()`, joins, `.prepare()` with `sql.placeholder()`)
-// and relational queries (`db.query.users.findMany({ where, orderBy, limit, with })`, with the callback and
-// the object filter syntax). Patterns are in Drizzle's vocabulary (the table's variable, its column keys)
-// and are mapped to tables and columns by declared-names.ts. Sources: Drizzle ORM documentation (Select,
-// Update, Delete, Insert, Joins, Filters, Query performance, Relational queries); how values are sent is
-// CLIENT_SEND_MODES.drizzle in ../send-modes.ts.
+// and relational queries (`db.query.users.findMany({ where, orderBy, limit, with })`, with `where` as an SQL
+// expression as drizzle-orm 0.x writes it (`where: eq(users.id, id)`), a callback, or the object filter
+// syntax). Patterns are in Drizzle's vocabulary (the table's variable, its column keys) and are mapped to
+// tables and columns by declared-names.ts. Sources: Drizzle ORM documentation (Select, Update, Delete,
+// Insert, Joins, Filters, Query performance, Relational queries, Magic sql`` operator); how values are
+// sent is CLIENT_SEND_MODES.drizzle in ../send-modes.ts.
 import type { ColumnPredicate, OrderTerm, QueryKind } from "../../core/types.js";
 import { flattenChain, isFunction, literalString, peel, type Node } from "../code/ast.js";
 import { isNullLiteral, lastName, literalSql, newPattern, objectProps, propertyOf } from "./build.js";
