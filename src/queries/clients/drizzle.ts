@@ -317,7 +317,21 @@ class ConditionReader {
     // table by its variable. Drizzle reads a relation's table under an alias and maps every column of that
     // table to it, so at this level the variable stands for this pattern's table (a relation to the same table,
     // `parent: one(comments, ...)`, included); set for this level only, as a sibling may name it too.
-    const scoped = this.scope([where, orderBy].filter((n): n is Node => !!n && !isFunction(peel(n)) && peel(n).type !== "ObjectExpression"), key, path.length === 0);
+    // A callback may name the variable too (`(p, { eq }) => eq(posts.published, true)`); its parameter is its own.
+    const bodies: Node[] = [];
+    const params = new Set<string>();
+    for (const clause of [where, orderBy]) {
+      const fn = clause ? peel(clause) : undefined;
+      if (!fn || fn.type === "ObjectExpression") continue;
+      if (!isFunction(fn)) bodies.push(fn);
+      else {
+        if (fn.params[0]?.type === "Identifier") params.add(fn.params[0].name);
+        bodies.push(returned(fn));
+      }
+    }
+    const scoped = this.scope(bodies, key, path.length === 0);
+    for (const name of params) scoped.delete(name);
+    if (scoped.size > 1) throw new Unknown();
     const saved = new Map([...scoped].map((name) => [name, this.aliases.get(name)]));
     for (const name of scoped) this.aliases.set(name, key);
     if (where) {
@@ -368,7 +382,8 @@ class ConditionReader {
    * The table variables an SQL-expression `where` / `orderBy` of one relational level names in a column's
    * place (the first argument of `eq`, `inArray`, `isNull`, `desc`, ...). At the root, the variable that
    * is the query's own key already resolves; a nested level has no variable of its own. More than one
-   * name is not a filter Drizzle can run on one table: the call is not read.
+   * name (besides a callback's parameter) is not a filter Drizzle can run on one table: the caller leaves
+   * the call unread.
    */
   private scope(nodes: Node[], key: string, root: boolean): Set<string> {
     const names = new Set<string>();
@@ -391,7 +406,6 @@ class ConditionReader {
     };
     nodes.forEach(visit);
     if (root) names.delete(key);
-    if (names.size > 1) throw new Unknown();
     return names;
   }
 

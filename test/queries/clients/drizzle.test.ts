@@ -174,6 +174,11 @@ export const membersRelations = relations(members, ({ one }) => ({ team: one(tea
         `posts select: author_id eq param, published eq true param | order created_at desc | limited`,
         `comments select: post_id eq param, body is-not-null literal`,
       ]);
+      // A callback that names the table's variable rather than its parameter.
+      expect(run(`await db.query.users.findMany({ with: { posts: { where: (p, { eq }) => eq(posts.published, true), orderBy: (p, { desc }) => [desc(posts.createdAt)] } } });`)).toEqual([
+        `users select: `,
+        `posts select: author_id eq param, published eq true param | order created_at desc`,
+      ]);
       // A relation back to the root's table: its columns are the related rows', not the root's.
       expect(run(`await db.query.posts.findFirst({ where: eq(posts.id, q), with: { author: { where: isNotNull(users.email) } } });`)).toEqual([
         `posts select: id eq param | limited`,
