@@ -307,17 +307,41 @@ class ConditionReader {
     return terms;
   }
 
-  /** `{ where, orderBy, limit, with }` of a relational query on `table` (relation `path` from the root). */
+  /**
+   * `{ where, orderBy, limit, with }` of a relational query on `table` (relation `path` from the root). A
+   * relation whose own clauses are not read (`where: buildFilter(...)`) is left out with the relations read
+   * through it; the rest of the query stands, as each relation is a subquery of its own.
+   */
   relational(args: Node, pattern: NamedPattern, table: string, path: string[]): void {
     const key = path.length ? `\u0000${path.join(".")}` : table;
     this.byTable.set(key, pattern);
+    this.clauses(args, pattern, key, path.length === 0);
+    for (const { key: relation, value } of objectProps(propertyOf(args, "with")) ?? []) {
+      const v = peel(value);
+      if (!relation || (v.type === "Literal" && v.value === false)) continue;
+      // Relational queries read each relation in a lateral subquery: once per parent row, by its key.
+      const mark = this.call.patterns.length;
+      const child = this.pattern(table, "select", [...path, relation], "eq");
+      if (v.type !== "ObjectExpression") continue;
+      try {
+        this.relational(v, child, table, [...path, relation]);
+      } catch (error) {
+        if (!(error instanceof Unknown)) throw error;
+        this.call.patterns.length = mark;
+      }
+    }
+  }
+
+  /** `where`, `orderBy`, `limit` and `offset` of one level of a relational query, whose pattern is `key`. */
+  private clauses(args: Node, pattern: NamedPattern, key: string, root: boolean): void {
     const where = propertyOf(args, "where");
     const orderBy = propertyOf(args, "orderBy");
     // The SQL-expression forms (`where: eq(posts.authorId, id)`, `orderBy: [desc(posts.createdAt)]`) name the
     // table by its variable. Drizzle reads a relation's table under an alias and maps every column of that
     // table to it, so at this level the variable stands for this pattern's table (a relation to the same table,
-    // `parent: one(comments, ...)`, included); set for this level only, as a sibling may name it too.
-    // A callback may name the variable too (`(p, { eq }) => eq(posts.published, true)`); its parameter is its own.
+    // `parent: one(comments, ...)`, included). A callback's parameter stands for it too, and may be joined
+    // by the variable (`(p, { eq }) => eq(posts.published, true)`). Set for this level only: a sibling
+    // relation may use the same names for its own table.
     const bodies: Node[] = [];
     const params = new Set<string>();
     for (const clause of [where, orderBy]) {
@@ -329,34 +353,35 @@ class ConditionReader {
         bodies.push(returned(fn));
       }
     }
-    const scoped = this.scope(bodies, key, path.length === 0);
+    const scoped = this.scope(bodies, key, root);
     for (const name of params) scoped.delete(name);
     if (scoped.size > 1) throw new Unknown();
-    const saved = new Map([...scoped].map((name) => [name, this.aliases.get(name)]));
-    for (const name of scoped) this.aliases.set(name, key);
-    if (where) {
-      const fn = peel(where);
-      if (isFunction(fn)) {
-        const param = fn.params[0];
-        if (param?.type === "Identifier") this.aliases.set(param.name, key);
-        this.condition(returned(fn), false);
-      } else if (fn.type === "ObjectExpression") this.objectFilter(fn, pattern);
-      // Relational queries v1: the filter is an SQL expression, read as the builder's `.where(...)` is.
-      else this.condition(fn, false);
-    }
-    if (orderBy) {
-      const fn = peel(orderBy);
-      if (isFunction(fn)) {
-        const param = fn.params[0];
-        if (param?.type === "Identifier") this.aliases.set(param.name, key);
-        pattern.orderBy = this.orderTerms([returned(fn)], key);
-      } else if (fn.type === "ObjectExpression") {
-        for (const { key: k, value } of objectProps(fn) ?? []) {
-          const direction = literalString(value);
-          if (!k || (direction !== "asc" && direction !== "desc")) break;
-          pattern.orderBy.push({ column: k, descending: direction === "desc", nullsFirst: null });
-        }
-      } else pattern.orderBy = this.orderTerms([fn], key);
+    const saved = new Map([...scoped, ...params].map((name) => [name, this.aliases.get(name)]));
+    for (const name of saved.keys()) this.aliases.set(name, key);
+    try {
+      if (where) {
+        const fn = peel(where);
+        if (isFunction(fn)) this.condition(returned(fn), false);
+        else if (fn.type === "ObjectExpression") this.objectFilter(fn, pattern);
+        // Relational queries v1: the filter is an SQL expression, read as the builder's `.where(...)` is.
+        else this.condition(fn, false);
+      }
+      if (orderBy) {
+        const fn = peel(orderBy);
+        if (isFunction(fn)) pattern.orderBy = this.orderTerms([returned(fn)], key);
+        else if (fn.type === "ObjectExpression") {
+          for (const { key: k, value } of objectProps(fn) ?? []) {
+            const direction = literalString(value);
+            if (!k || (direction !== "asc" && direction !== "desc")) break;
+            pattern.orderBy.push({ column: k, descending: direction === "desc", nullsFirst: null });
+          }
+        } else pattern.orderBy = this.orderTerms([fn], key);
+      }
+    } finally {
+      for (const [name, previous] of saved) {
+        if (previous === undefined) this.aliases.delete(name);
+        else this.aliases.set(name, previous);
+      }
     }
     const limit = propertyOf(args, "limit");
     if (limit) {
@@ -365,17 +390,6 @@ class ConditionReader {
     }
     const offset = propertyOf(args, "offset");
     if (offset) this.call.values.push(offset);
-    for (const [name, previous] of saved) {
-      if (previous === undefined) this.aliases.delete(name);
-      else this.aliases.set(name, previous);
-    }
-    for (const { key: relation, value } of objectProps(propertyOf(args, "with")) ?? []) {
-      const v = peel(value);
-      if (!relation || (v.type === "Literal" && v.value === false)) continue;
-      // Relational queries read each relation in a lateral subquery: once per parent row, by its key.
-      const child = this.pattern(table, "select", [...path, relation], "eq");
-      if (v.type === "ObjectExpression") this.relational(v, child, table, [...path, relation]);
-    }
   }
 
   /**

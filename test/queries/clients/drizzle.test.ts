@@ -186,6 +186,16 @@ export const membersRelations = relations(members, ({ one }) => ({ team: one(tea
       ]);
     });
 
+    it("a relation whose own where is not read is left out with the relations under it; the query and its other relations stand", () => {
+      expect(run(`await db.query.users.findMany({ where: eq(users.teamId, t), with: { posts: { where: buildFilter(posts.id, q), with: { comments: true } }, invoices: true } });`)).toEqual([
+        `users select: team_id eq param`,
+      ]);
+      expect(run(`await db.query.posts.findMany({ where: eq(posts.authorId, q), with: { author: { where: and(eq(users.email, q), eq(comments.body, q)) }, comments: { where: isNotNull(comments.body) } } });`)).toEqual([
+        `posts select: author_id eq param`,
+        `comments select: post_id eq param, body is-not-null literal`,
+      ]);
+    });
+
     it("a value the loop changes: a query per item", () => {
       const [p] = patternsOf(`async function f(db, ids) { for (const id of ids) await db.query.posts.findFirst({ where: eq(posts.authorId, id) }); }`, { drizzle: SCHEMA });
       expect(p).toMatchObject({ table: "posts", inLoop: true, loopUse: { varies: true }, predicates: [{ column: "author_id", op: "eq" }] });
@@ -198,7 +208,7 @@ export const membersRelations = relations(members, ({ one }) => ({ team: one(tea
             `await db.query.users.findMany({ where: buildFilter(q) });`,
             `await db.query.users.findMany({ where: eq(users[q], d) });`,
             "await db.query.users.findFirst({ where: sql`exists (select 1 from ${posts} where ${eq(posts.authorId, users.id)})` });",
-            `await db.query.users.findMany({ where: eq(users.teamId, t), with: { posts: { where: and(eq(posts.published, true), eq(comments.body, q)) } } });`,
+            `await db.query.comments.findMany({ where: and(eq(comments.body, q), eq(posts.published, true)) });`,
             `await db.query.posts.findMany({ where: eq(posts.authorId, q) });`,
           ].join("\n"),
         ),
