@@ -125,6 +125,8 @@ class ConditionReader {
   private readonly byTable = new Map<string, NamedPattern>();
   /** Callback parameters that stand for a table (`(users, { eq }) => ...`). */
   private readonly aliases = new Map<string, string>();
+  /** The relational level whose `where` is being read: a relation's filter is its own subquery's. */
+  private level: NamedPattern | undefined;
 
   constructor(
     private readonly base: PatternBase,
@@ -173,7 +175,7 @@ class ConditionReader {
         return;
       case "or":
       case "not":
-        for (const p of this.byTable.values()) p.hasOr ||= name === "or";
+        for (const p of this.filtered()) p.hasOr ||= name === "or";
         this.call.values.push(...args);
         return;
       case "exists":
@@ -258,7 +260,7 @@ class ConditionReader {
     const quasis: string[] = n.quasi.quasis.map((q: Node) => q.value?.cooked ?? q.value?.raw ?? "");
     const parts: Node[] = n.quasi.expressions;
     if (quasis.some((q) => /\bor\b/i.test(q))) {
-      for (const p of this.byTable.values()) p.hasOr = true;
+      for (const p of this.filtered()) p.hasOr = true;
       this.call.values.push(...parts);
       return;
     }
@@ -285,6 +287,11 @@ class ConditionReader {
       if (c) this.push(c, { op: "other", sentAs: "param" }, conditional);
       else this.call.values.push(part);
     });
+  }
+
+  /** The patterns a filter being read applies to: one relational level's, or every table of a builder query. */
+  private filtered(): Iterable<NamedPattern> {
+    return this.level ? [this.level] : this.byTable.values();
   }
 
   private push(c: { table: string; key: string }, p: Omit<ColumnPredicate, "column">, conditional: boolean): void {
@@ -358,6 +365,8 @@ class ConditionReader {
     if (scoped.size > 1) throw new Unknown();
     const saved = new Map([...scoped, ...params].map((name) => [name, this.aliases.get(name)]));
     for (const name of saved.keys()) this.aliases.set(name, key);
+    const outer = this.level;
+    this.level = pattern;
     try {
       if (where) {
         const fn = peel(where);
@@ -378,6 +387,7 @@ class ConditionReader {
         } else pattern.orderBy = this.orderTerms([fn], key);
       }
     } finally {
+      this.level = outer;
       for (const [name, previous] of saved) {
         if (previous === undefined) this.aliases.delete(name);
         else this.aliases.set(name, previous);

@@ -174,6 +174,11 @@ export const membersRelations = relations(members, ({ one }) => ({ team: one(tea
         `posts select: author_id eq param, published eq true param | order created_at desc | limited`,
         `comments select: post_id eq param, body is-not-null literal`,
       ]);
+      // An OR in a relation's filter is that relation's, not the query's.
+      expect(run("await db.query.users.findMany({ where: eq(users.teamId, t), with: { posts: { where: or(eq(posts.published, true), isNull(posts.createdAt)) } } });")).toEqual([
+        `users select: team_id eq param`,
+        `posts select: author_id eq param | or`,
+      ]);
       // A callback that names the table's variable rather than its parameter.
       expect(run(`await db.query.users.findMany({ with: { posts: { where: (p, { eq }) => eq(posts.published, true), orderBy: (p, { desc }) => [desc(posts.createdAt)] } } });`)).toEqual([
         `users select: `,
