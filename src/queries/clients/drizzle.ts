@@ -1,10 +1,11 @@
 // Drizzle ORM: the query builder (`db.select().from(users).where(eq(users.id, id))`, `db.update(t).set()
 // .where()`, `db.delete(t).where()`, `db.insert(t).values()`, joins, `.prepare()` with `sql.placeholder()`)
-// and relational queries (`db.query.users.findMany({ where, orderBy, limit, with })`, with the callback and
-// the object filter syntax). Patterns are in Drizzle's vocabulary (the table's variable, its column keys)
-// and are mapped to tables and columns by declared-names.ts. Sources: Drizzle ORM documentation (Select,
-// Update, Delete, Insert, Joins, Filters, Query performance, Relational queries); how values are sent is
-// CLIENT_SEND_MODES.drizzle in ../send-modes.ts.
+// and relational queries (`db.query.users.findMany({ where, orderBy, limit, with })`, with `where` as an SQL
+// expression as drizzle-orm 0.x writes it (`where: eq(users.id, id)`), a callback, or the object filter
+// syntax). Patterns are in Drizzle's vocabulary (the table's variable, its column keys) and are mapped to
+// tables and columns by declared-names.ts. Sources: Drizzle ORM documentation (Select, Update, Delete,
+// Insert, Joins, Filters, Query performance, Relational queries, Magic sql`` operator); how values are
+// sent is CLIENT_SEND_MODES.drizzle in ../send-modes.ts.
 import type { ColumnPredicate, OrderTerm, QueryKind } from "../../core/types.js";
 import { flattenChain, isFunction, literalString, peel, type Node } from "../code/ast.js";
 import { isNullLiteral, lastName, literalSql, newPattern, objectProps, propertyOf } from "./build.js";
@@ -16,6 +17,12 @@ const RECEIVER = /^(db|tx|trx|txn|drizzle|database|client)$|db$|Db$|database$|Da
 const SELECTS = new Set(["select", "selectDistinct", "selectDistinctOn"]);
 const JOINS = new Set(["innerJoin", "leftJoin", "rightJoin", "fullJoin", "crossJoin", "innerJoinLateral", "leftJoinLateral"]);
 const RANGE: Record<string, "<" | "<=" | ">" | ">="> = { gt: ">", gte: ">=", lt: "<", lte: "<=" };
+
+/** Operators whose first argument is a column (drizzle-orm's filter and order helpers). */
+const COLUMN_FIRST = new Set(["eq", "ne", "gt", "gte", "lt", "lte", "inArray", "notInArray", "isNull", "isNotNull", "between", "notBetween", "like", "ilike", "notLike", "notIlike", "arrayContains", "arrayContained", "arrayOverlaps", "asc", "desc"]);
+
+/** Comparison operators in SQL text between a column and a value, as the predicate they make. */
+const SQL_COMPARISON: Record<string, "eq" | "neq" | "<" | "<=" | ">" | ">="> = { "=": "eq", "<>": "neq", "!=": "neq", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
 
 /** Thrown where the query holds what cannot be read: an SQL fragment, a condition built elsewhere. */
 class Unknown extends Error {}
@@ -118,6 +125,8 @@ class ConditionReader {
   private readonly byTable = new Map<string, NamedPattern>();
   /** Callback parameters that stand for a table (`(users, { eq }) => ...`). */
   private readonly aliases = new Map<string, string>();
+  /** The relational level whose `where` is being read: a relation's filter is its own subquery's. */
+  private level: NamedPattern | undefined;
 
   constructor(
     private readonly base: PatternBase,
@@ -155,6 +164,7 @@ class ConditionReader {
       return;
     }
     if (n.type === "LogicalExpression" && n.operator === "&&") return this.condition(n.right, true, joinTable);
+    if (n.type === "TaggedTemplateExpression" && lastName(n.tag) === "sql" && !joinTable) return this.fragment(n, conditional);
     if (n.type !== "CallExpression") throw new Unknown();
     const name = lastName(n.callee);
     const args: Node[] = n.arguments;
@@ -165,7 +175,7 @@ class ConditionReader {
         return;
       case "or":
       case "not":
-        for (const p of this.byTable.values()) p.hasOr ||= name === "or";
+        for (const p of this.filtered()) p.hasOr ||= name === "or";
         this.call.values.push(...args);
         return;
       case "exists":
@@ -235,6 +245,55 @@ class ConditionReader {
     }
   }
 
+  /**
+   * A condition written as SQL text, `` sql`...` ``, where Drizzle splices each `${t.col}` in as the quoted
+   * column and each other value as a bound parameter (Drizzle ORM documentation, "Magic sql`` operator"):
+   * - text with an OR: an OR the reader does not split, as `or(...)`;
+   * - `${t.col} IS [NOT] NULL`: that test, as `isNull(t.col)` writes it;
+   * - `${t.col} = ${v}` (and `<>`, `!=`, `<`, `<=`, `>`, `>=`): that comparison with a parameter, as `eq` ...;
+   * - other text naming columns of the query's tables: a filter on each of them whose share of rows is
+   *   unknown (`op: "other"`), never an equality;
+   * - text naming none (an `EXISTS` over another table, a clock test): the call is not read, as the filter
+   *   it adds is neither an OR nor a column's.
+   */
+  private fragment(n: Node, conditional: boolean): void {
+    const quasis: string[] = n.quasi.quasis.map((q: Node) => q.value?.cooked ?? q.value?.raw ?? "");
+    const parts: Node[] = n.quasi.expressions;
+    if (quasis.some((q) => /\bor\b/i.test(q))) {
+      for (const p of this.filtered()) p.hasOr = true;
+      this.call.values.push(...parts);
+      return;
+    }
+    const columns = parts.map((part) => this.column(part));
+    const [head, middle = "", tail = ""] = quasis.map((q) => q.trim());
+    const first = columns[0];
+    if (first && head === "") {
+      const nullTest = parts.length === 1 ? /^is\s+(not\s+)?null$/i.exec(middle) : null;
+      if (nullTest) return this.push(first, { op: nullTest[1] ? "is-not-null" : "is-null", sentAs: "literal" }, conditional);
+      const value = parts[1];
+      const op = parts.length === 2 && tail === "" && !columns[1] && !isFragment(value) && peel(value).type !== "CallExpression" ? middle : undefined;
+      if (op && Object.hasOwn(SQL_COMPARISON, op)) {
+        this.call.values.push(value);
+        const compared = SQL_COMPARISON[op];
+        const constant = literalSql(value);
+        if (compared === "eq") return this.push(first, { op: "eq", sentAs: "param", ...(constant ? { value: constant } : {}) }, conditional);
+        if (compared === "neq") return this.push(first, { op: "neq", sentAs: "param" }, conditional);
+        return this.push(first, { op: "range", operator: compared, sentAs: "param", ...(constant ? { value: constant } : {}) }, conditional);
+      }
+    }
+    if (!columns.some(Boolean)) throw new Unknown();
+    parts.forEach((part, i) => {
+      const c = columns[i];
+      if (c) this.push(c, { op: "other", sentAs: "param" }, conditional);
+      else this.call.values.push(part);
+    });
+  }
+
+  /** The patterns a filter being read applies to: one relational level's, or every table of a builder query. */
+  private filtered(): Iterable<NamedPattern> {
+    return this.level ? [this.level] : this.byTable.values();
+  }
+
   private push(c: { table: string; key: string }, p: Omit<ColumnPredicate, "column">, conditional: boolean): void {
     const predicate: ColumnPredicate = { column: c.key, ...p };
     if (conditional) predicate.conditional = true;
@@ -255,46 +314,123 @@ class ConditionReader {
     return terms;
   }
 
-  /** `{ where, orderBy, limit, with }` of a relational query on `table` (relation `path` from the root). */
+  /**
+   * `{ where, orderBy, limit, with }` of a relational query on `table` (relation `path` from the root). A
+   * relation whose own clauses are not read (`where: buildFilter(...)`) is left out with the relations read
+   * through it; the rest of the query stands, as each relation is a subquery of its own.
+   */
   relational(args: Node, pattern: NamedPattern, table: string, path: string[]): void {
     const key = path.length ? `\u0000${path.join(".")}` : table;
     this.byTable.set(key, pattern);
-    const where = propertyOf(args, "where");
-    if (where) {
-      const fn = peel(where);
-      if (isFunction(fn)) {
-        const param = fn.params[0];
-        if (param?.type === "Identifier") this.aliases.set(param.name, key);
-        this.condition(returned(fn), false);
-      } else this.objectFilter(fn, pattern);
+    this.clauses(args, pattern, key, path.length === 0);
+    for (const { key: relation, value } of objectProps(propertyOf(args, "with")) ?? []) {
+      const v = peel(value);
+      if (!relation || (v.type === "Literal" && v.value === false)) continue;
+      // Relational queries read each relation in a lateral subquery: once per parent row, by its key.
+      const mark = this.call.patterns.length;
+      const child = this.pattern(table, "select", [...path, relation], "eq");
+      if (v.type !== "ObjectExpression") continue;
+      try {
+        this.relational(v, child, table, [...path, relation]);
+      } catch (error) {
+        if (!(error instanceof Unknown)) throw error;
+        this.call.patterns.length = mark;
+      }
     }
+  }
+
+  /** `where`, `orderBy`, `limit` and `offset` of one level of a relational query, whose pattern is `key`. */
+  private clauses(args: Node, pattern: NamedPattern, key: string, root: boolean): void {
+    const where = propertyOf(args, "where");
     const orderBy = propertyOf(args, "orderBy");
-    if (orderBy) {
-      const fn = peel(orderBy);
-      if (isFunction(fn)) {
-        const param = fn.params[0];
-        if (param?.type === "Identifier") this.aliases.set(param.name, key);
-        pattern.orderBy = this.orderTerms([returned(fn)], key);
-      } else if (fn.type === "ObjectExpression") {
-        for (const { key: k, value } of objectProps(fn) ?? []) {
-          const direction = literalString(value);
-          if (!k || (direction !== "asc" && direction !== "desc")) break;
-          pattern.orderBy.push({ column: k, descending: direction === "desc", nullsFirst: null });
-        }
-      } else pattern.orderBy = this.orderTerms([fn], key);
+    // The SQL-expression forms (`where: eq(posts.authorId, id)`, `orderBy: [desc(posts.createdAt)]`) name the
+    // table by its variable. Drizzle reads a relation's table under an alias and maps every column of that
+    // table to it, so at this level the variable stands for this pattern's table (a relation to the same table,
+    // `parent: one(comments, ...)`, included). A callback's parameter stands for it too, and may be joined
+    // by the variable (`(p, { eq }) => eq(posts.published, true)`). Set for this level only: a sibling
+    // relation may use the same names for its own table.
+    const bodies: Node[] = [];
+    const params = new Set<string>();
+    for (const clause of [where, orderBy]) {
+      const fn = clause ? peel(clause) : undefined;
+      if (!fn || fn.type === "ObjectExpression") continue;
+      if (!isFunction(fn)) bodies.push(fn);
+      else {
+        if (fn.params[0]?.type === "Identifier") params.add(fn.params[0].name);
+        bodies.push(returned(fn));
+      }
+    }
+    const scoped = this.scope(bodies, key, root);
+    for (const name of params) scoped.delete(name);
+    if (scoped.size > 1) throw new Unknown();
+    const saved = new Map([...scoped, ...params].map((name) => [name, this.aliases.get(name)]));
+    for (const name of saved.keys()) this.aliases.set(name, key);
+    const outer = this.level;
+    this.level = pattern;
+    try {
+      if (where) {
+        const fn = peel(where);
+        if (isFunction(fn)) this.condition(returned(fn), false);
+        else if (fn.type === "ObjectExpression") this.objectFilter(fn, pattern);
+        // Relational queries v1: the filter is an SQL expression, read as the builder's `.where(...)` is.
+        else this.condition(fn, false);
+      }
+      if (orderBy) {
+        const fn = peel(orderBy);
+        if (isFunction(fn)) pattern.orderBy = this.orderTerms([returned(fn)], key);
+        else if (fn.type === "ObjectExpression") {
+          for (const { key: k, value } of objectProps(fn) ?? []) {
+            const direction = literalString(value);
+            if (!k || (direction !== "asc" && direction !== "desc")) break;
+            pattern.orderBy.push({ column: k, descending: direction === "desc", nullsFirst: null });
+          }
+        } else pattern.orderBy = this.orderTerms([fn], key);
+      }
+    } finally {
+      this.level = outer;
+      for (const [name, previous] of saved) {
+        if (previous === undefined) this.aliases.delete(name);
+        else this.aliases.set(name, previous);
+      }
     }
     const limit = propertyOf(args, "limit");
     if (limit) {
       pattern.limited = true;
       this.call.values.push(limit);
     }
-    for (const { key: relation, value } of objectProps(propertyOf(args, "with")) ?? []) {
-      const v = peel(value);
-      if (!relation || (v.type === "Literal" && v.value === false)) continue;
-      // Relational queries read each relation in a lateral subquery: once per parent row, by its key.
-      const child = this.pattern(table, "select", [...path, relation], "eq");
-      if (v.type === "ObjectExpression") this.relational(v, child, table, [...path, relation]);
-    }
+    const offset = propertyOf(args, "offset");
+    if (offset) this.call.values.push(offset);
+  }
+
+  /**
+   * The table variables an SQL-expression `where` / `orderBy` of one relational level names in a column's
+   * place (the first argument of `eq`, `inArray`, `isNull`, `desc`, ...). At the root, the variable that
+   * is the query's own key already resolves; a nested level has no variable of its own. More than one
+   * name (besides a callback's parameter) is not a filter Drizzle can run on one table: the caller leaves
+   * the call unread.
+   */
+  private scope(nodes: Node[], key: string, root: boolean): Set<string> {
+    const names = new Set<string>();
+    const visit = (node: Node | undefined): void => {
+      const n = node ? peel(node) : undefined;
+      if (!n) return;
+      if (n.type === "ConditionalExpression") return [n.consequent, n.alternate].forEach(visit);
+      if (n.type === "LogicalExpression") return visit(n.right);
+      if (n.type === "ArrayExpression") return n.elements.forEach(visit);
+      if (n.type === "MemberExpression" && !n.computed) {
+        const object = peel(n.object);
+        const name = object.type === "Identifier" ? object.name : object.type === "MemberExpression" && !object.computed ? object.property?.name : undefined;
+        if (name) names.add(name);
+        return;
+      }
+      if (n.type !== "CallExpression") return;
+      const fn = lastName(n.callee);
+      if (fn === "and" || fn === "or" || fn === "not") return n.arguments.forEach(visit);
+      if (fn && COLUMN_FIRST.has(fn)) visit(n.arguments[0]);
+    };
+    nodes.forEach(visit);
+    if (root) names.delete(key);
+    return names;
   }
 
   /** The object filter syntax: `{ id: 1, age: { gt: 18 }, deletedAt: { isNull: true }, OR: [...] }`. */
