@@ -445,21 +445,28 @@ function genericPlanFindings(context: RuleContext, table: Table, entries: Array<
     const sites = patterns.map((p) => p.location).sort(bySource);
     // The index the recommender builds for these queries from scratch: the replacement that works under any plan.
     const without: Table = { ...table, indexes: [], primaryKey: null };
-    const replacement = adviseTable(without, patterns, { takenNames, schema: context.schema }).recommendations[0];
+    const built = adviseTable(without, patterns, { takenNames, schema: context.schema }).recommendations[0];
+    // An index of the table that already has the replacement's keys, with no WHERE, is that replacement.
+    const existing = built ? table.indexes.find((i) => i !== index && !i.where && sameLeadingKeys(i, built.keys)) : undefined;
+    const replacement = existing ? undefined : built;
     if (replacement) takenNames.add(replacement.name);
+    // A unique index enforces a constraint whatever plan reads it: it stays (PostgreSQL docs, 11.6 Unique Indexes).
+    const dropOld = index.unique || index.constraint ? ` Keep ${index.name}: it is unique, so it enforces its rule on every write, whichever plan reads it.` : ` Then ${index.name} can be dropped.`;
     const paragraphs = [
       `${genericPlanCaveat(index, columns)}. If it switches, these queries fall back to ${[...new Set(group.map((g) => entries.find((e) => e.pattern === g.pattern)?.match.best?.index.name).filter(Boolean))].join(", ")}.`,
-      replacement
-        ? `An index whose WHERE holds only what the SQL itself writes, with ${columns.join(", ")} in the key, serves them under either plan: ${replacement.sql} Then ${index.name} can be dropped.`
-        : `Put ${columns.join(", ")} into the index key instead of its WHERE, so a generic plan can use it.`,
+      existing
+        ? `${existing.name} (${existing.keys.map((k) => keyLabel(k)).join(", ")}) is the index a generic plan needs: it has no WHERE and serves them under either plan, so no new index is needed${index.unique || index.constraint ? `. Keep ${index.name}: it is unique, so it enforces its rule on every write, whichever plan reads it` : ""}.`
+        : replacement
+          ? `An index whose WHERE holds only what the SQL itself writes, with ${columns.join(", ")} in the key, serves them under either plan: ${replacement.sql}${dropOld}`
+          : `Put ${columns.join(", ")} into the index key instead of its WHERE, so a generic plan can use it.`,
     ];
     findings.push({
       rule: RULE_ID,
       severity: "noted",
       table: qualifiedTableName(table),
       // The fix builds the replacement: the finding names its keys (the existing index is in the message).
-      columns: replacement ? replacement.keys.map((k) => k.column ?? k.expression ?? "?") : index.keys.map((k) => keyLabel(k)),
-      message: `${callers(patterns)} on \`${table.name}\` may stop using ${index.name}: its WHERE compares ${columns.join(", ")} with a constant, and the client sends ${columns.length > 1 ? "those values" : "that value"} as a parameter, so only custom plans can use it. ${replacement ? `${replacement.name} works under either plan.` : `Put ${columns.join(", ")} into the key instead.`}`,
+      columns: replacement ? replacement.keys.map((k) => k.column ?? k.expression ?? "?") : (existing ?? index).keys.map((k) => keyLabel(k)),
+      message: `${callers(patterns)} on \`${table.name}\` may stop using ${index.name}: its WHERE compares ${columns.join(", ")} with a constant, and the client sends ${columns.length > 1 ? "those values" : "that value"} as a parameter, so only custom plans can use it. ${existing ? `${existing.name} serves them under either plan.` : replacement ? `${replacement.name} works under either plan.` : `Put ${columns.join(", ")} into the key instead.`}`,
       location: sites[0],
       related: [index.location, ...sites.slice(1)],
       ...(replacement ? { fix: placeFix(context.statements, sites[0], replacement.sql).fix } : {}),
@@ -577,3 +584,8 @@ export const queryIndex: Rule = {
     return findings;
   },
 };
+
+/** `index` leads with exactly the columns of `keys`, in order (its later keys may add more). */
+function sameLeadingKeys(index: Table["indexes"][number], keys: ReadonlyArray<{ column?: string | null }>): boolean {
+  return keys.length > 0 && keys.length <= index.keys.length && keys.every((k, i) => !!k.column && index.keys[i].column === k.column);
+}

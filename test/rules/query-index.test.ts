@@ -165,6 +165,22 @@ describe("query-index", () => {
     expect(run(sql, [literal])).toEqual([]);
   });
 
+  it("never says to drop a unique partial index that works only in custom plans, and names an index that already serves under either plan", () => {
+    const base = CALL_LOGS_SQL + "ALTER TABLE call_logs ADD COLUMN is_open boolean;\nCREATE INDEX idx_call_logs_agent ON call_logs (agent_id);\n";
+    const byAgent = pattern("call_logs", [eq("agent_id", "$1"), eq("status", "'accepted'")], { functionName: "acceptedCallOf" });
+    const unique = run(base + "CREATE UNIQUE INDEX one_accepted_call ON call_logs (agent_id) WHERE status = 'accepted';", [byAgent]);
+    expect(unique).toHaveLength(1);
+    expect(unique[0].details).toContain("(agent_id, status); Keep one_accepted_call: it is unique");
+    expect(unique[0].details).not.toContain("can be dropped");
+    // is_open has few values, so the index a generic plan needs is (agent_id): it exists, and there is nothing to add.
+    const openCall = pattern("call_logs", [eq("agent_id", "$1"), eq("is_open", "true")], { functionName: "openCallOf" });
+    const [served] = run(base + "CREATE UNIQUE INDEX one_open_call ON call_logs (agent_id) WHERE is_open;", [openCall]);
+    expect(served.details).toContain("idx_call_logs_agent (agent_id) is the index a generic plan needs");
+    expect(served.details).toContain("Keep one_open_call: it is unique");
+    expect(served.message).toContain("idx_call_logs_agent serves them under either plan.");
+    expect(served.fix).toBeUndefined();
+  });
+
   it("weighs severity by the table's size hint", () => {
     const p = [pattern("call_logs", [eq("agent_id", "$1")], { limited: true })];
     expect(run(CALL_LOGS_SQL, p, { tables: { call_logs: { rows: 5_000 } } })[0].severity).toBe("routine");
