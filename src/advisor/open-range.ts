@@ -1,0 +1,75 @@
+// A LIMIT with no ORDER BY over an open-ended range the client sends as a parameter: the index the
+// recommender builds is one a generic plan passes over, unless the query orders by the range column.
+//
+// In a generic plan PostgreSQL cannot see the bound, so it estimates `col <= $1` as a third of the rows
+// (DEFAULT_INEQ_SEL, src/include/utils/selfuncs.h) and an equality on an enum or boolean as 1/ndistinct
+// (var_eq_non_const, selfuncs.c). With a LIMIT and that many rows expected, a sequential scan looks as if it
+// finds its rows within the first pages (the Limit node charges a fraction of the scan, costsize.c), so
+// the planner reads the table and ignores the index, with or without the new one. An ORDER BY on the range
+// column changes the comparison: a Seq Scan then needs a Sort of every match, while the index returns the
+// rows in order and the LIMIT stops it. Checked against PGlite (PostgreSQL 18) in the planner tests.
+import type { AccessPattern, PatternSource, Schema, Table } from "../core/types.js";
+import type { FewValued } from "./coverage.js";
+import { fieldOf, findModel } from "./declared-model.js";
+import type { RecommendedKey } from "./recommend.js";
+
+export interface RangeOrder {
+  /** The range column the query should order by (the recommended key's last column). */
+  column: string;
+  /** Which side the range bounds: `<`/`<=` (upper) or `>`/`>=` (lower). */
+  side: "upper" | "lower";
+  /** Equality columns of the key whose few values narrow a generic plan's estimate little. */
+  enumLike: string[];
+  /** The ORDER BY in the client's own syntax (`orderBy: { nextRunAt: 'asc' }`, `.order('next_run_at', { ascending: true })`). */
+  code: string;
+}
+
+/**
+ * For a read the recommended `keys` would serve, the ORDER BY it needs for a generic plan to use them, or
+ * null when none is needed. Needed when the read has a LIMIT and no ORDER BY, the key's last column is a
+ * range bounded on one side only by a value sent as a parameter (a clock such as `now()` is folded for the
+ * estimate, so it is not), and every other key column is an equality on a boolean or an enum (`enumLike`),
+ * or there is none. An equality on a column of many values (an id) makes the generic estimate small, and
+ * the planner uses the index as the query stands.
+ */
+export function openRangeOrder(pattern: AccessPattern, keys: readonly RecommendedKey[], table: Table, enumLike: FewValued, schema?: Schema): RangeOrder | null {
+  if (pattern.kind !== "select" || !pattern.limited || pattern.orderBy.length > 0 || pattern.countsAll) return null;
+  const last = keys[keys.length - 1];
+  if (!last?.column) return null;
+  const column = last.column;
+  const ranges = pattern.predicates.filter((p) => p.op === "range" && p.column === column && !p.conditional);
+  if (ranges.length === 0) return null;
+  const sides = new Set(ranges.map((p) => (p.operator === "<" || p.operator === "<=" ? "upper" : "lower")));
+  if (sides.size !== 1 || !ranges.some((p) => p.sentAs === "param" && p.clock === undefined)) return null;
+  const equalities: string[] = [];
+  for (const key of keys.slice(0, -1)) {
+    if (!key.column) return null;
+    const bound = pattern.predicates.some((p) => (p.op === "eq" || p.op === "bool" || p.op === "bool-test") && p.column === key.column && !p.conditional);
+    if (!bound || !enumLike(table, key.column)) return null;
+    equalities.push(key.column);
+  }
+  // Ascending: an upper bound reads the longest-due rows first, a lower bound the rows nearest to it.
+  return { column, side: [...sides][0] as "upper" | "lower", enumLike: equalities, code: orderCode(pattern.source, table, column, schema) };
+}
+
+/** `ORDER BY column ASC` as the client that sends the query writes it. */
+export function orderCode(source: PatternSource, table: Table, column: string, schema?: Schema): string {
+  const declared = schema ? findModel(schema, table.schema, table.name) : null;
+  const field = declared ? fieldOf(declared.model, column) : undefined;
+  switch (source) {
+    case "prisma":
+      return `orderBy: { ${field ?? column}: 'asc' }`;
+    case "drizzle":
+      return declared && field && declared.declared.orm === "drizzle" ? `.orderBy(asc(${declared.model.name}.${field}))` : `ORDER BY ${sqlName(column)}`;
+    case "supabase-js":
+      return `.order('${column}', { ascending: true })`;
+    case "kysely":
+      return `.orderBy('${column}', 'asc')`;
+    default:
+      return `ORDER BY ${sqlName(column)}`;
+  }
+}
+
+function sqlName(column: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(column) ? column : `"${column.replace(/"/g, '""')}"`;
+}
