@@ -18,6 +18,8 @@ export interface RangeOrder {
   column: string;
   /** Which side the range bounds: `<`/`<=` (upper) or `>`/`>=` (lower). */
   side: "upper" | "lower";
+  /** The range's operator as the query writes it. */
+  operator: string;
   /** Equality columns of the key whose few values narrow a generic plan's estimate little. */
   enumLike: string[];
   /** The ORDER BY in the client's own syntax (`orderBy: { nextRunAt: 'asc' }`, `.order('next_run_at', { ascending: true })`). */
@@ -28,9 +30,11 @@ export interface RangeOrder {
  * For a read the recommended `keys` would serve, the ORDER BY it needs for a generic plan to use them, or
  * null when none is needed. Needed when the read has a LIMIT and no ORDER BY, the key's last column is a
  * range bounded on one side only by a value sent as a parameter (a clock such as `now()` is folded for the
- * estimate, so it is not), and every other key column is an equality on a boolean or an enum (`enumLike`),
- * or there is none. An equality on a column of many values (an id) makes the generic estimate small, and
- * the planner uses the index as the query stands.
+ * estimate, so it is not), and every other filter is one a generic plan estimates as a large share of the
+ * rows: an equality or IN on a boolean or an enum (`enumLike`), a `<>`, or an OR (which matches at least as
+ * much as its widest branch). An equality on a column of many values (an id) makes the generic estimate
+ * small, and the planner uses the index as the query stands; an `IS NULL`, a LIKE or a partial index's WHERE
+ * is estimated from the column's statistics, which the audit does not know, so no ORDER BY is claimed then.
  */
 export function openRangeOrder(pattern: AccessPattern, keys: readonly RecommendedKey[], table: Table, enumLike: FewValued, schema?: Schema): RangeOrder | null {
   if (pattern.kind !== "select" || !pattern.limited || pattern.orderBy.length > 0 || pattern.countsAll) return null;
@@ -41,15 +45,19 @@ export function openRangeOrder(pattern: AccessPattern, keys: readonly Recommende
   if (ranges.length === 0) return null;
   const sides = new Set(ranges.map((p) => (p.operator === "<" || p.operator === "<=" ? "upper" : "lower")));
   if (sides.size !== 1 || !ranges.some((p) => p.sentAs === "param" && p.clock === undefined)) return null;
+  if (keys.slice(0, -1).some((k) => !k.column)) return null;
+  const keyed = new Set(keys.slice(0, -1).map((k) => k.column!));
   const equalities: string[] = [];
-  for (const key of keys.slice(0, -1)) {
-    if (!key.column) return null;
-    const bound = pattern.predicates.some((p) => (p.op === "eq" || p.op === "bool" || p.op === "bool-test") && p.column === key.column && !p.conditional);
-    if (!bound || !enumLike(table, key.column)) return null;
-    equalities.push(key.column);
+  for (const p of pattern.predicates) {
+    if (p.conditional || (p.op === "range" && p.column === column)) continue;
+    if (p.op === "neq") continue;
+    const wide = (p.op === "eq" || p.op === "in" || p.op === "bool" || p.op === "bool-test") && p.column !== undefined && enumLike(table, p.column);
+    if (!wide) return null;
+    if (keyed.has(p.column!)) equalities.push(p.column!);
   }
+  if (equalities.length !== keyed.size) return null;
   // Ascending: an upper bound reads the longest-due rows first, a lower bound the rows nearest to it.
-  return { column, side: [...sides][0] as "upper" | "lower", enumLike: equalities, code: orderCode(pattern.source, table, column, schema) };
+  return { column, side: [...sides][0] as "upper" | "lower", operator: ranges[0].operator ?? "<=", enumLike: [...new Set(equalities)], code: orderCode(pattern.source, table, column, schema) };
 }
 
 /** `ORDER BY column ASC` as the client that sends the query writes it. */

@@ -275,7 +275,8 @@ function recommendationFinding(
   }
 
   // A LIMIT without ORDER BY over an open-ended range: the index serves it only once the query orders by the range (open-range.ts).
-  const ordering = rec.index.method.toLowerCase() === "btree" ? rec.patterns.map((p) => openRangeOrder(p, rec.keys, table, enumLike, context.schema)) : [];
+  // A pattern whose ORDER BY earlyStop() left out has one in the code: it gets no ORDER BY advice.
+  const ordering = rec.index.method.toLowerCase() === "btree" && rec.where === null ? rec.patterns.map((p) => (orderWhy.has(p) ? null : openRangeOrder(p, rec.keys, table, enumLike, context.schema))) : [];
   const needOrder = ordering.filter((o): o is RangeOrder => o !== null);
   let reachable = alreadyReachable(rec, matches);
   if (reachable) {
@@ -422,8 +423,8 @@ function recommendationFinding(
  */
 function openRangeParagraph(o: RangeOrder, rec: Recommendation, table: Table, matches: Map<AccessPattern, PatternMatch>): string {
   const estimate = o.enumLike.length
-    ? `a third of the rows for ${o.column} ${o.side === "upper" ? "<=" : ">="} $n (PostgreSQL's default for a range whose bound it cannot see), narrowed little by ${o.enumLike.join(", ")}, whose few values it counts as a large share each`
-    : `a third of the rows for ${o.column} ${o.side === "upper" ? "<=" : ">="} $n (PostgreSQL's default for a range whose bound it cannot see)`;
+    ? `a third of the rows for ${o.column} ${o.operator} $n (PostgreSQL's default for a range whose bound it cannot see), narrowed little by ${o.enumLike.join(", ")}, whose few values it counts as a large share each`
+    : `a third of the rows for ${o.column} ${o.operator} $n (PostgreSQL's default for a range whose bound it cannot see)`;
   const paragraph = `The query has a LIMIT and no ORDER BY, and ${o.column} is sent as a parameter. Under a generic plan, which a client binding parameters gets after five executions, the planner estimates ${estimate}; a sequential scan then looks as if it fills the LIMIT within its first pages, so it reads ${table.name} from the start, with or without ${rec.name}. With \`${o.code}\` the index returns the rows in that order and the LIMIT stops the scan, while a sequential scan would have to sort every match first, so the planner uses ${rec.name}.`;
   const used = [...new Set(rec.patterns.map((p) => matches.get(p)?.best?.index).filter((i): i is IndexMatch["index"] => i !== undefined))];
   const superseded = used.filter(

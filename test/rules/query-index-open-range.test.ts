@@ -96,6 +96,25 @@ describe("a LIMIT with no ORDER BY over an open-ended range sent as a parameter"
     expect(plan).toMatch(/"Index Name":"idx_webhook_deliveries_account_id_next_retry_at"/);
   }, 120_000);
 
+  it("filters a generic plan also counts as a large share (a `<>`, an OR) keep the advice; the operator is the query's own", () => {
+    const findings = queryIndexOn(DELIVERIES, [q([param("state"), { column: "state", op: "neq", sentAs: "param" }, dueBy("<=", { operator: "<" })], { hasOr: true })]);
+    expect(findings[0]?.message).toContain("and order the query by next_retry_at (`orderBy: { next_retry_at: 'asc' }`)");
+    expect(findings[0]?.details).toContain("a third of the rows for next_retry_at < $n");
+  });
+
+  it("no ORDER BY advice when another filter's share comes from statistics the audit does not have (IS NULL, an id)", () => {
+    const advice = (p: AccessPattern) => queryIndexOn(DELIVERIES, [p]).map((f) => f.message).join("\n");
+    expect(advice(q([param("state"), { column: "payload", op: "is-null", sentAs: "literal" }, dueBy("<=")]))).not.toContain("order the query");
+    expect(advice(q([param("state"), param("account_id"), dueBy("<=")]))).not.toContain("order the query");
+  });
+
+  it("no ORDER BY advice for a query whose ORDER BY the advice leaves out (an OR of unknown share): the code already orders it", () => {
+    const ordered = q([param("state"), dueBy("<=")], { hasOr: true, orderBy: [{ column: "id", descending: false, nullsFirst: null }] });
+    const findings = queryIndexOn(DELIVERIES, [ordered]);
+    expect(findings.map((f) => f.columns)).toEqual([["state", "next_retry_at"]]);
+    expect(findings[0].message).not.toContain("order the query");
+  });
+
   it("no ORDER BY advice when the query already orders, has no LIMIT, bounds the range on both sides, or compares with the clock", () => {
     const advice = (p: AccessPattern) => queryIndexOn(DELIVERIES, [p]).map((f) => f.message).join("\n");
     expect(advice(q([param("state"), dueBy("<=")], { orderBy: [{ column: "next_retry_at", descending: false, nullsFirst: null }] }))).not.toContain("order the query");
