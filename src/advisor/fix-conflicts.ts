@@ -9,6 +9,9 @@
 //   keeps no fix of its own and names the finding whose fix does both.
 // - Otherwise the first finding (by severity, then rule order) keeps its fix; each later one keeps none and
 //   says which fix to apply first, so no two suggestions replace one line.
+// - Two fixes that drop the same index (two recommendations that each make it a left prefix of theirs): the
+//   second DROP INDEX would fail once the first ran. The first finding keeps the drop (and its schema
+//   declaration's replacement); each later one only adds its index, its declaration added beside the old.
 import type { Finding, Statement } from "../core/types.js";
 import { severityRank } from "../core/findings.js";
 import { parseSql } from "../sql/parser.js";
@@ -93,6 +96,52 @@ export function reconcileReplacements(findings: Finding[], statementAt: (file: s
       f.details = [f.details, `The change this finding asks for, as it would replace the original statement:\n${own}`].filter(Boolean).join("\n\n");
       changed.push(f);
     }
+  }
+  return changed;
+}
+
+/** The DROP INDEX statements of a fix: each statement's text and the dropped index's name as written. */
+function droppedIndexes(sql: string): Array<{ text: string; name: string }> {
+  const parsed = parseSql(sql);
+  if (!parsed.ok) return [];
+  const out: Array<{ text: string; name: string }> = [];
+  for (const s of parsed.statements) {
+    const drop = s.ast.DropStmt;
+    if (drop?.removeType !== "OBJECT_INDEX" || (drop.objects ?? []).length !== 1) continue;
+    const names: string[] = (drop.objects[0].List?.items ?? []).map((i: any) => i.String?.sval);
+    out.push({ text: sql.slice(s.start, s.end).trim().replace(/;?$/, ";"), name: names.join(".") });
+  }
+  return out;
+}
+
+/**
+ * Keeps each index's DROP INDEX in one fix, in place: when several findings' fixes drop the same index
+ * (same table, same migration set), the first by severity and then source order keeps the drop, and the
+ * later ones lose it (and a schema declaration that replaced the old index's line adds a line beside it
+ * instead). Returns the findings it changed.
+ */
+export function reconcileDrops(findings: Finding[]): Finding[] {
+  const owner = new Map<string, Finding>();
+  const changed: Finding[] = [];
+  const ordered = findings
+    .filter((f) => f.fix && /\bDROP\s+INDEX\b/i.test(f.fix.sql))
+    .sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.id.localeCompare(b.id));
+  for (const f of ordered) {
+    const drops = droppedIndexes(f.fix!.sql);
+    const taken = drops.filter((d) => owner.has(`${f.set ?? ""}\u0000${f.table}\u0000${d.name}`));
+    for (const d of drops) if (!taken.includes(d)) owner.set(`${f.set ?? ""}\u0000${f.table}\u0000${d.name}`, f);
+    if (taken.length === 0) continue;
+    const kept = f.fix!.sql.split("\n").filter((line) => !taken.some((d) => line.trim() === d.text)).join("\n");
+    // A fix that would be left with nothing, or whose drop is not a line of its own, keeps its SQL.
+    if (!kept.trim() || kept === f.fix!.sql) continue;
+    const first = owner.get(`${f.set ?? ""}\u0000${f.table}\u0000${taken[0].name}`)!;
+    const declared = f.fix!.declared;
+    const firstDeclared = first.fix?.declared;
+    const sameLine = declared?.action === "replace" && firstDeclared?.action === "replace" && declared.file === firstDeclared.file && declared.line === firstDeclared.line;
+    f.fix = { ...f.fix!, sql: kept, ...(declared && sameLine ? { declared: { ...declared, action: "add" as const } } : {}) };
+    const names = taken.map((d) => d.name).join(", ");
+    f.message = `${f.message} The fix of the ${first.rule} finding ${first.id} drops ${names} too; this one only adds its index, so the two can be applied in either order.`;
+    changed.push(f);
   }
   return changed;
 }

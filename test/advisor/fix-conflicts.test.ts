@@ -1,7 +1,7 @@
 // Fixes of different rules that replace the same migration statement: one suggestion per statement, and the
 // SQL it holds runs in PostgreSQL (PGlite, PostgreSQL 18) in place of the statement.
 import { describe, expect, it } from "vitest";
-import { reconcileReplacements } from "../../src/advisor/fix-conflicts.js";
+import { reconcileDrops, reconcileReplacements } from "../../src/advisor/fix-conflicts.js";
 import type { Finding, Statement } from "../../src/core/types.js";
 import { runRules } from "../../src/rules/run.js";
 import { afterBase, buildInput, config } from "../rules/helpers.js";
@@ -93,5 +93,45 @@ describe("two fixes that replace one statement", () => {
     const pair = [make("x"), make("y")];
     expect(reconcileReplacements(pair, () => statement)).toEqual([]);
     expect(pair.every((f) => f.fix?.sql === "SELECT 1;")).toBe(true);
+  });
+});
+
+describe("two fixes that drop the same index", () => {
+  const SCHEMA = "CREATE TABLE shipments (id bigint PRIMARY KEY, carrier_id bigint NOT NULL, lane_id bigint NOT NULL, state text NOT NULL, created_at timestamptz NOT NULL);\nCREATE INDEX shipments_carrier_id_idx ON shipments (carrier_id);";
+  const make = (id: string, file: string, keys: string, line: number): Finding => ({
+    id,
+    rule: "query-index",
+    severity: "routine",
+    table: "public.shipments",
+    columns: keys.split(", "),
+    message: `Add an index on (${keys}).`,
+    location: { file, line, column: 1 },
+    fix: {
+      sql: `DROP INDEX "shipments_carrier_id_idx";\nCREATE INDEX "shipments_${keys.replace(/, /g, "_")}_idx" ON "shipments"(${keys});`,
+      placement: "separate",
+      declared: { file: "prisma/schema.prisma", line: 40, action: "replace", text: `@@index([${keys}])`, language: "prisma" },
+    },
+  });
+
+  it("the first keeps the drop and its declaration's replacement; the later one only adds, and applying both in order succeeds", async () => {
+    const later = make("q2", "src/routes.ts", "carrier_id, lane_id, created_at", 12);
+    const first = make("q1", "src/jobs.ts", "carrier_id, lane_id, state, created_at", 30);
+    const changed = reconcileDrops([later, first]);
+    expect(changed).toEqual([later]);
+    expect(first.fix?.sql.startsWith('DROP INDEX "shipments_carrier_id_idx";')).toBe(true);
+    expect(later.fix?.sql).toBe('CREATE INDEX "shipments_carrier_id_lane_id_created_at_idx" ON "shipments"(carrier_id, lane_id, created_at);');
+    expect(later.fix?.declared).toMatchObject({ action: "add", line: 40, text: "@@index([carrier_id, lane_id, created_at])" });
+    expect(first.fix?.declared?.action).toBe("replace");
+    expect(later.message).toContain("The fix of the query-index finding q1 drops shipments_carrier_id_idx too; this one only adds its index");
+
+    // Both fixes, one after the other, in either order: no statement fails.
+    for (const order of [[first, later], [later, first]]) {
+      const pg = db();
+      await pg.exec("DROP TABLE IF EXISTS shipments;");
+      await pg.exec(SCHEMA);
+      for (const f of order) await pg.exec(f.fix!.sql);
+      const left = await pg.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'shipments' ORDER BY indexname");
+      expect(left.rows.map((r) => r.indexname)).toEqual(["shipments_carrier_id_lane_id_created_at_idx", "shipments_carrier_id_lane_id_state_created_at_idx", "shipments_pkey"]);
+    }
   });
 });
