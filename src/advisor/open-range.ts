@@ -8,10 +8,11 @@
 // the planner reads the table and ignores the index, with or without the new one. An ORDER BY on the range
 // column changes the comparison: a Seq Scan then needs a Sort of every match, while the index returns the
 // rows in order and the LIMIT stops it. Checked against PGlite (PostgreSQL 18) in the planner tests.
-import type { AccessPattern, PatternSource, Schema, Table } from "../core/types.js";
+import type { AccessPattern, Index, PatternSource, Schema, Table } from "../core/types.js";
+import type { PatternMatch } from "./match.js";
 import type { FewValued } from "./coverage.js";
 import { fieldOf, findModel } from "./declared-model.js";
-import type { RecommendedKey } from "./recommend.js";
+import type { RecommendedKey, Recommendation } from "./recommend.js";
 
 export interface RangeOrder {
   /** The range column the query should order by (the recommended key's last column). */
@@ -80,4 +81,28 @@ export function orderCode(source: PatternSource, table: Table, column: string, s
 
 function sqlName(column: string): string {
   return /^[a-z_][a-z0-9_]*$/.test(column) ? column : `"${column.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Why the query needs its ORDER BY (open-range.ts), and what becomes of the index it uses today: one whose
+ * first key is the range column, which no other query on the table uses, serves nothing once the query
+ * orders by the range and the new index exists. It is not dropped by the fix (a query the audit cannot see
+ * may read by that column), but the reader is told.
+ */
+export function openRangeParagraph(o: RangeOrder, rec: Recommendation, table: Table, matches: Map<AccessPattern, PatternMatch>): string {
+  const estimate = o.enumLike.length
+    ? `a third of the rows for ${o.column} ${o.operator} $n (PostgreSQL's default for a range whose bound it cannot see), narrowed little by ${o.enumLike.join(", ")}, whose few values it counts as a large share each`
+    : `a third of the rows for ${o.column} ${o.operator} $n (PostgreSQL's default for a range whose bound it cannot see)`;
+  const paragraph = `The query has a LIMIT and no ORDER BY, and ${o.column} is sent as a parameter. Under a generic plan, which a client binding parameters gets after five executions, the planner estimates ${estimate}; a sequential scan then looks as if it fills the LIMIT within its first pages, so it reads ${table.name} from the start, with or without ${rec.name}. With \`${o.code}\` the index returns the rows in that order and the LIMIT stops the scan, while a sequential scan would have to sort every match first, so the planner uses ${rec.name}.`;
+  const used = [...new Set(rec.patterns.map((p) => matches.get(p)?.best?.index).filter((i): i is Index => i !== undefined))];
+  const superseded = used.filter(
+    (i) =>
+      i.constraint === null &&
+      !i.unique &&
+      i.keys[0]?.column === o.column &&
+      !table.foreignKeys.some((fk) => fk.columns[0] === o.column) &&
+      ![...matches].some(([p, m]) => !rec.patterns.includes(p) && m.best?.index === i),
+  );
+  if (superseded.length === 0) return paragraph;
+  return `${paragraph} ${superseded.map((i) => i.name).join(", ")} then serves none of the queries found on ${table.name}; drop it once ${rec.name} is in place, unless something else reads ${table.name} by ${o.column} alone.`;
 }
