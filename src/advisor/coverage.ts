@@ -61,6 +61,32 @@ function typeName(type: string): string {
  * ... ADD VALUE) or as an ORM schema declares them (Prisma `enum`, Drizzle `pgEnum`).
  */
 export function fewValuedColumns(statements: readonly Statement[], declared: readonly DeclaredSchema[] = []): FewValued {
+  const labels = enumLabelCounts(statements, declared);
+  return (table, column) => {
+    const type = columnType(table, column);
+    if (!type || /\[\]$/.test(type.trim())) return false;
+    if (/^bool/i.test(type)) return true;
+    const count = labels.get(typeName(type));
+    return count !== undefined && count <= FEW_ENUM_LABELS;
+  };
+}
+
+/**
+ * Booleans and enums of any label count: columns whose distinct values are a short list the schema
+ * names. A generic plan estimates an equality on one as 1/ndistinct of the table (var_eq_non_const in
+ * selfuncs.c), a large share however selective the value sent is.
+ */
+export function enumLikeColumns(statements: readonly Statement[], declared: readonly DeclaredSchema[] = []): FewValued {
+  const labels = enumLabelCounts(statements, declared);
+  return (table, column) => {
+    const type = columnType(table, column);
+    if (!type || /\[\]$/.test(type.trim())) return false;
+    return /^bool/i.test(type) || labels.has(typeName(type));
+  };
+}
+
+/** Label counts of the enums the migrations and the declared schemas define, by the type's own name. */
+function enumLabelCounts(statements: readonly Statement[], declared: readonly DeclaredSchema[]): Map<string, number> {
   const labels = new Map<string, number>();
   for (const d of declared) for (const e of d.enums) labels.set(e.type, e.values.length);
   for (const s of statements) {
@@ -72,13 +98,7 @@ export function fewValuedColumns(statements: readonly Statement[], declared: rea
     if (create) labels.set(name, (create.vals ?? []).length);
     else if (alter?.newVal && !alter.oldVal) labels.set(name, (labels.get(name) ?? FEW_ENUM_LABELS) + 1);
   }
-  return (table, column) => {
-    const type = columnType(table, column);
-    if (!type || /\[\]$/.test(type.trim())) return false;
-    if (/^bool/i.test(type)) return true;
-    const count = labels.get(typeName(type));
-    return count !== undefined && count <= FEW_ENUM_LABELS;
-  };
+  return labels;
 }
 
 /**

@@ -227,6 +227,16 @@ function candidateFor(shape: Shape, table: Table, frequency: Map<string, number>
     reasons.push(`${weak.map((r) => r.target).join(", ")} ${weak.length > 1 ? "have" : "has"} few distinct values, so ${weak.length > 1 ? "they are" : "it is"} checked on the fetched rows rather than keyed`);
   }
   const label = (t: string) => (t.startsWith("expr:") ? t.slice(5) : t);
+  // An IN on a column of a few states (`status IN ('ERROR', 'COMPLETED')`) keyed before the ORDER BY column splits
+  // the index into one ordered run per value: the scan's output is no longer in ORDER BY order and the planner sorts
+  // every match (checked in the planner tests). Behind another equality it is checked on the fetched rows instead.
+  const split = shape.sort.length > 0 ? ranked.filter((r) => r.predicate.op === "in" && r.sel.score < 0) : [];
+  if (split.length > 0 && ranked.some((r) => !split.includes(r))) {
+    ranked.splice(0, ranked.length, ...ranked.filter((r) => !split.includes(r)));
+    reasons.push(
+      `${split.map((r) => `${label(r.target)} IN (...)`).join(", ")} matches several values: keyed before the ORDER BY column, it would leave the index's rows in that order only within each value, so the planner would sort every match; ${split.length > 1 ? "they are" : "it is"} checked on the fetched rows instead`,
+    );
+  }
   if (ranked.length > 0 && ranked[0].sel.score === Number.POSITIVE_INFINITY) {
     keys.push(keyOf(ranked[0].target));
     selectiveLead = label(ranked[0].target);

@@ -11,7 +11,8 @@ import { growth, platformOwned } from "./table-evidence.js";
 import type { AccessPattern, Fix, FindingDraft, ForeignKey, Location, Statement, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
 import { adviseTable, describePattern, genericPlanCaveat, type Recommendation } from "../advisor/recommend.js";
-import { castOnIndexedColumn, fewValuedColumns, type PartlyServed } from "../advisor/coverage.js";
+import { castOnIndexedColumn, enumLikeColumns, type FewValued, fewValuedColumns, type PartlyServed } from "../advisor/coverage.js";
+import { openRangeOrder, openRangeParagraph, type RangeOrder } from "../advisor/open-range.js";
 import { orderTermText } from "../advisor/search.js";
 import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import { whyIndexCannotServe } from "../advisor/ri-check.js";
@@ -247,6 +248,7 @@ function recommendationFinding(
   underServed: Map<AccessPattern, IndexMatch>,
   partly: Map<AccessPattern, PartlyServed>,
   sweepOf: (p: AccessPattern) => AccessPattern | null = () => null,
+  enumLike: FewValued = () => false,
 ): FindingDraft {
   const sites = rec.patterns.map((p) => p.location).sort(bySource);
   const columns = rec.keys.map((k) => k.column ?? k.expression ?? "?");
@@ -272,6 +274,10 @@ function recommendationFinding(
     message += ` ${rec.parameterBlocked.map((b) => b.index.name).join(", ")} looks as if it serves ${rec.patterns.length > 1 ? "them" : "it"}, but its WHERE compares ${[...new Set(rec.parameterBlocked.flatMap((b) => b.columns))].join(", ")} with constants the client sends as parameters: a generic plan cannot use it, so PostgreSQL may stop using it.`;
   }
 
+  // A LIMIT without ORDER BY over an open-ended range: the index serves it only once the query orders by the range (open-range.ts).
+  // A pattern whose ORDER BY earlyStop() left out has one in the code: it gets no ORDER BY advice.
+  const ordering = rec.index.method.toLowerCase() === "btree" && rec.where === null ? rec.patterns.map((p) => (orderWhy.has(p) ? null : openRangeOrder(p, rec.keys, table, enumLike, context.schema))) : [];
+  const needOrder = ordering.filter((o): o is RangeOrder => o !== null);
   let reachable = alreadyReachable(rec, matches);
   if (reachable) {
     message = `${callers(rec.patterns)} on \`${table.name}\` (${filtered.join(", ")}) can use ${reachable[0].best!.index.name} only by a skip scan over its leading column: ${rec.name} on ${keyText} would bound the scan.`;
@@ -294,6 +300,11 @@ function recommendationFinding(
   } else if (allPartly) {
     const growthSeen = keyGrowth(context, table, rec.patterns, parts, columns);
     unbounded = growthSeen.routine ? growthSeen.evidence : null;
+    // The read's own range is what grows: with no bound on one side it takes in every row that crossed the other.
+    if (unbounded && needOrder.length === rec.patterns.length) {
+      const o = needOrder[0];
+      unbounded = `the range on ${o.column} has no ${o.side === "upper" ? "lower" : "upper"} bound, so it takes in every row whose ${o.column} ${o.side === "upper" ? "has passed" : "lies beyond it"}, however old`;
+    }
     notedWhy = growthSeen.routine ? null : growthSeen.why;
     partlySeverity = unbounded ? "routine" : "noted";
     const combined = [...new Set(parts.flatMap((p) => (p.kind === "partly" ? (p.combined ?? []) : [])).map((m) => m.index.name))];
@@ -316,6 +327,14 @@ function recommendationFinding(
     if (!orderOnly && !unbounded) partlySeverity = "noted";
     else if (orderOnly) partlySeverity = isKnownSmall(context.config, table) ? "noted" : "routine";
   }
+  if (needOrder.length > 0) {
+    const o = needOrder[0];
+    const all = needOrder.length === rec.patterns.length;
+    const target = all ? (rec.patterns.length > 1 ? "these queries" : "the query") : `${needOrder.length} of these queries`;
+    const clause = `, and order ${target} by ${o.column} (\`${o.code}\`): without that ORDER BY a generic plan reads ${table.name} from the start, with or without the index.`;
+    const at = message.lastIndexOf(` on ${keyText}.`);
+    message = at >= 0 ? `${message.slice(0, at + keyText.length + 4)}${clause}${message.slice(at + keyText.length + 5)}` : `${message} ${rec.name} serves ${target} only with an ORDER BY on ${o.column} (\`${o.code}\`).`;
+  }
   const why: string[] = [];
   for (const p of rec.patterns) {
     const m = matches.get(p);
@@ -329,7 +348,9 @@ function recommendationFinding(
     const optionalText = optional
       ? `; ${optional.join(", ")} ${optional.length > 1 ? "are" : "is"} optional (a value that may be undefined, which the client then leaves out, or a filter added on some code paths), so the index does not lead with ${optional.length > 1 ? "them" : "it"} and the scan checks ${optional.length > 1 ? "them" : "it"} on the fetched rows when given`
       : "";
-    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${joined ? `, ${joined}` : ""}${closest ? `; ${closest}` : ""}${order ? `; its ORDER BY is left out: ${order}` : ""}${optionalText}`);
+    const needs = ordering[rec.patterns.indexOf(p)];
+    const needsText = needs ? `; needs \`${needs.code}\` for the index to serve it` : "";
+    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${joined ? `, ${joined}` : ""}${closest ? `; ${closest}` : ""}${order ? `; its ORDER BY is left out: ${order}` : ""}${needsText}${optionalText}`);
   }
   const paragraphs = [
     allPartly
@@ -340,6 +361,7 @@ function recommendationFinding(
     `Call sites this index serves:\n${why.join("\n")}`,
     `Why this index: ${rec.reasons.join(". ")}.`,
   ];
+  if (needOrder.length > 0) paragraphs.push(openRangeParagraph(needOrder[0], rec, table, matches));
   if (rec.foreignKeys.length > 0) paragraphs.push(`It also covers foreign key ${rec.foreignKeys.map((f) => `${f.name} (${f.columns.join(", ")})`).join(", ")}.`);
   // Reads inside a sweep (a bulk UPDATE or DELETE keyed by nothing but time cut-offs) run once per run of the job.
   const swept = rec.patterns.map(sweepOf);
@@ -548,6 +570,7 @@ export const queryIndex: Rule = {
     const fewValued = fewValuedColumns(context.statements, context.schema.declared);
     let functions: DeclaredFunctions | undefined;
     const sweepOf = sweeps(context, fewValued);
+    const enumLike = enumLikeColumns(context.statements, context.schema.declared);
     for (const [table, raw] of byTable) {
       const all = raw.map((p) => {
         const q = withoutDefaultFilters(p, table, defaults);
@@ -575,7 +598,7 @@ export const queryIndex: Rule = {
       });
       for (const r of advice.recommendations) takenNames.add(r.name);
       const matches = new Map(advice.matches.map((m) => [m.pattern, m.match]));
-      for (const rec of advice.recommendations) findings.push(recommendationFinding(context, table, rec, matches, advice.underServed, advice.partlyServed, (p) => sweepOf(p, table)));
+      for (const rec of advice.recommendations) findings.push(recommendationFinding(context, table, rec, matches, advice.underServed, advice.partlyServed, (p) => sweepOf(p, table), enumLike));
       const unplaced = new Set(advice.unplaced);
       findings.push(...partialFindings(table, advice.matches.filter((m) => m.match.verdict === "partial" && unplaced.has(m.pattern))));
       const recommended = new Set(advice.recommendations.flatMap((r) => r.patterns));

@@ -7,6 +7,7 @@ import { parseSql, scanSql } from "../sql/parser.js";
 import { ALL_RULES } from "./index.js";
 import { inDeclaredForm } from "../advisor/declared-fix.js";
 import { distinctIndexNames } from "../advisor/fix-names.js";
+import { reconcileDrops, reconcileReplacements } from "../advisor/fix-conflicts.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { parsesCleanly } from "./sql-text.js";
 import { isSettledMigrationFile } from "./model.js";
@@ -171,6 +172,10 @@ export function runRules(sets: RuleInput[], globalProblems: InputProblem[], conf
     }
   }
   withholdUnparseableFixes(findings);
+  // Fixes of different rules that replace one statement become one (fix-conflicts.ts).
+  const statementsAt = new Map(inputs.flatMap((i) => i.statements.map((s) => [`${s.location.file}\u0000${s.location.line}`, s] as const)));
+  reconcileReplacements(findings, (file, line) => statementsAt.get(`${file}\u0000${line}`));
+  reconcileDrops(findings);
   const merged = mergeSameIndex(findings);
   const schemaOf = new Map(inputs.map((i) => [multipleSets ? i.set.name : undefined, i.schema]));
   distinctIndexNames(merged, (f) => schemaOf.get(f.set));

@@ -37,7 +37,10 @@ describe("migration-safety findings on migrations that already ran", () => {
       ["constraint-validation", "routine"],
       ["lock-timeout", "routine"],
     ]);
-    expect(recent.every((f) => f.fix?.placement === "replace")).toBe(true);
+    // Both replace the same statement: one fix does both (the lock_timeout before the rewrite), the other refers to it.
+    expect(recent.filter((f) => f.fix?.placement === "replace").map((f) => f.rule)).toEqual(["constraint-validation"]);
+    expect(recent.find((f) => f.rule === "constraint-validation")?.fix?.sql).toMatch(/^SET (LOCAL )?lock_timeout = '5s';\n/);
+    expect(recent.find((f) => f.rule === "lock-timeout")?.message).toContain("The fix of the constraint-validation finding on this statement");
   });
 
   it("are grouped in the markdown report with the other lock findings on settled migrations", () => {
