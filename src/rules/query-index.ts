@@ -8,9 +8,9 @@
 import { tableHint } from "../core/config.js";
 import { isKnownSmall, isSettledMigrationFile } from "./model.js";
 import { growth, platformOwned } from "./table-evidence.js";
-import type { AccessPattern, Fix, FindingDraft, ForeignKey, Location, Statement, Table } from "../core/types.js";
+import type { AccessPattern, Fix, FindingDraft, ForeignKey, Statement, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
-import { adviseTable, describePattern, genericPlanCaveat, type Recommendation } from "../advisor/recommend.js";
+import { adviseTable, describePattern, type Recommendation } from "../advisor/recommend.js";
 import { castOnIndexedColumn, enumLikeColumns, type FewValued, fewValuedColumns, type PartlyServed } from "../advisor/coverage.js";
 import { openRangeOrder, openRangeParagraph, type RangeOrder } from "../advisor/open-range.js";
 import { orderTermText } from "../advisor/search.js";
@@ -19,6 +19,7 @@ import { whyIndexCannotServe } from "../advisor/ri-check.js";
 import { oneOffKind, oneOffNote } from "./one-off-code.js";
 import { historyShape, isTimeColumn, keyGrowth } from "./query-index-growth.js";
 import { joinPathNote, joinPaths } from "./query-index-joins.js";
+import { bySource, callers, genericPlanFindings } from "./query-index-generic-plan.js";
 import { castAdvice, declaredFunctions, type DeclaredFunctions } from "../advisor/cast-advice.js";
 import { placeFix, placeIndexFix } from "../advisor/fix-placement.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -146,17 +147,6 @@ function withoutDefaultFilters(pattern: AccessPattern, table: Table, defaults: M
   };
   if (!pattern.predicates.some(isDefault)) return pattern;
   return { ...pattern, predicates: pattern.predicates.filter((p) => !isDefault(p)) };
-}
-
-function bySource(a: Location, b: Location): number {
-  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
-}
-
-function callers(patterns: AccessPattern[]): string {
-  const names = [...new Set(patterns.map((p) => (p.functionName ? `\`${p.functionName}()\`` : null)).filter((n): n is string => n !== null))];
-  if (names.length === 0) return patterns.length > 1 ? `${patterns.length} queries` : "A query";
-  if (names.length <= 2) return names.join(" and ");
-  return `${names.slice(0, 2).join(", ")} and ${names.length - 2} more`;
 }
 
 function filterColumns(patterns: AccessPattern[]): string[] {
@@ -448,58 +438,6 @@ function partialFindings(table: Table, entries: Array<{ pattern: AccessPattern; 
   return findings;
 }
 
-/**
- * Queries a hand-written partial index was built for, whose WHERE compares a column with a constant
- * that the client sends as a parameter: the index serves them only in custom plans. Another index
- * serves them today, so this is NOTED, with the index that keeps working under a generic plan.
- */
-function genericPlanFindings(context: RuleContext, table: Table, entries: Array<{ pattern: AccessPattern; match: PatternMatch }>, takenNames: Set<string>): FindingDraft[] {
-  const groups = new Map<IndexMatch["index"], Array<{ pattern: AccessPattern; blocked: IndexMatch }>>();
-  for (const { pattern, match } of entries) {
-    const blocked = match.parameterBlocked.find((b) => b.index !== match.best?.index);
-    if (!blocked) continue;
-    groups.set(blocked.index, [...(groups.get(blocked.index) ?? []), { pattern, blocked }]);
-  }
-  const findings: FindingDraft[] = [];
-  for (const [index, group] of groups) {
-    const patterns = group.map((g) => g.pattern);
-    const columns = [...new Set(group.flatMap((g) => g.blocked.parameterBlockedColumns ?? []))];
-    const sites = patterns.map((p) => p.location).sort(bySource);
-    // The index the recommender builds for these queries from scratch: the replacement that works under any plan.
-    const without: Table = { ...table, indexes: [], primaryKey: null };
-    const built = adviseTable(without, patterns, { takenNames, schema: context.schema }).recommendations[0];
-    // An index of the table that already has the replacement's keys, with no WHERE, is that replacement.
-    const existing = built ? table.indexes.find((i) => i !== index && !i.where && sameLeadingKeys(i, built.keys)) : undefined;
-    const replacement = existing ? undefined : built;
-    if (replacement) takenNames.add(replacement.name);
-    // A unique index enforces a constraint whatever plan reads it: it stays (PostgreSQL docs, 11.6 Unique Indexes).
-    const dropOld = index.unique || index.constraint ? ` Keep ${index.name}: it is unique, so it enforces its rule on every write, whichever plan reads it.` : ` Then ${index.name} can be dropped.`;
-    const paragraphs = [
-      `${genericPlanCaveat(index, columns)}. If it switches, these queries fall back to ${[...new Set(group.map((g) => entries.find((e) => e.pattern === g.pattern)?.match.best?.index.name).filter(Boolean))].join(", ")}.`,
-      existing
-        ? `${existing.name} (${existing.keys.map((k) => keyLabel(k)).join(", ")}) is the index a generic plan needs: it has no WHERE and serves them under either plan, so no new index is needed${index.unique || index.constraint ? `. Keep ${index.name}: it is unique, so it enforces its rule on every write, whichever plan reads it` : ""}.`
-        : replacement
-          ? `An index whose WHERE holds only what the SQL itself writes, with ${columns.join(", ")} in the key, serves them under either plan: ${replacement.sql}${dropOld}`
-          : `Put ${columns.join(", ")} into the index key instead of its WHERE, so a generic plan can use it.`,
-    ];
-    findings.push({
-      rule: RULE_ID,
-      severity: "noted",
-      table: qualifiedTableName(table),
-      // The fix builds the replacement: the finding names its keys (the existing index is in the message).
-      columns: replacement ? replacement.keys.map((k) => k.column ?? k.expression ?? "?") : (existing ?? index).keys.map((k) => keyLabel(k)),
-      message: `${callers(patterns)} on \`${table.name}\` may stop using ${index.name}: its WHERE compares ${columns.join(", ")} with a constant, and the client sends ${columns.length > 1 ? "those values" : "that value"} as a parameter, so only custom plans can use it. ${existing ? `${existing.name} serves them under either plan.` : replacement ? `${replacement.name} works under either plan.` : `Put ${columns.join(", ")} into the key instead.`}`,
-      location: sites[0],
-      related: [index.location, ...sites.slice(1)],
-      ...(replacement ? { fix: placeFix(context.statements, sites[0], replacement.sql).fix } : {}),
-      details: paragraphs.join("\n\n"),
-      key: `generic-plan:${index.name}`,
-      title: "Partial index used only in custom plans",
-    });
-  }
-  return findings;
-}
-
 function castFinding(table: Table, pattern: AccessPattern, cast: NonNullable<ReturnType<typeof castOnIndexedColumn>>, functions: DeclaredFunctions): FindingDraft {
   return {
     rule: RULE_ID,
@@ -608,7 +546,3 @@ export const queryIndex: Rule = {
   },
 };
 
-/** `index` leads with exactly the columns of `keys`, in order (its later keys may add more). */
-function sameLeadingKeys(index: Table["indexes"][number], keys: ReadonlyArray<{ column?: string | null }>): boolean {
-  return keys.length > 0 && keys.length <= index.keys.length && keys.every((k, i) => !!k.column && index.keys[i].column === k.column);
-}
