@@ -21,7 +21,7 @@ import { historyShape, isTimeColumn, keyGrowth } from "./query-index-growth.js";
 import { joinPathNote, joinPaths } from "./query-index-joins.js";
 import { bySource, callers, genericPlanFindings } from "./query-index-generic-plan.js";
 import { castAdvice, declaredFunctions, type DeclaredFunctions } from "../advisor/cast-advice.js";
-import { placeFix, placeIndexFix } from "../advisor/fix-placement.js";
+import { placeIndexFix } from "../advisor/fix-placement.js";
 import type { Rule, RuleContext } from "./rule.js";
 
 const RULE_ID = "query-index";
