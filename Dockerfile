@@ -13,6 +13,7 @@ COPY package.json package-lock.json ./
 # Scripts stay off here: `prepare` would build before the sources are copied.
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
 RUN npm run build
 

@@ -15,7 +15,8 @@ import { writeWebApp, type WebAppClient } from "./webapp.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const workDir = path.join(os.tmpdir(), "index-audit-bench");
-const cli = path.join(here, "..", "dist", "cli.js");
+// BENCH_CLI measures another build of the CLI (an earlier commit's dist/cli.js) under the same conditions.
+const cli = process.env.BENCH_CLI ? path.resolve(process.env.BENCH_CLI) : path.join(here, "..", "dist", "cli.js");
 /** Paired runs per measurement; the median is reported. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -40,12 +41,23 @@ interface Shape {
   client: WebAppClient | "mixed";
 }
 
-const SHAPES: Shape[] = [
+const ALL_SHAPES: Shape[] = [
   { label: "Prisma, monorepo", layout: "prisma", migrations: 800, codeFiles: 2_800, client: "prisma" },
   { label: "Prisma", layout: "prisma", migrations: 430, codeFiles: 3_400, client: "prisma" },
   { label: "Drizzle", layout: "drizzle", migrations: 190, codeFiles: 870, client: "drizzle" },
   { label: "Supabase", layout: "supabase", migrations: 10_000, codeFiles: 5_000, client: "supabase-js" },
 ];
+
+/**
+ * BENCH_SHAPES picks shapes by the start of their folder name, comma-separated (`supabase-10000`,
+ * `prisma,drizzle`); BENCH_PARTS picks sections (`startup,shapes,verify,planner,app`). Both default to all;
+ * a goal whose section or shape did not run is left out of the goals.
+ */
+const SHAPES = ALL_SHAPES.filter((s) => {
+  const wanted = process.env.BENCH_SHAPES?.split(",").filter(Boolean);
+  return !wanted || wanted.some((w) => `${s.layout}-${s.migrations}`.startsWith(w));
+});
+const PARTS = new Set((process.env.BENCH_PARTS ?? "startup,shapes,verify,planner,app").split(","));
 
 /** A generated repository, kept between runs (`.complete` marks a finished one). `withCode: false` writes the migrations only. */
 function repo(shape: Shape, withCode: boolean): string {
@@ -96,24 +108,30 @@ console.log(`index-audit benchmark — ${os.cpus().length} cores, node ${process
 const squawk = squawkBinary();
 if (!squawk) console.log("squawk is not on PATH: its columns and the goal that compares with it are left out (`npm i -g squawk-cli`, or put its bin folder on PATH).\n");
 
-console.log("## Start-up\n");
-const bare: number[] = [];
-const version: number[] = [];
-for (let i = 0; i < Math.max(5, RUNS * 2); i++) {
-  bare.push(timeCommand(process.execPath, ["-e", "0"])!.ms);
-  version.push(timeCommand(process.execPath, [cli, "--version"])!.ms);
+let startup: { bare: number; version: number } | undefined;
+if (PARTS.has("startup")) {
+  console.log("## Start-up\n");
+  const bare: number[] = [];
+  const version: number[] = [];
+  for (let i = 0; i < Math.max(5, RUNS * 2); i++) {
+    bare.push(timeCommand(process.execPath, ["-e", "0"])!.ms);
+    version.push(timeCommand(process.execPath, [cli, "--version"])!.ms);
+  }
+  startup = { bare: median(bare), version: median(version) };
+  console.log(`\`node dist/cli.js --version\` ${fmt(startup.version)} ms; bare \`node -e 0\` ${fmt(startup.bare)} ms; difference ${fmt(startup.version - startup.bare)} ms\n`);
 }
-const startup = { bare: median(bare), version: median(version) };
-console.log(`\`node dist/cli.js --version\` ${fmt(startup.version)} ms; bare \`node -e 0\` ${fmt(startup.version - (startup.version - startup.bare))} ms; difference ${fmt(startup.version - startup.bare)} ms\n`);
 
-console.log("## Repository shapes: the whole command, side by side\n");
-console.log("`whole repo` audits migrations and code; `migrations only` a copy holding just the migration files; `bare parse` reads and parses those files with libpg-query, single-threaded, nothing else.\n");
-console.log(
-  "| shape | migrations | code files | statements | whole repo | migrations only | bare parse |" +
-    (squawk ? " squawk | whole / squawk | migrations only / squawk |" : "") +
-    " whole / bare parse | peak RSS (whole) | patterns | findings |",
-);
-console.log("|---|---:|---:|---:|---:|---:|---:|" + (squawk ? "---:|---:|---:|" : "") + "---:|---:|---:|---:|");
+if (PARTS.has("shapes")) {
+  console.log("## Repository shapes: the whole command, side by side\n");
+  console.log("`whole repo` audits migrations and code; `migrations only` a copy holding just the migration files; `bare parse` reads and parses those files with libpg-query, single-threaded, nothing else.\n");
+  console.log(
+    "| shape | migrations | code files | statements | whole repo | migrations only | bare parse |" +
+      (squawk ? " squawk | whole / squawk | migrations only / squawk |" : "") +
+      " whole / bare parse | peak RSS (whole) | patterns | findings |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|---:|" + (squawk ? "---:|---:|---:|" : "") + "---:|---:|---:|---:|");
+}
+
 interface ShapeResult {
   shape: Shape;
   whole: number;
@@ -123,7 +141,7 @@ interface ShapeResult {
   rssMb: number;
 }
 const results: ShapeResult[] = [];
-for (const shape of SHAPES) {
+for (const shape of PARTS.has("shapes") ? SHAPES : []) {
   const whole = repo(shape, true);
   const only = repo(shape, false);
   const files = migrationFiles(shape.layout);
@@ -162,21 +180,23 @@ for (const shape of SHAPES) {
   );
 }
 
-console.log("\n## Verify stage (--verify: PGlite boot, replay, sizes, EXPLAIN before and after each recommendation)\n");
-console.log("| repository | statements | findings | verified | demoted | static audit | with --verify | boot | replay | sizes | EXPLAINs | per EXPLAIN | peak RSS |");
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-for (const [label, root] of [
-  ["examples/supabase-app", path.join(here, "..", "examples", "supabase-app")],
-  ["1,000 migrations, 200 code files", repo({ label: "", layout: "supabase", migrations: 1_000, codeFiles: 200, client: "mixed" }, true)],
-] as const) {
-  const v = child("verify-once.ts", root);
-  console.log(
-    `| ${label} | ${fmt(v.statements)} | ${fmt(v.findings)} | ${fmt(v.verified)} | ${fmt(v.demoted)} | ${fmt(v.staticMs)} ms | ${fmt(v.ms)} ms | ${fmt(v.bootMs)} ms | ${fmt(v.replayMs)} ms | ${fmt(v.scaleMs)} ms | ${fmt(v.explains)} | ${fmt(v.explainMs, 1)} ms | ${fmt(v.maxRssMb)} MB |`,
-  );
+if (PARTS.has("verify")) {
+  console.log("\n## Verify stage (--verify: PGlite boot, replay, sizes, EXPLAIN before and after each recommendation)\n");
+  console.log("| repository | statements | findings | verified | demoted | static audit | with --verify | boot | replay | sizes | EXPLAINs | per EXPLAIN | peak RSS |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const [label, root] of [
+    ["examples/supabase-app", path.join(here, "..", "examples", "supabase-app")],
+    ["1,000 migrations, 200 code files", repo({ label: "", layout: "supabase", migrations: 1_000, codeFiles: 200, client: "mixed" }, true)],
+  ] as const) {
+    const v = child("verify-once.ts", root);
+    console.log(
+      `| ${label} | ${fmt(v.statements)} | ${fmt(v.findings)} | ${fmt(v.verified)} | ${fmt(v.demoted)} | ${fmt(v.staticMs)} ms | ${fmt(v.ms)} ms | ${fmt(v.bootMs)} ms | ${fmt(v.replayMs)} ms | ${fmt(v.scaleMs)} ms | ${fmt(v.explains)} | ${fmt(v.explainMs, 1)} ms | ${fmt(v.maxRssMb)} MB |`,
+    );
+  }
 }
 
-console.log("\n## Index matcher against PostgreSQL's planner (PGlite)\n");
-{
+if (PARTS.has("planner")) {
+  console.log("\n## Index matcher against PostgreSQL's planner (PGlite)\n");
   // Hash indexes, IS TRUE / IS FALSE / IS NOT TRUE / IS NOT FALSE and ranges on text (`wide`), and the
   // named classes: pg_trgm, a partitioned table, skip scan, unique partial indexes.
   const diff = await runPlannerDifferential({ cases: 5_000, seed: 20261125, wide: true });
@@ -190,9 +210,9 @@ console.log("\n## Index matcher against PostgreSQL's planner (PGlite)\n");
   for (const line of [...recs.failed, ...recs.unused].slice(0, 10)) console.log(`  - ${line}`);
 }
 
-console.log("\n## GitHub App on the local GitHub stand-in\n");
 const appRuns: Array<{ label: string; result: Awaited<ReturnType<typeof runAppBench>> }> = [];
-{
+if (PARTS.has("app")) {
+  console.log("\n## GitHub App on the local GitHub stand-in\n");
   console.log("| repository | audit | API calls | wall | our processing | of which pipeline | waiting on blobs |");
   console.log("|---|---|---:|---:|---:|---:|---:|");
   // The goal's repository first (Supabase, a web application querying through supabase-js), then the table's shapes.
@@ -221,7 +241,9 @@ console.log("\n## Goals\n");
 {
   const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
   const lines: string[] = [];
-  if (squawk && results.every((r) => r.squawk !== undefined)) {
+  if (results.length === 0) {
+    // No shape ran (BENCH_PARTS): no speed or memory goal to judge.
+  } else if (squawk && results.every((r) => r.squawk !== undefined)) {
     for (const r of results) {
       const ratio = r.whole / r.squawk!;
       lines.push(`${verdict(ratio <= 1)}  whole-repository audit no slower than squawk on the same migrations — ${r.shape.label}: ${fmt(ratio, 2)}× (${seconds(r.whole)} vs ${seconds(r.squawk!)})`);
@@ -233,11 +255,11 @@ console.log("\n## Goals\n");
     const ratio = r.whole / r.parse;
     lines.push(`${verdict(ratio <= 1)}  audit at most 1.0× a single-threaded bare parse of the same SQL — ${r.shape.label}: ${fmt(ratio, 2)}× (${seconds(r.whole)} vs ${seconds(r.parse)})`);
   }
-  const startDiff = startup.version - startup.bare;
-  lines.push(`${verdict(startDiff <= 100)}  \`node dist/cli.js --version\` within 0.1 s of bare node — ${fmt(startDiff)} ms more (${fmt(startup.version / startup.bare, 2)}×: ${fmt(startup.version)} vs ${fmt(startup.bare)} ms)`);
-  const big = results.find((r) => r.shape.migrations === 10_000)!;
-  lines.push(`${verdict(big.rssMb < 300)}  peak RSS under 300 MB for 10,000 migrations plus 5,000 code files — ${fmt(big.rssMb)} MB (${fmt(big.rssMb / 300, 2)}× the bound)`);
-  const first = appRuns[0].result.firstAudit.processingMs;
-  lines.push(`${verdict(first < 2000)}  the app's first audit of 1,000 migrations plus 2,000 code files under 2 s of its own processing — ${fmt(first)} ms (${fmt(first / 2000, 2)}× the bound)`);
+  const startDiff = startup ? startup.version - startup.bare : 0;
+  if (startup) lines.push(`${verdict(startDiff <= 100)}  \`node dist/cli.js --version\` within 0.1 s of bare node — ${fmt(startDiff)} ms more (${fmt(startup.version / startup.bare, 2)}×: ${fmt(startup.version)} vs ${fmt(startup.bare)} ms)`);
+  const big = results.find((r) => r.shape.migrations === 10_000);
+  if (big) lines.push(`${verdict(big.rssMb < 300)}  peak RSS under 300 MB for 10,000 migrations plus 5,000 code files — ${fmt(big.rssMb)} MB (${fmt(big.rssMb / 300, 2)}× the bound)`);
+  const first = appRuns[0]?.result.firstAudit.processingMs ?? 0;
+  if (appRuns.length > 0) lines.push(`${verdict(first < 2000)}  the app's first audit of 1,000 migrations plus 2,000 code files under 2 s of its own processing — ${fmt(first)} ms (${fmt(first / 2000, 2)}× the bound)`);
   for (const line of lines) console.log(line);
 }

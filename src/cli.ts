@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // index-audit on a checkout: read the config, run the audit, print a report, exit by severity.
 import { readFileSync, realpathSync } from "node:fs";
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, stat } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import v8 from "node:v8";
 import type { AuditResult } from "./audit.js";
 import type { AuditConfig } from "./core/config.js";
 import type { InputProblem, Severity } from "./core/types.js";
+import type { JsonReport } from "./report/json.js";
 import type { Source } from "./source/source.js";
 
 // Only what `--version` needs is loaded with this file: the parsers, rules, config validation and
@@ -140,27 +142,39 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
     if (schemaMode) {
       const text = await schemaJson(source, config, values.set, io);
-      if (values.output) await writeOutput(values.output, text);
+      if (values.output) await writeOutput(values.output, [text]);
       else io.stdout(text);
       return EXIT.ok;
     }
 
     const { audit } = await import("./audit.js");
-    const result = await audit(source, { config, onProgress });
+    let result: AuditResult | undefined = await audit(source, { config, onProgress });
     for (const skipped of result.skipped) io.stderr(`index-audit: left out ${skipped.root}: ${skipped.reason}\n`);
     if (result.sets.length === 0) {
       io.stderr(`index-audit: no migrations found under ${root}; if they are there, name their folder in migrations.paths of .github/index-audit.yml\n`);
     }
     const version = toolVersion();
-    const report = await render(format, result, { version, date: io.today(), config, subject: path.basename(path.resolve(root)) });
-    if (values.output) {
-      await writeOutput(values.output, report);
-      io.stderr(`index-audit: wrote ${values.output} (${await summaryLine(result)})\n`);
-    } else {
-      io.stdout(report);
-    }
     const { failsAt } = await import("./report/common.js");
-    return failsAt(result.findings, config.failOn) ? EXIT.findings : EXIT.ok;
+    const fails = failsAt(result.findings, config.failOn);
+    const summary = await summaryLine(result);
+    let chunks: Iterable<string>;
+    if (format === "json") {
+      // The JSON report is written in pieces, and the statements' trees and the schema are let go before
+      // it is: on a large repository the report as one string is as large as everything else held.
+      const { buildJsonReport } = await import("./report/json.js");
+      const report = buildJsonReport(result, version);
+      result = undefined;
+      chunks = jsonChunks(report);
+    } else {
+      chunks = [await render(format, result, { version, date: io.today(), config, subject: path.basename(path.resolve(root)) })];
+    }
+    if (values.output) {
+      await writeOutput(values.output, chunks);
+      io.stderr(`index-audit: wrote ${values.output} (${summary})\n`);
+    } else {
+      for (const text of batched(chunks)) io.stdout(text);
+    }
+    return fails ? EXIT.findings : EXIT.ok;
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`index-audit: ${error.message}\nRun "index-audit --help" for usage.\n`);
@@ -189,6 +203,44 @@ async function render(
     case "markdown":
       return (await import("./report/markdown.js")).renderMarkdown(result, options);
   }
+}
+
+/** Pieces of text joined into writes of about 64 kB, so that a report in many pieces costs few writes. */
+function* batched(chunks: Iterable<string>): Generator<string> {
+  let pending: string[] = [];
+  let length = 0;
+  for (const chunk of chunks) {
+    pending.push(chunk);
+    length += chunk.length;
+    if (length >= 65_536) {
+      yield pending.join("");
+      pending = [];
+      length = 0;
+    }
+  }
+  if (pending.length > 0) yield pending.join("");
+}
+
+/**
+ * `renderJson`'s text in pieces: the report around its findings, then one finding at a time. The pieces
+ * joined are exactly `JSON.stringify(report, null, 2)` plus a newline (strings in JSON never hold a raw
+ * newline, so each finding's lines can be indented by prefixing them).
+ */
+export function* jsonChunks(report: JsonReport): Generator<string> {
+  const marker = "\u0000findings";
+  const outline = JSON.stringify({ ...report, findings: marker }, null, 2);
+  const [before, after] = outline.split(JSON.stringify(marker));
+  yield before;
+  if (report.findings.length === 0) {
+    yield "[]";
+  } else {
+    yield "[\n";
+    for (const [i, finding] of report.findings.entries()) {
+      yield `${i > 0 ? ",\n" : ""}    ${JSON.stringify(finding, null, 2).replace(/\n/g, "\n    ")}`;
+    }
+    yield "\n  ]";
+  }
+  yield `${after}\n`;
 }
 
 /** `index-audit schema`: the replayed model of one migration set, without running rules or reading code. */
@@ -256,10 +308,15 @@ async function requireDirectory(root: string): Promise<void> {
   if (!isDirectory) throw new UsageError(`not a folder: ${root} (index-audit audits a repository folder)`);
 }
 
-async function writeOutput(file: string, text: string): Promise<void> {
+async function writeOutput(file: string, chunks: Iterable<string>): Promise<void> {
   try {
     await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, text);
+    const handle = await open(file, "w");
+    try {
+      for (const text of batched(chunks)) await handle.write(text);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw new InputError(`cannot write ${file}: ${(error as Error).message}`);
   }
@@ -303,6 +360,24 @@ function invokedDirectly(): boolean {
   }
 }
 
+/**
+ * V8 settings for a process that runs one audit and exits, set before libpg-query (which compiles its
+ * WASM when imported) is loaded. Both are V8 flags read when they apply, not at start-up only:
+ * - `--liftoff-only`: V8 compiles WASM with its baseline compiler first and recompiles hot functions
+ *   with TurboFan in the background. In a run of seconds that second compilation of libpg-query (and of
+ *   PGlite under --verify) costs more time than it saves and leaves about 40 MB resident.
+ * - `--heap-growing-percent=50`: after each full collection the heap may grow by half the live data
+ *   before the next, where V8 otherwise allows up to 4× on a machine with memory to spare. The rules
+ *   make short-lived indexes over every statement; without a bound they pile up as garbage, about 50 MB
+ *   on 10,000 migrations.
+ * The GitHub App, a long-running process, keeps V8's defaults.
+ */
+export function tuneForOneShot(): void {
+  v8.setFlagsFromString("--liftoff-only");
+  v8.setFlagsFromString("--heap-growing-percent=50");
+}
+
 if (invokedDirectly()) {
+  tuneForOneShot();
   process.exitCode = await main(process.argv.slice(2), defaultIO());
 }
