@@ -144,9 +144,15 @@ export function keyGrowth(context: RuleContext, table: Table, patterns: AccessPa
     const keyLeft = part.kind === "partly" && part.unbound.some((c) => !ranges.has(c) && !combined.has(c));
     if (!keyLeft) {
       // Evidence counts only for a query the new index does more for: it keys the range or ORDER BY column left undone.
-      const helps = part.kind === "partly" && (part.unbound.some((c) => keys.includes(c) && !combined.has(c)) || (part.unsorted && p.orderBy.some((o) => o.column !== undefined && keys.includes(o.column))));
+      // The new index reaches a column only after keys this query binds by equality: `(a, b, t)` does not
+      // bound `a = $1 AND t >= $2`.
+      const equal = new Set(p.predicates.filter((q) => q.op === "eq" || q.op === "in").map((q) => q.column));
+      const reaches = (c: string) => keys.includes(c) && keys.slice(0, keys.indexOf(c)).every((k) => equal.has(k));
+      const helps = part.kind === "partly" && (part.unbound.some((c) => reaches(c) && !combined.has(c)) || (part.unsorted && p.orderBy.some((o) => o.column !== undefined && reaches(o.column))));
       if (!helps) continue;
-      const shape = historyShape(context, table) ?? pagedListing(table, p);
+      // After a BitmapAnd only the matches of every key together are sorted: that a table's rows grow per
+      // key (its shape) says nothing of how many rows one combination holds. Only a size hint does.
+      const shape = combined.size > 0 ? null : (historyShape(context, table) ?? pagedListing(table, p));
       if (shape) return { routine: true, evidence: shape };
       reasons.push(`the index already finds one key's rows, and nothing shows one key holding many (an append-only or event history, a paged listing, a size hint)`);
       continue;
