@@ -293,12 +293,16 @@ export function partlyServed(
     pattern.limited && pattern.orderBy.length > 0 && !best.orderServed && pattern.orderBy.every((o) => targetOfPredicate(o) !== null && keyProblem(table, o) === null);
   if (distinct.length === 0 && !unsorted) return null;
   const combined = bitmapAnd(best, pattern, match, unbound);
+  // The BitmapAnd finds the rows by every selective column and no ORDER BY ... LIMIT waits on a sort: the
+  // scan reads only the matches, as a composite index would.
+  if (combined && !unsorted && unbound.every((p) => p.op === "eq" || p.op === "in")) return null;
   return { kind: "partly", match: best, unbound: distinct, unsorted, ...(combined ? { combined } : {}) };
 }
 
 /**
- * The indexes a BitmapAnd would add to `best` so that every unbound equality column is searched by an index
- * of its own (a plain btree whose first key is that column), or null when some unbound filter has none.
+ * The indexes a BitmapAnd would add to `best` so that every unbound equality or IN column is searched by an
+ * index of its own (a plain btree whose first key is that column), or null when some unbound filter other
+ * than a range has none. A range is left to be checked on the rows found.
  */
 function bitmapAnd(best: IndexMatch, pattern: AccessPattern, match: PatternMatch, unbound: ColumnPredicate[]): IndexMatch[] | null {
   if (unbound.length === 0) return null;
@@ -308,6 +312,8 @@ function bitmapAnd(best: IndexMatch, pattern: AccessPattern, match: PatternMatch
   if (best.boundKeys.length === 0 || !best.boundKeys.every((c) => eq.has(c))) return null;
   const out: IndexMatch[] = [];
   for (const p of unbound) {
+    // A range is checked on the rows the BitmapAnd finds, as on the rows of one index.
+    if (p.op === "range") continue;
     if ((p.op !== "eq" && p.op !== "in") || !p.column) return null;
     const other = match.matches.find(
       (m) => m !== best && m.verdict === "served" && m.access === "bound" && m.index.where === null && m.index.method.toLowerCase() === "btree" && m.index.keys[0]?.column === p.column,
@@ -315,7 +321,7 @@ function bitmapAnd(best: IndexMatch, pattern: AccessPattern, match: PatternMatch
     if (!other) return null;
     if (!out.includes(other)) out.push(other);
   }
-  return out;
+  return out.length > 0 ? out : null;
 }
 
 /**
