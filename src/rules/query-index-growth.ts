@@ -10,7 +10,7 @@
 // large; a unique key or a time window the index already bounds says it is not.
 import { tableHint } from "../core/config.js";
 import type { AccessPattern, Table } from "../core/types.js";
-import type { PartlyServed } from "../advisor/coverage.js";
+import { determinedBy, type PartlyServed } from "../advisor/coverage.js";
 import { targetOfPredicate } from "../advisor/predicates.js";
 import { LARGE_TABLE_ROWS } from "./model.js";
 import { patternsOn } from "./table-evidence.js";
@@ -150,9 +150,12 @@ export function keyGrowth(context: RuleContext, table: Table, patterns: AccessPa
       const reaches = (c: string) => keys.includes(c) && keys.slice(0, keys.indexOf(c)).every((k) => equal.has(k));
       const helps = part.kind === "partly" && (part.unbound.some((c) => reaches(c) && !combined.has(c)) || (part.unsorted && p.orderBy.some((o) => o.column !== undefined && reaches(o.column))));
       if (!helps) continue;
-      // After a BitmapAnd only the matches of every key together are sorted: that a table's rows grow per
-      // key (its shape) says nothing of how many rows one combination holds. Only a size hint does.
-      const shape = combined.size > 0 ? null : (historyShape(context, table) ?? pagedListing(table, p));
+      // After a BitmapAnd of independent keys only the rows of every key together are left: that a table's
+      // rows grow per key (its shape) says nothing of how many one combination holds. Only a size hint does.
+      // When one key fixes another through a foreign key (a group of one room), the combination is one key's rows.
+      const found = part.kind === "partly" ? [...new Set([...part.match.boundKeys, ...combined].filter((c): c is string => !!c))] : [];
+      const independent = combined.size > 0 && !found.some((c) => determinedBy(context.schema, table, c, found.filter((o) => o !== c)));
+      const shape = independent ? null : (historyShape(context, table) ?? pagedListing(table, p));
       if (shape) return { routine: true, evidence: shape };
       reasons.push(`the index already finds one key's rows, and nothing shows one key holding many (an append-only or event history, a paged listing, a size hint)`);
       continue;
