@@ -295,14 +295,16 @@ export function partlyServed(
   const combined = bitmapAnd(best, pattern, match, unbound);
   // The BitmapAnd finds the rows by every selective column and no ORDER BY ... LIMIT waits on a sort: the
   // scan reads only the matches, as a composite index would.
-  if (combined && !unsorted && unbound.every((p) => p.op === "eq" || p.op === "in")) return null;
+  const anded = new Set(combined?.map((m) => m.index.keys[0]?.column));
+  if (combined && !unsorted && unbound.every((p) => p.column !== undefined && anded.has(p.column))) return null;
   return { kind: "partly", match: best, unbound: distinct, unsorted, ...(combined ? { combined } : {}) };
 }
 
 /**
- * The indexes a BitmapAnd would add to `best` so that every unbound equality or IN column is searched by an
- * index of its own (a plain btree whose first key is that column), or null when some unbound filter other
- * than a range has none. A range is left to be checked on the rows found.
+ * The indexes a BitmapAnd would add to `best`: for each unbound equality or IN column, a plain btree whose
+ * first key is that column. Columns with no such index, and ranges, are checked on the rows the BitmapAnd
+ * finds, as on the rows of one index. Null when no index can be added, or when some unbound filter is of
+ * another kind (a LIKE, an IS NULL), which this does not weigh.
  */
 function bitmapAnd(best: IndexMatch, pattern: AccessPattern, match: PatternMatch, unbound: ColumnPredicate[]): IndexMatch[] | null {
   if (unbound.length === 0) return null;
@@ -312,14 +314,12 @@ function bitmapAnd(best: IndexMatch, pattern: AccessPattern, match: PatternMatch
   if (best.boundKeys.length === 0 || !best.boundKeys.every((c) => eq.has(c))) return null;
   const out: IndexMatch[] = [];
   for (const p of unbound) {
-    // A range is checked on the rows the BitmapAnd finds, as on the rows of one index.
     if (p.op === "range") continue;
     if ((p.op !== "eq" && p.op !== "in") || !p.column) return null;
     const other = match.matches.find(
       (m) => m !== best && m.verdict === "served" && m.access === "bound" && m.index.where === null && m.index.method.toLowerCase() === "btree" && m.index.keys[0]?.column === p.column,
     );
-    if (!other) return null;
-    if (!out.includes(other)) out.push(other);
+    if (other && !out.includes(other)) out.push(other);
   }
   return out.length > 0 ? out : null;
 }
