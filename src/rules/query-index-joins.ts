@@ -7,6 +7,9 @@
 // messages(role, created_at) reads every user's messages in the window, and once the two path indexes exist
 // the planner never picks it. So the query is judged as two lookups: the pinned table by its own key
 // (without the join clause), and this table by its join column plus its range.
+//
+// A Prisma `some` relation filter is the same path: its uncorrelated `id IN (SELECT fk FROM related ...)` is a
+// semi-join, which the planner runs from the pinned outer query through the related table's foreign-key index.
 import type { AccessPattern, ColumnPredicate, Schema, Table } from "../core/types.js";
 import { findPatternTable } from "../schema/lookup.js";
 import type { FewValued } from "../advisor/coverage.js";
