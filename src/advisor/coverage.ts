@@ -106,21 +106,48 @@ function enumLabelCounts(statements: readonly Statement[], declared: readonly De
  * determines `team_id` when it references a parent row that carries its own `team_id`, a foreign key to
  * the same table as the child's (`transactions.team_id` and `bank_accounts.team_id` both reference
  * `teams`). An equality on `bank_account_id` then fixes `team_id`: keying both gains nothing.
+ *
+ * The parent's column must tie the two: either a composite foreign key of the child carries both
+ * (`(bank_account_id, team_id) REFERENCES bank_accounts (id, team_id)`), which PostgreSQL enforces, or the
+ * parent's column is NOT NULL, so every parent row belongs to exactly one such parent. A nullable column
+ * (`ON DELETE SET NULL`, an optional scope) does not: one parent row then spans many values of `column`
+ * (a viewer of a whole team who views many rooms), and the child's own `column` narrows within it.
  */
 export function determinedBy(schema: Schema | undefined, table: Table, column: string, others: readonly string[]): string | null {
   if (!schema) return null;
   const own = table.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === column);
   if (!own) return null;
+  // A composite foreign key that carries both columns, where `by` alone finds one parent row (its key):
+  // PostgreSQL keeps the pair consistent.
+  for (const fk of table.foreignKeys) {
+    if (fk.columns.length < 2 || !fk.columns.includes(column) || fk.enforced === false) continue;
+    const parent = findTableExact(schema, fk.references.schema, fk.references.table);
+    if (!parent) continue;
+    const by = fk.columns.find((c, i) => c !== column && others.includes(c) && uniqueAlone(parent, fk.references.columns[i]));
+    if (by) return by;
+  }
   for (const fk of table.foreignKeys) {
     if (fk.columns.length !== 1 || fk.columns[0] === column || !others.includes(fk.columns[0])) continue;
     const parent = findTableExact(schema, fk.references.schema, fk.references.table);
     if (!parent || parent === table) continue;
     const same = parent.foreignKeys.some(
-      (f) => f.columns.length === 1 && f.columns[0] === column && f.references.schema === own.references.schema && f.references.table === own.references.table,
+      (f) =>
+        f.columns.length === 1 &&
+        f.columns[0] === column &&
+        f.references.schema === own.references.schema &&
+        f.references.table === own.references.table &&
+        parent.columns.find((c) => c.name === column)?.nullable === false,
     );
     if (same) return fk.columns[0];
   }
   return null;
+}
+
+/** A column that is by itself the table's primary key or a unique index's only key (no WHERE). */
+function uniqueAlone(table: Table, column: string | undefined): boolean {
+  if (!column) return false;
+  if (table.primaryKey?.columns.length === 1 && table.primaryKey.columns[0] === column) return true;
+  return table.indexes.some((i) => i.unique && i.where === null && i.keys.length === 1 && i.keys[0].column === column);
 }
 
 /** Only booleans are known to be few-valued. */
@@ -286,28 +313,35 @@ export function partlyServed(
     pattern.limited && pattern.orderBy.length > 0 && !best.orderServed && pattern.orderBy.every((o) => targetOfPredicate(o) !== null && keyProblem(table, o) === null);
   if (distinct.length === 0 && !unsorted) return null;
   const combined = bitmapAnd(best, pattern, match, unbound);
+  // The BitmapAnd finds the rows by every selective column and no ORDER BY ... LIMIT waits on a sort: the
+  // scan reads only the matches, as a composite index would.
+  const anded = new Set(combined?.map((m) => m.index.keys[0]?.column));
+  if (combined && !unsorted && unbound.every((p) => p.column !== undefined && anded.has(p.column))) return null;
   return { kind: "partly", match: best, unbound: distinct, unsorted, ...(combined ? { combined } : {}) };
 }
 
 /**
- * The indexes a BitmapAnd would add to `best` so that every unbound equality column is searched by an index
- * of its own (a plain btree whose first key is that column), or null when some unbound filter has none.
+ * The indexes a BitmapAnd would add to `best`: for each unbound equality or IN column, a plain btree whose
+ * first key is that column. Columns with no such index, and ranges, are checked on the rows the BitmapAnd
+ * finds, as on the rows of one index. Null when no index can be added, or when some unbound filter is of
+ * another kind (a LIKE, an IS NULL), which this does not weigh.
  */
 function bitmapAnd(best: IndexMatch, pattern: AccessPattern, match: PatternMatch, unbound: ColumnPredicate[]): IndexMatch[] | null {
   if (unbound.length === 0) return null;
   // Only indexes that each find the rows by an equality: a range index ANDed with a key's index is another case.
-  const eq = new Set(pattern.predicates.filter((p) => p.op === "eq" && !p.conditional).map((p) => p.column));
+  // An IN list is searched the same way: a btree bitmap scan takes `= ANY(...)` whole (amsearcharray).
+  const eq = new Set(pattern.predicates.filter((p) => (p.op === "eq" || p.op === "in") && !p.conditional).map((p) => p.column));
   if (best.boundKeys.length === 0 || !best.boundKeys.every((c) => eq.has(c))) return null;
   const out: IndexMatch[] = [];
   for (const p of unbound) {
-    if (p.op !== "eq" || !p.column) return null;
+    if (p.op === "range") continue;
+    if ((p.op !== "eq" && p.op !== "in") || !p.column) return null;
     const other = match.matches.find(
       (m) => m !== best && m.verdict === "served" && m.access === "bound" && m.index.where === null && m.index.method.toLowerCase() === "btree" && m.index.keys[0]?.column === p.column,
     );
-    if (!other) return null;
-    if (!out.includes(other)) out.push(other);
+    if (other && !out.includes(other)) out.push(other);
   }
-  return out;
+  return out.length > 0 ? out : null;
 }
 
 /**

@@ -536,6 +536,13 @@ export interface AccessPattern {
   /** An aggregate over every matching row (Prisma `count`, `aggregate`, `groupBy`): one row back, every match read. */
   countsAll?: boolean;
   joins: JoinUse[];
+  /**
+   * Set when the pattern is a relation filter's subquery (Prisma `some`, or `is` on a to-one relation) inside
+   * the query on `table`: that query sends `key IN (SELECT ... FROM this table WHERE ...)`, which the planner
+   * may run as a semi-join that probes this table once per row of `table`. `columns` are `table`'s side of
+   * the relation (its `id` for a `some`, its foreign key for an `is`).
+   */
+  relationFilterOf?: { table: string; relation?: RelationName; columns: string[]; kind: "some" | "is" };
   /** Issued inside a loop body (for, while, forEach, map with await). */
   inLoop: boolean;
   /** The innermost loop that issues it, when inLoop: its kind (`for...of`, `.map()`) and 1-based line. */

@@ -10,7 +10,7 @@
 // large; a unique key or a time window the index already bounds says it is not.
 import { tableHint } from "../core/config.js";
 import type { AccessPattern, Table } from "../core/types.js";
-import type { PartlyServed } from "../advisor/coverage.js";
+import { determinedBy, type PartlyServed } from "../advisor/coverage.js";
 import { targetOfPredicate } from "../advisor/predicates.js";
 import { LARGE_TABLE_ROWS } from "./model.js";
 import { patternsOn } from "./table-evidence.js";
@@ -107,6 +107,17 @@ function pagedListing(table: Table, pattern: AccessPattern): string | null {
   return `${pattern.functionName ? `\`${pattern.functionName}()\`` : where(pattern)} pages through one key's rows in ${pattern.orderBy.map((o) => o.column).join(", ")} order, a listing that outgrows one page`;
 }
 
+/** Tables whose row is a person: their name, singular and lower-cased. */
+const PERSON_TABLES = new Set(["user", "viewer", "member", "person", "people", "contact", "customer", "visitor", "profile", "participant", "invitee", "recipient"]);
+
+/** A column that references, by a foreign key of its own, a table whose row is a person (`viewer_id` → `viewers`). */
+function personKey(table: Table, column: string): boolean {
+  const fk = table.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === column);
+  if (!fk) return false;
+  const name = fk.references.table.toLowerCase().replace(/^.*[_.]/, "").replace(/s$/, "");
+  return PERSON_TABLES.has(name);
+}
+
 /**
  * Whether the rows of one key grow without bound, for an index that already finds the rows by some
  * columns (`parts`, coverage.ts partlyServed) and a recommendation keyed by `keys`:
@@ -144,9 +155,21 @@ export function keyGrowth(context: RuleContext, table: Table, patterns: AccessPa
     const keyLeft = part.kind === "partly" && part.unbound.some((c) => !ranges.has(c) && !combined.has(c));
     if (!keyLeft) {
       // Evidence counts only for a query the new index does more for: it keys the range or ORDER BY column left undone.
-      const helps = part.kind === "partly" && (part.unbound.some((c) => keys.includes(c) && !combined.has(c)) || (part.unsorted && p.orderBy.some((o) => o.column !== undefined && keys.includes(o.column))));
+      // The new index reaches a column only after keys this query binds by equality: `(a, b, t)` does not
+      // bound `a = $1 AND t >= $2`.
+      const equal = new Set(p.predicates.filter((q) => q.op === "eq" || q.op === "in").map((q) => q.column));
+      const reaches = (c: string) => keys.includes(c) && keys.slice(0, keys.indexOf(c)).every((k) => equal.has(k));
+      const helps = part.kind === "partly" && (part.unbound.some((c) => reaches(c) && !combined.has(c)) || (part.unsorted && p.orderBy.some((o) => o.column !== undefined && reaches(o.column))));
       if (!helps) continue;
-      const shape = historyShape(context, table) ?? pagedListing(table, p);
+      // After a BitmapAnd that keys one person's rows (a viewer's, a user's) together with an independent key,
+      // only that person's rows for the other key are left: they grow at a person's pace, so the table's shape
+      // is no evidence, only a size hint is. A pair of machine keys (a trigger and its action) keeps a history
+      // that grows without bound; and when one key fixes the other through a foreign key (a group of one room),
+      // the pair is one key's rows.
+      const found = part.kind === "partly" ? [...new Set([...part.match.boundKeys, ...combined].filter((c): c is string => !!c))] : [];
+      const personal =
+        combined.size > 0 && found.some((c) => personKey(table, c)) && !found.some((c) => determinedBy(context.schema, table, c, found.filter((o) => o !== c)));
+      const shape = personal ? null : (historyShape(context, table) ?? pagedListing(table, p));
       if (shape) return { routine: true, evidence: shape };
       reasons.push(`the index already finds one key's rows, and nothing shows one key holding many (an append-only or event history, a paged listing, a size hint)`);
       continue;

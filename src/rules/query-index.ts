@@ -468,7 +468,7 @@ export const queryIndex: Rule = {
     // A join pinned on its other table is judged along its join path (query-index-joins.ts).
     let source = context.patterns;
     let paths = new Map<AccessPattern, { note: string }>();
-    if (context.patterns.some((p) => p.joins.length > 0)) {
+    if (context.patterns.some((p) => p.joins.length > 0 || p.relationFilterOf)) {
       const joined = joinPaths(context.schema, context.patterns, fewValuedColumns(context.statements, context.schema.declared));
       source = joined.patterns;
       const originals = new Map(joined.patterns.map((p, i) => [p, context.patterns[i]]));

@@ -32,6 +32,8 @@ export interface DeclaredRelationName {
   targetColumns: string[];
   /** This table's foreign-key columns, when this side holds the key of a to-one relation (`authorId`); else absent. */
   foreignKeyColumns?: string[];
+  /** Columns of this table the relation compares (`from.columns`). */
+  fromColumns: string[];
 }
 
 /** A model or table declaration: the database table and the names the client uses for its parts. */
@@ -72,6 +74,8 @@ export interface NamedPattern extends AccessPattern {
      * (Prisma's default query strategy); `eq`, once per parent row (a join, a lateral subquery, `EXISTS`).
      */
     via?: "in" | "eq";
+    /** The pattern is the subquery of a relation filter on the parent at `path` minus its last field (AccessPattern.relationFilterOf). */
+    filter?: "some" | "is";
   };
   /**
    * To-one relation filters on this pattern's table (`author: { email }`, `author: { is: {...} }`), by relation
@@ -121,6 +125,7 @@ function tableNames(model: DeclaredModel, schema: DeclaredSchema, enumTypes: Map
     relations.set(relation.field, {
       target: relation.target,
       targetColumns: [...relation.to.columns],
+      fromColumns: [...relation.from.columns],
       ...(relation.holdsForeignKey && !relation.list ? { foreignKeyColumns: [...relation.from.columns] } : {}),
     });
   }
@@ -175,7 +180,9 @@ function narrows(pattern: NamedPattern, declared: DeclaredNames): boolean {
 function resolveOne<P extends NamedPattern>(pattern: P, named: NonNullable<NamedPattern["declaredNames"]>, declared: DeclaredNames): P | undefined {
   let table = declared.tableFor(named.client, pattern.table);
   let via: DeclaredRelationName | undefined;
+  let parent: DeclaredTableNames | undefined;
   for (const field of named.path) {
+    parent = table;
     via = table?.relations.get(field);
     table = via ? declared.tableFor(named.client, via.target) : undefined;
   }
@@ -223,6 +230,10 @@ function resolveOne<P extends NamedPattern>(pattern: P, named: NonNullable<Named
     joins.push({ table: exactTable(other.schema, other.name).table, columns });
   }
   const out: P = { ...pattern, ...exactTable(target.schema, target.name), predicates, orderBy, joins };
+  if (named.filter && via && parent && via.fromColumns.length > 0) {
+    const { table: name, relation } = exactTable(parent.schema, parent.name);
+    out.relationFilterOf = { table: name, relation, columns: [...via.fromColumns], kind: named.filter };
+  }
   // The fields an upsert's `update` sets, as columns: batched advice writes them in SQL.
   const update = pattern.loopUse?.upsertUpdate;
   if (pattern.loopUse && update) out.loopUse = { ...pattern.loopUse, upsertUpdate: { ...update, columns: update.fields.map((f) => column(f)?.column ?? f) } };

@@ -308,9 +308,13 @@ class CallReader {
       for (const { key: op, value } of props) {
         // `every` and `isNot` hold the negation of their conditions: only the relation's key is used.
         const from = this.call.patterns.length;
-        // `some`/`none`/`every` send an uncorrelated `id [NOT] IN (SELECT fk FROM related WHERE ...)`: the related
-        // rows are found by the inner filters alone, never by an equality on their foreign key.
+        // `some`/`none`/`every` send an uncorrelated `id [NOT] IN (SELECT fk FROM related WHERE ... AND fk IS NOT
+        // NULL)` (Prisma's query engine since it dropped the join inside relation filters). The planner runs a
+        // `some` (IN) as a semi-join, which may probe the related table by its foreign key once per row of this
+        // one when this side is pinned (query-index-joins.ts); `none` (NOT IN) stays a hashed subplan that reads
+        // the related rows by the inner filters alone.
         const child = this.pattern("select", [...path, key], op === "is" ? "eq" : undefined);
+        if ((op === "some" || op === "is") && child.declaredNames) child.declaredNames.filter = op;
         const inner = peel(value);
         if ((op === "some" || op === "none" || op === "is") && inner.type === "ObjectExpression") this.where(inner, child, [...path, key], false);
         else this.call.values.push(value);
@@ -327,6 +331,7 @@ class CallReader {
     // A to-one relation filtered directly: `author: { email: x }` is `author: { is: { email: x } }`.
     const from = this.call.patterns.length;
     const child = this.pattern("select", [...path, key], "eq");
+    if (child.declaredNames) child.declaredNames.filter = "is";
     this.where(v, child, [...path, key], false);
     this.relationFilter(pattern, key, conditional, this.call.patterns.slice(from));
   }
