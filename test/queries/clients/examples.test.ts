@@ -143,13 +143,15 @@ describe("examples/prisma-app", () => {
     expect(found).toEqual([
       "query-index public.Invoice src/invoices/list.ts:6 add prisma/schema.prisma:98 @@index([customerId, status, dueAt])",
       "query-index public.Comment src/projects/board.ts:5 add prisma/schema.prisma:83 @@index([taskId])",
-      // The latest 20 of a team: the team index finds them and sorts them all; the new index replaces it.
-      "query-index public.Invoice src/invoices/list.ts:13 replace prisma/schema.prisma:97 @@index([teamId, createdAt(sort: Desc)])",
+      // The latest 20 of a team: the team index finds them and sorts them all; the new index goes beside it.
+      "query-index public.Invoice src/invoices/list.ts:13 add prisma/schema.prisma:98 @@index([teamId, createdAt(sort: Desc)])",
       "n-plus-one public.Invoice src/invoices/list.ts:24",
     ]);
     const latest = result.findings.find((f) => f.location.line === 13 && f.rule === "query-index")!;
-    // The SQL prisma migrate writes for that change, and the message naming the index under Prisma's name.
-    expect(latest.fix!.sql).toBe('DROP INDEX "Invoice_teamId_idx";\nCREATE INDEX "Invoice_teamId_createdAt_idx" ON "Invoice"("teamId", "createdAt" DESC);');
+    // The SQL prisma migrate writes for that change, and the message naming the index under Prisma's name. The old
+    // index goes in a later migration: swapped in one, prisma migrate would drop it before building the new one.
+    expect(latest.fix!.sql).toBe('CREATE INDEX "Invoice_teamId_createdAt_idx" ON "Invoice"("teamId", "createdAt" DESC);');
+    expect(latest.fix!.declared!.note).toContain("Keep Invoice_teamId_idx (line 97) until this index is built");
     expect(latest.message).toContain("Add Invoice_teamId_createdAt_idx on (teamId, createdAt)");
     // The relation scalar nobody indexed, which no query covers: Comment.authorId, with relationMode = "prisma".
     const relation = result.findings.filter((f) => f.rule === "fk-index");
