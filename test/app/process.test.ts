@@ -245,6 +245,8 @@ describe("stopping and crashing mid-audit", () => {
     await held.reached;
     await deliverWebhook(`${app.url}/api/github/webhooks`, await buildWebhook("pull_request.opened", { standin, repo: second.repo, pullNumber: second.number }), { secret: SECRET });
     await until(() => standin.checkRuns(second.repo.fullName)[0]?.status === "queued", "the second check run, queued");
+    // The check run is created before the job enters the queue: wait for the queue itself to hold it.
+    await until(async () => (await (await fetch(`${app.url}/metrics`)).text()).includes("index_audit_queue_waiting 1"), "the second audit, waiting in the queue");
     app.child.kill("SIGTERM");
     expect(await app.exited).toBe(0);
     held.release();

@@ -64,9 +64,9 @@ export function startAppProcess(settings: AppProcessSettings, extra: Record<stri
 }
 
 /** Polls until `done` holds (the app works in another process); throws naming `what` after 60 s. */
-export async function until(done: () => boolean, what: string): Promise<void> {
+export async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    if (done()) return;
+    if (await done()) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`gave up waiting for ${what}`);
