@@ -434,6 +434,13 @@ export interface LoopUse {
   /** Fields the UPDATE writes, as the code names them, when it writes an object literal. */
   writes?: string[];
   /**
+   * Fields of `writes` whose value may be undefined on some items (an optional property, `x ?? undefined`,
+   * a conditional spread), which Prisma Client leaves unchanged rather than setting to NULL.
+   */
+  omittable?: string[];
+  /** The call returns the whole written row (Prisma `update`), not a count: with resultUsed, the loop uses the row. */
+  returnsRow?: boolean;
+  /**
    * It pages through a table with a value the loop carries (Prisma `cursor`/`skip`, a range on the key,
    * `.offset()`, `.range()`): keyset or offset pagination, one set-based query per page.
    */

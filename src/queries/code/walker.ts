@@ -10,7 +10,7 @@ import { AGGREGATES, bindingNames, createdParentFields, changedIn, configSource,
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
-import { definedBy, exits, OptionalNames } from "./optional.js";
+import { definedBy, exits, mayOmit, OptionalNames } from "./optional.js";
 
 
 interface Env {
@@ -597,8 +597,10 @@ export class CodeWalker {
       branchPerItem: env.itemBranch,
     };
     // `col: item.col - 1` writes `col = col - 1` to every row: one set-based UPDATE, not per-row values.
-    const written = shiftedWrites(call.setValues, dependsOnLoop);
+    const omits = (n: Node) => mayOmit(n, (name) => env.optional.has(name), (name) => this.optionalNames.optionalMember(name));
+    const written = shiftedWrites(call.setValues, dependsOnLoop, omits);
     if (written) {
+      if (written.omittable.length > 0) use.omittable = written.omittable;
       use.perRowValues = written.perRow;
       if (written.shifts.length > 0) {
         use.shifts = written.shifts;
@@ -643,6 +645,8 @@ export class CodeWalker {
       if (best) use.parentCreated = { at: best.at, field: best.field };
     }
     const method = rootMethod(roots);
+    // Prisma `update` returns the whole updated row (`updateMany` only a count).
+    if (method === "update" && call.patterns.some((p) => p.source === "prisma" && p.kind === "update")) use.returnsRow = true;
     if ((method && AGGREGATES.has(method)) || (roots[0] && selectsAggregate(roots[0] as Node))) use.aggregate = true;
     for (const pattern of call.patterns) pattern.loopUse = use;
   }
