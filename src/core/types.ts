@@ -499,6 +499,11 @@ export interface LoopUse {
    * function, outside this loop (`modelId: createdModel.id`): that create's call site and the field as written.
    */
   parentCreated?: { at: Location; field: string };
+  /**
+   * A Prisma `upsert` whose `where` gives a key as a value or a constant no row holds (`id: item.saved?.id ?? -1`):
+   * the field and the constant as written. Items without the value are new rows, known before the write.
+   */
+  sentinelKey?: { field: string; sentinel: string };
   /** A Prisma `upsert` with `update: {}`: an existing row is kept unchanged, only missing rows are created. */
   keepsExisting?: boolean;
   /**

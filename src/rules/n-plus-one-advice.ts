@@ -146,6 +146,7 @@ function conflictClause(pattern: AccessPattern, table: Table | undefined, keys: 
  *   rows it inserted).
  */
 function prismaUpsertAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Table): string {
+  if (pattern.loopUse?.sentinelKey) return splitUpsertAdvice(pattern, pattern.loopUse.sentinelKey, table);
   const pair = keys.filter((k) => k.varying);
   // No key the reader could name (a compound unique named in the schema, `where: { name_of_key: {...} }`): `key` stands for its columns.
   const key = keys[0] ?? { sql: "key", code: "key", term: "key" };
@@ -180,6 +181,45 @@ function prismaUpsertAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Tab
   return (
     `collect the rows and write them in two calls: one \`updateMany({ where: ${where}, data })\` with the \`update\` object as \`data\`, which sets ${sets} ` +
     `on the rows that exist${other.keeping}, then ${create} for the rest; ${order}${read}; ${fills}`
+  );
+}
+
+/**
+ * A Prisma `upsert` per item whose `where` gives the key as `x ?? <constant>` (`id: item.saved?.id ?? -1`): an
+ * item without the value never matches a row, so it is always created, and the code knows which items exist
+ * before it writes. Split by that: one update of the items that have a key (an `UPDATE ... FROM (VALUES ...)`
+ * when the values change per item, else `updateMany`), one `createManyAndReturn` (or `createMany`) of the
+ * others. Not `createMany({ skipDuplicates: true })` for all: a new row gets a fresh generated key, so it never
+ * conflicts, and an existing item sent to it would be inserted twice (Prisma Client API reference:
+ * `createMany`, `createManyAndReturn`, which take no nested writes such as `connect`).
+ */
+function splitUpsertAdvice(pattern: AccessPattern, sentinel: { field: string; sentinel: string }, table?: Table): string {
+  const use = pattern.loopUse!;
+  const used = use.resultUsed === true;
+  const keyColumn = columnOf(table, sentinel.field);
+  const key = sqlName(keyColumn);
+  // Other columns the `where` compares with a per-item value join on the VALUES row too.
+  const joined = [keyColumn, ...loopKeys(pattern).filter((k) => k.varying && squash(k.sql) !== squash(keyColumn)).map((k) => k.sql)];
+  const others = otherFilters(pattern, joined);
+  const update = use.upsertUpdate;
+  let existing: string;
+  if (update && update.perRow && update.fields.length > 0) {
+    const cols = update.fields.map((field, i) => columnOf(table, update.columns?.[i] ?? field));
+    const sets = cols.map((c) => {
+      const type = table?.columns.find((col) => col.name === c)?.type;
+      return `${sqlName(c)} = v.${sqlName(c)}${type ? `::${type}` : ""}`;
+    });
+    existing =
+      `one \`UPDATE ${sqlName(pattern.table)} AS t SET ${sets.join(", ")} FROM (VALUES ...) AS v(${[...joined.map(sqlName), ...cols.map(sqlName)].join(", ")}) WHERE ${joined.map((c) => `t.${sqlName(c)} = v.${sqlName(c)}`).join(" AND ")}${others.names.length > 0 ? " AND ..." : ""}${used ? " RETURNING t.*" : ""}\`` +
+      ` with \`${used ? "$queryRaw" : "$executeRaw"}\`, which sets only the \`update\` fields${others.keeping}`;
+  } else {
+    existing = `one \`${used ? "updateManyAndReturn" : "updateMany"}({ where: { ${sentinel.field}: { in: ids }${others.names.length > 0 ? ", ..." : ""} }, data })\` with the \`update\` object as \`data\`${others.keeping}`;
+  }
+  const create = used ? "one `createManyAndReturn({ data: rows })`" : "one `createMany({ data: rows })`";
+  return (
+    `the upsert's \`where\` gives \`${sentinel.field}\` as \`... ?? ${sentinel.sentinel}\`, which no row holds: an item without \`${sentinel.field}\` is always a new row, and the code knows which items those are before it writes. ` +
+    `Split the items by that: for those with \`${sentinel.field}\`, ${existing}; for the others, ${create} with the \`create\` values, relations set through their foreign-key fields (\`createMany\` takes no nested \`connect\`). ` +
+    "Not `createMany({ skipDuplicates: true })` over all the items: a new row gets a fresh generated key, so there is no conflict to skip, and an existing item sent to it is inserted a second time"
   );
 }
 

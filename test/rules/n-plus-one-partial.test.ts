@@ -130,3 +130,62 @@ describe("n-plus-one: a per-row update that may leave fields out", () => {
     expect(f.message).not.toContain("RETURNING t.*");
   });
 });
+
+describe("n-plus-one: an upsert keyed on `x ?? <constant>` is split by whether the item has a key", () => {
+  const code = (store: boolean) =>
+    head +
+    [
+      "type SlotInput = { formId: string; kind: SlotKind; offsetX: number; label: string; saved?: { id: number } };",
+      "export async function saveSlots(formId: string, slots: SlotInput[]) {",
+      "  return Promise.all(",
+      "    slots.map(async (slot) => {",
+      `      ${store ? "const row = " : ""}await prisma.slot.upsert({`,
+      "        where: { id: slot.saved?.id ?? -1, formId },",
+      "        update: { offsetX: slot.offsetX, label: slot.label },",
+      "        create: { kind: slot.kind, offsetX: slot.offsetX, label: slot.label, form: { connect: { id: formId } } },",
+      "      });",
+      store ? "      return { ...row, saved: true };" : "",
+      "    }),",
+      "  );",
+      "}",
+    ].join("\n");
+
+  it("the items with a key: one VALUES update returning the rows; the others: one createManyAndReturn", async () => {
+    const [f] = findings(code(true));
+    expect(f.severity).toBe("routine");
+    expect(f.message).toContain("The upsert's `where` gives `id` as `... ?? -1`, which no row holds");
+    expect(f.message).toContain(
+      '`UPDATE "Slot" AS t SET "offsetX" = v."offsetX"::numeric(10,4), label = v.label::text FROM (VALUES ...) AS v(id, "offsetX", label) WHERE t.id = v.id AND ... RETURNING t.*` with `$queryRaw`',
+    );
+    expect(f.message).toContain("for the others, one `createManyAndReturn({ data: rows })`");
+    expect(f.message).not.toContain("skipDuplicates: true })`, which");
+    await fresh("split");
+    const sql = /`(UPDATE "Slot" AS t SET [^`]+)`/.exec(f.message)![1].replace("(VALUES ...)", "(VALUES (1, 7, 'moved'))").replace(" AND ...", " AND t.\"formId\" = 'f'");
+    const updated = await pg().query<{ id: number; offsetX: string; label: string; kind: string }>(sql);
+    expect(updated.rows.map((r) => [r.id, r.offsetX, r.label, r.kind])).toEqual([[1, "7.0000", "moved", "TEXT"]]);
+    await pg().exec(`INSERT INTO "Slot" ("formId", kind, "offsetX", label) VALUES ('f', 'DATE', 4, 'new')`);
+    const all = await pg().query<{ n: number }>(`SELECT count(*)::int AS n FROM "Slot"`);
+    expect(all.rows[0].n).toBe(3);
+  });
+
+  it("the skipDuplicates recipe it replaces inserts an existing item a second time: no key, no conflict", async () => {
+    await fresh("split_dup");
+    await pg().exec(`INSERT INTO "Slot" ("formId", kind, "offsetX", label) VALUES ('f', 'TEXT', 1.5, 'name') ON CONFLICT DO NOTHING`);
+    const all = await pg().query<{ n: number }>(`SELECT count(*)::int AS n FROM "Slot" WHERE label = 'name'`);
+    expect(all.rows[0].n).toBe(2);
+  });
+
+  it("a result the loop drops: $executeRaw and createMany", () => {
+    const [f] = findings(code(false));
+    expect(f.message).toContain("with `$executeRaw`");
+    expect(f.message).toContain("for the others, one `createMany({ data: rows })`");
+    expect(f.message).not.toContain("RETURNING");
+  });
+
+  it("an upsert keyed on a value every item has keeps the general recipe", () => {
+    const plain = code(true).replace("id: slot.saved?.id ?? -1", "id: slot.saved!.id");
+    const [f] = findings(plain);
+    expect(f.message).not.toContain("which no row holds");
+    expect(f.message).toContain("skipDuplicates: true");
+  });
+});

@@ -490,6 +490,34 @@ export function upsertUpdate(roots: unknown[], varies: (n: Node) => boolean): { 
 }
 
 /**
+ * A Prisma `upsert` whose `where` gives a key as a value or a constant no row holds (`id: item.saved?.id ?? -1`,
+ * `id: item.id || ""`): the field and the constant as written. An item without the value is always a new row;
+ * the code already knows which items exist.
+ */
+export function sentinelKey(roots: unknown[]): { field: string; sentinel: string } | undefined {
+  const root = roots[0] ? peel(roots[0] as Node) : undefined;
+  const arg = root?.type === "CallExpression" ? peel(root.arguments?.[0] ?? {}) : undefined;
+  if (arg?.type !== "ObjectExpression") return undefined;
+  const where = (arg.properties ?? []).find((p: Node) => !p.computed && (p.key?.name ?? p.key?.value) === "where");
+  const object = where ? peel(where.value) : undefined;
+  if (object?.type !== "ObjectExpression") return undefined;
+  for (const property of object.properties ?? []) {
+    const field = property.type === "Property" && !property.computed ? (property.key?.name ?? property.key?.value) : undefined;
+    const value = typeof field === "string" ? peel(property.value) : undefined;
+    if (value?.type !== "LogicalExpression" || (value.operator !== "??" && value.operator !== "||")) continue;
+    const right = peel(value.right);
+    const literal =
+      right.type === "Literal" && (typeof right.value === "number" || typeof right.value === "string")
+        ? JSON.stringify(right.value)
+        : right.type === "UnaryExpression" && right.operator === "-" && right.argument?.type === "Literal" && typeof right.argument.value === "number"
+          ? `-${right.argument.value}`
+          : undefined;
+    if (literal !== undefined) return { field: field as string, sentinel: literal };
+  }
+  return undefined;
+}
+
+/**
  * An `if` test over the result of a query sent earlier in the same iteration (`rows` bound at loop depth
  * `depth`): that query's line, and whether the branch taken is the one where it found nothing.
  */
