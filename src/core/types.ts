@@ -485,6 +485,17 @@ export interface LoopUse {
    * rows of a query whose `IN` list is one: how a message names it. Its length is set per deployment.
    */
   configList?: string;
+  /**
+   * The loop walks the matches of a regular expression in one text value (`text.match(/.../g)`,
+   * `[...text.matchAll(re)]`), or a subset of them: how a message names it.
+   */
+  parsedList?: string;
+  /**
+   * The loop walks (a subset, filtered or pushed in code, of) a relation included in the one row a query
+   * returned (`envelope.fields.filter(...)` after `findFirst({ include: { fields: true } })`): that query's
+   * call site and the relation as the code names it.
+   */
+  partsOf?: { at: Location; relation: string };
   /** The loop walks the rows a query returned: that query's call site (its patterns share the location). */
   rowsFrom?: Location;
   /**

@@ -25,6 +25,74 @@ export interface LoopFrame {
   config?: string;
   /** It walks the rows a query returned: that query's call site. */
   rowsFrom?: Location;
+  /** It walks what `walkedList` found: regex matches in one value, or (a subset of) one row's included relation. */
+  derived?: DerivedList;
+}
+
+/**
+ * A list the code derives from one value: the matches of a regular expression in one text (`parsed`, how a
+ * message names it), or the rows of a relation included in one row a query returned (`partsOf`: that
+ * query's call site and the relation as the code names it), or a subset of either (`.filter`, a list pushed
+ * while walking it).
+ */
+export interface DerivedList {
+  parsed?: string;
+  partsOf?: { at: Location; relation: string };
+}
+
+/** Methods whose result holds at most the elements (or one value per element) of the list they are called on. */
+const SUBSET = new Set(["filter", "map", "slice", "sort", "toSorted", "reverse", "toReversed", "values"]);
+
+/**
+ * What `node` derives its elements from (DerivedList), or undefined: `text.match(/re/g)`, `[...text.matchAll(re)]`,
+ * `Array.from(...)`, `new Set(...)`, `x ?? []`, `.filter(...)` / `.map(...)` of one, a name bound to one
+ * (`names`), or `row.relation` where `row` holds one row a query returned (`rowSite`: a single row is read
+ * by property, an array is not).
+ */
+export function derivedList(node: Node | null | undefined, names: ReadonlyMap<string, DerivedList>, rowSite: (n: Node) => Location | undefined, depth = 0): DerivedList | undefined {
+  if (!node || depth > 12) return undefined;
+  const n = peel(node);
+  const next = (m: Node | undefined) => derivedList(m, names, rowSite, depth + 1);
+  switch (n.type) {
+    case "Identifier":
+      return names.get(n.name);
+    case "LogicalExpression":
+      return n.operator === "??" || n.operator === "||" ? next(n.left) : undefined;
+    case "ArrayExpression": {
+      const elements = n.elements ?? [];
+      return elements.length === 1 && elements[0]?.type === "SpreadElement" ? next(elements[0].argument) : undefined;
+    }
+    case "NewExpression":
+      return n.callee?.type === "Identifier" && n.callee.name === "Set" ? next(n.arguments?.[0]) : undefined;
+    case "MemberExpression": {
+      if (n.computed || n.optional) return undefined;
+      const relation: string | undefined = n.property?.name;
+      if (!relation || relation === "rows" || relation === "data" || relation === "length") return undefined;
+      const at = rowSite(n.object);
+      return at ? { partsOf: { at, relation } } : undefined;
+    }
+    case "CallExpression": {
+      const callee = peel(n.callee);
+      if (callee.type !== "MemberExpression" || callee.computed) return undefined;
+      const method: string | undefined = callee.property?.name;
+      const object = peel(callee.object);
+      if (object.type === "Identifier" && object.name === "Array" && method === "from") return next(n.arguments?.[0]);
+      if ((method === "match" || method === "matchAll") && isRegex(n.arguments?.[0])) {
+        const text = dottedName(object);
+        return { parsed: `the matches of a regular expression in one text value (\`${text ?? "text"}.${method}(...)\`)` };
+      }
+      return method && SUBSET.has(method) ? next(callee.object) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A regular expression literal, `new RegExp(...)`, or a name (a regex held in a constant). */
+function isRegex(node: Node | undefined): boolean {
+  if (!node) return false;
+  const n = peel(node);
+  return (n.type === "Literal" && !!n.regex) || (n.type === "NewExpression" && n.callee?.name === "RegExp") || n.type === "Identifier";
 }
 
 /** Rows a query returned, held by a variable: the query's patterns and how many loops enclosed the fetch. */

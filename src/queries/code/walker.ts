@@ -6,7 +6,7 @@ import type { AccessPattern, Location, LoopUse, Suppression } from "../../core/t
 import type { SharedConstants } from "../shared-constants.js";
 import type { BuilderVariant, CodeContext, PatternBase, QueryCall, QueryClient } from "../clients/client.js";
 import { calleeMethod, flattenChain, isFunction, peel, runsNow, SKIP_KEYS, type Node } from "./ast.js";
-import { AGGREGATES, bindingNames, sentinelKey, createdParentFields, changedIn, configSource, keepsExisting, upsertUpdate, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, shiftedWrites, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
+import { AGGREGATES, bindingNames, derivedList, sentinelKey, type DerivedList, createdParentFields, changedIn, configSource, keepsExisting, upsertUpdate, readBranch, dottedName, fixedCount, hasCall, hasNestedWrites, onClient, rootMethod, selectsAggregate, SINGLE_ROW, indexedCollection, isRangeIterable, isRangeTest, keyedColumns, pagesThrough, shiftedWrites, readsLength, namesIn, type LoopFrame, type RowSource } from "./loops.js";
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
@@ -38,6 +38,8 @@ interface Env {
   defaults: Map<string, string>;
   /** Local names bound to a configured value (`const ids = env.DEFAULT_IDS ?? []`) -> how to name it. */
   config: Map<string, string>;
+  /** Local names bound to a list derived from one value (regex matches, one row's included relation): loops.ts DerivedList. */
+  derived: Map<string, DerivedList>;
   /** Inside an `if` that tests the result of a query sent earlier in the same iteration. */
   readBranch?: { line: number; missing: boolean };
 }
@@ -94,6 +96,7 @@ export class CodeWalker {
       optional: new Set(),
       defaults: new Map(),
       config: new Map(),
+      derived: new Map(),
       ...(cachedBy ? { cachedBy } : {}),
     });
   }
@@ -290,6 +293,9 @@ export class CodeWalker {
     for (const bound of bindingNames(declarator.id)) env.config.delete(bound);
     const configured = name ? configSource(init, env.config, (n) => this.fixedLists.isImported(n)) ?? this.rowsOf(init, env)?.config : undefined;
     if (name && configured) env.config.set(name, configured);
+    for (const bound of bindingNames(declarator.id)) env.derived.delete(bound);
+    const derived = name ? this.derivedOf(init, env) : undefined;
+    if (name && derived) env.derived.set(name, derived);
     for (const bound of bindingNames(declarator.id)) env.fixed.set(bound, "");
     const fixed = name ? this.fixedLists.describe(init, env.fixed) : undefined;
     if (name) env.fixed.set(name, fixed && peel(init).type === "ArrayExpression" ? `\`${name}\`, ${fixed}` : fixed ?? "");
@@ -334,6 +340,8 @@ export class CodeWalker {
       optional: new Set(env.optional),
       defaults: new Map(env.defaults),
       config: new Map(env.config),
+      // Like `fixed`: a callback's pushes to the caller's lists are seen after it.
+      derived: inheritLoops ? env.derived : new Map(env.derived),
       ...(inheritLoops && env.readBranch ? { readBranch: env.readBranch } : {}),
     };
     for (const param of node.params ?? []) {
@@ -619,6 +627,8 @@ export class CodeWalker {
     if (env.loops.every((f) => f.fixed)) use.fixedList = loop.fixed;
     if (loop.config && env.loops.every((f) => f.fixed || f.config)) use.configList = loop.config;
     if (loop.rowsFrom) use.rowsFrom = loop.rowsFrom;
+    if (loop.derived?.parsed) use.parsedList = loop.derived.parsed;
+    if (loop.derived?.partsOf) use.partsOf = loop.derived.partsOf;
     if (env.readBranch) use.afterRead = env.readBranch;
     if (call.patterns.some((p) => p.source === "prisma" && p.kind === "upsert")) {
       if (keepsExisting(roots)) use.keepsExisting = true;
@@ -654,17 +664,24 @@ export class CodeWalker {
   }
 
   /** What a loop over `iterable` walks: a list the code fixes, or one filled from per-item external calls. */
-  private walks(iterable: Node, env: Env): Pick<LoopFrame, "fixed" | "fromExternal" | "config" | "rowsFrom"> {
+  /** What a list derives its elements from (loops.ts `derivedList`), with this scope's names and query results. */
+  private derivedOf(node: Node, env: Env): DerivedList | undefined {
+    return derivedList(node, env.derived, (n) => this.rowsOf(n, env)?.patterns[0]?.location);
+  }
+
+  private walks(iterable: Node, env: Env): Pick<LoopFrame, "fixed" | "fromExternal" | "config" | "rowsFrom" | "derived"> {
     const fixed = this.fixedLists.describe(iterable, env.fixed);
     const root = peel(iterable);
     const name = root.type === "Identifier" ? root.name : root.type === "CallExpression" ? flattenChain(root).root.name : undefined;
     const rows = this.rowsOf(iterable, env);
     const config = configSource(iterable, env.config, (n) => this.fixedLists.isImported(n)) ?? rows?.config;
+    const derived = this.derivedOf(iterable, env);
     return {
       ...(fixed ? { fixed } : {}),
       ...(name && env.externalLists.has(name) ? { fromExternal: true } : {}),
       ...(config ? { config } : {}),
       ...(rows?.patterns[0] ? { rowsFrom: rows.patterns[0].location } : {}),
+      ...(derived ? { derived } : {}),
     };
   }
 
@@ -680,6 +697,11 @@ export class CodeWalker {
   private pushed(name: string, env: Env): void {
     if (env.fixed.has(name)) env.fixed.set(name, "");
     if (env.loops.some((f) => f.external)) env.externalLists.add(name);
+    // A list filled while walking a derived list holds a subset of it; filled anywhere else, it is no longer one.
+    const walking = env.loops[env.loops.length - 1]?.derived;
+    const before = env.derived.get(name);
+    if (walking && (!before || (before.parsed === walking.parsed && before.partsOf?.at === walking.partsOf?.at))) env.derived.set(name, walking);
+    else env.derived.delete(name);
   }
 
   /** The rows an expression holds: a query's result, a variable bound to one, `data ?? []`, `result.rows`, `rows.map(...)`. */
