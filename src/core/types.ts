@@ -495,7 +495,13 @@ export interface LoopUse {
    * returned (`envelope.fields.filter(...)` after `findFirst({ include: { fields: true } })`): that query's
    * call site and the relation as the code names it.
    */
-  partsOf?: { at: Location; relation: string };
+  partsOf?: {
+    /** Absent when the reader could not read the query (a `where` held in a variable). */
+    at?: Location;
+    relation: string;
+    /** The name holding the row (`envelope`), which names its table when the query could not be read. */
+    holder?: string;
+  };
   /** The loop walks the rows a query returned: that query's call site (its patterns share the location). */
   rowsFrom?: Location;
   /**

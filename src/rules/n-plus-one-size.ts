@@ -109,10 +109,18 @@ export function smallLoop(context: RuleContext, pattern: AccessPattern): string 
  * history). A subset of them (`.filter(...)`, a list pushed while walking them) is fewer still. The child
  * table is the one with such a foreign key whose name the relation names (`fields` -> `Field`).
  */
-function includedParts(context: RuleContext, partsOf: { at: { file: string; line: number; column: number }; relation: string }): string | undefined {
-  const [source] = patternsAt(context, partsOf.at);
-  const parent = source && source.kind === "select" ? findPatternTable(context.schema, source) : undefined;
-  if (!source || !parent) return undefined;
+function includedParts(context: RuleContext, partsOf: NonNullable<NonNullable<AccessPattern["loopUse"]>["partsOf"]>): string | undefined {
+  const [source] = partsOf.at ? patternsAt(context, partsOf.at) : [];
+  // A query the reader could not read: the table the holding name names (`envelope` -> `Envelope`).
+  const parent = source
+    ? source.kind === "select"
+      ? findPatternTable(context.schema, source)
+      : undefined
+    : partsOf.holder
+      ? [...context.schema.tables.values()].find((t) => [squash(partsOf.holder!), `${squash(partsOf.holder!)}s`].includes(squash(t.name)))
+      : undefined;
+  if (!parent) return undefined;
+  const readAt = source ? `read at line ${source.location.line}` : `\`${partsOf.holder}\` holds`;
   const named = squash(partsOf.relation);
   for (const table of context.schema.tables.values()) {
     if (table === parent) continue;
@@ -123,7 +131,7 @@ function includedParts(context: RuleContext, partsOf: { at: { file: string; line
     const fk = table.foreignKeys.find((k) => k.onDelete === "cascade" && k.enforced !== false && findTableExact(context.schema, k.references.schema, k.references.table) === parent);
     if (!fk || ownershipDepth(context, parent) < 2 || growth(context, table)) continue;
     return (
-      `the \`${table.name}\` rows of the one \`${parent.name}\` row read at line ${source.location.line} (its \`${partsOf.relation}\`, or some of them): ` +
+      `the \`${table.name}\` rows of the one \`${parent.name}\` row ${readAt} (its \`${partsOf.relation}\`, or some of them): ` +
       `parts deleted with their \`${parent.name}\`, and nothing shows \`${table.name}\` growing as a history`
     );
   }

@@ -109,6 +109,23 @@ describe("n-plus-one: the parts of one row read with its relation included", () 
     expect(f.message).toContain("The loop walks the `invoice_lines` rows of the one `invoices` row read at line 3 (its `lines`, or some of them): parts deleted with their `invoices`");
   });
 
+  it("a row read with its `where` held in a variable: the name holding it names the table", () => {
+    const code =
+      head +
+      [
+        "export async function price(invoiceWhere: object) {",
+        "  const invoice = await prisma.invoice.findFirst({ where: invoiceWhere, include: { lines: true } });",
+        "  if (!invoice) return;",
+        "  for (const line of invoice.lines) {",
+        "    await prisma.invoiceLine.update({ where: { id: line.id }, data: { amount: line.position * 10 } });",
+        "  }",
+        "}",
+      ].join("\n");
+    const [f] = findings(code);
+    expect(f.severity).toBe("noted");
+    expect(f.message).toContain("The loop walks the `invoice_lines` rows of the one `invoices` row `invoice` holds (its `lines`, or some of them)");
+  });
+
   it("a list pushed while walking them, then written in Promise.all: noted", () => {
     const code =
       head +

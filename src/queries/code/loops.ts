@@ -37,7 +37,7 @@ export interface LoopFrame {
  */
 export interface DerivedList {
   parsed?: string;
-  partsOf?: { at: Location; relation: string };
+  partsOf?: { at?: Location; relation: string; holder?: string };
 }
 
 /** Methods whose result holds at most the elements (or one value per element) of the list they are called on. */
@@ -49,7 +49,12 @@ const SUBSET = new Set(["filter", "map", "slice", "sort", "toSorted", "reverse",
  * (`names`), or `row.relation` where `row` holds one row a query returned (`rowSite`: a single row is read
  * by property, an array is not).
  */
-export function derivedList(node: Node | null | undefined, names: ReadonlyMap<string, DerivedList>, rowSite: (n: Node) => Location | undefined, depth = 0): DerivedList | undefined {
+export function derivedList(
+  node: Node | null | undefined,
+  names: ReadonlyMap<string, DerivedList>,
+  rowSite: (n: Node) => { at?: Location } | undefined,
+  depth = 0,
+): DerivedList | undefined {
   if (!node || depth > 12) return undefined;
   const n = peel(node);
   const next = (m: Node | undefined) => derivedList(m, names, rowSite, depth + 1);
@@ -68,8 +73,11 @@ export function derivedList(node: Node | null | undefined, names: ReadonlyMap<st
       if (n.computed || n.optional) return undefined;
       const relation: string | undefined = n.property?.name;
       if (!relation || relation === "rows" || relation === "data" || relation === "length") return undefined;
-      const at = rowSite(n.object);
-      return at ? { partsOf: { at, relation } } : undefined;
+      // A query the reader could not read (`where: whereInput`) has no pattern: the name holding its row stands for it.
+      const site = rowSite(n.object);
+      const object = peel(n.object);
+      const holder = object.type === "Identifier" ? (object.name as string) : undefined;
+      return site && (site.at || holder) ? { partsOf: { ...(site.at ? { at: site.at } : {}), relation, ...(holder ? { holder } : {}) } } : undefined;
     }
     case "CallExpression": {
       const callee = peel(n.callee);

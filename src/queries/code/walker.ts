@@ -666,7 +666,10 @@ export class CodeWalker {
   /** What a loop over `iterable` walks: a list the code fixes, or one filled from per-item external calls. */
   /** What a list derives its elements from (loops.ts `derivedList`), with this scope's names and query results. */
   private derivedOf(node: Node, env: Env): DerivedList | undefined {
-    return derivedList(node, env.derived, (n) => this.rowsOf(n, env)?.patterns[0]?.location);
+    return derivedList(node, env.derived, (n) => {
+      const rows = this.rowsOf(n, env);
+      return rows ? { at: rows.patterns[0]?.location } : undefined;
+    });
   }
 
   private walks(iterable: Node, env: Env): Pick<LoopFrame, "fixed" | "fromExternal" | "config" | "rowsFrom" | "derived"> {
