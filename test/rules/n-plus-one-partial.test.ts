@@ -104,6 +104,37 @@ describe("n-plus-one: a per-row update that may leave fields out", () => {
     ]);
   });
 
+  it("an untyped destructured item whose keys the file's type declares optional", () => {
+    const code =
+      head +
+      [
+        "type Options = { formId: string; changes: { slotId: number; label?: string; offsetX?: number }[] };",
+        "export async function relabel({ formId, changes }: Options) {",
+        "  return Promise.all(changes.map(({ slotId, label, offsetX }) => prisma.slot.update({ where: { id: slotId, formId }, data: { label, offsetX } })));",
+        "}",
+      ].join("\n");
+    const [f] = findings(code);
+    expect(f.message).toContain('SET label = COALESCE(v.label::text, t.label), "offsetX" = COALESCE(v."offsetX"::numeric(10,4), t."offsetX")');
+    // The function returns what Promise.all collects: the updated rows.
+    expect(f.message).toContain("RETURNING t.*` with `$queryRaw`");
+  });
+
+  it("rows collected by Promise.all are used; Promise.all awaited and dropped is not", () => {
+    const body = (bind: string) =>
+      head +
+      [
+        "type Change = { slotId: number; label?: string };",
+        "export async function relabel(changes: Change[]) {",
+        `  ${bind}await Promise.all(changes.map((c) => prisma.slot.update({ where: { id: c.slotId }, data: { label: c.label } })));`,
+        bind ? "  return rows.map((r) => r.id);" : "",
+        "}",
+      ].join("\n");
+    expect(findings(body("const rows = "))[0].message).toContain("RETURNING t.*` with `$queryRaw`");
+    const dropped = findings(body(""))[0].message;
+    expect(dropped).toContain("with `$executeRaw`");
+    expect(dropped).not.toContain("RETURNING");
+  });
+
   it("every field always set: the plain `SET col = v.col` form, no COALESCE", () => {
     const [f] = findings(loop("{ kind: change.kind, offsetX: change.offsetX }", "interface SlotChange { id: number; kind: SlotKind; offsetX: number }"));
     expect(f.message).toContain("SET col = v.col");

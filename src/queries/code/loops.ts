@@ -25,7 +25,9 @@ export interface LoopFrame {
   config?: string;
   /** It walks the rows a query returned: that query's call site. */
   rowsFrom?: Location;
-  /** It walks what `walkedList` found: regex matches in one value, or (a subset of) one row's included relation. */
+  /** A `.map()` callback's: the queries whose results it returns, gathered while its body is walked. */
+  returned?: AccessPattern[];
+  /** It walks what `derivedList` found: regex matches in one value, or (a subset of) one row's included relation. */
   derived?: DerivedList;
 }
 

@@ -56,6 +56,8 @@ export class CodeWalker {
   private readonly statics: StaticValues;
   private readonly fixedLists: FixedLists;
   private readonly optionalNames: OptionalNames;
+  /** `.map()` calls whose callback returns a query's result: those queries (read as rows only through `Promise.all`). */
+  private readonly mapReturns = new Map<Node, RowSource>();
   private statementStart = 0;
   /** The rows each query expression returns, by the expression that sent it. */
   private readonly sent = new WeakMap<Node, RowSource>();
@@ -249,6 +251,10 @@ export class CodeWalker {
         // callback returns goes into an array the code may drop (`Promise.all(items.map(...))`): not counted.
         if (!env.loops[env.loops.length - 1]?.kind.startsWith(".")) {
           for (const pattern of this.rowsOf(node.argument, env)?.patterns ?? []) if (pattern.loopUse) pattern.loopUse.resultUsed = true;
+        } else {
+          // Kept on the frame: used once the `.map()` result is (`const rows = await Promise.all(items.map(...))`).
+          const frame = env.loops[env.loops.length - 1];
+          (frame.returned ??= []).push(...(this.rowsOf(node.argument, env)?.patterns ?? []));
         }
         return;
       case "ClassDeclaration":
@@ -351,6 +357,14 @@ export class CodeWalker {
         inner.optional.delete(bound);
       }
       for (const bound of this.optionalNames.ofParam(param)) inner.optional.add(bound);
+      // A loop callback's untyped destructured item (`data.map(({ id, title }) => ...)`): a key the file's
+      // types declare optional, and nowhere required, may be undefined, as TypeScript infers it.
+      if (loop && param.type === "ObjectPattern" && !param.typeAnnotation) {
+        for (const prop of param.properties ?? []) {
+          const key: string | undefined = prop.type === "Property" && !prop.computed ? (prop.key?.name ?? prop.key?.value) : undefined;
+          if (key !== undefined && prop.value?.type === "Identifier" && this.optionalNames.optionalMember(key)) inner.optional.add(prop.value.name);
+        }
+      }
       if (param.type === "Identifier") inner.builders.delete(param.name);
       for (const bound of bindingNames(param)) {
         inner.config.delete(bound);
@@ -391,7 +405,7 @@ export class CodeWalker {
           if ((method === "push" || method === "unshift") && peel(callee.object).type === "Identifier") this.pushed(peel(callee.object).name, env);
           if (method && LOOP_METHODS.has(method)) {
             this.visitExpr(callee.object, env);
-            const frame = { kind: `.${method}()`, line: this.at(callee.property.start).line, range: isRangeIterable(callee.object), ...this.walks(callee.object, env) };
+            const frame: LoopFrame = { kind: `.${method}()`, line: this.at(callee.property.start).line, range: isRangeIterable(callee.object), ...this.walks(callee.object, env) };
             const rows = this.rowsOf(callee.object, env);
             for (const arg of node.arguments) {
               const fn = peel(arg);
@@ -399,7 +413,10 @@ export class CodeWalker {
               if (isFunction(fn)) this.visitFunction(fn, env, undefined, frame, true, rows);
               else this.visitExpr(arg, env);
               this.markExternal(frame, from);
+              // `(item) => prisma.x.update(...)`: the callback returns the query's result.
+              if (isFunction(fn) && fn.body?.type !== "BlockStatement") (frame.returned ??= []).push(...(this.rowsOf(fn.body, env)?.patterns ?? []));
             }
+            if (method === "map" && frame.returned?.length) this.mapReturns.set(node, { patterns: frame.returned, depth: env.loops.length });
             return;
           }
           this.visitExpr(node.callee, env);
@@ -727,7 +744,13 @@ export class CodeWalker {
         return !n.computed && (n.property?.name === "rows" || n.property?.name === "data") ? this.rowsOf(n.object, env) : undefined;
       case "CallExpression": {
         const method = calleeMethod(n);
-        return method && ROW_PRESERVING.has(method) ? this.rowsOf(peel(n.callee).object, env) : undefined;
+        const callee = peel(n.callee);
+        // `Promise.all(items.map(...))`: the results of the queries the callback returns.
+        if ((method === "all" || method === "allSettled") && callee.type === "MemberExpression" && peel(callee.object).type === "Identifier" && peel(callee.object).name === "Promise") {
+          const arg = n.arguments?.[0] ? peel(n.arguments[0]) : undefined;
+          return arg ? this.mapReturns.get(arg) : undefined;
+        }
+        return method && ROW_PRESERVING.has(method) ? this.rowsOf(callee.object, env) : undefined;
       }
       default:
         return undefined;
