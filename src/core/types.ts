@@ -434,6 +434,13 @@ export interface LoopUse {
   /** Fields the UPDATE writes, as the code names them, when it writes an object literal. */
   writes?: string[];
   /**
+   * Fields of `writes` whose value may be undefined on some items (an optional property, `x ?? undefined`,
+   * a conditional spread), which Prisma Client leaves unchanged rather than setting to NULL.
+   */
+  omittable?: string[];
+  /** The call returns the whole written row (Prisma `update`), not a count: with resultUsed, the loop uses the row. */
+  returnsRow?: boolean;
+  /**
    * It pages through a table with a value the loop carries (Prisma `cursor`/`skip`, a range on the key,
    * `.offset()`, `.range()`): keyset or offset pagination, one set-based query per page.
    */
@@ -478,6 +485,23 @@ export interface LoopUse {
    * rows of a query whose `IN` list is one: how a message names it. Its length is set per deployment.
    */
   configList?: string;
+  /**
+   * The loop walks the matches of a regular expression in one text value (`text.match(/.../g)`,
+   * `[...text.matchAll(re)]`), or a subset of them: how a message names it.
+   */
+  parsedList?: string;
+  /**
+   * The loop walks (a subset, filtered or pushed in code, of) a relation included in the one row a query
+   * returned (`envelope.fields.filter(...)` after `findFirst({ include: { fields: true } })`): that query's
+   * call site and the relation as the code names it.
+   */
+  partsOf?: {
+    /** Absent when the reader could not read the query (a `where` held in a variable). */
+    at?: Location;
+    relation: string;
+    /** The name holding the row (`envelope`), which names its table when the query could not be read. */
+    holder?: string;
+  };
   /** The loop walks the rows a query returned: that query's call site (its patterns share the location). */
   rowsFrom?: Location;
   /**
@@ -492,6 +516,11 @@ export interface LoopUse {
    * function, outside this loop (`modelId: createdModel.id`): that create's call site and the field as written.
    */
   parentCreated?: { at: Location; field: string };
+  /**
+   * A Prisma `upsert` whose `where` gives a key as a value or a constant no row holds (`id: item.saved?.id ?? -1`):
+   * the field and the constant as written. Items without the value are new rows, known before the write.
+   */
+  sentinelKey?: { field: string; sentinel: string };
   /** A Prisma `upsert` with `update: {}`: an existing row is kept unchanged, only missing rows are created. */
   keepsExisting?: boolean;
   /**

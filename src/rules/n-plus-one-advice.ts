@@ -146,6 +146,7 @@ function conflictClause(pattern: AccessPattern, table: Table | undefined, keys: 
  *   rows it inserted).
  */
 function prismaUpsertAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Table): string {
+  if (pattern.loopUse?.sentinelKey) return splitUpsertAdvice(pattern, pattern.loopUse.sentinelKey, table);
   const pair = keys.filter((k) => k.varying);
   // No key the reader could name (a compound unique named in the schema, `where: { name_of_key: {...} }`): `key` stands for its columns.
   const key = keys[0] ?? { sql: "key", code: "key", term: "key" };
@@ -180,6 +181,45 @@ function prismaUpsertAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Tab
   return (
     `collect the rows and write them in two calls: one \`updateMany({ where: ${where}, data })\` with the \`update\` object as \`data\`, which sets ${sets} ` +
     `on the rows that exist${other.keeping}, then ${create} for the rest; ${order}${read}; ${fills}`
+  );
+}
+
+/**
+ * A Prisma `upsert` per item whose `where` gives the key as `x ?? <constant>` (`id: item.saved?.id ?? -1`): an
+ * item without the value never matches a row, so it is always created, and the code knows which items exist
+ * before it writes. Split by that: one update of the items that have a key (an `UPDATE ... FROM (VALUES ...)`
+ * when the values change per item, else `updateMany`), one `createManyAndReturn` (or `createMany`) of the
+ * others. Not `createMany({ skipDuplicates: true })` for all: a new row gets a fresh generated key, so it never
+ * conflicts, and an existing item sent to it would be inserted twice (Prisma Client API reference:
+ * `createMany`, `createManyAndReturn`, which take no nested writes such as `connect`).
+ */
+function splitUpsertAdvice(pattern: AccessPattern, sentinel: { field: string; sentinel: string }, table?: Table): string {
+  const use = pattern.loopUse!;
+  const used = use.resultUsed === true;
+  const keyColumn = columnOf(table, sentinel.field);
+  const key = sqlName(keyColumn);
+  // Other columns the `where` compares with a per-item value join on the VALUES row too.
+  const joined = [keyColumn, ...loopKeys(pattern).filter((k) => k.varying && squash(k.sql) !== squash(keyColumn)).map((k) => k.sql)];
+  const others = otherFilters(pattern, joined);
+  const update = use.upsertUpdate;
+  let existing: string;
+  if (update && update.perRow && update.fields.length > 0) {
+    const cols = update.fields.map((field, i) => columnOf(table, update.columns?.[i] ?? field));
+    const sets = cols.map((c) => {
+      const type = table?.columns.find((col) => col.name === c)?.type;
+      return `${sqlName(c)} = v.${sqlName(c)}${type ? `::${type}` : ""}`;
+    });
+    existing =
+      `one \`UPDATE ${sqlName(pattern.table)} AS t SET ${sets.join(", ")} FROM (VALUES ...) AS v(${[...joined.map(sqlName), ...cols.map(sqlName)].join(", ")}) WHERE ${joined.map((c) => `t.${sqlName(c)} = v.${sqlName(c)}`).join(" AND ")}${others.names.length > 0 ? " AND ..." : ""}${used ? " RETURNING t.*" : ""}\`` +
+      ` with \`${used ? "$queryRaw" : "$executeRaw"}\`, which sets only the \`update\` fields${others.keeping}`;
+  } else {
+    existing = `one \`${used ? "updateManyAndReturn" : "updateMany"}({ where: { ${sentinel.field}: { in: ids }${others.names.length > 0 ? ", ..." : ""} }, data })\` with the \`update\` object as \`data\`${others.keeping}`;
+  }
+  const create = used ? "one `createManyAndReturn({ data: rows })`" : "one `createMany({ data: rows })`";
+  return (
+    `the upsert's \`where\` gives \`${sentinel.field}\` as \`... ?? ${sentinel.sentinel}\`, which no row holds: an item without \`${sentinel.field}\` is always a new row, and the code knows which items those are before it writes. ` +
+    `Split the items by that: for those with \`${sentinel.field}\`, ${existing}; for the others, ${create} with the \`create\` values, relations set through their foreign-key fields (\`createMany\` takes no nested \`connect\`). ` +
+    "Not `createMany({ skipDuplicates: true })` over all the items: a new row gets a fresh generated key, so there is no conflict to skip, and an existing item sent to it is inserted a second time"
   );
 }
 
@@ -260,7 +300,7 @@ export function batchAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Tab
 }
 
 /** An UPDATE that writes a different value per row: one statement joins the new values on the per-item key. */
-export function perRowUpdateAdvice(pattern: AccessPattern, keys: LoopKey[]): string | undefined {
+export function perRowUpdateAdvice(pattern: AccessPattern, keys: LoopKey[], table?: Table): string | undefined {
   const key = keys[0];
   if (!key) return undefined;
   // Every column compared with the item joins the new values: `(itemId, itemType)`, not `itemId` alone.
@@ -268,13 +308,23 @@ export function perRowUpdateAdvice(pattern: AccessPattern, keys: LoopKey[]): str
   const names = joined.map((k) => sqlName(k.sql));
   const on = names.map((k) => `t.${k} = v.${k}`).join(" AND ");
   const others = pattern.predicates.some((p) => p.column && !joined.some((k) => k.sql === p.column) && p.op === "eq");
-  // The loop reads the result (`updateResult.count`): the batched UPDATE returns the keys it matched.
-  const used = pattern.loopUse?.resultUsed === true;
-  const returned = used ? `, with \`RETURNING ${names.map((n) => `t.${n}`).join(", ")}\` so the code learns which items matched` : "";
+  const use = pattern.loopUse;
+  // The loop reads the result: the batched UPDATE returns the keys it matched (`updateResult.count`), or the
+  // whole rows when the call returned the updated row (Prisma `update`) and the loop uses it.
+  const used = use?.resultUsed === true;
+  const rows = used && use?.returnsRow === true;
+  const returned = !used
+    ? ""
+    : rows
+      ? ", which returns the updated rows the loop uses (an id with no row is skipped where `update` would throw: compare the returned ids with the items)"
+      : `, with \`RETURNING ${names.map((n) => `t.${n}`).join(", ")}\` so the code learns which items matched`;
+  const omitted = partialSet(use, joined, table);
+  const set = omitted?.set ?? "col = v.col";
+  const cols = omitted?.cols ?? ["col"];
   const sql =
-    `\`UPDATE ${sqlName(pattern.table)} AS t SET col = v.col FROM (VALUES ...) AS v(${names.join(", ")}, col) WHERE ${on}${others ? " AND ..." : ""}\`` +
-    ` (or \`FROM unnest(${names.map((_, i) => `$${i + 1}::...[]`).join(", ")}, $${names.length + 1}::...[]) AS v(${names.join(", ")}, col)\`)`;
-  const keep = (others ? ", keeping the query's other conditions" : "") + returned;
+    `\`UPDATE ${sqlName(pattern.table)} AS t SET ${set} FROM (VALUES ...) AS v(${[...names, ...cols].join(", ")}) WHERE ${on}${others ? " AND ..." : ""}${rows ? " RETURNING t.*" : ""}\`` +
+    (omitted ? "" : ` (or \`FROM unnest(${names.map((_, i) => `$${i + 1}::...[]`).join(", ")}, $${names.length + 1}::...[]) AS v(${names.join(", ")}, col)\`)`);
+  const keep = (others ? ", keeping the query's other conditions" : "") + returned + (omitted?.why ?? "");
   switch (pattern.source) {
     case "supabase-js":
       return `each row gets its own values, so \`.in()\` cannot batch it: send the rows to one database function (\`.rpc()\`) that runs ${sql}${keep}`;
@@ -287,6 +337,44 @@ export function perRowUpdateAdvice(pattern: AccessPattern, keys: LoopKey[]): str
     default:
       return `each row gets its own values, so \`= ANY\` cannot batch it: write them in one statement, ${sql}${keep}`;
   }
+}
+
+/**
+ * The SET list of a batched UPDATE whose object may leave fields out (LoopUse.omittable): Prisma Client
+ * leaves a field whose value is `undefined` unchanged ("Null and undefined"), while a VALUES row can only
+ * hold NULL there, which `SET col = v.col` would write (23502 on a NOT NULL column, a wiped value on a
+ * nullable one). Such a field keeps its value with `COALESCE(v.col, t.col)`. Each `v` column is cast to the
+ * column's type: a VALUES list of parameters or NULLs is typed text or unknown, which an enum, jsonb or
+ * numeric column does not take (PostgreSQL "UPDATE", FROM; "VALUES": column types). Undefined when
+ * nothing is left out or the written fields are unknown.
+ */
+function partialSet(use: AccessPattern["loopUse"], keys: LoopKey[], table?: Table): { set: string; cols: string[]; why: string } | undefined {
+  const omittable = use?.omittable ?? [];
+  const writes = use?.writes ?? [];
+  // A written column that is also matched on (`where: { status: run.status }, data: { status: FAILED }`) needs
+  // two VALUES columns, old and new: left to the general form.
+  const matched = (w: string) => keys.some((k) => squash(k.code) === squash(w) || squash(k.sql) === squash(w));
+  if (omittable.length === 0 || writes.length === 0 || writes.some(matched) || (use?.shifts?.length ?? 0) > 0) return undefined;
+  const cols: string[] = [];
+  const sets: string[] = [];
+  const left: string[] = [];
+  for (const field of writes) {
+    const name = columnOf(table, field);
+    const col = sqlName(name);
+    if (cols.includes(col)) continue;
+    const type = table?.columns.find((c) => c.name === name)?.type;
+    const value = `v.${col}${type ? `::${type}` : ""}`;
+    cols.push(col);
+    if (omittable.includes(field)) {
+      sets.push(`${col} = COALESCE(${value}, t.${col})`);
+      left.push(`\`${field}\``);
+    } else sets.push(`${col} = ${value}`);
+  }
+  const why =
+    `; ${left.join(", ")} may be undefined on some items, which the loop's update leaves unchanged and a VALUES row can only hold as NULL, ` +
+    "so `COALESCE` keeps the row's value there (an item that sets such a field to NULL on purpose needs its own statement)" +
+    (table ? "; each `v` column is cast to its column's type, which a VALUES list of parameters does not carry" : "");
+  return { set: sets.join(", "), cols, why };
 }
 
 /**

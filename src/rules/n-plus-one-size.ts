@@ -94,9 +94,48 @@ export function smallLoop(context: RuleContext, pattern: AccessPattern): string 
   const use = pattern.loopUse;
   if (!use) return undefined;
   if (use.configList) return `${use.configList}, a list set in the deployment's configuration`;
+  if (use.parsedList) return `${use.parsedList}: the references written in one text, a handful by nature`;
+  if (use.partsOf) return includedParts(context, use.partsOf);
   if (!use.rowsFrom) return newItemParts(context, pattern);
   const [source] = patternsAt(context, use.rowsFrom);
   return source ? fewRows(context, source) : undefined;
+}
+
+/**
+ * Why a loop over a relation included in one row is small, as a phrase completing "the loop walks ...", or
+ * undefined: the row's query returned one row (the code reads the relation as a property of it), and the
+ * relation's table is the parts of one item as `fewRows` says (an ON DELETE CASCADE foreign key to the
+ * row's table, which is an item inside a container, and nothing shows the child table growing as a
+ * history). A subset of them (`.filter(...)`, a list pushed while walking them) is fewer still. The child
+ * table is the one with such a foreign key whose name the relation names (`fields` -> `Field`).
+ */
+function includedParts(context: RuleContext, partsOf: NonNullable<NonNullable<AccessPattern["loopUse"]>["partsOf"]>): string | undefined {
+  const [source] = partsOf.at ? patternsAt(context, partsOf.at) : [];
+  // A query the reader could not read: the table the holding name names (`envelope` -> `Envelope`).
+  const parent = source
+    ? source.kind === "select"
+      ? findPatternTable(context.schema, source)
+      : undefined
+    : partsOf.holder
+      ? [...context.schema.tables.values()].find((t) => [squash(partsOf.holder!), `${squash(partsOf.holder!)}s`].includes(squash(t.name)))
+      : undefined;
+  if (!parent) return undefined;
+  const readAt = source ? `read at line ${source.location.line}` : `\`${partsOf.holder}\` holds`;
+  const named = squash(partsOf.relation);
+  for (const table of context.schema.tables.values()) {
+    if (table === parent) continue;
+    const name = squash(table.name);
+    // `fields` -> `Field`, `lines` -> `invoice_lines`, `entries` -> `ledger_entry`.
+    const singular = named.endsWith("ies") ? `${named.slice(0, -3)}y` : named.endsWith("ses") || named.endsWith("xes") ? named.slice(0, -2) : named.endsWith("s") ? named.slice(0, -1) : named;
+    if (!(name.endsWith(singular) || name.endsWith(named))) continue;
+    const fk = table.foreignKeys.find((k) => k.onDelete === "cascade" && k.enforced !== false && findTableExact(context.schema, k.references.schema, k.references.table) === parent);
+    if (!fk || ownershipDepth(context, parent) < 2 || growth(context, table)) continue;
+    return (
+      `the \`${table.name}\` rows of the one \`${parent.name}\` row ${readAt} (its \`${partsOf.relation}\`, or some of them): ` +
+      `parts deleted with their \`${parent.name}\`, and nothing shows \`${table.name}\` growing as a history`
+    );
+  }
+  return undefined;
 }
 
 /**

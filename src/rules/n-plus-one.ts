@@ -180,13 +180,13 @@ export const nPlusOne: Rule = {
       }
       if (use?.afterRead) {
         // A follow-up of a query earlier in the iteration: it applies to what that query found (or did not).
-        const own = pattern.kind === "update" && use.perRowValues ? perRowUpdateAdvice(pattern, keys) : advice;
+        const own = pattern.kind === "update" && use.perRowValues ? perRowUpdateAdvice(pattern, keys, findPatternTable(context.schema, pattern)) : advice;
         if (!own) continue;
         const read = context.patterns.find((p) => p.location.file === pattern.location.file && p.location.line === use.afterRead!.line);
         advice = followUpAdvice(pattern, use.afterRead, own, read?.kind);
       } else if (pattern.kind === "update" && (use?.perRowValues || use?.branchPerItem)) {
         // Branches per item choose different statements: no single rewrite fits, so say nothing.
-        const rewrite = use.branchPerItem ? undefined : perRowUpdateAdvice(pattern, keys);
+        const rewrite = use.branchPerItem ? undefined : perRowUpdateAdvice(pattern, keys, findPatternTable(context.schema, pattern));
         if (!rewrite) continue;
         advice = rewrite;
       } else if (pattern.kind === "update" && use?.shifts && keys.length > 0) {

@@ -2,6 +2,7 @@
 // whether a loop's bounds are a date or number range, and what an expression refers to.
 import type { AccessPattern, Location } from "../../core/types.js";
 import { calleeMethod, flattenChain, isFunction, peel, SKIP_KEYS, type Node } from "./ast.js";
+import type { DerivedList } from "./derived.js";
 
 /** One enclosing loop, innermost last. */
 export interface LoopFrame {
@@ -25,7 +26,12 @@ export interface LoopFrame {
   config?: string;
   /** It walks the rows a query returned: that query's call site. */
   rowsFrom?: Location;
+  /** A `.map()` callback's: the queries whose results it returns, gathered while its body is walked. */
+  returned?: AccessPattern[];
+  /** It walks what `derivedList` found: regex matches in one value, or (a subset of) one row's included relation. */
+  derived?: DerivedList;
 }
+
 
 /** Rows a query returned, held by a variable: the query's patterns and how many loops enclosed the fetch. */
 export interface RowSource {
@@ -489,6 +495,7 @@ export function upsertUpdate(roots: unknown[], varies: (n: Node) => boolean): { 
   return { fields, perRow };
 }
 
+
 /**
  * An `if` test over the result of a query sent earlier in the same iteration (`rows` bound at loop depth
  * `depth`): that query's line, and whether the branch taken is the one where it found nothing.
@@ -514,10 +521,15 @@ export function readBranch(test: Node, rows: ReadonlyMap<string, RowSource>, dep
  * `SET col = col - 1` for every row; `perRow` says whether any other written value depends on the loop.
  * Undefined when the values are not an object literal.
  */
-export function shiftedWrites(setValues: Node[], dependsOnLoop: (n: Node) => boolean): { shifts: string[]; writes: string[]; perRow: boolean; up: boolean } | undefined {
+export function shiftedWrites(
+  setValues: Node[],
+  dependsOnLoop: (n: Node) => boolean,
+  mayOmit: (n: Node) => boolean = () => false,
+): { shifts: string[]; writes: string[]; perRow: boolean; up: boolean; omittable: string[] } | undefined {
   const shifts: string[] = [];
   let up = true;
   const writes: string[] = [];
+  const omittable: string[] = [];
   let perRow = false;
   for (const value of setValues) {
     const object = peel(value);
@@ -526,9 +538,14 @@ export function shiftedWrites(setValues: Node[], dependsOnLoop: (n: Node) => boo
       const key = prop.type === "Property" && !prop.computed ? (prop.key?.name ?? prop.key?.value) : undefined;
       if (typeof key !== "string") {
         if (dependsOnLoop(prop)) perRow = true;
+        // `...(c ? { a } : {})`, `...(c && { a })`: each key is written on some items and left out on others.
+        const spread = conditionalKeys(prop);
+        writes.push(...spread.all);
+        omittable.push(...spread.omitted);
         continue;
       }
       writes.push(key);
+      if (mayOmit(prop.value)) omittable.push(key);
       const v = peel(prop.value);
       const shift = shiftSign(key, v, dependsOnLoop);
       if (shift) {
@@ -537,7 +554,25 @@ export function shiftedWrites(setValues: Node[], dependsOnLoop: (n: Node) => boo
       } else if (dependsOnLoop(v)) perRow = true;
     }
   }
-  return { shifts, writes, perRow, up };
+  return { shifts, writes, perRow, up, omittable };
+}
+
+/**
+ * The keys of a conditional spread's object literals (`...(c ? { a: 1 } : {})`, `...(c && { a })`), and
+ * those some branch leaves out.
+ */
+function conditionalKeys(prop: Node): { all: string[]; omitted: string[] } {
+  if (prop.type !== "SpreadElement") return { all: [], omitted: [] };
+  const arg = peel(prop.argument);
+  const branches = arg.type === "ConditionalExpression" ? [arg.consequent, arg.alternate] : arg.type === "LogicalExpression" && arg.operator === "&&" ? [arg.right, undefined] : [];
+  const keysOf = (b: Node | undefined): string[] => {
+    const o = b ? peel(b) : undefined;
+    if (o?.type !== "ObjectExpression") return [];
+    return (o.properties ?? []).map((p: Node) => (p.type === "Property" && !p.computed ? (p.key?.name ?? p.key?.value) : undefined)).filter((k: unknown): k is string => typeof k === "string");
+  };
+  const sets = branches.map(keysOf);
+  const all = [...new Set(sets.flat())];
+  return { all, omitted: all.filter((k) => sets.some((set) => !set.includes(k))) };
 }
 
 /** `item.key ± amount` or `{ increment | decrement: amount }`, with an amount the loop does not change. */

@@ -9,7 +9,38 @@ import type { Node } from "./ast.js";
 export class OptionalNames {
   private declared: Map<string, Node[]> | undefined;
 
+  private optionalKeys: Set<string> | undefined;
+
   constructor(private readonly program: Node) {}
+
+  /**
+   * Whether some object type written in this file declares a property `name` that may be left out
+   * (`pageX?: number`, `pageX: number | undefined`), at any depth (`fields: { pageX?: number }[]`), and none
+   * declares it required: a read `item.pageX` then may be undefined, as TypeScript types it. A name that one
+   * type declares optional and another required is not decided here (the read's type is not resolved).
+   */
+  optionalMember(name: string): boolean {
+    if (!this.optionalKeys) {
+      const keys = new Set<string>();
+      const required = new Set<string>();
+      const visit = (node: Node, depth: number): void => {
+        if (!node || typeof node !== "object" || depth > 400) return;
+        if (Array.isArray(node)) {
+          for (const child of node) visit(child, depth + 1);
+          return;
+        }
+        if (node.type === "TSPropertySignature" && !node.computed) {
+          const key: string | undefined = node.key?.name ?? node.key?.value;
+          if (key !== undefined) (node.optional || this.allowsUndefined(node.typeAnnotation?.typeAnnotation) ? keys : required).add(key);
+        }
+        for (const [k, child] of Object.entries(node)) if (k !== "parent" && k !== "loc" && k !== "range" && child && typeof child === "object") visit(child as Node, depth + 1);
+      };
+      visit(this.program, 0);
+      for (const key of required) keys.delete(key);
+      this.optionalKeys = keys;
+    }
+    return this.optionalKeys.has(name);
+  }
 
   /** The names `param` binds that may be undefined when the function runs. */
   ofParam(param: Node): Set<string> {
@@ -134,5 +165,31 @@ export function exits(node: Node | null | undefined): boolean {
   if (!node) return false;
   if (node.type === "ReturnStatement" || node.type === "ThrowStatement" || node.type === "ContinueStatement" || node.type === "BreakStatement") return true;
   if (node.type === "BlockStatement") return exits(node.body?.[node.body.length - 1]);
+  return false;
+}
+
+/**
+ * Whether a value written to a field may be `undefined`, which Prisma Client reads as "leave this field
+ * out" ("Null and undefined"): `undefined` itself, `x ?? undefined`, `c ? v : undefined`, a name that may
+ * hold undefined (`optionalName`), `a?.b`, or a read `a.b` of a property some type of the file declares
+ * optional (`optionalMember`).
+ */
+export function mayOmit(value: Node | null | undefined, optionalName: (name: string) => boolean, optionalMember: (name: string) => boolean, depth = 0): boolean {
+  if (!value || depth > 20) return false;
+  let n = value;
+  while (n && (n.type === "TSAsExpression" || n.type === "TSSatisfiesExpression" || n.type === "ParenthesizedExpression" || n.type === "TSTypeAssertion" || n.type === "ChainExpression")) n = n.expression;
+  if (!n) return false;
+  // `x!` asserts a value.
+  if (n.type === "TSNonNullExpression") return false;
+  if (n.type === "Identifier") return n.name === "undefined" || optionalName(n.name);
+  if (n.type === "UnaryExpression") return n.operator === "void";
+  if (n.type === "LogicalExpression") return n.operator === "&&" ? false : mayOmit(n.right, optionalName, optionalMember, depth + 1);
+  if (n.type === "ConditionalExpression") return mayOmit(n.consequent, optionalName, optionalMember, depth + 1) || mayOmit(n.alternate, optionalName, optionalMember, depth + 1);
+  if (n.type === "MemberExpression") {
+    // `a?.b`, `a?.b.c`: undefined when `a` is.
+    for (let m: Node = n; m?.type === "MemberExpression" || m?.type === "CallExpression"; m = m.type === "MemberExpression" ? m.object : m.callee) if (m.optional) return true;
+    const key: string | undefined = n.computed ? undefined : n.property?.name;
+    return key !== undefined && optionalMember(key);
+  }
   return false;
 }

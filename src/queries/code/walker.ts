@@ -10,7 +10,8 @@ import { AGGREGATES, bindingNames, createdParentFields, changedIn, configSource,
 import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
-import { definedBy, exits, OptionalNames } from "./optional.js";
+import { definedBy, exits, mayOmit, OptionalNames } from "./optional.js";
+import { derivedList, sentinelKey, type DerivedList } from "./derived.js";
 
 
 interface Env {
@@ -38,6 +39,8 @@ interface Env {
   defaults: Map<string, string>;
   /** Local names bound to a configured value (`const ids = env.DEFAULT_IDS ?? []`) -> how to name it. */
   config: Map<string, string>;
+  /** Local names bound to a list derived from one value (regex matches, one row's included relation): loops.ts DerivedList. */
+  derived: Map<string, DerivedList>;
   /** Inside an `if` that tests the result of a query sent earlier in the same iteration. */
   readBranch?: { line: number; missing: boolean };
 }
@@ -54,6 +57,8 @@ export class CodeWalker {
   private readonly statics: StaticValues;
   private readonly fixedLists: FixedLists;
   private readonly optionalNames: OptionalNames;
+  /** `.map()` calls whose callback returns a query's result: those queries (read as rows only through `Promise.all`). */
+  private readonly mapReturns = new Map<Node, RowSource>();
   private statementStart = 0;
   /** The rows each query expression returns, by the expression that sent it. */
   private readonly sent = new WeakMap<Node, RowSource>();
@@ -94,6 +99,7 @@ export class CodeWalker {
       optional: new Set(),
       defaults: new Map(),
       config: new Map(),
+      derived: new Map(),
       ...(cachedBy ? { cachedBy } : {}),
     });
   }
@@ -246,6 +252,10 @@ export class CodeWalker {
         // callback returns goes into an array the code may drop (`Promise.all(items.map(...))`): not counted.
         if (!env.loops[env.loops.length - 1]?.kind.startsWith(".")) {
           for (const pattern of this.rowsOf(node.argument, env)?.patterns ?? []) if (pattern.loopUse) pattern.loopUse.resultUsed = true;
+        } else {
+          // Kept on the frame: used once the `.map()` result is (`const rows = await Promise.all(items.map(...))`).
+          const frame = env.loops[env.loops.length - 1];
+          (frame.returned ??= []).push(...(this.rowsOf(node.argument, env)?.patterns ?? []));
         }
         return;
       case "ClassDeclaration":
@@ -290,6 +300,9 @@ export class CodeWalker {
     for (const bound of bindingNames(declarator.id)) env.config.delete(bound);
     const configured = name ? configSource(init, env.config, (n) => this.fixedLists.isImported(n)) ?? this.rowsOf(init, env)?.config : undefined;
     if (name && configured) env.config.set(name, configured);
+    for (const bound of bindingNames(declarator.id)) env.derived.delete(bound);
+    const derived = name ? this.derivedOf(init, env) : undefined;
+    if (name && derived) env.derived.set(name, derived);
     for (const bound of bindingNames(declarator.id)) env.fixed.set(bound, "");
     const fixed = name ? this.fixedLists.describe(init, env.fixed) : undefined;
     if (name) env.fixed.set(name, fixed && peel(init).type === "ArrayExpression" ? `\`${name}\`, ${fixed}` : fixed ?? "");
@@ -334,6 +347,8 @@ export class CodeWalker {
       optional: new Set(env.optional),
       defaults: new Map(env.defaults),
       config: new Map(env.config),
+      // Like `fixed`: a callback's pushes to the caller's lists are seen after it.
+      derived: inheritLoops ? env.derived : new Map(env.derived),
       ...(inheritLoops && env.readBranch ? { readBranch: env.readBranch } : {}),
     };
     for (const param of node.params ?? []) {
@@ -343,6 +358,14 @@ export class CodeWalker {
         inner.optional.delete(bound);
       }
       for (const bound of this.optionalNames.ofParam(param)) inner.optional.add(bound);
+      // A loop callback's untyped destructured item (`data.map(({ id, title }) => ...)`): a key the file's
+      // types declare optional, and nowhere required, may be undefined, as TypeScript infers it.
+      if (loop && param.type === "ObjectPattern" && !param.typeAnnotation) {
+        for (const prop of param.properties ?? []) {
+          const key: string | undefined = prop.type === "Property" && !prop.computed ? (prop.key?.name ?? prop.key?.value) : undefined;
+          if (key !== undefined && prop.value?.type === "Identifier" && this.optionalNames.optionalMember(key)) inner.optional.add(prop.value.name);
+        }
+      }
       if (param.type === "Identifier") inner.builders.delete(param.name);
       for (const bound of bindingNames(param)) {
         inner.config.delete(bound);
@@ -383,7 +406,7 @@ export class CodeWalker {
           if ((method === "push" || method === "unshift") && peel(callee.object).type === "Identifier") this.pushed(peel(callee.object).name, env);
           if (method && LOOP_METHODS.has(method)) {
             this.visitExpr(callee.object, env);
-            const frame = { kind: `.${method}()`, line: this.at(callee.property.start).line, range: isRangeIterable(callee.object), ...this.walks(callee.object, env) };
+            const frame: LoopFrame = { kind: `.${method}()`, line: this.at(callee.property.start).line, range: isRangeIterable(callee.object), ...this.walks(callee.object, env) };
             const rows = this.rowsOf(callee.object, env);
             for (const arg of node.arguments) {
               const fn = peel(arg);
@@ -391,7 +414,10 @@ export class CodeWalker {
               if (isFunction(fn)) this.visitFunction(fn, env, undefined, frame, true, rows);
               else this.visitExpr(arg, env);
               this.markExternal(frame, from);
+              // `(item) => prisma.x.update(...)`: the callback returns the query's result.
+              if (isFunction(fn) && fn.body?.type !== "BlockStatement") (frame.returned ??= []).push(...(this.rowsOf(fn.body, env)?.patterns ?? []));
             }
+            if (method === "map" && frame.returned?.length) this.mapReturns.set(node, { patterns: frame.returned, depth: env.loops.length });
             return;
           }
           this.visitExpr(node.callee, env);
@@ -597,8 +623,10 @@ export class CodeWalker {
       branchPerItem: env.itemBranch,
     };
     // `col: item.col - 1` writes `col = col - 1` to every row: one set-based UPDATE, not per-row values.
-    const written = shiftedWrites(call.setValues, dependsOnLoop);
+    const omits = (n: Node) => mayOmit(n, (name) => env.optional.has(name), (name) => this.optionalNames.optionalMember(name));
+    const written = shiftedWrites(call.setValues, dependsOnLoop, omits);
     if (written) {
+      if (written.omittable.length > 0) use.omittable = written.omittable;
       use.perRowValues = written.perRow;
       if (written.shifts.length > 0) {
         use.shifts = written.shifts;
@@ -617,11 +645,15 @@ export class CodeWalker {
     if (env.loops.every((f) => f.fixed)) use.fixedList = loop.fixed;
     if (loop.config && env.loops.every((f) => f.fixed || f.config)) use.configList = loop.config;
     if (loop.rowsFrom) use.rowsFrom = loop.rowsFrom;
+    if (loop.derived?.parsed) use.parsedList = loop.derived.parsed;
+    if (loop.derived?.partsOf) use.partsOf = loop.derived.partsOf;
     if (env.readBranch) use.afterRead = env.readBranch;
     if (call.patterns.some((p) => p.source === "prisma" && p.kind === "upsert")) {
       if (keepsExisting(roots)) use.keepsExisting = true;
       const update = upsertUpdate(roots, dependsOnLoop);
       if (update) use.upsertUpdate = update;
+      const sentinel = sentinelKey(roots);
+      if (sentinel) use.sentinelKey = sentinel;
     }
     if (call.patterns.some((p) => p.source === "prisma" && p.kind === "insert") && hasNestedWrites(roots)) use.nestedWrites = true;
     // `modelId: createdModel.id`: a row created before this loop, whose parts the loop writes.
@@ -643,22 +675,34 @@ export class CodeWalker {
       if (best) use.parentCreated = { at: best.at, field: best.field };
     }
     const method = rootMethod(roots);
+    // Prisma `update` returns the whole updated row (`updateMany` only a count).
+    if (method === "update" && call.patterns.some((p) => p.source === "prisma" && p.kind === "update")) use.returnsRow = true;
     if ((method && AGGREGATES.has(method)) || (roots[0] && selectsAggregate(roots[0] as Node))) use.aggregate = true;
     for (const pattern of call.patterns) pattern.loopUse = use;
   }
 
   /** What a loop over `iterable` walks: a list the code fixes, or one filled from per-item external calls. */
-  private walks(iterable: Node, env: Env): Pick<LoopFrame, "fixed" | "fromExternal" | "config" | "rowsFrom"> {
+  /** What a list derives its elements from (loops.ts `derivedList`), with this scope's names and query results. */
+  private derivedOf(node: Node, env: Env): DerivedList | undefined {
+    return derivedList(node, env.derived, (n) => {
+      const rows = this.rowsOf(n, env);
+      return rows ? { at: rows.patterns[0]?.location } : undefined;
+    });
+  }
+
+  private walks(iterable: Node, env: Env): Pick<LoopFrame, "fixed" | "fromExternal" | "config" | "rowsFrom" | "derived"> {
     const fixed = this.fixedLists.describe(iterable, env.fixed);
     const root = peel(iterable);
     const name = root.type === "Identifier" ? root.name : root.type === "CallExpression" ? flattenChain(root).root.name : undefined;
     const rows = this.rowsOf(iterable, env);
     const config = configSource(iterable, env.config, (n) => this.fixedLists.isImported(n)) ?? rows?.config;
+    const derived = this.derivedOf(iterable, env);
     return {
       ...(fixed ? { fixed } : {}),
       ...(name && env.externalLists.has(name) ? { fromExternal: true } : {}),
       ...(config ? { config } : {}),
       ...(rows?.patterns[0] ? { rowsFrom: rows.patterns[0].location } : {}),
+      ...(derived ? { derived } : {}),
     };
   }
 
@@ -674,6 +718,11 @@ export class CodeWalker {
   private pushed(name: string, env: Env): void {
     if (env.fixed.has(name)) env.fixed.set(name, "");
     if (env.loops.some((f) => f.external)) env.externalLists.add(name);
+    // A list filled while walking a derived list holds a subset of it; filled anywhere else, it is no longer one.
+    const walking = env.loops[env.loops.length - 1]?.derived;
+    const before = env.derived.get(name);
+    if (walking && (!before || (before.parsed === walking.parsed && before.partsOf?.at === walking.partsOf?.at))) env.derived.set(name, walking);
+    else env.derived.delete(name);
   }
 
   /** The rows an expression holds: a query's result, a variable bound to one, `data ?? []`, `result.rows`, `rows.map(...)`. */
@@ -696,7 +745,13 @@ export class CodeWalker {
         return !n.computed && (n.property?.name === "rows" || n.property?.name === "data") ? this.rowsOf(n.object, env) : undefined;
       case "CallExpression": {
         const method = calleeMethod(n);
-        return method && ROW_PRESERVING.has(method) ? this.rowsOf(peel(n.callee).object, env) : undefined;
+        const callee = peel(n.callee);
+        // `Promise.all(items.map(...))`: the results of the queries the callback returns.
+        if ((method === "all" || method === "allSettled") && callee.type === "MemberExpression" && peel(callee.object).type === "Identifier" && peel(callee.object).name === "Promise") {
+          const arg = n.arguments?.[0] ? peel(n.arguments[0]) : undefined;
+          return arg ? this.mapReturns.get(arg) : undefined;
+        }
+        return method && ROW_PRESERVING.has(method) ? this.rowsOf(callee.object, env) : undefined;
       }
       default:
         return undefined;
