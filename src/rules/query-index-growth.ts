@@ -152,7 +152,20 @@ export function keyGrowth(context: RuleContext, table: Table, patterns: AccessPa
     const ranges = new Set(p.predicates.filter((q) => q.op === "range").map(targetOfPredicate));
     // Equality columns another index finds in a BitmapAnd (coverage.ts) are not left to row checks.
     const combined = new Set(part.kind === "partly" ? (part.combined ?? []).map((m) => m.index.keys[0]?.column) : []);
-    const keyLeft = part.kind === "partly" && part.unbound.some((c) => !ranges.has(c) && !combined.has(c));
+    // A column the query only tests for NULL is no key: at most a partial index's WHERE, which pays only when most
+    // of the rows the index finds fail the test. Not under a range: a sweep's open range (`expires_at <= now() AND
+    // notified_at IS NULL`) reads every row it has already handled, and those fail the test.
+    const ranged = p.predicates.some((q) => q.op === "range");
+    const nullTested = (c: string) => {
+      const on = p.predicates.filter((q) => targetOfPredicate(q) === c);
+      return !ranged && on.length > 0 && on.every((q) => q.op === "is-null" || q.op === "is-not-null");
+    };
+    const keyLeft = part.kind === "partly" && part.unbound.some((c) => !ranges.has(c) && !combined.has(c) && !nullTested(c));
+    if (part.kind === "partly" && !keyLeft && !part.unsorted && part.unbound.some(nullTested) && part.unbound.every((c) => nullTested(c) || combined.has(c))) {
+      const tests = part.unbound.filter(nullTested);
+      reasons.push(`the index the planner uses already finds the rows in order and leaves only the NULL test on ${tests.join(", ")} to row checks; a partial index pays only when most rows fail that test, and nothing shows that they do`);
+      continue;
+    }
     if (!keyLeft) {
       // Evidence counts only for a query the new index does more for: it keys the range or ORDER BY column left undone.
       // The new index reaches a column only after keys this query binds by equality: `(a, b, t)` does not

@@ -189,3 +189,41 @@ CREATE TABLE tickets (id bigint PRIMARY KEY, progress ticket_progress NOT NULL, 
     expect(ruleOn(TICKETS, [byName]).map((f) => f.columns)).toEqual([["requester_email", "priority"]]);
   });
 });
+
+describe("a NULL test left to row checks", () => {
+  const INBOX = `CREATE TABLE teams (id bigint PRIMARY KEY);
+CREATE TABLE inbox_items (
+  id bigint PRIMARY KEY, team_id bigint NOT NULL REFERENCES teams (id), status text NOT NULL,
+  matched_id bigint, created_at timestamptz NOT NULL
+);
+CREATE INDEX inbox_items_team_status_created_idx ON inbox_items (team_id, status, created_at);
+`;
+  const isNull = (column: string): ColumnPredicate => ({ column, op: "is-null", sentAs: "literal" });
+
+  it("is no key: with the rows found in order, a partial index on it is NOTED, saying it pays only when most rows fail the test", () => {
+    const pending = q("inbox_items", [param("team_id"), param("status"), isNull("matched_id")], { orderBy: [desc("created_at")], limited: true });
+    const added = q("inbox_items", [], { kind: "insert" });
+    const found = ruleOn(INBOX, [pending, added]);
+    expect(found.map((f) => f.severity)).toEqual(["noted"]);
+    expect(found[0].details).toContain("leaves only the NULL test on matched_id to row checks");
+  });
+
+  it("keeps the finding when the index cannot give the order the LIMIT needs", () => {
+    const unordered = INBOX.replace("(team_id, status, created_at)", "(team_id, status)");
+    const pending = q("inbox_items", [param("team_id"), param("status"), isNull("matched_id")], { orderBy: [desc("created_at")], limited: true });
+    const added = q("inbox_items", [], { kind: "insert" });
+    expect(ruleOn(unordered, [pending, added]).map((f) => f.severity)).toEqual(["routine"]);
+  });
+});
+
+describe("a NULL test marking the rows a sweep has not handled yet", () => {
+  it("keeps the partial index ROUTINE under an open range: the rows already handled fail the test, and the range reads them all", () => {
+    const RECIPIENTS = `CREATE TABLE recipients (id bigint PRIMARY KEY, expires_at timestamptz, notified_at timestamptz);
+CREATE INDEX recipients_expires_at_idx ON recipients (expires_at);
+`;
+    const sweep = q("recipients", [before("expires_at"), { column: "notified_at", op: "is-null", sentAs: "literal" }], { limited: true });
+    const found = ruleOn(RECIPIENTS, [sweep]);
+    expect(found.map((f) => f.severity)).toEqual(["routine"]);
+    expect(found[0].fix?.sql).toContain('WHERE notified_at IS NULL');
+  });
+});
