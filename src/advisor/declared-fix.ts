@@ -7,7 +7,7 @@
 // express goes in a migration created with --create-only); drizzle-orm pg-core index builders.
 import type { DeclaredFix, DeclaredModel, FindingDraft, Framework, Schema } from "../core/types.js";
 import { primaryKeyInDeclaredForm } from "./declared-key.js";
-import { camel, fieldOf, findModel, insertionLine, quote, tableSql } from "./declared-model.js";
+import { camel, drizzleEntryPlacement, fieldOf, findModel, insertionLine, quote, tableSql } from "./declared-model.js";
 import { deparseNode, parseSql } from "../sql/parser.js";
 import { prismaIndexName } from "../schema/declared/prisma.js";
 
@@ -156,12 +156,13 @@ const GENERATED_BUILD_NOTE = {
     `drizzle-kit generate writes a plain CREATE INDEX, which blocks writes to ${table} for the whole build, and drizzle-kit migrate applies all pending migrations in one transaction, where CONCURRENTLY fails. On a large table, build the index first outside the migrator (psql, or a script run before it) with CREATE INDEX CONCURRENTLY IF NOT EXISTS, and make the generated statement CREATE INDEX IF NOT EXISTS so it finds the index built and does nothing.`,
 };
 
-/** `${t.key}` for each column the SQL text names, quoted or not. */
+/** `${t.key}` for each column the SQL text names, quoted or not (`t` is the config callback's own parameter name). */
 function drizzleSql(text: string, model: DeclaredModel): string {
+  const t = model.configParam ?? "t";
   let out = text;
   for (const field of [...model.fields].sort((a, b) => b.column.length - a.column.length)) {
     const escaped = field.column.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    out = out.replace(new RegExp(`"${escaped}"|\\b${escaped}\\b(?!")`, "g"), `\${t.${field.field}}`);
+    out = out.replace(new RegExp(`"${escaped}"|\\b${escaped}\\b(?!")`, "g"), `\${${t}.${field.field}}`);
   }
   return out.replace(/`/g, "\\`");
 }
@@ -181,7 +182,7 @@ function drizzleForm(plan: IndexPlan, model: DeclaredModel, file: string, pushed
     };
   }
   const keys = plan.keys.map((k) => {
-    let ref = k.column ? `t.${fieldOf(model, k.column)}` : `sql\`${drizzleSql(k.expression!, model)}\``;
+    let ref = k.column ? `${model.configParam ?? "t"}.${fieldOf(model, k.column)}` : `sql\`${drizzleSql(k.expression!, model)}\``;
     if (k.opclass) ref += `.op("${k.opclass}")`;
     if (k.descending) ref += ".desc()";
     if (k.nulls === "first" && !k.descending) ref += ".nullsFirst()";
@@ -192,18 +193,21 @@ function drizzleForm(plan: IndexPlan, model: DeclaredModel, file: string, pushed
   const on = plan.method === "btree" ? `.on(${keys.join(", ")})` : `.using("${plan.method}", ${keys.join(", ")})`;
   const where = plan.where ? `.where(sql\`${drizzleSql(plan.where, model)}\`)` : "";
   const entry = `${builder}("${plan.name}")${on}${where}`;
-  const text = model.extraConfig === "object" ? `${camel(plan.name)}: ${entry},` : `${entry},`;
+  const item = model.extraConfig === "object" ? `${camel(plan.name)}: ${entry},` : `${entry},`;
+  const placed = drizzleEntryPlacement(model, item, entry);
+  const used = [builder, ...(/sql`/.test(entry) ? ["sql"] : [])];
+  const missing = model.imports ? used.filter((n) => !model.imports!.includes(n)) : [];
   const notes = [
-    model.extraConfig ? undefined : `${model.name} has no extra-config callback yet: add one as the third argument of its table call, \`(t) => [${entry}]\`.`,
+    model.extraConfig || placed.newCallback ? undefined : `${model.name} has no extra-config callback yet: add one as the third argument of its table call, \`(t) => [${entry}]\`.`,
+    missing.length ? `Import ${missing.map((n) => `\`${n}\` from ${n === "sql" ? "drizzle-orm" : "drizzle-orm/pg-core"}`).join(" and ")}: the file does not import ${missing.length > 1 ? "them" : "it"} yet.` : undefined,
     plan.concurrent ? GENERATED_BUILD_NOTE[pushed ? "push" : "drizzle"](tableSql(model.schema, model.table)) : undefined,
   ].filter(Boolean);
   const note = notes.length ? notes.join(" ") : undefined;
   // drizzle-kit writes `CREATE INDEX "name" ON "table" USING btree ("col" DESC NULLS LAST) WHERE ...`.
   const sqlKeys = plan.keys.map((k) => `${k.column ? quote(k.column) : `(${k.expression})`}${k.opclass ? ` ${k.opclass}` : ""}${k.descending ? " DESC" : ""}${k.nulls ? ` NULLS ${k.nulls.toUpperCase()}` : ""}`);
   const sql = `CREATE ${plan.unique ? "UNIQUE " : ""}INDEX ${quote(plan.name)} ON ${tableSql(model.schema, model.table)} USING ${plan.method} (${sqlKeys.join(", ")})${plan.where ? ` WHERE ${plan.where}` : ""};`;
-  return { declared: { file, line, action: "add", text, language: "typescript", ...(note ? { note } : {}) }, sql };
+  return { declared: { file, line: placed.line ?? line, action: placed.action, text: placed.text, language: "typescript", ...(note ? { note } : {}) }, sql };
 }
-
 
 /** Rules whose fix changes the schema's indexes; other fixes (a migration statement rewritten) stay SQL. */
 const INDEX_CHANGE_RULES = new Set(["query-index", "fk-index", "redundant-index"]);

@@ -9,7 +9,7 @@
 import type { DeclaredFix, DeclaredIndex, DeclaredModel, FindingDraft, Schema } from "../core/types.js";
 import { prismaPrimaryKeyName } from "../schema/declared/prisma.js";
 import { parseSql } from "../sql/parser.js";
-import { camel, fieldOf, findModel, insertionLine } from "./declared-model.js";
+import { camel, drizzleEntryPlacement, fieldOf, findModel, insertionLine } from "./declared-model.js";
 
 const MAX_IDENTIFIER_BYTES = 63;
 
@@ -98,10 +98,12 @@ function drizzleKey(plan: KeyPlan, model: DeclaredModel, pushed: boolean): { dec
   const defaultName = `${model.table}_${plan.columns.join("_")}_pk`;
   const named = byteLength(defaultName) > MAX_IDENTIFIER_BYTES;
   const constraint = named ? plan.constraint : defaultName;
-  const entry = `primaryKey({ ${named ? `name: "${constraint}", ` : ""}columns: [${keys.map((k) => `t.${k}`).join(", ")}] })`;
-  const text = model.extraConfig === "object" ? `${camel(`${model.table}_pk`)}: ${entry},` : `${entry},`;
+  const entry = `primaryKey({ ${named ? `name: "${constraint}", ` : ""}columns: [${keys.map((k) => `${model.extraConfig ? (model.configParam ?? "t") : "t"}.${k}`).join(", ")}] })`;
+  const item = model.extraConfig === "object" ? `${camel(`${model.table}_pk`)}: ${entry},` : `${entry},`;
+  const placed = drizzleEntryPlacement(model, item, entry);
   const notes: string[] = [];
-  if (!model.extraConfig) notes.push(`${model.name} has no extra-config callback yet: add one as the third argument of its table call, \`(t) => [${entry}]\`.`);
+  if (!model.extraConfig && !placed.newCallback) notes.push(`${model.name} has no extra-config callback yet: add one as the third argument of its table call, \`(t) => [${entry}]\`.`);
+  if (model.imports && !model.imports.includes("primaryKey")) notes.push("Import `primaryKey` from drizzle-orm/pg-core: the file does not import it yet.");
   const replaced = replacedDeclaration(model, plan);
   if (replaced) {
     const what = replaced.onField ? `\`.unique()\` from the \`${fieldOf(model, replaced.columns[0]) ?? replaced.columns[0]}\` column` : `the ${replaced.name} entry`;
@@ -112,7 +114,7 @@ function drizzleKey(plan: KeyPlan, model: DeclaredModel, pushed: boolean): { dec
       ? "Run the SQL below first: `drizzle-kit push` would build a new index under an ACCESS EXCLUSIVE lock, and then finds the key in place."
       : "A key added only in SQL is drift: drizzle-kit's next generate does not know it. Change the schema, run `drizzle-kit generate`, and put the SQL below in the migration it writes in place of its statements.",
   );
-  return { declared: { file: model.location.file, line: insertionLine(model), action: "add", text, language: "typescript", note: notes.join(" ") }, constraint };
+  return { declared: { file: model.location.file, line: placed.line ?? insertionLine(model), action: placed.action, text: placed.text, language: "typescript", note: notes.join(" ") }, constraint };
 }
 
 /**

@@ -37,3 +37,16 @@ export function camel(name: string): string {
   const out = name.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : ""));
   return /^[A-Za-z_]/.test(out) ? out : `i${out}`;
 }
+
+/**
+ * Where a new Drizzle extra-config entry goes, as a declared fix's line, action and text: `item` (the entry with
+ * its trailing comma, as an array element or an object property) on a line of its own before the config's first
+ * entry; inside the config's line when the config is written on one line; or, for a table with no config, a new
+ * `(t) => [entry]` callback written after its columns object. Undefined `line` means insertionLine(model).
+ */
+export function drizzleEntryPlacement(model: DeclaredModel, item: string, entry: string): { line?: number; action: "add" | "replace"; text: string; newCallback: boolean } {
+  const splice = (slot: { line: number; text: string; column: number }, inserted: string) => `${slot.text.slice(0, slot.column)}${inserted}${slot.text.slice(slot.column)}`;
+  if (model.extraConfig && model.inlineConfig) return { line: model.inlineConfig.line, action: "replace", text: splice(model.inlineConfig, `${item} `), newCallback: false };
+  if (!model.extraConfig && model.configSlot) return { line: model.configSlot.line, action: "replace", text: splice(model.configSlot, `, (t) => [${entry}]`), newCallback: true };
+  return { action: "add", text: item, newCallback: false };
+}

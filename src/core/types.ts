@@ -292,6 +292,20 @@ export interface DeclaredModel {
   insertLine?: number;
   /** Drizzle: the table has an extra-config callback, as an `array` (`(t) => [...]`) or an `object` (`(t) => ({...})`). */
   extraConfig?: "array" | "object" | null;
+  /** Drizzle: the extra-config callback's parameter name (`table` in `(table) => [...]`); new entries use it. */
+  configParam?: string;
+  /**
+   * Drizzle: the extra config's first entry shares a line with its opening bracket (`(t) => [index("a").on(t.x)]`),
+   * so a new entry goes inside that line, at `column` (0-based, just after the bracket), not on a line of its own.
+   */
+  inlineConfig?: { line: number; text: string; column: number };
+  /**
+   * Drizzle: a table with no extra config whose columns object closes at `column` (0-based, just after its `}`)
+   * of `line`: a new entry goes there as a new callback, `}, (t) => [entry]);`.
+   */
+  configSlot?: { line: number; text: string; column: number };
+  /** Drizzle: names the model's file imports from drizzle-orm and drizzle-orm/pg-core (`index`, `sql`). */
+  imports?: string[];
   location: Location;
 }
 

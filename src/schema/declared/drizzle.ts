@@ -67,6 +67,11 @@ interface TableInfo {
   extra: Node | null;
   /** Offset of the end of the table call. */
   end: number;
+  /** The columns argument of the table call. */
+  columnsNode: Node | null;
+  /** The file's text, and the names it imports from drizzle-orm and drizzle-orm/pg-core. */
+  text: string;
+  imports: string[];
   file: string;
   at: (offset: number) => Location;
   location: Location;
@@ -214,6 +219,9 @@ export function readDrizzleSchema(files: FileInput[]): DeclaredRead {
     }
     const schemas = new Map<string, string>();
     let declaresSomething = false;
+    const imports = program.body
+      .filter((s: Node) => s.type === "ImportDeclaration" && /^drizzle-orm(\/pg-core)?$/.test(s.source?.value ?? ""))
+      .flatMap((s: Node) => (s.specifiers ?? []).map((sp: Node) => sp.local?.name).filter(Boolean));
     for (const statement of program.body) {
       const declaration = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
       if (declaration?.type !== "VariableDeclaration") continue;
@@ -251,7 +259,7 @@ export function readDrizzleSchema(files: FileInput[]): DeclaredRead {
           const dotted = name === "pgTable" ? /^([A-Za-z_][\w$]*)\.([A-Za-z_][\w$]*)$/.exec(written) : null;
           const tableName = dotted ? dotted[2] : written;
           const schema = dotted ? dotted[1] : name === "table" ? schemas.get(strip(callee!.object)!.name)! : "public";
-          tables.set(d.id.name, { variable: d.id.name, schema, table: tableName, columns: [], extra: init.arguments[2] ?? null, end: init.end, file: path, at, location: at(d.start) });
+          tables.set(d.id.name, { variable: d.id.name, schema, table: tableName, columns: [], extra: init.arguments[2] ?? null, columnsNode: init.arguments[1] ?? null, end: init.end, text, imports, file: path, at, location: at(d.start) });
           readColumns(tables.get(d.id.name)!, init.arguments[1], enums, problems);
           declaresSomething = true;
         } else if (name === "relations") {
@@ -398,6 +406,21 @@ function buildTable(info: TableInfo, tables: Map<string, TableInfo>, declared: D
   const items: Node[] = body?.type === "ObjectExpression" ? body.properties.filter((p: Node) => p.type === "Property").map((p: Node) => p.value) : body?.type === "ArrayExpression" ? body.elements.filter(Boolean) : [];
   model.extraConfig = body?.type === "ArrayExpression" ? "array" : body?.type === "ObjectExpression" ? "object" : null;
   model.insertLine = items.length > 0 ? info.at(strip(items[items.length - 1])!.end).line + 1 : info.at(info.end).line;
+  model.imports = info.imports;
+  if (param) model.configParam = param;
+  const columnsObject = strip(info.columnsNode ?? undefined);
+  if (!info.extra && columnsObject?.type === "ObjectExpression") model.configSlot = lineSlot(info, columnsObject.end);
+  if (body && (body.type === "ArrayExpression" || body.type === "ObjectExpression")) {
+    // A new entry goes first, so it never depends on the last entry's trailing comma: before the first entry's
+    // line when the bracket ends its own line, else inside the bracket's line.
+    const open = info.at(body.start);
+    const firstNode = body.type === "ObjectExpression" ? body.properties[0] : items[0];
+    const first = firstNode ? info.at(strip(firstNode)!.start) : null;
+    if (first && first.line > open.line) model.insertLine = first.line;
+    else {
+      model.inlineConfig = lineSlot(info, body.start + 1);
+    }
+  }
   for (const item of items) {
     const { base, calls } = unwind(item);
     if (!base) continue;
@@ -628,4 +651,11 @@ function resolvePending(p: PendingRelation, declared: DeclaredSchema): void {
     applicationOnly: false,
     location: p.location,
   });
+}
+
+/** The line holding `offset`, its text, and the offset's column in it (0-based): where a fix inserts text. */
+function lineSlot(info: TableInfo, offset: number): { line: number; text: string; column: number } {
+  const lineStart = info.text.lastIndexOf("\n", offset - 1) + 1;
+  const lineEnd = info.text.indexOf("\n", offset);
+  return { line: info.at(offset).line, text: info.text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).replace(/\r$/, ""), column: offset - lineStart };
 }

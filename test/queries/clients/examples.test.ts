@@ -180,9 +180,10 @@ describe("examples/drizzle-app", () => {
   it("shows a served query, an unserved one, the latest-N index, a missing relation index and an N+1", () => {
     const found = summary(result.findings.filter((f) => f.rule === "query-index" || f.rule === "n-plus-one"));
     expect(found).toEqual([
-      'query-index public.trips src/routes/vehicles.ts:12 add src/db/schema.ts:34 index("idx_trips_vehicle_id_created_at").on(t.vehicleId, t.createdAt.desc()),',
-      'query-index public.trips src/routes/vehicles.ts:18 add src/db/schema.ts:34 index("idx_trips_driver_id_started_at").on(t.driverId, t.startedAt),',
-      'query-index public.positions src/routes/vehicles.ts:26 add src/db/schema.ts:42 index("idx_positions_trip_id_recorded_at").on(t.tripId, t.recordedAt.desc()),',
+      // The tables have no extra config: the line closing their columns gets one.
+      'query-index public.trips src/routes/vehicles.ts:12 replace src/db/schema.ts:34 }, (t) => [index("idx_trips_vehicle_id_created_at").on(t.vehicleId, t.createdAt.desc())]);',
+      'query-index public.trips src/routes/vehicles.ts:18 replace src/db/schema.ts:34 }, (t) => [index("idx_trips_driver_id_started_at").on(t.driverId, t.startedAt)]);',
+      'query-index public.positions src/routes/vehicles.ts:26 replace src/db/schema.ts:42 }, (t) => [index("idx_positions_trip_id_recorded_at").on(t.tripId, t.recordedAt.desc())]);',
       "n-plus-one public.trips src/routes/vehicles.ts:40",
     ]);
     // positions(trip_id) has no index: the index the query needs leads with it, so one finding gives both reasons.

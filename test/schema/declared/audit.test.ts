@@ -110,8 +110,9 @@ describe("Drizzle projects", () => {
       ["public.vehicles", 16, 'idxVehiclesFleetId: index("idx_vehicles_fleet_id").on(t.fleetId),'],
       ["public.trips", 40, 'index("idx_trips_vehicle_id").on(t.vehicleId),'],
     ]);
-    // The entry goes before the closing bracket of the extra config's array.
-    expect(fk.find((f) => f.table === "public.trips")!.fix!.declared!.line).toBe(44);
+    // The entry goes first in the extra config's array, before the line of its first entry: it ends with its own
+    // comma, so the last entry's trailing comma does not matter.
+    expect(fk.find((f) => f.table === "public.trips")!.fix!.declared!.line).toBe(39);
     expect(fk.find((f) => f.table === "public.trips")!.fix!.sql).toBe('CREATE INDEX "idx_trips_vehicle_id" ON "trips" USING btree ("vehicle_id");');
     const read = readDrizzleSchema([{ path: "src/db/schema.ts", text: fixtureText("drizzle-push", "src/db/schema.ts") }]);
     expect(await fixesExecute(result.findings, read.ddl)).toBe(2);
@@ -133,7 +134,10 @@ describe("Drizzle projects", () => {
     const teams = result.sets[0].schema.tables.find((t) => t.name === "teams")!;
     expect(teams.columns.map((c) => c.name)).toEqual(["id", "name", "archived"]);
     const fk = byRule(result.findings, "fk-index");
-    expect(fk.map((f) => [f.table, f.fix!.declared!.text])).toEqual([["public.members", 'index("idx_members_team_id").on(t.teamId),']]);
+    // A one-line config takes the entry inside its line.
+    expect(fk.map((f) => [f.table, f.fix!.declared!.action, f.fix!.declared!.text])).toEqual([
+      ["public.members", "replace", '  (t) => [index("idx_members_team_id").on(t.teamId), index("members_email_idx").on(t.email)],'],
+    ]);
     const markdown = renderMarkdown(result, { version: "0.1.0", date: "2026-01-02", config: DEFAULT_CONFIG });
     expect(markdown).toContain("2 tables the migrations never create (`public.teams`, `public.members`), taken from the declaration");
     const read = readDrizzleSchema([{ path: "src/db/schema.ts", text: fixtureText("drizzle-partial", "src/db/schema.ts") }]);

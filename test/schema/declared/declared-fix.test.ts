@@ -42,9 +42,10 @@ describe("index fixes in the declared schema's form", () => {
     const read = readDrizzleSchema([{ path: "schema.ts", text }]);
     const schema = { ...replayDeclared(read, []).schema, declared: [read.declared] };
     const out = inDeclaredForm(draft('CREATE INDEX "jobs_open" ON "jobs" (lower(queue_name)) WHERE done_at IS NULL;'), schema);
-    expect(out.fix!.declared).toMatchObject({ file: "schema.ts", line: 5, language: "typescript" });
-    expect(out.fix!.declared!.text).toBe('index("jobs_open").on(sql`lower(${t.queue})`).where(sql`${t.doneAt} IS NULL`),');
-    expect(out.fix!.declared!.note).toContain("no extra-config callback");
+    // No extra config yet: the closing line of the columns object gets the new callback.
+    expect(out.fix!.declared).toMatchObject({ file: "schema.ts", line: 5, action: "replace", language: "typescript" });
+    expect(out.fix!.declared!.text).toBe('}, (t) => [index("jobs_open").on(sql`lower(${t.queue})`).where(sql`${t.doneAt} IS NULL`)]);');
+    expect(out.fix!.declared!.note).toContain("Import `index` from drizzle-orm/pg-core and `sql` from drizzle-orm");
     expect(out.fix!.sql).toBe('CREATE INDEX "jobs_open" ON "jobs" USING btree ((lower(queue_name))) WHERE done_at IS NULL;');
   });
 
@@ -62,8 +63,8 @@ describe("index fixes in the declared schema's form", () => {
     const schema = { ...replayDeclared(read, []).schema, declared: [read.declared] };
     const finding = { ...draft('CREATE INDEX CONCURRENTLY IF NOT EXISTS jobs_queue_run_at ON jobs (queue_name, run_at DESC);\nDROP INDEX CONCURRENTLY IF EXISTS jobs_queue_idx;'), message: "Add jobs_queue_run_at on (queue_name, run_at). It replaces jobs_queue_idx." };
     const out = inDeclaredForm(finding, schema);
-    expect(out.fix!.declared).toMatchObject({ file: "schema.ts", action: "add", text: 'index("jobs_queue_run_at").on(t.queue, t.runAt.desc()),', language: "typescript" });
-    expect(out.fix!.declared!.line).not.toBe(6);
+    // Added as the config's first entry (before line 6), so no trailing comma of the last entry matters.
+    expect(out.fix!.declared).toMatchObject({ file: "schema.ts", line: 6, action: "add", text: 'index("jobs_queue_run_at").on(t.queue, t.runAt.desc()),', language: "typescript" });
     // Swapped in one step, drizzle-kit would drop jobs_queue_idx first and build the new index under that lock.
     expect(out.fix!.declared!.note).toContain("Keep jobs_queue_idx (line 6) until this index is built, then remove that declaration in a later migration");
     // The recommender wrote CONCURRENTLY (the table exists): drizzle-kit's plain build and one-transaction migrator are explained.
@@ -80,6 +81,24 @@ describe("index fixes in the declared schema's form", () => {
     expect(out.fix!.declared).toMatchObject({ file: "schema.prisma", action: "add", text: "@@index([queue, runAt(sort: Desc)])" });
     expect(out.fix!.declared!.note).toContain("Keep Job_queue_idx (line 6) until this index is built");
     expect(out.fix!.sql).toBe('CREATE INDEX "Job_queue_run_at_idx" ON "Job"("queue", "run_at" DESC);');
+  });
+
+  it("Drizzle: the entry names the config callback's own parameter, goes first, and says which import the file lacks", () => {
+    const text = [
+      'import { pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";',
+      'export const jobs = pgTable("jobs", {',
+      '  queue: text("queue_name"),',
+      '  runAt: timestamp("run_at"),',
+      "}, (table) => [",
+      '  uniqueIndex("jobs_run_at_key").on(table.runAt)',
+      "]);",
+    ].join("\n");
+    const read = readDrizzleSchema([{ path: "schema.ts", text }]);
+    const schema = { ...replayDeclared(read, []).schema, declared: [read.declared] };
+    const out = inDeclaredForm(draft('CREATE INDEX jobs_queue ON jobs (queue_name);'), schema);
+    // Before line 6, with its own comma: the existing entry has none, and needs none.
+    expect(out.fix!.declared).toMatchObject({ file: "schema.ts", line: 6, action: "add", text: 'index("jobs_queue").on(table.queue),' });
+    expect(out.fix!.declared!.note).toContain("Import `index` from drizzle-orm/pg-core: the file does not import it yet.");
   });
 
   it("Prisma: the message names the index under the name prisma migrate gives it", () => {

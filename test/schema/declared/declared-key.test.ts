@@ -89,8 +89,8 @@ describe("missing-primary-key in the declared form", () => {
     const read = readDrizzleSchema([{ path: "src/schema.ts", text }]);
     const [finding] = findings(declaredSchema(read), "drizzle");
     expect(finding.fix!.sql).toBe('ALTER TABLE settings DROP CONSTRAINT settings_project_id_unique, ADD CONSTRAINT "settings_project_id_pk" PRIMARY KEY (project_id);');
-    expect(finding.fix!.declared).toMatchObject({ file: "src/schema.ts", action: "add", text: "primaryKey({ columns: [t.projectId] }),", language: "typescript" });
-    expect(finding.fix!.declared!.note).toContain("no extra-config callback");
+    expect(finding.fix!.declared).toMatchObject({ file: "src/schema.ts", line: 5, action: "replace", text: "}, (t) => [primaryKey({ columns: [t.projectId] })]).enableRLS();", language: "typescript" });
+    expect(finding.fix!.declared!.note).toContain("Import `primaryKey` from drizzle-orm/pg-core: the file does not import it yet.");
     expect(finding.fix!.declared!.note).toContain("Remove `.unique()` from the `projectId` column (line 3)");
     for (const piece of read.ddl) await db.exec(piece.sql);
     await db.exec(finding.fix!.sql);

@@ -25,8 +25,15 @@ describe("a drizzle config whose out is supabase/migrations", () => {
     expect(fk).toHaveLength(1);
     expect(fk[0].table).toBe("public.project_members");
     expect(fk[0].fix!.sql).toBe('CREATE INDEX "idx_project_members_project_id" ON "project_members" USING btree ("project_id");');
-    expect(fk[0].fix!.declared).toMatchObject({ file: "packages/db/src/schema/member.ts", line: 21, action: "add", text: 'index("idx_project_members_project_id").on(t.projectId),' });
+    // The config is one line, `(table) => [primaryKey(...)]`: the entry goes inside it, named by its own parameter.
+    expect(fk[0].fix!.declared).toMatchObject({
+      file: "packages/db/src/schema/member.ts",
+      line: 20,
+      action: "replace",
+      text: '  (table) => [index("idx_project_members_project_id").on(table.projectId), primaryKey({ columns: [table.memberId, table.projectId] })],',
+    });
     expect(fk[0].fix!.declared!.note).toContain("outside the migrator");
+    expect(fk[0].fix!.declared!.note).toContain("Import `index` from drizzle-orm/pg-core: the file does not import it yet.");
     expect(result.findings.filter((f) => f.fix && /CONCURRENTLY/.test(f.fix.sql) && f.rule !== "index-locking")).toEqual([]);
   });
 
@@ -40,6 +47,6 @@ describe("a drizzle config whose out is supabase/migrations", () => {
     const pk = result.findings.filter((f) => f.rule === "missing-primary-key");
     expect(pk.map((f) => f.table)).toEqual(["public.project_settings"]);
     expect(pk[0].fix!.sql).toBe('ALTER TABLE project_settings DROP CONSTRAINT project_settings_project_id_unique, ADD CONSTRAINT "project_settings_project_id_pk" PRIMARY KEY (project_id);');
-    expect(pk[0].fix!.declared).toMatchObject({ file: "packages/db/src/schema/settings.ts", action: "add", text: "primaryKey({ columns: [t.projectId] }),", language: "typescript" });
+    expect(pk[0].fix!.declared).toMatchObject({ file: "packages/db/src/schema/settings.ts", action: "replace", text: "}, (t) => [primaryKey({ columns: [t.projectId] })]);", language: "typescript" });
   });
 });
