@@ -44,6 +44,17 @@ function searchClause(p: ColumnPredicate): boolean {
   return p.op === "like" || p.op === "similar" || (p.op === "like-prefix" && (p.caseInsensitive || p.sentAs !== "literal"));
 }
 
+/**
+ * A pattern written in the SQL from which pg_trgm extracts no trigram: no run of three letters or digits
+ * (`'%@%'`, `'%ab%'`). pg_trgm builds trigrams from the alphanumeric words of the pattern's fixed text
+ * (F.35.4, "Index Support"); with none, a GIN search reads the whole index, so the planner keeps its
+ * sequential scan and no trigram index helps. A pattern sent as a parameter may hold any text: it keeps the advice.
+ */
+function trigramless(p: ColumnPredicate): boolean {
+  if (p.sentAs !== "literal" || p.op === "similar" || !p.value || !/^'.*'$/s.test(p.value)) return false;
+  return !/[\p{L}\p{N}]{3}/u.test(p.value.slice(1, -1).replace(/\\./g, " "));
+}
+
 /** The query's one ORDER BY term when it is a distance to a sent value. */
 export function distanceOrder(pattern: AccessPattern): NonNullable<OrderTerm["distance"]> | null {
   const [term] = pattern.orderBy;
@@ -138,7 +149,7 @@ export function searchCandidate(table: Table, pattern: AccessPattern, schema: Sc
       return { method: "gist", key: { ...target, opclass: gist }, needsExtension: trigramInstalled(schema, table) ? null : "pg_trgm", reason: `ORDER BY ${distance.column} <-> ... LIMIT orders by trigram distance: only a GiST index with gist_trgm_ops returns rows in that order` };
     }
   }
-  const clause = pattern.predicates.find((p) => searchClause(p) && keyProblem(table, p) === null && (p.expression !== undefined || textual(columnType(table, p))));
+  const clause = pattern.predicates.find((p) => searchClause(p) && !trigramless(p) && keyProblem(table, p) === null && (p.expression !== undefined || textual(columnType(table, p))));
   if (!clause) return null;
   const target = clause.column !== undefined ? { column: clause.column } : { expression: clause.expression };
   const what = clause.op === "similar" ? `the pg_trgm similarity operator ${clause.operator}` : clause.caseInsensitive ? "an ILIKE or case-insensitive regular expression" : "a LIKE or regular expression that is not a literal prefix";

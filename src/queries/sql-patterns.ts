@@ -489,10 +489,9 @@ function comparison(expr: Node, scope: Scope, ctx: SqlPatternContext): { ref: Ta
     const caseInsensitive = kind === "AEXPR_ILIKE";
     const predicate: ColumnPredicate = { ...targetFields(target), op: "like", sentAs: value.kind === "literal" ? "literal" : "param" };
     if (caseInsensitive) predicate.caseInsensitive = true;
-    if (!negated && value.kind === "literal" && isPrefixPattern(value.text)) {
-      predicate.op = "like-prefix";
-      predicate.value = value.text;
-    }
+    // The pattern written in the SQL: whether pg_trgm finds a trigram in it (search.ts) depends on its text.
+    if (value.kind === "literal") predicate.value = value.text;
+    if (!negated && value.kind === "literal" && isPrefixPattern(value.text)) predicate.op = "like-prefix";
     if (negated) predicate.op = "other";
     return { ref: target.ref, predicates: [predicate] };
   }

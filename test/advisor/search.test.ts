@@ -129,6 +129,19 @@ describe("pg_trgm: with no trigram index, the fix is a GIN (gin_trgm_ops) index 
     expect(usesIndex(explain, rec.name), explain).toBe(true);
   });
 
+  it("a literal pattern with no three letters or digits in a row has no trigram: no index is advised, and the planner ignores one", async () => {
+    for (const query of ["SELECT * FROM people WHERE handle ILIKE '%@%'", "SELECT * FROM people WHERE handle LIKE '%ab%'"]) {
+      const schema = schemaFrom(TABLE);
+      expect(adviseTable(findTable(schema, "people")!, [patternOf(query)], { schema }).recommendations, query).toEqual([]);
+      // With rows and statistics, and sequential scans allowed, PostgreSQL keeps its sequential scan.
+      await resetDatabase(db);
+      await db.exec(`CREATE EXTENSION IF NOT EXISTS pg_trgm; ${TABLE} CREATE INDEX people_handle_trgm ON people USING gin (handle gin_trgm_ops);
+        INSERT INTO people SELECT g, 'name ' || g, 'user' || g || '@example.com' FROM generate_series(1, 20000) g; ANALYZE people;`);
+      const explain = (await db.query<{ "QUERY PLAN": string }>(`EXPLAIN ${query}`)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+      expect(usesIndex(explain, "people_handle_trgm"), `${query}\n${explain}`).toBe(false);
+    }
+  });
+
   it("a literal LIKE 'abc%' keeps its btree advice (text_pattern_ops)", () => {
     const schema = schemaFrom(TABLE);
     const [rec] = adviseTable(findTable(schema, "people")!, [patternOf("SELECT * FROM people WHERE name LIKE 'ann%'")], { schema }).recommendations;

@@ -37,7 +37,7 @@ describe("SQL AST to access patterns", () => {
       "d other param",
       "e like-prefix 'ab%' literal ci",
       "f like literal",
-      "g like literal",
+      "g like '%x' literal",
     ]);
   });
 
