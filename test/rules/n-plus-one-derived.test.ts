@@ -3,62 +3,18 @@
 // lines of one invoice, or some of them). Noted, saying why; a list split out of a file, the members of a
 // workspace (a container, not an item) and a list the request sends keep their severity.
 import { beforeAll, describe, expect, it } from "vitest";
-import { nPlusOne } from "../../src/rules/n-plus-one.js";
 import { initParser } from "../../src/sql/parser.js";
-import { patternsOf } from "../queries/clients/support.js";
-import { config, schemaOf, setOf } from "../queries/helpers.js";
+import { invoiceFindings } from "./support/invoice-schema.js";
 
 beforeAll(() => initParser());
 
-// accounts own workspaces; a workspace holds invoices; an invoice is made of lines and logs events.
-const SQL = `
-  CREATE TABLE tags (id serial PRIMARY KEY, note_id text NOT NULL, name text NOT NULL);
-  CREATE TABLE accounts (id text PRIMARY KEY, name text);
-  CREATE TABLE workspaces (id text PRIMARY KEY, account_id text NOT NULL REFERENCES accounts ON DELETE CASCADE, name text);
-  CREATE TABLE members (id serial PRIMARY KEY, workspace_id text NOT NULL REFERENCES workspaces ON DELETE CASCADE, user_id text NOT NULL, role text NOT NULL, UNIQUE (workspace_id, user_id));
-  CREATE TABLE invoices (id text PRIMARY KEY, workspace_id text NOT NULL REFERENCES workspaces ON DELETE CASCADE, total int);
-  CREATE TABLE invoice_lines (id serial PRIMARY KEY, invoice_id text NOT NULL REFERENCES invoices ON DELETE CASCADE, amount int, position int NOT NULL);
-  CREATE TABLE invoice_events (id serial PRIMARY KEY, invoice_id text NOT NULL REFERENCES invoices ON DELETE CASCADE, kind text, created_at timestamptz NOT NULL);
-`;
-
-const PRISMA = `
+// Besides the shared invoice schema: tags written in a note's text.
+const TAGS = { sql: "CREATE TABLE tags (id serial PRIMARY KEY, note_id text NOT NULL, name text NOT NULL);", prisma: `
 model Tag { id Int @id @default(autoincrement())
   noteId String @map("note_id")
   name String
-  @@map("tags") }
-model Account { id String @id
-  name String?
-  @@map("accounts") }
-model Workspace { id String @id
-  accountId String @map("account_id")
-  name String?
-  @@map("workspaces") }
-model Member { id Int @id @default(autoincrement())
-  workspaceId String @map("workspace_id")
-  userId String @map("user_id")
-  role String
-  @@unique([workspaceId, userId])
-  @@map("members") }
-model Invoice { id String @id
-  workspaceId String @map("workspace_id")
-  total Int?
-  @@map("invoices") }
-model InvoiceLine { id Int @id @default(autoincrement())
-  invoiceId String @map("invoice_id")
-  amount Int?
-  position Int
-  @@map("invoice_lines") }
-model InvoiceEvent { id Int @id @default(autoincrement())
-  invoiceId String @map("invoice_id")
-  kind String?
-  createdAt DateTime @map("created_at")
-  @@map("invoice_events") }
-`;
-
-function findings(code: string) {
-  const patterns = patternsOf(code, { prisma: PRISMA });
-  return nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf(SQL), patterns, problems: [], config: config() });
-}
+  @@map("tags") }` };
+const findings = (code: string) => invoiceFindings(code, TAGS);
 
 const head = 'import { prisma } from "./db";\n';
 
