@@ -222,7 +222,7 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
     ...(fk.applicationOnly
       ? applicationOnlyParagraphs(table, parent, child, lookup)
       : [
-          `PostgreSQL enforces this foreign key from the referenced side: every DELETE of a row in ${parent}, and every UPDATE of its key, runs \`SELECT 1 FROM ONLY ${tableRef(table.schema, table.name)} WHERE ${lookup} FOR KEY SHARE\`. ` +
+          `PostgreSQL enforces this foreign key from the referenced side: every DELETE of a row in ${parent} runs \`${riStatement(fk.onDelete, tableRef(table.schema, table.name), fk.columns, lookup)}\`, and every UPDATE of its key runs the same lookup for ON UPDATE ${fk.onUpdate.toUpperCase()}. ` +
             (partial
               ? `${partial.index.name} bounds that lookup by ${partial.bound.join(", ")} only: each check reads every ${child} row with the deleted row's ${partial.bound.join(", ")} and tests ${rest(fk, partial)} on each of them, while the deleting transaction holds its locks. An index whose leading columns are (${fkCols}) finds exactly the referencing rows.`
               : `With no index whose leading columns are (${fkCols}), each of those checks reads all of ${child}, while the deleting transaction holds its locks.`),
@@ -315,3 +315,16 @@ export const fkIndex: Rule = {
     return findings;
   },
 };
+
+/**
+ * The statement PostgreSQL's RI trigger runs on the referencing table for one parent row (ri_triggers.c):
+ * NO ACTION and RESTRICT check with `SELECT 1 ... FOR KEY SHARE`, CASCADE deletes the referencing rows,
+ * SET NULL and SET DEFAULT update them. Each one finds the rows by `lookup`.
+ */
+function riStatement(action: ForeignKey["onDelete"], child: string, columns: string[], lookup: string): string {
+  const set = (value: string) => columns.map((c) => `${quoteIdent(c)} = ${value}`).join(", ");
+  if (action === "cascade") return `DELETE FROM ONLY ${child} WHERE ${lookup}`;
+  if (action === "set null") return `UPDATE ONLY ${child} SET ${set("NULL")} WHERE ${lookup}`;
+  if (action === "set default") return `UPDATE ONLY ${child} SET ${set("DEFAULT")} WHERE ${lookup}`;
+  return `SELECT 1 FROM ONLY ${child} WHERE ${lookup} FOR KEY SHARE`;
+}

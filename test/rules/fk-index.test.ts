@@ -35,6 +35,13 @@ describe("fk-index: which indexes serve the foreign-key check", () => {
     expect(parseSql(finding.fix!.sql).ok).toBe(true);
   });
 
+  it("names the statement the RI trigger runs for the key's ON DELETE action (ri_triggers.c)", () => {
+    const ri = (action: string) => findings(`CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id) ${action});`)[0].details;
+    expect(ri("")).toContain("runs `SELECT 1 FROM ONLY child WHERE parent_id = $1 FOR KEY SHARE`, and every UPDATE of its key runs the same lookup for ON UPDATE NO ACTION");
+    expect(ri("ON DELETE CASCADE")).toContain("runs `DELETE FROM ONLY child WHERE parent_id = $1`");
+    expect(ri("ON DELETE SET NULL")).toContain("runs `UPDATE ONLY child SET parent_id = NULL WHERE parent_id = $1`");
+  });
+
   it("a key added to an existing table in a migration that runs in a transaction gets CONCURRENTLY as a migration of its own", () => {
     const result = check(fkIndex, [
       { path: "supabase/migrations/001_init.sql", sql: "CREATE TABLE parent (id int PRIMARY KEY);\nCREATE TABLE child (id int PRIMARY KEY);" },
