@@ -7,7 +7,7 @@
 // express goes in a migration created with --create-only); drizzle-orm pg-core index builders.
 import type { DeclaredFix, DeclaredModel, FindingDraft, Framework, Schema } from "../core/types.js";
 import { primaryKeyInDeclaredForm } from "./declared-key.js";
-import { camel, drizzleEntryPlacement, fieldOf, findModel, insertionLine, quote, tableSql } from "./declared-model.js";
+import { camel, drizzleEntryPlacement, drizzleTableParam, fieldOf, findModel, insertionLine, quote, tableSql } from "./declared-model.js";
 import { deparseNode, parseSql } from "../sql/parser.js";
 import { prismaIndexName } from "../schema/declared/prisma.js";
 
@@ -158,7 +158,7 @@ const GENERATED_BUILD_NOTE = {
 
 /** `${t.key}` for each column the SQL text names, quoted or not (`t` is the config callback's own parameter name). */
 function drizzleSql(text: string, model: DeclaredModel): string {
-  const t = model.configParam ?? "t";
+  const t = drizzleTableParam(model);
   let out = text;
   for (const field of [...model.fields].sort((a, b) => b.column.length - a.column.length)) {
     const escaped = field.column.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -182,7 +182,7 @@ function drizzleForm(plan: IndexPlan, model: DeclaredModel, file: string, pushed
     };
   }
   const keys = plan.keys.map((k) => {
-    let ref = k.column ? `${model.configParam ?? "t"}.${fieldOf(model, k.column)}` : `sql\`${drizzleSql(k.expression!, model)}\``;
+    let ref = k.column ? `${drizzleTableParam(model)}.${fieldOf(model, k.column)}` : `sql\`${drizzleSql(k.expression!, model)}\``;
     if (k.opclass) ref += `.op("${k.opclass}")`;
     if (k.descending) ref += ".desc()";
     if (k.nulls === "first" && !k.descending) ref += ".nullsFirst()";
@@ -194,12 +194,9 @@ function drizzleForm(plan: IndexPlan, model: DeclaredModel, file: string, pushed
   const where = plan.where ? `.where(sql\`${drizzleSql(plan.where, model)}\`)` : "";
   const entry = `${builder}("${plan.name}")${on}${where}`;
   const item = model.extraConfig === "object" ? `${camel(plan.name)}: ${entry},` : `${entry},`;
-  const placed = drizzleEntryPlacement(model, item, entry);
-  const used = [builder, ...(/sql`/.test(entry) ? ["sql"] : [])];
-  const missing = model.imports ? used.filter((n) => !model.imports!.includes(n)) : [];
+  const placed = drizzleEntryPlacement(model, item, entry, [builder, ...(/sql`/.test(entry) ? ["sql"] : [])]);
   const notes = [
-    model.extraConfig || placed.newCallback ? undefined : `${model.name} has no extra-config callback yet: add one as the third argument of its table call, \`(t) => [${entry}]\`.`,
-    missing.length ? `Import ${missing.map((n) => `\`${n}\` from ${n === "sql" ? "drizzle-orm" : "drizzle-orm/pg-core"}`).join(" and ")}: the file does not import ${missing.length > 1 ? "them" : "it"} yet.` : undefined,
+    ...placed.notes,
     plan.concurrent ? GENERATED_BUILD_NOTE[pushed ? "push" : "drizzle"](tableSql(model.schema, model.table)) : undefined,
   ].filter(Boolean);
   const note = notes.length ? notes.join(" ") : undefined;
@@ -244,8 +241,8 @@ function dropSql(drop: { schema: string | null; name: string }): string {
  * ORM declares: `fix.declared` holds the schema change, and `fix.sql` becomes the SQL the ORM's tool generates
  * from it (unchanged when the declaration cannot express the index). A new index that replaces a declared one
  * is added beside it, and the note says to remove the old declaration in a later migration: swapped in one
- * step, `prisma migrate` and drizzle-kit drop the old index before they build the new one, in one migration. A missing primary key becomes `@@id` / `primaryKey()` with its SQL
- * kept. `framework` is the set's: a pushed schema (`prisma-schema`, `drizzle-schema`) has no migration to edit.
+ * step, `prisma migrate` and drizzle-kit drop the old index before they build the new one, in one migration.
+ * A missing primary key becomes `@@id` / `primaryKey()` with its SQL kept. `framework` is the set's: a pushed schema (`prisma-schema`, `drizzle-schema`) has no migration to edit.
  * Any other finding comes back as it was.
  */
 export function inDeclaredForm(finding: FindingDraft, schema: Schema, framework?: Framework): FindingDraft {

@@ -9,7 +9,7 @@
 import type { DeclaredFix, DeclaredIndex, DeclaredModel, FindingDraft, Schema } from "../core/types.js";
 import { prismaPrimaryKeyName } from "../schema/declared/prisma.js";
 import { parseSql } from "../sql/parser.js";
-import { camel, drizzleEntryPlacement, fieldOf, findModel, insertionLine } from "./declared-model.js";
+import { camel, drizzleEntryPlacement, drizzleTableParam, fieldOf, findModel, insertionLine } from "./declared-model.js";
 
 const MAX_IDENTIFIER_BYTES = 63;
 
@@ -98,12 +98,10 @@ function drizzleKey(plan: KeyPlan, model: DeclaredModel, pushed: boolean): { dec
   const defaultName = `${model.table}_${plan.columns.join("_")}_pk`;
   const named = byteLength(defaultName) > MAX_IDENTIFIER_BYTES;
   const constraint = named ? plan.constraint : defaultName;
-  const entry = `primaryKey({ ${named ? `name: "${constraint}", ` : ""}columns: [${keys.map((k) => `${model.extraConfig ? (model.configParam ?? "t") : "t"}.${k}`).join(", ")}] })`;
+  const entry = `primaryKey({ ${named ? `name: "${constraint}", ` : ""}columns: [${keys.map((k) => `${drizzleTableParam(model)}.${k}`).join(", ")}] })`;
   const item = model.extraConfig === "object" ? `${camel(`${model.table}_pk`)}: ${entry},` : `${entry},`;
-  const placed = drizzleEntryPlacement(model, item, entry);
-  const notes: string[] = [];
-  if (!model.extraConfig && !placed.newCallback) notes.push(`${model.name} has no extra-config callback yet: add one as the third argument of its table call, \`(t) => [${entry}]\`.`);
-  if (model.imports && !model.imports.includes("primaryKey")) notes.push("Import `primaryKey` from drizzle-orm/pg-core: the file does not import it yet.");
+  const placed = drizzleEntryPlacement(model, item, entry, ["primaryKey"]);
+  const notes = [...placed.notes];
   const replaced = replacedDeclaration(model, plan);
   if (replaced) {
     const what = replaced.onField ? `\`.unique()\` from the \`${fieldOf(model, replaced.columns[0]) ?? replaced.columns[0]}\` column` : `the ${replaced.name} entry`;

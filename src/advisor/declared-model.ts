@@ -38,15 +38,27 @@ export function camel(name: string): string {
   return /^[A-Za-z_]/.test(out) ? out : `i${out}`;
 }
 
+/** The name a new Drizzle extra-config entry calls the table by: the callback's own parameter, or `t` in a new one. */
+export function drizzleTableParam(model: DeclaredModel): string {
+  return model.configParam ?? "t";
+}
+
 /**
  * Where a new Drizzle extra-config entry goes, as a declared fix's line, action and text: `item` (the entry with
  * its trailing comma, as an array element or an object property) on a line of its own before the config's first
  * entry; inside the config's line when the config is written on one line; or, for a table with no config, a new
  * `(t) => [entry]` callback written after its columns object. Undefined `line` means insertionLine(model).
+ * `notes` says what the text cannot: a config callback to add by hand, and which of `uses` (`index`, `sql`,
+ * `primaryKey`) the file does not import yet.
  */
-export function drizzleEntryPlacement(model: DeclaredModel, item: string, entry: string): { line?: number; action: "add" | "replace"; text: string; newCallback: boolean } {
+export function drizzleEntryPlacement(model: DeclaredModel, item: string, entry: string, uses: string[]): { line?: number; action: "add" | "replace"; text: string; notes: string[] } {
   const splice = (slot: { line: number; text: string; column: number }, inserted: string) => `${slot.text.slice(0, slot.column)}${inserted}${slot.text.slice(slot.column)}`;
-  if (model.extraConfig && model.inlineConfig) return { line: model.inlineConfig.line, action: "replace", text: splice(model.inlineConfig, `${item} `), newCallback: false };
-  if (!model.extraConfig && model.configSlot) return { line: model.configSlot.line, action: "replace", text: splice(model.configSlot, `, (t) => [${entry}]`), newCallback: true };
-  return { action: "add", text: item, newCallback: false };
+  const missing = model.imports ? uses.filter((n) => !model.imports!.includes(n)) : [];
+  const imports = missing.length
+    ? [`Import ${missing.map((n) => `\`${n}\` from ${n === "sql" ? "drizzle-orm" : "drizzle-orm/pg-core"}`).join(" and ")}: the file does not import ${missing.length > 1 ? "them" : "it"} yet.`]
+    : [];
+  if (model.extraConfig && model.inlineConfig) return { line: model.inlineConfig.line, action: "replace", text: splice(model.inlineConfig, `${item} `), notes: imports };
+  if (!model.extraConfig && model.configSlot) return { line: model.configSlot.line, action: "replace", text: splice(model.configSlot, `, (t) => [${entry}]`), notes: imports };
+  const noConfig = model.extraConfig ? [] : [`${model.name} has no extra-config callback yet: add one as the third argument of its table call, \`(t) => [${entry}]\`.`];
+  return { action: "add", text: item, notes: [...noConfig, ...imports] };
 }
