@@ -145,3 +145,69 @@ export function reconcileDrops(findings: Finding[]): Finding[] {
   }
   return changed;
 }
+
+/** A Drizzle declared fix that adds an extra-config callback to the line closing the columns: `}, (t) => [entry]);`. */
+const NEW_CALLBACK = /, \((\w+)\) => \[/;
+
+/**
+ * The parts of declared fixes that each splice a new `(t) => [entry]` callback into the same line: the line's
+ * text before and after the callback, the callback's parameter, and each fix's entry. Null when any text is
+ * another kind of change, or the texts do not share the line around the callback.
+ */
+function callbackParts(texts: string[]): { before: string; after: string; param: string; entries: string[] } | null {
+  const heads = texts.map((t) => NEW_CALLBACK.exec(t));
+  if (heads.some((h) => h === null)) return null;
+  const before = texts[0].slice(0, heads[0]!.index);
+  const param = heads[0]![1];
+  if (heads.some((h, i) => texts[i].slice(0, h!.index) !== before || h![1] !== param)) return null;
+  const rests = texts.map((t, i) => t.slice(heads[i]!.index + heads[i]![0].length));
+  // The shared tail is the callback's `]` and the rest of the original line; entries may share closing characters.
+  let common = 0;
+  while (rests.every((r) => common < r.length && r[r.length - 1 - common] === rests[0][rests[0].length - 1 - common])) common++;
+  const tail = rests[0].slice(rests[0].length - common);
+  const close = tail.indexOf("]");
+  if (close < 0) return null;
+  const after = tail.slice(close + 1);
+  const entries = rests.map((r) => r.slice(0, r.length - common + close));
+  return { before, after, param, entries };
+}
+
+/**
+ * Keeps one schema edit per declared line, in place: when several findings' declared fixes replace the same line
+ * (each adding a new Drizzle config callback to the table's closing line), applying one would move the line the
+ * others replace. The first finding (by severity, then location) gets one callback holding every entry; each later
+ * finding keeps its SQL and names the fix that declares its index. Returns the findings it changed.
+ */
+export function reconcileDeclaredLines(findings: Finding[]): Finding[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const d = f.fix?.declared;
+    if (d?.action !== "replace" || !d.text) continue;
+    const key = `${f.set ?? ""}\u0000${d.file}\u0000${d.line}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const changed: Finding[] = [];
+  for (const group of groups.values()) {
+    if (new Set(group.map((f) => f.fix!.declared!.text)).size < 2) continue;
+    const [first, ...later] = [...group].sort(
+      (a, b) => severityRank(a.severity) - severityRank(b.severity) || a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.id.localeCompare(b.id),
+    );
+    const ordered = [first, ...later];
+    const parts = callbackParts(ordered.map((f) => f.fix!.declared!.text));
+    const d = first.fix!.declared!;
+    if (parts) {
+      const entries = [...new Set(parts.entries)];
+      const joined = `${parts.before}, (${parts.param}) => [\n  ${entries.join(",\n  ")},\n]${parts.after}`;
+      const also = `This callback also declares the ${later.length > 1 ? "indexes" : "index"} of ${later.map((f) => `${f.rule} finding ${f.id}`).join(", ")}; drizzle-kit generate writes one CREATE INDEX for each.`;
+      first.fix = { ...first.fix!, declared: { ...d, text: joined, note: [also, d.note].filter(Boolean).join(" ") } };
+    }
+    changed.push(first);
+    for (const f of later) {
+      const own = f.fix!.declared!;
+      const how = parts ? "declares this index in the same new config callback" : `replaces this line too; apply it first, then make this change to the line it leaves: \`${own.text.trim()}\``;
+      f.fix = { ...f.fix!, declared: { ...own, text: "", note: [`The schema edit of ${first.rule} finding ${first.id} ${how}.`, own.note].filter(Boolean).join(" ") } };
+      changed.push(f);
+    }
+  }
+  return changed;
+}

@@ -1,6 +1,6 @@
 // Finishing findings: stable ids that survive moved lines, and the order reports list them in.
 import { hash } from "node:crypto";
-import type { Finding, FindingDraft, Severity } from "./types.js";
+import type { Finding, FindingDraft, Location, Severity } from "./types.js";
 
 const SEVERITY_RANK: Record<Severity, number> = { important: 0, routine: 1, noted: 2 };
 
@@ -43,4 +43,9 @@ export function compareFindings(a: Finding, b: Finding): number {
  */
 export function withoutPositions(message: string): string {
   return message.replace(/\b(line|column|offset|position|at character)\s+\d+/gi, "$1 N");
+}
+
+/** A call site named in a message when its function has no name: `dir/file.ts:12` (the path's last two segments). */
+export function siteName(location: Location): string {
+  return `\`${location.file.split("/").slice(-2).join("/")}:${location.line}\``;
 }

@@ -5,6 +5,7 @@ import { type IndexMatch, keyLabel, type PatternMatch } from "../advisor/match.j
 import { adviseTable, genericPlanCaveat } from "../advisor/recommend.js";
 import { placeFix } from "../advisor/fix-placement.js";
 import { qualifiedTableName } from "../schema/lookup.js";
+import { siteName } from "../core/findings.js";
 import type { RuleContext } from "./rule.js";
 
 const RULE_ID = "query-index";
@@ -14,10 +15,10 @@ export function bySource(a: Location, b: Location): number {
   return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
 }
 
-/** The functions that send `patterns`, named for a message ("`a()` and `b()`", "3 queries"). */
+/** The functions that send `patterns`, named for a message ("`a()` and `b()`", "The query at `x/y.ts:12`", "3 queries"). */
 export function callers(patterns: AccessPattern[]): string {
   const names = [...new Set(patterns.map((p) => (p.functionName ? `\`${p.functionName}()\`` : null)).filter((n): n is string => n !== null))];
-  if (names.length === 0) return patterns.length > 1 ? `${patterns.length} queries` : "A query";
+  if (names.length === 0) return patterns.length > 1 ? `${patterns.length} queries` : `The query at ${siteName(patterns[0].location)}`;
   if (names.length <= 2) return names.join(" and ");
   return `${names.slice(0, 2).join(", ")} and ${names.length - 2} more`;
 }

@@ -258,7 +258,7 @@ function recommendationFinding(
     : rec.patterns.some((p) => partly.has(p))
       ? `${[...new Set(rec.patterns.map((p) => partly.get(p)?.match.index.name).filter(Boolean))].join(", ")} serves ${rec.patterns.filter((p) => partly.has(p)).length} of them only in part and no index serves the other ${rec.patterns.filter((p) => !partly.has(p)).length}`
       : `no index serves ${them}`;
-  let message = `${callers(rec.patterns)} ${rec.patterns.length > 1 ? "query" : "queries"} \`${table.name}\` by ${filtered.join(", ")} and ${served}: add ${rec.name} on ${keyText}.`;
+  let message = `${callers(rec.patterns)} ${rec.patterns.length > 1 ? "filter" : "filters"} \`${table.name}\` by ${filtered.join(", ")} and ${served}: add ${rec.name} on ${keyText}.`;
   if (rec.replaces.length > 0) message += ` It replaces ${rec.replaces.map((r) => r.name).join(", ")}.`;
   if (blocked) {
     message += ` ${rec.parameterBlocked.map((b) => b.index.name).join(", ")} looks as if it serves ${rec.patterns.length > 1 ? "them" : "it"}, but its WHERE compares ${[...new Set(rec.parameterBlocked.flatMap((b) => b.columns))].join(", ")} with constants the client sends as parameters: a generic plan cannot use it, so PostgreSQL may stop using it.`;
@@ -328,7 +328,7 @@ function recommendationFinding(
   const why: string[] = [];
   for (const p of rec.patterns) {
     const m = matches.get(p);
-    const where = p.functionName ? `\`${p.functionName}()\`` : `${p.location.file}:${p.location.line}`;
+    const where = p.functionName ? `\`${p.functionName}()\` (${p.location.file}:${p.location.line})` : `${p.location.file}:${p.location.line}`;
     const described = describePattern(p);
     const filter = described ? `${described}${p.hasOr ? " AND an OR filter" : ""}` : p.hasOr ? "an OR filter" : "no filter";
     const closest = m?.best ? m.best.reason : m?.matches.filter((x) => x.parameterBlockedColumns).map((x) => x.reason)[0];
@@ -340,7 +340,7 @@ function recommendationFinding(
       : "";
     const needs = ordering[rec.patterns.indexOf(p)];
     const needsText = needs ? `; needs \`${needs.code}\` for the index to serve it` : "";
-    why.push(`- ${where} (${p.location.file}:${p.location.line}): ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${joined ? `, ${joined}` : ""}${closest ? `; ${closest}` : ""}${order ? `; its ORDER BY is left out: ${order}` : ""}${needsText}${optionalText}`);
+    why.push(`- ${where}: ${p.kind} where ${filter}${p.orderBy.length ? ` order by ${p.orderBy.map(orderTermText).join(", ")}` : ""}${p.limited ? " limited" : ""}${joined ? `, ${joined}` : ""}${closest ? `; ${closest}` : ""}${order ? `; its ORDER BY is left out: ${order}` : ""}${needsText}${optionalText}`);
   }
   const paragraphs = [
     allPartly

@@ -7,7 +7,7 @@ import { parseSql, scanSql } from "../sql/parser.js";
 import { ALL_RULES } from "./index.js";
 import { inDeclaredForm } from "../advisor/declared-fix.js";
 import { distinctIndexNames } from "../advisor/fix-names.js";
-import { reconcileDrops, reconcileReplacements } from "../advisor/fix-conflicts.js";
+import { reconcileDeclaredLines, reconcileDrops, reconcileReplacements } from "../advisor/fix-conflicts.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { parsesCleanly } from "./sql-text.js";
 import { isSettledMigrationFile } from "./model.js";
@@ -177,6 +177,8 @@ export function runRules(sets: RuleInput[], globalProblems: InputProblem[], conf
   reconcileReplacements(findings, (file, line) => statementsAt.get(`${file}\u0000${line}`));
   reconcileDrops(findings);
   const merged = mergeSameIndex(findings);
+  // Declared-schema edits that replace one line (a new Drizzle config callback) become one.
+  reconcileDeclaredLines(merged);
   const schemaOf = new Map(inputs.map((i) => [multipleSets ? i.set.name : undefined, i.schema]));
   distinctIndexNames(merged, (f) => schemaOf.get(f.set));
   return merged.sort(compareFindings);

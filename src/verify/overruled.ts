@@ -16,6 +16,7 @@ import type { AccessPattern, Evidence, Finding, FindingDraft, Index, Location, P
 import { findPatternTable, qualifiedTableName } from "../schema/lookup.js";
 import { platformOwned } from "../rules/table-evidence.js";
 import { tableRef } from "../rules/sql-text.js";
+import { siteName } from "../core/findings.js";
 import { gatherEvidence } from "./evidence.js";
 import { planNodes, planShape, shapeText, type PlanNode } from "./plan.js";
 import { explainGeneric, patternSql } from "./query-sql.js";
@@ -205,7 +206,7 @@ function sameKeys(rec: NonNullable<ReturnType<typeof adviseTable>["recommendatio
 function overruledDraft(g: Group, c: OverruledCase, scan: PlanNode, rec: { name: string; sql: string; evidence: Evidence } | null): FindingDraft {
   const rows = c.rows.toLocaleString("en-US");
   const size = c.hinted ? `${rows} rows` : `${rows} rows (the default size; no size hint)`;
-  const who = c.functionName ? `\`${c.functionName}()\`` : "A query";
+  const who = c.functionName ? `\`${c.functionName}()\`` : `The query at ${siteName(c.locations[0])}`;
   const what = describePattern(g.patterns[0]) || "its ORDER BY";
   const how = scan["Node Type"] === "Seq Scan" ? "a Seq Scan" : `a full scan of ${scan["Index Name"]} that filters every row`;
   const matched = scan["Plan Rows"] !== undefined ? ` It expects ${Math.round(scan["Plan Rows"]).toLocaleString("en-US")} of ${rows} rows to match.` : "";

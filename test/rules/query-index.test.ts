@@ -27,6 +27,13 @@ function run(sql: string, patterns: AccessPattern[], config: unknown = {}) {
 const at = (file: string, line: number) => ({ file, line, column: 5 });
 
 describe("query-index", () => {
+  it("names a call site outside any named function by its file and line, once, in the message and in the call-site list", () => {
+    const lookup = { ...pattern("call_logs", [eq("reconnect_token", "$1")]), location: at("apps/server/src/routes/calls.ts", 31) };
+    const [f] = run(CALL_LOGS_SQL, [lookup]);
+    expect(f.message).toMatch(/^The query at `routes\/calls\.ts:31` filters `call_logs` by reconnect_token and no index serves it: add /);
+    expect(f.details).toContain("\n- apps/server/src/routes/calls.ts:31: select where reconnect_token = $n");
+  });
+
   it("reports the example application's reconnect lookup with the index that serves it, at the first call site", () => {
     const second = { ...reconnectPattern(), location: at("apps/server/src/socket.ts", 88), functionName: "resumeCall" };
     // The code logs every call and never edits the row (an append-only shape): the table grows.

@@ -68,7 +68,7 @@ describe("a query served only by an index under another collation", () => {
     const [sku] = queryIndexAt(2);
     expect(sku).toBeDefined();
     expect(sku.severity).toBe("important");
-    expect(sku.message).toBe("`bySku()` queries `products` by sku and no index serves it: add idx_products_sku on (sku).");
+    expect(sku.message).toBe("`bySku()` filters `products` by sku and no index serves it: add idx_products_sku on (sku).");
     expect(sku.fix!.sql).toBe("CREATE INDEX IF NOT EXISTS idx_products_sku ON products (sku);");
     expect(sku.evidence).toMatchObject({ rows: 2_000_000, hinted: true, usesIndex: true, query: "SELECT * FROM products WHERE sku = $1" });
     expect(sku.evidence!.before.node).toBe("Seq Scan");

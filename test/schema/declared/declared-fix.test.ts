@@ -2,7 +2,8 @@
 // Drizzle's builder (partial and expression indexes it can say).
 import { beforeAll, describe, expect, it } from "vitest";
 import { inDeclaredForm } from "../../../src/advisor/declared-fix.js";
-import type { FindingDraft, Schema } from "../../../src/core/types.js";
+import type { Finding, FindingDraft, Schema } from "../../../src/core/types.js";
+import { reconcileDeclaredLines } from "../../../src/advisor/fix-conflicts.js";
 import { replayDeclared } from "../../../src/schema/declared/ddl.js";
 import { readDrizzleSchema } from "../../../src/schema/declared/drizzle.js";
 import { readPrismaSchema } from "../../../src/schema/declared/prisma.js";
@@ -117,5 +118,42 @@ describe("index fixes in the declared schema's form", () => {
   it("leaves a finding on a table no ORM declares as it was", () => {
     const finding = draft('CREATE INDEX "z" ON "other" ("a");');
     expect(inDeclaredForm(finding, prismaSchema())).toBe(finding);
+  });
+});
+
+describe("two declared fixes that replace one line", () => {
+  it("Drizzle: two new config callbacks on one closing line become one callback with both entries, which reads back as both indexes", () => {
+    const text = [
+      'import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";',
+      'export const jobs = pgTable("jobs", {',
+      '  queue: text("queue_name"),',
+      '  runAt: timestamp("run_at"),',
+      "});",
+    ].join("\n");
+    const read = readDrizzleSchema([{ path: "schema.ts", text }]);
+    const schema = { ...replayDeclared(read, []).schema, declared: [read.declared] };
+    const asFinding = (id: string, rule: string, severity: Finding["severity"], sql: string, line: number): Finding => ({
+      ...inDeclaredForm({ ...draft(sql), rule, severity, location: { file: "app.ts", line, column: 1 } }, schema),
+      id,
+    });
+    const queue = asFinding("q1", "query-index", "routine", "CREATE INDEX jobs_queue ON jobs (queue_name);", 9);
+    const runAt = asFinding("f1", "fk-index", "routine", "CREATE INDEX jobs_run_at ON jobs (run_at);", 3);
+    // Alone, each would replace line 5 with a callback of its own.
+    expect([queue, runAt].map((f) => f.fix!.declared).map((d) => [d!.line, d!.action])).toEqual([[5, "replace"], [5, "replace"]]);
+
+    expect(reconcileDeclaredLines([queue, runAt])).toHaveLength(2);
+    // The first by location keeps the edit, now with both entries; the other names it and keeps its SQL.
+    expect(runAt.fix!.declared!.text).toBe('}, (t) => [\n  index("jobs_run_at").on(t.runAt),\n  index("jobs_queue").on(t.queue),\n]);');
+    expect(runAt.fix!.declared!.note).toContain("also declares the index of query-index finding q1");
+    expect(queue.fix!.declared!.text).toBe("");
+    expect(queue.fix!.declared!.note).toContain("The schema edit of fk-index finding f1 declares this index in the same new config callback.");
+    expect(queue.fix!.sql).toBe('CREATE INDEX "jobs_queue" ON "jobs" USING btree ("queue_name");');
+
+    // Applied, the file declares both indexes.
+    const lines = text.split("\n");
+    lines.splice(4, 1, runAt.fix!.declared!.text);
+    const after = readDrizzleSchema([{ path: "schema.ts", text: lines.join("\n") }]);
+    const jobs = replayDeclared(after, []).schema.tables.find((t) => t.name === "jobs")!;
+    expect(jobs.indexes.map((i) => [i.name, i.keys.map((k) => k.column)])).toEqual([["jobs_run_at", ["run_at"]], ["jobs_queue", ["queue_name"]]]);
   });
 });
