@@ -50,9 +50,23 @@ export function pendingCreation(table: Table, settled: (file: string) => boolean
   return settled(file) ? undefined : table.location;
 }
 
-/** The same statements without CONCURRENTLY: `CREATE INDEX CONCURRENTLY` and `DROP INDEX CONCURRENTLY` become plain builds and drops. */
+/**
+ * The line a fix writes between a statement and a CONCURRENTLY build that must not share its migration: a migration
+ * file of several statements runs as one transaction (Prisma Migrate, the Supabase CLI's pipeline, drizzle-kit), and
+ * CREATE INDEX CONCURRENTLY refuses to run in one (SQLSTATE 25001, PreventInTransactionBlock in xact.c).
+ */
+export const CONCURRENT_BUILD_APART = "-- A later migration of its own (CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and a migration of several statements runs as one):";
+
+/**
+ * The same statements without CONCURRENTLY: `CREATE INDEX CONCURRENTLY` and `DROP INDEX CONCURRENTLY` become plain
+ * builds and drops, which may then share a migration (the CONCURRENT_BUILD_APART line goes).
+ */
 export function withoutConcurrently(sql: string): string {
-  return sql.replace(/\b(CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX)\s+CONCURRENTLY\b/gi, "$1");
+  return sql
+    .split("\n")
+    .filter((line) => line !== CONCURRENT_BUILD_APART)
+    .join("\n")
+    .replace(/\b(CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX)\s+CONCURRENTLY\b/gi, "$1");
 }
 
 /**

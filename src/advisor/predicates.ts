@@ -404,7 +404,7 @@ export function exprToText(expr: Expr): string {
     case "or":
       return `(${expr.items.map(exprToText).join(" OR ")})`;
     case "unknown":
-      return expr.text ?? "?";
+      return expr.text ?? "another filter";
     case "atom": {
       const a = expr.atom;
       const t = a.target.startsWith("expr:") ? a.target.slice(5) : a.target;

@@ -11,6 +11,7 @@ import { exprFromPredicate, exprToText, parseLiteralText, targetOfPredicate, lit
 import { normalizeExpressionText } from "./expression.js";
 import { indexName, quoteIdent } from "./sql.js";
 import { createIndexStatements, dropIndexStatement, keyProblem } from "./index-ddl.js";
+import { CONCURRENT_BUILD_APART } from "./fix-placement.js";
 import { BOOLEANS_ONLY, determinedBy, type FewValued, indexWorthy, olderThanCutoff, type PartlyServed, partlyServed, selectivePredicates } from "./coverage.js";
 import { inheritanceDescendants } from "./inheritance.js";
 import { selectivity } from "./key-order.js";
@@ -249,7 +250,7 @@ function candidateFor(shape: Shape, table: Table, frequency: Map<string, number>
   } else {
     for (const r of ranked) keys.push(keyOf(r.target));
     if (ranked.length > 1) {
-      const why = ranked.map((r) => `${label(r.target)}${r.freq > 1 ? ` (in ${r.freq} queries)` : ""}${r.sel.why ? ` (${r.sel.why})` : ""}`);
+      const why = ranked.map((r) => `${label(r.target)}${r.freq > 1 ? ` (in ${r.freq} of the ${total} queries on ${table.name} that no index serves)` : ""}${r.sel.why ? ` (${r.sel.why})` : ""}`);
       reasons.push(`equality columns lead, in this order: ${why.join(", ")} (a column every query filters on comes first, then the more selective, so one index serves them all)`);
     } else if (ranked.length === 1) {
       reasons.push(`equality on ${label(ranked[0].target)} leads`);
@@ -257,8 +258,10 @@ function candidateFor(shape: Shape, table: Table, frequency: Map<string, number>
     if (shape.sort.length > 0) {
       const keysSoFar = new Set(keys.map((k) => k.column ?? `expr:${k.expression}`));
       if (shape.sort.every((t) => !keysSoFar.has(targetOfPredicate(t)!))) {
+        const ledBy = keys.length;
         for (const t of shape.sort) keys.push(sortKey(t));
-        reasons.push(`then the ORDER BY column${shape.sort.length > 1 ? "s" : ""} in ${shape.sort.some((t) => t.descending) ? "its" : "their"} order, so the LIMIT stops the scan after the first rows instead of sorting every match`);
+        const sorted = `the ORDER BY column${shape.sort.length > 1 ? "s" : ""}, in the query's order, so the LIMIT stops the scan after the first rows instead of sorting every match`;
+        reasons.push(ledBy > 0 ? `then ${sorted}` : `${sorted[0].toUpperCase()}${sorted.slice(1)}`);
       }
     } else if (shape.range) {
       const target = targetOfPredicate(shape.range)!;
@@ -566,8 +569,11 @@ function searchRecommendations(
     const create = createIndexStatements({ schema: options.schema, table, name, keysSql: keySql(key), where: null, taken, nameParts: parts, method: candidate.method });
     const reasons = [candidate.reason];
     if (candidate.needsExtension) {
-      create.unshift(`CREATE EXTENSION IF NOT EXISTS ${candidate.needsExtension};`);
-      reasons.push(`The migrations never create the ${candidate.needsExtension} extension, which provides ${candidate.key.opclass}; the fix creates it first (it ships with PostgreSQL's contrib modules; creating it needs the CREATE privilege on the database). Better: add that statement to a migration`);
+      const apart = create.some((c) => /\bCONCURRENTLY\b/i.test(c));
+      create.unshift(`CREATE EXTENSION IF NOT EXISTS ${candidate.needsExtension};`, ...(apart ? [CONCURRENT_BUILD_APART] : []));
+      reasons.push(
+        `The migrations never create the ${candidate.needsExtension} extension, which provides ${candidate.key.opclass}; the fix creates it first, in a migration (it ships with PostgreSQL's contrib modules; creating it needs the CREATE privilege on the database)${apart ? ", and builds the index in a later migration that holds nothing else: a migration of several statements runs as one transaction, where CREATE INDEX CONCURRENTLY fails" : ""}`,
+      );
     }
     served.forEach((p) => assigned.add(p));
     out.push({ table: `${table.schema}.${table.name}`, name, keys: [key], where: null, sql: create.join("\n"), index, patterns: [...served].sort(bySource), replaces: [], foreignKeys: [], parameterBlocked: [], reasons });

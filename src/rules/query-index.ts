@@ -7,7 +7,7 @@
 // filtering full scan is NOTED. `rules: { query-index: <severity> }` in the config overrides all of it.
 import { tableHint } from "../core/config.js";
 import { isKnownSmall, isSettledMigrationFile } from "./model.js";
-import { growth, platformOwned } from "./table-evidence.js";
+import { growth, noGrowthSeen, platformOwned } from "./table-evidence.js";
 import type { AccessPattern, Fix, FindingDraft, ForeignKey, Statement, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
 import { adviseTable, describePattern, type Recommendation } from "../advisor/recommend.js";
@@ -317,6 +317,19 @@ function recommendationFinding(
     if (!orderOnly && !unbounded) partlySeverity = "noted";
     else if (orderOnly) partlySeverity = isKnownSmall(context.config, table) ? "noted" : "routine";
   }
+  // The first rows of the whole table by an ORDER BY, with no filter (a settings row, the oldest account): without an
+  // index the planner sorts every row, which matters only once the table is large.
+  const wholeTable = !allPartly && !reachable && !blocked && rec.patterns.every((p) => p.predicates.length === 0 && !p.hasOr && p.limited && p.orderBy.length > 0 && p.joins.length === 0);
+  let wholeTableNote: string | null = null;
+  if (wholeTable) {
+    const order = [...new Set(rec.patterns.flatMap((p) => p.orderBy.map(orderTermText)))].join(", ");
+    message = `${callers(rec.patterns)} ${rec.patterns.length > 1 ? "read" : "reads"} the first rows of \`${table.name}\` by ${order} with no filter, and no index gives that order, so the planner reads and sorts every row: add ${rec.name} on ${keyText}.`;
+    const grows = !isKnownSmall(context.config, table) && growth(context, table) !== null;
+    if (!grows) {
+      partlySeverity = "noted";
+      wholeTableNote = `NOTED: a read of the first rows of a whole table costs a sort of every row, which is cheap until the table is large, and nothing shows ${table.name} growing without bound (${isKnownSmall(context.config, table) ? "its size hint says it is small" : noGrowthSeen(context, table)}). Tables read this way are often settings or single-tenant tables of a few rows; a size hint for ${table.name} (\`rows\` of 100,000 or more, or \`append-only: true\`) makes it ROUTINE.`;
+    }
+  }
   if (needOrder.length > 0) {
     const o = needOrder[0];
     const all = needOrder.length === rec.patterns.length;
@@ -351,6 +364,7 @@ function recommendationFinding(
     `Call sites this index serves:\n${why.join("\n")}`,
     `Why this index: ${rec.reasons.join(". ")}.`,
   ];
+  if (wholeTableNote) paragraphs.push(wholeTableNote);
   if (needOrder.length > 0) paragraphs.push(openRangeParagraph(needOrder[0], rec, table, matches));
   if (rec.foreignKeys.length > 0) paragraphs.push(`It also covers foreign key ${rec.foreignKeys.map((f) => `${f.name} (${f.columns.join(", ")})`).join(", ")}.`);
   // Reads inside a sweep (a bulk UPDATE or DELETE keyed by nothing but time cut-offs) run once per run of the job.

@@ -119,6 +119,21 @@ describe("pg_trgm: with no trigram index, the fix is a GIN (gin_trgm_ops) index 
     }
   });
 
+  it("a fix that creates pg_trgm builds the index CONCURRENTLY in a later migration of its own: each migration runs as one script", async () => {
+    const schema = schemaFrom(TABLE);
+    const [rec] = adviseTable(findTable(schema, "people")!, [patternOf("SELECT * FROM people WHERE name ILIKE $1")], { schema }).recommendations;
+    const migrations = rec.sql.split(/^-- A later migration of its own.*$/m).map((m) => m.trim());
+    expect(migrations).toEqual(["CREATE EXTENSION IF NOT EXISTS pg_trgm;", expect.stringMatching(/^CREATE INDEX CONCURRENTLY IF NOT EXISTS \S+ ON people USING gin \(name gin_trgm_ops\);$/)]);
+    expect(rec.reasons.join(" ")).toContain("a migration of several statements runs as one transaction, where CREATE INDEX CONCURRENTLY fails");
+    await resetDatabase(db);
+    await db.exec(TABLE);
+    // Sent as one script, the two statements form one transaction block, which CONCURRENTLY refuses.
+    await expect(db.exec(migrations.join("\n"))).rejects.toThrow(/CREATE INDEX CONCURRENTLY cannot run inside a transaction block/);
+    for (const migration of migrations) await db.exec(migration);
+    const built = await db.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE tablename = 'people' AND indexname = $1", [rec.name]);
+    expect(built.rows).toHaveLength(1);
+  });
+
   it("ORDER BY name <-> $1 LIMIT k gets a GiST gist_trgm_ops index, which the planner walks in distance order", async () => {
     const query = "SELECT * FROM people ORDER BY name <-> $1 LIMIT 10";
     const migrations = `CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE TABLE tags (t text); CREATE INDEX tags_t ON tags USING gist (t gist_trgm_ops); ${TABLE}`;
