@@ -54,10 +54,10 @@ class LockingCheck {
   }
 
   /** The extra paragraph for a fix that adds CONCURRENTLY to a statement running in a transaction. */
-  private transactionNote(statement: Statement): string[] {
+  private transactionNote(statement: Statement, constraint = false): string[] {
     const advice = transactionAdvice(statement, this.context.set.framework);
     if (!advice) return [];
-    return [`CONCURRENTLY cannot run inside a transaction block, and here ${advice.why}. ${advice.remedy}`];
+    return [`CONCURRENTLY cannot run inside a transaction block, and here ${advice.why}. ${(constraint && advice.constraintRemedy) || advice.remedy}`];
   }
 
   /** CONCURRENTLY inside a transaction: the migration fails. Returns true when reported. */
@@ -467,15 +467,26 @@ class LockingCheck {
       const target = tableRef(rel.schema, rel.name);
       const include = nameParts(constraint.including);
       const nullsNotDistinct = !primary && constraint.nulls_not_distinct ? " NULLS NOT DISTINCT" : "";
+      // The build and the attach are two migrations: a migration of several statements runs as one transaction, which
+      // CONCURRENTLY refuses (SQLSTATE 25001).
       const sql =
         `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${target} (${columns.map(quoteIdent).join(", ")})` +
         `${include.length > 0 ? ` INCLUDE (${include.map(quoteIdent).join(", ")})` : ""}${nullsNotDistinct};\n` +
+        `-- A later migration, once the index is built:\n` +
         `ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdent(name)} ${kindWord} USING INDEX ${quoteIdent(name)};`;
       if (parsesCleanly(sql)) fix = sql;
       details.push(
-        `Build the unique index CONCURRENTLY first, then attach it with ADD CONSTRAINT ... USING INDEX, which only takes the lock for a moment.${primary ? " For a primary key the columns must be NOT NULL; if they are not yet, USING INDEX sets NOT NULL and scans the table under the lock, so add and validate a CHECK (col IS NOT NULL) constraint beforehand." : ""}`,
+        `Build the unique index CONCURRENTLY first, alone in its migration, then attach it in a later one with ADD CONSTRAINT ... USING INDEX, which only takes the lock for a moment.${primary ? " For a primary key the columns must be NOT NULL; if they are not yet, USING INDEX sets NOT NULL and scans the table under the lock, so add and validate a CHECK (col IS NOT NULL) constraint beforehand." : ""}`,
       );
-      details.push(...this.transactionNote(statement));
+      // A key column this migration adds does not exist before it runs: the build can only come after it.
+      const added = columns.map((c) => ({ column: c, at: this.bareColumns.addedBy(statement, rel.key, c)?.statement })).filter((a) => a.at !== undefined);
+      if (added.length > 0) {
+        const cols = added.map((a) => a.column).join(", ");
+        details.push(
+          `${cols} ${added.length > 1 ? "are" : "is"} added at line ${added[0].at!.location.line} of this migration, so the index can be built only once this migration has run: take the ADD ${kindWord} out of it, build the index after it, then attach it.`,
+        );
+      }
+      details.push(...this.transactionNote(statement, true));
     }
     this.drafts.push({
       statement,

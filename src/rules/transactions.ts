@@ -9,6 +9,11 @@ export interface TransactionAdvice {
   remedy: string;
   /** Whether the migration certainly fails (some tools run CONCURRENTLY outside the batch in newer releases). */
   certainFailure: boolean;
+  /**
+   * What to do instead for an ADD UNIQUE / PRIMARY KEY rebuilt as CREATE UNIQUE INDEX CONCURRENTLY plus ADD CONSTRAINT
+   * ... USING INDEX, when `remedy` would not keep the constraint; `remedy` otherwise.
+   */
+  constraintRemedy?: string;
 }
 
 const FRAMEWORK_ADVICE: Record<Framework, TransactionAdvice> = {
@@ -41,6 +46,10 @@ const FRAMEWORK_ADVICE: Record<Framework, TransactionAdvice> = {
     remedy:
       "Drizzle has no per-migration switch to turn the transaction off. Build the index outside the migrator (psql, or a script run after it), and keep a plain `CREATE INDEX IF NOT EXISTS` of the same name in the migration, which then finds the index built and does nothing.",
     certainFailure: true,
+    // A plain CREATE INDEX in the constraint's place would lose the uniqueness, and drizzle-kit's snapshot still
+    // expects the constraint.
+    constraintRemedy:
+      "Drizzle has no per-migration switch to turn the transaction off. Take the ADD CONSTRAINT out of this migration; build the unique index outside the migrator (psql, or a script run after it) with CREATE UNIQUE INDEX CONCURRENTLY; then attach it in a later migration with ADD CONSTRAINT ... USING INDEX, which takes the lock only for a moment and leaves the constraint drizzle-kit's snapshot declares. A plain CREATE INDEX in its place would lose the uniqueness.",
   },
   flyway: {
     why: "Flyway runs a migration in a transaction unless it is told or detects otherwise",

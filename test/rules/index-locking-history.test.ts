@@ -85,6 +85,35 @@ describe("index-locking: the transaction already holds ACCESS EXCLUSIVE on the t
   });
 });
 
+describe("index-locking: ADD UNIQUE where every pending migration runs in one transaction (drizzle-kit)", () => {
+  let db: PGlite;
+  beforeAll(async () => {
+    db = await startPGlite();
+  });
+  afterAll(() => db.close());
+
+  it("builds the unique index in a migration of its own and attaches it in a later one, keeping the constraint, after the migration that adds its column", async () => {
+    const change = "ALTER TABLE users ADD COLUMN trace_id text;\nALTER TABLE users ADD CONSTRAINT users_org_trace_key UNIQUE (org_id, trace_id);";
+    const finding = check(indexLocking, history([BASE, change]), { framework: "drizzle", runsInTransaction: true }).find((f) => f.message.startsWith("ADD UNIQUE"))!;
+    const [build, attach] = finding.fix!.sql.split(/^-- A later migration.*$/m).map((m) => m.trim());
+    expect(build).toBe("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_org_trace_key ON users (org_id, trace_id);");
+    expect(attach).toBe("ALTER TABLE users ADD CONSTRAINT users_org_trace_key UNIQUE USING INDEX users_org_trace_key;");
+    expect(finding.details).toContain("trace_id is added at line 1 of this migration, so the index can be built only once this migration has run");
+    expect(finding.details).toContain("Take the ADD CONSTRAINT out of this migration");
+    expect(finding.details).not.toContain("keep a plain `CREATE INDEX IF NOT EXISTS`");
+
+    // The migration without the ADD CONSTRAINT, then the build alone, then the attach: a unique constraint results.
+    await db.exec(BASE);
+    await db.exec("INSERT INTO users (id, org_id) SELECT g, g % 7 FROM generate_series(1, 500) g;");
+    await db.exec("ALTER TABLE users ADD COLUMN trace_id text;");
+    await expect(db.exec(`${build}\n${attach}`)).rejects.toThrow(/cannot run inside a transaction block/);
+    await db.exec(build);
+    await db.exec(attach);
+    const constraint = await db.query<{ contype: string }>("SELECT contype FROM pg_constraint WHERE conname = 'users_org_trace_key'");
+    expect(constraint.rows).toEqual([{ contype: "u" }]);
+  });
+});
+
 describe("index-locking: NOT VALID and VALIDATE where the file runs in one transaction", () => {
   let db: PGlite;
   beforeAll(async () => {

@@ -83,7 +83,7 @@ describe("index-locking: statements on tables that already exist", () => {
     expect(result).toHaveLength(2);
     expect(result[0].message).toContain("ADD UNIQUE on existing table users builds its index under an ACCESS EXCLUSIVE lock");
     expect(result[0].fix?.sql).toBe(
-      "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_key ON users (email);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
+      "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_key ON users (email);\n-- A later migration, once the index is built:\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
     );
     expect(result[1].message).toContain("SHARE ROW EXCLUSIVE");
     expect(result[1].message).toContain("users_org_id_fkey");
