@@ -501,7 +501,8 @@ export interface LoopUse {
   configList?: string;
   /**
    * The loop walks the matches of a regular expression in one text value (`text.match(/.../g)`,
-   * `[...text.matchAll(re)]`), or a subset of them: how a message names it.
+   * `[...text.matchAll(re)]`) or the segments of one path (`path.split("/")`, a catch-all route's parameter),
+   * or a subset of them: a phrase naming it and why it is short.
    */
   parsedList?: string;
   /**

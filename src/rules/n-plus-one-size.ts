@@ -94,7 +94,7 @@ export function smallLoop(context: RuleContext, pattern: AccessPattern): string 
   const use = pattern.loopUse;
   if (!use) return undefined;
   if (use.configList) return `${use.configList}, a list set in the deployment's configuration`;
-  if (use.parsedList) return `${use.parsedList}: the references written in one text, a handful by nature`;
+  if (use.parsedList) return use.parsedList;
   if (use.partsOf) return includedParts(context, use.partsOf);
   if (!use.rowsFrom) return newItemParts(context, pattern);
   const [source] = patternsAt(context, use.rowsFrom);

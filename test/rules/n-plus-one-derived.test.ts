@@ -14,7 +14,7 @@ model Tag { id Int @id @default(autoincrement())
   noteId String @map("note_id")
   name String
   @@map("tags") }` };
-const findings = (code: string) => invoiceFindings(code, TAGS);
+const findings = (code: string, path?: string) => invoiceFindings(code, { ...TAGS, ...(path ? { path } : {}) });
 
 const head = 'import { prisma } from "./db";\n';
 
@@ -43,6 +43,41 @@ describe("n-plus-one: the matches of a regular expression in one text", () => {
   it("lines split out of a text (a CSV file) stay routine", () => {
     const [f] = findings(loop('text.split("\\n")'));
     expect(f.severity).toBe("routine");
+  });
+});
+
+describe("n-plus-one: the segments of one path", () => {
+  const breadcrumb = (segments: string, pre: string[] = []) =>
+    head +
+    [
+      "export default async function handle(req: any, res: any) {",
+      ...pre,
+      `  for (let i = 0; i < ${segments}.length; i++) {`,
+      '    const path = "/" + ' + segments + '.slice(0, i + 1).join("/");',
+      "    const note = await prisma.tag.findFirst({ where: { name: path } });",
+      "    if (!note) return res.status(404).end();",
+      "  }",
+      "}",
+    ].join("\n");
+  const route = ["  const { teamId, name } = req.query as { teamId: string; name: string[] };", "  const checked = pathSchema.safeParse(name);", "  if (!checked.success) return res.status(400).end();", "  const segments = checked.data;"];
+
+  it("a catch-all route's parameter, checked by a schema and walked by index: noted, naming the parameter", () => {
+    const [f] = findings(breadcrumb("segments", route), "pages/api/folders/[...name].ts");
+    expect(f.severity).toBe("noted");
+    expect(f.message).toContain("The loop walks the segments of the catch-all route parameter `[...name]` (the request path), as many as its depth");
+  });
+
+  it("the same parameter of a route that is not catch-all is a list the request sends: routine", () => {
+    const [f] = findings(breadcrumb("segments", route), "pages/api/folders/[name].ts");
+    expect(f.severity).toBe("routine");
+  });
+
+  it("a path split on '/': noted; a list split on commas stays routine", () => {
+    const [split] = findings(breadcrumb("parts", ["  const full = String(req.query.path);", '  const parts = full.split("/").filter(Boolean);']));
+    expect(split.severity).toBe("noted");
+    expect(split.message).toContain('The loop walks the segments of one path (`full.split("/")`), as many as its depth');
+    const [commas] = findings(breadcrumb("parts", ['  const parts = String(req.query.path).split(",");']));
+    expect(commas.severity).toBe("routine");
   });
 });
 

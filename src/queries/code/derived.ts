@@ -1,19 +1,33 @@
 // What a loop's list is derived from when the audit can tell without the data: the matches of a regular
-// expression in one text, or the rows of a relation included in one row a query returned (and subsets of
-// either). Such lists are small by nature (src/rules/n-plus-one-size.ts). Also the Prisma upsert key given
+// expression in one text, the segments of one path (a split on `/`, a catch-all route's parameter), or the rows
+// of a relation included in one row a query returned (and subsets of these). Such lists are small by nature (src/rules/n-plus-one-size.ts). Also the Prisma upsert key given
 // as `x ?? <constant>`, which tells new items from existing ones before the write.
 import type { Location } from "../../core/types.js";
 import { peel, type Node } from "./ast.js";
 
 /**
- * A list the code derives from one value: the matches of a regular expression in one text (`parsed`, how a
- * message names it), or the rows of a relation included in one row a query returned (`partsOf`: that
+ * A list the code derives from one value: the matches of a regular expression in one text or the segments of
+ * one path (`parsed`, a phrase saying what it is and why it is short), or the rows of a relation included in one row a query returned (`partsOf`: that
  * query's call site and the relation as the code names it), or a subset of either (`.filter`, a list pushed
  * while walking it).
  */
 export interface DerivedList {
   parsed?: string;
   partsOf?: { at?: Location; relation: string; holder?: string };
+}
+
+/** Separators that split a path or a dotted name into its segments. */
+const PATH_SEPARATORS = new Set<unknown>(["/", ".", ":"]);
+
+/** A validation schema's methods that return the value they checked (zod: parse, safeParse, parseAsync, safeParseAsync). */
+const PARSE_METHODS = new Set(["parse", "safeParse", "parseAsync", "safeParseAsync"]);
+
+/**
+ * A catch-all route segment's parameter (`pages/api/[...slug].ts`, `app/[[...slug]]/page.tsx`): the segments of the
+ * request URL's path, as many as its depth. `file` is the route file's path; `name` the parameter.
+ */
+export function catchAllSegments(file: string, name: string): DerivedList | undefined {
+  return file.includes(`[...${name}]`) ? { parsed: `the segments of the catch-all route parameter \`[...${name}]\` (the request path), as many as its depth` } : undefined;
 }
 
 /** Methods whose result holds at most the elements (or one value per element) of the list they are called on. */
@@ -48,6 +62,11 @@ export function derivedList(
     case "MemberExpression": {
       if (n.computed || n.optional) return undefined;
       const relation: string | undefined = n.property?.name;
+      // `.data` of a schema's safeParse result is the value it checked.
+      if (relation === "data" && peel(n.object).type === "Identifier") {
+        const checked = names.get(peel(n.object).name as string);
+        if (checked?.parsed) return checked;
+      }
       if (!relation || relation === "rows" || relation === "data" || relation === "length") return undefined;
       // A query the reader could not read (`where: whereInput`) has no pattern: the name holding its row stands for it.
       const site = rowSite(n.object);
@@ -63,8 +82,17 @@ export function derivedList(
       if (object.type === "Identifier" && object.name === "Array" && method === "from") return next(n.arguments?.[0]);
       if ((method === "match" || method === "matchAll") && isRegex(n.arguments?.[0])) {
         const text = nameOf(object);
-        return { parsed: `the matches of a regular expression in one text value (\`${text ?? "text"}.${method}(...)\`)` };
+        return { parsed: `the matches of a regular expression in one text value (\`${text ?? "text"}.${method}(...)\`): the references written in one text, a handful by nature` };
       }
+      // The segments of one path or dotted name: as many as its depth. A split on line breaks or commas (an upload,
+      // a pasted list) can be any length, so only these separators count.
+      const separator = n.arguments?.[0];
+      if (method === "split" && separator?.type === "Literal" && PATH_SEPARATORS.has(separator.value)) {
+        const text = nameOf(object);
+        return { parsed: `the segments of one path (\`${text ?? "text"}.split(${JSON.stringify(separator.value)})\`), as many as its depth` };
+      }
+      // A schema's parse (zod's `parse` / `safeParse(...).data`) returns the value it checked.
+      if (method && PARSE_METHODS.has(method) && n.arguments?.length === 1) return next(n.arguments[0]);
       return method && SUBSET.has(method) ? next(callee.object) : undefined;
     }
     default:

@@ -11,7 +11,7 @@ import { FixedLists } from "./fixed.js";
 import { mergeBranches, type Bindings } from "./branches.js";
 import { StaticValues } from "./statics.js";
 import { definedBy, exits, mayOmit, OptionalNames } from "./optional.js";
-import { derivedList, sentinelKey, type DerivedList } from "./derived.js";
+import { catchAllSegments, derivedList, sentinelKey, type DerivedList } from "./derived.js";
 
 
 interface Env {
@@ -206,6 +206,8 @@ export class CodeWalker {
         const body = loopEnv(env, frame, changedIn([node.init, node.test, node.update, node.body]));
         const indexed = indexedCollection(node.test);
         if (indexed) this.iterate(this.rowsOf(indexed, env), body);
+        const derived = indexed ? this.derivedOf(indexed, env) : undefined;
+        if (derived) frame.derived = derived;
         if (node.test) this.visitExpr(node.test, body);
         if (node.update) this.visitExpr(node.update, body);
         const from = this.patterns.length;
@@ -303,6 +305,7 @@ export class CodeWalker {
     for (const bound of bindingNames(declarator.id)) env.derived.delete(bound);
     const derived = name ? this.derivedOf(init, env) : undefined;
     if (name && derived) env.derived.set(name, derived);
+    for (const [bound, segments] of this.routeSegments(declarator.id, init)) env.derived.set(bound, segments);
     for (const bound of bindingNames(declarator.id)) env.fixed.set(bound, "");
     const fixed = name ? this.fixedLists.describe(init, env.fixed) : undefined;
     if (name) env.fixed.set(name, fixed && peel(init).type === "ArrayExpression" ? `\`${name}\`, ${fixed}` : fixed ?? "");
@@ -682,6 +685,35 @@ export class CodeWalker {
   }
 
   /** What a loop over `iterable` walks: a list the code fixes, or one filled from per-item external calls. */
+  /**
+   * Names bound to a catch-all route segment's parameter (derived.ts catchAllSegments): `const { slug } = req.query`,
+   * `const { slug } = await params`, `const slug = context.params.slug`, in a route file whose path holds `[...slug]`.
+   */
+  private routeSegments(id: Node, init: Node): Array<[string, DerivedList]> {
+    if (!this.path.includes("[...")) return [];
+    const source = peel(init);
+    const fromRequest = (n: Node) => {
+      const last = peel(n).type === "AwaitExpression" ? peel(peel(n).argument) : peel(n);
+      const word = last.type === "Identifier" ? last.name : last.type === "MemberExpression" && !last.computed ? last.property?.name : undefined;
+      return word === "query" || word === "params";
+    };
+    if (id.type === "ObjectPattern" && fromRequest(source)) {
+      const out: Array<[string, DerivedList]> = [];
+      for (const property of id.properties ?? []) {
+        const key = property.key?.name ?? property.key?.value;
+        const bound = peel(property.value ?? {}).type === "Identifier" ? peel(property.value).name : undefined;
+        const segments = typeof key === "string" && bound ? catchAllSegments(this.path, key) : undefined;
+        if (segments) out.push([bound, segments]);
+      }
+      return out;
+    }
+    if (id.type === "Identifier" && source.type === "MemberExpression" && !source.computed && fromRequest(source.object)) {
+      const segments = catchAllSegments(this.path, source.property?.name ?? "");
+      return segments ? [[id.name, segments]] : [];
+    }
+    return [];
+  }
+
   /** What a list derives its elements from (loops.ts `derivedList`), with this scope's names and query results. */
   private derivedOf(node: Node, env: Env): DerivedList | undefined {
     return derivedList(node, env.derived, (n) => {

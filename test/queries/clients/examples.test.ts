@@ -180,9 +180,10 @@ describe("examples/drizzle-app", () => {
   it("shows a served query, an unserved one, the latest-N index, a missing relation index and an N+1", () => {
     const found = summary(result.findings.filter((f) => f.rule === "query-index" || f.rule === "n-plus-one"));
     expect(found).toEqual([
-      // The tables have no extra config: the line closing their columns gets one.
-      'query-index public.trips src/routes/vehicles.ts:12 replace src/db/schema.ts:34 }, (t) => [index("idx_trips_vehicle_id_created_at").on(t.vehicleId, t.createdAt.desc())]);',
-      'query-index public.trips src/routes/vehicles.ts:18 replace src/db/schema.ts:34 }, (t) => [index("idx_trips_driver_id_started_at").on(t.driverId, t.startedAt)]);',
+      // The tables have no extra config: the line closing their columns gets one, holding both of trips' new indexes,
+      // so the second finding on trips keeps only its SQL and refers to the first.
+      'query-index public.trips src/routes/vehicles.ts:12 replace src/db/schema.ts:34 }, (t) => [\n  index("idx_trips_vehicle_id_created_at").on(t.vehicleId, t.createdAt.desc()),\n  index("idx_trips_driver_id_started_at").on(t.driverId, t.startedAt),\n]);',
+      'query-index public.trips src/routes/vehicles.ts:18 CREATE INDEX "idx_trips_driver_id_started_at" ON "trips" USING btree ("driver_id", "started_at");',
       'query-index public.positions src/routes/vehicles.ts:26 replace src/db/schema.ts:42 }, (t) => [index("idx_positions_trip_id_recorded_at").on(t.tripId, t.recordedAt.desc())]);',
       "n-plus-one public.trips src/routes/vehicles.ts:40",
     ]);

@@ -6,8 +6,8 @@ import { readDrizzleSchema } from "../../../src/schema/declared/drizzle.js";
 import { readPrismaSchema } from "../../../src/schema/declared/prisma.js";
 import { describePredicate } from "../helpers.js";
 
-export function patternsOf(code: string, declared: { prisma?: string; drizzle?: string } = {}): AccessPattern[] {
-  const { patterns, problems } = extractFromCodeFile("src/app.ts", code);
+export function patternsOf(code: string, declared: { prisma?: string; drizzle?: string } = {}, path = "src/app.ts"): AccessPattern[] {
+  const { patterns, problems } = extractFromCodeFile(path, code);
   if (problems.length) throw new Error(problems[0].message);
   // The same readers the audit uses (src/schema/declared/), behind the same DeclaredNames interface.
   const schemas = [

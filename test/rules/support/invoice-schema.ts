@@ -44,7 +44,7 @@ model InvoiceEvent { id Int @id @default(autoincrement())
 `;
 
 /** The n-plus-one findings on `code`, read as Prisma Client calls over INVOICE_SQL plus `extra` (SQL and Prisma models). */
-export function invoiceFindings(code: string, extra: { sql?: string; prisma?: string } = {}) {
-  const patterns = patternsOf(code, { prisma: (extra.prisma ?? "") + INVOICE_PRISMA });
+export function invoiceFindings(code: string, extra: { sql?: string; prisma?: string; path?: string } = {}) {
+  const patterns = patternsOf(code, { prisma: (extra.prisma ?? "") + INVOICE_PRISMA }, extra.path);
   return nPlusOne.check({ set: setOf("db", []), statements: [], schema: schemaOf((extra.sql ?? "") + INVOICE_SQL), patterns, problems: [], config: config() });
 }
