@@ -94,7 +94,7 @@ export function historyShape(context: RuleContext, table: Table): string | null 
   if (!patterns.some((p) => p.kind === "update" || p.kind === "upsert") && deletes.every(byAge)) {
     return `the code inserts into ${table.name} (${where(inserts[0])}) and never updates its rows${deletes.length ? `, deleting them only by age (${where(deletes[0])})` : ""}: an append-only history`;
   }
-  if (eventName(table)) return `${table.name} records events (its name says so) and the code inserts into it (${where(inserts[0])}), so each key's rows keep growing`;
+  if (eventName(table)) return `${table.name} is named for events or runs, one row per occurrence, and the code inserts into it (${where(inserts[0])}), so each key's rows keep growing`;
   return null;
 }
 

@@ -158,24 +158,35 @@ function uncoveredForeignKeys(table: Table): ForeignKey[] {
   return table.foreignKeys.filter((fk) => indexes.every((index) => whyIndexCannotServe(index, fk.columns) !== null));
 }
 
-function severityOf(context: RuleContext, table: Table, rec: Recommendation): "important" | "routine" {
+/**
+ * IMPORTANT or ROUTINE for an unserved query, and for IMPORTANT the reason in words: a size hint of LARGE_TABLE_ROWS or
+ * more, or, with no hint, no index on the leading column, growth evidence (table-evidence.ts) and a query whose scan
+ * costs most (a LIMITed lookup by the leading column, a cron job, an UPDATE or DELETE).
+ */
+function severityOf(context: RuleContext, table: Table, rec: Recommendation): { severity: "important" | "routine"; why?: string } {
   const rows = tableHint(context.config, table.schema, table.name)?.rows;
-  if (rows !== undefined) return rows >= LARGE_TABLE_ROWS ? "important" : "routine";
+  if (rows !== undefined) {
+    return rows >= LARGE_TABLE_ROWS ? { severity: "important", why: `${table.name} is expected to hold ${rows.toLocaleString("en-US")} rows (size hint)` } : { severity: "routine" };
+  }
   const leading = rec.keys[0]?.column ?? rec.keys[0]?.expression;
   // An index a generic plan cannot use (its WHERE relies on parameter values) does not count.
   const blocked = new Set(rec.parameterBlocked.map((b) => b.index));
   const unindexed = !indexesOf(table).some((i) => !blocked.has(i) && i.keys.some((k) => keyLabel(k) === leading));
-  if (!unindexed) return "routine";
+  if (!unindexed) return { severity: "routine" };
   // IMPORTANT without a size hint needs evidence that the table grows (table-evidence.ts).
-  if (!growth(context, table)) return "routine";
-  const risky = rec.patterns.some(
-    (p) =>
-      (p.limited && p.predicates.some((q) => q.op === "eq" && (q.column ?? q.expression) === leading)) ||
-      p.source === "cron" ||
-      p.kind === "update" ||
-      p.kind === "delete",
-  );
-  return risky ? "important" : "routine";
+  const grows = growth(context, table);
+  if (!grows) return { severity: "routine" };
+  const lookup = rec.patterns.find((p) => p.limited && p.predicates.some((q) => q.op === "eq" && (q.column ?? q.expression) === leading));
+  const cron = rec.patterns.find((p) => p.source === "cron");
+  const write = rec.patterns.find((p) => p.kind === "update" || p.kind === "delete");
+  const risky = lookup
+    ? `a lookup by ${leading} that wants a few rows reads the whole table instead (${lookup.location.file}:${lookup.location.line})`
+    : cron
+      ? `a scheduled job reads the whole table on every run (${cron.location.file}:${cron.location.line})`
+      : write
+        ? `an ${write.kind.toUpperCase()} reads the whole table to find the rows it changes (${write.location.file}:${write.location.line})`
+        : null;
+  return risky ? { severity: "important", why: `${grows.text}, and ${risky}` } : { severity: "routine" };
 }
 
 /**
@@ -390,7 +401,9 @@ function recommendationFinding(
   }
   // Pending: a file of this set's migrations that has not run yet (a file outside the set's list is no migration of it).
   const settled = (file: string) => isSettledMigrationFile(context.set, file) || !context.set.files.some((f) => f.path === file);
-  const severity = reachable || onlyOneOff || onlyCached || sweep ? "noted" : (partlySeverity ?? severityOf(context, table, rec));
+  const judged = reachable || onlyOneOff || onlyCached || sweep || partlySeverity ? null : severityOf(context, table, rec);
+  const severity = reachable || onlyOneOff || onlyCached || sweep ? "noted" : (partlySeverity ?? judged!.severity);
+  if (judged?.why) paragraphs.splice(1, 0, `IMPORTANT because ${judged.why}.`);
   // A NOTED extension is an option, not a verdict: the index that works today stays until the new one has
   // proved itself, so the fix only adds.
   const keep = severity === "noted" && rec.replaces.length > 0;

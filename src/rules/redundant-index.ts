@@ -107,10 +107,12 @@ function findRedundant(context: RuleContext, table: Table): Verdict[] {
   const verdicts: Verdict[] = [];
   for (const drop of dropped) {
     const keepers = indexes.filter((b) => !dropped.has(b) && covers(b, drop));
-    // Name the closest match: an exact duplicate, then a constraint's index, then the oldest.
+    // Name the closest match: an exact duplicate, then the narrowest (the one the planner picks for the dropped
+    // index's lookups, as the smallest), then a constraint's index, then the oldest.
     keepers.sort(
       (x, y) =>
         Number(covers(x, drop) !== "duplicate") - Number(covers(y, drop) !== "duplicate") ||
+        x.keys.length + x.include.length - (y.keys.length + y.include.length) ||
         Number(!x.constraint) - Number(!y.constraint) ||
         Number(createdBefore(y, x)) - Number(createdBefore(x, y)),
     );

@@ -227,7 +227,7 @@ CREATE INDEX invoice_templates_team_id_idx ON invoice_templates (team_id);
     const edited = q("page_views", [param("id")], { kind: "update" });
     const [views] = ruleOn(VIEWS, [viewed, logged, edited]);
     expect([views.severity, views.columns]).toEqual(["routine", ["team_id", "created_at"]]);
-    expect(views.message).toContain("page_views records events (its name says so)");
+    expect(views.message).toContain("page_views is named for events or runs, one row per occurrence");
     expect(views.fix?.sql).toContain("DROP INDEX CONCURRENTLY IF EXISTS page_views_team_id_idx");
   });
 });

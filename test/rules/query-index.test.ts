@@ -116,7 +116,13 @@ describe("query-index", () => {
   it("a single-row lookup is ROUTINE when nothing shows the table growing (no size hint, no insert path)", () => {
     const [f] = run(CALL_LOGS_SQL, [reconnectPattern()]);
     expect(f.severity).toBe("routine");
-    expect(run(CALL_LOGS_SQL, [reconnectPattern()], { tables: { call_logs: { "append-only": true } } })[0].severity).toBe("important");
+    const [hinted] = run(CALL_LOGS_SQL, [reconnectPattern()], { tables: { call_logs: { "append-only": true } } });
+    expect(hinted.severity).toBe("important");
+    // The details say why, right after the plan's cost.
+    expect(hinted.details!.split("\n\n")[1]).toMatch(/^IMPORTANT because call_logs is append-only \(size hint\), and a lookup by reconnect_token that wants a few rows reads the whole table instead \(.+:\d+\)\.$/);
+    expect(f.details).not.toContain("IMPORTANT because");
+    const [large] = run(CALL_LOGS_SQL, [reconnectPattern()], { tables: { call_logs: { rows: 10_000_000 } } });
+    expect(large.details).toContain("IMPORTANT because call_logs is expected to hold 10,000,000 rows (size hint).");
   });
 
   it("does not let an index on a weak column pass for one on the token that finds the row", () => {

@@ -107,6 +107,13 @@ describe("redundant-index", () => {
     expect(result.every((f) => f.message.includes("c3"))).toBe(true);
   });
 
+  it("names the narrowest index that covers the dropped one, before a wider constraint's index", () => {
+    const result = findings("ALTER TABLE t ADD CONSTRAINT t_abc UNIQUE (a, b, c, status);\nCREATE INDEX t_a_e ON t (a, email);\nCREATE INDEX t_a ON t (a);");
+    expect(result.map((f) => f.key)).toEqual(["t_a"]);
+    expect(result[0].message).toContain("t_a_e");
+    expect(result[0].message).not.toContain("t_abc ");
+  });
+
   it("sees only what is left after later migrations drop an index", () => {
     const files = [
       { path: "m/001.sql", sql: TABLE + "CREATE INDEX t_a ON t (a);\nCREATE INDEX t_a_b ON t (a, b);" },
