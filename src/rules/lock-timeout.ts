@@ -78,6 +78,9 @@ function lockPhrase(mode: string): string {
   return mode === "SHARE" ? "a SHARE lock" : "an ACCESS EXCLUSIVE lock";
 }
 
+/** Tools that send a migration file to PostgreSQL as one script (frameworks/prisma.ts, golang-migrate's postgres driver). */
+const ONE_SCRIPT = new Set<string>(["prisma", "golang-migrate"]);
+
 export const lockTimeout: Rule = {
   id: "lock-timeout",
   description: "A migration that takes ACCESS EXCLUSIVE or SHARE on an existing table without first setting lock_timeout, so a lock queued behind one long query blocks every later query on the table.",
@@ -110,7 +113,11 @@ export const lockTimeout: Rule = {
           const first = firstQueued.get(file)!;
           const earlier = first.statement !== statement ? first : undefined;
           const at = first.statement;
-          const set = at.inTransaction ? "SET LOCAL" : "SET";
+          // A tool that sends the whole file as one script runs the SET and the statement as one implicit transaction
+          // once the fix has put them together: SET LOCAL then ends with it, where a session SET would stay on the
+          // tool's connection for the migrations after it.
+          const oneScript = !at.inTransaction && ONE_SCRIPT.has(context.set.framework);
+          const set = at.inTransaction || oneScript ? "SET LOCAL" : "SET";
           const fix = `${set} lock_timeout = '5s';\n${terminate(at.sql.trim())}`;
           const firstName = first.lock.table.slice(first.lock.table.indexOf(".") + 1);
           drafts.push({
@@ -131,7 +138,7 @@ export const lockTimeout: Rule = {
                     `The index statement at line ${at.location.line} queues for ${lockPhrase(first.lock.mode)} on ${firstName} before that (index-locking reports it too), so the setting goes before it, the first statement of this migration that waits for a lock.`,
                   ]
                 : []),
-              `\`${set} lock_timeout = '5s'\` before the first such statement makes it give up instead (SQLSTATE 55P03); run the migration again later.${at.inTransaction ? " SET LOCAL keeps the setting to this migration's transaction." : ""}`,
+              `\`${set} lock_timeout = '5s'\` before the first such statement makes it give up instead (SQLSTATE 55P03); run the migration again later.${at.inTransaction ? " SET LOCAL keeps the setting to this migration's transaction." : oneScript ? " With the SET the file holds two statements, which PostgreSQL runs as one implicit transaction; SET LOCAL keeps the setting to it, where a session SET would stay on the connection for later migrations." : ""}`,
             ],
             ...(parsesCleanly(fix) && !at.fromDoBlock ? { fix: { sql: fix, placement: "replace" as const } } : {}),
           });

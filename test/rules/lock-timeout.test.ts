@@ -30,6 +30,22 @@ describe("lock-timeout", () => {
     expect(check(lockTimeout, later("ALTER TABLE accounts ADD COLUMN plan text;\nSET lock_timeout = '3s';"))).toHaveLength(1);
   });
 
+  it("writes SET LOCAL in a one-statement Prisma migration: with the SET, the script runs as one implicit transaction, and the setting ends with it", async () => {
+    const [finding] = check(lockTimeout, later("ALTER TABLE accounts ADD COLUMN plan text;"), { framework: "prisma", runsInTransaction: false });
+    expect(finding.fix?.sql).toBe("SET LOCAL lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN plan text;");
+    expect(finding.details).toContain("runs as one implicit transaction; SET LOCAL keeps the setting to it");
+    // Sent as one script, as Prisma Migrate sends a migration.sql: the setting holds inside and is gone after.
+    const db = pg();
+    await db.exec(BASE);
+    const inside = await db.exec(`${finding.fix!.sql}\nSELECT current_setting('lock_timeout') AS t;`);
+    expect(inside[2].rows).toEqual([{ t: "5s" }]);
+    expect((await db.query("SELECT current_setting('lock_timeout') AS t")).rows).toEqual([{ t: "0" }]);
+    await db.exec("DROP TABLE accounts");
+    // A plain migration run statement by statement keeps the session SET.
+    const [plain] = check(lockTimeout, later("ALTER TABLE accounts ADD COLUMN plan text;"));
+    expect(plain.fix?.sql.split("\n")[0]).toBe("SET lock_timeout = '5s';");
+  });
+
   it("writes SET LOCAL in a migration that runs in a transaction", () => {
     const [finding] = check(lockTimeout, later("ALTER TABLE accounts ADD COLUMN plan text;"), { framework: "prisma", runsInTransaction: true });
     expect(finding.fix?.sql.split("\n")[0]).toBe("SET LOCAL lock_timeout = '5s';");
