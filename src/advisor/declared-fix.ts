@@ -203,7 +203,7 @@ function drizzleForm(plan: IndexPlan, model: DeclaredModel, file: string, pushed
   // drizzle-kit writes `CREATE INDEX "name" ON "table" USING btree ("col" DESC NULLS LAST) WHERE ...`.
   const sqlKeys = plan.keys.map((k) => `${k.column ? quote(k.column) : `(${k.expression})`}${k.opclass ? ` ${k.opclass}` : ""}${k.descending ? " DESC" : ""}${k.nulls ? ` NULLS ${k.nulls.toUpperCase()}` : ""}`);
   const sql = `CREATE ${plan.unique ? "UNIQUE " : ""}INDEX ${quote(plan.name)} ON ${tableSql(model.schema, model.table)} USING ${plan.method} (${sqlKeys.join(", ")})${plan.where ? ` WHERE ${plan.where}` : ""};`;
-  return { declared: { file, line: placed.line ?? line, action: placed.action, text: placed.text, language: "typescript", ...(note ? { note } : {}) }, sql };
+  return { declared: { file, line: placed.line ?? line, action: placed.action, text: placed.text, ...(placed.inserted ? { inserted: placed.inserted } : {}), language: "typescript", ...(note ? { note } : {}) }, sql };
 }
 
 /** Rules whose fix changes the schema's indexes; other fixes (a migration statement rewritten) stay SQL. */

@@ -112,7 +112,7 @@ function drizzleKey(plan: KeyPlan, model: DeclaredModel, pushed: boolean): { dec
       ? "Run the SQL below first: `drizzle-kit push` would build a new index under an ACCESS EXCLUSIVE lock, and then finds the key in place."
       : "A key added only in SQL is drift: drizzle-kit's next generate does not know it. Change the schema, run `drizzle-kit generate`, and put the SQL below in the migration it writes in place of its statements.",
   );
-  return { declared: { file: model.location.file, line: placed.line ?? insertionLine(model), action: placed.action, text: placed.text, language: "typescript", note: notes.join(" ") }, constraint };
+  return { declared: { file: model.location.file, line: placed.line ?? insertionLine(model), action: placed.action, text: placed.text, ...(placed.inserted ? { inserted: placed.inserted } : {}), language: "typescript", note: notes.join(" ") }, constraint };
 }
 
 /**

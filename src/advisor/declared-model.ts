@@ -51,14 +51,14 @@ export function drizzleTableParam(model: DeclaredModel): string {
  * `notes` says what the text cannot: a config callback to add by hand, and which of `uses` (`index`, `sql`,
  * `primaryKey`) the file does not import yet.
  */
-export function drizzleEntryPlacement(model: DeclaredModel, item: string, entry: string, uses: string[]): { line?: number; action: "add" | "replace"; text: string; notes: string[] } {
+export function drizzleEntryPlacement(model: DeclaredModel, item: string, entry: string, uses: string[]): { line?: number; action: "add" | "replace"; text: string; inserted?: string; notes: string[] } {
   const splice = (slot: { line: number; text: string; column: number }, inserted: string) => `${slot.text.slice(0, slot.column)}${inserted}${slot.text.slice(slot.column)}`;
   const missing = model.imports ? uses.filter((n) => !model.imports!.includes(n)) : [];
   const imports = missing.length
     ? [`Import ${missing.map((n) => `\`${n}\` from ${n === "sql" ? "drizzle-orm" : "drizzle-orm/pg-core"}`).join(" and ")}: the file does not import ${missing.length > 1 ? "them" : "it"} yet.`]
     : [];
-  if (model.extraConfig && model.inlineConfig) return { line: model.inlineConfig.line, action: "replace", text: splice(model.inlineConfig, `${item} `), notes: imports };
-  if (!model.extraConfig && model.configSlot) return { line: model.configSlot.line, action: "replace", text: splice(model.configSlot, `, (t) => [${entry}]`), notes: imports };
+  if (model.extraConfig && model.inlineConfig) return { line: model.inlineConfig.line, action: "replace", text: splice(model.inlineConfig, `${item} `), inserted: `${item} `, notes: imports };
+  if (!model.extraConfig && model.configSlot) return { line: model.configSlot.line, action: "replace", text: splice(model.configSlot, `, (t) => [${entry}]`), inserted: `, (t) => [${entry}]`, notes: imports };
   const noConfig = model.extraConfig ? [] : [`${model.name} has no extra-config callback yet: add one as the third argument of its table call, \`(t) => [${entry}]\`.`];
   return { action: "add", text: item, notes: [...noConfig, ...imports] };
 }

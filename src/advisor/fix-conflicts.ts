@@ -12,7 +12,7 @@
 // - Two fixes that drop the same index (two recommendations that each make it a left prefix of theirs): the
 //   second DROP INDEX would fail once the first ran. The first finding keeps the drop (and its schema
 //   declaration's replacement); each later one only adds its index, its declaration added beside the old.
-import type { Finding, Statement } from "../core/types.js";
+import type { DeclaredFix, Finding, Statement } from "../core/types.js";
 import { severityRank } from "../core/findings.js";
 import { parseSql } from "../sql/parser.js";
 
@@ -146,37 +146,54 @@ export function reconcileDrops(findings: Finding[]): Finding[] {
   return changed;
 }
 
-/** A Drizzle declared fix that adds an extra-config callback to the line closing the columns: `}, (t) => [entry]);`. */
-const NEW_CALLBACK = /, \((\w+)\) => \[/;
+/** A new Drizzle extra-config callback, as a declared fix inserts it after the columns object: `, (t) => [entry]`. */
+const NEW_CALLBACK = /^, \((\w+)\) => \[([^]*)\]$/;
 
 /**
- * The parts of declared fixes that each splice a new `(t) => [entry]` callback into the same line: the line's
- * text before and after the callback, the callback's parameter, and each fix's entry. Null when any text is
- * another kind of change, or the texts do not share the line around the callback.
+ * The line the declared fixes all insert into (each text is that line with its own `inserted` text spliced in at
+ * one column), and the column; null when a fix has no `inserted`, or they do not agree on the line or the column.
  */
-function callbackParts(texts: string[]): { before: string; after: string; param: string; entries: string[] } | null {
-  const heads = texts.map((t) => NEW_CALLBACK.exec(t));
-  if (heads.some((h) => h === null)) return null;
-  const before = texts[0].slice(0, heads[0]!.index);
-  const param = heads[0]![1];
-  if (heads.some((h, i) => texts[i].slice(0, h!.index) !== before || h![1] !== param)) return null;
-  const rests = texts.map((t, i) => t.slice(heads[i]!.index + heads[i]![0].length));
-  // The shared tail is the callback's `]` and the rest of the original line; entries may share closing characters.
-  let common = 0;
-  while (rests.every((r) => common < r.length && r[r.length - 1 - common] === rests[0][rests[0].length - 1 - common])) common++;
-  const tail = rests[0].slice(rests[0].length - common);
-  const close = tail.indexOf("]");
-  if (close < 0) return null;
-  const after = tail.slice(close + 1);
-  const entries = rests.map((r) => r.slice(0, r.length - common + close));
-  return { before, after, param, entries };
+function sharedLine(fixes: DeclaredFix[]): { line: string; column: number } | null {
+  let shared: { line: string; column: number } | null = null;
+  for (const d of fixes) {
+    const column = d.inserted ? d.text.indexOf(d.inserted) : -1;
+    if (column < 0) return null;
+    const line = d.text.slice(0, column) + d.text.slice(column + d.inserted!.length);
+    if (shared && (shared.line !== line || shared.column !== column)) return null;
+    shared = { line, column };
+  }
+  return shared;
+}
+
+/** The config entry a declared fix inserts, without its separators: `index("x").on(t.a)`. */
+function insertedEntry(d: DeclaredFix): string {
+  const callback = NEW_CALLBACK.exec(d.inserted ?? "");
+  return callback ? callback[2] : (d.inserted ?? d.text).trim().replace(/,$/, "");
+}
+
+/**
+ * The line with every fix's insertion: the entries of several new callbacks as one callback, or the items inserted
+ * into an existing one-line config one after the other. Null when the insertions are of different kinds.
+ */
+function combinedLine(shared: { line: string; column: number }, fixes: DeclaredFix[]): string | null {
+  const callbacks = fixes.map((d) => NEW_CALLBACK.exec(d.inserted!));
+  let middle: string;
+  if (callbacks.every((c) => c !== null)) {
+    const entries = [...new Set(callbacks.map((c) => c![2]))];
+    middle = `, (${callbacks[0]![1]}) => [\n  ${entries.join(",\n  ")},\n]`;
+  } else if (callbacks.every((c) => c === null)) {
+    middle = [...new Set(fixes.map((d) => d.inserted!))].join("");
+  } else return null;
+  return shared.line.slice(0, shared.column) + middle + shared.line.slice(shared.column);
 }
 
 /**
  * Keeps one schema edit per declared line, in place: when several findings' declared fixes replace the same line
- * (each adding a new Drizzle config callback to the table's closing line), applying one would move the line the
- * others replace. The first finding (by severity, then location) gets one callback holding every entry; each later
- * finding keeps its SQL and names the fix that declares its index. Returns the findings it changed.
+ * (each adding an entry to a Drizzle table's one-line config, or a new config callback to the line closing its
+ * columns), applying one would move the line the others replace. The first finding (by severity, then location)
+ * gets one edit holding its entry and those of the other findings of its standing (NOTED ones are not bundled into
+ * a ROUTINE or IMPORTANT edit); each other finding keeps its SQL and names the fix to apply first. Returns the
+ * findings it changed.
  */
 export function reconcileDeclaredLines(findings: Finding[]): Finding[] {
   const groups = new Map<string, Finding[]>();
@@ -192,19 +209,21 @@ export function reconcileDeclaredLines(findings: Finding[]): Finding[] {
     const [first, ...later] = [...group].sort(
       (a, b) => severityRank(a.severity) - severityRank(b.severity) || a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.id.localeCompare(b.id),
     );
-    const ordered = [first, ...later];
-    const parts = callbackParts(ordered.map((f) => f.fix!.declared!.text));
+    const shared = sharedLine([first, ...later].map((f) => f.fix!.declared!));
+    const bundled = shared ? later.filter((f) => (f.severity === "noted") === (first.severity === "noted")) : [];
     const d = first.fix!.declared!;
-    if (parts) {
-      const entries = [...new Set(parts.entries)];
-      const joined = `${parts.before}, (${parts.param}) => [\n  ${entries.join(",\n  ")},\n]${parts.after}`;
-      const also = `This callback also declares the ${later.length > 1 ? "indexes" : "index"} of ${later.map((f) => `${f.rule} finding ${f.id}`).join(", ")}; drizzle-kit generate writes one CREATE INDEX for each.`;
-      first.fix = { ...first.fix!, declared: { ...d, text: joined, note: [also, d.note].filter(Boolean).join(" ") } };
+    const line = shared ? combinedLine(shared, [first, ...bundled].map((f) => f.fix!.declared!)) : null;
+    if (line && bundled.length > 0) {
+      const also = `This edit also declares the ${bundled.length > 1 ? "indexes" : "index"} of ${bundled.map((f) => `${f.rule} finding ${f.id}`).join(", ")}; drizzle-kit generate writes one statement for each.`;
+      first.fix = { ...first.fix!, declared: { ...d, text: line, note: [also, d.note].filter(Boolean).join(" ") } };
+      changed.push(first);
     }
-    changed.push(first);
     for (const f of later) {
       const own = f.fix!.declared!;
-      const how = parts ? "declares this index in the same new config callback" : `replaces this line too; apply it first, then make this change to the line it leaves: \`${own.text.trim()}\``;
+      const how =
+        line && bundled.includes(f)
+          ? "declares this index in the same edit"
+          : `edits this line too; apply it first, then add \`${insertedEntry(own)}\` to the table's config it leaves`;
       f.fix = { ...f.fix!, declared: { ...own, text: "", note: [`The schema edit of ${first.rule} finding ${first.id} ${how}.`, own.note].filter(Boolean).join(" ") } };
       changed.push(f);
     }

@@ -511,11 +511,16 @@ const ACCESS_RANK: Record<Access, number> = { bound: 0, predicate: 1, order: 2, 
 /** The planner's answer over every index of the table: the best use any index offers. */
 export function matchPattern(table: Table, pattern: AccessPattern, extraIndexes: Index[] = []): PatternMatch {
   const matches = [...indexesOf(table), ...extraIndexes].map((index) => matchIndex(table, index, pattern));
+  // Between two indexes that bound the scan by as many keys, equality keys narrow it more than a range does (the
+  // planner's cost: an equality selects a few rows per key, an open range a third of the table under a generic plan).
+  const equalities = new Set(pattern.predicates.filter((p) => !p.conditional && (p.op === "eq" || p.op === "is-null")).map((p) => p.column ?? p.expression));
+  const equalityBound = (m: IndexMatch) => m.boundKeys.filter((k) => equalities.has(k)).length;
   const ranked = [...matches].sort(
     (a, b) =>
       RANK[a.verdict] - RANK[b.verdict] ||
       ACCESS_RANK[a.access] - ACCESS_RANK[b.access] ||
       b.boundKeys.length - a.boundKeys.length ||
+      equalityBound(b) - equalityBound(a) ||
       a.index.keys.length - b.index.keys.length,
   );
   const best = ranked[0] && ranked[0].verdict !== "not-served" ? ranked[0] : null;

@@ -646,6 +646,11 @@ export interface DeclaredFix {
   language: "prisma" | "typescript";
   /** Why the change goes elsewhere or cannot be declared (e.g. a partial index Prisma cannot express). */
   note?: string;
+  /**
+   * For a `replace` that only inserts into the line (a Drizzle config entry, or a new config callback): the text
+   * inserted, once, into the line as it stands. Fixes that edit one line are combined from it.
+   */
+  inserted?: string;
 }
 
 /** What a rule returns; the pipeline adds id and the configured severity. */

@@ -5,7 +5,7 @@
 /** A data migration written in code: it runs once per deployment. Only code files (a `.sql` migration is no script). */
 const DATA_MIGRATION = /(^|\/)(migrations?|data-migrations?|migration[-_]scripts?|\w*Migrations?|migrate)\/[^]*\.[cm]?[jt]sx?$|(^|\/)scripts\/[^/]*migrat[^/]*\.[cm]?[jt]sx?$/;
 /** Scripts: run by hand (a backfill, a seed, a sync), never on a request path. */
-const SCRIPT = /(^|\/)scripts\/[^]*\.[cm]?[jt]sx?$|(^|\/)(backfill|seed)[^/]*\.[cm]?[jt]sx?$/i;
+const SCRIPT = /(^|\/)scripts\/[^]*\.[cm]?[jt]sx?$|(^|\/)(backfill|seed)[^/]*\.[cm]?[jt]sx?$|(^|\/)(seeds?|seeders?|seeding)\/[^]*\.[cm]?[jt]sx?$/i;
 
 /** What kind of one-off code `file` is (repository-relative path), or null for code that may serve requests. */
 export function oneOffKind(file: string): "data-migration" | "script" | null {

@@ -15,6 +15,12 @@ export function bySource(a: Location, b: Location): number {
   return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
 }
 
+/** Whether callers(patterns) names several: "`a()` and `b()`", "3 queries" take a plural verb, "`a()`" alone a singular. */
+export function pluralCallers(patterns: AccessPattern[]): boolean {
+  const names = new Set(patterns.map((p) => p.functionName).filter(Boolean));
+  return names.size === 0 ? patterns.length > 1 : names.size > 1;
+}
+
 /** The functions that send `patterns`, named for a message ("`a()` and `b()`", "The query at `x/y.ts:12`", "3 queries"). */
 export function callers(patterns: AccessPattern[]): string {
   const names = [...new Set(patterns.map((p) => (p.functionName ? `\`${p.functionName}()\`` : null)).filter((n): n is string => n !== null))];

@@ -7,7 +7,7 @@
 // filtering full scan is NOTED. `rules: { query-index: <severity> }` in the config overrides all of it.
 import { tableHint } from "../core/config.js";
 import { isKnownSmall, isSettledMigrationFile } from "./model.js";
-import { growth, noGrowthSeen, platformOwned } from "./table-evidence.js";
+import { growth, lookupShape, noGrowthSeen, platformOwned } from "./table-evidence.js";
 import type { AccessPattern, Fix, FindingDraft, ForeignKey, Statement, Table } from "../core/types.js";
 import { type IndexMatch, indexesOf, keyLabel, type PatternMatch } from "../advisor/match.js";
 import { adviseTable, describePattern, type Recommendation } from "../advisor/recommend.js";
@@ -19,7 +19,7 @@ import { whyIndexCannotServe } from "../advisor/ri-check.js";
 import { oneOffKind, oneOffNote } from "./one-off-code.js";
 import { historyShape, isTimeColumn, keyGrowth } from "./query-index-growth.js";
 import { joinPathNote, joinPaths } from "./query-index-joins.js";
-import { bySource, callers, genericPlanFindings } from "./query-index-generic-plan.js";
+import { bySource, callers, genericPlanFindings, pluralCallers } from "./query-index-generic-plan.js";
 import { castAdvice, declaredFunctions, type DeclaredFunctions } from "../advisor/cast-advice.js";
 import { placeIndexFix } from "../advisor/fix-placement.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -269,7 +269,7 @@ function recommendationFinding(
     : rec.patterns.some((p) => partly.has(p))
       ? `${[...new Set(rec.patterns.map((p) => partly.get(p)?.match.index.name).filter(Boolean))].join(", ")} serves ${rec.patterns.filter((p) => partly.has(p)).length} of them only in part and no index serves the other ${rec.patterns.filter((p) => !partly.has(p)).length}`
       : `no index serves ${them}`;
-  let message = `${callers(rec.patterns)} ${rec.patterns.length > 1 ? "filter" : "filters"} \`${table.name}\` by ${filtered.join(", ")} and ${served}: add ${rec.name} on ${keyText}.`;
+  let message = `${callers(rec.patterns)} ${pluralCallers(rec.patterns) ? "filter" : "filters"} \`${table.name}\` by ${filtered.join(", ")} and ${served}: add ${rec.name} on ${keyText}.`;
   if (rec.replaces.length > 0) message += ` It replaces ${rec.replaces.map((r) => r.name).join(", ")}.`;
   if (blocked) {
     message += ` ${rec.parameterBlocked.map((b) => b.index.name).join(", ")} looks as if it serves ${rec.patterns.length > 1 ? "them" : "it"}, but its WHERE compares ${[...new Set(rec.parameterBlocked.flatMap((b) => b.columns))].join(", ")} with constants the client sends as parameters: a generic plan cannot use it, so PostgreSQL may stop using it.`;
@@ -334,7 +334,7 @@ function recommendationFinding(
   let wholeTableNote: string | null = null;
   if (wholeTable) {
     const order = [...new Set(rec.patterns.flatMap((p) => p.orderBy.map(orderTermText)))].join(", ");
-    message = `${callers(rec.patterns)} ${rec.patterns.length > 1 ? "read" : "reads"} the first rows of \`${table.name}\` by ${order} with no filter, and no index gives that order, so the planner reads and sorts every row: add ${rec.name} on ${keyText}.`;
+    message = `${callers(rec.patterns)} ${pluralCallers(rec.patterns) ? "read" : "reads"} the first rows of \`${table.name}\` by ${order} with no filter, and no index gives that order, so the planner reads and sorts every row: add ${rec.name} on ${keyText}.`;
     const grows = !isKnownSmall(context.config, table) && growth(context, table) !== null;
     if (!grows) {
       partlySeverity = "noted";
@@ -402,8 +402,14 @@ function recommendationFinding(
   // Pending: a file of this set's migrations that has not run yet (a file outside the set's list is no migration of it).
   const settled = (file: string) => isSettledMigrationFile(context.set, file) || !context.set.files.some((f) => f.path === file);
   const judged = reachable || onlyOneOff || onlyCached || sweep || partlySeverity ? null : severityOf(context, table, rec);
-  const severity = reachable || onlyOneOff || onlyCached || sweep ? "noted" : (partlySeverity ?? judged!.severity);
+  // A lookup table (a handful of rows, written by a seed at most) is read whole faster than through an index.
+  // (A size hint weighs the finding itself, in severityOf.)
+  const lookup = judged && !judged.why && tableHint(context.config, table.schema, table.name)?.rows === undefined ? lookupShape(context, table) : null;
+  const severity = reachable || onlyOneOff || onlyCached || sweep || lookup ? "noted" : (partlySeverity ?? judged!.severity);
   if (judged?.why) paragraphs.splice(1, 0, `IMPORTANT because ${judged.why}.`);
+  if (lookup) {
+    paragraphs.splice(1, 0, `NOTED because ${lookup}: a table of a handful of rows is read whole faster than through an index, and the planner keeps its sequential scan. A size hint for ${table.name} (\`rows\` of 100,000 or more) makes it ROUTINE.`);
+  }
   // A NOTED extension is an option, not a verdict: the index that works today stays until the new one has
   // proved itself, so the fix only adds.
   const keep = severity === "noted" && rec.replaces.length > 0;

@@ -8,6 +8,7 @@ import { findPatternTable, findTable, findTableExact, qualifiedTableName } from 
 import { expectedRows, isKnownSmall, isLarge } from "./model.js";
 import type { RuleContext } from "./rule.js";
 import { nameParts } from "./sql-text.js";
+import { oneOffKind } from "./one-off-code.js";
 
 /** One piece of evidence: what was seen and where. */
 export interface Evidence {
@@ -317,21 +318,29 @@ export function platformOwned(table: Pick<Table, "schema">): boolean {
 
 /**
  * Why the table looks like a lookup table holding a handful of rows, or null: a size hint under the
- * small-table threshold, or few columns, no time column, no code that writes it, and other tables
- * referencing it.
+ * small-table threshold, or few columns, no time column, no code that writes it but a seed or other one-off
+ * script, other tables referencing it, and none it references but lookup tables of the same kind (a price list
+ * under a product list).
  */
-export function lookupShape(context: RuleContext, table: Table): string | null {
+export function lookupShape(context: RuleContext, table: Table, seen: Set<Table> = new Set(), asParent = false): string | null {
   if (isKnownSmall(context.config, table)) return `the size hint says ${label(table)} holds about ${expectedRows(context.config, table)!.toLocaleString("en-US")} rows`;
   if (expectedRows(context.config, table) !== undefined) return null;
   if (table.columns.length === 0 || table.columns.length > LOOKUP_MAX_COLUMNS || hasTimeColumn(table)) return null;
-  // Referenced only: other tables point at it, it points at nothing (a child of another table grows with it).
-  if (!indexOf(context).referenced.has(table) || table.foreignKeys.length > 0) return null;
-  // "Never written" means something only when the audit read the code that uses the table: it must see it read.
+  // Referenced: other tables point at it. A child of another table grows with it, unless that parent is a lookup table too.
+  if (!indexOf(context).referenced.has(table)) return null;
+  seen.add(table);
+  const parents = table.foreignKeys.map((fk) => findTableExact(context.schema, fk.references.schema, fk.references.table));
+  if (parents.some((p) => !p || p === table || seen.has(p) || lookupShape(context, p, seen, true) === null)) return null;
   const patterns = patternsOn(context, table);
-  if (patterns.some((p) => p.kind !== "select")) return null;
+  const seeded = patterns.filter((p) => p.kind !== "select" && oneOffKind(p.location.file) !== null);
+  if (patterns.some((p) => p.kind !== "select" && !seeded.includes(p))) return null;
+  // "Never written" means something only when the audit read the code that uses the table: it must see it read
+  // (a parent of a table it reads counts as read through it).
   const joined = indexOf(context).joined.has(table);
-  if (patterns.length === 0 && !joined) return null;
-  return `${label(table)} looks like a lookup table (${table.columns.length} column${table.columns.length === 1 ? "" : "s"}, no time column, referenced by other tables and referencing none, read but never written by the code the audit read)`;
+  if (patterns.length === seeded.length && !joined && !asParent) return null;
+  const references = parents.length > 0 ? `referencing only lookup tables (${parents.map((p) => label(p!)).join(", ")})` : "referencing none";
+  const written = seeded.length > 0 ? `read, and written only by a seed or one-off script (${where(seeded[0])})` : "read but never written by the code the audit read";
+  return `${label(table)} looks like a lookup table (${table.columns.length} column${table.columns.length === 1 ? "" : "s"}, no time column, referenced by other tables and ${references}, ${written})`;
 }
 
 function label(table: Table): string {

@@ -41,6 +41,15 @@ describe("btree leading-column rules", () => {
     expect(full.boundKeys).toEqual(["org_id", "status", "created_at"]);
   });
 
+  it("between an index bound by equality and one bound by a range, picks the equality one, whichever was created first", () => {
+    for (const order of [["users_created_at", "users_org_id"], ["users_org_id", "users_created_at"]]) {
+      const ddl = { users_created_at: "CREATE INDEX users_created_at ON users (created_at);", users_org_id: "CREATE INDEX users_org_id ON users (org_id);" } as const;
+      const table = tableFrom(USERS + order.map((n) => ddl[n as keyof typeof ddl]).join("\n"), "users");
+      const m = matchPattern(table, pattern("users", [eq("org_id", "$1"), range("created_at", ">=", "$2")]));
+      expect(m.best?.index.name, order.join(" then ")).toBe("users_org_id");
+    }
+  });
+
   it("calls a query on a non-leading column a skip scan, not served", () => {
     const m = verdictOf("CREATE INDEX ix ON users (org_id, status);", [eq("status", "'a'")]);
     expect(m.verdict).toBe("partial");

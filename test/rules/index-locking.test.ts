@@ -244,13 +244,24 @@ describe("index-locking: tables that hold a handful of rows", () => {
     expect(check(indexLocking, files("CREATE INDEX tickets_status ON tickets (status_id);"), { patterns: [readStatuses] })[0].severity).toBe("routine");
   });
 
-  it("is not a lookup table without code that reads it, with code that writes it, or when it references another table", () => {
+  it("is not a lookup table without code that reads it, with code that writes it, or when it references a table that is not one", () => {
     expect(check(indexLocking, files("CREATE INDEX statuses_label ON statuses (label);"))[0].severity).toBe("routine");
     const written = { ...readStatuses, kind: "insert" as const };
     expect(check(indexLocking, files("CREATE INDEX statuses_label ON statuses (label);"), { patterns: [readStatuses, written] })[0].severity).toBe("routine");
+    const child = LOOKUP + "CREATE TABLE accounts (id int PRIMARY KEY, created_at timestamptz NOT NULL);\nCREATE TABLE labels (id int PRIMARY KEY, account_id int REFERENCES accounts (id));\nCREATE TABLE tags (label_id int REFERENCES labels (id));\n";
+    const readLabels = { ...readStatuses, table: "labels" };
+    expect(check(indexLocking, files("CREATE INDEX labels_account ON labels (account_id);", child), { patterns: [readLabels] })[0].severity).toBe("routine");
+  });
+
+  it("a lookup table under another lookup table (a price list under a product list), written only by a seed script, is NOTED", () => {
     const child = LOOKUP + "CREATE TABLE labels (id int PRIMARY KEY, status_id int REFERENCES statuses (id));\nCREATE TABLE tags (label_id int REFERENCES labels (id));\n";
     const readLabels = { ...readStatuses, table: "labels" };
-    expect(check(indexLocking, files("CREATE INDEX labels_status ON labels (status_id);", child), { patterns: [readLabels] })[0].severity).toBe("routine");
+    const seeded = { ...readStatuses, table: "labels", kind: "insert" as const, location: { file: "db/seed/labels.ts", line: 4, column: 1 } };
+    const [finding] = check(indexLocking, files("CREATE INDEX labels_status ON labels (status_id);", child), { patterns: [readLabels, seeded] });
+    expect(finding.severity).toBe("noted");
+    expect(finding.details).toContain("referencing only lookup tables (statuses), read, and written only by a seed or one-off script (db/seed/labels.ts:4)");
+    const written = { ...seeded, location: { file: "src/labels.ts", line: 4, column: 1 } };
+    expect(check(indexLocking, files("CREATE INDEX labels_status ON labels (status_id);", child), { patterns: [readLabels, written] })[0].severity).toBe("routine");
   });
 
   it("a size hint under 10,000 rows is NOTED; an unreferenced small table without a hint stays ROUTINE", () => {

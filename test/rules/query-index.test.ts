@@ -32,6 +32,9 @@ describe("query-index", () => {
     const [f] = run(CALL_LOGS_SQL, [lookup]);
     expect(f.message).toMatch(/^The query at `routes\/calls\.ts:31` filters `call_logs` by reconnect_token and no index serves it: add /);
     expect(f.details).toContain("\n- apps/server/src/routes/calls.ts:31: select where reconnect_token = $n");
+    // Two queries of one function: the function is the subject, singular.
+    const twice = [31, 40].map((line) => ({ ...pattern("call_logs", [eq("reconnect_token", "$1")]), location: at("apps/server/src/routes/calls.ts", line), functionName: "resume" }));
+    expect(run(CALL_LOGS_SQL, twice)[0].message).toMatch(/^`resume\(\)` filters `call_logs` by reconnect_token/);
   });
 
   it("reports the example application's reconnect lookup with the index that serves it, at the first call site", () => {

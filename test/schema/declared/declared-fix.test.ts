@@ -146,7 +146,7 @@ describe("two declared fixes that replace one line", () => {
     expect(runAt.fix!.declared!.text).toBe('}, (t) => [\n  index("jobs_run_at").on(t.runAt),\n  index("jobs_queue").on(t.queue),\n]);');
     expect(runAt.fix!.declared!.note).toContain("also declares the index of query-index finding q1");
     expect(queue.fix!.declared!.text).toBe("");
-    expect(queue.fix!.declared!.note).toContain("The schema edit of fk-index finding f1 declares this index in the same new config callback.");
+    expect(queue.fix!.declared!.note).toContain("The schema edit of fk-index finding f1 declares this index in the same edit.");
     expect(queue.fix!.sql).toBe('CREATE INDEX "jobs_queue" ON "jobs" USING btree ("queue_name");');
 
     // Applied, the file declares both indexes.
@@ -155,5 +155,40 @@ describe("two declared fixes that replace one line", () => {
     const after = readDrizzleSchema([{ path: "schema.ts", text: lines.join("\n") }]);
     const jobs = replayDeclared(after, []).schema.tables.find((t) => t.name === "jobs")!;
     expect(jobs.indexes.map((i) => [i.name, i.keys.map((k) => k.column)])).toEqual([["jobs_run_at", ["run_at"]], ["jobs_queue", ["queue_name"]]]);
+  });
+
+  const ONE_LINE = [
+    'import { index, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";',
+    'export const jobs = pgTable("jobs", {',
+    '  queue: text("queue_name"),',
+    '  runAt: timestamp("run_at"),',
+    "}, (table) => [primaryKey({ columns: [table.queue, table.runAt] })]);",
+  ].join("\n");
+  const onOneLine = (id: string, severity: Finding["severity"], sql: string, line: number): Finding => {
+    const read = readDrizzleSchema([{ path: "schema.ts", text: ONE_LINE }]);
+    const schema = { ...replayDeclared(read, []).schema, declared: [read.declared] };
+    return { ...inDeclaredForm({ ...draft(sql), severity, location: { file: "app.ts", line, column: 1 } }, schema), id };
+  };
+
+  it("Drizzle: two entries inserted into one one-line config become one edit that keeps the config's own entry once", () => {
+    const a = onOneLine("a1", "routine", "CREATE INDEX jobs_run_at ON jobs (run_at);", 3);
+    const b = onOneLine("b1", "routine", "CREATE INDEX jobs_queue ON jobs (queue_name);", 9);
+    reconcileDeclaredLines([a, b]);
+    const text = a.fix!.declared!.text;
+    expect(text).toBe('}, (table) => [index("jobs_run_at").on(table.runAt), index("jobs_queue").on(table.queue), primaryKey({ columns: [table.queue, table.runAt] })]);');
+    expect(b.fix!.declared!.text).toBe("");
+    const lines = ONE_LINE.split("\n");
+    lines.splice(4, 1, text);
+    const jobs = replayDeclared(readDrizzleSchema([{ path: "schema.ts", text: lines.join("\n") }]), []).schema.tables.find((t) => t.name === "jobs")!;
+    expect(jobs.indexes.map((i) => i.name).sort()).toEqual(["jobs_queue", "jobs_queue_name_run_at_pk", "jobs_run_at"]);
+  });
+
+  it("a NOTED finding's entry is not bundled into a ROUTINE finding's edit: it says to add its entry after", () => {
+    const routine = onOneLine("r1", "routine", "CREATE INDEX jobs_run_at ON jobs (run_at);", 3);
+    const noted = onOneLine("n1", "noted", "CREATE INDEX jobs_queue ON jobs (queue_name);", 9);
+    reconcileDeclaredLines([noted, routine]);
+    expect(routine.fix!.declared!.text).toBe('}, (table) => [index("jobs_run_at").on(table.runAt), primaryKey({ columns: [table.queue, table.runAt] })]);');
+    expect(noted.fix!.declared!.text).toBe("");
+    expect(noted.fix!.declared!.note).toContain('The schema edit of query-index finding r1 edits this line too; apply it first, then add `index("jobs_queue").on(table.queue)` to the table\'s config it leaves.');
   });
 });
