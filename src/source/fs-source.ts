@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Source, SourceFile } from "./source.js";
 
@@ -12,18 +11,20 @@ export function fsSource(root: string): Source {
   return {
     async list() {
       const out: SourceFile[] = [];
-      async function walk(dir: string, rel: string): Promise<void> {
-        const entries = await readdir(dir, { withFileTypes: true });
+      // Synchronous, like read(): one folder after another, each awaited on the thread pool, measured
+      // several times slower than reading them in a row on this thread.
+      function walk(dir: string, rel: string): void {
+        const entries = readdirSync(dir, { withFileTypes: true });
         for (const entry of entries) {
           const relPath = rel ? `${rel}/${entry.name}` : entry.name;
           if (entry.isDirectory()) {
-            if (!SKIPPED_DIRS.has(entry.name)) await walk(path.join(dir, entry.name), relPath);
+            if (!SKIPPED_DIRS.has(entry.name)) walk(path.join(dir, entry.name), relPath);
           } else if (entry.isFile()) {
             out.push({ path: relPath });
           }
         }
       }
-      await walk(absRoot, "");
+      walk(absRoot, "");
       out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       return out;
     },
