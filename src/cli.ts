@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
 import type { AuditResult } from "./audit.js";
+import type { LoadOutcome } from "./config/load.js";
 import type { AuditConfig } from "./core/config.js";
 import type { InputProblem, Severity } from "./core/types.js";
 import type { JsonReport } from "./report/json.js";
@@ -124,8 +125,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     if (!schemaMode && values.set !== undefined) throw new UsageError("--set applies to the schema command only");
 
-    const { loadConfig } = await import("./config/load.js");
-    const loaded = await loadConfig({ root, configFile: values.config, knownRules: await knownRuleIds() });
+    const loaded = await readConfig(root, values.config);
     if (!loaded.ok) {
       io.stderr(`index-audit: ${loaded.message}\n`);
       return EXIT.usage;
@@ -281,6 +281,22 @@ async function schemaJson(source: Source, config: AuditConfig, setName: string |
   // Statements the server would refuse are reported with the rest.
   for (const p of chosen.problems) io.stderr(`index-audit: ${p.location.file}:${p.location.line}:${p.location.column}: ${p.message}\n`);
   return `${JSON.stringify(schemaDump(chosen.schema), null, 2)}\n`;
+}
+
+/**
+ * The config: `--config FILE`, else the file found under `root`, read and validated by config/load.ts; with
+ * neither, the defaults, without loading the YAML parser, the schema validator (zod) or the rules' ids.
+ */
+async function readConfig(root: string, configFile: string | undefined): Promise<LoadOutcome> {
+  if (configFile === undefined) {
+    const { findConfig } = await import("./config/find.js");
+    if ((await findConfig(root)) === undefined) {
+      const { DEFAULT_CONFIG } = await import("./core/config.js");
+      return { ok: true, config: DEFAULT_CONFIG, file: null, warnings: [] };
+    }
+  }
+  const { loadConfig } = await import("./config/load.js");
+  return loadConfig({ root, configFile, knownRules: await knownRuleIds() });
 }
 
 async function knownRuleIds(): Promise<string[]> {
