@@ -125,6 +125,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     if (!schemaMode && values.set !== undefined) throw new UsageError("--set applies to the schema command only");
 
+    preload(schemaMode ? null : format);
     const loaded = await readConfig(root, values.config);
     if (!loaded.ok) {
       io.stderr(`index-audit: ${loaded.message}\n`);
@@ -187,6 +188,25 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`index-audit: internal error: ${(error as Error).stack ?? String(error)}\n`);
     return EXIT.usage;
   }
+}
+
+/**
+ * Starts loading what the command will need, without waiting for it: libpg-query's WASM then compiles on
+ * V8's background threads and the modules' files are read on libuv's while this thread reads the config
+ * and loads the audit, instead of leaving it idle when each is first awaited (measured: some 30 ms at the
+ * parser's first use, 130 ms before the report on 10,000 migrations, where a large heap's collection
+ * keeps both cores busy). `format` null: the schema command, which writes no report.
+ */
+function preload(format: Format | null): void {
+  const loading: Array<Promise<unknown>> = [import("./sql/parser.js").then((m) => m.initParser()), import("./audit.js")];
+  if (format !== null) {
+    loading.push(import("./report/common.js"), import("./core/findings.js"));
+    if (format === "json") loading.push(import("./report/json.js"));
+    else if (format === "markdown") loading.push(import("./report/markdown.js"));
+    else loading.push(import("./report/sarif.js"), rulesModule());
+  }
+  // Awaited where each is used; a failure surfaces there.
+  for (const promise of loading) promise.catch(() => {});
 }
 
 /** The report in one format; each renderer is loaded only when its format is asked for. */
