@@ -242,11 +242,13 @@ function* batched(chunks: Iterable<string>): Generator<string> {
 }
 
 /**
- * `renderJson`'s text in pieces: the report around its findings, then one finding at a time. The pieces
- * joined are exactly `JSON.stringify(report, null, 2)` plus a newline (strings in JSON never hold a raw
- * newline, so each finding's lines can be indented by prefixing them).
+ * `renderJson`'s text in pieces: the report around its findings, then `perPiece` findings at a time. The
+ * pieces joined are exactly `JSON.stringify(report, null, 2)` plus a newline: each group of findings is
+ * stringified as the `findings` array of an object, which indents them as deep as the report does, and
+ * the object's first and last lines are cut off. Groups rather than single findings: one stringify per
+ * finding, re-indented by a replace over its text, took twice as long on 9,000 findings.
  */
-export function* jsonChunks(report: JsonReport): Generator<string> {
+export function* jsonChunks(report: JsonReport, perPiece = 128): Generator<string> {
   const marker = "\u0000findings";
   const outline = JSON.stringify({ ...report, findings: marker }, null, 2);
   const [before, after] = outline.split(JSON.stringify(marker));
@@ -255,8 +257,11 @@ export function* jsonChunks(report: JsonReport): Generator<string> {
     yield "[]";
   } else {
     yield "[\n";
-    for (const [i, finding] of report.findings.entries()) {
-      yield `${i > 0 ? ",\n" : ""}    ${JSON.stringify(finding, null, 2).replace(/\n/g, "\n    ")}`;
+    const head = '{\n  "findings": [\n'.length;
+    const tail = "\n  ]\n}".length;
+    for (let i = 0; i < report.findings.length; i += perPiece) {
+      const text = JSON.stringify({ findings: report.findings.slice(i, i + perPiece) }, null, 2);
+      yield `${i > 0 ? ",\n" : ""}${text.slice(head, text.length - tail)}`;
     }
     yield "\n  ]";
   }
