@@ -1,6 +1,6 @@
 // The config's JSON Schema, generated from the zod schema so editors and the validator never disagree.
 import { z } from "zod";
-import { configSchema } from "../core/config.js";
+import { configSchema } from "./schema.js";
 
 export const CONFIG_SCHEMA_ID = "https://github.com/index-audit/index-audit/blob/main/schema/index-audit.schema.json";
 

@@ -1,13 +1,13 @@
 // Finds and reads the config file for the command line. The app reads the same file through
 // Probot's config loading and validates it with validateConfig().
-import { readFile, realpath, stat } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
 import { DEFAULT_CONFIG, type AuditConfig } from "../core/config.js";
+import { findConfig, isFile } from "./find.js";
 import { validateConfig, type ConfigPath } from "./validate.js";
 
-/** Where the config lives, relative to the audited root; the first one found wins. */
-export const CONFIG_CANDIDATES = [".github/index-audit.yml", ".github/index-audit.yaml"] as const;
+export { CONFIG_CANDIDATES } from "./find.js";
 
 /** A config file larger than this is not a config file. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -77,20 +77,6 @@ export function parseConfigText(text: string, label: string, knownRules?: readon
   return { ok: true, config: outcome.config, file: label, warnings };
 }
 
-async function findConfig(root: string): Promise<string | undefined> {
-  for (const candidate of CONFIG_CANDIDATES) {
-    if (await isFile(path.join(root, candidate))) return candidate;
-  }
-  return undefined;
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** The line of the deepest part of `configPath` that the document has (a key's own line when it exists). */
 function lineOf(doc: Document, lineCounter: LineCounter, configPath: ConfigPath): number | undefined {

@@ -1,7 +1,8 @@
 // Turns a parsed config file into an AuditConfig, or into one message a person can act on:
 // the key path, what was expected there, and for a misspelt key the nearest valid name.
 import type { z } from "zod";
-import { configSchema, resolveConfig, type AuditConfig } from "../core/config.js";
+import { resolveConfig, type AuditConfig } from "../core/config.js";
+import { configSchema } from "./schema.js";
 
 export type ConfigPath = ReadonlyArray<string | number>;
 

@@ -43,6 +43,10 @@ export function byteStats(bytes: Uint8Array): ByteStats {
   return { nul, nonPrintable, printable };
 }
 
+/** The bytes byteStats counts as non-printable, as characters: C0 controls but TAB, BS, LF, FF, CR and ESC; DEL. */
+// eslint-disable-next-line no-control-regex
+const NON_PRINTABLE = /[\x00-\x07\x0b\x0e-\x1a\x1c-\x1f\x7f]/;
+
 /** One decoder for every file: a call without `stream` starts afresh, even after an error. */
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -66,7 +70,6 @@ export function decodeText(bytes: Uint8Array): TextResult {
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return decodeWith("utf-16be", bytes.subarray(2));
   const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
   const probe = body.subarray(0, Math.min(body.length, BINARY_PROBE_BYTES));
-  const stats = byteStats(probe);
   let text: string | null = null;
   try {
     text = UTF8.decode(body);
@@ -74,9 +77,14 @@ export function decodeText(bytes: Uint8Array): TextResult {
     text = null;
   }
   if (text !== null) {
+    // The common case without counting bytes: a control byte is one character of its own in UTF-8, and the
+    // probe's bytes decode to at most its length in characters, so none among those means none in the probe.
+    if (!NON_PRINTABLE.test(text.slice(0, BINARY_PROBE_BYTES))) return { ok: true, text, encoding: "utf-8" };
+    const stats = byteStats(probe);
     if (stats.nonPrintable * 10 > probe.length) return binary(stats);
     return { ok: true, text, encoding: "utf-8" };
   }
+  const stats = byteStats(probe);
   if (stats.nul > 0 || stats.nonPrintable > stats.printable >> 7) return binary(stats);
   return { ok: true, text: decodeWindows1252(body), encoding: "windows-1252" };
 }

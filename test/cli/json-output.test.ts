@@ -20,9 +20,14 @@ describe("JSON report written in pieces", () => {
   it("joins to renderJson's text on an example with findings", async () => {
     const result = await audit(fsSource(path.join(REPO_ROOT, "examples", "supabase-app")), { config: DEFAULT_CONFIG });
     expect(result.findings.length).toBeGreaterThan(3);
-    const pieces = [...jsonChunks(buildJsonReport(result, "1.2.3"))];
-    expect(pieces.length).toBeGreaterThan(result.findings.length);
-    expect(pieces.join("")).toBe(renderJson(result, "1.2.3"));
+    const report = buildJsonReport(result, "1.2.3");
+    expect([...jsonChunks(report)].join("")).toBe(renderJson(result, "1.2.3"));
+    // Findings one, two or three to a piece (a last piece with fewer): the same text.
+    for (const perPiece of [1, 2, 3]) {
+      const pieces = [...jsonChunks(report, perPiece)];
+      expect(pieces.length).toBeGreaterThan(Math.ceil(result.findings.length / perPiece));
+      expect(pieces.join("")).toBe(renderJson(result, "1.2.3"));
+    }
   });
 
   it("joins to renderJson's text when there are no findings", async () => {

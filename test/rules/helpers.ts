@@ -1,5 +1,6 @@
 // Builds rule inputs from SQL text the way the pipeline does: the real parser, the real schema replay.
-import { configSchema, resolveConfig, type AuditConfig } from "../../src/core/config.js";
+import { configSchema } from "../../src/config/schema.js";
+import { resolveConfig, type AuditConfig } from "../../src/core/config.js";
 import type { AccessPattern, Framework, InputProblem, MigrationSet, Statement, Suppression } from "../../src/core/types.js";
 import type { FindingDraft } from "../../src/core/types.js";
 import { queryIndex } from "../../src/rules/query-index.js";

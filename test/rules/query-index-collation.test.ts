@@ -4,7 +4,8 @@
 // (`text_ops`) is the plain key; text_pattern_ops holds `=` as well (PostgreSQL docs, "Operator Classes
 // and Operator Families").
 import { beforeAll, describe, expect, it } from "vitest";
-import { configSchema, resolveConfig } from "../../src/core/config.js";
+import { configSchema } from "../../src/config/schema.js";
+import { resolveConfig } from "../../src/core/config.js";
 import { queryIndex } from "../../src/rules/query-index.js";
 import { initParser } from "../../src/sql/parser.js";
 import { eq, pattern, schemaFrom } from "../advisor/support/schema.js";

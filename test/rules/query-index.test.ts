@@ -1,6 +1,7 @@
 // The query-index rule over a replayed schema and access patterns as the extractors produce them.
 import { beforeAll, describe, expect, it } from "vitest";
-import { configSchema, resolveConfig } from "../../src/core/config.js";
+import { configSchema } from "../../src/config/schema.js";
+import { resolveConfig } from "../../src/core/config.js";
 import type { AccessPattern } from "../../src/core/types.js";
 import { extractFromCodeFile } from "../../src/queries/code-file.js";
 import { queryIndex } from "../../src/rules/query-index.js";

@@ -52,6 +52,39 @@ describe("decodeText: text or binary, and in which encoding", () => {
     expect(decodeText(long).ok).toBe(true);
     expect(decodeText(bytes("ab", [0, 0, 0, 0], "\n")).ok).toBe(false);
   });
+
+  it("looks for control bytes in the first 8,000 bytes only, however many characters they make", () => {
+    // Control bytes past the window do not count; inside it they do, also after multi-byte characters.
+    const controls = Array.from({ length: 1000 }, () => 1);
+    expect(decodeText(bytes("x".repeat(8000), controls)).ok).toBe(true);
+    expect(decodeText(bytes("x".repeat(7000), controls))).toEqual({ ok: false, reason: "binary file (control bytes, not text)" });
+    // 2,700 three-byte characters fill 8,100 bytes: the control bytes after them are past the window.
+    expect(decodeText(bytes("€".repeat(2700), controls)).ok).toBe(true);
+    expect(decodeText(bytes("€".repeat(2000), controls))).toEqual({ ok: false, reason: "binary file (control bytes, not text)" });
+    // Tab, backspace, form feed and escape are printable; vertical tab and DEL are not.
+    expect(decodeText(bytes("a", [0x09, 0x08, 0x0c, 0x1b], "b")).ok).toBe(true);
+    expect(decodeText(bytes("a", [0x0b, 0x7f], "b")).ok).toBe(false);
+  });
+});
+
+describe("the folder source", () => {
+  it("reads a file of any size whole, byte for byte, one file after another", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "index-audit-read-"));
+    try {
+      // Larger than the read buffer (256 kB) and not a multiple of it, then a small file after it.
+      const large = Buffer.alloc(600_001, "sql;\n");
+      writeFileSync(path.join(dir, "large.sql"), large);
+      writeFileSync(path.join(dir, "small.sql"), "select 1;\n");
+      writeFileSync(path.join(dir, "empty.sql"), "");
+      const source = fsSource(dir);
+      expect(Buffer.from(await source.read("large.sql")).equals(large)).toBe(true);
+      expect(Buffer.from(await source.read("small.sql")).toString()).toBe("select 1;\n");
+      expect((await source.read("empty.sql")).length).toBe(0);
+      await expect(source.read("missing.sql")).rejects.toThrow(/ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("the folder source and the GitHub source decide alike", () => {
