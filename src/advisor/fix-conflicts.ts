@@ -12,6 +12,8 @@
 // - Two fixes that drop the same index (two recommendations that each make it a left prefix of theirs): the
 //   second DROP INDEX would fail once the first ran. The first finding keeps the drop (and its schema
 //   declaration's replacement); each later one only adds its index, its declaration added beside the old.
+// - Two schema edits that replace one declared line (Drizzle config entries, or a new config callback): the first
+//   carries every entry of findings of its standing; the others keep their SQL and name it.
 import type { DeclaredFix, Finding, Statement } from "../core/types.js";
 import { severityRank } from "../core/findings.js";
 import { parseSql } from "../sql/parser.js";
