@@ -18,6 +18,11 @@ import type { DeclaredFix, Finding, Statement } from "../core/types.js";
 import { severityRank } from "../core/findings.js";
 import { parseSql } from "../sql/parser.js";
 
+/** The order in which findings claim a shared change: the most severe first, then by source location, then by id. */
+function bySeverityThenSource(a: Finding, b: Finding): number {
+  return severityRank(a.severity) - severityRank(b.severity) || a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.id.localeCompare(b.id);
+}
+
 /** One statement's SQL without its terminator and with runs of white space as one space, for comparison. */
 function normalized(sql: string): string {
   return sql.trim().replace(/;\s*$/, "").replace(/\s+/g, " ");
@@ -127,7 +132,7 @@ export function reconcileDrops(findings: Finding[]): Finding[] {
   const changed: Finding[] = [];
   const ordered = findings
     .filter((f) => f.fix && /\bDROP\s+INDEX\b/i.test(f.fix.sql))
-    .sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.id.localeCompare(b.id));
+    .sort(bySeverityThenSource);
   for (const f of ordered) {
     const drops = droppedIndexes(f.fix!.sql);
     const taken = drops.filter((d) => owner.has(`${f.set ?? ""}\u0000${f.table}\u0000${d.name}`));
@@ -208,9 +213,7 @@ export function reconcileDeclaredLines(findings: Finding[]): Finding[] {
   const changed: Finding[] = [];
   for (const group of groups.values()) {
     if (new Set(group.map((f) => f.fix!.declared!.text)).size < 2) continue;
-    const [first, ...later] = [...group].sort(
-      (a, b) => severityRank(a.severity) - severityRank(b.severity) || a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.id.localeCompare(b.id),
-    );
+    const [first, ...later] = [...group].sort(bySeverityThenSource);
     const shared = sharedLine([first, ...later].map((f) => f.fix!.declared!));
     const bundled = shared ? later.filter((f) => (f.severity === "noted") === (first.severity === "noted")) : [];
     const d = first.fix!.declared!;
