@@ -57,16 +57,20 @@ export function pendingCreation(table: Table, settled: (file: string) => boolean
  */
 export const CONCURRENT_BUILD_APART = "-- A later migration of its own (CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and a migration of several statements runs as one):";
 
+/** The fix's statements as one migration: without the CONCURRENT_BUILD_APART line, for statements that lose CONCURRENTLY. */
+export function withoutApartLine(sql: string): string {
+  return sql
+    .split("\n")
+    .filter((line) => line !== CONCURRENT_BUILD_APART)
+    .join("\n");
+}
+
 /**
  * The same statements without CONCURRENTLY: `CREATE INDEX CONCURRENTLY` and `DROP INDEX CONCURRENTLY` become plain
  * builds and drops, which may then share a migration (the CONCURRENT_BUILD_APART line goes).
  */
 export function withoutConcurrently(sql: string): string {
-  return sql
-    .split("\n")
-    .filter((line) => line !== CONCURRENT_BUILD_APART)
-    .join("\n")
-    .replace(/\b(CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX)\s+CONCURRENTLY\b/gi, "$1");
+  return withoutApartLine(sql).replace(/\b(CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX)\s+CONCURRENTLY\b/gi, "$1");
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Finding } from "../core/types.js";
 import type { ChangedFile } from "../source/github-source.js";
 import type { InlinePlacement } from "../report/github.js";
 import { lineIndex, scanSql } from "../sql/parser.js";
-import { CONCURRENT_BUILD_APART } from "../advisor/fix-placement.js";
+import { withoutApartLine } from "../advisor/fix-placement.js";
 
 /** The 1-based line of the semicolon ending the statement that contains `line`, or null. */
 export function statementEndLine(text: string, line: number, column = 1): number | null {
@@ -65,6 +65,5 @@ export function fixForFile(finding: Finding, fileText: string): string {
   const name = bare.replace(/"/g, "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const createsTable = new RegExp(`create\\s+(?:unlogged\\s+)?table\\s+(?:if\\s+not\\s+exists\\s+)?(?:"?\\w+"?\\.)?"?${name}"?[\\s(]`, "i");
   if (!createsTable.test(fileText)) return sql;
-  const together = sql.split("\n").filter((line) => line !== CONCURRENT_BUILD_APART).join("\n");
-  return together.replace(/\bCREATE(\s+UNIQUE)?\s+INDEX\s+CONCURRENTLY\b/i, "CREATE$1 INDEX");
+  return withoutApartLine(sql).replace(/\bCREATE(\s+UNIQUE)?\s+INDEX\s+CONCURRENTLY\b/i, "CREATE$1 INDEX");
 }

@@ -1,15 +1,16 @@
 // What a loop's list is derived from when the audit can tell without the data: the matches of a regular
 // expression in one text, the segments of one path (a split on `/`, a catch-all route's parameter), or the rows
-// of a relation included in one row a query returned (and subsets of these). Such lists are small by nature (src/rules/n-plus-one-size.ts). Also the Prisma upsert key given
-// as `x ?? <constant>`, which tells new items from existing ones before the write.
+// of a relation included in one row a query returned (and subsets of these). Such lists are small by nature
+// (src/rules/n-plus-one-size.ts). Also the Prisma upsert key given as `x ?? <constant>`, which tells new items
+// from existing ones before the write.
 import type { Location } from "../../core/types.js";
 import { peel, type Node } from "./ast.js";
 
 /**
  * A list the code derives from one value: the matches of a regular expression in one text or the segments of
- * one path (`parsed`, a phrase saying what it is and why it is short), or the rows of a relation included in one row a query returned (`partsOf`: that
- * query's call site and the relation as the code names it), or a subset of either (`.filter`, a list pushed
- * while walking it).
+ * one path (`parsed`, a phrase saying what it is and why it is short), or the rows of a relation included in one
+ * row a query returned (`partsOf`: that query's call site and the relation as the code names it), or a subset of
+ * either (`.filter`, a list pushed while walking it).
  */
 export interface DerivedList {
   parsed?: string;

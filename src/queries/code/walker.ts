@@ -684,7 +684,6 @@ export class CodeWalker {
     for (const pattern of call.patterns) pattern.loopUse = use;
   }
 
-  /** What a loop over `iterable` walks: a list the code fixes, or one filled from per-item external calls. */
   /**
    * Names bound to a catch-all route segment's parameter (derived.ts catchAllSegments): `const { slug } = req.query`,
    * `const { slug } = await params`, `const slug = context.params.slug`, in a route file whose path holds `[...slug]`.
@@ -722,6 +721,7 @@ export class CodeWalker {
     });
   }
 
+  /** What a loop over `iterable` walks: a list the code fixes, or one filled from per-item external calls. */
   private walks(iterable: Node, env: Env): Pick<LoopFrame, "fixed" | "fromExternal" | "config" | "rowsFrom" | "derived"> {
     const fixed = this.fixedLists.describe(iterable, env.fixed);
     const root = peel(iterable);
