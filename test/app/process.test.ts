@@ -79,12 +79,18 @@ function postLarge(url: string, bytes: number, withLength: boolean): Promise<num
         ...(withLength ? { "content-length": String(bytes) } : { "transfer-encoding": "chunked" }),
       },
     });
+    let answered = false;
     req.on("response", (res) => {
+      answered = true;
       res.resume();
       resolve(res.statusCode ?? 0);
     });
-    // The server may close the connection while the body is still being sent: that is the point.
+    // The server may close the connection while the body is still being sent: that is the point. A connection that
+    // closes with no answer read is a failure of its own, reported at once rather than left to the test's timeout.
     req.on("error", (error) => (error.message.includes("EPIPE") || error.message.includes("ECONNRESET") ? undefined : reject(error)));
+    req.on("close", () => {
+      if (!answered) reject(new Error(`the connection closed after ${sent} bytes with no answer read`));
+    });
     const chunk = Buffer.alloc(1024 * 1024, 0x61);
     let sent = 0;
     const pump = () => {
