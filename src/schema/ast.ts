@@ -3,8 +3,9 @@
 /** The node kind and body of a `{ Kind: {...} }` node. */
 export function nodeKind(node: any): [string, any] {
   if (!node || typeof node !== "object") return ["", undefined];
-  const kind = Object.keys(node)[0] ?? "";
-  return [kind, node[kind]];
+  // The first own key, without the array Object.keys builds: this runs for every statement and element.
+  for (const kind in node) if (Object.hasOwn(node, kind)) return [kind, node[kind]];
+  return ["", undefined];
 }
 
 /** `sval` of a String node. */
@@ -14,7 +15,12 @@ export function stringOf(node: any): string | undefined {
 
 /** The strings of a list of String nodes (e.g. a constraint's `keys`). */
 export function stringList(nodes: any[] | undefined): string[] {
-  return (nodes ?? []).map(stringOf).filter((s): s is string => s !== undefined);
+  const out: string[] = [];
+  for (const node of nodes ?? []) {
+    const value = stringOf(node);
+    if (value !== undefined) out.push(value);
+  }
+  return out;
 }
 
 /** The items of a `{ List: { items } }` node, or the node itself when it is already an array. */
@@ -35,8 +41,9 @@ export function referencedColumns(node: any, into: Set<string> = new Set()): Set
     if (names.length > 0) into.add(names[names.length - 1]);
     return into;
   }
-  for (const value of Object.values(node)) {
-    if (value && typeof value === "object") referencedColumns(value, into);
+  for (const key in node) {
+    const value = node[key];
+    if (value && typeof value === "object" && Object.hasOwn(node, key)) referencedColumns(value, into);
   }
   return into;
 }

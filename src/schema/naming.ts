@@ -41,8 +41,10 @@ export function truncateIdentifier(name: string): string {
  * one byte at a time; the label is never trimmed.
  */
 export function makeObjectName(name1: string, name2: string | null, label: string | null): string {
-  let name1Bytes = byteLength(name1);
-  let name2Bytes = name2 === null ? 0 : byteLength(name2);
+  const name1Full = byteLength(name1);
+  const name2Full = name2 === null ? 0 : byteLength(name2);
+  let name1Bytes = name1Full;
+  let name2Bytes = name2Full;
   let overhead = name2 === null ? 0 : 1;
   if (label !== null) overhead += byteLength(label) + 1;
   const available = MAX_IDENTIFIER_BYTES - overhead;
@@ -50,8 +52,9 @@ export function makeObjectName(name1: string, name2: string | null, label: strin
     if (name1Bytes > name2Bytes) name1Bytes--;
     else name2Bytes--;
   }
-  let name = clipBytes(name1, name1Bytes);
-  if (name2 !== null) name += "_" + clipBytes(name2, name2Bytes);
+  // Most names fit whole: clip only a part that was shortened (clipBytes would measure it again).
+  let name = name1Bytes === name1Full ? name1 : clipBytes(name1, name1Bytes);
+  if (name2 !== null) name += "_" + (name2Bytes === name2Full ? name2 : clipBytes(name2, name2Bytes));
   if (label !== null) name += "_" + label;
   return name;
 }

@@ -17,7 +17,9 @@ export type Missing = { message: string; column: string; columns: ReadonlySet<st
 /** The table's column names, or null when the model may not hold them all (then nothing is checked). */
 export function knownColumns(r: ReplayState, table: Table): Set<string> | null {
   if (!r.state(table).columnsKnown) return null;
-  return new Set(table.columns.map((c) => c.name));
+  const names = new Set<string>();
+  for (const column of table.columns) names.add(column.name);
+  return names;
 }
 
 function firstMissing(names: Iterable<string>, columns: ReadonlySet<string>, wording: (name: string) => string): Missing {
