@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // index-audit on a checkout: read the config, run the audit, print a report, exit by severity.
-import { readFileSync, realpathSync } from "node:fs";
-import { mkdir, open, stat } from "node:fs/promises";
+import { closeSync, openSync, readFileSync, realpathSync, writeSync } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -352,11 +352,13 @@ async function requireDirectory(root: string): Promise<void> {
 async function writeOutput(file: string, chunks: Iterable<string>): Promise<void> {
   try {
     await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    const handle = await open(file, "w");
+    // Synchronous writes: nothing else runs meanwhile, and each awaited write of fs/promises first
+    // copies its text into a Buffer of its own (measured about half the CPU time on a 15 MB report).
+    const fd = openSync(file, "w");
     try {
-      for (const text of batched(chunks)) await handle.write(text);
+      for (const text of batched(chunks)) writeSync(fd, text);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   } catch (error) {
     throw new InputError(`cannot write ${file}: ${(error as Error).message}`);
