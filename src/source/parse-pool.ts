@@ -8,7 +8,7 @@
 import { availableParallelism } from "node:os";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { InputProblem, MigrationFile, Statement } from "../core/types.js";
 import type { SharedConstants } from "../queries/shared-constants.js";
 import type { EmbeddedPattern } from "../queries/supabase.js";
@@ -94,6 +94,8 @@ type Reply = { id: number; ok: true; value: MigrationJobResult | QueryJobResult 
  */
 function startWorker(): Worker {
   const here = import.meta.url;
+  // Loaded here, not imported: most runs start no worker, and node's worker modules cost some 2 ms to load.
+  const { Worker } = createRequire(here)("node:worker_threads") as typeof import("node:worker_threads");
   if (/\.ts$/.test(new URL(here).pathname)) {
     const entry = new URL("./parse-worker.ts", here).href;
     // The package's ESM entry (its `import` condition); require.resolve gives the CommonJS one beside it.
