@@ -137,9 +137,11 @@ export function missingInCreateTable(r: ReplayState, node: any, self: { schema: 
 
 /** ALTER TABLE: its commands in order, columns added and dropped on the way. */
 export function missingInAlterTable(r: ReplayState, table: Table, node: any): Missing {
-  const known = knownColumns(r, table);
-  if (!known) return null;
-  const columns = new Set(known);
+  // Only added constraints name columns that must exist; most ALTER TABLEs add none (ADD COLUMN x text, SET DEFAULT).
+  if (!(node.cmds ?? []).some(addsConstraint)) return null;
+  // A fresh set: the commands add and drop columns in it.
+  const columns = knownColumns(r, table);
+  if (!columns) return null;
   const referenced = (relation: any): ReadonlySet<string> | null => {
     const target = r.resolve(relation);
     if (target === table) return columns;
@@ -165,6 +167,15 @@ export function missingInAlterTable(r: ReplayState, table: Table, node: any): Mi
     }
   }
   return null;
+}
+
+/** An ALTER TABLE command that adds a constraint, on its own or with a new column. */
+function addsConstraint(item: any): boolean {
+  const cmd = item?.AlterTableCmd;
+  if (cmd?.subtype === "AT_AddConstraint") return Boolean(cmd.def?.Constraint);
+  if (cmd?.subtype !== "AT_AddColumn") return false;
+  const def = cmd.def?.ColumnDef;
+  return Boolean(def?.colname) && (def.constraints ?? []).some((c: any) => c?.Constraint);
 }
 
 /**
