@@ -78,26 +78,28 @@ export function patternRelation(pattern: Pick<AccessPattern, "table" | "relation
 export function findTable(schema: Schema, name: string, defaultSchema = "public"): Table | undefined {
   const wanted = parseQualifiedName(name);
   const schemaName = wanted.schema ?? defaultSchema;
-  return tablesByName(schema.tables).get(`${schemaName}\u0000${wanted.name}`);
+  return tablesByName(schema.tables).get(schemaName)?.get(wanted.name);
 }
 
 /** The table with exactly this schema and name (no parsing or case folding), as a linear search would find it. */
 export function findTableExact(schema: Schema, schemaName: string, name: string): Table | undefined {
-  return tablesByName(schema.tables).get(`${schemaName}\u0000${name}`);
+  return tablesByName(schema.tables).get(schemaName)?.get(name);
 }
 
 // Rules and extractors look tables up once per query pattern: index the list once per schema.
 // Schemas are not changed once replayed; a list that changed length since (one still being built) is indexed again.
-const byNameCache = new WeakMap<Table[], { size: number; map: Map<string, Table> }>();
+// Keyed by schema, then name: a lookup joins no strings (a new string to hash on every call).
+const byNameCache = new WeakMap<Table[], { size: number; map: Map<string, Map<string, Table>> }>();
 
-function tablesByName(tables: Table[]): Map<string, Table> {
+function tablesByName(tables: Table[]): Map<string, Map<string, Table>> {
   const cached = byNameCache.get(tables);
   if (cached && cached.size === tables.length) return cached.map;
-  const map = new Map<string, Table>();
+  const map = new Map<string, Map<string, Table>>();
   // The first table of a name wins, as a linear search would find it.
   for (const t of tables) {
-    const key = `${t.schema}\u0000${t.name}`;
-    if (!map.has(key)) map.set(key, t);
+    let names = map.get(t.schema);
+    if (!names) map.set(t.schema, (names = new Map()));
+    if (!names.has(t.name)) names.set(t.name, t);
   }
   byNameCache.set(tables, { size: tables.length, map });
   return map;
