@@ -25,8 +25,9 @@ export type ParseOutcome =
 
 /** Converts UTF-8 byte offsets to string offsets; cheap when the text is ASCII. */
 function byteToCharMapper(text: string): (byteOffset: number) => number {
-  // eslint-disable-next-line no-control-regex
-  if (!/[^\x00-\x7f]/.test(text)) return (b) => b;
+  // ASCII when its UTF-8 length is its length (any other character takes 2 to 4 bytes for 1 or 2 code
+  // units): a native count, several times faster than a regular expression over the text.
+  if (Buffer.byteLength(text, "utf8") === text.length) return (b) => b;
   const encoder = new TextEncoder();
   const bytes = encoder.encode(text);
   const map = new Int32Array(bytes.length + 1);
