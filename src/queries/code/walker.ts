@@ -513,7 +513,8 @@ export class CodeWalker {
   }
 
   private visitChildren(node: Node, env: Env): void {
-    for (const [key, value] of Object.entries(node)) {
+    for (const key in node) {
+      const value = node[key];
       if (SKIP_KEYS.has(key) || !value || typeof value !== "object") continue;
       if ((key === "key" || key === "property") && !node.computed) continue;
       if (key === "id" || key === "params" || key === "label") continue;
