@@ -9,6 +9,7 @@ import type { DeclaredFix, DeclaredModel, FindingDraft, Framework, Schema } from
 import { primaryKeyInDeclaredForm } from "./declared-key.js";
 import { camel, drizzleEntryPlacement, drizzleTableParam, fieldOf, findModel, insertionLine, quote, tableSql } from "./declared-model.js";
 import { deparseNode, parseSql } from "../sql/parser.js";
+import { parseFixTexts } from "./fix-parse.js";
 import { prismaIndexName } from "../schema/declared/prisma.js";
 
 const PRISMA_METHODS: Record<string, string> = { hash: "Hash", gin: "Gin", gist: "Gist", brin: "Brin", spgist: "SpGist" };
@@ -236,22 +237,27 @@ const INDEX_CHANGE_RULES = new Set(["query-index", "fk-index", "redundant-index"
  * The statements of an index fix: at most one CREATE INDEX, first, then the DROP INDEX of what it replaces;
  * null for anything else.
  */
-function readIndexFix(sql: string): { create: IndexPlan | null; drops: Array<{ schema: string | null; name: string }> } | null {
-  const parsed = parseSql(sql);
-  if (!parsed.ok || parsed.statements.length === 0) return null;
+function readIndexFix(sql: string, parsed?: Map<string, Array<Record<string, any>> | null>): { create: IndexPlan | null; drops: Array<{ schema: string | null; name: string }> } | null {
+  const statements = parsed?.has(sql) ? parsed.get(sql) : parsedStatements(sql);
+  if (!statements || statements.length === 0) return null;
   let create: IndexPlan | null = null;
   const drops: Array<{ schema: string | null; name: string }> = [];
-  for (const [i, statement] of parsed.statements.entries()) {
-    if (i === 0 && statement.ast.IndexStmt) {
-      create = readCreateIndex(statement.ast);
+  for (const [i, ast] of statements.entries()) {
+    if (i === 0 && ast.IndexStmt) {
+      create = readCreateIndex(ast);
       if (!create) return null;
       continue;
     }
-    const drop = readDropIndex(statement.ast);
+    const drop = readDropIndex(ast);
     if (!drop) return null;
     drops.push(drop);
   }
   return { create, drops };
+}
+
+function parsedStatements(sql: string): Array<Record<string, any>> | null {
+  const parsed = parseSql(sql);
+  return parsed.ok ? parsed.statements.map((s) => s.ast) : null;
 }
 
 function dropSql(drop: { schema: string | null; name: string }): string {
@@ -267,12 +273,12 @@ function dropSql(drop: { schema: string | null; name: string }): string {
  * A missing primary key becomes `@@id` / `primaryKey()` with its SQL kept. `framework` is the set's: a pushed schema (`prisma-schema`, `drizzle-schema`) has no migration to edit.
  * Any other finding comes back as it was.
  */
-export function inDeclaredForm(finding: FindingDraft, schema: Schema, framework?: Framework): FindingDraft {
+export function inDeclaredForm(finding: FindingDraft, schema: Schema, framework?: Framework, parsed?: Map<string, Array<Record<string, any>> | null>): FindingDraft {
   if (!finding.fix || !schema.declared?.length) return finding;
   const pushed = framework === "prisma-schema" || framework === "drizzle-schema";
   if (finding.rule === "missing-primary-key") return primaryKeyInDeclaredForm(finding, schema, pushed);
   if (!INDEX_CHANGE_RULES.has(finding.rule)) return finding;
-  const plan = readIndexFix(finding.fix.sql);
+  const plan = readIndexFix(finding.fix.sql, parsed);
   if (!plan) return finding;
   if (plan.create) return createInDeclaredForm(finding, schema, plan.create, plan.drops, pushed);
   if (plan.drops.length !== 1) return finding;
@@ -296,6 +302,14 @@ export function inDeclaredForm(finding: FindingDraft, schema: Schema, framework?
     }
   }
   return finding;
+}
+
+/** inDeclaredForm of each finding, in order, with the index fixes' SQL parsed in one call (fix-parse.ts). */
+export function inDeclaredForms(findings: FindingDraft[], schema: Schema, framework?: Framework): FindingDraft[] {
+  if (!schema.declared?.length) return findings;
+  const sqls = findings.filter((f) => f.fix && INDEX_CHANGE_RULES.has(f.rule)).map((f) => f.fix!.sql);
+  const parsed = sqls.length > 1 ? parseFixTexts(sqls) : undefined;
+  return findings.map((f) => inDeclaredForm(f, schema, framework, parsed));
 }
 
 function createInDeclaredForm(finding: FindingDraft, schema: Schema, create: IndexPlan, drops: Array<{ schema: string | null; name: string }>, pushed: boolean): FindingDraft {
