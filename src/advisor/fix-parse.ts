@@ -6,8 +6,7 @@ import { parseSql } from "../sql/parser.js";
 
 /**
  * The statements' parse trees of each text, or null when PostgreSQL's parser refuses the text; keys are the
- * texts themselves. The trees are those `parseSql(text)` gives, except that the `location` fields inside them
- * count from the joined text: use them for the statements' shape, not for positions.
+ * texts themselves. The trees are those `parseSql(text)` gives, `location` fields (byte offsets) included.
  */
 export function parseFixTexts(texts: Iterable<string>): Map<string, Array<Record<string, any>> | null> {
   const out = new Map<string, Array<Record<string, any>> | null>();
@@ -34,12 +33,33 @@ function statementsByText(texts: string[]): Array<Array<Record<string, any>>> | 
   const parsed = parseSql(texts.join("\n"));
   if (!parsed.ok) return null;
   const groups: Array<Array<Record<string, any>>> = texts.map(() => []);
-  let start = 0; // where text k starts in the joined text
+  let start = 0; // where text k starts in the joined text, in characters
+  let startByte = 0; // and in bytes, as the parser's locations count
   let k = 0;
   for (const statement of parsed.statements) {
-    while (k < texts.length && statement.start >= start + texts[k].length) start += texts[k++].length + 1;
+    while (k < texts.length && statement.start >= start + texts[k].length) {
+      start += texts[k].length + 1;
+      startByte += Buffer.byteLength(texts[k++], "utf8") + 1;
+    }
     if (k === texts.length || statement.start < start || statement.end > start + texts[k].length) return null;
-    groups[k].push(statement.ast);
+    groups[k].push(startByte === 0 ? statement.ast : rebased(statement.ast, startByte));
   }
   return groups.every((g) => g.length > 0) ? groups : null;
+}
+
+/** The tree with every `location` moved back by `by` bytes (-1, no location, stays). Changes the tree in place. */
+function rebased<T>(node: T, by: number): T {
+  if (Array.isArray(node)) {
+    for (const item of node) rebased(item, by);
+    return node;
+  }
+  if (!node || typeof node !== "object") return node;
+  const n = node as Record<string, any>;
+  for (const key in n) {
+    const value = n[key];
+    if (key === "location" && typeof value === "number") {
+      if (value >= 0) n[key] = value - by;
+    } else if (value && typeof value === "object") rebased(value, by);
+  }
+  return node;
 }

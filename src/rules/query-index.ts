@@ -111,10 +111,17 @@ function literalDefaults(statements: Statement[]): Map<string, string> {
   const key = (relation: Record<string, any> | undefined, column: string) => `${relation?.schemaname ?? "public"}.${relation?.relname ?? ""}.${column}`;
   const column = (relation: Record<string, any> | undefined, def: Record<string, any> | undefined) => {
     if (!def?.colname) return;
-    const d = (def.constraints ?? []).find((c: Record<string, any>) => c.Constraint?.contype === "CONSTR_DEFAULT")?.Constraint;
+    let d: Record<string, any> | undefined;
+    for (const c of def.constraints ?? []) {
+      if (c.Constraint?.contype === "CONSTR_DEFAULT") {
+        d = c.Constraint;
+        break;
+      }
+    }
     const value = literalOf(d?.raw_expr);
     if (value !== undefined) out.set(key(relation, def.colname), value);
-    else out.delete(key(relation, def.colname));
+    // Nothing to forget while no default is known: most columns of most migrations.
+    else if (out.size > 0) out.delete(key(relation, def.colname));
   };
   for (const statement of statements) {
     const create = statement.ast.CreateStmt;

@@ -29,15 +29,20 @@ beforeAll(async () => {
 });
 
 describe("parseFixTexts", () => {
-  it("gives each text its own statements, as a parse of that text alone does", () => {
+  it("gives each text its own statements, positions included, as a parse of that text alone does", () => {
     const texts = [
       'CREATE INDEX "a_idx" ON "a"("x", "y" DESC);',
       'CREATE INDEX CONCURRENTLY idx_b ON public.b USING gin (tags) WHERE deleted_at IS NULL;\nDROP INDEX CONCURRENTLY "b_old";',
       "CREATE UNIQUE INDEX c_lower ON c (lower(email)) INCLUDE (id);",
       "DROP INDEX s.d_idx;",
       "-- A later migration of its own:\nCREATE INDEX e_idx ON e (k);",
+      `CREATE INDEX "é_idx" ON f (lower(name)) WHERE note = 'café';`,
+      "CREATE INDEX g_idx ON g (x) WHERE y > 0;",
     ];
     expect(batched(texts)).toEqual(texts.map(alone));
+    // Byte offsets, as the parser counts them, after a text holding two-byte characters.
+    const parsed = parseFixTexts(texts);
+    expect(texts.map((t) => parsed.get(t))).toEqual(texts.map((t) => (parseSql(t) as { statements: Array<{ ast: unknown }> }).statements.map((s) => s.ast)));
     // Expressions inside read the same either way (their positions count from the joined text).
     const where = parseFixTexts(texts).get(texts[1])![0].IndexStmt.whereClause;
     expect(deparseNode(where)).toBe("deleted_at IS NULL");
