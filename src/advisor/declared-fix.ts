@@ -9,6 +9,7 @@ import type { DeclaredFix, DeclaredModel, FindingDraft, Framework, Schema } from
 import { primaryKeyInDeclaredForm } from "./declared-key.js";
 import { camel, drizzleEntryPlacement, drizzleTableParam, fieldOf, findModel, insertionLine, quote, tableSql } from "./declared-model.js";
 import { deparseNode, parseSql } from "../sql/parser.js";
+import { parseFixTexts } from "./fix-parse.js";
 import { prismaIndexName } from "../schema/declared/prisma.js";
 
 const PRISMA_METHODS: Record<string, string> = { hash: "Hash", gin: "Gin", gist: "Gist", brin: "Brin", spgist: "SpGist" };
@@ -35,11 +36,9 @@ interface IndexPlan {
 }
 
 
-/** The CREATE INDEX of a fix, read with PostgreSQL's parser; null for anything else. */
-function readCreateIndex(sql: string): IndexPlan | null {
-  const parsed = parseSql(sql);
-  if (!parsed.ok || parsed.statements.length !== 1) return null;
-  const stmt = parsed.statements[0].ast.IndexStmt;
+/** The CREATE INDEX of a fix, from its statement's parse tree; null for anything else. */
+function readCreateIndex(ast: any): IndexPlan | null {
+  const stmt = ast.IndexStmt;
   if (!stmt?.relation?.relname) return null;
   const keys: IndexKeyPlan[] = (stmt.indexParams ?? []).map((p: any) => {
     const elem = p.IndexElem ?? {};
@@ -65,11 +64,9 @@ function readCreateIndex(sql: string): IndexPlan | null {
   };
 }
 
-/** The DROP INDEX of a fix: the index's schema and name. */
-function readDropIndex(sql: string): { schema: string | null; name: string } | null {
-  const parsed = parseSql(sql);
-  if (!parsed.ok || parsed.statements.length !== 1) return null;
-  const stmt = parsed.statements[0].ast.DropStmt;
+/** The DROP INDEX of a fix, from its statement's parse tree: the index's schema and name. */
+function readDropIndex(ast: any): { schema: string | null; name: string } | null {
+  const stmt = ast.DropStmt;
   if (stmt?.removeType !== "OBJECT_INDEX" || stmt.objects?.length !== 1) return null;
   const parts: string[] = (stmt.objects[0].List?.items ?? []).map((i: any) => i.String?.sval);
   if (parts.length === 0 || parts.some((p) => !p)) return null;
@@ -92,16 +89,43 @@ function prismaCannot(plan: IndexPlan, model: DeclaredModel): string | null {
  * index, so that the message, the short line and the details name what `fix.sql` creates.
  */
 function renamed(finding: FindingDraft, from: string, to: string): FindingDraft {
-  const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  // Whole identifiers only, quoted or bare: `idx_a` must not match inside `idx_a_b`.
-  const pattern = new RegExp(`"${escaped}"|(?<![\\w$])${escaped}(?![\\w$])`, "g");
-  const swap = (text: string) => text.replace(pattern, to);
+  const swap = (text: string) => replaceIdentifier(text, from, to);
   return {
     ...finding,
     message: swap(finding.message),
     ...(finding.summary ? { summary: swap(finding.summary) } : {}),
     ...(finding.details ? { details: swap(finding.details) } : {}),
   };
+}
+
+const WORD_CHAR = /[\w$]/;
+
+/**
+ * `text` with each whole identifier `from`, quoted (`"from"`, quotes included) or bare, replaced by `to`:
+ * `idx_a` does not match inside `idx_a_b`. The same matches, left to right, as the global regular expression
+ * `"from"|(?<![\w$])from(?![\w$])`, found with indexOf because that expression, built per finding, cost more
+ * than the rest of the declared form on long details.
+ */
+function replaceIdentifier(text: string, from: string, to: string): string {
+  if (!from || from.includes('"') || to.includes("$")) {
+    const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return text.replace(new RegExp(`"${escaped}"|(?<![\\w$])${escaped}(?![\\w$])`, "g"), to);
+  }
+  let out = "";
+  let copied = 0; // text before this is in `out`
+  let at = text.indexOf(from);
+  while (at !== -1) {
+    const end = at + from.length;
+    if (at - 1 >= copied && text[at - 1] === '"' && text[end] === '"') {
+      out += text.slice(copied, at - 1) + to;
+      copied = end + 1;
+    } else if ((at === 0 || !WORD_CHAR.test(text[at - 1])) && (end === text.length || !WORD_CHAR.test(text[end]))) {
+      out += text.slice(copied, at) + to;
+      copied = end;
+    }
+    at = text.indexOf(from, copied > at ? copied : at + 1);
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 function prismaForm(plan: IndexPlan, model: DeclaredModel, schema: Schema, file: string, pushed: boolean): { declared: DeclaredFix; sql?: string; name?: string } {
@@ -213,23 +237,27 @@ const INDEX_CHANGE_RULES = new Set(["query-index", "fk-index", "redundant-index"
  * The statements of an index fix: at most one CREATE INDEX, first, then the DROP INDEX of what it replaces;
  * null for anything else.
  */
-function readIndexFix(sql: string): { create: IndexPlan | null; drops: Array<{ schema: string | null; name: string }> } | null {
-  const parsed = parseSql(sql);
-  if (!parsed.ok || parsed.statements.length === 0) return null;
+function readIndexFix(sql: string, parsed?: Map<string, Array<Record<string, any>> | null>): { create: IndexPlan | null; drops: Array<{ schema: string | null; name: string }> } | null {
+  const statements = parsed?.has(sql) ? parsed.get(sql) : parsedStatements(sql);
+  if (!statements || statements.length === 0) return null;
   let create: IndexPlan | null = null;
   const drops: Array<{ schema: string | null; name: string }> = [];
-  for (const [i, statement] of parsed.statements.entries()) {
-    const text = sql.slice(statement.start, statement.end);
-    if (i === 0 && statement.ast.IndexStmt) {
-      create = readCreateIndex(text);
+  for (const [i, ast] of statements.entries()) {
+    if (i === 0 && ast.IndexStmt) {
+      create = readCreateIndex(ast);
       if (!create) return null;
       continue;
     }
-    const drop = readDropIndex(text);
+    const drop = readDropIndex(ast);
     if (!drop) return null;
     drops.push(drop);
   }
   return { create, drops };
+}
+
+function parsedStatements(sql: string): Array<Record<string, any>> | null {
+  const parsed = parseSql(sql);
+  return parsed.ok ? parsed.statements.map((s) => s.ast) : null;
 }
 
 function dropSql(drop: { schema: string | null; name: string }): string {
@@ -245,12 +273,12 @@ function dropSql(drop: { schema: string | null; name: string }): string {
  * A missing primary key becomes `@@id` / `primaryKey()` with its SQL kept. `framework` is the set's: a pushed schema (`prisma-schema`, `drizzle-schema`) has no migration to edit.
  * Any other finding comes back as it was.
  */
-export function inDeclaredForm(finding: FindingDraft, schema: Schema, framework?: Framework): FindingDraft {
+export function inDeclaredForm(finding: FindingDraft, schema: Schema, framework?: Framework, parsed?: Map<string, Array<Record<string, any>> | null>): FindingDraft {
   if (!finding.fix || !schema.declared?.length) return finding;
   const pushed = framework === "prisma-schema" || framework === "drizzle-schema";
   if (finding.rule === "missing-primary-key") return primaryKeyInDeclaredForm(finding, schema, pushed);
   if (!INDEX_CHANGE_RULES.has(finding.rule)) return finding;
-  const plan = readIndexFix(finding.fix.sql);
+  const plan = readIndexFix(finding.fix.sql, parsed);
   if (!plan) return finding;
   if (plan.create) return createInDeclaredForm(finding, schema, plan.create, plan.drops, pushed);
   if (plan.drops.length !== 1) return finding;
@@ -274,6 +302,14 @@ export function inDeclaredForm(finding: FindingDraft, schema: Schema, framework?
     }
   }
   return finding;
+}
+
+/** inDeclaredForm of each finding, in order, with the index fixes' SQL parsed in one call (fix-parse.ts). */
+export function inDeclaredForms(findings: FindingDraft[], schema: Schema, framework?: Framework): FindingDraft[] {
+  if (!schema.declared?.length) return findings;
+  const sqls = findings.filter((f) => f.fix && INDEX_CHANGE_RULES.has(f.rule)).map((f) => f.fix!.sql);
+  const parsed = sqls.length > 1 ? parseFixTexts(sqls) : undefined;
+  return findings.map((f) => inDeclaredForm(f, schema, framework, parsed));
 }
 
 function createInDeclaredForm(finding: FindingDraft, schema: Schema, create: IndexPlan, drops: Array<{ schema: string | null; name: string }>, pushed: boolean): FindingDraft {

@@ -52,7 +52,7 @@ function readKeyFix(sql: string, schema: Schema): KeyPlan | null {
 }
 
 function byteLength(text: string): number {
-  return new TextEncoder().encode(text).length;
+  return Buffer.byteLength(text, "utf8");
 }
 
 /** The SQL with every mention of one identifier, quoted or bare, replaced by another (always quoted). */

@@ -5,7 +5,7 @@
 // name; another index is given the name with its predicate's columns appended (or a number), cut to
 // PostgreSQL's 63-byte identifier limit (NAMEDATALEN - 1).
 import type { Finding, Schema } from "../core/types.js";
-import { parseSql } from "../sql/parser.js";
+import { parseFixTexts } from "./fix-parse.js";
 
 const MAX_IDENTIFIER_BYTES = 63;
 
@@ -41,12 +41,11 @@ function columnsIn(node: unknown, out: string[] = []): string[] {
 }
 
 /** The indexes a fix creates, and the names it drops first (a replacement may reuse them). */
-function readFix(sql: string): { creates: Array<{ schema: string; name: string; shape: string; predicateColumns: string[] }>; drops: Set<string> } {
+function readFix(statements: Array<Record<string, any>> | null): { creates: Array<{ schema: string; name: string; shape: string; predicateColumns: string[] }>; drops: Set<string> } {
   const creates: Array<{ schema: string; name: string; shape: string; predicateColumns: string[] }> = [];
   const drops = new Set<string>();
-  const outcome = parseSql(sql);
-  if (!outcome.ok) return { creates, drops };
-  for (const { ast } of outcome.statements) {
+  if (!statements) return { creates, drops };
+  for (const ast of statements) {
     const index = ast.IndexStmt;
     if (index?.idxname && index.relation?.relname) {
       const schema = index.relation.schemaname ?? "public";
@@ -63,6 +62,28 @@ function readFix(sql: string): { creates: Array<{ schema: string; name: string; 
     }
   }
   return { creates, drops };
+}
+
+/**
+ * The relation names of a database by schema, asked as `schema.name` text: `has(q)` is true when some schema S
+ * and name N added give `${S}.${N}` === q, the same answer as a set of those texts, without writing one per
+ * relation.
+ */
+class RelationNames {
+  private readonly bySchema = new Map<string, Set<string>>();
+
+  add(schema: string, name: string): void {
+    let names = this.bySchema.get(schema);
+    if (!names) this.bySchema.set(schema, (names = new Set()));
+    names.add(name);
+  }
+
+  has(qualified: string): boolean {
+    for (let dot = qualified.indexOf("."); dot !== -1; dot = qualified.indexOf(".", dot + 1)) {
+      if (this.bySchema.get(qualified.slice(0, dot))?.has(qualified.slice(dot + 1))) return true;
+    }
+    return false;
+  }
 }
 
 /** `name` cut to `max` bytes (63 by default) without splitting a character. */
@@ -95,28 +116,29 @@ function rename(finding: Finding, from: string, to: string): void {
  * drops an index first may reuse its name. Findings are changed in place.
  */
 export function distinctIndexNames(findings: Finding[], schemaOf: (finding: Finding) => Schema | undefined): void {
-  const taken = new Map<string, Set<string>>();
-  const takenIn = (finding: Finding): Set<string> => {
+  const taken = new Map<string, RelationNames>();
+  const takenIn = (finding: Finding): RelationNames => {
     const key = finding.set ?? "";
     let names = taken.get(key);
     if (!names) {
-      names = new Set();
+      names = new RelationNames();
       for (const table of schemaOf(finding)?.tables ?? []) {
-        names.add(`${table.schema}.${table.name}`);
-        for (const index of table.indexes) names.add(`${table.schema}.${index.name}`);
-        if (table.primaryKey) names.add(`${table.schema}.${table.primaryKey.name}`);
+        names.add(table.schema, table.name);
+        for (const index of table.indexes) names.add(table.schema, index.name);
+        if (table.primaryKey) names.add(table.schema, table.primaryKey.name);
       }
-      for (const view of schemaOf(finding)?.views ?? []) names.add(`${view.schema}.${view.name}`);
+      for (const view of schemaOf(finding)?.views ?? []) names.add(view.schema, view.name);
       taken.set(key, names);
     }
     return names;
   };
   const created: Created[] = [];
   const drops = new Map<Finding, Set<string>>();
-  for (const finding of findings) {
-    // Only the indexes advised anew; a rewrite of a migration's own statement keeps that statement's name.
-    if (!finding.fix || !NEW_INDEX_RULES.has(finding.rule) || finding.fix.placement === "replace") continue;
-    const read = readFix(finding.fix.sql);
+  // Only the indexes advised anew; a rewrite of a migration's own statement keeps that statement's name.
+  const advised = findings.filter((f) => f.fix && NEW_INDEX_RULES.has(f.rule) && f.fix.placement !== "replace");
+  const parsed = parseFixTexts(advised.map((f) => f.fix!.sql));
+  for (const finding of advised) {
+    const read = readFix(parsed.get(finding.fix!.sql) ?? null);
     drops.set(finding, read.drops);
     for (const c of read.creates) created.push({ finding, ...c });
   }

@@ -321,6 +321,15 @@ function refused(table: Table, index: Index, pattern: AccessPattern, predicate: 
   };
 }
 
+const columnMaps = new WeakMap<Column[], Map<string, Column>>();
+
+/** The table's columns by name, built once per column list: judge() asks for every index and pattern. */
+function columnsOf(table: Table): Map<string, Column> {
+  let byName = columnMaps.get(table.columns);
+  if (!byName) columnMaps.set(table.columns, (byName = new Map(table.columns.map((c) => [c.name, c]))));
+  return byName;
+}
+
 /**
  * How the planner uses an index whose WHERE (if any) the query proves: `predicates` are the query's
  * clauses, `remaining` those the WHERE does not already guarantee.
@@ -340,7 +349,7 @@ function judge(
     return matchOtherMethod(table, index, pattern, predicates, remaining, predicate !== null, uncertain);
   }
 
-  const columnsByName = new Map(table.columns.map((c) => [c.name, c]));
+  const columnsByName = columnsOf(table);
   const classes = index.keys.map((key) => {
     const target = keyTarget(key);
     let best: ClauseClass = "unusable";

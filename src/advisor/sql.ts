@@ -30,7 +30,7 @@ export function qualifiedTable(schema: string, table: string): string {
 }
 
 function byteLength(s: string): number {
-  return new TextEncoder().encode(s).length;
+  return Buffer.byteLength(s, "utf8");
 }
 
 function shortHash(s: string): string {

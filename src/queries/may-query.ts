@@ -48,7 +48,9 @@ const isIdent = (c: string) => /[\w$]/.test(c);
 export function mayQuery(text: string): boolean {
   let bound: Set<string> | undefined;
   const boundNames = () => (bound ??= factoryBindings(text));
-  for (const match of text.matchAll(TOKENS)) {
+  // exec on the one global expression, not matchAll, which copies the expression for every file.
+  TOKENS.lastIndex = 0;
+  for (let match = TOKENS.exec(text); match; match = TOKENS.exec(text)) {
     if (plausible(text, match.index, match[0], boundNames)) return true;
   }
   return false;

@@ -20,14 +20,20 @@ const ENUM_MEMBER = /([A-Za-z_$][\w$]*)\s*=\s*(["'`])([^"'`$\\\n]*)\2/g;
 /** Adds one file's exported constants; a name exported with two different values is dropped. */
 export function collectSharedConstants(text: string, into: SharedConstants): void {
   if (!text.includes("export")) return;
-  for (const m of text.matchAll(EXPORTED_STRING)) bind(into.strings, m[1], m[3]);
-  for (const m of text.matchAll(EXPORTED_OBJECT)) bindObject(into, m[1], members(m[2], OBJECT_MEMBER));
-  for (const m of text.matchAll(EXPORTED_ENUM)) bindObject(into, m[1], members(m[2], ENUM_MEMBER));
+  eachMatch(EXPORTED_STRING, text, (m) => bind(into.strings, m[1], m[3]));
+  eachMatch(EXPORTED_OBJECT, text, (m) => bindObject(into, m[1], members(m[2], OBJECT_MEMBER)));
+  eachMatch(EXPORTED_ENUM, text, (m) => bindObject(into, m[1], members(m[2], ENUM_MEMBER)));
+}
+
+/** Every match of a global expression, in order: exec on the expression itself, where matchAll copies it per call (per file). */
+function eachMatch(pattern: RegExp, text: string, found: (match: RegExpExecArray) => void): void {
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) found(m);
 }
 
 function members(body: string, pattern: RegExp): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of body.matchAll(pattern)) out.set(m[1].replace(/^["']|["']$/g, ""), m[3]);
+  eachMatch(pattern, body, (m) => out.set(m[1].replace(/^["']|["']$/g, ""), m[3]));
   return out;
 }
 

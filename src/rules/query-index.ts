@@ -109,12 +109,24 @@ function literalOf(node: Record<string, any> | undefined): string | undefined {
 function literalDefaults(statements: Statement[]): Map<string, string> {
   const out = new Map<string, string>();
   const key = (relation: Record<string, any> | undefined, column: string) => `${relation?.schemaname ?? "public"}.${relation?.relname ?? ""}.${column}`;
+  // What follows the last dot of each key set: a key ends so, so a column whose name ends otherwise has none to
+  // forget (most columns of most migrations), and no key string is written for it.
+  const known = new Set<string>();
+  const lastPart = (column: string) => column.slice(column.lastIndexOf(".") + 1);
   const column = (relation: Record<string, any> | undefined, def: Record<string, any> | undefined) => {
     if (!def?.colname) return;
-    const d = (def.constraints ?? []).find((c: Record<string, any>) => c.Constraint?.contype === "CONSTR_DEFAULT")?.Constraint;
+    let d: Record<string, any> | undefined;
+    for (const c of def.constraints ?? []) {
+      if (c.Constraint?.contype === "CONSTR_DEFAULT") {
+        d = c.Constraint;
+        break;
+      }
+    }
     const value = literalOf(d?.raw_expr);
-    if (value !== undefined) out.set(key(relation, def.colname), value);
-    else out.delete(key(relation, def.colname));
+    if (value !== undefined) {
+      out.set(key(relation, def.colname), value);
+      known.add(lastPart(def.colname));
+    } else if (known.has(lastPart(def.colname))) out.delete(key(relation, def.colname));
   };
   for (const statement of statements) {
     const create = statement.ast.CreateStmt;
@@ -126,8 +138,10 @@ function literalDefaults(statements: Statement[]): Map<string, string> {
       if (c?.subtype === "AT_AddColumn") column(alter.relation, c.def?.ColumnDef);
       if (c?.subtype === "AT_ColumnDefault" && c.name) {
         const value = literalOf(c.def);
-        if (value !== undefined) out.set(key(alter.relation, c.name), value);
-        else out.delete(key(alter.relation, c.name));
+        if (value !== undefined) {
+          out.set(key(alter.relation, c.name), value);
+          known.add(lastPart(c.name));
+        } else if (known.has(lastPart(c.name))) out.delete(key(alter.relation, c.name));
       }
     }
   }

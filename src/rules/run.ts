@@ -5,7 +5,7 @@ import { compareFindings, fingerprint, severityRank } from "../core/findings.js"
 import type { AccessPattern, Finding, FindingDraft, InputProblem, MigrationSet, Schema, Severity, Statement, Suppression } from "../core/types.js";
 import { parseSql, scanSql } from "../sql/parser.js";
 import { ALL_RULES } from "./index.js";
-import { inDeclaredForm } from "../advisor/declared-fix.js";
+import { inDeclaredForms } from "../advisor/declared-fix.js";
 import { distinctIndexNames } from "../advisor/fix-names.js";
 import { reconcileDeclaredLines, reconcileDrops, reconcileReplacements } from "../advisor/fix-conflicts.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -159,9 +159,9 @@ export function runRules(sets: RuleInput[], globalProblems: InputProblem[], conf
     for (const rule of rules) {
       const configured = config.rules[rule.id];
       if (configured === "off") continue;
-      for (const draft of runOne(rule, context)) {
-        // Index fixes on tables an ORM declares are given as the declaration's change (schema.prisma, pgTable).
-        const finding: FindingDraft = outOfSettledFiles({ ...inDeclaredForm(draft, input.schema, input.set.framework), severity: configured ?? draft.severity }, input.set);
+      // Index fixes on tables an ORM declares are given as the declaration's change (schema.prisma, pgTable).
+      for (const draft of inDeclaredForms(runOne(rule, context), input.schema, input.set.framework)) {
+        const finding: FindingDraft = outOfSettledFiles({ ...draft, severity: configured ?? draft.severity }, input.set);
         if (isIgnored(finding, config) || suppressions.covers(finding)) continue;
         const setName = multipleSets ? input.set.name : undefined;
         const id = fingerprint(finding, setName);

@@ -261,7 +261,10 @@ class Reader {
         const name = this.ctx.staticString(n.arguments[0]);
         if (name) this.outputNames.add(name);
       }
-      for (const [key, value] of Object.entries(n)) if (key !== "type" && value && typeof value === "object") Array.isArray(value) ? value.forEach(visit) : visit(value);
+      for (const key in n) {
+        const value = n[key];
+        if (key !== "type" && value && typeof value === "object") Array.isArray(value) ? value.forEach(visit) : visit(value);
+      }
     };
     args.forEach(visit);
   }

@@ -105,7 +105,10 @@ export class FixedLists {
 
   /** Class fields initialised and only ever re-set to a literal array, object, `Map` or `Set`. */
   private collectClasses(node: unknown): void {
-    if (Array.isArray(node)) return node.forEach((n) => this.collectClasses(n));
+    if (Array.isArray(node)) {
+      for (const item of node) this.collectClasses(item);
+      return;
+    }
     if (!node || typeof node !== "object") return;
     const n = node as Node;
     if ((n.type === "ClassDeclaration" || n.type === "ClassExpression") && n.body?.body) {
@@ -119,7 +122,11 @@ export class FixedLists {
       thisAssignments(n.body, (field, value) => (isLiteralCollection(value) ? literal : other).add(field));
       for (const field of literal) if (!other.has(field)) this.registries.add(field);
     }
-    for (const [key, value] of Object.entries(n)) if (!SKIP_KEYS.has(key) && value && typeof value === "object") this.collectClasses(value);
+    // for...in, not Object.entries: this walks every node of the file, and the entry arrays fed the GC.
+    for (const key in n) {
+      const value = n[key];
+      if (value && typeof value === "object" && !SKIP_KEYS.has(key)) this.collectClasses(value);
+    }
   }
 }
 
@@ -140,11 +147,17 @@ function isLiteralCollection(value: Node): boolean {
 
 /** Every `this.field = value` in a class body. */
 function thisAssignments(node: unknown, found: (field: string, value: Node) => void): void {
-  if (Array.isArray(node)) return node.forEach((n) => thisAssignments(n, found));
+  if (Array.isArray(node)) {
+    for (const item of node) thisAssignments(item, found);
+    return;
+  }
   if (!node || typeof node !== "object") return;
   const n = node as Node;
   if (n.type === "AssignmentExpression" && n.left?.type === "MemberExpression" && !n.left.computed && peel(n.left.object).type === "ThisExpression" && n.left.property?.name) {
     found(n.left.property.name, n.right);
   }
-  for (const [key, value] of Object.entries(n)) if (!SKIP_KEYS.has(key) && value && typeof value === "object") thisAssignments(value, found);
+  for (const key in n) {
+    const value = n[key];
+    if (value && typeof value === "object" && !SKIP_KEYS.has(key)) thisAssignments(value, found);
+  }
 }

@@ -55,7 +55,8 @@ export function namesIn(node: unknown, out = new Set<string>()): Set<string> {
     out.add(n.name);
     return out;
   }
-  for (const [key, value] of Object.entries(n)) {
+  for (const key in n) {
+    const value = n[key];
     if (SKIP_KEYS.has(key) || !value || typeof value !== "object") continue;
     if ((key === "property" || key === "key") && !n.computed) continue;
     namesIn(value, out);
@@ -70,7 +71,8 @@ export function hasCall(node: unknown): boolean {
   const n = node as Node;
   if (n.type === "CallExpression" || n.type === "NewExpression" || n.type === "TaggedTemplateExpression") return true;
   if (isFunction(n)) return false;
-  for (const [key, value] of Object.entries(n)) {
+  for (const key in n) {
+    const value = n[key];
     if (SKIP_KEYS.has(key) || !value || typeof value !== "object") continue;
     if (hasCall(value)) return true;
   }
@@ -116,7 +118,8 @@ export function changedIn(node: unknown, out = new Set<string>()): Set<string> {
   if (n.type === "AssignmentExpression" && n.left?.type !== "Identifier") bindingNames(n.left, out);
   if (n.type === "UpdateExpression" && n.argument?.type === "Identifier") out.add(n.argument.name);
   if (isFunction(n)) for (const param of n.params ?? []) bindingNames(param, out);
-  for (const [key, value] of Object.entries(n)) {
+  for (const key in n) {
+    const value = n[key];
     if (SKIP_KEYS.has(key) || !value || typeof value !== "object") continue;
     changedIn(value, out);
   }
@@ -131,7 +134,10 @@ export function readsLength(node: Node): boolean {
     if (Array.isArray(n)) return n.forEach(visit);
     const m = n as Node;
     if (m.type === "MemberExpression" && !m.computed && (m.property?.name === "length" || m.property?.name === "size")) found = true;
-    for (const [key, value] of Object.entries(m)) if (!SKIP_KEYS.has(key) && value && typeof value === "object") visit(value);
+    for (const key in m) {
+      const value = m[key];
+      if (!SKIP_KEYS.has(key) && value && typeof value === "object") visit(value);
+    }
   };
   visit(node);
   return found;
@@ -254,7 +260,10 @@ export function keyedColumns(roots: unknown[], varies: (n: Node) => boolean): { 
       field = outer;
       return;
     }
-    for (const [key, value] of Object.entries(n)) if (!SKIP_KEYS.has(key) && value && typeof value === "object") visit(value);
+    for (const key in n) {
+      const value = n[key];
+      if (!SKIP_KEYS.has(key) && value && typeof value === "object") visit(value);
+    }
   };
   let field: string | undefined;
   visit(roots);
@@ -299,7 +308,10 @@ export function pagesThrough(roots: unknown[], varies: (n: Node) => boolean): bo
       const op = args[1] ? peel(args[1]) : undefined;
       if (method === "where" && op && (op.type === "Literal" || op.type === "StringLiteral") && RELATIONAL.has(String(op.value)) && args[2] && varies(args[2])) found = true;
     }
-    for (const [k, value] of Object.entries(n)) if (!SKIP_KEYS.has(k) && value && typeof value === "object") visit(value);
+    for (const k in n) {
+      const value = n[k];
+      if (!SKIP_KEYS.has(k) && value && typeof value === "object") visit(value);
+    }
   };
   visit(roots);
   return found;
@@ -339,7 +351,10 @@ export function hasNestedWrites(roots: unknown[]): boolean {
       }
       return;
     }
-    for (const [k, value] of Object.entries(n)) if (!SKIP_KEYS.has(k) && value && typeof value === "object") visit(value);
+    for (const k in n) {
+      const value = n[k];
+      if (!SKIP_KEYS.has(k) && value && typeof value === "object") visit(value);
+    }
   };
   visit(roots);
   return found;
@@ -392,7 +407,10 @@ export function selectsAggregate(node: Node): boolean {
       if (name && AGGREGATE_CALL.test(name)) found = true;
     }
     if (m.type === "TaggedTemplateExpression" && m.quasi.quasis.some((q: Node) => /\b(count|sum|avg)\s*\(/i.test(q.value?.raw ?? ""))) found = true;
-    for (const [key, value] of Object.entries(m)) if (!SKIP_KEYS.has(key) && value && typeof value === "object") visit(value);
+    for (const key in m) {
+      const value = m[key];
+      if (!SKIP_KEYS.has(key) && value && typeof value === "object") visit(value);
+    }
   };
   visit(select.args);
   return found;
@@ -613,7 +631,8 @@ export function createdParentFields(roots: unknown[], created: (name: string) =>
         if (created(holder)) out.push({ field, holder });
       }
     }
-    for (const [key, value] of Object.entries(n)) {
+    for (const key in n) {
+      const value = n[key];
       if (SKIP_KEYS.has(key) || !value || typeof value !== "object") continue;
       visit(value);
     }

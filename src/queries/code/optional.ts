@@ -33,7 +33,10 @@ export class OptionalNames {
           const key: string | undefined = node.key?.name ?? node.key?.value;
           if (key !== undefined) (node.optional || this.allowsUndefined(node.typeAnnotation?.typeAnnotation) ? keys : required).add(key);
         }
-        for (const [k, child] of Object.entries(node)) if (k !== "parent" && k !== "loc" && k !== "range" && child && typeof child === "object") visit(child as Node, depth + 1);
+        for (const k in node) {
+          const child = node[k];
+          if (k !== "parent" && k !== "loc" && k !== "range" && child && typeof child === "object") visit(child as Node, depth + 1);
+        }
       };
       visit(this.program, 0);
       for (const key of required) keys.delete(key);

@@ -106,7 +106,16 @@ export class CodeWalker {
 
   // ---------------------------------------------------------------- what clients see
 
+  /** One context per scope: asked for at every call the walker meets, and its readers look at `env` when called. */
+  private readonly contexts = new WeakMap<Env, CodeContext>();
+
   private context(env: Env): CodeContext {
+    let known = this.contexts.get(env);
+    if (!known) this.contexts.set(env, (known = this.newContext(env)));
+    return known;
+  }
+
+  private newContext(env: Env): CodeContext {
     return {
       staticString: (node) => this.statics.string(node),
       boundToClient: (name) => this.statics.isClient(name),
@@ -513,7 +522,8 @@ export class CodeWalker {
   }
 
   private visitChildren(node: Node, env: Env): void {
-    for (const [key, value] of Object.entries(node)) {
+    for (const key in node) {
+      const value = node[key];
       if (SKIP_KEYS.has(key) || !value || typeof value !== "object") continue;
       if ((key === "key" || key === "property") && !node.computed) continue;
       if (key === "id" || key === "params" || key === "label") continue;

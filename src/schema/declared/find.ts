@@ -87,8 +87,9 @@ export async function findDeclaredSchemas(files: string[], read: TextReader): Pr
     for (const t of texts) claimed.add(t.path);
     sources.push({ read: readDrizzleSchema(texts), root });
   }
+  // The name tests first: applicationFile splits the path, and most files of a repository fail on the name.
   const byName = files.filter(
-    (f) => !claimed.has(f) && applicationFile(f) && /\.(ts|mts|js|mjs)$/.test(f) && !/\.d\.ts$/.test(f) && /(^|\/)(schema|schemas|tables)(\/|\.)|\.schema\.|(^|\/)db\/[^/]+\.(ts|js)$/.test(f),
+    (f) => /\.(ts|mts|js|mjs)$/.test(f) && !/\.d\.ts$/.test(f) && /(^|\/)(schema|schemas|tables)(\/|\.)|\.schema\.|(^|\/)db\/[^/]+\.(ts|js)$/.test(f) && !claimed.has(f) && applicationFile(f),
   );
   if (byName.length > 0) {
     const texts = (await readAll(byName)).filter((t) => mayDeclareDrizzleTables(t.text));

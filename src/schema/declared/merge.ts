@@ -5,7 +5,7 @@
 // Where there are no migrations (`prisma db push`, `drizzle-kit push`) the declaration is the schema.
 import type { DeclaredSchema, ForeignKey, InputProblem, MigrationSet, Schema, Statement, Table } from "../../core/types.js";
 import { replaySchema } from "../replay.js";
-import { ddlStatements, placeAtDeclarations, replayDeclared, type DeclaredRead } from "./ddl.js";
+import { ddlStatements, placeAtDeclarations, type DeclaredRead } from "./ddl.js";
 import { prismaForeignKeyName } from "./prisma.js";
 
 export interface MergeResult {
@@ -97,12 +97,41 @@ export function replayOverDeclared(read: DeclaredRead, addedTables: string[], mi
   return schema;
 }
 
-/** A declared schema replayed on its own: the schema of a `db push` / `push` project, with its mapping attached. */
+/**
+ * A declared schema replayed on its own: the schema of a `db push` / `push` project, with its mapping attached.
+ * The DDL is parsed at once, so that what PostgreSQL refuses goes into `problems` now; it is replayed when
+ * `schema.tables`, `schema.views` or `applicationOnlyForeignKeys` is first read. Joined to migrations that
+ * create every declared table (mergeDeclared reads only the mapping then), it never is.
+ */
 export function declaredSchema(read: DeclaredRead, problems: InputProblem[]): { schema: Schema & { declared: DeclaredSchema[] }; applicationOnlyForeignKeys: number } {
-  const { schema } = replayDeclared(read, problems);
-  const withMapping = { ...schema, tables: schema.tables, declared: [read.declared] };
-  const applicationOnlyForeignKeys = addApplicationOnlyKeys(withMapping, read.declared);
-  return { schema: withMapping, applicationOnlyForeignKeys };
+  const order = new Map(read.declared.files.map((f, i) => [f, i]));
+  const statements = ddlStatements(read.ddl, (file) => order.get(file) ?? 0, problems);
+  const declared = [read.declared];
+  let built: { tables: Table[]; views: Schema["views"]; applicationOnlyForeignKeys: number } | undefined;
+  const build = () => {
+    if (!built) {
+      const replayed = replaySchema(statements);
+      placeAtDeclarations(replayed, read.hints);
+      const withMapping = { ...replayed, declared };
+      built = { tables: withMapping.tables, views: withMapping.views, applicationOnlyForeignKeys: addApplicationOnlyKeys(withMapping, read.declared) };
+    }
+    return built;
+  };
+  const schema = {
+    get tables() {
+      return build().tables;
+    },
+    get views() {
+      return build().views;
+    },
+    declared,
+  };
+  return {
+    schema,
+    get applicationOnlyForeignKeys() {
+      return build().applicationOnlyForeignKeys;
+    },
+  };
 }
 
 /** The migration set that stands for a declared schema with no migrations. */

@@ -14,15 +14,23 @@ const MAX = 63;
 function clip(text: string, bytes: number): string {
   // Prisma cuts by bytes with Rust's String::truncate; names here are ASCII in practice, so cut by characters
   // and never split a character.
+  if (ASCII.test(text)) return text.slice(0, bytes);
   let out = "";
   let used = 0;
   for (const ch of text) {
-    const size = new TextEncoder().encode(ch).length;
+    const size = utf8Length(ch.codePointAt(0)!);
     if (used + size > bytes) break;
     out += ch;
     used += size;
   }
   return out;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Bytes of one code point in UTF-8; a lone surrogate is written as U+FFFD, 3 bytes, as TextEncoder does. */
+function utf8Length(codePoint: number): number {
+  return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
 }
 
 /** `{table}_pkey`, the table cut to 58 bytes. */

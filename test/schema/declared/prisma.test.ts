@@ -87,6 +87,10 @@ describe("Prisma schema reader", () => {
     expect(Buffer.byteLength(long)).toBe(63);
     expect(prismaForeignKeyName("T".repeat(70), ["x"])).toBe(`${"T".repeat(58)}_fkey`);
     expect(prismaPrimaryKeyName("T".repeat(70))).toBe(`${"T".repeat(58)}_pkey`);
+    // Cut by bytes, never inside a character: 29 two-byte letters fill 58 bytes; a 4-byte one that would pass 58 is left out.
+    expect(prismaPrimaryKeyName("ä".repeat(40))).toBe(`${"ä".repeat(29)}_pkey`);
+    expect(prismaPrimaryKeyName(`${"a".repeat(56)}😀b`)).toBe(`${"a".repeat(56)}_pkey`);
+    expect(prismaPrimaryKeyName(`${"a".repeat(54)}😀b`)).toBe(`${"a".repeat(54)}😀_pkey`);
   });
 
   it("reads relationMode = \"prisma\" relations as application-only, with no constraint in the DDL", () => {
