@@ -24,16 +24,14 @@ class LockingCheck {
   /** Per migration file: the foreign keys its open transaction added NOT VALID to existing tables (`schema.table.name`). */
   private readonly addedNotValid = new Map<string, Map<string, Statement>>();
 
-  /** Per migration file: where it sets lock_timeout, and where the lock-timeout rule reports it. */
-  private readonly timeouts: Map<string, TimeoutCoverage>;
+  /** Per migration file: where it sets lock_timeout, and where the lock-timeout rule reports it. Replayed on first use: only a NOTED drop asks. */
+  private timeouts?: Map<string, TimeoutCoverage>;
 
-  constructor(private readonly context: RuleContext) {
-    this.timeouts = timeoutCoverage(context.statements);
-  }
+  constructor(private readonly context: RuleContext) {}
 
   /** DROP INDEX weighed by the table's evidence (drop-index-weight.ts), from the size-based severity. */
   private dropSeverity(table: { schema: string; name: string } | null, statement: Statement): DropWeight {
-    return weighDrop(this.context, table, statement, this.severityFor(table), this.timeouts);
+    return weighDrop(this.context, table, statement, this.severityFor(table), () => (this.timeouts ??= timeoutCoverage(this.context.statements)));
   }
 
   private severityFor(table: { schema: string; name: string } | null): Severity {

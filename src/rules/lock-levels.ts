@@ -73,7 +73,16 @@ function alterCommandLock(command: Record<string, any>): LockMode {
  * The table locks a statement takes, strongest per table; empty for statements that lock no existing
  * table (CREATE TABLE, functions, comments) or that this table does not model.
  */
-export function statementLocks(statement: Statement): TableLock[] {
+export function statementLocks(statement: Statement): readonly TableLock[] {
+  let locks = locksOf.get(statement);
+  if (!locks) locksOf.set(statement, (locks = computeLocks(statement)));
+  return locks;
+}
+
+// Several rules and helpers ask for the same statement's locks (lock-timeout, index-locking, timeoutCoverage): work them out once.
+const locksOf = new WeakMap<Statement, readonly TableLock[]>();
+
+function computeLocks(statement: Statement): readonly TableLock[] {
   const ast = statement.ast;
   const locks = new Map<string, LockMode>();
   const take = (table: string | null, mode: LockMode) => {

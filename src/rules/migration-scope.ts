@@ -107,7 +107,16 @@ export function isSerialType(column: ColumnDef): boolean {
  * (and no identity, generation or serial that would fill it), which PostgreSQL refuses on a table with
  * rows ("column ... contains null values"). Keys are `file\0schema.table`.
  */
-export function provenEmpty(statements: Statement[]): Set<string> {
+export function provenEmpty(statements: Statement[]): ReadonlySet<string> {
+  let proven = provenOf.get(statements);
+  if (!proven) provenOf.set(statements, (proven = findProvenEmpty(statements)));
+  return proven;
+}
+
+// index-locking and every rule that finishes drafts ask for the same statements: replay them once.
+const provenOf = new WeakMap<Statement[], ReadonlySet<string>>();
+
+function findProvenEmpty(statements: Statement[]): ReadonlySet<string> {
   const proven = new Set<string>();
   for (const statement of statements) {
     const alter = alterTable(statement);
