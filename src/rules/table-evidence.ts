@@ -211,8 +211,13 @@ function deletesOneRowByKey(table: Table, pattern: AccessPattern): boolean {
  * what the audit could read.
  */
 export function codeRuns(context: RuleContext, kinds: QueryKind[]): boolean {
-  return context.patterns.some((p) => kinds.includes(p.kind));
+  let seen = kindsRun.get(context.patterns);
+  if (!seen) kindsRun.set(context.patterns, (seen = new Set(context.patterns.map((p) => p.kind))));
+  return kinds.some((kind) => seen.has(kind));
 }
+
+// Asked for each foreign key and dropped index: the kinds the code runs, once per pattern list.
+const kindsRun = new WeakMap<AccessPattern[], Set<QueryKind>>();
 
 export function hasTimeColumn(table: Table): string | null {
   const column = table.columns.find((c) => TIME_COLUMN.test(c.name) && TIME_TYPE.test(c.type));
