@@ -74,6 +74,7 @@ function alterCommandLock(command: Record<string, any>): LockMode {
  * table (CREATE TABLE, functions, comments) or that this table does not model.
  */
 export function statementLocks(statement: Statement): readonly TableLock[] {
+  if (!mayLock(statement.ast)) return NO_LOCKS;
   let locks = locksOf.get(statement);
   if (!locks) locksOf.set(statement, (locks = computeLocks(statement)));
   return locks;
@@ -81,6 +82,15 @@ export function statementLocks(statement: Statement): readonly TableLock[] {
 
 // Several rules and helpers ask for the same statement's locks (lock-timeout, index-locking, timeoutCoverage): work them out once.
 const locksOf = new WeakMap<Statement, readonly TableLock[]>();
+
+/** The statement kinds computeLocks models: every other statement locks nothing it knows of. */
+const LOCKING_NODES = new Set(["AlterTableStmt", "RenameStmt", "IndexStmt", "DropStmt", "TruncateStmt", "CreateTrigStmt", "VacuumStmt", "ClusterStmt", "RefreshMatViewStmt", "LockStmt"]);
+const NO_LOCKS: readonly TableLock[] = [];
+
+function mayLock(ast: Statement["ast"]): boolean {
+  for (const kind in ast) if (LOCKING_NODES.has(kind)) return true;
+  return false;
+}
 
 function computeLocks(statement: Statement): readonly TableLock[] {
   const ast = statement.ast;
