@@ -210,20 +210,22 @@ class LockingCheck {
   private onCreateIndex(statement: Statement, node: Record<string, any>): void {
     const rel = relationName(node.relation);
     if (!rel) return;
-    const columns = (node.indexParams ?? []).map(elemLabel);
+    // Labels deparse expression keys: made only for an index a finding may name.
+    const labels = (): string[] => (node.indexParams ?? []).map(elemLabel);
     const name: string = node.idxname ?? "";
     if (name) this.history.indexes.set(`${rel.schema}.${name}`, { fileOrder: statement.fileOrder, file: statement.location.file, table: rel.key });
     const table = { schema: rel.schema, name: rel.name };
     const what = node.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
     if (node.concurrent) {
-      if (this.isPartitioned(rel.key, rel.schema, rel.name)) this.concurrentlyOnPartitioned(statement, what, table, columns, name);
-      else this.concurrentlyInTransaction(statement, what, table, columns, name);
+      if (this.isPartitioned(rel.key, rel.schema, rel.name)) this.concurrentlyOnPartitioned(statement, what, table, labels(), name);
+      else this.concurrentlyInTransaction(statement, what, table, labels(), name);
       return;
     }
     if (!this.history.tableExistedBefore(rel.key, statement)) return;
     const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
     // ON ONLY a partitioned table creates an empty, invalid parent index at once: no build, no long lock.
     if (partitioned && !node.relation.inh) return;
+    const columns = labels();
     const held = this.heldBy(statement, rel.key);
     const empty = this.bareColumns.emptyingPredicate(statement, rel.key, node.whereClause);
     if (empty) {

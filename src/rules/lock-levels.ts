@@ -74,14 +74,9 @@ function alterCommandLock(command: Record<string, any>): LockMode {
  * table (CREATE TABLE, functions, comments) or that this table does not model.
  */
 export function statementLocks(statement: Statement): readonly TableLock[] {
-  if (!mayLock(statement.ast)) return NO_LOCKS;
-  let locks = locksOf.get(statement);
-  if (!locks) locksOf.set(statement, (locks = computeLocks(statement)));
-  return locks;
+  // Most statements are of kinds that lock nothing modelled here: answered without building anything.
+  return mayLock(statement.ast) ? computeLocks(statement) : NO_LOCKS;
 }
-
-// Several rules and helpers ask for the same statement's locks (lock-timeout, index-locking, timeoutCoverage): work them out once.
-const locksOf = new WeakMap<Statement, readonly TableLock[]>();
 
 /** The statement kinds computeLocks models: every other statement locks nothing it knows of. */
 const LOCKING_NODES = new Set(["AlterTableStmt", "RenameStmt", "IndexStmt", "DropStmt", "TruncateStmt", "CreateTrigStmt", "VacuumStmt", "ClusterStmt", "RefreshMatViewStmt", "LockStmt"]);
