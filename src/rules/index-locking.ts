@@ -7,7 +7,7 @@ import { scriptedByFix, scriptNotes } from "../advisor/fix-placement.js";
 import { findTable, isLarge, isSettledMigrationFile } from "./model.js";
 import { elemLabel, hasConcurrentlyOption, History, qualifiedList, relationName, type Origin } from "./index-history.js";
 import { commandName, laterAccessExclusive, sameFileAccessExclusive, statementLocks, timeoutCoverage, type HeldLock, type TimeoutCoverage } from "./lock-levels.js";
-import { BareColumns, provenEmpty, SETTLED_NOTE } from "./migration-scope.js";
+import { BareColumns, provenEmpty, SETTLED_NOTE, settledDetails, settledSummary } from "./migration-scope.js";
 import { emptyPartialIndexDraft, failsInPlace, nullOnlyForeignKeyDraft, replacesWholeStatement, type LockingDraft as Draft } from "./index-locking-drafts.js";
 import { lookupShape } from "./table-evidence.js";
 import { weighDrop, type DropWeight } from "./drop-index-weight.js";
@@ -395,7 +395,6 @@ class LockingCheck {
     const rel = relationName(node.relation);
     if (!rel || (node.objtype && node.objtype !== "OBJECT_TABLE")) return;
     if (!this.history.tableExistedBefore(rel.key, statement)) return;
-    const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
     for (const cmd of node.cmds ?? []) {
       const command = cmd.AlterTableCmd;
       if (command?.subtype === "AT_AddColumn") this.bareColumns.addColumn(statement, rel.key, command.def?.ColumnDef);
@@ -403,7 +402,7 @@ class LockingCheck {
       const constraint = command?.subtype === "AT_AddConstraint" ? command.def?.Constraint : undefined;
       if (!constraint) continue;
       if ((constraint.contype === "CONSTR_PRIMARY" || constraint.contype === "CONSTR_UNIQUE") && !constraint.indexname) {
-        this.onAddUnique(statement, rel, constraint, partitioned);
+        this.onAddUnique(statement, rel, constraint, this.isPartitioned(rel.key, rel.schema, rel.name));
       } else if (constraint.contype === "CONSTR_FOREIGN" && !constraint.skip_validation) {
         this.onAddForeignKey(statement, node, rel, constraint);
       }
@@ -593,8 +592,8 @@ export const indexLocking: Rule = {
         return {
           ...base,
           severity: "noted",
-          summary: `${d.summary.split(": ")[0]}: applied long ago, listed for the record.`,
-          details: [SETTLED_NOTE, ...d.details].join("\n\n"),
+          summary: `${settledSummary(d.summary)}: applied long ago, listed for the record.`,
+          details: settledDetails(d.details),
         };
       }
       const inPlace = !d.separate && replacesWholeStatement(d) && !failsInPlace(d, context);

@@ -119,6 +119,9 @@ const provenOf = new WeakMap<Statement[], ReadonlySet<string>>();
 function findProvenEmpty(statements: Statement[]): ReadonlySet<string> {
   const proven = new Set<string>();
   for (const statement of statements) {
+    // Most ALTER TABLE statements add no column: looked at before alterTable() builds its view of one.
+    const cmds = node(statement, "AlterTableStmt")?.cmds as Array<{ AlterTableCmd?: AlterTableCmd }> | undefined;
+    if (!cmds?.some((c) => c.AlterTableCmd?.subtype === "AT_AddColumn")) continue;
     const alter = alterTable(statement);
     if (!alter) continue;
     for (const command of alter.commands) {
@@ -249,6 +252,17 @@ export interface SafetyDraft {
 /** The reason a finding on a migration that already ran is NOTED and carries no fix. */
 export const SETTLED_NOTE = `NOTED because applied long ago: this statement cannot be changed now; it is listed for the record. The migration is older than the newest ${RECENT_MIGRATION_FILES} of its set, so it has already run, and editing it would break the migration tool's record of it (Prisma Migrate's checksums and drift detection, Flyway's validate). Write new migrations the way this finding describes.`;
 
+/** A settled finding's summary keeps what comes before the first ": " (the advice after it no longer applies). */
+export function settledSummary(summary: string): string {
+  const cut = summary.indexOf(": ");
+  return cut < 0 ? summary : summary.slice(0, cut);
+}
+
+/** A settled finding's details: SETTLED_NOTE, then the draft's paragraphs. Concatenated, not joined: thousands of old files each carry the note. */
+export function settledDetails(details: string[]): string {
+  return details.length === 0 ? SETTLED_NOTE : SETTLED_NOTE + "\n\n" + details.join("\n\n");
+}
+
 /** IMPORTANT when the table's size hint says 100,000 rows or more, else ROUTINE. */
 export function sizeSeverity(context: RuleContext, table: TableName): Severity {
   const model = findTable(context.schema, table.schema, table.name);
@@ -273,7 +287,7 @@ export function finishDrafts(rule: string, context: RuleContext, drafts: SafetyD
       key: `${d.kind}:${d.name}:${d.statement.location.file}`,
     };
     if (isSettledMigrationFile(context.set, d.statement.location.file)) {
-      findings.push({ ...base, severity: "noted", summary: `${d.summary.split(": ")[0]}: applied long ago, listed for the record.`, details: [SETTLED_NOTE, ...d.details].join("\n\n") });
+      findings.push({ ...base, severity: "noted", summary: `${settledSummary(d.summary)}: applied long ago, listed for the record.`, details: settledDetails(d.details) });
       continue;
     }
     const fix = d.fix && !d.outsideMigrations ? d.fix : undefined;
