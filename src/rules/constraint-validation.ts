@@ -135,11 +135,12 @@ class ValidationCheck {
     const create = node(statement, "CreateStmt");
     const created = tableName(create?.relation);
     if (created) {
+      // A table constraint is an element of its own, a column constraint one of the column's: looked at in place, unwrapped only for a CHECK.
       for (const element of create?.tableElts ?? []) {
         const column = (element as { ColumnDef?: ColumnDef }).ColumnDef;
-        const constraints = column ? columnConstraints(column) : [(element as { Constraint?: Constraint }).Constraint].filter((c): c is Constraint => c !== undefined);
-        for (const c of constraints) {
-          const col = c.contype === "CONSTR_CHECK" ? notNullColumn(c) : null;
+        for (const wrapped of column ? column.constraints ?? [] : [element]) {
+          const c = (wrapped as { Constraint?: Constraint }).Constraint;
+          const col = c?.contype === "CONSTR_CHECK" ? notNullColumn(c) : null;
           if (col) this.validatedNotNull.add(`${created.key}.${col}`);
         }
       }
