@@ -29,6 +29,11 @@ class LockingCheck {
 
   constructor(private readonly context: RuleContext) {}
 
+  /** A finding in a settled migration file carries no fix (see check()): none is written, scanned or parsed for it. */
+  private fixable(statement: Statement): boolean {
+    return !isSettledMigrationFile(this.context.set, statement.location.file);
+  }
+
   /** DROP INDEX weighed by the table's evidence (drop-index-weight.ts), from the size-based severity. */
   private dropSeverity(table: { schema: string; name: string } | null, statement: Statement): DropWeight {
     return weighDrop(this.context, table, statement, this.severityFor(table), () => (this.timeouts ??= timeoutCoverage(this.context.statements)));
@@ -250,7 +255,7 @@ class LockingCheck {
         `CREATE INDEX CONCURRENTLY lets writes continue (it takes SHARE UPDATE EXCLUSIVE), at the cost of two table scans and waiting for running transactions. If a concurrent build fails it leaves an INVALID index behind: drop it and run the statement again.`,
       );
       details.push(...this.transactionNote(statement));
-      fix = insertConcurrently(statement.sql, ["INDEX"]) ?? undefined;
+      if (this.fixable(statement)) fix = insertConcurrently(statement.sql, ["INDEX"]) ?? undefined;
     }
     this.drafts.push({
       statement,
@@ -325,6 +330,7 @@ class LockingCheck {
           details.push(`DROP INDEX CONCURRENTLY does not support CASCADE: drop what depends on the index first, then the index concurrently.`);
         } else {
           details.push(...this.transactionNote(statement));
+          // Computed for a settled file too: its summary says "add CONCURRENTLY" only when there is a fix.
           fix =
             names.length === 1
               ? (insertConcurrently(statement.sql, ["INDEX"]) ?? undefined)
@@ -387,7 +393,7 @@ class LockingCheck {
       message: `REINDEX ${what} ${target} without CONCURRENTLY blocks writes${table ? ` to ${table.name}` : ""} until the rebuild finishes.`,
       summary: `REINDEX ${what} ${target} blocks writes${table ? ` to ${table.name}` : ""}: add CONCURRENTLY.`,
       details,
-      fix: insertConcurrently(statement.sql, ["INDEX", "TABLE", "SCHEMA", "DATABASE"]) ?? undefined,
+      fix: this.fixable(statement) ? (insertConcurrently(statement.sql, ["INDEX", "TABLE", "SCHEMA", "DATABASE"]) ?? undefined) : undefined,
     });
   }
 
@@ -473,7 +479,7 @@ class LockingCheck {
         `${include.length > 0 ? ` INCLUDE (${include.map(quoteIdent).join(", ")})` : ""}${nullsNotDistinct};\n` +
         `-- A later migration, once the index is built:\n` +
         `ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdent(name)} ${kindWord} USING INDEX ${quoteIdent(name)};`;
-      if (parsesCleanly(sql)) fix = sql;
+      if (this.fixable(statement) && parsesCleanly(sql)) fix = sql;
       details.push(
         `Build the unique index CONCURRENTLY first, alone in its migration, then attach it in a later one with ADD CONSTRAINT ... USING INDEX, which only takes the lock for a moment.${primary ? " For a primary key the columns must be NOT NULL; if they are not yet, USING INDEX sets NOT NULL and scans the table under the lock, so add and validate a CHECK (col IS NOT NULL) constraint beforehand." : ""}`,
       );
@@ -516,22 +522,24 @@ class LockingCheck {
     // In a transaction the ADD's locks last until COMMIT, so a VALIDATE after it gains nothing: it goes in a later migration.
     const split = statement.inTransaction;
     let fix: string | undefined;
-    try {
-      const single = {
-        AlterTableStmt: {
-          relation: node.relation,
-          cmds: [{ AlterTableCmd: { subtype: "AT_AddConstraint", def: { Constraint: { ...constraint, conname: name, skip_validation: true, initially_valid: false } }, behavior: "DROP_RESTRICT" } }],
-          objtype: "OBJECT_TABLE",
-        },
-      };
-      const add = terminate(deparseNode(single));
-      const validate = `ALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(name)};`;
-      const sql = split
-        ? `-- In this migration, in place of the statement:\n${add}\n-- A later migration of its own:\n${validate}`
-        : `${add}\n${validate}`;
-      if (parsesCleanly(sql) && /NOT VALID/i.test(sql)) fix = sql;
-    } catch {
-      fix = undefined;
+    if (this.fixable(statement)) {
+      try {
+        const single = {
+          AlterTableStmt: {
+            relation: node.relation,
+            cmds: [{ AlterTableCmd: { subtype: "AT_AddConstraint", def: { Constraint: { ...constraint, conname: name, skip_validation: true, initially_valid: false } }, behavior: "DROP_RESTRICT" } }],
+            objtype: "OBJECT_TABLE",
+          },
+        };
+        const add = terminate(deparseNode(single));
+        const validate = `ALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(name)};`;
+        const sql = split
+          ? `-- In this migration, in place of the statement:\n${add}\n-- A later migration of its own:\n${validate}`
+          : `${add}\n${validate}`;
+        if (parsesCleanly(sql) && /NOT VALID/i.test(sql)) fix = sql;
+      } catch {
+        fix = undefined;
+      }
     }
     this.drafts.push({
       statement,
