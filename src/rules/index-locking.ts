@@ -6,7 +6,7 @@ import { deparseNode } from "../sql/parser.js";
 import { scriptedByFix, scriptNotes } from "../advisor/fix-placement.js";
 import { findTable, isLarge, isSettledMigrationFile } from "./model.js";
 import { elemLabel, hasConcurrentlyOption, History, qualifiedList, relationName, type Origin } from "./index-history.js";
-import { commandName, laterAccessExclusive, sameFileAccessExclusive, statementLocks, timeoutCoverage, type HeldLock, type TimeoutCoverage } from "./lock-levels.js";
+import { heldLock, laterAccessExclusive, sameFileAccessExclusive, statementLocks, timeoutCoverage, type HeldLock, type TimeoutCoverage } from "./lock-levels.js";
 import { BareColumns, provenEmpty, SETTLED_NOTE, settledDetails, settledSummary } from "./migration-scope.js";
 import { emptyPartialIndexDraft, failsInPlace, nullOnlyForeignKeyDraft, replacesWholeStatement, type LockingDraft as Draft } from "./index-locking-drafts.js";
 import { lookupShape } from "./table-evidence.js";
@@ -160,7 +160,7 @@ class LockingCheck {
       if (lock.mode !== "ACCESS EXCLUSIVE" || !this.history.tableExistedBefore(lock.table, statement)) continue;
       let tables = this.held.get(file);
       if (!tables) this.held.set(file, (tables = new Map()));
-      if (!tables.has(lock.table)) tables.set(lock.table, { statement, what: commandName(statement) });
+      if (!tables.has(lock.table)) tables.set(lock.table, heldLock(statement));
     }
   }
 

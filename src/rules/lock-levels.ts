@@ -140,6 +140,16 @@ export interface HeldLock {
   what: string;
 }
 
+/** A HeldLock whose command is read from the statement's text only when a message asks for it: most held locks are never named. */
+export function heldLock(statement: Statement): HeldLock {
+  return {
+    statement,
+    get what() {
+      return commandName(statement);
+    },
+  };
+}
+
 /** The first two words of a statement, upper case: "ALTER TABLE", "DROP INDEX". */
 export function commandName(statement: Statement): string {
   const line = statement.sql.replace(/--[^\n]*\n/g, " ").trim().split(/\s+/).slice(0, 2).join(" ").toUpperCase();

@@ -204,9 +204,12 @@ export class BareColumns {
 
   observe(statement: Statement): void {
     const file = statement.location.file;
-    const kind = node(statement, "TransactionStmt")?.kind;
-    if (!statement.inTransaction || kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") {
-      this.epochs.set(file, (this.epochs.get(file) ?? 0) + 1);
+    // Only the ends of transactions after a file's first ADD COLUMN can tell two of its statements apart (addedBy).
+    if (this.byFile.has(file)) {
+      const kind = node(statement, "TransactionStmt")?.kind;
+      if (!statement.inTransaction || kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") {
+        this.epochs.set(file, (this.epochs.get(file) ?? 0) + 1);
+      }
     }
     const ast = statement.ast as Record<string, any>;
     const written = tableName((ast.InsertStmt ?? ast.UpdateStmt ?? ast.MergeStmt ?? ast.CopyStmt)?.relation);
