@@ -119,8 +119,8 @@ function tableRenames(statements: Statement[]): number[] {
 interface PatternIndex {
   patterns: AccessPattern[];
   byTable: Map<string, number[]>;
-  /** ALTER TABLE ... RENAME TO statements (tableRenames). */
-  renames: number[];
+  /** ALTER TABLE ... RENAME TO statements (tableRenames), found when a change first follows its table: a DROP TABLE does not. */
+  renames?: number[];
 }
 
 function indexPatterns(context: RuleContext): PatternIndex {
@@ -136,7 +136,7 @@ function indexPatterns(context: RuleContext): PatternIndex {
     note(patternRelation(p), i);
     for (const join of p.joins) note(patternRelation({ table: join.table }), i);
   });
-  return { patterns, byTable, renames: tableRenames(context.statements) };
+  return { patterns, byTable };
 }
 
 /** The patterns that name `table` (or any of `tables`), in their original order. */
@@ -180,7 +180,7 @@ function sitesFor(context: RuleContext, found: PatternIndex, index: number, chan
       return sites;
     }
     case "rename-table": {
-      const renamed = laterName(context.statements, found.renames, index, { schema: change.table.schema, name: change.newName!, key: `${change.table.schema}.${change.newName}` });
+      const renamed = laterName(context.statements, (found.renames ??= tableRenames(context.statements)), index, { schema: change.table.schema, name: change.newName!, key: `${change.table.schema}.${change.newName}` });
       const oldGone = !findTableExact(schema, change.table.schema, change.table.name);
       for (const p of patternsNaming(found, change.table, renamed)) {
         if (oldGone && columnsOf(p, change.table)) add(p, "old");
@@ -190,7 +190,7 @@ function sitesFor(context: RuleContext, found: PatternIndex, index: number, chan
     }
     case "drop-column":
     case "rename-column": {
-      const current = laterName(context.statements, found.renames, index, change.table);
+      const current = laterName(context.statements, (found.renames ??= tableRenames(context.statements)), index, change.table);
       const table = findTableExact(schema, current.schema, current.name);
       // A column of that name added again later is the one the code reads now.
       const oldGone = !table?.columns.some((c) => c.name === change.column);
@@ -280,7 +280,7 @@ export const breakingChange: Rule = {
   description: "DROP COLUMN, RENAME COLUMN, RENAME TABLE and DROP TABLE on a table or column the code's queries name: the call sites, and the deploy order that keeps them working.",
   defaultSeverity: "routine",
   check(context) {
-    const history = new TableHistory();
+    const history = new TableHistory(context.statements);
     const drafts: SafetyDraft[] = [];
     // The changes each statement made, as seen when it was visited (for swaps within a file).
     const made = new Map<Statement, Change[]>();

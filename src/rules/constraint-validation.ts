@@ -96,7 +96,7 @@ function splitNote(statement: Statement, shared: string | null): string {
 
 class ValidationCheck {
   readonly drafts: SafetyDraft[] = [];
-  private readonly history = new TableHistory();
+  private readonly history: TableHistory;
   /** Columns this file added with no default: every value NULL until written. */
   private readonly bare = new BareColumns();
   /** `schema.table.column` -> a CHECK (col IS NOT NULL) that is validated. */
@@ -104,7 +104,9 @@ class ValidationCheck {
   /** `schema.table.constraint` -> the column of a CHECK (col IS NOT NULL) added NOT VALID and not validated yet. */
   private readonly pendingNotNull = new Map<string, string>();
 
-  constructor(private readonly context: RuleContext) {}
+  constructor(private readonly context: RuleContext) {
+    this.history = new TableHistory(context.statements);
+  }
 
   /**
    * Why the steps of a fix written in place of `statement` would share one transaction, or null when each

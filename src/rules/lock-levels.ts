@@ -222,7 +222,7 @@ export interface TimeoutCoverage {
 
 /** Per migration file, its lock_timeout coverage (see TimeoutCoverage), replaying `statements` in apply order. */
 export function timeoutCoverage(statements: Statement[]): Map<string, TimeoutCoverage> {
-  const history = new TableHistory();
+  const history = new TableHistory(statements);
   const out = new Map<string, TimeoutCoverage>();
   for (const statement of statements) {
     const file = statement.location.file;

@@ -87,7 +87,7 @@ export const lockTimeout: Rule = {
   description: "A migration that takes ACCESS EXCLUSIVE or SHARE on an existing table without first setting lock_timeout, so a lock queued behind one long query blocks every later query on the table.",
   defaultSeverity: "routine",
   check(context: RuleContext) {
-    const history = new TableHistory();
+    const history = new TableHistory(context.statements);
     const drafts: SafetyDraft[] = [];
     /** Files with a lock_timeout in force, and files already reported. */
     const covered = new Set<string>();

@@ -48,47 +48,101 @@ export function columnConstraints(column: ColumnDef): Constraint[] {
  * Which tables existed before each migration file: made by an earlier file, or not made by these
  * migrations at all. Replays CREATE TABLE (a CREATE TABLE IF NOT EXISTS on a table that exists is a
  * no-op, so it leaves the table's origin alone), CREATE TABLE AS / MATERIALIZED VIEW, renames and drops.
- * Call `existedBefore` for a statement, then `observe` it, in apply order.
+ * Call `existedBefore` for a statement, then `observe` it, for every statement of `statements` in order.
+ * The replay itself is done once per statements list and shared (timelineOf): five rules ask.
  */
 export class TableHistory {
-  private readonly createdIn = new Map<string, number>();
+  private readonly timeline: Timeline;
+  /** How many statements have been observed: the history stands just after the last of them. */
+  private seen = 0;
+
+  constructor(private readonly statements: Statement[]) {
+    this.timeline = timelineOf(statements);
+  }
 
   existedBefore(key: string, statement: Statement): boolean {
-    const order = this.createdIn.get(key);
+    const order = this.createdIn(key);
     return order === undefined || order < statement.fileOrder;
   }
 
   /** The table is made by these migrations (at any point so far). */
   knows(key: string): boolean {
-    return this.createdIn.has(key);
+    return this.createdIn(key) !== undefined;
   }
 
   observe(statement: Statement): void {
+    // Callers observe each statement in turn; one out of turn is looked up.
+    const at = this.statements[this.seen] === statement ? this.seen : this.statements.indexOf(statement);
+    if (at < 0) throw new Error("TableHistory.observe: a statement outside the statements it replays");
+    this.seen = at + 1;
+  }
+
+  /** The file order of the migration that made the table, as the statements observed so far leave it. */
+  private createdIn(key: string): number | undefined {
+    const changes = this.timeline.get(key);
+    if (!changes) return undefined;
+    // The last change made by a statement already observed: positions ascend.
+    let low = 0;
+    let high = changes.at.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (changes.at[mid] < this.seen) low = mid + 1;
+      else high = mid;
+    }
+    return low === 0 ? undefined : changes.order[low - 1];
+  }
+}
+
+/**
+ * Per `schema.table`: the positions in the statements of the statements that changed where it was made, ascending,
+ * and its creation file order from just after each (undefined once dropped or renamed away).
+ */
+type Timeline = Map<string, { at: number[]; order: Array<number | undefined> }>;
+
+const timelines = new WeakMap<Statement[], Timeline>();
+
+/** Replays the statements' CREATE TABLE, CREATE TABLE AS, renames and drops once (see TableHistory). */
+function timelineOf(statements: Statement[]): Timeline {
+  let timeline = timelines.get(statements);
+  if (timeline) return timeline;
+  timeline = new Map();
+  const createdIn = new Map<string, number>();
+  const change = (key: string, at: number, order: number | undefined) => {
+    if (order === undefined) createdIn.delete(key);
+    else createdIn.set(key, order);
+    let changes = timeline!.get(key);
+    if (!changes) timeline!.set(key, (changes = { at: [], order: [] }));
+    changes.at.push(at);
+    changes.order.push(order);
+  };
+  statements.forEach((statement, at) => {
     const create = node(statement, "CreateStmt") as CreateStmt | undefined;
     const createAs = node(statement, "CreateTableAsStmt");
     const made = tableName(create?.relation ?? createAs?.into?.rel);
     if (made) {
-      const noOp = (create?.if_not_exists || createAs?.if_not_exists) && this.createdIn.has(made.key);
-      if (!noOp) this.createdIn.set(made.key, statement.fileOrder);
+      const noOp = (create?.if_not_exists || createAs?.if_not_exists) && createdIn.has(made.key);
+      if (!noOp) change(made.key, at, statement.fileOrder);
       return;
     }
     const rename = node(statement, "RenameStmt") as RenameStmt | undefined;
     if (rename && (rename.renameType === "OBJECT_TABLE" || rename.renameType === "OBJECT_MATVIEW") && rename.newname) {
       const from = tableName(rename.relation);
       if (!from) return;
-      const order = this.createdIn.get(from.key);
-      this.createdIn.delete(from.key);
-      if (order !== undefined) this.createdIn.set(`${from.schema}.${rename.newname}`, order);
+      const order = createdIn.get(from.key);
+      change(from.key, at, undefined);
+      if (order !== undefined) change(`${from.schema}.${rename.newname}`, at, order);
       return;
     }
     const drop = node(statement, "DropStmt") as DropStmt | undefined;
     if (drop && (drop.removeType === "OBJECT_TABLE" || drop.removeType === "OBJECT_MATVIEW")) {
       for (const object of drop.objects ?? []) {
         const parts = nameParts(((object as { List?: { items?: Node[] } }).List?.items ?? []) as Array<Record<string, any>>);
-        if (parts.length > 0) this.createdIn.delete(`${parts.length > 1 ? parts[parts.length - 2] : "public"}.${parts[parts.length - 1]}`);
+        if (parts.length > 0) change(`${parts.length > 1 ? parts[parts.length - 2] : "public"}.${parts[parts.length - 1]}`, at, undefined);
       }
     }
-  }
+  });
+  timelines.set(statements, timeline);
+  return timeline;
 }
 
 function hasDefault(column: ColumnDef): boolean {

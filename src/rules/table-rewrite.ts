@@ -72,7 +72,7 @@ const REWRITE_COST = `A rewrite copies every row into a new file and rebuilds ev
 
 class RewriteCheck {
   readonly drafts: SafetyDraft[] = [];
-  private readonly history = new TableHistory();
+  private readonly history: TableHistory;
   /**
    * `schema.table` -> column -> type, as the migrations so far leave it. A CREATE TABLE's elements are kept as
    * they are until a later statement alters or asks about the table (columnTypes): most tables never are.
@@ -81,7 +81,9 @@ class RewriteCheck {
   /** Materialized views with a unique index REFRESH ... CONCURRENTLY can use (plain columns, no WHERE). */
   private readonly uniqueMatviews = new Set<string>();
 
-  constructor(private readonly context: RuleContext) {}
+  constructor(private readonly context: RuleContext) {
+    this.history = new TableHistory(context.statements);
+  }
 
   visit(statement: Statement): void {
     const alter = alterTable(statement);
