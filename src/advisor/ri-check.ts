@@ -7,33 +7,55 @@ import type { Index } from "../core/types.js";
 import { keyLabel } from "../schema/lookup.js";
 import { parseSql } from "../sql/parser.js";
 
-/** Why an index that touches the FK columns cannot serve the check, or null when it can. */
-export function whyIndexCannotServe(index: Index, fkColumns: string[]): string | null {
-  const wanted = new Set(fkColumns);
+/** Why an index cannot serve the check, as a tag: whyIndexCannotServe words it. */
+type Refusal = "hash" | "method" | "include-only" | "not-leading" | "predicate";
+
+/** The FK columns hold one to a few names: `includes` beats building a Set for each index asked about. */
+function refusal(index: Index, fkColumns: string[]): Refusal | null {
   const method = index.method.toLowerCase();
   if (method === "hash") {
     if (fkColumns.length === 1 && index.keys.length === 1 && index.keys[0].column === fkColumns[0]) {
-      return predicateProblem(index, wanted);
+      return predicateProblem(index, fkColumns) === null ? null : "predicate";
     }
-    return "is a hash index, which serves only a single-column foreign key on that same column";
+    return "hash";
   }
-  if (method !== "btree") {
-    return `is a ${method.toUpperCase()} index; the check's equality lookup needs a btree (or single-column hash) index`;
-  }
+  if (method !== "btree") return "method";
+  const wanted = (k: Index["keys"][number]) => k.column !== undefined && fkColumns.includes(k.column);
   // A unique index (or primary key) whose keys all lie among the FK columns finds at most one row for
   // the check's `fk1 = $1 AND fk2 = $2 ...`: PostgreSQL's RI query uses it and stops there.
-  if (index.unique && index.keys.length > 0 && index.keys.length <= fkColumns.length && index.keys.every((k) => k.column !== undefined && wanted.has(k.column))) {
-    return predicateProblem(index, wanted);
+  if (index.unique && index.keys.length > 0 && index.keys.length <= fkColumns.length && index.keys.every(wanted)) {
+    return predicateProblem(index, fkColumns) === null ? null : "predicate";
   }
-  const leading = index.keys.slice(0, fkColumns.length);
-  const leadingMatch = leading.length === fkColumns.length && leading.every((k) => k.column !== undefined && wanted.has(k.column));
+  const leadingMatch = index.keys.length >= fkColumns.length && index.keys.slice(0, fkColumns.length).every(wanted);
   if (!leadingMatch) {
-    const inKeys = index.keys.some((k) => k.column !== undefined && wanted.has(k.column));
-    const inInclude = index.include.some((c) => wanted.has(c));
-    if (!inKeys && inInclude) return "has the foreign key columns only as INCLUDE columns, which a lookup cannot search on";
-    return `starts with (${index.keys.map(keyLabel).join(", ")}), so the foreign key columns are not its leading keys`;
+    const inKeys = index.keys.some(wanted);
+    const inInclude = index.include.some((c) => fkColumns.includes(c));
+    return !inKeys && inInclude ? "include-only" : "not-leading";
   }
-  return predicateProblem(index, wanted);
+  return predicateProblem(index, fkColumns) === null ? null : "predicate";
+}
+
+/** True when the index serves the check: whyIndexCannotServe would say null, without wording a reason. */
+export function servesForeignKeyCheck(index: Index, fkColumns: string[]): boolean {
+  return refusal(index, fkColumns) === null;
+}
+
+/** Why an index that touches the FK columns cannot serve the check, or null when it can. */
+export function whyIndexCannotServe(index: Index, fkColumns: string[]): string | null {
+  switch (refusal(index, fkColumns)) {
+    case null:
+      return null;
+    case "hash":
+      return "is a hash index, which serves only a single-column foreign key on that same column";
+    case "method":
+      return `is a ${index.method.toLowerCase().toUpperCase()} index; the check's equality lookup needs a btree (or single-column hash) index`;
+    case "include-only":
+      return "has the foreign key columns only as INCLUDE columns, which a lookup cannot search on";
+    case "not-leading":
+      return `starts with (${index.keys.map(keyLabel).join(", ")}), so the foreign key columns are not its leading keys`;
+    case "predicate":
+      return predicateProblem(index, fkColumns);
+  }
 }
 
 /**
@@ -45,25 +67,24 @@ export function whyIndexCannotServe(index: Index, fkColumns: string[]): string |
  * Returns the bound columns in index order.
  */
 export function leadingColumnsBound(index: Index, fkColumns: string[]): string[] | null {
-  if (whyIndexCannotServe(index, fkColumns) === null) return null;
-  const wanted = new Set(fkColumns);
+  if (refusal(index, fkColumns) === null) return null;
   const method = index.method.toLowerCase();
   let bound: string[] = [];
   if (method === "hash") {
     const only = index.keys.length === 1 ? index.keys[0].column : undefined;
-    if (only !== undefined && wanted.has(only)) bound = [only];
+    if (only !== undefined && fkColumns.includes(only)) bound = [only];
   } else if (method === "btree") {
     for (const key of index.keys) {
-      if (key.column === undefined || !wanted.has(key.column) || bound.includes(key.column)) break;
+      if (key.column === undefined || !fkColumns.includes(key.column) || bound.includes(key.column)) break;
       bound.push(key.column);
     }
   }
   if (bound.length === 0 || bound.length >= fkColumns.length) return null;
-  return predicateProblem(index, wanted) === null ? bound : null;
+  return predicateProblem(index, fkColumns) === null ? bound : null;
 }
 
 /** A partial index serves the check only when `fk = $n` implies its predicate. */
-function predicateProblem(index: Index, fkColumns: Set<string>): string | null {
+function predicateProblem(index: Index, fkColumns: string[]): string | null {
   if (!index.where && !index.whereAst) return null;
   const ast = predicateAst(index);
   if (!ast) return `is partial (WHERE ${index.where}) with a predicate that could not be read`;
@@ -71,7 +92,7 @@ function predicateProblem(index: Index, fkColumns: Set<string>): string | null {
     const test = term.NullTest;
     if (!test || test.nulltesttype !== "IS_NOT_NULL") return false;
     const column = columnRefName(test.arg);
-    return column !== null && fkColumns.has(column);
+    return column !== null && fkColumns.includes(column);
   });
   return impliedByEquality ? null : `is partial (WHERE ${index.where ?? "…"}), and the check's \`= $1\` lookup does not imply that predicate`;
 }

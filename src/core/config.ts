@@ -68,5 +68,12 @@ export function resolveConfig(file: ConfigFile): AuditConfig {
 
 /** The size hint for a table named bare or schema-qualified. */
 export function tableHint(config: AuditConfig, schema: string, table: string): TableHint | undefined {
-  return config.tables[`${schema}.${table}`] ?? config.tables[table];
+  let hints = hintMaps.get(config.tables);
+  if (!hints) hintMaps.set(config.tables, (hints = new Map(Object.entries(config.tables))));
+  if (hints.size === 0) return undefined;
+  return hints.get(`${schema}.${table}`) ?? hints.get(table);
 }
+
+// Rules ask for every table's hint many times, and most configurations give none: the hints as a Map, per
+// configuration (not changed once loaded), answer those without building a key.
+const hintMaps = new WeakMap<AuditConfig["tables"], Map<string, TableHint>>();

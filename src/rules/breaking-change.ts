@@ -92,16 +92,58 @@ function changesOf(statement: Statement, history: TableHistory): Change[] {
 /**
  * The name the code knows the changed table by after every migration: later ALTER TABLE ... RENAME TO
  * statements followed. For a rename, the name after this statement is the starting point.
+ * `renames` holds the indexes in `statements` of the table renames, ascending (see tableRenames).
  */
-function laterName(statements: Statement[], from: number, table: TableName): TableName {
+function laterName(statements: Statement[], renames: number[], from: number, table: TableName): TableName {
   let current = table;
-  for (let i = from + 1; i < statements.length; i++) {
-    const rename = node(statements[i], "RenameStmt") as RenameStmt | undefined;
-    if (rename?.renameType !== "OBJECT_TABLE" || !rename.newname) continue;
+  for (const i of renames) {
+    if (i <= from) continue;
+    const rename = node(statements[i], "RenameStmt") as RenameStmt;
     const renamed = tableName(rename.relation);
-    if (renamed?.key === current.key) current = { schema: current.schema, name: rename.newname, key: `${current.schema}.${rename.newname}` };
+    if (renamed?.key === current.key) current = { schema: current.schema, name: rename.newname!, key: `${current.schema}.${rename.newname}` };
   }
   return current;
+}
+
+/** The indexes of the ALTER TABLE ... RENAME TO statements, ascending: laterName follows these only, not every statement per change. */
+function tableRenames(statements: Statement[]): number[] {
+  const out: number[] = [];
+  statements.forEach((statement, i) => {
+    const rename = node(statement, "RenameStmt") as RenameStmt | undefined;
+    if (rename?.renameType === "OBJECT_TABLE" && rename.newname) out.push(i);
+  });
+  return out;
+}
+
+/** The queries a change is checked against: the patterns that name each table (`schema\0table`), as indexes into `patterns`, ascending. */
+interface PatternIndex {
+  patterns: AccessPattern[];
+  byTable: Map<string, number[]>;
+  /** ALTER TABLE ... RENAME TO statements (tableRenames), found when a change first follows its table: a DROP TABLE does not. */
+  renames?: number[];
+}
+
+function indexPatterns(context: RuleContext): PatternIndex {
+  const patterns = context.patterns.filter((p) => !IGNORED_SOURCES.has(p.source));
+  const byTable = new Map<string, number[]>();
+  const note = (relation: { schema?: string; name: string }, i: number) => {
+    const key = `${relation.schema ?? "public"}\0${relation.name}`;
+    const list = byTable.get(key);
+    if (!list) byTable.set(key, [i]);
+    else if (list[list.length - 1] !== i) list.push(i);
+  };
+  patterns.forEach((p, i) => {
+    note(patternRelation(p), i);
+    for (const join of p.joins) note(patternRelation({ table: join.table }), i);
+  });
+  return { patterns, byTable };
+}
+
+/** The patterns that name `table` (or any of `tables`), in their original order. */
+function patternsNaming(index: PatternIndex, ...tables: Array<{ schema: string; name: string }>): AccessPattern[] {
+  const positions = new Set<number>();
+  for (const t of tables) for (const i of index.byTable.get(`${t.schema}\0${t.name}`) ?? []) positions.add(i);
+  return [...positions].sort((a, b) => a - b).map((i) => index.patterns[i]);
 }
 
 /**
@@ -119,24 +161,28 @@ function isSwap(statements: Statement[], index: number, change: Change, history:
   return false;
 }
 
-function sitesFor(context: RuleContext, index: number, change: Change, swap: boolean): Site[] {
+function sitesFor(context: RuleContext, found: PatternIndex, index: number, change: Change, swap: boolean): Site[] {
   const { schema } = context;
   const sites: Site[] = [];
+  const seen = new Set<string>();
   const add = (pattern: AccessPattern, uses: Site["uses"]) => {
-    if (!sites.some((s) => s.pattern.location.file === pattern.location.file && s.pattern.location.line === pattern.location.line)) sites.push({ pattern, uses });
+    const at = `${pattern.location.file}\0${pattern.location.line}`;
+    if (!seen.has(at)) {
+      seen.add(at);
+      sites.push({ pattern, uses });
+    }
   };
-  const patterns = context.patterns.filter((p) => !IGNORED_SOURCES.has(p.source));
   switch (change.kind) {
     case "drop-table": {
       // A table of that name made again later is the one the code reads now.
       if (findTableExact(schema, change.table.schema, change.table.name)) return [];
-      for (const p of patterns) if (columnsOf(p, change.table)) add(p, "old");
+      for (const p of patternsNaming(found, change.table)) if (columnsOf(p, change.table)) add(p, "old");
       return sites;
     }
     case "rename-table": {
-      const renamed = laterName(context.statements, index, { schema: change.table.schema, name: change.newName!, key: `${change.table.schema}.${change.newName}` });
+      const renamed = laterName(context.statements, (found.renames ??= tableRenames(context.statements)), index, { schema: change.table.schema, name: change.newName!, key: `${change.table.schema}.${change.newName}` });
       const oldGone = !findTableExact(schema, change.table.schema, change.table.name);
-      for (const p of patterns) {
+      for (const p of patternsNaming(found, change.table, renamed)) {
         if (oldGone && columnsOf(p, change.table)) add(p, "old");
         else if (!swap && columnsOf(p, renamed)) add(p, "new");
       }
@@ -144,11 +190,11 @@ function sitesFor(context: RuleContext, index: number, change: Change, swap: boo
     }
     case "drop-column":
     case "rename-column": {
-      const current = laterName(context.statements, index, change.table);
+      const current = laterName(context.statements, (found.renames ??= tableRenames(context.statements)), index, change.table);
       const table = findTableExact(schema, current.schema, current.name);
       // A column of that name added again later is the one the code reads now.
       const oldGone = !table?.columns.some((c) => c.name === change.column);
-      for (const p of patterns) {
+      for (const p of patternsNaming(found, current)) {
         const columns = columnsOf(p, current);
         if (!columns) continue;
         if (oldGone && columns.has(change.column!)) add(p, "old");
@@ -234,16 +280,18 @@ export const breakingChange: Rule = {
   description: "DROP COLUMN, RENAME COLUMN, RENAME TABLE and DROP TABLE on a table or column the code's queries name: the call sites, and the deploy order that keeps them working.",
   defaultSeverity: "routine",
   check(context) {
-    const history = new TableHistory();
+    const history = new TableHistory(context.statements);
     const drafts: SafetyDraft[] = [];
     // The changes each statement made, as seen when it was visited (for swaps within a file).
     const made = new Map<Statement, Change[]>();
+    // Built on the first change: most statements change nothing a query names.
+    let found: PatternIndex | undefined;
     context.statements.forEach((statement, index) => {
       const changes = changesOf(statement, history);
       made.set(statement, changes);
       for (const change of changes) {
         const swap = isSwap(context.statements, index, change, (s) => made.get(s) ?? []);
-        let sites = sitesFor(context, index, change, swap);
+        let sites = sitesFor(context, (found ??= indexPatterns(context)), index, change, swap);
         // Long applied: the code that ran then is gone; only code that still names the old name matters.
         if (isSettledMigrationFile(context.set, statement.location.file)) sites = sites.filter((s) => s.uses === "old");
         if (sites.length > 0) drafts.push({ ...draftFor(change, sites), severity: "routine" });

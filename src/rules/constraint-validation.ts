@@ -96,7 +96,7 @@ function splitNote(statement: Statement, shared: string | null): string {
 
 class ValidationCheck {
   readonly drafts: SafetyDraft[] = [];
-  private readonly history = new TableHistory();
+  private readonly history: TableHistory;
   /** Columns this file added with no default: every value NULL until written. */
   private readonly bare = new BareColumns();
   /** `schema.table.column` -> a CHECK (col IS NOT NULL) that is validated. */
@@ -104,7 +104,9 @@ class ValidationCheck {
   /** `schema.table.constraint` -> the column of a CHECK (col IS NOT NULL) added NOT VALID and not validated yet. */
   private readonly pendingNotNull = new Map<string, string>();
 
-  constructor(private readonly context: RuleContext) {}
+  constructor(private readonly context: RuleContext) {
+    this.history = new TableHistory(context.statements);
+  }
 
   /**
    * Why the steps of a fix written in place of `statement` would share one transaction, or null when each
@@ -135,11 +137,12 @@ class ValidationCheck {
     const create = node(statement, "CreateStmt");
     const created = tableName(create?.relation);
     if (created) {
+      // A table constraint is an element of its own, a column constraint one of the column's: looked at in place, unwrapped only for a CHECK.
       for (const element of create?.tableElts ?? []) {
         const column = (element as { ColumnDef?: ColumnDef }).ColumnDef;
-        const constraints = column ? columnConstraints(column) : [(element as { Constraint?: Constraint }).Constraint].filter((c): c is Constraint => c !== undefined);
-        for (const c of constraints) {
-          const col = c.contype === "CONSTR_CHECK" ? notNullColumn(c) : null;
+        for (const wrapped of column ? column.constraints ?? [] : [element]) {
+          const c = (wrapped as { Constraint?: Constraint }).Constraint;
+          const col = c?.contype === "CONSTR_CHECK" ? notNullColumn(c) : null;
           if (col) this.validatedNotNull.add(`${created.key}.${col}`);
         }
       }

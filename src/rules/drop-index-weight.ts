@@ -44,7 +44,7 @@ export function weighDrop(
   table: { schema: string; name: string } | null,
   statement: Statement,
   severity: Severity,
-  timeouts: Map<string, TimeoutCoverage>,
+  timeouts: () => Map<string, TimeoutCoverage>,
 ): DropWeight {
   const model = table ? findTable(context.schema, table.schema, table.name) : undefined;
   // A migration that already ran is NOTED for the record anyway (see check()): no advice to edit it.
@@ -60,7 +60,7 @@ export function weighDrop(
     severity: "noted",
     details: [
       `NOTED because nothing shows ${table!.name} large or busy: ${noGrowthSeen(context, model)}. DROP INDEX itself takes milliseconds; the only cost is the wait for its ACCESS EXCLUSIVE lock behind running queries on ${table!.name}, during which later queries queue behind it.`,
-      timeoutNote(statement, timeouts),
+      timeoutNote(statement, timeouts()),
     ],
   };
 }

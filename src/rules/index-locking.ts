@@ -6,8 +6,8 @@ import { deparseNode } from "../sql/parser.js";
 import { scriptedByFix, scriptNotes } from "../advisor/fix-placement.js";
 import { findTable, isLarge, isSettledMigrationFile } from "./model.js";
 import { elemLabel, hasConcurrentlyOption, History, qualifiedList, relationName, type Origin } from "./index-history.js";
-import { commandName, laterAccessExclusive, sameFileAccessExclusive, statementLocks, timeoutCoverage, type HeldLock, type TimeoutCoverage } from "./lock-levels.js";
-import { BareColumns, provenEmpty, SETTLED_NOTE } from "./migration-scope.js";
+import { heldLock, laterAccessExclusive, sameFileAccessExclusive, statementLocks, timeoutCoverage, type HeldLock, type TimeoutCoverage } from "./lock-levels.js";
+import { BareColumns, provenEmpty, SETTLED_NOTE, settledDetails, settledSummary } from "./migration-scope.js";
 import { emptyPartialIndexDraft, failsInPlace, nullOnlyForeignKeyDraft, replacesWholeStatement, type LockingDraft as Draft } from "./index-locking-drafts.js";
 import { lookupShape } from "./table-evidence.js";
 import { weighDrop, type DropWeight } from "./drop-index-weight.js";
@@ -24,16 +24,19 @@ class LockingCheck {
   /** Per migration file: the foreign keys its open transaction added NOT VALID to existing tables (`schema.table.name`). */
   private readonly addedNotValid = new Map<string, Map<string, Statement>>();
 
-  /** Per migration file: where it sets lock_timeout, and where the lock-timeout rule reports it. */
-  private readonly timeouts: Map<string, TimeoutCoverage>;
+  /** Per migration file: where it sets lock_timeout, and where the lock-timeout rule reports it. Replayed on first use: only a NOTED drop asks. */
+  private timeouts?: Map<string, TimeoutCoverage>;
 
-  constructor(private readonly context: RuleContext) {
-    this.timeouts = timeoutCoverage(context.statements);
+  constructor(private readonly context: RuleContext) {}
+
+  /** A finding in a settled migration file carries no fix (see check()): none is written, scanned or parsed for it. */
+  private fixable(statement: Statement): boolean {
+    return !isSettledMigrationFile(this.context.set, statement.location.file);
   }
 
   /** DROP INDEX weighed by the table's evidence (drop-index-weight.ts), from the size-based severity. */
   private dropSeverity(table: { schema: string; name: string } | null, statement: Statement): DropWeight {
-    return weighDrop(this.context, table, statement, this.severityFor(table), this.timeouts);
+    return weighDrop(this.context, table, statement, this.severityFor(table), () => (this.timeouts ??= timeoutCoverage(this.context.statements)));
   }
 
   private severityFor(table: { schema: string; name: string } | null): Severity {
@@ -157,7 +160,7 @@ class LockingCheck {
       if (lock.mode !== "ACCESS EXCLUSIVE" || !this.history.tableExistedBefore(lock.table, statement)) continue;
       let tables = this.held.get(file);
       if (!tables) this.held.set(file, (tables = new Map()));
-      if (!tables.has(lock.table)) tables.set(lock.table, { statement, what: commandName(statement) });
+      if (!tables.has(lock.table)) tables.set(lock.table, heldLock(statement));
     }
   }
 
@@ -212,20 +215,22 @@ class LockingCheck {
   private onCreateIndex(statement: Statement, node: Record<string, any>): void {
     const rel = relationName(node.relation);
     if (!rel) return;
-    const columns = (node.indexParams ?? []).map(elemLabel);
+    // Labels deparse expression keys: made only for an index a finding may name.
+    const labels = (): string[] => (node.indexParams ?? []).map(elemLabel);
     const name: string = node.idxname ?? "";
     if (name) this.history.indexes.set(`${rel.schema}.${name}`, { fileOrder: statement.fileOrder, file: statement.location.file, table: rel.key });
     const table = { schema: rel.schema, name: rel.name };
     const what = node.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
     if (node.concurrent) {
-      if (this.isPartitioned(rel.key, rel.schema, rel.name)) this.concurrentlyOnPartitioned(statement, what, table, columns, name);
-      else this.concurrentlyInTransaction(statement, what, table, columns, name);
+      if (this.isPartitioned(rel.key, rel.schema, rel.name)) this.concurrentlyOnPartitioned(statement, what, table, labels(), name);
+      else this.concurrentlyInTransaction(statement, what, table, labels(), name);
       return;
     }
     if (!this.history.tableExistedBefore(rel.key, statement)) return;
     const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
     // ON ONLY a partitioned table creates an empty, invalid parent index at once: no build, no long lock.
     if (partitioned && !node.relation.inh) return;
+    const columns = labels();
     const held = this.heldBy(statement, rel.key);
     const empty = this.bareColumns.emptyingPredicate(statement, rel.key, node.whereClause);
     if (empty) {
@@ -250,7 +255,7 @@ class LockingCheck {
         `CREATE INDEX CONCURRENTLY lets writes continue (it takes SHARE UPDATE EXCLUSIVE), at the cost of two table scans and waiting for running transactions. If a concurrent build fails it leaves an INVALID index behind: drop it and run the statement again.`,
       );
       details.push(...this.transactionNote(statement));
-      fix = insertConcurrently(statement.sql, ["INDEX"]) ?? undefined;
+      if (this.fixable(statement)) fix = insertConcurrently(statement.sql, ["INDEX"]) ?? undefined;
     }
     this.drafts.push({
       statement,
@@ -325,6 +330,7 @@ class LockingCheck {
           details.push(`DROP INDEX CONCURRENTLY does not support CASCADE: drop what depends on the index first, then the index concurrently.`);
         } else {
           details.push(...this.transactionNote(statement));
+          // Computed for a settled file too: its summary says "add CONCURRENTLY" only when there is a fix.
           fix =
             names.length === 1
               ? (insertConcurrently(statement.sql, ["INDEX"]) ?? undefined)
@@ -387,7 +393,7 @@ class LockingCheck {
       message: `REINDEX ${what} ${target} without CONCURRENTLY blocks writes${table ? ` to ${table.name}` : ""} until the rebuild finishes.`,
       summary: `REINDEX ${what} ${target} blocks writes${table ? ` to ${table.name}` : ""}: add CONCURRENTLY.`,
       details,
-      fix: insertConcurrently(statement.sql, ["INDEX", "TABLE", "SCHEMA", "DATABASE"]) ?? undefined,
+      fix: this.fixable(statement) ? (insertConcurrently(statement.sql, ["INDEX", "TABLE", "SCHEMA", "DATABASE"]) ?? undefined) : undefined,
     });
   }
 
@@ -395,7 +401,6 @@ class LockingCheck {
     const rel = relationName(node.relation);
     if (!rel || (node.objtype && node.objtype !== "OBJECT_TABLE")) return;
     if (!this.history.tableExistedBefore(rel.key, statement)) return;
-    const partitioned = this.isPartitioned(rel.key, rel.schema, rel.name);
     for (const cmd of node.cmds ?? []) {
       const command = cmd.AlterTableCmd;
       if (command?.subtype === "AT_AddColumn") this.bareColumns.addColumn(statement, rel.key, command.def?.ColumnDef);
@@ -403,7 +408,7 @@ class LockingCheck {
       const constraint = command?.subtype === "AT_AddConstraint" ? command.def?.Constraint : undefined;
       if (!constraint) continue;
       if ((constraint.contype === "CONSTR_PRIMARY" || constraint.contype === "CONSTR_UNIQUE") && !constraint.indexname) {
-        this.onAddUnique(statement, rel, constraint, partitioned);
+        this.onAddUnique(statement, rel, constraint, this.isPartitioned(rel.key, rel.schema, rel.name));
       } else if (constraint.contype === "CONSTR_FOREIGN" && !constraint.skip_validation) {
         this.onAddForeignKey(statement, node, rel, constraint);
       }
@@ -474,7 +479,7 @@ class LockingCheck {
         `${include.length > 0 ? ` INCLUDE (${include.map(quoteIdent).join(", ")})` : ""}${nullsNotDistinct};\n` +
         `-- A later migration, once the index is built:\n` +
         `ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdent(name)} ${kindWord} USING INDEX ${quoteIdent(name)};`;
-      if (parsesCleanly(sql)) fix = sql;
+      if (this.fixable(statement) && parsesCleanly(sql)) fix = sql;
       details.push(
         `Build the unique index CONCURRENTLY first, alone in its migration, then attach it in a later one with ADD CONSTRAINT ... USING INDEX, which only takes the lock for a moment.${primary ? " For a primary key the columns must be NOT NULL; if they are not yet, USING INDEX sets NOT NULL and scans the table under the lock, so add and validate a CHECK (col IS NOT NULL) constraint beforehand." : ""}`,
       );
@@ -517,22 +522,24 @@ class LockingCheck {
     // In a transaction the ADD's locks last until COMMIT, so a VALIDATE after it gains nothing: it goes in a later migration.
     const split = statement.inTransaction;
     let fix: string | undefined;
-    try {
-      const single = {
-        AlterTableStmt: {
-          relation: node.relation,
-          cmds: [{ AlterTableCmd: { subtype: "AT_AddConstraint", def: { Constraint: { ...constraint, conname: name, skip_validation: true, initially_valid: false } }, behavior: "DROP_RESTRICT" } }],
-          objtype: "OBJECT_TABLE",
-        },
-      };
-      const add = terminate(deparseNode(single));
-      const validate = `ALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(name)};`;
-      const sql = split
-        ? `-- In this migration, in place of the statement:\n${add}\n-- A later migration of its own:\n${validate}`
-        : `${add}\n${validate}`;
-      if (parsesCleanly(sql) && /NOT VALID/i.test(sql)) fix = sql;
-    } catch {
-      fix = undefined;
+    if (this.fixable(statement)) {
+      try {
+        const single = {
+          AlterTableStmt: {
+            relation: node.relation,
+            cmds: [{ AlterTableCmd: { subtype: "AT_AddConstraint", def: { Constraint: { ...constraint, conname: name, skip_validation: true, initially_valid: false } }, behavior: "DROP_RESTRICT" } }],
+            objtype: "OBJECT_TABLE",
+          },
+        };
+        const add = terminate(deparseNode(single));
+        const validate = `ALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(name)};`;
+        const sql = split
+          ? `-- In this migration, in place of the statement:\n${add}\n-- A later migration of its own:\n${validate}`
+          : `${add}\n${validate}`;
+        if (parsesCleanly(sql) && /NOT VALID/i.test(sql)) fix = sql;
+      } catch {
+        fix = undefined;
+      }
     }
     this.drafts.push({
       statement,
@@ -593,8 +600,8 @@ export const indexLocking: Rule = {
         return {
           ...base,
           severity: "noted",
-          summary: `${d.summary.split(": ")[0]}: applied long ago, listed for the record.`,
-          details: [SETTLED_NOTE, ...d.details].join("\n\n"),
+          summary: `${settledSummary(d.summary)}: applied long ago, listed for the record.`,
+          details: settledDetails(d.details),
         };
       }
       const inPlace = !d.separate && replacesWholeStatement(d) && !failsInPlace(d, context);

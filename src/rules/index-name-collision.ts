@@ -63,6 +63,15 @@ function mayHoldLongName(sql: string): boolean {
   return /[uU]&"/.test(sql);
 }
 
+/**
+ * Whether a name the parser made may be a longer identifier cut to 63 bytes: the cut keeps at least 60 bytes
+ * (it stops before a character of at most 4), and a UTF-16 unit is at most 3 bytes, so a name of fewer than
+ * 20 units, or an ASCII name of fewer than 60, was written as it is.
+ */
+function mayBeCut(name: string): boolean {
+  return name.length >= 60 || (name.length >= 20 && /[^\x00-\x7f]/.test(name));
+}
+
 /** More than 63 bytes of UTF-8; ASCII text is one byte a unit, so most need no encoding. */
 function longerThanIdentifier(text: string): boolean {
   return text.length > MAX_IDENTIFIER_BYTES || (/[^\x00-\x7f]/.test(text) && bytes(text) > MAX_IDENTIFIER_BYTES);
@@ -87,8 +96,9 @@ class Namespace {
   constructor(private readonly settled: (file: string) => boolean) {}
 
   visit(statement: Statement): void {
-    const long = longNames(statement);
-    const writtenAs = (name: string) => long.get(name) ?? name;
+    let long: Map<string, string> | undefined;
+    // Only a name the parser cut can have been written longer: scan the statement for the first such name it makes.
+    const writtenAs = (name: string) => (mayBeCut(name) ? (long ??= longNames(statement)).get(name) ?? name : name);
     const create = node(statement, "CreateStmt");
     const table = relationKey(create?.relation);
     if (create && table) {

@@ -73,7 +73,21 @@ function alterCommandLock(command: Record<string, any>): LockMode {
  * The table locks a statement takes, strongest per table; empty for statements that lock no existing
  * table (CREATE TABLE, functions, comments) or that this table does not model.
  */
-export function statementLocks(statement: Statement): TableLock[] {
+export function statementLocks(statement: Statement): readonly TableLock[] {
+  // Most statements are of kinds that lock nothing modelled here: answered without building anything.
+  return mayLock(statement.ast) ? computeLocks(statement) : NO_LOCKS;
+}
+
+/** The statement kinds computeLocks models: every other statement locks nothing it knows of. */
+const LOCKING_NODES = new Set(["AlterTableStmt", "RenameStmt", "IndexStmt", "DropStmt", "TruncateStmt", "CreateTrigStmt", "VacuumStmt", "ClusterStmt", "RefreshMatViewStmt", "LockStmt"]);
+const NO_LOCKS: readonly TableLock[] = [];
+
+function mayLock(ast: Statement["ast"]): boolean {
+  for (const kind in ast) if (LOCKING_NODES.has(kind)) return true;
+  return false;
+}
+
+function computeLocks(statement: Statement): readonly TableLock[] {
   const ast = statement.ast;
   const locks = new Map<string, LockMode>();
   const take = (table: string | null, mode: LockMode) => {
@@ -124,6 +138,16 @@ export function statementLocks(statement: Statement): TableLock[] {
 export interface HeldLock {
   statement: Statement;
   what: string;
+}
+
+/** A HeldLock whose command is read from the statement's text only when a message asks for it: most held locks are never named. */
+export function heldLock(statement: Statement): HeldLock {
+  return {
+    statement,
+    get what() {
+      return commandName(statement);
+    },
+  };
 }
 
 /** The first two words of a statement, upper case: "ALTER TABLE", "DROP INDEX". */
@@ -198,7 +222,7 @@ export interface TimeoutCoverage {
 
 /** Per migration file, its lock_timeout coverage (see TimeoutCoverage), replaying `statements` in apply order. */
 export function timeoutCoverage(statements: Statement[]): Map<string, TimeoutCoverage> {
-  const history = new TableHistory();
+  const history = new TableHistory(statements);
   const out = new Map<string, TimeoutCoverage>();
   for (const statement of statements) {
     const file = statement.location.file;

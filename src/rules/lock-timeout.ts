@@ -6,6 +6,7 @@
 import type { Statement } from "../core/types.js";
 import { setsLockTimeout, statementLocks, type TableLock } from "./lock-levels.js";
 import { finishDrafts, TableHistory, type SafetyDraft } from "./migration-scope.js";
+import { isSettledMigrationFile } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { nameParts, parsesCleanly, terminate } from "./sql-text.js";
 
@@ -86,7 +87,7 @@ export const lockTimeout: Rule = {
   description: "A migration that takes ACCESS EXCLUSIVE or SHARE on an existing table without first setting lock_timeout, so a lock queued behind one long query blocks every later query on the table.",
   defaultSeverity: "routine",
   check(context: RuleContext) {
-    const history = new TableHistory();
+    const history = new TableHistory(context.statements);
     const drafts: SafetyDraft[] = [];
     /** Files with a lock_timeout in force, and files already reported. */
     const covered = new Set<string>();
@@ -140,7 +141,8 @@ export const lockTimeout: Rule = {
                 : []),
               `\`${set} lock_timeout = '5s'\` before the first such statement makes it give up instead (SQLSTATE 55P03); run the migration again later.${at.inTransaction ? " SET LOCAL keeps the setting to this migration's transaction." : oneScript ? " With the SET the file holds two statements, which PostgreSQL runs as one implicit transaction; SET LOCAL keeps the setting to it, where a session SET would stay on the connection for later migrations." : ""}`,
             ],
-            ...(parsesCleanly(fix) && !at.fromDoBlock ? { fix: { sql: fix, placement: "replace" as const } } : {}),
+            // finishDrafts drops the fix of a settled file: no parse for it.
+            ...(!at.fromDoBlock && !isSettledMigrationFile(context.set, at.location.file) && parsesCleanly(fix) ? { fix: { sql: fix, placement: "replace" as const } } : {}),
           });
         }
       }

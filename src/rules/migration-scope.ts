@@ -48,47 +48,101 @@ export function columnConstraints(column: ColumnDef): Constraint[] {
  * Which tables existed before each migration file: made by an earlier file, or not made by these
  * migrations at all. Replays CREATE TABLE (a CREATE TABLE IF NOT EXISTS on a table that exists is a
  * no-op, so it leaves the table's origin alone), CREATE TABLE AS / MATERIALIZED VIEW, renames and drops.
- * Call `existedBefore` for a statement, then `observe` it, in apply order.
+ * Call `existedBefore` for a statement, then `observe` it, for every statement of `statements` in order.
+ * The replay itself is done once per statements list and shared (timelineOf): five rules ask.
  */
 export class TableHistory {
-  private readonly createdIn = new Map<string, number>();
+  private readonly timeline: Timeline;
+  /** How many statements have been observed: the history stands just after the last of them. */
+  private seen = 0;
+
+  constructor(private readonly statements: Statement[]) {
+    this.timeline = timelineOf(statements);
+  }
 
   existedBefore(key: string, statement: Statement): boolean {
-    const order = this.createdIn.get(key);
+    const order = this.createdIn(key);
     return order === undefined || order < statement.fileOrder;
   }
 
   /** The table is made by these migrations (at any point so far). */
   knows(key: string): boolean {
-    return this.createdIn.has(key);
+    return this.createdIn(key) !== undefined;
   }
 
   observe(statement: Statement): void {
+    // Callers observe each statement in turn; one out of turn is looked up.
+    const at = this.statements[this.seen] === statement ? this.seen : this.statements.indexOf(statement);
+    if (at < 0) throw new Error("TableHistory.observe: a statement outside the statements it replays");
+    this.seen = at + 1;
+  }
+
+  /** The file order of the migration that made the table, as the statements observed so far leave it. */
+  private createdIn(key: string): number | undefined {
+    const changes = this.timeline.get(key);
+    if (!changes) return undefined;
+    // The last change made by a statement already observed: positions ascend.
+    let low = 0;
+    let high = changes.at.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (changes.at[mid] < this.seen) low = mid + 1;
+      else high = mid;
+    }
+    return low === 0 ? undefined : changes.order[low - 1];
+  }
+}
+
+/**
+ * Per `schema.table`: the positions in the statements of the statements that changed where it was made, ascending,
+ * and its creation file order from just after each (undefined once dropped or renamed away).
+ */
+type Timeline = Map<string, { at: number[]; order: Array<number | undefined> }>;
+
+const timelines = new WeakMap<Statement[], Timeline>();
+
+/** Replays the statements' CREATE TABLE, CREATE TABLE AS, renames and drops once (see TableHistory). */
+function timelineOf(statements: Statement[]): Timeline {
+  let timeline = timelines.get(statements);
+  if (timeline) return timeline;
+  timeline = new Map();
+  const createdIn = new Map<string, number>();
+  const change = (key: string, at: number, order: number | undefined) => {
+    if (order === undefined) createdIn.delete(key);
+    else createdIn.set(key, order);
+    let changes = timeline!.get(key);
+    if (!changes) timeline!.set(key, (changes = { at: [], order: [] }));
+    changes.at.push(at);
+    changes.order.push(order);
+  };
+  statements.forEach((statement, at) => {
     const create = node(statement, "CreateStmt") as CreateStmt | undefined;
     const createAs = node(statement, "CreateTableAsStmt");
     const made = tableName(create?.relation ?? createAs?.into?.rel);
     if (made) {
-      const noOp = (create?.if_not_exists || createAs?.if_not_exists) && this.createdIn.has(made.key);
-      if (!noOp) this.createdIn.set(made.key, statement.fileOrder);
+      const noOp = (create?.if_not_exists || createAs?.if_not_exists) && createdIn.has(made.key);
+      if (!noOp) change(made.key, at, statement.fileOrder);
       return;
     }
     const rename = node(statement, "RenameStmt") as RenameStmt | undefined;
     if (rename && (rename.renameType === "OBJECT_TABLE" || rename.renameType === "OBJECT_MATVIEW") && rename.newname) {
       const from = tableName(rename.relation);
       if (!from) return;
-      const order = this.createdIn.get(from.key);
-      this.createdIn.delete(from.key);
-      if (order !== undefined) this.createdIn.set(`${from.schema}.${rename.newname}`, order);
+      const order = createdIn.get(from.key);
+      change(from.key, at, undefined);
+      if (order !== undefined) change(`${from.schema}.${rename.newname}`, at, order);
       return;
     }
     const drop = node(statement, "DropStmt") as DropStmt | undefined;
     if (drop && (drop.removeType === "OBJECT_TABLE" || drop.removeType === "OBJECT_MATVIEW")) {
       for (const object of drop.objects ?? []) {
         const parts = nameParts(((object as { List?: { items?: Node[] } }).List?.items ?? []) as Array<Record<string, any>>);
-        if (parts.length > 0) this.createdIn.delete(`${parts.length > 1 ? parts[parts.length - 2] : "public"}.${parts[parts.length - 1]}`);
+        if (parts.length > 0) change(`${parts.length > 1 ? parts[parts.length - 2] : "public"}.${parts[parts.length - 1]}`, at, undefined);
       }
     }
-  }
+  });
+  timelines.set(statements, timeline);
+  return timeline;
 }
 
 function hasDefault(column: ColumnDef): boolean {
@@ -107,9 +161,21 @@ export function isSerialType(column: ColumnDef): boolean {
  * (and no identity, generation or serial that would fill it), which PostgreSQL refuses on a table with
  * rows ("column ... contains null values"). Keys are `file\0schema.table`.
  */
-export function provenEmpty(statements: Statement[]): Set<string> {
+export function provenEmpty(statements: Statement[]): ReadonlySet<string> {
+  let proven = provenOf.get(statements);
+  if (!proven) provenOf.set(statements, (proven = findProvenEmpty(statements)));
+  return proven;
+}
+
+// index-locking and every rule that finishes drafts ask for the same statements: replay them once.
+const provenOf = new WeakMap<Statement[], ReadonlySet<string>>();
+
+function findProvenEmpty(statements: Statement[]): ReadonlySet<string> {
   const proven = new Set<string>();
   for (const statement of statements) {
+    // Most ALTER TABLE statements add no column: looked at before alterTable() builds its view of one.
+    const cmds = node(statement, "AlterTableStmt")?.cmds as Array<{ AlterTableCmd?: AlterTableCmd }> | undefined;
+    if (!cmds?.some((c) => c.AlterTableCmd?.subtype === "AT_AddColumn")) continue;
     const alter = alterTable(statement);
     if (!alter) continue;
     for (const command of alter.commands) {
@@ -192,9 +258,12 @@ export class BareColumns {
 
   observe(statement: Statement): void {
     const file = statement.location.file;
-    const kind = node(statement, "TransactionStmt")?.kind;
-    if (!statement.inTransaction || kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") {
-      this.epochs.set(file, (this.epochs.get(file) ?? 0) + 1);
+    // Only the ends of transactions after a file's first ADD COLUMN can tell two of its statements apart (addedBy).
+    if (this.byFile.has(file)) {
+      const kind = node(statement, "TransactionStmt")?.kind;
+      if (!statement.inTransaction || kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") {
+        this.epochs.set(file, (this.epochs.get(file) ?? 0) + 1);
+      }
     }
     const ast = statement.ast as Record<string, any>;
     const written = tableName((ast.InsertStmt ?? ast.UpdateStmt ?? ast.MergeStmt ?? ast.CopyStmt)?.relation);
@@ -240,6 +309,17 @@ export interface SafetyDraft {
 /** The reason a finding on a migration that already ran is NOTED and carries no fix. */
 export const SETTLED_NOTE = `NOTED because applied long ago: this statement cannot be changed now; it is listed for the record. The migration is older than the newest ${RECENT_MIGRATION_FILES} of its set, so it has already run, and editing it would break the migration tool's record of it (Prisma Migrate's checksums and drift detection, Flyway's validate). Write new migrations the way this finding describes.`;
 
+/** A settled finding's summary keeps what comes before the first ": " (the advice after it no longer applies). */
+export function settledSummary(summary: string): string {
+  const cut = summary.indexOf(": ");
+  return cut < 0 ? summary : summary.slice(0, cut);
+}
+
+/** A settled finding's details: SETTLED_NOTE, then the draft's paragraphs. Concatenated, not joined: thousands of old files each carry the note. */
+export function settledDetails(details: string[]): string {
+  return details.length === 0 ? SETTLED_NOTE : SETTLED_NOTE + "\n\n" + details.join("\n\n");
+}
+
 /** IMPORTANT when the table's size hint says 100,000 rows or more, else ROUTINE. */
 export function sizeSeverity(context: RuleContext, table: TableName): Severity {
   const model = findTable(context.schema, table.schema, table.name);
@@ -264,7 +344,7 @@ export function finishDrafts(rule: string, context: RuleContext, drafts: SafetyD
       key: `${d.kind}:${d.name}:${d.statement.location.file}`,
     };
     if (isSettledMigrationFile(context.set, d.statement.location.file)) {
-      findings.push({ ...base, severity: "noted", summary: `${d.summary.split(": ")[0]}: applied long ago, listed for the record.`, details: [SETTLED_NOTE, ...d.details].join("\n\n") });
+      findings.push({ ...base, severity: "noted", summary: `${settledSummary(d.summary)}: applied long ago, listed for the record.`, details: settledDetails(d.details) });
       continue;
     }
     const fix = d.fix && !d.outsideMigrations ? d.fix : undefined;

@@ -45,6 +45,8 @@ interface Index {
   /** Tables the code reads through a join or an embedded relation. */
   joined: Set<Table>;
   softDeleted: Map<Table, Statement>;
+  /** liveDeletePath's answers, per table: fk-index asks once per foreign key, many for one parent. */
+  deletePaths: Map<Table, Evidence | null>;
 }
 
 const cache = new WeakMap<RuleContext["schema"], WeakMap<AccessPattern[], Index>>();
@@ -77,7 +79,7 @@ function indexOf(context: RuleContext): Index {
       if (table) joined.add(table);
     }
   }
-  index = { patternsByTable, referenced, joined, softDeleted: softDeleteRules(context) };
+  index = { patternsByTable, referenced, joined, softDeleted: softDeleteRules(context), deletePaths: new Map() };
   bySchema.set(context.patterns, index);
   return index;
 }
@@ -145,7 +147,14 @@ function where(pattern: AccessPattern): string {
  * row only when its key changes (`RI_FKey_pk_upd_check_required` in ri_triggers.c), and an update
  * pattern does not say which columns it sets.
  */
-export function liveDeletePath(context: RuleContext, table: Table, seen = new Set<Table>()): Evidence | null {
+export function liveDeletePath(context: RuleContext, table: Table): Evidence | null {
+  const known = indexOf(context).deletePaths;
+  let path = known.get(table);
+  if (path === undefined) known.set(table, (path = deletePath(context, table, new Set())));
+  return path;
+}
+
+function deletePath(context: RuleContext, table: Table, seen: Set<Table>): Evidence | null {
   if (seen.has(table)) return null;
   seen.add(table);
   if (softDeleteRule(context, table)) return null;
@@ -167,7 +176,7 @@ export function liveDeletePath(context: RuleContext, table: Table, seen = new Se
     if (fk.onDelete !== "cascade" || fk.enforced === false) continue;
     const parent = findTableExact(context.schema, fk.references.schema, fk.references.table);
     if (!parent) continue;
-    const upstream = liveDeletePath(context, parent, seen);
+    const upstream = deletePath(context, parent, seen);
     if (!upstream) continue;
     const evidence: Evidence = { text: `${upstream.text}, which cascades to ${label(table)}`, closure: upstream.closure };
     if (!upstream.closure) return evidence;
@@ -211,8 +220,13 @@ function deletesOneRowByKey(table: Table, pattern: AccessPattern): boolean {
  * what the audit could read.
  */
 export function codeRuns(context: RuleContext, kinds: QueryKind[]): boolean {
-  return context.patterns.some((p) => kinds.includes(p.kind));
+  let seen = kindsRun.get(context.patterns);
+  if (!seen) kindsRun.set(context.patterns, (seen = new Set(context.patterns.map((p) => p.kind))));
+  return kinds.some((kind) => seen.has(kind));
 }
+
+// Asked for each foreign key and dropped index: the kinds the code runs, once per pattern list.
+const kindsRun = new WeakMap<AccessPattern[], Set<QueryKind>>();
 
 export function hasTimeColumn(table: Table): string | null {
   const column = table.columns.find((c) => TIME_COLUMN.test(c.name) && TIME_TYPE.test(c.type));

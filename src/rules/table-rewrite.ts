@@ -72,13 +72,18 @@ const REWRITE_COST = `A rewrite copies every row into a new file and rebuilds ev
 
 class RewriteCheck {
   readonly drafts: SafetyDraft[] = [];
-  private readonly history = new TableHistory();
-  /** `schema.table` -> column -> type, as the migrations so far leave it. */
-  private readonly types = new Map<string, Map<string, ColumnType>>();
+  private readonly history: TableHistory;
+  /**
+   * `schema.table` -> column -> type, as the migrations so far leave it. A CREATE TABLE's elements are kept as
+   * they are until a later statement alters or asks about the table (columnTypes): most tables never are.
+   */
+  private readonly types = new Map<string, Map<string, ColumnType> | Node[]>();
   /** Materialized views with a unique index REFRESH ... CONCURRENTLY can use (plain columns, no WHERE). */
   private readonly uniqueMatviews = new Set<string>();
 
-  constructor(private readonly context: RuleContext) {}
+  constructor(private readonly context: RuleContext) {
+    this.history = new TableHistory(context.statements);
+  }
 
   visit(statement: Statement): void {
     const alter = alterTable(statement);
@@ -86,7 +91,7 @@ class RewriteCheck {
       for (const command of alter.commands) this.onCommand(statement, alter.table, command);
     }
     this.onMaintenance(statement);
-    this.track(statement);
+    this.track(statement, alter);
     this.history.observe(statement);
   }
 
@@ -98,7 +103,7 @@ class RewriteCheck {
     const column = (command.def as { ColumnDef?: ColumnDef } | undefined)?.ColumnDef;
     if (command.subtype === "AT_AlterColumnType" && column && command.name) {
       const to = columnType(column.typeName);
-      const from = this.types.get(table.key)?.get(command.name);
+      const from = this.columnTypes(table.key)?.get(command.name);
       if (!to) return;
       const using = column.raw_default !== undefined;
       const verdict = using ? true : from ? typeChangeRewrites(from, to) : true;
@@ -194,31 +199,36 @@ class RewriteCheck {
   }
 
   /** Column types and unique indexes on materialized views, as each statement leaves them. */
-  private track(statement: Statement): void {
+  private track(statement: Statement, alter: ReturnType<typeof alterTable>): void {
     const create = node(statement, "CreateStmt");
     const created = tableName(create?.relation);
-    if (created && !(create?.if_not_exists && this.history.knows(created.key))) {
-      const columns = new Map<string, ColumnType>();
-      for (const element of create?.tableElts ?? []) {
-        const column = (element as { ColumnDef?: ColumnDef }).ColumnDef;
-        const type = column?.colname ? columnType(column.typeName) : null;
-        if (column?.colname && type) columns.set(column.colname, type);
-      }
-      this.types.set(created.key, columns);
-    }
-    const alter = alterTable(statement);
+    if (created && !(create?.if_not_exists && this.history.knows(created.key))) this.types.set(created.key, create?.tableElts ?? []);
     for (const command of alter?.commands ?? []) {
       const column = (command.def as { ColumnDef?: ColumnDef } | undefined)?.ColumnDef;
       const name = command.subtype === "AT_AddColumn" ? column?.colname : command.subtype === "AT_AlterColumnType" ? command.name : undefined;
       const type = columnType(column?.typeName);
       if (!alter || !name || !type) continue;
-      let columns = this.types.get(alter.table.key);
+      let columns = this.columnTypes(alter.table.key);
       if (!columns) this.types.set(alter.table.key, (columns = new Map()));
       columns.set(name, type);
     }
     const index = node(statement, "IndexStmt") as IndexStmt | undefined;
     const on = tableName(index?.relation);
     if (index?.unique && on && !index.whereClause && (index.indexParams ?? []).every((p) => (p as { IndexElem?: { name?: string } }).IndexElem?.name)) this.uniqueMatviews.add(on.key);
+  }
+
+  /** The column types of a table (see types), read from its CREATE TABLE on first use. */
+  private columnTypes(key: string): Map<string, ColumnType> | undefined {
+    const entry = this.types.get(key);
+    if (!Array.isArray(entry)) return entry;
+    const columns = new Map<string, ColumnType>();
+    for (const element of entry) {
+      const column = (element as { ColumnDef?: ColumnDef }).ColumnDef;
+      const type = column?.colname ? columnType(column.typeName) : null;
+      if (column?.colname && type) columns.set(column.colname, type);
+    }
+    this.types.set(key, columns);
+    return columns;
   }
 
   private push(statement: Statement, table: TableName, columns: string[], kind: string, name: string, message: string, details: string[], fix?: SafetyDraft["fix"]): void {
