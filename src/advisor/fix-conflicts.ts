@@ -16,7 +16,8 @@
 //   carries every entry of findings of its standing; the others keep their SQL and name it.
 import type { DeclaredFix, Finding, Statement } from "../core/types.js";
 import { severityRank } from "../core/findings.js";
-import { parseSql } from "../sql/parser.js";
+import { parseEach } from "../sql/batch-parse.js";
+import { parseSql, type ParsedStatement } from "../sql/parser.js";
 
 /** The order in which findings claim a shared change: the most severe first, then by source location, then by id. */
 function bySeverityThenSource(a: Finding, b: Finding): number {
@@ -108,11 +109,10 @@ export function reconcileReplacements(findings: Finding[], statementAt: (file: s
 }
 
 /** The DROP INDEX statements of a fix: each statement's text and the dropped index's name as written. */
-function droppedIndexes(sql: string): Array<{ text: string; name: string }> {
-  const parsed = parseSql(sql);
-  if (!parsed.ok) return [];
+function droppedIndexes(sql: string, statements: ParsedStatement[] | null): Array<{ text: string; name: string }> {
+  if (!statements) return [];
   const out: Array<{ text: string; name: string }> = [];
-  for (const s of parsed.statements) {
+  for (const s of statements) {
     const drop = s.ast.DropStmt;
     if (drop?.removeType !== "OBJECT_INDEX" || (drop.objects ?? []).length !== 1) continue;
     const names: string[] = (drop.objects[0].List?.items ?? []).map((i: any) => i.String?.sval);
@@ -133,8 +133,10 @@ export function reconcileDrops(findings: Finding[]): Finding[] {
   const ordered = findings
     .filter((f) => f.fix && /\bDROP\s+INDEX\b/i.test(f.fix.sql))
     .sort(bySeverityThenSource);
-  for (const f of ordered) {
-    const drops = droppedIndexes(f.fix!.sql);
+  // Every fix parsed in one call to the parser: each is read before the loop changes it, and only its own.
+  const parsed = parseEach(ordered.map((f) => f.fix!.sql));
+  for (const [i, f] of ordered.entries()) {
+    const drops = droppedIndexes(f.fix!.sql, parsed[i]);
     const taken = drops.filter((d) => owner.has(`${f.set ?? ""}\u0000${f.table}\u0000${d.name}`));
     for (const d of drops) if (!taken.includes(d)) owner.set(`${f.set ?? ""}\u0000${f.table}\u0000${d.name}`, f);
     if (taken.length === 0) continue;

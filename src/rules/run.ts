@@ -7,6 +7,7 @@ import { parseSql, scanSql } from "../sql/parser.js";
 import { ALL_RULES } from "./index.js";
 import { inDeclaredForms } from "../advisor/declared-fix.js";
 import { distinctIndexNames } from "../advisor/fix-names.js";
+import { parseFixTexts } from "../advisor/fix-parse.js";
 import { reconcileDeclaredLines, reconcileDrops, reconcileReplacements } from "../advisor/fix-conflicts.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { parsesCleanly } from "./sql-text.js";
@@ -198,10 +199,9 @@ function outOfSettledFiles(finding: FindingDraft, set: MigrationSet): FindingDra
 // ---------------------------------------------------------------- one recommendation per index
 
 /** The index a fix creates: table, plain key columns in order, and the WHERE's AST, or null when it is not one CREATE INDEX. */
-function createdIndex(sql: string): { table: string; keys: Array<string | null>; where: Record<string, any> | null } | null {
-  const outcome = parseSql(sql);
-  if (!outcome.ok || outcome.statements.length !== 1) return null;
-  const stmt = outcome.statements[0].ast.IndexStmt;
+function createdIndex(parsed: Array<Record<string, any>> | null | undefined): { table: string; keys: Array<string | null>; where: Record<string, any> | null } | null {
+  if (!parsed || parsed.length !== 1) return null;
+  const stmt = parsed[0].IndexStmt;
   if (!stmt?.relation?.relname || (stmt.accessMethod && stmt.accessMethod !== "btree")) return null;
   const keys = (stmt.indexParams ?? []).map((p: Record<string, any>) => (p.IndexElem?.name as string | undefined) ?? null);
   return { table: `${stmt.relation.schemaname ?? "public"}.${stmt.relation.relname}`, keys, where: stmt.whereClause ?? null };
@@ -235,8 +235,10 @@ function mergeSameIndex(findings: Finding[]): Finding[] {
     else foreignKeysOf.set(fk.table, [fk]);
   }
   const queries = findings.filter((f) => f.rule === "query-index" && f.fix && foreignKeysOf.has(f.table));
+  // The fixes parsed in one call to the parser.
+  const parsedFixes = parseFixTexts(queries.map((q) => q.fix!.sql));
   for (const query of queries) {
-    const created = createdIndex(query.fix!.sql);
+    const created = createdIndex(parsedFixes.get(query.fix!.sql));
     if (!created || created.table !== query.table) continue;
     for (const fk of foreignKeysOf.get(query.table)!) {
       if (folded.has(fk) || fk.table !== query.table || fk.set !== query.set) continue;

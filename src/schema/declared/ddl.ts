@@ -3,6 +3,7 @@
 // The readers write the DDL (each follows its own tool's conventions); this module parses it with PostgreSQL's
 // parser and replays it, so a declared schema and a migrated one are the same kind of model.
 import type { DeclaredSchema, InputProblem, Location, Schema, Statement } from "../../core/types.js";
+import { parseEach } from "../../sql/batch-parse.js";
 import { parseSql } from "../../sql/parser.js";
 import { replaySchema } from "../replay.js";
 import { truncateIdentifier } from "../naming.js";
@@ -45,15 +46,18 @@ export function keptName(name: string): string {
 /** Parses the pieces into statements; a piece the parser refuses becomes a problem at its declaring line. */
 export function ddlStatements(pieces: DdlPiece[], fileOrder: (file: string) => number, problems: InputProblem[]): Statement[] {
   const statements: Statement[] = [];
-  for (const piece of pieces) {
-    const parsed = parseSql(piece.sql);
-    if (!parsed.ok || parsed.statements.length !== 1) {
-      const why = parsed.ok ? "does not make one statement" : parsed.message;
+  // One parser call for all the pieces (a schema declares hundreds); a refused piece is parsed again for its reason.
+  const parsedEach = parseEach(pieces.map((piece) => piece.sql));
+  pieces.forEach((piece, i) => {
+    const parsed = parsedEach[i];
+    if (!parsed || parsed.length !== 1) {
+      const refused = parsed ? null : parseSql(piece.sql);
+      const why = !refused || refused.ok ? "does not make one statement" : refused.message;
       problems.push({ message: `the declaration here gives SQL PostgreSQL does not accept (${why}): ${piece.sql}`, location: piece.location });
-      continue;
+      return;
     }
     statements.push({
-      ast: parsed.statements[0].ast,
+      ast: parsed[0].ast,
       sql: piece.sql,
       location: piece.location,
       fileOrder: fileOrder(piece.location.file),
@@ -61,7 +65,7 @@ export function ddlStatements(pieces: DdlPiece[], fileOrder: (file: string) => n
       inTransaction: false,
       suppressions: [],
     });
-  }
+  });
   return statements;
 }
 
