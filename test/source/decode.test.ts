@@ -87,6 +87,29 @@ describe("the folder source", () => {
   });
 });
 
+describe("the folder source's paths", () => {
+  it("lists nested files relative to the root and reads them by that path, or by one with . and .. parts", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "index-audit-paths-"));
+    try {
+      mkdirSync(path.join(dir, "prisma", "migrations", "0001_init"), { recursive: true });
+      mkdirSync(path.join(dir, "node_modules", "pkg"), { recursive: true });
+      writeFileSync(path.join(dir, "prisma", "migrations", "0001_init", "migration.sql"), "select 1;\n");
+      writeFileSync(path.join(dir, "node_modules", "pkg", "index.js"), "x\n");
+      writeFileSync(path.join(dir, "a.ts"), "a\n");
+      // The root given with a trailing slash and a "." part still names the same folder.
+      const source = fsSource(`${dir}/./`);
+      expect((await source.list()).map((f) => f.path)).toEqual(["a.ts", "prisma/migrations/0001_init/migration.sql"]);
+      const read = async (p: string) => Buffer.from(await source.read(p)).toString();
+      expect(await read("prisma/migrations/0001_init/migration.sql")).toBe("select 1;\n");
+      expect(await read("./prisma//migrations/0001_init/../0001_init/migration.sql")).toBe("select 1;\n");
+      expect(await read("prisma/../a.ts")).toBe("a\n");
+      await expect(source.read("prisma/missing.sql")).rejects.toThrow(`${path.join(dir, "prisma", "missing.sql")}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the folder source and the GitHub source decide alike", () => {
   let gh: GitHubStandin;
   let octokit: InstanceType<typeof ProbotOctokit>;
