@@ -16,7 +16,7 @@
 //   carries every entry of findings of its standing; the others keep their SQL and name it.
 import type { DeclaredFix, Finding, Statement } from "../core/types.js";
 import { severityRank } from "../core/findings.js";
-import { parseEach } from "../sql/batch-parse.js";
+import { parseFixStatements } from "./fix-parse.js";
 import { parseSql, type ParsedStatement } from "../sql/parser.js";
 
 /** The order in which findings claim a shared change: the most severe first, then by source location, then by id. */
@@ -134,9 +134,9 @@ export function reconcileDrops(findings: Finding[]): Finding[] {
     .filter((f) => f.fix && /\bDROP\s+INDEX\b/i.test(f.fix.sql))
     .sort(bySeverityThenSource);
   // Every fix parsed in one call to the parser: each is read before the loop changes it, and only its own.
-  const parsed = parseEach(ordered.map((f) => f.fix!.sql));
-  for (const [i, f] of ordered.entries()) {
-    const drops = droppedIndexes(f.fix!.sql, parsed[i]);
+  const parsed = parseFixStatements(ordered.map((f) => f.fix!.sql));
+  for (const f of ordered) {
+    const drops = droppedIndexes(f.fix!.sql, parsed.get(f.fix!.sql) ?? null);
     const taken = drops.filter((d) => owner.has(`${f.set ?? ""}\u0000${f.table}\u0000${d.name}`));
     for (const d of drops) if (!taken.includes(d)) owner.set(`${f.set ?? ""}\u0000${f.table}\u0000${d.name}`, f);
     if (taken.length === 0) continue;

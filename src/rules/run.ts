@@ -3,14 +3,13 @@
 import type { AuditConfig } from "../core/config.js";
 import { compareFindings, fingerprint, severityRank } from "../core/findings.js";
 import type { AccessPattern, Finding, FindingDraft, InputProblem, MigrationSet, Schema, Severity, Statement, Suppression } from "../core/types.js";
-import { parseSql, scanSql } from "../sql/parser.js";
+import { scanSql } from "../sql/parser.js";
 import { ALL_RULES } from "./index.js";
 import { inDeclaredForms } from "../advisor/declared-fix.js";
 import { distinctIndexNames } from "../advisor/fix-names.js";
-import { parseFixTexts } from "../advisor/fix-parse.js";
+import { keepingFixParses, parseFixTexts } from "../advisor/fix-parse.js";
 import { reconcileDeclaredLines, reconcileDrops, reconcileReplacements } from "../advisor/fix-conflicts.js";
 import type { Rule, RuleContext } from "./rule.js";
-import { parsesCleanly } from "./sql-text.js";
 import { isSettledMigrationFile } from "./model.js";
 
 export interface RuleInput {
@@ -147,6 +146,11 @@ function runOne(rule: Rule, context: RuleContext): FindingDraft[] {
 const NO_SET: MigrationSet = { name: "", framework: "plain", root: "", files: [] };
 
 export function runRules(sets: RuleInput[], globalProblems: InputProblem[], config: AuditConfig, multipleSets: boolean, rules: Rule[] = ALL_RULES): Finding[] {
+  // The fixes' texts are parsed once, from the rules that write them to the names given last.
+  return keepingFixParses(() => findingsOf(sets, globalProblems, config, multipleSets, rules));
+}
+
+function findingsOf(sets: RuleInput[], globalProblems: InputProblem[], config: AuditConfig, multipleSets: boolean, rules: Rule[]): Finding[] {
   const inputs: RuleInput[] =
     sets.length > 0
       ? sets.map((s, i) => (i === 0 ? { ...s, problems: [...globalProblems, ...s.problems] } : s))
@@ -293,33 +297,12 @@ function fkLabel(fk: Finding): string {
 }
 
 /**
- * The contract promises that every fix parses. Checking them one by one costs a parser call each, so
- * they are parsed as one script first, and only when a statement of that script is not wholly inside
- * one fix (or the script fails) is each fix parsed alone.
+ * The contract promises that every fix parses: a fix the parser refuses, or that holds no statement, is
+ * withheld. The texts are parsed together (fix-parse.ts), and kept for the steps after this one.
  */
 function withholdUnparseableFixes(findings: Finding[]): void {
   const withFix = findings.filter((f) => f.fix);
   if (withFix.length === 0) return;
-  const bounds: Array<{ start: number; end: number }> = [];
-  let script = "";
-  for (const finding of withFix) {
-    const start = script.length;
-    script += finding.fix!.sql;
-    bounds.push({ start, end: script.length });
-    script += "\n;\n";
-  }
-  const outcome = parseSql(script);
-  if (outcome.ok) {
-    // Statements come back in order, so one pass pairs each with the fix it must lie within.
-    let fix = 0;
-    const seen = new Set<number>();
-    const contained = outcome.statements.every((stmt) => {
-      while (fix < bounds.length && stmt.start >= bounds[fix].end) fix++;
-      if (fix === bounds.length || stmt.start < bounds[fix].start || stmt.end > bounds[fix].end) return false;
-      seen.add(fix);
-      return true;
-    });
-    if (contained && seen.size === bounds.length) return;
-  }
-  for (const finding of withFix) if (!parsesCleanly(finding.fix!.sql)) delete finding.fix;
+  const parsed = parseFixTexts(withFix.map((f) => f.fix!.sql));
+  for (const finding of withFix) if (!parsed.get(finding.fix!.sql)?.length) delete finding.fix;
 }

@@ -2,7 +2,7 @@
 // statements PostgreSQL's parser gives it alone (parse trees compared without their positions), or null where
 // the parser refuses it alone, including texts whose joined parse would run one into the next.
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseFixTexts } from "../../src/advisor/fix-parse.js";
+import { keepingFixParses, parseFixStatements, parseFixTexts } from "../../src/advisor/fix-parse.js";
 import { deparseNode, initParser, parseSql } from "../../src/sql/parser.js";
 
 function withoutPositions(node: unknown): unknown {
@@ -62,5 +62,19 @@ describe("parseFixTexts", () => {
     // No semicolon at the end: parsed alone.
     const open = ["CREATE INDEX a_idx ON a (x)", "DROP INDEX b_idx;"];
     expect(batched(open)).toEqual(open.map(alone));
+  });
+
+  it("gives the same answers when parses are kept between calls, for texts seen before and texts new to the second call", () => {
+    const first = ["CREATE INDEX a_idx ON a (x);", "CREATE INDEX ON;"];
+    const second = ["CREATE INDEX ON;", "DROP INDEX b_idx;", "CREATE INDEX a_idx ON a (x);", "-- a later migration\nCREATE INDEX c_idx ON c (y);"];
+    keepingFixParses(() => {
+      expect(batched(first)).toEqual(first.map(alone));
+      expect(batched(second)).toEqual(second.map(alone));
+      const statements = parseFixStatements(second);
+      expect(second.map((t) => statements.get(t))).toEqual(second.map((t) => {
+        const parsed = parseSql(t);
+        return parsed.ok ? parsed.statements : null;
+      }));
+    });
   });
 });
