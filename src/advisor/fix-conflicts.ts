@@ -18,10 +18,11 @@ import type { DeclaredFix, Finding, Statement } from "../core/types.js";
 import { severityRank } from "../core/findings.js";
 import { parseFixStatements } from "./fix-parse.js";
 import { parseSql, type ParsedStatement } from "../sql/parser.js";
+import { compareText } from "./text-order.js";
 
 /** The order in which findings claim a shared change: the most severe first, then by source location, then by id. */
 function bySeverityThenSource(a: Finding, b: Finding): number {
-  return severityRank(a.severity) - severityRank(b.severity) || a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.id.localeCompare(b.id);
+  return severityRank(a.severity) - severityRank(b.severity) || compareText(a.location.file, b.location.file) || a.location.line - b.location.line || compareText(a.id, b.id);
 }
 
 /** One statement's SQL without its terminator and with runs of white space as one space, for comparison. */

@@ -16,6 +16,7 @@ import { BOOLEANS_ONLY, determinedBy, type FewValued, indexWorthy, olderThanCuto
 import { inheritanceDescendants } from "./inheritance.js";
 import { selectivity } from "./key-order.js";
 import { distanceOrder, searchCandidate, searchClauseText } from "./search.js";
+import { compareText } from "./text-order.js";
 
 export interface RecommendedKey {
   column?: string;
@@ -591,7 +592,7 @@ export function genericPlanCaveat(index: Index, columns: string[]): string {
 }
 
 function bySource(a: AccessPattern, b: AccessPattern): number {
-  return a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column;
+  return compareText(a.location.file, b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column;
 }
 
 /**

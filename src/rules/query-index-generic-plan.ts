@@ -7,12 +7,13 @@ import { placeFix } from "../advisor/fix-placement.js";
 import { qualifiedTableName } from "../schema/lookup.js";
 import { siteName } from "../core/findings.js";
 import type { RuleContext } from "./rule.js";
+import { compareText } from "../advisor/text-order.js";
 
 const RULE_ID = "query-index";
 
 /** Source order: file, then line, then column. */
 export function bySource(a: Location, b: Location): number {
-  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
+  return compareText(a.file, b.file) || a.line - b.line || a.column - b.column;
 }
 
 /** Whether callers(patterns) names several: "`a()` and `b()`", "3 queries" take a plural verb, "`a()`" alone a singular. */
