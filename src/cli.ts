@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // index-audit on a checkout: read the config, run the audit, print a report, exit by severity.
-import { closeSync, openSync, readFileSync, realpathSync, writeSync } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, writeSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -349,9 +349,30 @@ async function requireDirectory(root: string): Promise<void> {
   if (!isDirectory) throw new UsageError(`not a folder: ${root} (index-audit audits a repository folder)`);
 }
 
+/**
+ * Creates `dir` and its missing parents, one level at a time. Node's recursive mkdir never returns
+ * where an existing parent answers ENOENT for a child it cannot hold (a path under procfs, `/proc/x/y`):
+ * it creates the parent again and retries. Here that mkdir fails once, with its error.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = path.dirname(d)) {
+    missing.push(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (error) {
+      // Made meanwhile by another process: fine when it is a folder.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || !statSync(d).isDirectory()) throw error;
+    }
+  }
+}
+
 async function writeOutput(file: string, chunks: Iterable<string>): Promise<void> {
   try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    makeDirectories(path.dirname(path.resolve(file)));
     // Synchronous writes: nothing else runs meanwhile, and each awaited write of fs/promises first
     // copies its text into a Buffer of its own (measured about half the CPU time on a 15 MB report).
     const fd = openSync(file, "w");

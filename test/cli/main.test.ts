@@ -124,4 +124,15 @@ describe("index-audit main()", () => {
     expect(unwritable.code).toBe(2);
     expect(unwritable.stderr).toContain("cannot write /dev/null/report.md");
   });
+
+  it("makes --output's missing folders, and ends with exit 2 where a parent refuses one with ENOENT (procfs)", async () => {
+    const nested = path.join(tmp, "deep", "er", "audit.md");
+    const made = await cli([fkMissing, "--fail-on", "never", "--output", nested]);
+    expect(made.code).toBe(0);
+    expect(readFileSync(nested, "utf8")).toContain("fk-index");
+    // Node's recursive mkdir retries such a folder forever; here the run ends with the mkdir's error.
+    const proc = await cli([clean, "--output", "/proc/index-audit-nowhere/report.md"]);
+    expect(proc.code).toBe(2);
+    expect(proc.stderr).toContain("cannot write /proc/index-audit-nowhere/report.md");
+  });
 });
