@@ -10,6 +10,11 @@ import { parseSql } from "../sql/parser.js";
 /** Why an index cannot serve the check, as a tag: whyIndexCannotServe words it. */
 type Refusal = "hash" | "method" | "include-only" | "not-leading" | "predicate";
 
+/** A plain-column key that is one of the FK columns. */
+function isFkKey(key: Index["keys"][number], fkColumns: string[]): boolean {
+  return key.column !== undefined && fkColumns.includes(key.column);
+}
+
 /** The FK columns hold one to a few names: `includes` beats building a Set for each index asked about. */
 function refusal(index: Index, fkColumns: string[]): Refusal | null {
   const method = index.method.toLowerCase();
@@ -20,15 +25,17 @@ function refusal(index: Index, fkColumns: string[]): Refusal | null {
     return "hash";
   }
   if (method !== "btree") return "method";
-  const wanted = (k: Index["keys"][number]) => k.column !== undefined && fkColumns.includes(k.column);
+  const keys = index.keys;
   // A unique index (or primary key) whose keys all lie among the FK columns finds at most one row for
   // the check's `fk1 = $1 AND fk2 = $2 ...`: PostgreSQL's RI query uses it and stops there.
-  if (index.unique && index.keys.length > 0 && index.keys.length <= fkColumns.length && index.keys.every(wanted)) {
+  if (index.unique && keys.length > 0 && keys.length <= fkColumns.length && keys.every((k) => isFkKey(k, fkColumns))) {
     return predicateProblem(index, fkColumns) === null ? null : "predicate";
   }
-  const leadingMatch = index.keys.length >= fkColumns.length && index.keys.slice(0, fkColumns.length).every(wanted);
+  // The first fkColumns.length keys are all FK columns (looped: asked for every index of every foreign key).
+  let leadingMatch = keys.length >= fkColumns.length;
+  for (let i = 0; leadingMatch && i < fkColumns.length; i++) leadingMatch = isFkKey(keys[i], fkColumns);
   if (!leadingMatch) {
-    const inKeys = index.keys.some(wanted);
+    const inKeys = keys.some((k) => isFkKey(k, fkColumns));
     const inInclude = index.include.some((c) => fkColumns.includes(c));
     return !inKeys && inInclude ? "include-only" : "not-leading";
   }
@@ -67,7 +74,19 @@ export function whyIndexCannotServe(index: Index, fkColumns: string[]): string |
  * Returns the bound columns in index order.
  */
 export function leadingColumnsBound(index: Index, fkColumns: string[]): string[] | null {
-  if (refusal(index, fkColumns) === null) return null;
+  return refusal(index, fkColumns) === null ? null : boundColumns(index, fkColumns);
+}
+
+/**
+ * servesForeignKeyCheck and leadingColumnsBound from one reading of the index (fk-index asks both of every
+ * index of every foreign key): `"serves"`, else the bound columns, else null.
+ */
+export function foreignKeyCover(index: Index, fkColumns: string[]): "serves" | string[] | null {
+  return refusal(index, fkColumns) === null ? "serves" : boundColumns(index, fkColumns);
+}
+
+/** leadingColumnsBound for an index already known not to serve the whole check. */
+function boundColumns(index: Index, fkColumns: string[]): string[] | null {
   const method = index.method.toLowerCase();
   let bound: string[] = [];
   if (method === "hash") {
