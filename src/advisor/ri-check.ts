@@ -8,7 +8,7 @@ import { keyLabel } from "../schema/lookup.js";
 import { parseSql } from "../sql/parser.js";
 
 /** Why an index cannot serve the check, as a tag: whyIndexCannotServe words it. */
-type Refusal = "hash" | "method" | "include-only" | "not-leading" | "predicate";
+type Refusal = "hash" | "method" | "not-leading" | "predicate";
 
 /** A plain-column key that is one of the FK columns. */
 function isFkKey(key: Index["keys"][number], fkColumns: string[]): boolean {
@@ -17,7 +17,7 @@ function isFkKey(key: Index["keys"][number], fkColumns: string[]): boolean {
 
 /** The FK columns hold one to a few names: `includes` beats building a Set for each index asked about. */
 function refusal(index: Index, fkColumns: string[]): Refusal | null {
-  const method = index.method.toLowerCase();
+  const method = lowerMethod(index);
   if (method === "hash") {
     if (fkColumns.length === 1 && index.keys.length === 1 && index.keys[0].column === fkColumns[0]) {
       return predicateProblem(index, fkColumns) === null ? null : "predicate";
@@ -34,12 +34,19 @@ function refusal(index: Index, fkColumns: string[]): Refusal | null {
   // The first fkColumns.length keys are all FK columns (looped: asked for every index of every foreign key).
   let leadingMatch = keys.length >= fkColumns.length;
   for (let i = 0; leadingMatch && i < fkColumns.length; i++) leadingMatch = isFkKey(keys[i], fkColumns);
-  if (!leadingMatch) {
-    const inKeys = keys.some((k) => isFkKey(k, fkColumns));
-    const inInclude = index.include.some((c) => fkColumns.includes(c));
-    return !inKeys && inInclude ? "include-only" : "not-leading";
-  }
+  // Whether the FK columns are only INCLUDE columns changes the wording alone: whyIndexCannotServe tells.
+  if (!leadingMatch) return "not-leading";
   return predicateProblem(index, fkColumns) === null ? null : "predicate";
+}
+
+/** The index's access method in lower case, without a lower-casing call for the usual btree and hash. */
+function lowerMethod(index: Index): string {
+  return index.method === "btree" || index.method === "hash" ? index.method : index.method.toLowerCase();
+}
+
+/** FK columns that are INCLUDE columns of the index and none of its keys: a lookup cannot search on them. */
+function includeOnly(index: Index, fkColumns: string[]): boolean {
+  return !index.keys.some((k) => isFkKey(k, fkColumns)) && index.include.some((c) => fkColumns.includes(c));
 }
 
 /** True when the index serves the check: whyIndexCannotServe would say null, without wording a reason. */
@@ -56,9 +63,8 @@ export function whyIndexCannotServe(index: Index, fkColumns: string[]): string |
       return "is a hash index, which serves only a single-column foreign key on that same column";
     case "method":
       return `is a ${index.method.toLowerCase().toUpperCase()} index; the check's equality lookup needs a btree (or single-column hash) index`;
-    case "include-only":
-      return "has the foreign key columns only as INCLUDE columns, which a lookup cannot search on";
     case "not-leading":
+      if (includeOnly(index, fkColumns)) return "has the foreign key columns only as INCLUDE columns, which a lookup cannot search on";
       return `starts with (${index.keys.map(keyLabel).join(", ")}), so the foreign key columns are not its leading keys`;
     case "predicate":
       return predicateProblem(index, fkColumns);
@@ -87,7 +93,7 @@ export function foreignKeyCover(index: Index, fkColumns: string[]): "serves" | s
 
 /** leadingColumnsBound for an index already known not to serve the whole check. */
 function boundColumns(index: Index, fkColumns: string[]): string[] | null {
-  const method = index.method.toLowerCase();
+  const method = lowerMethod(index);
   let bound: string[] = [];
   if (method === "hash") {
     const only = index.keys.length === 1 ? index.keys[0].column : undefined;
