@@ -8,11 +8,16 @@ import { keyLabel } from "../schema/lookup.js";
 import { parseSql } from "../sql/parser.js";
 
 /** Why an index cannot serve the check, as a tag: whyIndexCannotServe words it. */
-type Refusal = "hash" | "method" | "include-only" | "not-leading" | "predicate";
+type Refusal = "hash" | "method" | "not-leading" | "predicate";
+
+/** A plain-column key that is one of the FK columns. */
+function isFkKey(key: Index["keys"][number], fkColumns: string[]): boolean {
+  return key.column !== undefined && fkColumns.includes(key.column);
+}
 
 /** The FK columns hold one to a few names: `includes` beats building a Set for each index asked about. */
 function refusal(index: Index, fkColumns: string[]): Refusal | null {
-  const method = index.method.toLowerCase();
+  const method = lowerMethod(index);
   if (method === "hash") {
     if (fkColumns.length === 1 && index.keys.length === 1 && index.keys[0].column === fkColumns[0]) {
       return predicateProblem(index, fkColumns) === null ? null : "predicate";
@@ -20,19 +25,28 @@ function refusal(index: Index, fkColumns: string[]): Refusal | null {
     return "hash";
   }
   if (method !== "btree") return "method";
-  const wanted = (k: Index["keys"][number]) => k.column !== undefined && fkColumns.includes(k.column);
+  const keys = index.keys;
   // A unique index (or primary key) whose keys all lie among the FK columns finds at most one row for
   // the check's `fk1 = $1 AND fk2 = $2 ...`: PostgreSQL's RI query uses it and stops there.
-  if (index.unique && index.keys.length > 0 && index.keys.length <= fkColumns.length && index.keys.every(wanted)) {
+  if (index.unique && keys.length > 0 && keys.length <= fkColumns.length && keys.every((k) => isFkKey(k, fkColumns))) {
     return predicateProblem(index, fkColumns) === null ? null : "predicate";
   }
-  const leadingMatch = index.keys.length >= fkColumns.length && index.keys.slice(0, fkColumns.length).every(wanted);
-  if (!leadingMatch) {
-    const inKeys = index.keys.some(wanted);
-    const inInclude = index.include.some((c) => fkColumns.includes(c));
-    return !inKeys && inInclude ? "include-only" : "not-leading";
-  }
+  // The first fkColumns.length keys are all FK columns (looped: asked for every index of every foreign key).
+  let leadingMatch = keys.length >= fkColumns.length;
+  for (let i = 0; leadingMatch && i < fkColumns.length; i++) leadingMatch = isFkKey(keys[i], fkColumns);
+  // Whether the FK columns are only INCLUDE columns changes the wording alone: whyIndexCannotServe tells.
+  if (!leadingMatch) return "not-leading";
   return predicateProblem(index, fkColumns) === null ? null : "predicate";
+}
+
+/** The index's access method in lower case, without a lower-casing call for the usual btree and hash. */
+function lowerMethod(index: Index): string {
+  return index.method === "btree" || index.method === "hash" ? index.method : index.method.toLowerCase();
+}
+
+/** FK columns that are INCLUDE columns of the index and none of its keys: a lookup cannot search on them. */
+function includeOnly(index: Index, fkColumns: string[]): boolean {
+  return !index.keys.some((k) => isFkKey(k, fkColumns)) && index.include.some((c) => fkColumns.includes(c));
 }
 
 /** True when the index serves the check: whyIndexCannotServe would say null, without wording a reason. */
@@ -49,9 +63,8 @@ export function whyIndexCannotServe(index: Index, fkColumns: string[]): string |
       return "is a hash index, which serves only a single-column foreign key on that same column";
     case "method":
       return `is a ${index.method.toLowerCase().toUpperCase()} index; the check's equality lookup needs a btree (or single-column hash) index`;
-    case "include-only":
-      return "has the foreign key columns only as INCLUDE columns, which a lookup cannot search on";
     case "not-leading":
+      if (includeOnly(index, fkColumns)) return "has the foreign key columns only as INCLUDE columns, which a lookup cannot search on";
       return `starts with (${index.keys.map(keyLabel).join(", ")}), so the foreign key columns are not its leading keys`;
     case "predicate":
       return predicateProblem(index, fkColumns);
@@ -67,8 +80,20 @@ export function whyIndexCannotServe(index: Index, fkColumns: string[]): string |
  * Returns the bound columns in index order.
  */
 export function leadingColumnsBound(index: Index, fkColumns: string[]): string[] | null {
-  if (refusal(index, fkColumns) === null) return null;
-  const method = index.method.toLowerCase();
+  return refusal(index, fkColumns) === null ? null : boundColumns(index, fkColumns);
+}
+
+/**
+ * servesForeignKeyCheck and leadingColumnsBound from one reading of the index (fk-index asks both of every
+ * index of every foreign key): `"serves"`, else the bound columns, else null.
+ */
+export function foreignKeyCover(index: Index, fkColumns: string[]): "serves" | string[] | null {
+  return refusal(index, fkColumns) === null ? "serves" : boundColumns(index, fkColumns);
+}
+
+/** leadingColumnsBound for an index already known not to serve the whole check. */
+function boundColumns(index: Index, fkColumns: string[]): string[] | null {
+  const method = lowerMethod(index);
   let bound: string[] = [];
   if (method === "hash") {
     const only = index.keys.length === 1 ? index.keys[0].column : undefined;

@@ -7,7 +7,7 @@ import type { FindingDraft, Fix, ForeignKey, Index, Schema, Severity, Table } fr
 import { findTableExact } from "../schema/lookup.js";
 import { inheritanceChildren } from "../advisor/inheritance.js";
 import { pendingCreation, placeFix } from "../advisor/fix-placement.js";
-import { leadingColumnsBound, servesForeignKeyCheck, whyIndexCannotServe } from "../advisor/ri-check.js";
+import { foreignKeyCover, whyIndexCannotServe } from "../advisor/ri-check.js";
 import { expectedRows, isKnownSmall, isLarge, isSettledMigrationFile, keyLabel, partitionAncestors, tableIndexes } from "./model.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { qualifiedName, recommendedIndexName, tableRef, quoteIdent } from "./sql-text.js";
@@ -191,8 +191,8 @@ function checkForeignKey(context: RuleContext, schema: Schema, table: Table, fk:
   // Indexes that bound the check by some leading FK columns, when none bounds it by all of them.
   const covers: PartialCover[] = [];
   for (const index of candidates) {
-    if (servesForeignKeyCheck(index, fk.columns)) return null;
-    const bound = leadingColumnsBound(index, fk.columns);
+    const bound = foreignKeyCover(index, fk.columns);
+    if (bound === "serves") return null;
     if (bound) covers.push({ index, bound });
     // The reason is worded only for the indexes the finding names.
     else if (touches(index, fk.columns)) nearMisses.push(`${index.name} ${whyIndexCannotServe(index, fk.columns)}.`);

@@ -111,10 +111,10 @@ class Namespace {
       }
       return;
     }
-    for (const other of [node(statement, "ViewStmt")?.view, node(statement, "CreateTableAsStmt")?.into?.rel, node(statement, "CreateSeqStmt")?.sequence]) {
-      const made = relationKey(other);
-      if (made) this.take(made.schema, other!.relname!, { written: writtenAs(other!.relname!), statement, what: "relation", table: made.key });
-    }
+    // A statement holds one node: the view, table or sequence it makes, if any.
+    const other = node(statement, "ViewStmt")?.view ?? node(statement, "CreateTableAsStmt")?.into?.rel ?? node(statement, "CreateSeqStmt")?.sequence;
+    const made = relationKey(other);
+    if (made) this.take(made.schema, other!.relname!, { written: writtenAs(other!.relname!), statement, what: "relation", table: made.key });
     const index = node(statement, "IndexStmt") as IndexStmt | undefined;
     const indexed = relationKey(index?.relation);
     if (index?.idxname && indexed) this.claim(statement, indexed, index.idxname, writtenAs(index.idxname), "index", index);

@@ -95,6 +95,8 @@ export const lockTimeout: Rule = {
     /** Per file, the first statement that queues for a lock on an existing table, index statements included: the SET goes before it. */
     const firstQueued = new Map<string, { statement: Statement; lock: TableLock }>();
     const indexTables = new Map<string, string>();
+    // indexLock reads indexTables only for a REINDEX or DROP INDEX: without one, it need not be kept.
+    const readsIndexTables = context.statements.some((s) => s.ast.ReindexStmt !== undefined || s.ast.DropStmt?.removeType === "OBJECT_INDEX");
     for (const statement of context.statements) {
       const file = statement.location.file;
       if (setsLockTimeout(statement)) covered.add(file);
@@ -119,7 +121,9 @@ export const lockTimeout: Rule = {
           // tool's connection for the migrations after it.
           const oneScript = !at.inTransaction && ONE_SCRIPT.has(context.set.framework);
           const set = at.inTransaction || oneScript ? "SET LOCAL" : "SET";
-          const fix = `${set} lock_timeout = '5s';\n${terminate(at.sql.trim())}`;
+          // finishDrafts drops the fix of a settled file: neither written nor parsed for one.
+          const fixable = !at.fromDoBlock && !isSettledMigrationFile(context.set, at.location.file);
+          const fix = fixable ? `${set} lock_timeout = '5s';\n${terminate(at.sql.trim())}` : "";
           const firstName = first.lock.table.slice(first.lock.table.indexOf(".") + 1);
           drafts.push({
             statement: at,
@@ -141,12 +145,11 @@ export const lockTimeout: Rule = {
                 : []),
               `\`${set} lock_timeout = '5s'\` before the first such statement makes it give up instead (SQLSTATE 55P03); run the migration again later.${at.inTransaction ? " SET LOCAL keeps the setting to this migration's transaction." : oneScript ? " With the SET the file holds two statements, which PostgreSQL runs as one implicit transaction; SET LOCAL keeps the setting to it, where a session SET would stay on the connection for later migrations." : ""}`,
             ],
-            // finishDrafts drops the fix of a settled file: no parse for it.
-            ...(!at.fromDoBlock && !isSettledMigrationFile(context.set, at.location.file) && parsesCleanly(fix) ? { fix: { sql: fix, placement: "replace" as const } } : {}),
+            ...(fixable && parsesCleanly(fix) ? { fix: { sql: fix, placement: "replace" as const } } : {}),
           });
         }
       }
-      trackIndexes(statement, indexTables);
+      if (readsIndexTables) trackIndexes(statement, indexTables);
       history.observe(statement);
     }
     return finishDrafts("lock-timeout", context, drafts);

@@ -26,7 +26,11 @@ export function tableName(relation: RangeVar | undefined): TableName | null {
 
 /** The statement node's one key, typed: `node(statement, "AlterTableStmt")`. */
 export function node<K extends string>(statement: Statement, kind: K): Extract<Node, Record<K, unknown>>[K] | undefined {
-  return (statement.ast as Record<string, unknown>)[kind] as Extract<Node, Record<K, unknown>>[K] | undefined;
+  // The node's one key compared, rather than `ast[kind]` looked up: asked for kinds a statement is not, of
+  // trees of many shapes, that lookup misses V8's caches and costs several times more.
+  const ast = statement.ast as Record<string, unknown>;
+  for (const key in ast) return (key === kind ? ast[key] : undefined) as Extract<Node, Record<K, unknown>>[K] | undefined;
+  return undefined;
 }
 
 /** The ALTER TABLE subcommands of a statement on a plain table, with the table; null for other statements. */

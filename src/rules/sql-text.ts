@@ -21,9 +21,17 @@ export function qualifiedName(schema: string, name: string): string {
   return `${schema}.${name}`;
 }
 
+const encoder = new TextEncoder();
+
+/** True when every UTF-16 unit is ASCII: one UTF-8 byte each. Most names are, and need no encoding. */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character. */
 export function clipBytes(text: string, maxBytes: number): string {
-  const encoder = new TextEncoder();
+  if (isAscii(text)) return text.length <= maxBytes ? text : text.slice(0, Math.max(0, maxBytes));
   if (encoder.encode(text).length <= maxBytes) return text;
   let out = "";
   let used = 0;
@@ -37,7 +45,7 @@ export function clipBytes(text: string, maxBytes: number): string {
 }
 
 function byteLength(text: string): number {
-  return new TextEncoder().encode(text).length;
+  return isAscii(text) ? text.length : encoder.encode(text).length;
 }
 
 /**

@@ -4,25 +4,45 @@
 // (with the server's own wording) and builds nothing from it. Messages follow
 // src/backend/commands/indexcmds.c (ComputeIndexAttrs), parser/parse_utilcmd.c
 // (transformIndexConstraint), commands/tablecmds.c (transformColumnNameList) and parse_expr.c.
-import type { Table } from "../core/types.js";
+import type { Column, Table } from "../core/types.js";
 import { listItems, nodeKind, referencedColumns, stringList } from "./ast.js";
 import type { ReplayState } from "./replay-state.js";
 
 /** Columns every table has without declaring them. */
 const SYSTEM_COLUMNS = new Set(["tableoid", "ctid", "xmin", "cmin", "xmax", "cmax"]);
 
-/** A column the statement names that is missing, in the server's words, or null. */
-export type Missing = { message: string; column: string; columns: ReadonlySet<string> } | null;
-
-/** The table's column names, or null when the model may not hold them all (then nothing is checked). */
-export function knownColumns(r: ReplayState, table: Table): Set<string> | null {
-  if (!r.state(table).columnsKnown) return null;
-  const names = new Set<string>();
-  for (const column of table.columns) names.add(column.name);
-  return names;
+/** Column names as the checks ask them: whether a name is one, and all of them in order (for a rejection's hint). */
+export interface ColumnNames extends Iterable<string> {
+  has(name: string): boolean;
 }
 
-function firstMissing(names: Iterable<string>, columns: ReadonlySet<string>, wording: (name: string) => string): Missing {
+/** A column the statement names that is missing, in the server's words, or null. */
+export type Missing = { message: string; column: string; columns: ColumnNames } | null;
+
+/**
+ * The table's column names, or null when the model may not hold them all (then nothing is checked).
+ * A view read when asked, not a copy: every CREATE INDEX and foreign key asks, about a name or two, of
+ * tables with a handful of columns, where a scan costs less than building a Set. Use it before the table changes.
+ */
+export function knownColumns(r: ReplayState, table: Table): ColumnNames | null {
+  if (!r.state(table).columnsKnown) return null;
+  return new TableColumnNames(table.columns);
+}
+
+class TableColumnNames implements ColumnNames {
+  constructor(private readonly columns: readonly Column[]) {}
+
+  has(name: string): boolean {
+    for (const column of this.columns) if (column.name === name) return true;
+    return false;
+  }
+
+  *[Symbol.iterator](): Iterator<string> {
+    for (const column of this.columns) yield column.name;
+  }
+}
+
+function firstMissing(names: Iterable<string>, columns: ColumnNames, wording: (name: string) => string): Missing {
   for (const name of names) {
     if (!columns.has(name) && !SYSTEM_COLUMNS.has(name)) return { message: wording(name), column: name, columns };
   }
@@ -34,7 +54,7 @@ const namedInKey = (name: string) => `column "${name}" named in key does not exi
 const inForeignKey = (name: string) => `column "${name}" referenced in foreign key constraint does not exist`;
 
 /** CREATE INDEX: key columns and expressions, INCLUDE columns, the predicate. */
-export function missingInIndexStmt(columns: ReadonlySet<string>, node: any): Missing {
+export function missingInIndexStmt(columns: ColumnNames, node: any): Missing {
   for (const param of node.indexParams ?? []) {
     const elem = param.IndexElem ?? {};
     const names = elem.name !== undefined ? [elem.name] : referencedColumns(elem.expr);
@@ -50,9 +70,9 @@ export function missingInIndexStmt(columns: ReadonlySet<string>, node: any): Mis
  * `referenced` gives the columns of the table a foreign key points at, when the model knows them.
  */
 export function missingInConstraint(
-  columns: ReadonlySet<string>,
+  columns: ColumnNames,
   constraint: any,
-  referenced: (relation: any) => ReadonlySet<string> | null,
+  referenced: (relation: any) => ColumnNames | null,
   options: { ownColumn?: string; alterTable?: string } = {},
 ): Missing {
   const own = options.ownColumn !== undefined ? [options.ownColumn] : null;
@@ -120,7 +140,7 @@ export function missingInCreateTable(r: ReplayState, node: any, self: { schema: 
       for (const name of known) columns.add(name);
     }
   }
-  const referenced = (relation: any): ReadonlySet<string> | null => {
+  const referenced = (relation: any): ColumnNames | null => {
     if (!relation?.relname) return null;
     const schema = relation.schemaname ?? self.schema;
     if (relation.relname === self.name && schema === self.schema) return columns;
@@ -140,9 +160,10 @@ export function missingInAlterTable(r: ReplayState, table: Table, node: any): Mi
   // Only added constraints name columns that must exist; most ALTER TABLEs add none (ADD COLUMN x text, SET DEFAULT).
   if (!(node.cmds ?? []).some(addsConstraint)) return null;
   // A fresh set: the commands add and drop columns in it.
-  const columns = knownColumns(r, table);
-  if (!columns) return null;
-  const referenced = (relation: any): ReadonlySet<string> | null => {
+  const known = knownColumns(r, table);
+  if (!known) return null;
+  const columns = new Set(known);
+  const referenced = (relation: any): ColumnNames | null => {
     const target = r.resolve(relation);
     if (target === table) return columns;
     return target ? knownColumns(r, target) : null;
