@@ -321,12 +321,17 @@ function refused(table: Table, index: Index, pattern: AccessPattern, predicate: 
   };
 }
 
-const columnMaps = new WeakMap<Column[], Map<string, Column>>();
+const columnMaps = new WeakMap<Column[], { size: number; byName: Map<string, Column> }>();
 
-/** The table's columns by name, built once per column list: judge() asks for every index and pattern. */
+/**
+ * The table's columns by name, built once per column list: judge() asks for every index and pattern.
+ * A list that changed length since (a table still being replayed) is indexed again, as in lookup.ts.
+ */
 function columnsOf(table: Table): Map<string, Column> {
-  let byName = columnMaps.get(table.columns);
-  if (!byName) columnMaps.set(table.columns, (byName = new Map(table.columns.map((c) => [c.name, c]))));
+  const cached = columnMaps.get(table.columns);
+  if (cached && cached.size === table.columns.length) return cached.byName;
+  const byName = new Map(table.columns.map((c) => [c.name, c]));
+  columnMaps.set(table.columns, { size: table.columns.length, byName });
   return byName;
 }
 

@@ -74,6 +74,7 @@ export class TableHistory {
     return this.createdIn(key) !== undefined;
   }
 
+  /** The history now stands just after `statement`: every statement before it counts as observed, skipped or not. */
   observe(statement: Statement): void {
     // Callers observe each statement in turn; one out of turn is looked up.
     const at = this.statements[this.seen] === statement ? this.seen : this.statements.indexOf(statement);
@@ -171,7 +172,8 @@ export function provenEmpty(statements: Statement[]): ReadonlySet<string> {
   return proven;
 }
 
-// index-locking and every rule that finishes drafts ask for the same statements: replay them once.
+// index-locking and every rule that finishes drafts ask for the same statements: replay them once
+// (a set's statements are not changed once loaded).
 const provenOf = new WeakMap<Statement[], ReadonlySet<string>>();
 
 function findProvenEmpty(statements: Statement[]): ReadonlySet<string> {

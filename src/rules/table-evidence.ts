@@ -225,7 +225,7 @@ export function codeRuns(context: RuleContext, kinds: QueryKind[]): boolean {
   return kinds.some((kind) => seen.has(kind));
 }
 
-// Asked for each foreign key and dropped index: the kinds the code runs, once per pattern list.
+// Asked for each foreign key and dropped index: the kinds the code runs, once per pattern list (not changed once extracted).
 const kindsRun = new WeakMap<AccessPattern[], Set<QueryKind>>();
 
 export function hasTimeColumn(table: Table): string | null {
