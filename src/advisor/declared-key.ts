@@ -9,9 +9,8 @@
 import type { DeclaredFix, DeclaredIndex, DeclaredModel, FindingDraft, Schema } from "../core/types.js";
 import { prismaPrimaryKeyName } from "../schema/declared/prisma.js";
 import { parseSql } from "../sql/parser.js";
+import { byteLength, MAX_IDENTIFIER_BYTES } from "../schema/naming.js";
 import { camel, drizzleEntryPlacement, drizzleTableParam, fieldOf, findModel, insertionLine } from "./declared-model.js";
-
-const MAX_IDENTIFIER_BYTES = 63;
 
 interface KeyPlan {
   schema: string;
@@ -49,10 +48,6 @@ function readKeyFix(sql: string, schema: Schema): KeyPlan | null {
   const columns: string[] = (key.keys ?? []).map((k: any) => k.String?.sval).filter(Boolean);
   if (columns.length === 0) return null;
   return { schema: tableSchema, table, constraint: key.conname, columns, replaces: dropped };
-}
-
-function byteLength(text: string): number {
-  return Buffer.byteLength(text, "utf8");
 }
 
 /** The SQL with every mention of one identifier, quoted or bare, replaced by another (always quoted). */

@@ -6,8 +6,8 @@
 // PostgreSQL's 63-byte identifier limit (NAMEDATALEN - 1).
 import type { Finding, Schema } from "../core/types.js";
 import { parseFixTexts } from "./fix-parse.js";
+import { clipBytes, MAX_IDENTIFIER_BYTES } from "../schema/naming.js";
 
-const MAX_IDENTIFIER_BYTES = 63;
 
 /** Rules whose fixes create an index that no migration names yet. */
 const NEW_INDEX_RULES = new Set(["fk-index", "query-index"]);
@@ -86,13 +86,6 @@ class RelationNames {
   }
 }
 
-/** `name` cut to `max` bytes (63 by default) without splitting a character. */
-function truncated(name: string, max = MAX_IDENTIFIER_BYTES): string {
-  let out = name;
-  while (Buffer.byteLength(out, "utf8") > max) out = [...out].slice(0, -1).join("");
-  return out;
-}
-
 /** The name of `name` as a whole identifier in text, quoted or not. */
 function nameWord(name: string): RegExp {
   return new RegExp(`(?<![A-Za-z0-9_$])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9_$])`, "g");
@@ -159,9 +152,9 @@ export function distinctIndexNames(findings: Finding[], schemaOf: (finding: Find
       continue;
     }
     const suffix = c.predicateColumns.length > 0 ? `_${c.predicateColumns.join("_")}` : "";
-    const stem = truncated(`${c.name}${suffix}`);
+    const stem = clipBytes(`${c.name}${suffix}`, MAX_IDENTIFIER_BYTES);
     let candidate = stem;
-    for (let n = 2; !free(candidate); n++) candidate = `${truncated(stem, MAX_IDENTIFIER_BYTES - String(n).length - 1)}_${n}`;
+    for (let n = 2; !free(candidate); n++) candidate = `${clipBytes(stem, MAX_IDENTIFIER_BYTES - String(n).length - 1)}_${n}`;
     rename(c.finding, c.name, candidate);
     given.set(`${c.finding.set ?? ""}|${c.schema}.${candidate}`, c.shape);
   }

@@ -62,7 +62,7 @@ export function whyIndexCannotServe(index: Index, fkColumns: string[]): string |
     case "hash":
       return "is a hash index, which serves only a single-column foreign key on that same column";
     case "method":
-      return `is a ${index.method.toLowerCase().toUpperCase()} index; the check's equality lookup needs a btree (or single-column hash) index`;
+      return `is a ${index.method.toUpperCase()} index; the check's equality lookup needs a btree (or single-column hash) index`;
     case "not-leading":
       if (includeOnly(index, fkColumns)) return "has the foreign key columns only as INCLUDE columns, which a lookup cannot search on";
       return `starts with (${index.keys.map(keyLabel).join(", ")}), so the foreign key columns are not its leading keys`;

@@ -1,7 +1,7 @@
 // Writing index DDL: identifiers quoted only when PostgreSQL needs it, names within 63 bytes.
 import { parseSql } from "../sql/parser.js";
+import { byteLength, MAX_IDENTIFIER_BYTES } from "../schema/naming.js";
 
-const MAX_IDENTIFIER_BYTES = 63;
 /** The longest keyword in PostgreSQL's kwlist.h (current_timestamp). */
 const MAX_KEYWORD_LENGTH = 17;
 const quoteCache = new Map<string, boolean>();
@@ -27,10 +27,6 @@ export function quoteIdent(identifier: string): string {
 
 export function qualifiedTable(schema: string, table: string): string {
   return schema === "public" ? quoteIdent(table) : `${quoteIdent(schema)}.${quoteIdent(table)}`;
-}
-
-function byteLength(s: string): number {
-  return Buffer.byteLength(s, "utf8");
 }
 
 function shortHash(s: string): string {

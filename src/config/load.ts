@@ -77,7 +77,6 @@ export function parseConfigText(text: string, label: string, knownRules?: readon
   return { ok: true, config: outcome.config, file: label, warnings };
 }
 
-
 /** The line of the deepest part of `configPath` that the document has (a key's own line when it exists). */
 function lineOf(doc: Document, lineCounter: LineCounter, configPath: ConfigPath): number | undefined {
   for (let depth = configPath.length; depth > 0; depth--) {

@@ -9,11 +9,9 @@ import type { FindingDraft, Statement } from "../core/types.js";
 import { deparseNode, scanSql } from "../sql/parser.js";
 import { alterTable, columnConstraints, node } from "./migration-scope.js";
 import { isSettledMigrationFile } from "./model.js";
+import { byteLength } from "../schema/naming.js";
 import type { Rule } from "./rule.js";
 import { clipBytes, MAX_IDENTIFIER_BYTES, nameParts, parsesCleanly, recommendedIndexName, terminate } from "./sql-text.js";
-
-const encoder = new TextEncoder();
-const bytes = (text: string) => encoder.encode(text).length;
 
 /** A relation name as it was taken: the name as written, where, and the table an index belongs to. */
 interface Holder {
@@ -37,7 +35,7 @@ function longNames(statement: Statement): Map<string, string> {
   for (const token of scanned.tokens) {
     if (token.name !== "IDENT") continue;
     const written = token.text.startsWith('"') ? token.text.slice(1, -1).replace(/""/g, '"') : token.text.replace(/[A-Z]/g, (c) => c.toLowerCase());
-    if (bytes(written) > MAX_IDENTIFIER_BYTES) names.set(clipBytes(written, MAX_IDENTIFIER_BYTES), written);
+    if (byteLength(written) > MAX_IDENTIFIER_BYTES) names.set(clipBytes(written, MAX_IDENTIFIER_BYTES), written);
   }
   return names;
 }
@@ -74,7 +72,7 @@ function mayBeCut(name: string): boolean {
 
 /** More than 63 bytes of UTF-8; ASCII text is one byte a unit, so most need no encoding. */
 function longerThanIdentifier(text: string): boolean {
-  return text.length > MAX_IDENTIFIER_BYTES || (/[^\x00-\x7f]/.test(text) && bytes(text) > MAX_IDENTIFIER_BYTES);
+  return text.length > MAX_IDENTIFIER_BYTES || (/[^\x00-\x7f]/.test(text) && byteLength(text) > MAX_IDENTIFIER_BYTES);
 }
 
 function relationKey(relation: RangeVar | undefined): { schema: string; key: string } | null {
@@ -181,7 +179,7 @@ class Namespace {
       this.take(table.schema, name, { written, statement, what, table: table.key });
       return;
     }
-    if (holder.written === written || (bytes(holder.written) <= MAX_IDENTIFIER_BYTES && bytes(written) <= MAX_IDENTIFIER_BYTES)) return;
+    if (holder.written === written || (byteLength(holder.written) <= MAX_IDENTIFIER_BYTES && byteLength(written) <= MAX_IDENTIFIER_BYTES)) return;
     this.report(statement, table, name, written, holder, what, index);
   }
 

@@ -2,9 +2,10 @@
 // and keyword insertion into a statement's own text (so a fix keeps the author's formatting).
 import { QuoteUtils } from "pgsql-deparser";
 import { parseSql, scanSql, type Token } from "../sql/parser.js";
+import { clipBytes, makeObjectName as objectName, MAX_IDENTIFIER_BYTES } from "../schema/naming.js";
 
-/** NAMEDATALEN - 1: the longest identifier PostgreSQL keeps, in bytes. */
-export const MAX_IDENTIFIER_BYTES = 63;
+// PostgreSQL's identifier limit and cut, kept in schema/naming.ts beside the names replay chooses.
+export { clipBytes, MAX_IDENTIFIER_BYTES };
 
 /** Quotes an identifier only when PostgreSQL needs it (its own quote_identifier rules). */
 export function quoteIdent(name: string): string {
@@ -21,50 +22,12 @@ export function qualifiedName(schema: string, name: string): string {
   return `${schema}.${name}`;
 }
 
-const encoder = new TextEncoder();
-
-/** True when every UTF-16 unit is ASCII: one UTF-8 byte each. Most names are, and need no encoding. */
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
-/** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character. */
-export function clipBytes(text: string, maxBytes: number): string {
-  if (isAscii(text)) return text.length <= maxBytes ? text : text.slice(0, Math.max(0, maxBytes));
-  if (encoder.encode(text).length <= maxBytes) return text;
-  let out = "";
-  let used = 0;
-  for (const ch of text) {
-    const len = encoder.encode(ch).length;
-    if (used + len > maxBytes) break;
-    out += ch;
-    used += len;
-  }
-  return out;
-}
-
-function byteLength(text: string): number {
-  return isAscii(text) ? text.length : encoder.encode(text).length;
-}
-
 /**
- * PostgreSQL's makeObjectName(): `name1_name2_label`, shortening the longer of name1/name2
- * until the whole fits in 63 bytes. Constraint and index names PostgreSQL invents follow it.
+ * PostgreSQL's makeObjectName() (schema/naming.ts): `name1_name2_label`, shortening the longer of name1/name2
+ * until the whole fits in 63 bytes; an empty name2 or label is left out as a missing one.
  */
 export function makeObjectName(name1: string, name2: string | null, label: string | null): string {
-  let name1Bytes = byteLength(name1);
-  let name2Bytes = name2 ? byteLength(name2) : 0;
-  const overhead = (label ? byteLength(label) + 1 : 0) + (name2 ? 1 : 0);
-  const available = MAX_IDENTIFIER_BYTES - overhead;
-  while (name1Bytes + name2Bytes > available) {
-    if (name1Bytes > name2Bytes) name1Bytes--;
-    else name2Bytes--;
-  }
-  let result = clipBytes(name1, name1Bytes);
-  if (name2) result += `_${clipBytes(name2, name2Bytes)}`;
-  if (label) result += `_${label}`;
-  return result;
+  return objectName(name1, name2 || null, label || null);
 }
 
 /** Column names joined the way PostgreSQL joins them into an invented name (at most 63 bytes). */

@@ -9,7 +9,8 @@ export const MAX_IDENTIFIER_BYTES = 63;
 
 const encoder = new TextEncoder();
 
-function byteLength(text: string): number {
+/** The UTF-8 length of `text`, in bytes (a lone surrogate counts 3, written as U+FFFD). */
+export function byteLength(text: string): number {
   // A plain loop, not a regex: this runs several times for every name replay chooses, on short strings.
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) > 0x7f) return encoder.encode(text).length;
@@ -19,7 +20,10 @@ function byteLength(text: string): number {
 
 /** The longest prefix of `text` that fits in `maxBytes` UTF-8 bytes without splitting a character. */
 export function clipBytes(text: string, maxBytes: number): string {
-  if (byteLength(text) <= maxBytes) return text;
+  const length = byteLength(text);
+  if (length <= maxBytes) return text;
+  // ASCII: one byte a character.
+  if (length === text.length) return text.slice(0, Math.max(0, maxBytes));
   let bytes = 0;
   let end = 0;
   for (const ch of text) {

@@ -7,46 +7,27 @@
 // `{table}_{columns}_idx`, `{table}_{columns}_fkey`, cut to fit PostgreSQL's 63 bytes before the suffix).
 import type { DeclaredEnum, DeclaredField, DeclaredIndex, DeclaredModel, DeclaredRelation, DeclaredSchema, FkAction, InputProblem, Location } from "../../core/types.js";
 import { quoteName, tableSql, type DdlPiece, type DeclaredRead, type LocationHints } from "./ddl.js";
+import { clipBytes } from "../naming.js";
 import { argument, fieldRefs, identValue, parsePsl, stringValue, type PslAttribute, type PslBlock, type PslField, type PslValue } from "./psl.js";
 
+// Prisma cuts names by bytes (Rust's String::truncate); names here are ASCII in practice, and clipBytes never
+// splits a character.
 const MAX = 63;
-
-function clip(text: string, bytes: number): string {
-  // Prisma cuts by bytes with Rust's String::truncate; names here are ASCII in practice, so cut by characters
-  // and never split a character.
-  if (ASCII.test(text)) return text.slice(0, bytes);
-  let out = "";
-  let used = 0;
-  for (const ch of text) {
-    const size = utf8Length(ch.codePointAt(0)!);
-    if (used + size > bytes) break;
-    out += ch;
-    used += size;
-  }
-  return out;
-}
-
-const ASCII = /^[\x00-\x7f]*$/;
-
-/** Bytes of one code point in UTF-8; a lone surrogate is written as U+FFFD, 3 bytes, as TextEncoder does. */
-function utf8Length(codePoint: number): number {
-  return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
-}
 
 /** `{table}_pkey`, the table cut to 58 bytes. */
 export function prismaPrimaryKeyName(table: string): string {
-  return `${clip(table, MAX - 5)}_pkey`;
+  return `${clipBytes(table, MAX - 5)}_pkey`;
 }
 
 /** `{table}_{columns}_key` / `_idx`, the joined part cut to leave room for the suffix. */
 export function prismaIndexName(table: string, columns: string[], unique: boolean): string {
   const suffix = unique ? "_key" : "_idx";
-  return `${clip(`${table}_${columns.join("_")}`, MAX - suffix.length)}${suffix}`;
+  return `${clipBytes(`${table}_${columns.join("_")}`, MAX - suffix.length)}${suffix}`;
 }
 
 /** `{table}_{columns}_fkey`, cut to 58 bytes before the suffix. */
 export function prismaForeignKeyName(table: string, columns: string[]): string {
-  return `${clip(`${table}_${columns.join("_")}`, MAX - 5)}_fkey`;
+  return `${clipBytes(`${table}_${columns.join("_")}`, MAX - 5)}_fkey`;
 }
 
 const SCALAR_TYPES: Record<string, string> = {
